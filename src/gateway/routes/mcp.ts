@@ -23,10 +23,14 @@ export function mcpPlugin(ctx: GatewayContext) {
     const sessions = new Map<string, McpSession>();
     const listening = new Set<ListenStream>();
     app.addHook('onRequest', clientAuthHook(ctx));
+    // A listen stream is no work to drain (it lasts until the client leaves): ended as the shutdown begins, with its
+    // result, so the drain does not wait on it.
+    app.addHook('preClose', async () => {
+      for (const l of listening) l.end();
+    });
     app.addHook('onClose', async () => {
       await Promise.all([...sessions.values()].map((s) => s.close()));
       sessions.clear();
-      for (const l of listening) l.end();
     });
 
     /** A reply the SDK's transport or a listen stream writes itself: Fastify's onResponse does not run for it, so
