@@ -70,7 +70,8 @@ export interface McpControl {
   expireToken(): void;
   /** Tokens the remote server's token endpoint issued so far. */
   tokensIssued(): number;
-  /** Kills the stdio server's (`files`) process, as a crash would end it. */
+  /** Kills the stdio server's (`files`) process, as a crash would end it (every gateway's here: they run the same
+   * command, and each restarts its own). */
   crashStdio(): void;
   /** `switchyard usage --by tool` of the answering gateway, once its output matches `ready` (or after 10 s). */
   usageByTool(ready: RegExp): Promise<string>;
