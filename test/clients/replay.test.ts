@@ -95,6 +95,8 @@ const TABLE: Record<string, Row> = {
   // codex-0.169.0
   'codex-0.169.0/mcp-tool-1.json': { expect: 'tool_call' },
   'codex-0.169.0/mcp-tool-2.json': { expect: 'reply' },
+  'codex-0.169.0/mcp-refused-1.json': { expect: 'tool_call' },
+  'codex-0.169.0/mcp-refused-2.json': { expect: 'reply' },
   // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
   'codex-0.169.0/badkey-1.json': { expect: 'reply' },
   'codex-0.169.0/cooling-1.json': { expect: 'cooling' },

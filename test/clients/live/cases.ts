@@ -697,6 +697,25 @@ const mcpCases: LiveCase[] = [
     check: mcpCalled('ok', MCP_ALLOWED, MCP_OUTSIDE),
     after: ledgerShows(toolRow('files__echo', '0'), "files__echo's call"),
   },
+  // As Claude Code's mcp-refused: listed, then taken off the key's list before the call.
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'mcp-refused',
+    world: 'ok',
+    before: (w) => {
+      w.mcp.allow({ tools: [...MCP_ALLOWED, 'files__hang'] });
+      w.mcp.afterList((m) => m.allow({ tools: MCP_ALLOWED }));
+    },
+    command: codexMcp('call files__hang'),
+    check: mcpCalled(
+      'refused',
+      [...MCP_ALLOWED, 'files__hang'],
+      MCP_OUTSIDE.filter((t) => t !== 'files__hang'),
+    ),
+    after: ledgerShows(toolRow('files__hang', '[1-9]\\d*'), "files__hang's refused call"),
+  },
 ];
 
 export const CASES: readonly LiveCase[] = [
