@@ -33,12 +33,11 @@ export function writeFixtures(results: readonly CaseResult[]): string[] {
     const dir = join(FIXTURES_DIR, folder);
     mkdirSync(dir, { recursive: true });
     const rows: string[] = [];
-    let cut = 0;
     for (const r of rs) {
       for (const f of readdirSync(dir).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f)))
         rmSync(join(dir, f));
       const sockets = r.outcome.exchanges.filter((e) => e.frames !== undefined);
-      cut += writeSockets(join(dir, SOCKET_DIR), r, sockets, rows);
+      writeSockets(join(dir, SOCKET_DIR), r, sockets, rows);
       const http = r.outcome.exchanges.filter((e) => e.frames === undefined);
       const isMcp = (e: Exchange): boolean => e.request.path.startsWith('/mcp');
       // A request sent again unchanged (a retry) is kept once; the README says how many times it went. An MCP
@@ -62,28 +61,27 @@ export function writeFixtures(results: readonly CaseResult[]): string[] {
         if (list.length > 0) mkdirSync(into, { recursive: true });
         for (const [i, { e, times }] of list.entries()) {
           const fixture = fixtureOf(r, i + 1, e);
-          cut += fixture.cut;
           writeFileSync(
-            join(into, fixtureFile(fixture.f)),
-            `${JSON.stringify(fixture.f, null, 2).replace(CLIENT_KEY, '<redacted>')}\n`,
+            join(into, fixtureFile(fixture)),
+            `${JSON.stringify(fixture, null, 2).replace(CLIENT_KEY, '<redacted>')}\n`,
           );
-          const file = sub === '' ? fixtureFile(fixture.f) : `${sub}/${fixtureFile(fixture.f)}`;
+          const file = sub === '' ? fixtureFile(fixture) : `${sub}/${fixtureFile(fixture)}`;
           rows.push(
             `| ${file} | ${r.c.name} | \`${e.request.method} ${e.request.path}\`${times > 1 ? ` (sent ${times} times)` : ''} | ${answeredText(e.answered)} |`,
           );
         }
       }
     }
-    writeFileSync(join(dir, 'README.md'), readme(folder, rs, [...earlierRows(dir, rs), ...rows], cut));
+    // Counted over the folder's files, not this run's: with --only, the cases not run keep theirs.
+    writeFileSync(join(dir, 'README.md'), readme(folder, rs, [...earlierRows(dir, rs), ...rows], trimmedIn(dir)));
     written.push(dir);
   }
   return written;
 }
 
-/** One captured request as its fixture, trimmed; with how many strings were cut. */
-function fixtureOf(r: CaseResult, seq: number, e: Exchange): { f: Fixture; cut: number } {
-  const stats = { cut: 0 };
-  const f: Fixture = {
+/** One captured request as its fixture, trimmed. */
+function fixtureOf(r: CaseResult, seq: number, e: Exchange): Fixture {
+  return {
     client: r.c.client,
     version: r.version,
     case: r.c.name,
@@ -91,11 +89,22 @@ function fixtureOf(r: CaseResult, seq: number, e: Exchange): { f: Fixture; cut: 
     request: {
       ...e.request,
       headers: trimValue(e.request.headers, RULES) as Record<string, string>,
-      body: trimValue(e.request.body, RULES, stats),
+      body: trimValue(e.request.body, RULES),
     },
     answered: e.answered,
   };
-  return { f, cut: stats.cut };
+}
+
+/** How many strings the folder's fixtures (and its `websocket/` and `mcp/`) have cut (`… [N characters trimmed]`). */
+function trimmedIn(dir: string): number {
+  return [dir, join(dir, SOCKET_DIR), join(dir, MCP_DIR)]
+    .filter((d) => existsSync(d))
+    .flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join(d, f)),
+    )
+    .reduce((n, f) => n + [...readFileSync(f, 'utf8').matchAll(/… \[\d+ characters trimmed\]/g)].length, 0);
 }
 
 /** The README's rows of the cases this run did not record (`--only`): kept, so recording some cases does not drop
@@ -110,14 +119,13 @@ function earlierRows(dir: string, rs: readonly CaseResult[]): string[] {
     .filter((line) => !ran.has(line.split(' | ')[1] ?? ''));
 }
 
-/** A case's WebSockets as `websocket/<case>-<n>.json` (SocketFixture); returns how many strings were cut. */
-function writeSockets(dir: string, r: CaseResult, sockets: readonly Exchange[], rows: string[]): number {
+/** A case's WebSockets as `websocket/<case>-<n>.json` (SocketFixture). */
+function writeSockets(dir: string, r: CaseResult, sockets: readonly Exchange[], rows: string[]): void {
   if (existsSync(dir))
     for (const f of readdirSync(dir).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f)))
       rmSync(join(dir, f));
-  if (sockets.length === 0) return 0;
+  if (sockets.length === 0) return;
   mkdirSync(dir, { recursive: true });
-  const stats = { cut: 0 };
   for (const [i, e] of sockets.entries()) {
     const fixture: SocketFixture = {
       client: r.c.client,
@@ -131,7 +139,7 @@ function writeSockets(dir: string, r: CaseResult, sockets: readonly Exchange[], 
       },
       frames: (e.frames ?? []).map((f) =>
         'sent' in f
-          ? { sent: trimValue(f.sent, RULES, stats) as Record<string, unknown> }
+          ? { sent: trimValue(f.sent, RULES) as Record<string, unknown> }
           : { answered: eventName(f.answered) },
       ),
     };
@@ -142,7 +150,6 @@ function writeSockets(dir: string, r: CaseResult, sockets: readonly Exchange[], 
       `| ${SOCKET_DIR}/${file} | ${r.c.name} | \`GET ${e.request.path}\` upgraded, ${turns} turn${turns === 1 ? '' : 's'} | ${e.answered.status} |`,
     );
   }
-  return stats.cut;
 }
 
 /** An answered event as a socket fixture keeps it: its type; an error event's status and code too. */
