@@ -7,7 +7,7 @@ import { costOf, PriceBook } from '../usage/prices.ts';
 import { CallBudgets, type CostOf } from './call.ts';
 import type { BudgetWarning } from './words.ts';
 import { BudgetPlan, storeOutagePolicy } from './rules.ts';
-import { SEED_WAIT_MS, seedPlan, waitAtMost, type LedgerTotals, type Seeded } from './seed.ts';
+import { SEED_WAIT_MS, seedPlan, waitAtMost, type LedgerToolCalls, type LedgerTotals, type Seeded } from './seed.ts';
 
 /** An unsettled hold stops counting after this long: its process is taken to have died. Longer than any call. */
 export const HOLD_MS = 30 * 60_000;
@@ -28,6 +28,7 @@ export class Budgets {
   #plan: BudgetPlan | undefined;
   #costOf: CostOf = () => null;
   #ledger: LedgerTotals | undefined;
+  #toolCalls: LedgerToolCalls | undefined;
   #onSeeded: ((seeded: Seeded[]) => void) | undefined;
   #onSeedError: ((err: unknown) => void) | undefined;
   /** The seeding of the current plan's counters from the ledger, while it runs. */
@@ -58,12 +59,14 @@ export class Budgets {
   }
 
   /** Seeds each new budget counter from this ledger (docs/budgets.md#a-budget-added-mid-window): the current plan's
-   * now, and each new config's as it is first planned. */
+   * now, and each new config's as it is first planned. `toolCalls` seeds the `calls` counters (else they start at 0). */
   seedFrom(
     ledger: LedgerTotals,
     on: { seeded?: (seeded: Seeded[]) => void; failed?: (err: unknown) => void } = {},
+    toolCalls?: LedgerToolCalls,
   ): void {
     this.#ledger = ledger;
+    this.#toolCalls = toolCalls;
     this.#onSeeded = on.seeded;
     this.#onSeedError = on.failed;
     if (this.#plan !== undefined) this.#seed(this.#plan);
@@ -78,7 +81,7 @@ export class Budgets {
     const ledger = this.#ledger;
     if (ledger === undefined || plan.empty) return;
     const seeding = this.#ready()
-      .then(() => seedPlan(plan, this.#store, ledger, this.#now()))
+      .then(() => seedPlan(plan, this.#store, ledger, this.#now(), this.#toolCalls))
       .then((seeded) => {
         if (seeded.length > 0) this.#onSeeded?.(seeded);
       })

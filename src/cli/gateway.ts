@@ -27,7 +27,15 @@ import { serviceShellWarnings } from './service-env.ts';
 import { gatewayAdminKeyWarning } from '../config/admin-key.ts';
 import { everyInterfaceNote, localUrlFor, parseListen } from '../config/listen.ts';
 import type { FromWorker } from '../gateway/workers.ts';
-import { keyShowLines, keyShowText, mcpChangeOf, unknownServers, type KeyMcpOptions } from './key-mcp.ts';
+import {
+  keyShowLines,
+  keyShowText,
+  mcpChangeOf,
+  unknownServers,
+  type KeyMcpOptions,
+  type ServersReached,
+} from './key-mcp.ts';
+import { checkMcpServers } from '../mcp/probe.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
@@ -80,8 +88,11 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     .command('show')
     .description('show a client key and what it may call through /mcp, and why')
     .argument('<id-or-name>')
+    .option('--no-connect', 'name the patterns only: do not ask the MCP servers for their tools')
     .option('--json', 'machine-readable output')
-    .action((idOrName: string, opts: { json?: boolean }, cmd: Command) => keysShow(cli, idOrName, opts, cmd));
+    .action((idOrName: string, opts: { json?: boolean; connect?: boolean }, cmd: Command) =>
+      keysShow(cli, idOrName, opts, cmd),
+    );
   keys
     .command('update')
     .description("replace a client key's MCP allow-list (whole: nothing of the old list is kept)")
@@ -236,7 +247,7 @@ async function runGateway(cli: CliRun, opts: GatewayOptions, cmd: Command): Prom
 }
 
 /** The store the gateway uses (gateway.state), opened for one CLI command. */
-async function withStore<T>(cli: CliRun, cmd: Command, fn: (store: StateStore) => T): Promise<T> {
+async function withStore<T>(cli: CliRun, cmd: Command, fn: (store: StateStore) => T | Promise<T>): Promise<T> {
   const loaded = cliConfig(cli, cmd);
   // The store's own "unreachable, kept locally" warning speaks of a running gateway; a key command says below what an
   // outage means for it instead.
@@ -251,7 +262,7 @@ async function withStore<T>(cli: CliRun, cmd: Command, fn: (store: StateStore) =
         { exitCode: 1 },
       );
     }
-    const result = fn(store);
+    const result = await fn(store);
     // Written before anything is printed: a key shown as created must exist for the gateways (Redis may be down).
     await store.flush();
     return result;
@@ -332,11 +343,28 @@ function activeKey(store: StateStore, idOrName: string): GatewayKeyRecord {
   throw new UserError(`no active gateway key has the id or name "${idOrName}"; see \`switchyard gateway keys list\``);
 }
 
-async function keysShow(cli: CliRun, idOrName: string, opts: { json?: boolean }, cmd: Command): Promise<void> {
-  const key = await withStore(cli, cmd, (store) => activeKey(store, idOrName));
-  const config = cliConfig(cli, cmd).config;
-  if (opts.json) cli.json({ ...publicView(key), explanation: keyShowLines(key, config).slice(1) });
-  else cli.stdout.write(keyShowText(key, config));
+async function keysShow(
+  cli: CliRun,
+  idOrName: string,
+  opts: { json?: boolean; connect?: boolean },
+  cmd: Command,
+): Promise<void> {
+  const loaded = cliConfig(cli, cmd);
+  // The servers are asked with the store open: a minted token of theirs is read from (and kept in) it.
+  const { key, reached } = await withStore(cli, cmd, async (store) => {
+    const key = activeKey(store, idOrName);
+    return { key, reached: opts.connect === false ? undefined : await serversReached(loaded, store) };
+  });
+  const config = loaded.config;
+  if (opts.json) cli.json({ ...publicView(key), explanation: keyShowLines(key, config, reached).slice(1) });
+  else cli.stdout.write(keyShowText(key, config, reached));
+}
+
+/** Each configured MCP server's tools, listed as the gateway would (doctor's check); none configured: nothing. */
+async function serversReached(loaded: LoadedConfig, store: StateStore): Promise<ServersReached | undefined> {
+  if (Object.keys(loaded.config.mcp.servers).length === 0) return undefined;
+  const checks = await checkMcpServers(loaded, store, false);
+  return new Map(checks.map((c) => [c.server, c.ok ? { tools: c.toolNames ?? [] } : { error: c.error ?? 'failed' }]));
 }
 
 /** Replaces the allow-list whole: a pattern left out is gone, never kept from the old list (docs/mcp.md#allow-lists). */

@@ -65,5 +65,6 @@ function recordOf(ctx: GatewayContext, req: FastifyRequest, s: RequestState, sta
     upstreamMs: s.stream ? undefined : s.upstreamMs,
     droppedTools: s.droppedTools,
     conversation: s.conversation,
+    mcp: s.mcp,
   };
 }

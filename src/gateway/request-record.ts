@@ -10,6 +10,7 @@ import type { Attempt } from '../routing/types.ts';
 import type { RouteFailure } from '../routing/errors.ts';
 import type { Usage } from '../providers/types.ts';
 import type { UsageRow } from '../usage/row.ts';
+import type { McpRequestFacts } from './mcp/request-facts.ts';
 
 export interface RequestRecord {
   id: string;
@@ -62,6 +63,8 @@ export interface RequestRecord {
   droppedTools: readonly string[] | undefined;
   /** A Responses turn continuing a recorded conversation: how it was sent (`x-switchyard-conversation`). */
   conversation: string | undefined;
+  /** A request to /mcp: its JSON-RPC method and tool. */
+  mcp: McpRequestFacts | undefined;
 }
 
 /** The readers, in the order each batch is read: the log first, so a line is never held back by the others. */

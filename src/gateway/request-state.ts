@@ -10,6 +10,7 @@ import type { RouteFailure } from '../routing/errors.ts';
 import type { Usage } from '../providers/types.ts';
 import type { UsageRow } from '../usage/row.ts';
 import type { ContinuedConversation } from './conversation-record.ts';
+import type { McpRequestFacts } from './mcp/request-facts.ts';
 
 export interface RequestState {
   /** Sent back as `x-request-id` and written in the request's log line, so a caller's error can be found there. */
@@ -48,6 +49,8 @@ export interface RequestState {
   /** A Responses turn continuing a recorded conversation: how it was sent (`x-switchyard-conversation`, the line's
    * `conversation`). */
   conversation?: string;
+  /** A request to /mcp: its JSON-RPC method and the tool it calls (the line's `mcp_method`, `tool`). */
+  mcp?: McpRequestFacts;
   /** The conversation the turn continues, once rebuilt (conversation-record.ts). */
   continued?: ContinuedConversation;
   /** Soft budgets the call went over, said in `x-switchyard-budget-warning` (docs/budgets.md). */

@@ -111,6 +111,9 @@ export function explainAllowList(allow: McpAllowList | undefined, known: KnownSe
   if (allow === undefined)
     return [
       'MCP: no allow-list: this key may list and call every tool of every configured MCP server.',
+      ...[...known].flatMap(([server, tools]) =>
+        tools === undefined ? [] : [`  ${server}: ${tools.map((t) => `${server}__${t}`).join(', ') || 'nothing'}`],
+      ),
       '  Set one with `switchyard gateway keys update NAME --mcp-tools PATTERNS` (deny by default once set).',
     ];
   const lines: string[] = [];

@@ -6,6 +6,8 @@ export interface McpCaller {
   readonly keyName: string | undefined;
   /** The key's (or its group's) `mcp` field; undefined: the key has no list (everything configured is visible). */
   readonly allow: McpAllowList | undefined;
+  /** Told a `tools/call`'s outcome once it has one (the request line's `outcome`). */
+  readonly onOutcome?: (outcome: ToolCallOutcome) => void;
 }
 
 export interface McpAllowList {

@@ -183,10 +183,14 @@ export class McpHub {
     };
     if (target === undefined || up === undefined || !this.governor.allows(caller, target.server, target.name)) {
       this.governor.refused({ ...base, latencyMs: 0, outcome: 'refused', responseBytes: 0 });
+      caller.onOutcome?.('refused');
       throw new HubError('invalid_params', REFUSED_TOOL(name));
     }
     const admission = await this.governor.admit(caller, target.server, target.name);
-    if (!admission.ok) throw new HubError('invalid_params', admission.message);
+    if (!admission.ok) {
+      caller.onOutcome?.(admission.outcome);
+      throw new HubError('invalid_params', admission.message);
+    }
     let noted: CallCredential = {};
     const settle = (outcome: ToolCallOutcome, responseBytes: number, error?: string): void => {
       const facts: ToolCallFacts = {
@@ -198,6 +202,7 @@ export class McpHub {
         ...(error !== undefined ? { error } : {}),
       };
       admission.settle(facts);
+      caller.onOutcome?.(outcome);
     };
     try {
       const client = await up.client();

@@ -14,6 +14,8 @@ export interface McpServerCheck {
   ok: boolean;
   /** Tools listed, when it answered. */
   tools?: number;
+  /** Their names on the server (not namespaced), when it answered. */
+  toolNames?: string[];
   error?: string;
   /** With `login:`: what `auth login` stored. */
   login?: LoginStatus;
@@ -48,7 +50,14 @@ export async function checkMcpServers(
         try {
           const client = await up.client();
           const { tools } = await client.listTools({}, { timeout: limited.timeout });
-          return { server: name, kind, ok: true, tools: tools.length, ...withLogin };
+          return {
+            server: name,
+            kind,
+            ok: true,
+            tools: tools.length,
+            toolNames: tools.map((t) => t.name),
+            ...withLogin,
+          };
         } catch (err) {
           const why = scrubSecrets(err instanceof Error ? err.message : String(err)).slice(0, 300);
           return { server: name, kind, ok: false, error: why, ...withLogin };

@@ -437,19 +437,23 @@ class Router implements Switchyard {
 /** Budget counters new to the config start at what `ledger` says their scope spent in the window; each seeded is
  * said in the log (docs/budgets.md#a-budget-added-mid-window). */
 export function seedBudgetsFrom(budgets: Budgets, ledger: UsageLedger, logger: Logger): void {
-  budgets.seedFrom((q) => ledger.totals(q), {
-    seeded: (seeded) => {
-      for (const s of seeded)
-        logger.info(
-          { budget: s.limit.budget, resource: s.limit.resource, window: s.limit.window },
-          seedLogOf(s.limit, s.amount, s.since),
-        );
+  budgets.seedFrom(
+    (q) => ledger.totals(q),
+    {
+      seeded: (seeded) => {
+        for (const s of seeded)
+          logger.info(
+            { budget: s.limit.budget, resource: s.limit.resource, window: s.limit.window },
+            seedLogOf(s.limit, s.amount, s.since),
+          );
+      },
+      failed: (err) =>
+        logger.warn(
+          `budgets could not be seeded from the usage ledger (${err instanceof Error ? err.message : String(err)}); new budgets count from 0`,
+        ),
     },
-    failed: (err) =>
-      logger.warn(
-        `budgets could not be seeded from the usage ledger (${err instanceof Error ? err.message : String(err)}); new budgets count from 0`,
-      ),
-  });
+    (q) => ledger.toolTotals(q),
+  );
 }
 
 /** `budget_warnings` on a result, when a soft budget was gone over. */

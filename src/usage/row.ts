@@ -73,6 +73,8 @@ export interface ToolTotals {
   calls: number;
   /** Calls whose outcome was not `ok` (tool errors, refusals, timeouts, …). */
   failed: number;
+  /** Calls a budget counted: every outcome but `refused` and `budget` (never admitted). */
+  admitted: number;
   /** Mean latency, ms. */
   latency_ms: number;
   request_bytes: number;

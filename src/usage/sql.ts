@@ -280,6 +280,7 @@ export function toolTotalsQuery(q: ToolQuery): { sql: string; values: SqlValue[]
   return {
     sql:
       "SELECT mcp_server, tool, COUNT(*) AS calls, SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS failed, " +
+      "SUM(CASE WHEN status IN ('refused', 'budget') THEN 0 ELSE 1 END) AS admitted, " +
       'AVG(latency_ms) AS latency_ms, SUM(request_bytes) AS request_bytes, SUM(response_bytes) AS response_bytes ' +
       `FROM usage_requests WHERE ${where.join(' AND ')} GROUP BY mcp_server, tool ORDER BY mcp_server, tool`,
     values,
@@ -292,6 +293,7 @@ export function toolTotalsFrom(rec: Record<string, unknown>): ToolTotals {
     tool: String(rec['tool']),
     calls: Number(rec['calls']),
     failed: Number(rec['failed'] ?? 0),
+    admitted: Number(rec['admitted'] ?? 0),
     latency_ms: Number(rec['latency_ms'] ?? 0),
     request_bytes: Number(rec['request_bytes'] ?? 0),
     response_bytes: Number(rec['response_bytes'] ?? 0),

@@ -1,7 +1,7 @@
 // Seeding new budget counters from the usage ledger (src/budgets/seed.ts): each scope and resource counts what
 // settle would have (an attempt's tokens and cost on its own route and key; a request that reached an upstream),
-// since its window began; minute windows are left alone; and replicas on one Redis, each with its own ledger, seed a
-// counter once — with the first one's view.
+// since its window began (a `calls` counter: the tool calls a budget admitted); minute windows are left alone; and
+// replicas on one Redis, each with its own ledger, seed a counter once — with the first one's view.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/config/mask.ts';
@@ -15,6 +15,8 @@ import { openStore } from '../../src/state/open.ts';
 import { RedisStore } from '../../src/state/redis/store.ts';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import type { Seeded } from '../../src/budgets/seed.ts';
+import { toolCallRow } from '../../src/mcp/tool-call-row.ts';
+import type { ToolCallOutcome } from '../../src/mcp/governor.ts';
 import { loadedFrom } from '../routing/helpers.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
@@ -212,4 +214,58 @@ test('a ledger that does not answer holds calls back a moment once, then they ar
   const [r] = await budgetRows(budgets.plan(config), store.budgets, Date.now());
   assert.deepEqual([r?.spent, r?.reserved, r?.seeded], [0, 2, undefined]);
   await store.close();
+});
+
+test('a calls counter starts at the tool calls the ledger says its scope made in the window, refusals left out', async () => {
+  const ws = tempWorkspace('switchyard-seed-calls-');
+  const call = (minutesAgo: number, keyName: string, server: string, tool: string, outcome: ToolCallOutcome) =>
+    toolCallRow({
+      requestId: '',
+      keyName,
+      server,
+      tool,
+      startedAt: NOW - minutesAgo * 60_000,
+      latencyMs: 5,
+      outcome,
+      requestBytes: 10,
+      responseBytes: 10,
+    });
+  const ledger = await ledgerWith(ws.home, [
+    call(20, 'agent', 'files', 'read', 'ok'),
+    call(15, 'agent', 'files', 'read', 'tool_error'),
+    call(10, 'agent', 'github', 'create_issue', 'upstream_error'),
+    call(9, 'other', 'github', 'create_issue', 'ok'),
+    // Never admitted: no budget counted them.
+    call(8, 'agent', 'files', 'read', 'refused'),
+    call(7, 'agent', 'files', 'read', 'budget'),
+    // Yesterday: outside the day window.
+    call(12 * 60, 'agent', 'files', 'read', 'ok'),
+  ]);
+  const store = openStore({ kind: 'memory' });
+  const config = loaded({
+    agent_calls: { client_key: 'agent', calls: { day: 100 } },
+    files_calls: { mcp_server: 'files', calls: { hour: 100 } },
+    issues: { mcp_server: 'github', tool: 'create_issue', calls: { day: 100 } },
+    all_calls: { all: true, calls: { day: 100, minute: 100 } },
+  });
+  const budgets = new Budgets(store.budgets, () => NOW);
+  budgets.seedFrom(
+    (q) => ledger.totals(q),
+    {},
+    (q) => ledger.toolTotals(q),
+  );
+  const plan = budgets.plan(config);
+  await budgets.seeded();
+  const rows = await budgetRows(plan, store.budgets, NOW);
+  const spent = Object.fromEntries(rows.map((r) => [`${r.budget}.${r.window}`, r.spent]));
+  assert.deepEqual(spent, {
+    'agent_calls.day': 3,
+    'files_calls.hour': 2,
+    'issues.day': 2,
+    'all_calls.day': 4,
+    'all_calls.minute': 0,
+  });
+  await ledger.close();
+  await store.close();
+  ws.cleanup();
 });

@@ -50,6 +50,10 @@ export interface SocketFixture {
 /** The folder, inside a client's, that holds its WebSocket captures (the HTTP replay reads only the files beside it). */
 export const SOCKET_DIR = 'websocket';
 
+/** The folder, inside a client's, that holds what it sent the gateway's /mcp (replayed by replay-mcp.test.ts, in
+ * order per case, since a request of an MCP session follows its `initialize`). */
+export const MCP_DIR = 'mcp';
+
 export const FIXTURES_DIR = join(import.meta.dirname, '..', 'fixtures', 'clients');
 
 /** Stands in for a redacted credential; the replay puts its own key there. */
@@ -134,6 +138,21 @@ export function loadSocketFixtures(dir = FIXTURES_DIR): Map<string, SocketFixtur
         `${folder.name}/${SOCKET_DIR}/${file}`,
         JSON.parse(readFileSync(join(sockets, file), 'utf8')) as SocketFixture,
       );
+  }
+  return out;
+}
+
+/** Every /mcp capture under FIXTURES_DIR, by `<folder>/mcp/<file>`, each case's in the order they were sent. */
+export function loadMcpFixtures(dir = FIXTURES_DIR): Map<string, Fixture> {
+  const out = new Map<string, Fixture>();
+  for (const folder of readdirSync(dir, { withFileTypes: true })) {
+    const mcp = join(dir, folder.name, MCP_DIR);
+    if (!folder.isDirectory() || !existsSync(mcp)) continue;
+    const fixtures = readdirSync(mcp)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(mcp, f), 'utf8')) as Fixture)
+      .sort((a, b) => a.case.localeCompare(b.case) || a.seq - b.seq);
+    for (const f of fixtures) out.set(`${folder.name}/${MCP_DIR}/${fixtureFile(f)}`, f);
   }
   return out;
 }

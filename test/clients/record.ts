@@ -108,11 +108,14 @@ async function forward(req: IncomingMessage, res: ServerResponse, target: URL): 
   };
   const headers = { ...req.headers, host: target.host };
   return new Promise<Exchange>((resolve, reject) => {
+    // What answered a stream the client left before it ended (an MCP listen stream): kept as the stream began.
+    let began: CapturedAnswer | undefined;
     const upstream = httpRequest(
       { host: target.hostname, port: target.port, method: request.method, path: joinPath(target, path), headers },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         const status = up.statusCode ?? 0;
+        began = { status, contentType: String(up.headers['content-type'] ?? '') };
         const errorChunks: Buffer[] = [];
         let kept = 0;
         up.on('data', (chunk: Buffer) => {
@@ -137,7 +140,9 @@ async function forward(req: IncomingMessage, res: ServerResponse, target: URL): 
     upstream.on('error', reject);
     // The client hung up: so does the forwarded request (an aborted stream must not run on upstream).
     res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (res.writableFinished) return;
+      if (began !== undefined) resolve({ request, answered: began });
+      upstream.destroy();
     });
     upstream.end(body);
   });

@@ -84,7 +84,19 @@ const TABLE: Record<string, Row> = {
   'claude-code-2.1.331/failover-1.json': { expect: 'tool_call' },
   'claude-code-2.1.331/failover-2.json': { expect: 'reply' },
   'claude-code-2.1.331/failover-3.json': { expect: 'reply' },
+  // The model's side of the MCP cases (their /mcp side: replay-mcp.test.ts): the tool the prompt names called, its
+  // result (or the gateway's refusal) answered.
+  ...Object.fromEntries(
+    ['mcp-tool', 'mcp-refused', 'mcp-token-expiry', 'mcp-stdio-crash'].flatMap((c): [string, Row][] => [
+      [`claude-code-2.1.331/${c}-1.json`, { expect: 'tool_call' }],
+      [`claude-code-2.1.331/${c}-2.json`, { expect: 'reply' }],
+    ]),
+  ),
   // codex-0.169.0
+  'codex-0.169.0/mcp-tool-1.json': { expect: 'tool_call' },
+  'codex-0.169.0/mcp-tool-2.json': { expect: 'reply' },
+  'codex-0.169.0/mcp-refused-1.json': { expect: 'tool_call' },
+  'codex-0.169.0/mcp-refused-2.json': { expect: 'reply' },
   // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
   'codex-0.169.0/badkey-1.json': { expect: 'reply' },
   'codex-0.169.0/cooling-1.json': { expect: 'cooling' },

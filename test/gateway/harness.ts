@@ -44,7 +44,7 @@ export interface Harness extends AsyncDisposable {
   /** A client key created for the test. */
   key: string;
   configPath: string;
-  /** SWITCHYARD_HOME: its state file, for a CLI command reading what the gateway wrote. */
+  /** Its SWITCHYARD_HOME (the state and the usage ledger), for running the CLI against it. */
   home: string;
   /** Every log line the gateway wrote. */
   logs: string[];

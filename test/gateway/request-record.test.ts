@@ -46,6 +46,7 @@ function record(id: string): RequestRecord {
     upstreamMs: undefined,
     droppedTools: undefined,
     conversation: undefined,
+    mcp: undefined,
   };
 }
 

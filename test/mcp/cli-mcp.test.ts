@@ -89,3 +89,37 @@ test('sim mcp serves its tools over HTTP where --listen says, with the tokens gi
     }
   }
 });
+
+test('gateway keys show names the concrete tools a key reaches, asking the servers that answer', async () => {
+  using ws = tempWorkspace();
+  await using sim = await startMcpSim({ tokens: ['mcp-token-show-0001'] });
+  const path = ws.write(
+    'switchyard.yaml',
+    stringify({
+      mcp: {
+        servers: {
+          remote: { url: sim.url, api_key: 'mcp-token-show-0001' },
+          local: { command: [process.execPath, BIN, 'sim', 'mcp', '--stdio'] },
+          down: { url: 'http://127.0.0.1:9/mcp', timeout: '2s' },
+        },
+      },
+    }),
+  );
+  const env = { SWITCHYARD_HOME: ws.home };
+  const cli = (...args: string[]) => runCliInProcess([...args, '--config', path], { env });
+  const created = await cli('gateway', 'keys', 'create', '--name', 'agent', '--mcp-tools', 'remote__*,local__add');
+  assert.equal(created.code, 0, created.stderr);
+  const shown = await cli('gateway', 'keys', 'show', 'agent');
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(
+    shown.stdout,
+    /^ {2}remote: remote__echo \(remote__\*\), remote__add \(remote__\*\), .*\(4 of 4 tools\)$/m,
+  );
+  assert.match(shown.stdout, /^ {2}local: local__add \(local__add\) \(1 of 4 tools\)$/m);
+  // A server that does not answer: its patterns, and why its tools are not named.
+  assert.match(shown.stdout, /^ {2}down: nothing \(no pattern names it\)$/m);
+  assert.match(shown.stdout, /Not reached just now, .*: down \(/);
+  assert.doesNotMatch(shown.stdout, /mcp-token-show/);
+  const offline = await cli('gateway', 'keys', 'show', 'agent', '--no-connect');
+  assert.match(offline.stdout, /^ {2}remote: tools matching remote__\*$/m);
+});

@@ -260,7 +260,106 @@ describe('the gateway /mcp', () => {
     assert.equal(noSession.status, 400);
     assert.match(await noSession.text(), /send initialize first/);
   });
+
+  test('each /mcp request has its request line: JSON-RPC method, tool, outcome, latency, never the arguments', async () => {
+    const post = (id: number, name: string, args: Record<string, unknown>) =>
+      fetch(`${h.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${h.key}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'x-request-id': `line-${id}`,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }),
+      });
+    await (await post(1, 'files__echo', { text: 'secret-argument-text' })).text();
+    await (await post(2, 'nope__echo', {})).text();
+    await using client = await closing(await connect());
+    await client.c.listTools();
+    const lines = () =>
+      h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['path'] === '/mcp' && 'status' in l);
+    await until('the lines are written', () => lines().some((l) => l['mcp_method'] === 'tools/list'));
+    const byId = (id: string) => lines().find((l) => l['req_id'] === id);
+    assert.deepEqual(pick(byId('line-1'), ['method', 'api', 'mcp_method', 'tool', 'outcome', 'status']), {
+      method: 'POST',
+      api: 'mcp',
+      mcp_method: 'tools/call',
+      tool: 'files__echo',
+      outcome: 'ok',
+      status: 200,
+    });
+    assert.equal(typeof byId('line-1')?.['ms'], 'number');
+    assert.equal(byId('line-2')?.['outcome'], 'refused');
+    // A session's requests (answered by the SDK's transport) have their lines too.
+    assert.ok(lines().some((l) => l['mcp_method'] === 'initialize' && l['status'] === 200));
+    assert.ok(!h.logs.some((l) => l.includes('secret-argument-text')), 'arguments stay out of the log');
+  });
+
+  test('a stateless client listens for list changes: acknowledged first, then each change it asked for', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${h.url}/mcp`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: {
+        authorization: `Bearer ${h.key}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'subscriptions/listen',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'listen:0',
+        method: 'subscriptions/listen',
+        params: { notifications: { toolsListChanged: true, resourcesListChanged: true, resourceSubscriptions: ['x'] } },
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+    const messages = sseMessages(res);
+    const ack = await messages.next();
+    assert.deepEqual(ack.value, {
+      jsonrpc: '2.0',
+      method: 'notifications/subscriptions/acknowledged',
+      // A resource's own updates are not relayed: not acknowledged.
+      params: {
+        notifications: { toolsListChanged: true, resourcesListChanged: true },
+        _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen:0' },
+      },
+    });
+    pooled.addTool('heard');
+    const changed = await messages.next();
+    assert.deepEqual(changed.value, {
+      jsonrpc: '2.0',
+      method: 'notifications/tools/list_changed',
+      params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen:0' } },
+    });
+    controller.abort();
+  });
 });
+
+function pick(o: Record<string, unknown> | undefined, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, o?.[k]]));
+}
+
+/** The JSON messages of an SSE answer, as they come. */
+async function* sseMessages(res: Response): AsyncGenerator<unknown> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end;
+    while ((end = buffered.indexOf('\n\n')) >= 0) {
+      const event = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const data = event.split('\n').find((l) => l.startsWith('data: '));
+      if (data !== undefined) yield JSON.parse(data.slice(6));
+    }
+  }
+}
 
 function alive(pid: number): boolean {
   try {

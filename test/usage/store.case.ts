@@ -203,6 +203,7 @@ export function usageStoreConformance(
           tool: 'read',
           calls: 2,
           failed: 1,
+          admitted: 2,
           latency_ms: 40,
           request_bytes: 60,
           response_bytes: 1000,
@@ -212,6 +213,8 @@ export function usageStoreConformance(
           tool: 'write',
           calls: 1,
           failed: 1,
+          // Refused: never counted by a budget.
+          admitted: 0,
           latency_ms: 40,
           request_bytes: 30,
           response_bytes: 500,

@@ -12,10 +12,15 @@ export function mcpCaller(ctx: GatewayContext, req: FastifyRequest): McpCaller {
   const presented = presentedKey(req.headers);
   const record = presented === undefined ? undefined : ctx.keys.verify(presented);
   const name = req.sy?.keyName;
+  const state = req.sy;
   return {
-    requestId: req.sy?.id ?? '',
+    requestId: state?.id ?? '',
     keyName: name === undefined || NO_KEY.has(name) ? undefined : name,
     allow: record === undefined ? undefined : (record as { mcp?: McpAllowList }).mcp,
+    // The call's outcome is the request's: a refused or failed call is said on its line, though JSON-RPC answers 200.
+    onOutcome: (outcome) => {
+      if (state && outcome !== 'ok') state.outcome = outcome;
+    },
   };
 }
 

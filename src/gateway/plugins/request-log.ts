@@ -26,6 +26,7 @@ function isProbe(path: string): boolean {
 function lineApi(path: string, probe: boolean, api: string): string {
   if (probe) return 'probe';
   if (path.startsWith('/admin/') || path === '/admin') return 'admin';
+  if (path === '/mcp') return 'mcp';
   return api;
 }
 
@@ -134,6 +135,10 @@ export function writeRequestLine(ctx: GatewayContext, r: RequestRecord): void {
   if (r.usage !== undefined) addTokenFields(line, r.usage);
   if (r.droppedTools !== undefined) line['dropped_tools'] = r.droppedTools.join(',');
   if (r.conversation !== undefined) line['conversation'] = r.conversation;
+  if (r.mcp !== undefined) {
+    line['mcp_method'] = r.mcp.method;
+    if (r.mcp.tool !== undefined) line['tool'] = r.mcp.tool;
+  }
   // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.
   if (r.error !== undefined) line['error'] = rawJson(r.error, false);
   ctx.requestLine(probe ? 'debug' : r.status >= 500 ? 'warn' : 'info', line, 'request');

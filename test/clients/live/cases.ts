@@ -50,6 +50,8 @@ export interface LiveCase {
   then?: readonly Turn[];
   /** Undefined when the outcome is right; otherwise why not. */
   check(o: RunOutcome): string | undefined;
+  /** Checked after `check` passed, on the world the case ran in (the gateway's ledger): undefined when right. */
+  after?: (w: WorldControl) => Promise<string | undefined>;
   timeoutMs?: number;
 }
 
@@ -58,7 +60,7 @@ export interface Turn {
   before?: (w: WorldControl) => void;
 }
 
-export type WorldControl = Pick<World, 'fault'>;
+export type WorldControl = Pick<World, 'fault' | 'mcp'>;
 
 const TELEMETRY_OFF = {
   CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
@@ -120,8 +122,11 @@ const claudeMcp =
     },
   });
 
-/** Codex with docs/clients.md's `[mcp_servers.switchyard]` (url, bearer_token_env_var), given as `-c` overrides so
- * that only this case's Codex connects to /mcp. */
+/** Codex with docs/clients.md's `[mcp_servers.switchyard]` (url, bearer_token_env_var, default_tools_approval_mode),
+ * given as `-c` overrides so that only this case's Codex connects to /mcp, and with the gateway's task name as its
+ * model (`-m main`): for a model of its own catalog (its default gpt-6.1-sol) Codex 0.169 offers MCP tools only inside
+ * its code-mode `exec` tool (or, gpt-5.5, behind `tool_search`); for a model it does not know, as plain function tools
+ * (the `mcp__switchyard` namespace). `approve` stands for the user's yes: `codex exec` cannot ask. */
 const codexMcp =
   (prompt: string) =>
   (ctx: CaseContext): Command => ({
@@ -129,10 +134,14 @@ const codexMcp =
     args: [
       'exec',
       '--skip-git-repo-check',
+      '-m',
+      'main',
       '-c',
       `mcp_servers.switchyard.url="${ctx.url}/mcp"`,
       '-c',
       'mcp_servers.switchyard.bearer_token_env_var="SWITCHYARD_KEY"',
+      '-c',
+      'mcp_servers.switchyard.default_tools_approval_mode="approve"',
       prompt,
     ],
   });
@@ -396,23 +405,66 @@ const mcpAnswered = (o: RunOutcome, method: string): boolean =>
       e.answered.status === 200,
   );
 
-/** The agent listed the gateway's MCP tools, called one (a `tools/call` answered 200) and sent its result back to the
- * model. */
-function mcpToolRan(o: RunOutcome): string | undefined {
-  const bad = answered(o);
-  if (bad) return bad;
-  if (!mcpAnswered(o, 'tools/list')) return 'the agent did not list the tools of /mcp';
-  if (!mcpAnswered(o, 'tools/call')) return 'no tools/call reached /mcp (the model was not offered the tool)';
-  return o.exchanges.some((e) => !e.request.path.startsWith('/mcp') && TOOL_RESULT.test(JSON.stringify(e.request.body)))
-    ? undefined
-    : 'the tool result was not sent back to the model';
+/** What the agent sent the model after its MCP call: the tool result of its last request to a model route. */
+function toolResultSent(o: RunOutcome): string | undefined {
+  const sent = o.exchanges
+    .filter((e) => !e.request.path.startsWith('/mcp'))
+    .map((e) => JSON.stringify(e.request.body ?? ''))
+    .filter((body) => TOOL_RESULT.test(body))
+    .at(-1);
+  return sent?.slice(sent.search(TOOL_RESULT));
 }
 
-/** Codex 0.169 offers a model its MCP tools only inside its code-mode `exec` tool, which the simulator's model does
- * not write code for: that it connected and listed them is what can be seen. */
-function mcpToolsListed(o: RunOutcome): string | undefined {
-  return answered(o) ?? (mcpAnswered(o, 'tools/list') ? undefined : 'the agent did not list the tools of /mcp');
+/** The tools the agent offered the model (the names in its first request to a model route with any). */
+function toolsOffered(o: RunOutcome): string[] {
+  for (const e of o.exchanges) {
+    if (e.request.path.startsWith('/mcp')) continue;
+    const names = [...JSON.stringify(e.request.body ?? '').matchAll(/"name":"([^"]+)"/g)].map((m) => m[1] ?? '');
+    if (names.length > 0) return names;
+  }
+  return [];
 }
+
+/** The agent listed the gateway's MCP tools — the model offered those its key allows (`allowed`) and none of those
+ * it does not (`outside`) —, called one (a `tools/call` answered 200) and sent its result back to the model: the
+ * tool's answer (`ok`), or the gateway's refusal (`refused`). */
+const mcpCalled =
+  (expect: 'ok' | 'refused', allowed: readonly string[], outside: readonly string[]) =>
+  (o: RunOutcome): string | undefined => {
+    const bad = answered(o);
+    if (bad) return bad;
+    if (!mcpAnswered(o, 'tools/list')) return 'the agent did not list the tools of /mcp';
+    // Claude Code listens for list changes (MCP 2026-07-28's subscriptions/listen): its answer is a stream.
+    const listens = o.exchanges.filter((e) =>
+      JSON.stringify(e.request.body).includes('"method":"subscriptions/listen"'),
+    );
+    if (listens.some((e) => !e.answered.contentType.includes('text/event-stream')))
+      return 'a subscriptions/listen was not answered with its stream';
+    const offered = toolsOffered(o);
+    const missing = allowed.filter((t) => !offered.some((n) => n.endsWith(t)));
+    if (missing.length > 0) return `the model was not offered ${missing.join(', ')} (allowed by the key)`;
+    const leaked = outside.filter((t) => offered.some((n) => n.endsWith(t)));
+    if (leaked.length > 0) return `the model was offered ${leaked.join(', ')} (outside the key's list)`;
+    if (!mcpAnswered(o, 'tools/call')) return 'no tools/call reached /mcp (the model was not offered the tool)';
+    const result = toolResultSent(o);
+    if (result === undefined) return 'the tool result was not sent back to the model';
+    const refusal = /is not available/.test(result);
+    if (expect === 'refused') return refusal ? undefined : `the call was not refused: ${result.slice(0, 160)}`;
+    return refusal || /MCP server \S+ (failed|did not answer)/.test(result)
+      ? `the call failed: ${result.slice(0, 160)}`
+      : undefined;
+  };
+
+/** The gateway's ledger, as `switchyard usage --by tool` prints it, has the row `row` matches (`what` says which). */
+const ledgerShows =
+  (row: RegExp, what: string) =>
+  async (w: WorldControl): Promise<string | undefined> => {
+    const text = await w.mcp.usageByTool(row);
+    return row.test(text) ? undefined : `usage --by tool did not show ${what}: ${lastLine(text)}`;
+  };
+
+/** A tool's row of `usage --by tool`: its calls, and how many of them failed (`0`, or `[1-9]\d*` for some). */
+const toolRow = (tool: string, failed: string): RegExp => new RegExp(`^${tool}\\s+\\d+\\s+${failed}\\s`, 'm');
 
 /** A tool's result in a request, in any of the three APIs. */
 const TOOL_RESULT = /"type":"(tool_result|function_call_output|custom_tool_call_output)"|"role":"tool"/;
@@ -574,6 +626,98 @@ const lib = (
     timeoutMs: 180_000,
   }));
 
+/** The tools an MCP case's client key may call (of `files`, the stdio server, and `remote`, the HTTP one). */
+const MCP_ALLOWED = ['files__echo', 'files__add', 'remote__echo'];
+/** Tools of the same servers outside that list: never offered to the model. */
+const MCP_OUTSIDE = ['files__hang', 'files__files_read', 'remote__add'];
+
+const claudeCode = { client: 'Claude Code', pkg: '@anthropic-ai/claude-code', fixtures: 'claude-code' } as const;
+
+/** A Claude Code run against /mcp with the key allowed MCP_ALLOWED (plus `extra`), asked to call `tool`. */
+const claudeMcpCase = (
+  name: string,
+  tool: string,
+  o: {
+    extra?: readonly string[];
+    fault?: (m: WorldControl['mcp']) => void;
+    expect: 'ok' | 'refused';
+    after?: LiveCase['after'];
+  },
+): LiveCase => ({
+  ...claudeCode,
+  name,
+  world: 'ok',
+  before: (w) => {
+    w.mcp.allow({ tools: [...MCP_ALLOWED, ...(o.extra ?? [])] });
+    if (o.fault) w.mcp.afterList(o.fault);
+  },
+  command: claudeMcp(`call ${tool}`, `mcp__switchyard__${tool}`),
+  check: mcpCalled(
+    o.expect,
+    [...MCP_ALLOWED, ...(o.extra ?? [])],
+    MCP_OUTSIDE.filter((t) => !o.extra?.includes(t)),
+  ),
+  after: o.after ?? ledgerShows(toolRow(tool, o.expect === 'ok' ? '0' : '[1-9]\\d*'), `${tool}'s call`),
+});
+
+/** Tokens the remote server had issued when the token-expiry case began. */
+let tokensBefore = 0;
+
+const mcpCases: LiveCase[] = [
+  claudeMcpCase('mcp-tool', 'files__echo', { expect: 'ok' }),
+  // Listed while the key allowed it, then the key's list narrowed (as `gateway keys update` does) before the call:
+  // the gateway refuses it, and Claude Code hands the refusal to the model.
+  claudeMcpCase('mcp-refused', 'files__hang', {
+    extra: ['files__hang'],
+    fault: (m) => m.allow({ tools: MCP_ALLOWED }),
+    expect: 'refused',
+  }),
+  // The remote server's token expires between the listing and the call: the gateway mints another, and the call
+  // succeeds (no failed call in the ledger).
+  claudeMcpCase('mcp-token-expiry', 'remote__echo', {
+    fault: (m) => {
+      tokensBefore = m.tokensIssued();
+      m.expireToken();
+    },
+    expect: 'ok',
+    after: async (w) =>
+      (await ledgerShows(toolRow('remote__echo', '0'), 'remote__echo answered, none failed')(w)) ??
+      (w.mcp.tokensIssued() > tokensBefore ? undefined : 'the gateway minted no new token for the remote server'),
+  }),
+  // The stdio server is killed between the listing and the call: the gateway starts it again and the call waits.
+  claudeMcpCase('mcp-stdio-crash', 'files__add', { fault: (m) => m.crashStdio(), expect: 'ok' }),
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'mcp-tool',
+    world: 'ok',
+    before: (w) => w.mcp.allow({ tools: MCP_ALLOWED }),
+    command: codexMcp('call files__echo'),
+    check: mcpCalled('ok', MCP_ALLOWED, MCP_OUTSIDE),
+    after: ledgerShows(toolRow('files__echo', '0'), "files__echo's call"),
+  },
+  // As Claude Code's mcp-refused: listed, then taken off the key's list before the call.
+  {
+    client: 'Codex CLI',
+    pkg: '@openai/codex',
+    fixtures: 'codex',
+    name: 'mcp-refused',
+    world: 'ok',
+    before: (w) => {
+      w.mcp.allow({ tools: [...MCP_ALLOWED, 'files__hang'] });
+      w.mcp.afterList((m) => m.allow({ tools: MCP_ALLOWED }));
+    },
+    command: codexMcp('call files__hang'),
+    check: mcpCalled(
+      'refused',
+      [...MCP_ALLOWED, 'files__hang'],
+      MCP_OUTSIDE.filter((t) => t !== 'files__hang'),
+    ),
+    after: ledgerShows(toolRow('files__hang', '[1-9]\\d*'), "files__hang's refused call"),
+  },
+];
+
 export const CASES: readonly LiveCase[] = [
   ...cli('Claude Code', '@anthropic-ai/claude-code', 'claude-code', claude, 'call Read'),
   ...cli('Codex CLI', '@openai/codex', 'codex', codex, 'call exec'),
@@ -599,26 +743,10 @@ export const CASES: readonly LiveCase[] = [
     then: [{ before: (w) => w.fault('on'), command: claudeCompacting('hi again', true) }],
     check: compactionBetaCarried(answeredBy(1)),
   },
-  // The gateway's /mcp as each agent's MCP server: its tools listed, one called (the simulator's model calls the tool
-  // the prompt names; `files__echo` is the gateway's `files` server's `echo`).
-  {
-    client: 'Claude Code',
-    pkg: '@anthropic-ai/claude-code',
-    fixtures: 'claude-code',
-    name: 'mcp-tool',
-    world: 'ok',
-    command: claudeMcp('call files__echo', 'mcp__switchyard__files__echo'),
-    check: mcpToolRan,
-  },
-  {
-    client: 'Codex CLI',
-    pkg: '@openai/codex',
-    fixtures: 'codex',
-    name: 'mcp-tools',
-    world: 'ok',
-    command: codexMcp('call files__echo'),
-    check: mcpToolsListed,
-  },
+  // The gateway's /mcp as each agent's MCP server, its client key allowed some tools (MCP_ALLOWED): those listed, one
+  // called (the simulator's model calls the tool the prompt names; `files__echo` is the gateway's `files` server's
+  // `echo`), and the call's row in the gateway's ledger (`switchyard usage --by tool`).
+  ...mcpCases,
   {
     client: 'Codex CLI',
     pkg: '@openai/codex',

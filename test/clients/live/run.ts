@@ -55,7 +55,9 @@ async function runCase(c: LiveCase, world: World): Promise<CaseResult> {
   const exchanges = turns.flat();
   const first = exchanges[0]?.at ?? ended;
   const outcome: RunOutcome = { code, output, exchanges, turns, seconds, afterFirstRequest: (ended - first) / 1000 };
-  const problem = timedOut ? `still running after ${Math.round(seconds)}s: ${lastLine(output)}` : c.check(outcome);
+  const problem = timedOut
+    ? `still running after ${Math.round(seconds)}s: ${lastLine(output)}`
+    : (c.check(outcome) ?? (await c.after?.(world)));
   const requests = `${outcome.exchanges.length} request${outcome.exchanges.length === 1 ? '' : 's'}`;
   // A client's start-up (OpenCode's: seconds) is not the failure's doing: the time after its first request is said too.
   const timing = `${seconds.toFixed(1)}s (${outcome.afterFirstRequest.toFixed(1)}s after the first)`;

@@ -5,7 +5,11 @@
 // the recording proxy every client talks to, pointed at one of them. `badkey` is the answering gateway given a
 // client key it never issued; `failover` one whose main routes a case makes fail mid-conversation (World.fault).
 import { startHarness, simProvider, type Harness } from '../../gateway/harness.ts';
-import { startRecorder, type Recorder } from '../record.ts';
+import { startRecorder, type Exchange, type Recorder } from '../record.ts';
+import { startMcpSim, type McpSim } from '../../../src/sim/mcp-http.ts';
+import type { GatewayKeyMcp } from '../../../src/state/types.ts';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const SWITCHYARD_BIN = join(import.meta.dirname, '../../../bin/switchyard.js');
@@ -49,8 +53,32 @@ export interface World {
   use(name: WorldName): string;
   /** Switches the failover world's main routes' fault. */
   fault(fault: Fault): void;
+  /** The answering gateway's /mcp and its MCP servers, for the MCP cases. */
+  mcp: McpControl;
   close(): Promise<void>;
 }
+
+/** What an MCP case does to the answering gateway: its client key's allow-list, and a fault once the client has
+ * listed the tools (its session open, the call not yet made) — the list narrowed, the remote server's token expired,
+ * the stdio server killed. */
+export interface McpControl {
+  /** Sets (or, undefined, removes) the answering gateway's client key's MCP allow-list. */
+  allow(list: GatewayKeyMcp | undefined): void;
+  /** Runs `fault` once, as soon as the next `tools/list` of /mcp has been answered. */
+  afterList(fault: (m: McpControl) => void): void;
+  /** The remote server's (`remote`) current token is answered 401 from now on: the gateway must mint another. */
+  expireToken(): void;
+  /** Tokens the remote server's token endpoint issued so far. */
+  tokensIssued(): number;
+  /** Kills the stdio server's (`files`) process, as a crash would end it (every gateway's here: they run the same
+   * command, and each restarts its own). */
+  crashStdio(): void;
+  /** `switchyard usage --by tool` of the answering gateway, once its output matches `ready` (or after 10 s). */
+  usageByTool(ready: RegExp): Promise<string>;
+}
+
+/** The OAuth2 client the gateway's `remote` MCP server is configured with (client credentials). */
+const MCP_CLIENT = { clientId: 'clients-gateway', clientSecret: 'clients-mcp-secret-0001' };
 
 /** Every key's behaviour in each world: answering, rejected, or rate-limited at every call. */
 const KEY_BEHAVIOUR: Record<Gateway, Record<string, unknown>> = {
@@ -60,7 +88,7 @@ const KEY_BEHAVIOUR: Record<Gateway, Record<string, unknown>> = {
   long: { script: ['429'], loop_script: true, reset: `${LONG_COOLING_SECONDS}s`, reset_headers: ['retry-after'] },
 };
 
-function gateway(world: Gateway): Promise<Harness> {
+function gateway(world: Gateway, remote: McpSim): Promise<Harness> {
   const key = KEY_BEHAVIOUR[world];
   return startHarness({
     scenario: { keys: { 'sk-clients-openai-00001': key, 'sk-clients-anthropic-0001': key } },
@@ -79,7 +107,20 @@ function gateway(world: Gateway): Promise<Harness> {
       // gpt-6.1-sol), one glob per client family as docs/clients.md recommends: a mistyped name is a 404.
       gateway: { aliases: { 'claude-*': 'main', 'gpt-*': 'main' } },
       // The MCP server behind /mcp (docs/mcp.md): the simulator's, run by the gateway over stdio.
-      mcp: { servers: { files: { command: [process.execPath, SWITCHYARD_BIN, 'sim', 'mcp', '--stdio'] } } },
+      // `remote`: the simulator's over HTTP, its tokens minted by the gateway (OAuth2 client credentials).
+      mcp: {
+        servers: {
+          files: { command: [process.execPath, SWITCHYARD_BIN, 'sim', 'mcp', '--stdio'] },
+          remote: {
+            url: remote.url,
+            oauth2: {
+              token_url: remote.tokenUrl,
+              client_id: MCP_CLIENT.clientId,
+              client_secret: MCP_CLIENT.clientSecret,
+            },
+          },
+        },
+      },
     }),
   });
 }
@@ -130,11 +171,12 @@ function failoverScenario(fault: Fault): { keys: Record<string, Record<string, u
 }
 
 export async function startWorld(): Promise<World> {
-  const ok = await gateway('ok');
+  const remote = await startMcpSim({ tokens: [], oauth2: MCP_CLIENT });
+  const ok = await gateway('ok', remote);
   const failover = await failoverGateway();
-  const failing = await gateway('failing');
-  const cooling = await gateway('cooling');
-  const long = await gateway('long');
+  const failing = await gateway('failing', remote);
+  const cooling = await gateway('cooling', remote);
+  const long = await gateway('long', remote);
   // Its keys are refused once before any client comes, so every error case meets the same gateway: each key known
   // to be rejected, every request a 502 `upstream_auth_failed` with `x-should-retry: false` at once.
   await fetch(`${failing.url}/v1/chat/completions`, {
@@ -142,8 +184,34 @@ export async function startWorld(): Promise<World> {
     headers: { authorization: `Bearer ${failing.key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
   });
-  const recorder = await startRecorder({ target: ok.url });
+  let afterList: (() => void) | undefined;
+  const recorder = await startRecorder({
+    target: ok.url,
+    onExchange: (e) => {
+      if (afterList === undefined || !isToolsList(e)) return;
+      const fault = afterList;
+      afterList = undefined;
+      fault();
+    },
+  });
+  const mcp: McpControl = {
+    allow: (list) => {
+      const id = ok.store.listGatewayKeys().find((k) => k.name === 'test-client')?.id ?? '';
+      ok.store.setGatewayKeyMcp(id, list, Date.now());
+    },
+    afterList: (fault) => (afterList = () => fault(mcp)),
+    expireToken: () => {
+      const current = remote.issuedTokens().at(-1);
+      if (current !== undefined) remote.expire(current);
+    },
+    tokensIssued: () => remote.issuedTokens().length,
+    crashStdio: () => {
+      for (const pid of stdioServers()) process.kill(pid, 'SIGKILL');
+    },
+    usageByTool: (ready) => usageByTool(ok, ready),
+  };
   return {
+    mcp,
     recorder,
     gateways: {
       ok: { url: ok.url, key: ok.key },
@@ -163,6 +231,11 @@ export async function startWorld(): Promise<World> {
       }
       // Each long case meets a cooldown of the whole minute, not what an earlier case left of it.
       if (name === 'long') for (const provider of ['sim', 'simant']) long.store.resetHealth(provider);
+      // Each case starts with the key's allow-list removed and no fault waiting: a case sets its own.
+      if (name === 'ok') {
+        mcp.allow(undefined);
+        afterList = undefined;
+      }
       recorder.retarget(h.url);
       recorder.take();
       return name === 'badkey' ? WRONG_KEY : h.key;
@@ -177,6 +250,44 @@ export async function startWorld(): Promise<World> {
       await failing.close();
       await cooling.close();
       await long.close();
+      await remote.close();
     },
   };
+}
+
+/** A POST to /mcp whose body is a `tools/list` request, answered. */
+function isToolsList(e: Exchange): boolean {
+  const body = e.request.body as { method?: unknown } | null;
+  return e.request.path.startsWith('/mcp') && body?.method === 'tools/list' && e.answered.status === 200;
+}
+
+/** This process's children that are the gateways' stdio MCP servers (`sim mcp --stdio`), by their command lines. */
+function stdioServers(): number[] {
+  const children = readdirSync(`/proc/${process.pid}/task`).flatMap((t) =>
+    readFileSync(`/proc/${process.pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+  );
+  return children.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes('sim mcp --stdio');
+    } catch {
+      return false;
+    }
+  });
+}
+
+const LEDGER_WAIT_MS = 10_000;
+
+/** `switchyard usage --by tool` against a gateway's home, read again until it matches `ready` (the ledger's rows are
+ * written in batches). */
+async function usageByTool(h: Harness, ready: RegExp): Promise<string> {
+  const until = Date.now() + LEDGER_WAIT_MS;
+  for (;;) {
+    const r = spawnSync(process.execPath, [SWITCHYARD_BIN, '--config', h.configPath, 'usage', '--by', 'tool'], {
+      env: { ...process.env, SWITCHYARD_HOME: h.home, NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
+    const text = `${r.stdout}${r.stderr}`;
+    if (ready.test(text) || Date.now() > until) return text;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

@@ -2,9 +2,9 @@
 // (trimmed, see ../trim.ts) with a README saying how it was captured, what was trimmed and how the gateway answered
 // then. The replay suite (../replay.test.ts) reads them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES_DIR, SOCKET_DIR, fixtureFile, type Fixture, type SocketFixture } from '../fixture.ts';
+import { FIXTURES_DIR, MCP_DIR, SOCKET_DIR, fixtureFile, type Fixture, type SocketFixture } from '../fixture.ts';
 import { DEFAULT_TRIM, trimValue, type TrimRules } from '../trim.ts';
 import { HOME, WORKDIR } from './home.ts';
 import { ROOT } from './install.ts';
@@ -33,52 +33,99 @@ export function writeFixtures(results: readonly CaseResult[]): string[] {
     const dir = join(FIXTURES_DIR, folder);
     mkdirSync(dir, { recursive: true });
     const rows: string[] = [];
-    let cut = 0;
     for (const r of rs) {
       for (const f of readdirSync(dir).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f)))
         rmSync(join(dir, f));
       const sockets = r.outcome.exchanges.filter((e) => e.frames !== undefined);
-      cut += writeSockets(join(dir, SOCKET_DIR), r, sockets, rows);
+      writeSockets(join(dir, SOCKET_DIR), r, sockets, rows);
       const http = r.outcome.exchanges.filter((e) => e.frames === undefined);
-      // A request sent again unchanged (a retry) is kept once; the README says how many times it went.
-      for (const [i, { e, times }] of distinct(http).entries()) {
-        const stats = { cut: 0 };
-        const fixture: Fixture = {
-          client: r.c.client,
-          version: r.version,
-          case: r.c.name,
-          seq: i + 1,
-          request: {
-            ...e.request,
-            headers: trimValue(e.request.headers, RULES) as Record<string, string>,
-            body: trimValue(e.request.body, RULES, stats),
-          },
-          answered: e.answered,
-        };
-        cut += stats.cut;
-        writeFileSync(
-          join(dir, fixtureFile(fixture)),
-          `${JSON.stringify(fixture, null, 2).replace(CLIENT_KEY, '<redacted>')}\n`,
-        );
-        rows.push(
-          `| ${fixtureFile(fixture)} | ${r.c.name} | \`${e.request.method} ${e.request.path}\`${times > 1 ? ` (sent ${times} times)` : ''} | ${answeredText(e.answered)} |`,
-        );
+      const isMcp = (e: Exchange): boolean => e.request.path.startsWith('/mcp');
+      // A request sent again unchanged (a retry) is kept once; the README says how many times it went. An MCP
+      // session's requests are kept each, in order: a replay follows the session they belong to.
+      const kept: [string, { e: Exchange; times: number }[]][] = [
+        ['', distinct(http.filter((e) => !isMcp(e)))],
+        // In the order they were sent: a stream the client left (a listen) is recorded only as it ends.
+        [
+          MCP_DIR,
+          http
+            .filter(isMcp)
+            .sort((a, b) => (a.at ?? 0) - (b.at ?? 0))
+            .map((e) => ({ e, times: 1 })),
+        ],
+      ];
+      for (const [sub, list] of kept) {
+        const into = join(dir, sub);
+        if (sub !== '' && existsSync(into))
+          for (const f of readdirSync(into).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f)))
+            rmSync(join(into, f));
+        if (list.length > 0) mkdirSync(into, { recursive: true });
+        for (const [i, { e, times }] of list.entries()) {
+          const fixture = fixtureOf(r, i + 1, e);
+          writeFileSync(
+            join(into, fixtureFile(fixture)),
+            `${JSON.stringify(fixture, null, 2).replace(CLIENT_KEY, '<redacted>')}\n`,
+          );
+          const file = sub === '' ? fixtureFile(fixture) : `${sub}/${fixtureFile(fixture)}`;
+          rows.push(
+            `| ${file} | ${r.c.name} | \`${e.request.method} ${e.request.path}\`${times > 1 ? ` (sent ${times} times)` : ''} | ${answeredText(e.answered)} |`,
+          );
+        }
       }
     }
-    writeFileSync(join(dir, 'README.md'), readme(folder, rs, rows, cut));
+    // Counted over the folder's files, not this run's: with --only, the cases not run keep theirs.
+    writeFileSync(join(dir, 'README.md'), readme(folder, rs, [...earlierRows(dir, rs), ...rows], trimmedIn(dir)));
     written.push(dir);
   }
   return written;
 }
 
-/** A case's WebSockets as `websocket/<case>-<n>.json` (SocketFixture); returns how many strings were cut. */
-function writeSockets(dir: string, r: CaseResult, sockets: readonly Exchange[], rows: string[]): number {
+/** One captured request as its fixture, trimmed. */
+function fixtureOf(r: CaseResult, seq: number, e: Exchange): Fixture {
+  return {
+    client: r.c.client,
+    version: r.version,
+    case: r.c.name,
+    seq,
+    request: {
+      ...e.request,
+      headers: trimValue(e.request.headers, RULES) as Record<string, string>,
+      body: trimValue(e.request.body, RULES),
+    },
+    answered: e.answered,
+  };
+}
+
+/** How many strings the folder's fixtures (and its `websocket/` and `mcp/`) have cut (`… [N characters trimmed]`). */
+function trimmedIn(dir: string): number {
+  return [dir, join(dir, SOCKET_DIR), join(dir, MCP_DIR)]
+    .filter((d) => existsSync(d))
+    .flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => join(d, f)),
+    )
+    .reduce((n, f) => n + [...readFileSync(f, 'utf8').matchAll(/… \[\d+ characters trimmed\]/g)].length, 0);
+}
+
+/** The README's rows of the cases this run did not record (`--only`): kept, so recording some cases does not drop
+ * the others from the table. */
+function earlierRows(dir: string, rs: readonly CaseResult[]): string[] {
+  const file = join(dir, 'README.md');
+  if (!existsSync(file)) return [];
+  const ran = new Set(rs.map((r) => r.c.name));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => /^\| \S+\.json \| /.test(line))
+    .filter((line) => !ran.has(line.split(' | ')[1] ?? ''));
+}
+
+/** A case's WebSockets as `websocket/<case>-<n>.json` (SocketFixture). */
+function writeSockets(dir: string, r: CaseResult, sockets: readonly Exchange[], rows: string[]): void {
   if (existsSync(dir))
     for (const f of readdirSync(dir).filter((f) => f.startsWith(`${r.c.name}-`) && /-\d+\.json$/.test(f)))
       rmSync(join(dir, f));
-  if (sockets.length === 0) return 0;
+  if (sockets.length === 0) return;
   mkdirSync(dir, { recursive: true });
-  const stats = { cut: 0 };
   for (const [i, e] of sockets.entries()) {
     const fixture: SocketFixture = {
       client: r.c.client,
@@ -92,7 +139,7 @@ function writeSockets(dir: string, r: CaseResult, sockets: readonly Exchange[], 
       },
       frames: (e.frames ?? []).map((f) =>
         'sent' in f
-          ? { sent: trimValue(f.sent, RULES, stats) as Record<string, unknown> }
+          ? { sent: trimValue(f.sent, RULES) as Record<string, unknown> }
           : { answered: eventName(f.answered) },
       ),
     };
@@ -103,7 +150,6 @@ function writeSockets(dir: string, r: CaseResult, sockets: readonly Exchange[], 
       `| ${SOCKET_DIR}/${file} | ${r.c.name} | \`GET ${e.request.path}\` upgraded, ${turns} turn${turns === 1 ? '' : 's'} | ${e.answered.status} |`,
     );
   }
-  return stats.cut;
 }
 
 /** An answered event as a socket fixture keeps it: its type; an error event's status and code too. */
@@ -175,6 +221,17 @@ function readme(folder: string, rs: readonly CaseResult[], rows: readonly string
           "each turn again over a WebSocket, with the ids and calls of this replay's own answers where the client sent those",
           'of the capture (`previous_response_id`, `call_id`, a `compaction` item). They sit in a folder of their own since',
           'the HTTP replay reads the files beside this README.',
+          '',
+        ]
+      : []),
+    ...(rows.some((r) => r.startsWith(`| ${MCP_DIR}/`))
+      ? [
+          '## MCP: `mcp/`',
+          '',
+          "What a case sent the gateway's `/mcp` (its MCP server: the `mcp-*` cases) is kept in `mcp/<case>-<n>.json`, each",
+          'request in the order it went (one an MCP session sent twice is kept twice). `test/clients/replay-mcp.test.ts`',
+          "replays each case's in order, with its own session id where the client sent the capture's, and the case's fault",
+          '(a narrowed allow-list, an expired token, a crashed stdio server) before its `tools/call`.',
           '',
         ]
       : []),
