@@ -108,6 +108,7 @@ function record(i: number): RequestRecord {
     ms: 1.53 + (i % 7) / 10,
     upstreamMs: 1.2,
     droppedTools: undefined,
+    mcp: undefined,
     conversation: undefined,
   };
 }
