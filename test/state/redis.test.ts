@@ -92,6 +92,12 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       assert.equal(a.status().ok, false);
       assert.ok(a.status().pendingWrites > 0);
 
+      // Each replica notices on its own connection; under load b may not have yet when the server is back.
+      await waitFor(
+        () => warnings.filter((w) => /unreachable/.test(w)).length === 2,
+        'both replicas to warn that Redis is gone',
+        10_000,
+      );
       await server.start();
       await waitFor(
         () => b.getHealth('fp')?.state === 'cooling',
