@@ -24,6 +24,7 @@ import {
 } from './wire/responses-wire.ts';
 import type { NamespaceNames } from './wire/responses-namespace.ts';
 import { createResponsesEventEncoder } from './wire/responses-stream.ts';
+import { RESPONSES_FRAME_KEY } from '../providers/translate/responses-upstream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 import { refuseThread } from './anthropic-thread.ts';
@@ -183,6 +184,8 @@ export const responsesWire: WireApi = {
           tellAnswer(out, answered);
         return out.map(namedSseFrame).join('');
       },
+      // A Responses route's own frames, relayed as they came (providers/openai-responses.ts).
+      passOn: (key, events) => key === RESPONSES_FRAME_KEY && parsed.compactionTurn !== true && encoder.passOn(events),
       // response.completed comes with the `finish` event; the Responses API sends no [DONE].
       end: () => '',
       // `response.failed` (the response's own end: its status and error), then an `error` event, whose `error`
