@@ -258,3 +258,24 @@ test("a Responses caller of a Responses route is sent the route's own events as 
   assert.equal(done.output_text, PIECES.join(''));
   assert.equal(done.usage?.output_tokens, 8);
 });
+
+test("OpenAI's usage: null chunks go on as they came to a caller that asked for usage, without it to one that did not", async () => {
+  // As OpenAI writes them when asked for usage (the gateway always asks): every chunk has `usage: null`.
+  const frames = [
+    openaiChunk({ role: 'assistant', content: '', refusal: null }, { usage: null }),
+    ...PIECES.map((p, i) => openaiChunk({ content: p }, { usage: null, obfuscation: `pad${i}` })),
+    openaiChunk({}, { usage: null }, 'stop'),
+    OPENAI_FRAMES.at(-1)!,
+  ];
+  const { up, h } = await gatewayFor('openai', frames);
+  await using _up = up;
+  await using _h = h;
+  const messages = [{ role: 'user', content: 'hi' }];
+  const asked = await rawStream(h, '/v1/chat/completions', { messages, stream_options: { include_usage: true } });
+  assert.ok(sentOn(asked, frames).length > 0, asked);
+  const unasked = await rawStream(h, '/v1/chat/completions', { messages });
+  const without = frames.map((f) => f.replace(',"usage":null', ''));
+  assert.ok(sentOn(unasked, without).length > 0, unasked);
+  assert.doesNotMatch(unasked, /"usage"/);
+  assert.match(unasked, /"content":" frame\."/);
+});
