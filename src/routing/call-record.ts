@@ -15,7 +15,6 @@ export interface CallStart {
   stream: boolean;
   trail: readonly Attempt[];
   startedAt: number;
-  startedNow: number;
   t0: number;
   now: () => number;
 }
@@ -52,7 +51,6 @@ export function callRecord(start: CallStart, end: CallEnd): CallRecord {
     task: start.task,
     stream: start.stream,
     startedAt: start.startedAt,
-    startedNow: start.startedNow,
     endedNow: start.now(),
     ms: performance.now() - start.t0,
     trail: start.trail,

@@ -260,7 +260,6 @@ class Router implements Switchyard {
       stream: options.stream === true,
       trail: ctx.trail,
       startedAt: Date.now(),
-      startedNow: this.#now(),
       t0: performance.now(),
       now: this.#now,
     };

@@ -85,8 +85,7 @@ export interface CallRecord {
   stream: boolean;
   /** Epoch ms the call started. */
   startedAt: number;
-  /** The router's clock (`now`) when the call started and when it was over: the span's times. */
-  startedNow: number;
+  /** The router's clock (`now`) when the call was over: the span's end. */
   endedNow: number;
   /** Milliseconds the call took (performance.now()). */
   ms: number;
