@@ -137,6 +137,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     mcpGovernor,
     router,
     recent: ui.recent,
+    live: ui.live,
     store: options.store,
     logger,
     // The line per request holds only our own scalar fields (never a header or a body): see lineWriter.

@@ -13,6 +13,7 @@ import type { InFlight } from './in-flight.ts';
 import { buildModelIndex, type ModelIndex } from './model-resolve.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import type { RecentTrails } from './ui/recent.ts';
+import type { LiveStreams } from './ui/live.ts';
 import type { RecordQueue } from './request-record.ts';
 import { PriceBook } from '../usage/prices.ts';
 import type { McpHub } from '../mcp/hub.ts';
@@ -63,6 +64,8 @@ export interface GatewayContext {
   readonly usage?: UsageLedger;
   /** The dashboard's recent failed or retried requests, with their trails (src/gateway/ui/recent.ts). */
   readonly recent?: RecentTrails;
+  /** The dashboard's live event streams, told each request's attempts (src/gateway/ui/live.ts). */
+  readonly live?: LiveStreams;
   /** The MCP servers behind /mcp (src/mcp/hub.ts). */
   readonly mcp: McpHub;
   /** What /mcp may list and call, and what it is told of each call (src/mcp/governor.ts); `openGovernor` until

@@ -20,9 +20,12 @@ const READS: Record<ReaderName, Read> = {
   ledger: (ctx, r) => {
     if (r.row !== undefined) ctx.usage?.record(r.row);
   },
-  // The dashboard's recent failed or retried requests (ui/recent.ts).
+  // The dashboard's recent failed or retried requests (ui/recent.ts) and its live events: the request's attempts
+  // (ui/live.ts).
   dashboard: (ctx, r) => {
-    if (r.chat) ctx.recent?.remember(r);
+    if (!r.chat) return;
+    ctx.recent?.remember(r);
+    ctx.live?.requestEnded(r);
   },
 };
 

@@ -30,8 +30,12 @@ export function streamSettled(ctx: GatewayContext, req: FastifyRequest): void {
   if (s.logged) ctx.records.push(recordOf(ctx, req, s, s.status ?? 499));
 }
 
+/** The request's record, built around its router call's (routing/call-record.ts) when it made one: the route, key,
+ * attempts, trail and usage are the call's, not worked out again here. */
 function recordOf(ctx: GatewayContext, req: FastifyRequest, s: RequestState, status: number): RequestRecord {
   const ms = performance.now() - s.started;
+  const call = s.call;
+  const route = call === undefined ? s.route : call.answered?.route;
   const path = pathOf(req);
   const chat = CHAT_PATHS.has(path);
   return {
@@ -46,13 +50,13 @@ function recordOf(ctx: GatewayContext, req: FastifyRequest, s: RequestState, sta
     model: s.model,
     alias: s.target?.alias,
     task: s.target?.task,
-    route: s.route,
+    route,
     // The label is bounded (metricRoute); the line keeps the real route.
-    routeLabel: s.route === undefined ? 'none' : metricRoute(ctx.settings.models, s.route),
-    credential: s.credential,
-    attempts: s.attempts,
-    trail: s.trail,
-    usage: s.usage,
+    routeLabel: route === undefined ? 'none' : metricRoute(ctx.settings.models, route),
+    credential: call === undefined ? s.credential : call.credential,
+    attempts: call === undefined ? s.attempts : call.attempts,
+    trail: call === undefined ? s.trail : call.trail,
+    usage: call === undefined ? s.usage : call.usage,
     row: chat && s.trail !== undefined ? finalRow(ctx, s, Date.now() - ms, ms) : undefined,
     outcome: s.outcome,
     error: s.error,

@@ -1,7 +1,8 @@
 // One record per request: the facts of a request that is over (ids, client key, task, route, credential, attempts,
-// usage, cost, timings, outcome, stream end), gathered once when it ends (request-end.ts), and the queue that hands
-// it to every reader of them (record-readers.ts: the log line, the metrics, the usage ledger, the dashboard) off the
-// request's tick, a batch at a time. A reader that throws is said once and never stops the others
+// usage, cost, timings, outcome, stream end), gathered once when it ends (request-end.ts) around its router call's
+// record (routing/call-record.ts), and the queue that hands it to every reader of them (record-readers.ts: the log
+// line, the metrics, the usage ledger, the dashboard's ring and live events) off the request's tick, a batch at a
+// time. A reader that throws is said once and never stops the others
 // (docs/architecture.md#one-record-per-request).
 import type { Api } from './api-error.ts';
 import type { Explanation } from '../errors/explanation.ts';
@@ -10,6 +11,7 @@ import type { Attempt } from '../routing/types.ts';
 import type { RouteFailure } from '../routing/errors.ts';
 import type { Usage } from '../providers/types.ts';
 import type { UsageRow } from '../usage/row.ts';
+import { BatchQueue, type Reader } from '../routing/record-queue.ts';
 import type { McpRequestFacts } from './mcp/request-facts.ts';
 
 export interface RequestRecord {
@@ -71,52 +73,7 @@ export interface RequestRecord {
 export const READER_NAMES = ['log', 'metrics', 'ledger', 'dashboard'] as const;
 export type ReaderName = (typeof READER_NAMES)[number];
 
-export interface RecordReader {
-  name: ReaderName;
-  read(record: RequestRecord): void;
-}
+export type RecordReader = Reader<RequestRecord, ReaderName>;
 
-/** Records wait for the end of the event loop's current turn (setImmediate): every request finished in that turn is
- * read in one batch, after their answers went out, and before any later request (a scrape of /metrics, the next
- * call of a client) is read from a socket. */
-export class RecordQueue {
-  readonly #readers: readonly RecordReader[];
-  readonly #said: (reader: ReaderName, err: unknown) => void;
-  readonly #failed = new Set<ReaderName>();
-  #batch: RequestRecord[] = [];
-  #scheduled = false;
-
-  /** `said`: where a reader's first failure is told (each reader's once). */
-  constructor(readers: readonly RecordReader[], said: (reader: ReaderName, err: unknown) => void) {
-    this.#readers = readers;
-    this.#said = said;
-  }
-
-  push(record: RequestRecord): void {
-    this.#batch.push(record);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(this.flush);
-  }
-
-  /** Reads every record queued; also at close, so none is lost. */
-  readonly flush = (): void => {
-    this.#scheduled = false;
-    const batch = this.#batch;
-    if (batch.length === 0) return;
-    this.#batch = [];
-    for (const reader of this.#readers) this.#readAll(reader, batch);
-  };
-
-  #readAll(reader: RecordReader, batch: readonly RequestRecord[]): void {
-    for (const record of batch) {
-      try {
-        reader.read(record);
-      } catch (err) {
-        if (this.#failed.has(reader.name)) continue;
-        this.#failed.add(reader.name);
-        this.#said(reader.name, err);
-      }
-    }
-  }
-}
+/** The gateway's queue of request records (routing/record-queue.ts). */
+export class RecordQueue extends BatchQueue<RequestRecord, ReaderName> {}

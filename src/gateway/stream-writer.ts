@@ -108,11 +108,13 @@ class FramesWriter implements EventSink {
     }
   }
 
-  /** The upstream's own frames for these events (same-shape passthrough): sent on as they are when the encoder says
-   * they are what it would write, else the events are encoded one by one. */
+  /** The upstream's own frames for these events (same-shape passthrough): sent on as the encoder says (as they are,
+   * or with a field the caller did not ask for taken out) when they are what it would write, else the events are
+   * encoded one by one. */
   verbatim(bytes: Uint8Array, events: readonly StreamEvent[], key: string): boolean {
     if (this.#over) return true;
-    if (this.#w.encoder.passOn?.(key, events) !== true) {
+    const out = this.#w.encoder.passOn?.(key, events, bytes);
+    if (out === undefined) {
       let room = true;
       for (const e of events) room = this.event(e) && room;
       return room;
@@ -120,7 +122,7 @@ class FramesWriter implements EventSink {
     const res = this.#res;
     if (res.destroyed) return true;
     this.#keepalive?.wrote();
-    return this.#body.writeBytes(bytes);
+    return this.#body.writeBytes(out);
   }
 
   end(): void {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
 import { toOpenAIResponse } from './wire/openai-answer.ts';
 import { parseOpenAIRequest } from './wire/openai-request.ts';
-import { OpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE } from './wire/openai-stream.ts';
+import { OpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE, withoutNullUsage } from './wire/openai-stream.ts';
 import { dispatch } from '../providers/translate/event-methods.ts';
 import { toAnthropicResponse } from './wire/anthropic-answer.ts';
 import { parseAnthropicRequest } from './wire/anthropic-request.ts';
@@ -24,6 +24,7 @@ import {
 } from './wire/responses-wire.ts';
 import type { NamespaceNames } from './wire/responses-namespace.ts';
 import { createResponsesEventEncoder } from './wire/responses-stream.ts';
+import { RESPONSES_FRAME_KEY } from '../providers/translate/responses-upstream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 import { refuseThread } from './anthropic-thread.ts';
@@ -68,9 +69,10 @@ export interface WireParseOptions {
 export interface StreamEncoder {
   /** SSE text for one canonical event (may be empty). */
   encode(ev: StreamEvent): string;
-  /** Whether the upstream's own frames for these events, with frame key `key` (event-sink.ts `verbatim`), say what
-   * this encoder would: then they are taken as written and go to the caller as they are. */
-  passOn?(key: string, events: readonly StreamEvent[]): boolean;
+  /** The bytes to send for these events when the upstream's own frames for them (`bytes`, with frame key `key`:
+   * event-sink.ts `verbatim`) say what this encoder would: themselves, or with a field the caller did not ask for
+   * taken out. Undefined: the events are encoded here. */
+  passOn?(key: string, events: readonly StreamEvent[], bytes: Uint8Array): Uint8Array | undefined;
   /** SSE text that ends a complete stream. */
   end(): string;
   /** SSE text reporting a failure after the stream began; the stream then closes without its clean end. */
@@ -109,7 +111,11 @@ export const openaiWire: WireApi = {
         const out = encode(ev);
         return out.length === 1 ? openAISseFrame(out[0]) : out.map(openAISseFrame).join('');
       },
-      passOn: (key, events) => started && parsed.noObfuscation !== true && chunks.passOn(key, events),
+      passOn: (key, events, bytes) => {
+        if (!started || parsed.noObfuscation === true) return undefined;
+        const how = chunks.passOn(key, events);
+        return how === 'as_is' ? bytes : how === 'without_null_usage' ? withoutNullUsage(bytes) : undefined;
+      },
       end: () => OPENAI_SSE_DONE,
       // OpenAI-compatible servers report a failure inside a stream as a data frame holding an `error` object.
       error: (err) => openAISseFrame(openaiErrorBody(err)),
@@ -137,7 +143,7 @@ export const anthropicWire: WireApi = {
         started = true;
         return asUpstreamFailure(() => encode(ev).map(namedSseFrame).join(''));
       },
-      passOn: (key, events) => started && blocks.passOn(key, events),
+      passOn: (key, events, bytes) => (started && blocks.passOn(key, events) ? bytes : undefined),
       // message_stop comes with the `finish` event; nothing follows it.
       end: () => '',
       error: (err) => namedSseFrame({ event: 'error', data: anthropicErrorBody(err) }),
@@ -189,6 +195,9 @@ export const responsesWire: WireApi = {
           tellAnswer(out, answered);
         return out.map(namedSseFrame).join('');
       },
+      // A Responses route's own frames, relayed as they came (providers/openai-responses.ts).
+      passOn: (key, events, bytes) =>
+        key === RESPONSES_FRAME_KEY && parsed.compactionTurn !== true && encoder.passOn(events) ? bytes : undefined,
       // response.completed comes with the `finish` event; the Responses API sends no [DONE].
       end: () => '',
       // `response.failed` (the response's own end: its status and error), then an `error` event, whose `error`

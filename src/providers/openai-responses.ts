@@ -7,7 +7,12 @@ import { authHeaderFor, authHeaders } from './auth-header.ts';
 import { callSecrets } from './call-secrets.ts';
 import { callJson, readAnswer, upstreamTarget, withModel } from './http.ts';
 import { eventJson, streamCall, type StreamHandler } from './stream-call.ts';
-import { createResponsesStreamDecoder, failureOf, fromResponsesObject } from './translate/responses-upstream.ts';
+import {
+  createResponsesStreamDecoder,
+  failureOf,
+  fromResponsesObject,
+  RESPONSES_FRAME_KEY,
+} from './translate/responses-upstream.ts';
 import { isObj } from './translate/obj.ts';
 import { SocketTurn } from './responses-socket.ts';
 import type { ChatRequest, ChatResponse, SendContext, StreamEvent } from './types.ts';
@@ -78,7 +83,8 @@ export function responsesStreamHandler(ctx: SendContext): StreamHandler {
         });
       }
       const events = decoder.push(e.event ?? type, data);
-      return { events, done: decoder.complete };
+      // Its own bytes say what the relay would (wire/responses-stream.ts passOn) when its `event:` is its type.
+      return { events, done: decoder.complete, verbatim: e.event === type ? RESPONSES_FRAME_KEY : undefined };
     },
     onEnd: () => (decoder.complete ? [] : undefined),
   };

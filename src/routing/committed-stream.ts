@@ -1,5 +1,5 @@
 // The caller's side of a committed stream (docs/routing.md#streaming): the events held before the commit, then the
-// upstream's, each seen by the stream's hooks (budgets, the ledger's row, telemetry), its tally and its clocks; a
+// upstream's, each seen by the stream's hooks (the call's record, telemetry's chunk clock), its tally and its clocks; a
 // break becomes the caller's error, or with `streaming.resume` the rest of the answer from another route. Pulled (an
 // async iterator, as the library hands it out) or, from any point between two pulls, pushed to a sink with no promise
 // per event (the gateway's writer: providers/event-sink.ts). One state machine serves both.
@@ -25,7 +25,7 @@ function howOf(err: unknown): StreamEnd {
 }
 
 /** The caller's iterator over a committed stream. `hooks` run on each event and once at the end, after the committed
- * attempt's usage is set (a hook settling budgets or writing the ledger reads it). With `resume`
+ * attempt's usage is set (the call's record, whose readers settle budgets and write the ledger, reads it). With `resume`
  * (`streaming.resume`), a cut of a text answer goes on from another route (resumedAfterCut) instead of throwing, and
  * the hooks end only when that rest has ended. */
 export function committedEvents(

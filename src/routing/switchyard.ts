@@ -1,7 +1,7 @@
 // The library API (docs/routing.md#library-api). Each call runs on a snapshot of the config it started with, and never
 // waits on disk; `reload()` swaps the config for later calls.
 import { sendBilled } from '../usage/billed.ts';
-import { CallRecorder, recordedOnEnd } from '../usage/library.ts';
+import { CallRecorder } from '../usage/library.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import { SwitchyardError } from './errors.ts';
 import { UserError } from '../user-error.ts';
@@ -31,7 +31,7 @@ import { streamingSettings } from '../config/streaming.ts';
 import type { StreamHook } from './stream-hook.ts';
 import { formatTrail } from './trail.ts';
 import { routeName } from '../config/route-name.ts';
-import type { AnsweredBy, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
+import type { AnsweredBy, CallRecord, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
 import { assertLoadedConfig } from '../config/object.ts';
 import { startChat } from '../telemetry/chat-telemetry.ts';
 import { providerName } from '../telemetry/semconv.ts';
@@ -39,10 +39,12 @@ import { Budgets } from '../budgets/budgets.ts';
 import { OncePerWindow } from '../budgets/said-once.ts';
 import type { CallBudgets } from '../budgets/call.ts';
 import { seedLogOf, type BudgetWarning } from '../budgets/words.ts';
-import { settledOnEnd } from './budget-stream.ts';
 import { holdInputTokens } from '../budgets/hold-size.ts';
 import { startAffinity } from './affinity-step.ts';
 import { ownerAffinity } from './owner-step.ts';
+import { answeringCredential, callRecord, recordedStream, type CallStart } from './call-record.ts';
+import { callOver, endedCalls, type CallReaderName, type CallReaders, type EndedCall } from './call-readers.ts';
+import type { BatchQueue } from './record-queue.ts';
 
 export interface SwitchyardOptions {
   config: LoadedConfig;
@@ -117,6 +119,8 @@ class Router implements Switchyard {
   readonly #timeZone: string | undefined;
   /** Writes a ledger row per call, when a ledger was given. */
   #calls: CallRecorder | undefined;
+  /** Ended calls for the readers read off the call's tick (call-readers.ts): the ledger's row, the span. */
+  readonly #ended: BatchQueue<EndedCall, CallReaderName>;
   /** Plans of the current config snapshot by task and override, so a request does not re-resolve its chain. */
   #plans = new Map<string, TaskPlan>();
   #plansFor: LoadedConfig['config'] | undefined;
@@ -139,6 +143,7 @@ class Router implements Switchyard {
     this.#adapterFor = own === undefined ? defaultAdapterFor : (type) => withLegacyBlocks(own(type));
     this.#timeZone = options.timeZone;
     if (options.usage !== undefined) this.#calls = new CallRecorder(options.usage);
+    this.#ended = endedCalls(this.#calls, this.#logger);
     this.#ownsStore = options.store === undefined;
     this.store =
       options.store ?? openStore({ kind: options.config.config.gateway.state, env: { ...options.config.env } });
@@ -247,16 +252,22 @@ class Router implements Switchyard {
     }));
     const budgets = this.#callBudgets(loaded, task, options);
     if (budgets !== undefined) ctx.budgets = budgets;
-    // A stream's budgets are settled when it ends; everything else's when the call returns or throws.
-    let settleHere = true;
-    const calls = this.#calls;
-    const startedAt = Date.now();
-    const t0 = performance.now();
+    // The call's readers read its record when it is over (call-readers.ts): a stream's when it ends, everything
+    // else's when the call returns or throws.
+    const readers: CallReaders = { budgets, telemetry, own: options.onRecord, config: loaded.config };
+    const start: CallStart = {
+      task,
+      stream: options.stream === true,
+      trail: ctx.trail,
+      startedAt: Date.now(),
+      t0: performance.now(),
+      now: this.#now,
+    };
+    const over = (record: CallRecord): void => callOver(record, readers, this.#ended, this.#calls !== undefined);
     try {
       if (options.stream) {
         const streaming = streamingSettings(loaded.config.streaming, loaded.config.auxiliary[task]?.streaming);
         const done = await runChain(ctx, input, streamSender(request, streaming));
-        settleHere = false;
         const route = answeredBy(done.route);
         // The trail was logged when the stream started (below); a break after that changes it, so it is logged again.
         const logBroken = (): void => {
@@ -264,26 +275,12 @@ class Router implements Switchyard {
             this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail (the stream broke off)');
         };
         const resume = chainResumer(ctx, input, request, streaming);
-        // Budgets settle, the ledger's row is written and telemetry ends its span when the stream ends, in that order,
-        // as hooks of the stream's own loop (routing/stream-hook.ts).
-        const hooks: StreamHook[] = [];
-        if (budgets !== undefined) hooks.push(settledOnEnd(budgets, ctx.trail));
-        if (calls !== undefined)
-          hooks.push(
-            recordedOnEnd((how, first) =>
-              calls.record(loaded.config, {
-                task,
-                trail: ctx.trail,
-                startedAt,
-                t0,
-                status: how === 'finished' ? 'ok' : how === 'cut' ? 'stream_broken' : 'cancelled',
-                route: route.route,
-                streamEnd: how,
-                ...(first !== undefined ? { ttftMs: first - t0 } : {}),
-              }),
-            ),
-          );
-        const streamed: StreamSuccess = {
+        // The stream's one reader of its events for the record, and telemetry's clock between chunks when its
+        // metrics are on, as hooks of the stream's own loop (routing/stream-hook.ts).
+        const hooks: StreamHook[] = [recordedStream(start, route, budgets?.warnings, over)];
+        const clock = telemetry?.chunkClock(route);
+        if (clock !== undefined) hooks.push(clock);
+        return {
           status: 'ok',
           task,
           ...route,
@@ -291,17 +288,10 @@ class Router implements Switchyard {
           events: committedEvents(ctx, done.route, done.value, logBroken, hooks, resume),
           ...warnings(budgets),
         };
-        // Added before the caller can read an event: the stream's loop reads its hooks only once it runs.
-        if (telemetry) hooks.push(telemetry.streamed(streamed));
-        return streamed;
       }
       const done = await runChain(ctx, input, (adapter, sendCtx, route, adjust) =>
         sendBilled(adapter, requestFor(request, route, adjust), sendCtx),
       );
-      if (budgets !== undefined) {
-        settleHere = false;
-        budgets.finish(ctx.trail, done.value.usage);
-      }
       const answered: ChatSuccess = {
         status: 'ok',
         task,
@@ -310,16 +300,25 @@ class Router implements Switchyard {
         trail: ctx.trail,
         ...warnings(budgets),
       };
-      calls?.record(loaded.config, { task, trail: ctx.trail, startedAt, t0, status: 'ok', route: answered.route });
-      telemetry?.answered(answered);
+      const r = done.value;
+      over(
+        callRecord(start, {
+          answered: { route: answered.route, provider: answered.provider, model: answered.model },
+          credential: answeringCredential(ctx.trail),
+          usage: r.usage,
+          responseModel: r.model,
+          responseId: r.id,
+          finishReason: r.finish_reason,
+          outcome: 'ok',
+          budgetWarnings: budgets?.warnings,
+        }),
+      );
       return answered;
     } catch (err) {
-      const status = SwitchyardError.isInstance(err) ? err.kind : ctx.signal?.aborted ? 'cancelled' : 'error';
-      calls?.record(loaded.config, { task, trail: ctx.trail, startedAt, t0, status });
-      telemetry?.failed(err, ctx.trail);
+      const outcome = SwitchyardError.isInstance(err) ? err.kind : ctx.signal?.aborted ? 'cancelled' : 'error';
+      over(callRecord(start, { outcome, error: err, budgetWarnings: budgets?.warnings }));
       throw err;
     } finally {
-      if (settleHere) budgets?.finish(ctx.trail);
       if (this.#logger.isLevelEnabled('debug'))
         this.#logger.debug({ task, trail: formatTrail(ctx.trail) }, 'attempt trail');
     }
@@ -426,6 +425,8 @@ class Router implements Switchyard {
 
   async close(): Promise<void> {
     this.#closed = true;
+    // What ended calls left for their readers (a ledger row, a span) is read now, before the owner closes the ledger.
+    this.#ended.flush();
     this.#unsubscribeStore();
     this.pool.minter.close();
     if (this.#ownsStore) await this.store.close();

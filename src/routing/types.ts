@@ -4,9 +4,10 @@ import type { ErrorKind } from '../errors/kinds.ts';
 import type { RouteFailureKind } from './failure-kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
 import type { CoolingReason, CredentialSource, SourceKind } from '../credentials/types.ts';
-import type { ChatMessage, ChatResponse, StreamEvent, Usage } from '../providers/types.ts';
+import type { ChatMessage, ChatResponse, FinishReason, StreamEvent, Usage } from '../providers/types.ts';
 import type { RequestSettings } from '../providers/settings.ts';
 import type { BudgetWarning } from '../budgets/words.ts';
+import type { StreamEnd } from './stream-hook.ts';
 
 export interface Attempt {
   /** `provider/model` */
@@ -73,6 +74,46 @@ export interface ChatOptions extends RequestSettings {
   client_key?: string;
   /** A Responses turn continuing a conversation whose upstream state lives with one route and key. */
   owner?: ConversationOwner;
+  /** Told the call's record (routing/call-record.ts) once, when the call is over: before its result or error reaches
+   * the caller, or a stream's events end. The gateway builds its request record around it. */
+  onRecord?: (record: CallRecord) => void;
+}
+
+/** One record per call: its facts gathered once, by the router, when it is over (routing/call-record.ts). */
+export interface CallRecord {
+  task: string;
+  stream: boolean;
+  /** Epoch ms the call started. */
+  startedAt: number;
+  /** The router's clock (`now`) when the call was over: the span's end. */
+  endedNow: number;
+  /** Milliseconds the call took (performance.now()). */
+  ms: number;
+  /** Every attempt, sent or not, each with its own usage. */
+  trail: readonly Attempt[];
+  /** Attempts sent upstream (those made with a key). */
+  attempts: number;
+  /** The route that answered (a stream: the one it was committed to); undefined when the call failed. */
+  answered: AnsweredBy | undefined;
+  /** Fingerprint of the key that answered: the last attempt made with one. */
+  credential: string | undefined;
+  /** Tokens the answer used, as the provider counted them (a stream: its finish's, else its start's). */
+  usage: Usage | undefined;
+  /** What the answer said of itself: the model that answered, its id, why it stopped. */
+  responseModel: string | undefined;
+  responseId: string | undefined;
+  finishReason: FinishReason | undefined;
+  /** `ok`, the failure's kind, `cancelled`, `stream_broken` (a stream cut), or `error` (not ours). */
+  outcome: string;
+  /** What the caller was thrown, when the call (or its stream) ended with an error. */
+  error: unknown;
+  /** How a stream ended. */
+  streamEnd: StreamEnd | undefined;
+  /** Milliseconds from the call's start to a stream's first event. */
+  firstEventMs: number | undefined;
+  /** The router's clock at a stream's first chunk of answer (not its start nor a block boundary). */
+  firstChunkNow: number | undefined;
+  budgetWarnings: readonly BudgetWarning[] | undefined;
 }
 
 /** Where a Responses conversation's upstream state lives: that route and key are preferred while they answer (the

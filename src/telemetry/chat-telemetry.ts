@@ -1,5 +1,6 @@
 // The span per library call (`chat {model}`, kind CLIENT, GenAI conventions) and the GenAI client metrics, made
-// from the call's result and trail when it is over (docs/observability.md#traces). Inert without an SDK.
+// from the call's record when it is over, off the call's tick (routing/call-readers.ts,
+// docs/observability.md#traces). Inert without an SDK.
 import {
   SpanKind,
   SpanStatusCode,
@@ -10,10 +11,11 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import type { Usage, FinishReason } from '../providers/types.ts';
+import type { Usage } from '../providers/types.ts';
 import { isBlockBoundary } from '../providers/block-boundaries.ts';
 import type { StreamHook } from '../routing/stream-hook.ts';
-import type { Attempt, ChatSuccess, Disabled, StreamSuccess } from '../routing/types.ts';
+import type { AnsweredBy, Attempt } from '../routing/types.ts';
+import type { CallRecord } from '../routing/types.ts';
 import { ATTR, SCOPE, genAiConventions, type GenAiConventions } from './semconv.ts';
 import { attemptPlaces, attemptSpans, type ProviderName } from './attempt-spans.ts';
 import { genAiInstruments, recordTokens, type GenAiInstruments } from './genai-metrics.ts';
@@ -80,78 +82,51 @@ export class ChatTelemetry {
     return attrs;
   }
 
-  /** A buffered answer: the call is over. */
-  answered(result: ChatSuccess | Disabled): void {
-    if (result.status === 'disabled') {
-      this.#span.setAttribute(ATTR.outcome, 'disabled');
-      this.#end(result.trail, undefined, undefined);
+  /** The call is over: its span is made of its record (routing/call-record.ts), off the call's tick. Once. */
+  ended(r: CallRecord): void {
+    if (this.#ended) return;
+    const names = r.budgetWarnings?.map((w) => w.budget);
+    if (names !== undefined && names.length > 0) this.#span.setAttribute(ATTR.budget, names);
+    if (r.firstChunkNow !== undefined && r.answered !== undefined) {
+      const seconds = (r.firstChunkNow - this.#started) / 1000;
+      this.#span.setAttribute(ATTR.timeToFirstChunk, seconds);
+      this.#metrics?.firstChunk.record(seconds, this.#metricAttributes(r.answered.provider, r.answered.model));
+    }
+    if (r.answered === undefined || r.error !== undefined) {
+      this.#failed(r.error, r.trail, r.endedNow);
       return;
     }
-    this.#budgetWarnings(result);
-    const r = result.response;
-    this.#end(result.trail, answerAttributes(r.model, r.id, [r.finish_reason], r.usage), r.usage);
+    // Left by the caller before the end: what it got is all there is.
+    if (r.streamEnd === 'cancelled') this.#span.setAttribute(ATTR.outcome, 'cancelled');
+    const finish = r.finishReason === undefined ? [] : [r.finishReason];
+    const answer = answerAttributes(r.responseModel ?? r.answered.model, r.responseId, finish, r.usage);
+    this.#end(r.trail, answer, r.usage, r.endedNow);
   }
 
   /** A failed call (SwitchyardError's kind, `cancelled` for an abort). */
-  failed(err: unknown, trail: readonly Attempt[]): void {
+  #failed(err: unknown, trail: readonly Attempt[], at: number): void {
     const kind = failureKind(err);
     this.#span.setAttribute(ATTR.errorType, kind);
     const explained = (err as { explained?: Explanation } | null)?.explained;
     if (explained !== undefined) this.#span.setAttributes(explanationAttributes(explained));
     this.#span.setStatus({ code: SpanStatusCode.ERROR, message: kind });
-    this.#end(trail, undefined, undefined);
+    this.#end(trail, undefined, undefined, at);
   }
 
-  /** A stream: the span ends when its events do (finished, broken off, or left by the caller), told by the hook the
-   * stream runs (routing/stream-hook.ts). */
-  streamed(result: StreamSuccess): StreamHook {
-    this.#budgetWarnings(result);
-    return this.#watch(result);
-  }
-
-  /** Soft budgets the call went over (a hard one refuses it: `error.type` says so). */
-  #budgetWarnings(result: ChatSuccess | StreamSuccess): void {
-    const names = result.budget_warnings?.map((w) => w.budget);
-    if (names !== undefined && names.length > 0) this.#span.setAttribute(ATTR.budget, names);
-  }
-
-  #watch(result: StreamSuccess): StreamHook {
-    let model = result.model;
-    let id: string | undefined;
-    let usage: Usage | undefined;
-    let finish: FinishReason | undefined;
+  /** The time between a stream's chunks, when the metrics are on: a clock per event, not a fact of the call's
+   * record, so the one hook of its own it runs on the stream (routing/stream-hook.ts). */
+  chunkClock(answered: AnsweredBy): StreamHook | undefined {
+    const m = this.#metrics;
+    if (m === undefined) return undefined;
+    const attrs = this.#metricAttributes(answered.provider, answered.model);
     let last: number | undefined;
-    const attrs = this.#metricAttributes(result.provider, result.model);
     return {
       event: (event) => {
+        // Not a chunk of the answer: the start, the finish, a block boundary.
+        if (event.type === 'start' || event.type === 'finish' || isBlockBoundary(event)) return;
         const at = this.#call.now();
-        if (event.type === 'start') {
-          model = event.model || model;
-          id = event.id;
-          if (event.usage) usage = event.usage;
-        } else if (event.type === 'finish') {
-          finish = event.finish_reason;
-          if (event.usage) usage = event.usage;
-        } else if (isBlockBoundary(event)) {
-          // Not a chunk of the answer: its clock is the deltas'.
-        } else if (last === undefined) {
-          this.#span.setAttribute(ATTR.timeToFirstChunk, (at - this.#started) / 1000);
-          this.#metrics?.firstChunk.record((at - this.#started) / 1000, attrs);
-          last = at;
-        } else {
-          this.#metrics?.perChunk.record((at - last) / 1000, attrs);
-          last = at;
-        }
-      },
-      end: (how, err) => {
-        const answer = (): Attributes => answerAttributes(model, id, finish ? [finish] : [], usage);
-        if (how === 'finished') this.#end(result.trail, answer(), usage);
-        else if (err !== undefined) this.failed(err, result.trail);
-        else {
-          // Left by the caller before the end: what it got is all there is.
-          this.#span.setAttribute(ATTR.outcome, 'cancelled');
-          this.#end(result.trail, answer(), usage);
-        }
+        if (last !== undefined) m.perChunk.record((at - last) / 1000, attrs);
+        last = at;
       },
     };
   }
@@ -164,7 +139,7 @@ export class ChatTelemetry {
     };
   }
 
-  #end(trail: readonly Attempt[], answer: Attributes | undefined, usage: Usage | undefined): void {
+  #end(trail: readonly Attempt[], answer: Attributes | undefined, usage: Usage | undefined, at: number): void {
     if (this.#ended) return;
     this.#ended = true;
     const span = this.#span;
@@ -183,7 +158,7 @@ export class ChatTelemetry {
     if (tracingOn())
       attemptSpans(this.#tracer, this.#parent, trail, this.#call.providerName, this.#conventions, answer);
     this.#recordMetrics(trail, answer, usage);
-    span.end(this.#call.now());
+    span.end(at);
   }
 
   #recordMetrics(trail: readonly Attempt[], answer: Attributes | undefined, usage: Usage | undefined): void {

@@ -1,24 +1,11 @@
 // Ledger rows for calls made through the library (and `chat`, titles, compression): one a call, written when it
-// ends — a stream when its events are closed — with no client key. The gateway records its own (usage-record.ts).
+// ends — a stream when its events are closed — with no client key, from the call's record. The gateway records its own (usage-record.ts).
 import { randomUUID } from 'node:crypto';
-import type { Attempt } from '../routing/types.ts';
-import type { StreamHook } from '../routing/stream-hook.ts';
+import type { CallRecord } from '../routing/types.ts';
 import type { UsageLedger } from './ledger.ts';
 import { PriceBook } from './prices.ts';
 import { usageRow } from './request-row.ts';
 import type { Config } from '../config/schema.ts';
-
-export interface CallFacts {
-  task: string;
-  trail: readonly Attempt[];
-  /** Epoch ms the call started, and performance.now() then. */
-  startedAt: number;
-  t0: number;
-  status: string;
-  route?: string;
-  streamEnd?: string;
-  ttftMs?: number;
-}
 
 /** Records calls of one router; prices follow the config each call ran with. */
 export class CallRecorder {
@@ -29,40 +16,26 @@ export class CallRecorder {
     this.#ledger = ledger;
   }
 
-  record(config: Config, f: CallFacts): void {
+  /** A row for the call's record (routing/call-record.ts), read off the call's tick. */
+  record(config: Config, r: CallRecord): void {
     if (this.#book?.config !== config) this.#book = { config, prices: new PriceBook(config) };
-    const answered =
-      f.route === undefined ? undefined : f.trail.findLast((a) => a.route === f.route && a.outcome === 'ok');
+    const route = r.answered?.route;
     this.#ledger.record(
       usageRow(
         {
           id: randomUUID(),
-          at: f.startedAt,
-          task: f.task,
-          ...(f.route !== undefined ? { route: f.route } : {}),
-          ...(answered?.credential !== undefined ? { credential: answered.credential.fingerprint } : {}),
-          status: f.status,
-          latencyMs: performance.now() - f.t0,
-          ...(f.ttftMs !== undefined ? { ttftMs: f.ttftMs } : {}),
-          ...(f.streamEnd !== undefined ? { streamEnd: f.streamEnd } : {}),
-          trail: f.trail,
+          at: r.startedAt,
+          task: r.task,
+          ...(route !== undefined ? { route } : {}),
+          ...(r.credential !== undefined ? { credential: r.credential } : {}),
+          status: r.outcome,
+          latencyMs: r.ms,
+          ...(r.firstEventMs !== undefined ? { ttftMs: r.firstEventMs } : {}),
+          ...(r.streamEnd !== undefined ? { streamEnd: r.streamEnd } : {}),
+          trail: r.trail,
         },
         this.#book.prices,
       ),
     );
   }
-}
-
-/** A committed stream's hook telling `ended` how it ended (`finished`, `cut` or `cancelled`) and when its first event
- * came. */
-export function recordedOnEnd(ended: (how: string, firstAtMs: number | undefined) => void): StreamHook {
-  let first: number | undefined;
-  return {
-    event() {
-      first ??= performance.now();
-    },
-    end(how) {
-      ended(how, first);
-    },
-  };
 }

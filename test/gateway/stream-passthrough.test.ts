@@ -1,5 +1,5 @@
 // Same-shape passthrough (docs/gateway.md#streams-of-the-same-shape): a caller of the upstream's own shape is sent the
-// upstream's text frames as they came, while the router still reads them (the text, the usage, the clocks); anything
+// upstream's text frames (a Responses route's own events) as they came, while the router still reads them (the text, the usage, the clocks); anything
 // that needs rewriting (another shape, a stop sequence cut here) is encoded by the gateway as before. Through the real
 // gateway in front of a loopback upstream writing one frame per read, and the official SDKs reading what it sends.
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startCannedUpstream } from '../helpers/canned-upstream.ts';
-import { startCannedHarness, type Harness } from './harness.ts';
+import { FAST_RETRY, simProvider, startCannedHarness, startHarness, type Harness } from './harness.ts';
 
 const PIECES = ['Once', ' upon', ' a', ' time', ' there', ' was', ' a', ' frame.'];
 
@@ -178,4 +178,104 @@ test('a caller of another shape, a stop sequence cut here or a caller refusing p
   });
   assert.deepEqual(sentOn(unpadded, OPENAI_FRAMES), []);
   assert.doesNotMatch(unpadded, /obfuscation/);
+});
+
+/** A Responses route's own events, spaced after each colon as the gateway never writes JSON (so a frame sent on as it
+ * came is told from one written here), numbered from 0 as OpenAI numbers them. */
+function responsesFrames(): string[] {
+  const at = { item_id: 'msg_passthrough1', output_index: 0, content_index: 0 };
+  const message = (status: string, content: object[]) => ({
+    id: at.item_id,
+    type: 'message',
+    status,
+    role: 'assistant',
+    content,
+  });
+  const response = (status: string, output: object[], usage: object | null) => ({
+    id: 'resp_passthrough1',
+    object: 'response',
+    created_at: 1755007032,
+    status,
+    model: 'gpt-5-2025-08-07',
+    output,
+    usage,
+  });
+  const text = { type: 'output_text', text: PIECES.join(''), annotations: [] };
+  const events: [string, object][] = [
+    ['response.created', { response: response('in_progress', [], null) }],
+    ['response.in_progress', { response: response('in_progress', [], null) }],
+    [
+      'response.output_item.added',
+      {
+        output_index: 0,
+        item: message('in_progress', []),
+      },
+    ],
+    ['response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [] } }],
+    ...PIECES.map((p): [string, object] => ['response.output_text.delta', { ...at, delta: p, logprobs: [] }]),
+    ['response.output_text.done', { ...at, text: PIECES.join(''), logprobs: [] }],
+    [
+      'response.completed',
+      {
+        response: response('completed', [message('completed', [text])], {
+          input_tokens: 5,
+          output_tokens: 8,
+          total_tokens: 13,
+        }),
+      },
+    ],
+  ];
+  return events.map(
+    ([type, data], i) =>
+      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: i, ...data }).replaceAll('":', '": ')}\n\n`,
+  );
+}
+
+test("a Responses caller of a Responses route is sent the route's own events as they came", async () => {
+  const frames = responsesFrames();
+  await using up = await startCannedUpstream([], () => ({ status: 200, body: '', send: paced(frames) }));
+  await using h = await startHarness({
+    scenario: {},
+    config: () => ({
+      providers: {
+        compat: simProvider(up.origin, 'openai', 'sk-test-passthrough-0001', { responses_api: true }),
+      },
+      main: { provider: 'compat', model: 'm' },
+      retry: { ...FAST_RETRY, max_retries: 0 },
+    }),
+  });
+  const body = await rawStream(h, '/v1/responses', { input: 'hi' });
+  // The deltas after the first (held until the stream was committed to the route) went on as the route wrote them.
+  const deltas = frames.filter((f) => f.includes('output_text.delta')).slice(1);
+  assert.deepEqual(
+    deltas.filter((f) => body.includes(f)),
+    deltas,
+    body,
+  );
+  const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
+  const stream = client.responses.stream({ model: 'main', input: 'hi' });
+  const done = await stream.finalResponse();
+  assert.equal(done.output_text, PIECES.join(''));
+  assert.equal(done.usage?.output_tokens, 8);
+});
+
+test("OpenAI's usage: null chunks go on as they came to a caller that asked for usage, without it to one that did not", async () => {
+  // As OpenAI writes them when asked for usage (the gateway always asks): every chunk has `usage: null`.
+  const frames = [
+    openaiChunk({ role: 'assistant', content: '', refusal: null }, { usage: null }),
+    ...PIECES.map((p, i) => openaiChunk({ content: p }, { usage: null, obfuscation: `pad${i}` })),
+    openaiChunk({}, { usage: null }, 'stop'),
+    OPENAI_FRAMES.at(-1)!,
+  ];
+  const { up, h } = await gatewayFor('openai', frames);
+  await using _up = up;
+  await using _h = h;
+  const messages = [{ role: 'user', content: 'hi' }];
+  const asked = await rawStream(h, '/v1/chat/completions', { messages, stream_options: { include_usage: true } });
+  assert.ok(sentOn(asked, frames).length > 0, asked);
+  const unasked = await rawStream(h, '/v1/chat/completions', { messages });
+  const without = frames.map((f) => f.replace(',"usage":null', ''));
+  assert.ok(sentOn(unasked, without).length > 0, unasked);
+  assert.doesNotMatch(unasked, /"usage"/);
+  assert.match(unasked, /"content":" frame\."/);
 });

@@ -5,6 +5,7 @@ import type { ChatOptions, Attempt, AnsweredBy, ChatSuccess, Disabled, StreamSuc
 import type { ChatRequest, StreamEvent } from '../../providers/types.ts';
 import { copySettings } from '../../providers/settings.ts';
 import { sentAttempts } from '../../routing/trail.ts';
+import { answeringCredential } from '../../routing/call-record.ts';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { checkModelName, resolveModel, shownModel, unknownModelMessage } from '../model-resolve.ts';
@@ -74,8 +75,13 @@ function chatOptions(
   target: { task: string; route?: { provider: string; model: string } },
   signal: AbortSignal,
   trail: Attempt[],
+  sy: RequestState,
 ): ChatOptions {
   const opts = copySettings<ChatOptions>({ task: target.task, messages: canonical.messages, signal, trail }, canonical);
+  // The call's record, kept for the request's (request-end.ts): told before the call's result or error comes back.
+  opts.onRecord = (record) => {
+    sy.call = record;
+  };
   if (target.route) opts.route = target.route;
   return opts;
 }
@@ -129,7 +135,7 @@ export async function serveChat(
   if (beta !== undefined) parsed.request.anthropic_beta = beta;
   // The gateway's own trail array: a cancelled call rejects without one (see logHangUp).
   const trail: Attempt[] = (sy.trail = []);
-  const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply, sy), trail);
+  const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply, sy), trail, sy);
   // Budgets scoped to the client key apply (docs/budgets.md); `anonymous` and the like are names too.
   if (sy.keyName !== undefined) opts.client_key = sy.keyName;
   if (conversation !== undefined) keepTurn(ctx, sy, parsed, opts, conversation);
@@ -146,15 +152,17 @@ export async function serveChat(
     callSettled(ctx, req, sy);
     throw sy.cutWith ?? unportableFailure(opts.owner, trail) ?? err;
   }
-  sy.attempts = sentAttempts(trail);
+  // The call is over: what the caller is told of it comes from its record.
+  const call = sy.call;
+  sy.attempts = call?.attempts ?? 0;
   if (result.status === 'ok') {
-    answeredBy(ctx, sy, result, trail);
+    answeredBy(ctx, sy, result, call?.credential);
     budgetWarning(sy, result);
   }
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   sy.upstreamMs = upstreamMs(trail);
-  sy.usage = result.response.usage;
+  sy.usage = call?.usage;
   answerHeaders(ctx, reply, sy);
   reply.header('x-switchyard-usage', usageHeaderValue(ctx, sy));
   return wire.response(result.response, parsed);
@@ -176,18 +184,12 @@ function callRouter(
   return withCaller(req.headers, (req.sy as RequestState).keyName, () => ctx.router.chat(opts));
 }
 
-/** The route that answered, and its credential: the last attempt made with a key is the one that answered. A route
- * that serves the Responses API was sent the built-in tools, so none were dropped. */
-function answeredBy(ctx: GatewayContext, sy: RequestState, route: AnsweredBy, trail: readonly Attempt[]): void {
+/** The route that answered, and its credential (call-record.ts answeringCredential). A route that serves the
+ * Responses API was sent the built-in tools, so none were dropped. */
+function answeredBy(ctx: GatewayContext, sy: RequestState, route: AnsweredBy, credential: string | undefined): void {
   sy.route = route.route;
   if (sy.droppedTools !== undefined && servesResponses(ctx.settings.loaded.config, route)) sy.droppedTools = undefined;
-  for (let i = trail.length - 1; i >= 0; i--) {
-    const credential = trail[i]!.credential;
-    if (credential !== undefined) {
-      sy.credential = credential.fingerprint;
-      return;
-    }
-  }
+  if (credential !== undefined) sy.credential = credential;
 }
 
 /** Soft budgets the call went over: the `x-switchyard-budget-warning` header, one entry each. */
@@ -229,9 +231,10 @@ async function serveStream(
     throw sy.cutWith ?? unportableFailure(opts.owner, opts.trail ?? []) ?? err;
   }
   // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
+  // The call's record comes when the stream ends; its headers, before, say the route and key it was committed to.
   sy.attempts = sentAttempts(result.trail);
   if (result.status === 'ok') {
-    answeredBy(ctx, sy, result, result.trail);
+    answeredBy(ctx, sy, result, answeringCredential(result.trail));
     budgetWarning(sy, result);
   }
   callSettled(ctx, req, sy);

@@ -60,11 +60,13 @@ function securityHeaders(reply: FastifyReply): void {
 /** What the dashboard keeps while the gateway runs: recent trails (fed by the request log) and per-route rates. */
 export interface UiState {
   recent: RecentTrails;
+  /** The Keys view's live streams (live.ts): the dashboard's reader tells them each request's attempts. */
+  live: LiveStreams;
   rates: RouteRates;
 }
 
 export function newUiState(): UiState {
-  return { recent: new RecentTrails(), rates: new RouteRates() };
+  return { recent: new RecentTrails(), rates: new RouteRates(), live: new LiveStreams() };
 }
 
 export function uiPlugin(ctx: GatewayContext, state: UiState) {
@@ -73,7 +75,7 @@ export function uiPlugin(ctx: GatewayContext, state: UiState) {
     const built = existsSync(`${UI_DIST}app.js`);
     if (existsSync(UI_DIST))
       await app.register(fastifyStatic, { root: UI_DIST, prefix: '/ui/assets/', decorateReply: false, index: false });
-    const live = new LiveStreams();
+    const live = state.live;
     const throttle = new LoginThrottle();
     app.addHook('preClose', async () => live.closeAll());
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, text, done) =>
@@ -168,7 +170,7 @@ export function uiPlugin(ctx: GatewayContext, state: UiState) {
           rates: state.rates.series(),
         };
       });
-      api.get('/ui/api/events', async (_req, reply) => live.serve(ctx, reply));
+      api.get('/ui/api/events', async (_req, reply) => live.serve(ctx.router.events, reply));
       api.post<{ Params: { provider: string }; Body: { id?: string } | null }>(
         '/ui/api/keys/:provider/reset',
         async (req) => resetKeys(ctx, req.params.provider, req.body?.id),

@@ -17,6 +17,27 @@ export interface OpenAIChunkEncoderOptions {
   includeUsage?: boolean;
 }
 
+/** How an upstream's chunks go on: as they came, or with OpenAI's `"usage":null` taken out. */
+export type PassOn = 'as_is' | 'without_null_usage';
+
+const NULL_USAGE = Buffer.from(',"usage":null');
+const USAGE = Buffer.from('"usage"');
+
+/** The chunks' bytes with each `,"usage":null` taken out (OpenAI's, for a caller that did not ask for usage), or
+ * undefined when `"usage"` is still in them (written some other way: the chunks are then encoded here). A JSON string
+ * cannot hold these bytes (its quotes are escaped), so every match is the field itself. */
+export function withoutNullUsage(bytes: Uint8Array): Uint8Array | undefined {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let at = buf.indexOf(NULL_USAGE); at >= 0; at = buf.indexOf(NULL_USAGE, from)) {
+    parts.push(buf.subarray(from, at));
+    from = at + NULL_USAGE.length;
+  }
+  const out = from === 0 ? buf : Buffer.concat([...parts, buf.subarray(from)]);
+  return out.includes(USAGE) ? undefined : out;
+}
+
 /** Canonical events → `chat.completion.chunk` objects for the gateway; write each as `data: …`, then `[DONE]`. */
 export function createOpenAIChunkEncoder(options: OpenAIChunkEncoderOptions = {}): (ev: StreamEvent) => Obj[] {
   const encoder = new OpenAIChunkEncoder(options);
@@ -60,22 +81,30 @@ export class OpenAIChunkEncoder implements EventMethods<Obj[]> {
   }
 
   #frameKey: string | undefined;
-  /** The key of chunks that also carry `usage: null`: taken only by a caller that asked for usage. */
+  /** The key of chunks that also carry `usage: null`: taken as they are by a caller that asked for usage, without it
+   * by one that did not. */
   #usageKey: string | undefined;
 
-  /** Whether an upstream's OpenAI chunks with frame `key` (openAIFrameKey) may go to the caller as they are for these
-   * events: the same id, object, time and model as ours, no `usage` field the caller did not ask for, and events that
-   * write nothing but their text. */
-  passOn(key: string, events: readonly StreamEvent[]): boolean {
+  /** How an upstream's OpenAI chunks with frame `key` (openAIFrameKey) may go to the caller for these events: as they
+   * are, or without the `usage: null` the caller did not ask for (withoutNullUsage), when they have the same id,
+   * object, time and model as ours and the events write nothing but their text; else undefined (encoded here). */
+  passOn(key: string, events: readonly StreamEvent[]): PassOn | undefined {
     if (this.#frameKey === undefined) {
       this.#frameKey = openAIChunkKey(this.id, 'chat.completion.chunk', this.created, this.model, false);
-      if (this.options.includeUsage === true)
-        this.#usageKey = openAIChunkKey(this.id, 'chat.completion.chunk', this.created, this.model, true);
+      this.#usageKey = openAIChunkKey(this.id, 'chat.completion.chunk', this.created, this.model, true);
     }
-    if (key !== this.#frameKey && key !== this.#usageKey) return false;
+    const how: PassOn | undefined =
+      key === this.#frameKey
+        ? 'as_is'
+        : key !== this.#usageKey
+          ? undefined
+          : this.options.includeUsage === true
+            ? 'as_is'
+            : 'without_null_usage';
+    if (how === undefined) return undefined;
     for (const e of events)
-      if (e.type !== 'text' && e.type !== 'text_start' && e.type !== 'tool_call_end') return false;
-    return true;
+      if (e.type !== 'text' && e.type !== 'text_start' && e.type !== 'tool_call_end') return undefined;
+    return how;
   }
 
   text(ev: EventOf<'text'>): Obj[] {

@@ -52,6 +52,8 @@ interface OpenCall {
  * (the stream's error event takes it). */
 export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}): {
   encode(ev: StreamEvent): NamedSseEvent[];
+  /** Whether a relayed Responses route's own frames for these events are what relaying them would write. */
+  passOn(events: readonly StreamEvent[]): boolean;
   sequence(): number;
   /** `response.failed`, the response's own terminal event for a stream that broke off (none while relaying a
    * Responses route's own stream, whose response this encoder does not hold). */
@@ -60,6 +62,7 @@ export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}
   const encoder = new ResponsesEventEncoder(options);
   return {
     encode: (ev) => encoder.encode(ev),
+    passOn: (events) => encoder.passOn(events),
     sequence: () => encoder.sequence(),
     failed: (error) => encoder.failed(error),
   };
@@ -98,6 +101,22 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
 
   sequence(): number {
     return this.seq;
+  }
+
+  /** Once the relay has begun, a Responses route's own frames may go on as its bytes when each relayed event is
+   * numbered as this stream would number it, and the canonical events beside them are summaries the relay drops (not
+   * the start or the finish, which end the relay's first and last frames). Takes their numbers. */
+  passOn(events: readonly StreamEvent[]): boolean {
+    if (!this.relaying) return false;
+    let seq = this.seq;
+    for (const e of events) {
+      if (e.type === 'start' || e.type === 'finish') return false;
+      if (e.type !== 'responses_event') continue;
+      if (e.data['sequence_number'] !== seq) return false;
+      seq++;
+    }
+    this.seq = seq;
+    return true;
   }
 
   start(ev: EventOf<'start'>): NamedSseEvent[] {

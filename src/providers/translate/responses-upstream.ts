@@ -78,6 +78,10 @@ export function failureOf(data: Obj): unknown {
   return isObj(data['error']) ? { error: data['error'] } : { error: data };
 }
 
+/** The frame key (event-sink.ts `verbatim`) of a Responses stream's events whose SSE `event:` names their `type`:
+ * relayed to a Responses caller as they are, such frames may go to it as the upstream's own bytes. */
+export const RESPONSES_FRAME_KEY = 'responses';
+
 /** A Responses stream → canonical events: each upstream event is passed on as it came (`responses_event`), then
  * what it says in canonical terms: a message item's text (and refusal) as a text block, opened by its first delta and
  * ended with the item; a call item as a tool-call block. */
