@@ -1,5 +1,5 @@
 // `npm run bench:alloc`: what the gateway's request path allocates (issue #42). One gateway process (bench/serve.ts
-// `gateway`, every per-request feature on, the V8 flags `switchyard gateway` starts with) run with --trace-gc-nvp, in front of the fake upstream; rounds of
+// `gateway`, every per-request feature on, V8's defaults as `switchyard gateway` starts with) run with --trace-gc-nvp, in front of the fake upstream; rounds of
 // non-streaming load at 32 connections. V8 says at each collection how many bytes were allocated since the last one:
 // their sum over a round, per request, is the garbage a request leaves. Between rounds a full collection (--expose-gc,
 // asked through SIGUSR2) gives the heap still reachable: it must not grow from round to round. RSS is read from /proc
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { GATEWAY_ENV, GATEWAY_NODE_FLAGS } from '../src/gateway/process-memory.ts';
+import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
 import { load } from './load.ts';
 import { memoryParts, mib, partsText, rssOf } from './proc-memory.ts';
 import { serve, stop, type ServerUsage } from './server-process.ts';
@@ -39,16 +39,7 @@ interface Traced {
 function startTraced(upstreamUrl: string, log: string): Promise<Traced> {
   const child = spawn(
     process.execPath,
-    [
-      ...GATEWAY_NODE_FLAGS,
-      ...NODE_ARGS,
-      '--expose-gc',
-      '--trace-gc-nvp',
-      join(HERE, 'serve.ts'),
-      'gateway',
-      upstreamUrl,
-      log,
-    ],
+    [...NODE_ARGS, '--expose-gc', '--trace-gc-nvp', join(HERE, 'serve.ts'), 'gateway', upstreamUrl, log],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, ...GATEWAY_ENV },

@@ -68,10 +68,11 @@ async function gateway(
   upstream: string,
   extra: string[],
   checkout?: string,
+  nodeArgs: string[] = [],
 ): Promise<Served> {
   const own = join(dir, name);
   mkdirSync(own);
-  return serve(['gateway-ledger', upstream, join(own, 'gateway.log'), ...extra], [], {}, checkout);
+  return serve(['gateway-ledger', upstream, join(own, 'gateway.log'), ...extra], nodeArgs, {}, checkout);
 }
 
 async function main(): Promise<void> {
@@ -82,6 +83,11 @@ async function main(): Promise<void> {
   const floor = await serve(['floor', upstream.url]);
   const gateways: { name: string; server: Served }[] = [
     { name: 'this', server: await gateway(dir, 'this', upstream.url, []) },
+    // V8's memory saver, which holds RSS under load near idle: what it costs in CPU (docs/gateway.md#memory-what-to-expect).
+    {
+      name: 'this,opt-size',
+      server: await gateway(dir, 'this-opt-size', upstream.url, [], undefined, ['--optimize-for-size']),
+    },
   ];
   if (FEATURES)
     for (const f of FEATURE_RUNS)

@@ -1,5 +1,5 @@
 // `npm run bench:memory`: the gateway's RSS at a given concurrency, for docs/gateway.md#memory-what-to-expect. For each
-// C, a fresh gateway process (the allocator settings and V8 flags `switchyard gateway` starts with) in front of the
+// C, a fresh gateway process (the allocator settings `switchyard gateway` starts with) in front of the
 // fixed fake upstream: RSS after start, the highest RSS under C connections, and RSS once it has been idle a while,
 // each split by who holds it, with PASS/FAIL at C=32 against issue 42's ≤ 2× idle. Not run by CI.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { load } from './load.ts';
 import { serve, stop } from './server-process.ts';
 import { growthText, memoryParts, mib, partsText, rssOf } from './proc-memory.ts';
-import { GATEWAY_ENV, GATEWAY_NODE_FLAGS } from '../src/gateway/process-memory.ts';
+import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
 
 const LEVELS = (process.env['BENCH_CONNECTIONS'] ?? '1,32,256').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   try {
     console.log(`RSS of one gateway process, ${SECONDS} s of load at each concurrency, then ${IDLE_SECONDS} s idle`);
     for (const c of LEVELS) {
-      const gateway = await serve(['gateway', upstream.url, join(dir, `gateway-${c}.log`)], [...GATEWAY_NODE_FLAGS], {
+      const gateway = await serve(['gateway', upstream.url, join(dir, `gateway-${c}.log`)], [], {
         ...GATEWAY_ENV,
       });
       const pid = gateway.child.pid ?? 0;

@@ -96,18 +96,16 @@ function servesGateway(words) {
   return positional[0] === 'gateway' && !['keys', 'service', 'wait', 'help'].includes(positional[1]);
 }
 
-/** A gateway runs with the allocator settings and V8 flags of src/gateway/process-memory.ts, which glibc and V8 read
- * only when a process starts: this process is replaced (same pid, so systemd and signals are unaffected) by one
- * started with them. A variable the user set, or a flag given either way (`node --no-optimize-for-size …`), is kept
- * as it is. */
+/** A gateway runs with the allocator settings of src/gateway/process-memory.ts, which glibc reads only when a process
+ * starts: this process is replaced (same pid, so systemd and signals are unaffected) by one started with them. A
+ * variable the user set is kept as it is. */
 async function withGatewayEnv() {
   if (typeof process.execve !== 'function' || process.platform !== 'linux' || !servesGateway(args)) return;
   const memory = join(root, fromSource ? 'src/gateway/process-memory.ts' : 'dist/gateway/process-memory.js');
-  const { GATEWAY_ENV, missingNodeFlags } = await import(memory);
+  const { GATEWAY_ENV } = await import(memory);
   const missing = Object.entries(GATEWAY_ENV).filter(([name]) => process.env[name] === undefined);
-  const flags = missingNodeFlags([...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)]);
-  if (missing.length === 0 && flags.length === 0) return;
-  const argv = [process.execPath, ...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...args];
+  if (missing.length === 0) return;
+  const argv = [process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...args];
   process.execve(process.execPath, argv, { ...process.env, ...Object.fromEntries(missing) });
 }
 
