@@ -1,7 +1,7 @@
 // What `npm run test:clients` runs: one row per client and case — the command (a real CLI, or a driver script using
 // a real library), which gateway it talks to, and what its output must show. Each client keeps its default
 // settings; only the gateway's URL and key are given, the way docs/clients.md says.
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE, bin } from './install.ts';
 import { WORKDIR } from './home.ts';
@@ -18,6 +18,8 @@ export interface Command {
   cmd: string;
   args: string[];
   env: Record<string, string>;
+  /** The project directory it runs in, when not the shared one (WORKDIR). */
+  cwd?: string;
 }
 
 export interface RunOutcome {
@@ -208,6 +210,51 @@ const claudeCompacting =
       },
     };
   };
+
+/** A project whose CLAUDE.md is ~110k tokens, so every request of Claude Code's is over the 50,000-token trigger and
+ * the simulator compacts it, as Anthropic does: the answer opens with a `compaction` block. A directory of its own,
+ * so no other case carries the file (and `--continue` finds this conversation). */
+const COMPACTING_DIR = join(WORKDIR, '..', 'switchyard-clients-compacting');
+function compactingProject(): string {
+  const notes = join(COMPACTING_DIR, 'CLAUDE.md');
+  if (!existsSync(notes)) {
+    mkdirSync(COMPACTING_DIR, { recursive: true });
+    const words = ['gateway', 'route', 'key', 'fallback', 'budget', 'ledger', 'stream', 'token', 'model', 'retry'];
+    const lines = Array.from(
+      { length: 6000 },
+      (_, i) => `- note ${i}: ${Array.from({ length: 8 }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' ')}`,
+    );
+    writeFileSync(notes, `# Project notes\n${lines.join('\n')}\n`);
+  }
+  return COMPACTING_DIR;
+}
+
+const claudeCompacted =
+  (prompt: string, next = false) =>
+  (ctx: CaseContext): Command => ({ ...claudeCompacting(prompt, next)(ctx), cwd: compactingProject() });
+
+/** The conversation was compacted upstream and Claude Code carried the `compaction` block into the next run's
+ * request. */
+function compactionSentBack(routes: (o: RunOutcome) => string | undefined) {
+  return (o: RunOutcome): string | undefined => {
+    const next = (o.turns[1] ?? []).filter((e) => e.request.path.startsWith('/v1/messages'));
+    const carried = next.some((e) => hasCompactionBlock(e.request.body));
+    if (!carried) return 'the second run did not send the compaction block back';
+    return compactionBetaCarried(routes)(o);
+  };
+}
+
+/** A Messages body with a `compaction` block in one of its messages. Claude Code 2.1.331 sends it back with
+ * `content: null`: it keeps the block from its `content_block_start` and ignores the `compaction_delta` that carries
+ * the summary (docs/clients.md#claude-code), which Anthropic reads as a compaction that failed. */
+function hasCompactionBlock(body: unknown): boolean {
+  const messages = (body as { messages?: { content?: unknown }[] } | undefined)?.messages ?? [];
+  return messages.some(
+    (m) =>
+      Array.isArray(m.content) &&
+      (m.content as { type?: unknown; content?: unknown }[]).some((b) => b.type === 'compaction'),
+  );
+}
 
 /** Over the WebSocket, and Codex compacted the conversation (its remote compaction: `context compacted`). */
 function compactedOverWebSocket(o: RunOutcome): string | undefined {
@@ -742,6 +789,28 @@ export const CASES: readonly LiveCase[] = [
     command: claudeCompacting('call Read'),
     then: [{ before: (w) => w.fault('on'), command: claudeCompacting('hi again', true) }],
     check: compactionBetaCarried(answeredBy(1)),
+  },
+  // The same with a project large enough that the route compacts the first run's conversation: the second run sends
+  // the compaction block back, to the main route, or (the route failing between the runs) to the fallback.
+  {
+    client: 'Claude Code',
+    pkg: '@anthropic-ai/claude-code',
+    fixtures: 'claude-code',
+    name: 'compacted',
+    world: 'failover',
+    command: claudeCompacted('call Read'),
+    then: [{ command: claudeCompacted('hi again', true) }],
+    check: compactionSentBack(answeredBy()),
+  },
+  {
+    client: 'Claude Code',
+    pkg: '@anthropic-ai/claude-code',
+    fixtures: 'claude-code',
+    name: 'compacted-failover',
+    world: 'failover',
+    command: claudeCompacted('call Read'),
+    then: [{ before: (w) => w.fault('on'), command: claudeCompacted('hi again', true) }],
+    check: compactionSentBack(answeredBy(1)),
   },
   // The gateway's /mcp as each agent's MCP server, its client key allowed some tools (MCP_ALLOWED): those listed, one
   // called (the simulator's model calls the tool the prompt names; `files__echo` is the gateway's `files` server's

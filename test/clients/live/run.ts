@@ -43,6 +43,7 @@ async function runCase(c: LiveCase, world: World): Promise<CaseResult> {
       command.args,
       { ...baseEnv(), ...command.env },
       c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      command.cwd ?? WORKDIR,
     );
     output += i === 0 ? r.output : `\n--- turn ${i + 1} ---\n${r.output}`;
     if (code === 0) code = r.code;
@@ -87,9 +88,10 @@ function spawnBounded(
   args: string[],
   env: Record<string, string>,
   timeoutMs: number,
+  cwd: string,
 ): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: WORKDIR, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     // Kept as bytes and decoded once: a character split between two chunks would not survive decoding each.
     const chunks: Buffer[] = [];
     let size = 0;
