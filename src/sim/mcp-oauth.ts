@@ -5,6 +5,7 @@
 // issuing short-lived access tokens and single-use refresh tokens, so a client's refresh is exercised for real.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientCredentials } from './oauth2.ts';
 
 export interface McpLoginSimOptions {
   /** How long an access token is good for; default 300 s. */
@@ -185,7 +186,7 @@ export class McpLoginServer {
   }
 
   #token(req: IncomingMessage, res: ServerResponse, form: URLSearchParams): boolean {
-    const creds = clientOf(form, req.headers.authorization);
+    const creds = clientCredentials(form, req.headers.authorization);
     const client = this.#clients.get(creds.id ?? '');
     if (client === undefined || (client.secret !== undefined && creds.secret !== client.secret))
       return this.#error(res, 401, 'invalid_client', 'client authentication failed');
@@ -245,21 +246,4 @@ export class McpLoginServer {
     res.end(JSON.stringify(body));
     return true;
   }
-}
-
-/** The client's id and secret: HTTP Basic or the form's fields. */
-function clientOf(form: URLSearchParams, authorization: string | undefined): { id?: string; secret?: string } {
-  const basic = /^Basic\s+(.+)$/i.exec(authorization ?? '')?.[1];
-  if (basic !== undefined) {
-    const text = Buffer.from(basic, 'base64').toString('utf8');
-    const colon = text.indexOf(':');
-    if (colon > 0)
-      return { id: decodeURIComponent(text.slice(0, colon)), secret: decodeURIComponent(text.slice(colon + 1)) };
-  }
-  const out: { id?: string; secret?: string } = {};
-  const id = form.get('client_id');
-  const secret = form.get('client_secret');
-  if (id !== null) out.id = id;
-  if (secret !== null) out.secret = secret;
-  return out;
 }

@@ -182,7 +182,10 @@ export class OAuthEndpoint {
 }
 
 /** The client's id and secret: HTTP Basic (each part form-encoded, RFC 6749 §2.3.1) or the form's fields. */
-function clientCredentials(form: URLSearchParams, authorization: string | undefined): { id?: string; secret?: string } {
+export function clientCredentials(
+  form: URLSearchParams,
+  authorization: string | undefined,
+): { id?: string; secret?: string } {
   const basic = /^Basic\s+(.+)$/i.exec(authorization ?? '')?.[1];
   if (basic !== undefined) {
     const text = Buffer.from(basic, 'base64').toString('utf8');
