@@ -3,18 +3,16 @@
 // key holding it as the upstream's own previous_response_id; when that upstream fails, the fallback gets the
 // conversation rebuilt, items it cannot read left out and said; what cannot be rebuilt is previous_response_not_found
 // naming why; a new WebSocket connection and another replica (sharing a private Redis) continue a conversation.
-import { test, before, after, type TestContext } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import WebSocket from 'ws';
-import { stringify } from 'yaml';
-import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import { startHarness, simProvider, type Harness } from './harness.ts';
 import { startCannedUpstream, type CannedReply, type CannedUpstream } from '../helpers/canned-upstream.ts';
 import { until } from '../helpers/until.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { startSimulator } from '../../src/sim/server.ts';
-import { tempWorkspace } from '../helpers/tmp.ts';
-import { spawnGateway } from '../helpers/gateway-process.ts';
+import { redisReplica } from './redis-replica.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 
 const KEY = 'sk-canned-conversation-01';
@@ -341,24 +339,6 @@ test('a new WebSocket connection continues a response of an earlier one, and HTT
   assert.deepEqual(h.sim.log().at(-1)!.roles, ['user', 'assistant', 'user', 'assistant', 'user']);
 });
 
-/** A `switchyard gateway` process with its own state directory, sharing only Redis and the simulator. */
-async function replica(t: TestContext, redisUrl: string, simUrl: string): Promise<string> {
-  const ws = tempWorkspace('switchyard-conv-replica-');
-  t.after(() => ws.cleanup());
-  const configPath = ws.write(
-    'switchyard.yaml',
-    stringify({
-      providers: { oa: simProvider(simUrl, 'openai', SIM) },
-      main: { provider: 'oa', model: 'sim-large' },
-      retry: FAST_RETRY,
-      gateway: { state: redisUrl, require_keys: false },
-    }),
-  );
-  const gw = await spawnGateway(t, ['--config', configPath], { SWITCHYARD_HOME: ws.home }, ws.dir);
-  t.after(() => gw[Symbol.asyncDispose]());
-  return gw.url;
-}
-
 test(
   'two gateway processes sharing Redis: a conversation answered by one is continued on the other',
   { skip: REDIS_MISSING },
@@ -367,8 +347,8 @@ test(
     t.after(() => redis.stop());
     const sim = await startSimulator({ scenario: { keys: { [SIM]: {} } } });
     t.after(() => sim.close());
-    const one = await replica(t, redis.url, sim.url);
-    const two = await replica(t, redis.url, sim.url);
+    const one = await redisReplica(t, redis.url, sim.url, SIM);
+    const two = await redisReplica(t, redis.url, sim.url, SIM);
     const first = await client(one, 'none').responses.create({ model: 'main', input: 'asked of replica one' });
     const second = await client(two, 'none').responses.create({
       model: 'main',

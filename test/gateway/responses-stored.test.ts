@@ -2,15 +2,13 @@
 // official `openai` SDK against a real gateway on the simulator: `responses.retrieve` gives the response as answered,
 // `responses.inputItems.list` the items it was made from (paged, both orders), `responses.delete` forgets it; another
 // client key, an unknown id or a deleted one is OpenAI's 404 saying why; two replicas sharing Redis read each other's.
-import { test, before, after, type TestContext } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { stringify } from 'yaml';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { startSimulator } from '../../src/sim/server.ts';
-import { tempWorkspace } from '../helpers/tmp.ts';
-import { spawnGateway } from '../helpers/gateway-process.ts';
+import { redisReplica } from './redis-replica.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 
 const SIM = 'sk-sim-stored-responses-01';
@@ -162,24 +160,6 @@ test('a streamed turn is retrieved whole, and an HTTP turn with store: false is 
   await assert.rejects(client().responses.retrieve(unstored.id), notFound(/no record of it/));
 });
 
-/** A `switchyard gateway` process with its own state directory, sharing only Redis and the simulator. */
-async function replica(t: TestContext, redisUrl: string, simUrl: string): Promise<string> {
-  const ws = tempWorkspace('switchyard-stored-replica-');
-  t.after(() => ws.cleanup());
-  const configPath = ws.write(
-    'switchyard.yaml',
-    stringify({
-      providers: { oa: simProvider(simUrl, 'openai', SIM) },
-      main: { provider: 'oa', model: 'sim-large' },
-      retry: FAST_RETRY,
-      gateway: { state: redisUrl, require_keys: false },
-    }),
-  );
-  const gw = await spawnGateway(t, ['--config', configPath], { SWITCHYARD_HOME: ws.home }, ws.dir);
-  t.after(() => gw[Symbol.asyncDispose]());
-  return gw.url;
-}
-
 test(
   'two gateway processes sharing Redis: a response made on one is retrieved, listed and deleted on the other',
   { skip: REDIS_MISSING },
@@ -188,8 +168,8 @@ test(
     t.after(() => redis.stop());
     const sim = await startSimulator({ scenario: { keys: { [SIM]: {} } } });
     t.after(() => sim.close());
-    const one = await replica(t, redis.url, sim.url);
-    const two = await replica(t, redis.url, sim.url);
+    const one = await redisReplica(t, redis.url, sim.url, SIM);
+    const two = await redisReplica(t, redis.url, sim.url, SIM);
     const made = await client(one, 'none').responses.create({ model: 'main', input: 'asked of replica one' });
     const got = await client(two, 'none').responses.retrieve(made.id);
     assert.equal(got.output_text, made.output_text);
