@@ -135,7 +135,7 @@ function readableBy(whole: Whole, maker: string | undefined, unmarked: boolean):
 }
 
 /** Why a turn cannot be read back: no record of it, another client key's, over max_bytes, or deleted. */
-export type MissingTurn = 'unknown' | 'key' | 'too_large' | 'deleted';
+export type MissingTurn = 'unknown' | 'key' | 'too_large' | 'deleted' | 'unstored';
 
 /** A turn's items as recorded: its input, then its output. */
 export const turnItems = (t: ConversationTurn): unknown[] => JSON.parse(t.items ?? '[]') as unknown[];
@@ -198,6 +198,7 @@ export function missingReason(ctx: GatewayContext, why: MissingTurn): string {
     key: 'it was made with another client key',
     too_large: `that turn was larger than gateway.conversations.max_bytes (${settings.max_bytes} bytes) and was not kept`,
     deleted: 'it was deleted (DELETE /v1/responses/{id})',
+    unstored: 'it was made with store: false, so it is kept only to be continued (previous_response_id)',
   }[why];
 }
 
@@ -341,6 +342,7 @@ export function recordTurn(
   if (turn.chain.length > 1) record.ancestors = turn.chain.slice(-ANCESTORS);
   if (Buffer.byteLength(items) + Buffer.byteLength(shown) > settings.max_bytes) record.too_large = true;
   else Object.assign(record, { items, inputs: asked.length, response: shown });
+  if (!turn.stored) record.unstored = true;
   if (answered.route !== undefined) record.route = answered.route;
   if (answered.fingerprint !== undefined) record.fingerprint = answered.fingerprint;
   const provider = answered.route?.slice(0, answered.route.indexOf('/'));

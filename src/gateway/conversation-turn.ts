@@ -65,6 +65,8 @@ export function keepTurn(
     if (open.continued.owner !== undefined) opts.owner = open.continued.owner;
   }
   if (!open.keep) return;
+  // The answer says `store: true` when it can be read back by id: kept, and not asked `store: false`.
+  if (parsed.echo !== undefined) parsed.echo.store = readableTurn(ctx, open.turn);
   parsed.onAnswer = (response) => {
     const answered = {
       ...(sy.route !== undefined ? { route: sy.route } : {}),
@@ -72,6 +74,12 @@ export function keepTurn(
     };
     recordTurn(ctx, open.turn, response, answered, Date.now());
   };
+}
+
+/** Whether the record keeps the turn to be read back by id (stored-responses.ts): what its response's `store` says.
+ * A turn's size over `max_bytes` is known only once answered, so such a response says true and reads back as 404. */
+export function readableTurn(ctx: GatewayContext, turn: TurnInput): boolean {
+  return turn.stored && ctx.settings.loaded.config.gateway.conversations.keep > 0;
 }
 
 /** A failed call that passed routes over because only the owner reads the conversation: `previous_response_not_found`

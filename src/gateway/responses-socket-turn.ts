@@ -8,7 +8,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { isObj, type Obj } from '../providers/translate/obj.ts';
 import type { GatewayContext } from './context.ts';
 import { recordTurn } from './conversation-record.ts';
-import { openTurn, SOCKET_TURN_HEADER } from './conversation-turn.ts';
+import { openTurn, readableTurn, SOCKET_TURN_HEADER } from './conversation-turn.ts';
 import { ApiError, openaiErrorBody } from './api-error.ts';
 
 /** What a turn needs of its connection. */
@@ -50,9 +50,11 @@ export async function runTurn(scope: TurnScope, create: Obj, streamId: string | 
  * as a turn without output), answered with the lifecycle a response has. */
 async function warmUp(scope: TurnScope, create: Obj, streamId: string | undefined): Promise<void> {
   const id = `resp_${randomBytes(24).toString('hex')}`;
+  let store: boolean;
   try {
     const { turn } = await openTurn(scope.ctx, scope.keyName, create, Date.now(), true);
     recordTurn(scope.ctx, turn, { id, output: [] }, {}, Date.now());
+    store = readableTurn(scope.ctx, turn);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     return scope.send(errorEvent(err.status, openaiErrorBody(err).error, streamId));
@@ -64,6 +66,7 @@ async function warmUp(scope: TurnScope, create: Obj, streamId: string | undefine
     status,
     model: typeof create['model'] === 'string' ? create['model'] : null,
     output: [],
+    store,
     usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
   });
   scope.send(

@@ -23,7 +23,7 @@ function notFound(ctx: GatewayContext, id: string, missing: string, why: Missing
  * process's memory: another replica may have deleted it. */
 async function ownTurn(ctx: GatewayContext, key: string, id: string, now: number): Promise<ConversationTurn> {
   const turn = await ctx.store.readConversationTurn(id, now, true);
-  const why = missingWhy(turn, key);
+  const why = missingWhy(turn, key) ?? (turn?.unstored === true ? 'unstored' : undefined);
   if (why !== undefined || turn === undefined) throw notFound(ctx, id, id, why ?? 'unknown');
   return turn;
 }

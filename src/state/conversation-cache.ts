@@ -89,5 +89,6 @@ export function parseConversationTurn(value: unknown): ConversationTurn | undefi
   if (typeof r.fingerprint === 'string') turn.fingerprint = r.fingerprint;
   if (r.upstream_knows === true) turn.upstream_knows = true;
   if (r.too_large === true) turn.too_large = true;
+  if (r.unstored === true) turn.unstored = true;
   return turn;
 }

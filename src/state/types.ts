@@ -279,6 +279,9 @@ export interface ConversationTurn {
   /** The route's upstream holds the response itself (a Responses route sent `store` not false): there, the next turn
    * can go as `previous_response_id` and only its new items. */
   upstream_knows?: true;
+  /** Asked with `store: false` (a WebSocket turn): kept only to be continued, never read back or deleted by id, as
+   * OpenAI keeps such a response for its connection alone. */
+  unstored?: true;
   /** The turn's items were over `gateway.conversations.max_bytes`: kept only to say so. */
   too_large?: true;
   at: number;

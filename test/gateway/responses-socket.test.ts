@@ -111,6 +111,22 @@ test('turns continue with previous_response_id and only their new input; the ups
   );
 });
 
+test('a turn with store: false says so and is only continued, never read back; one without it is read back', async () => {
+  const c = await connect();
+  const get = (id: string) => fetch(`${h.url}/v1/responses/${id}`, { headers: { authorization: `Bearer ${h.key}` } });
+  const unstored = responseOf(last(await turn(c, { model: 'main', input: 'not for keeping', store: false })));
+  assert.equal((unstored as { store?: boolean }).store, false);
+  const missing = await get(unstored.id);
+  assert.equal(missing.status, 404);
+  assert.match(((await missing.json()) as { error: { message: string } }).error.message, /made with store: false/);
+  const next = await turn(c, { model: 'main', previous_response_id: unstored.id, input: 'go on' });
+  assert.equal(last(next).type, 'response.completed', 'continued on the connection all the same');
+  const stored = responseOf(next.at(-1)!) as { id: string; store?: boolean };
+  assert.equal(stored.store, true);
+  assert.equal((await get(stored.id)).status, 200);
+  c.ws.close();
+});
+
 test("Codex's warm-up (generate: false, no model) answers an id without calling a model, and the next turn continues from it", async () => {
   const c = await connect();
   const calls = h.sim.served();

@@ -28,6 +28,9 @@ after(() => h.close());
 
 const client = (url = h.url, key = h.key): OpenAI => new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 });
 
+/** The response's `store`, which the SDK's type leaves out. */
+const storeOf = (response: object): unknown => (response as { store?: unknown }).store;
+
 const notFound = (pattern: RegExp) => (err: unknown) =>
   err instanceof OpenAI.NotFoundError && err.type === 'invalid_request_error' && pattern.test(err.message);
 
@@ -158,6 +161,42 @@ test('a streamed turn is retrieved whole, and an HTTP turn with store: false is 
   assert.equal(got.output_text, done.output_text);
   const unstored = await client().responses.create({ model: 'main', input: 'not kept', store: false });
   await assert.rejects(client().responses.retrieve(unstored.id), notFound(/no record of it/));
+});
+
+test('the response says store: true when it can be read back, and store: false when asked not to keep it', async () => {
+  const kept = await client().responses.create({ model: 'main', input: 'keep this' });
+  assert.equal(storeOf(kept), true);
+  assert.equal(storeOf(await client().responses.retrieve(kept.id)), true, 'read back as it was answered');
+  const streamed = await client().responses.stream({ model: 'main', input: 'keep this too' }).finalResponse();
+  assert.equal(storeOf(streamed), true);
+  const created = await client().responses.stream({ model: 'main', input: 'and this' });
+  let first: boolean | undefined;
+  created.on('response.created', (e) => (first ??= storeOf(e.response) as boolean));
+  await created.finalResponse();
+  assert.equal(first, true, 'response.created says it too');
+
+  const unkept = await client().responses.create({ model: 'main', input: 'do not keep', store: false });
+  assert.equal(storeOf(unkept), false);
+  const unkeptStream = await client()
+    .responses.stream({ model: 'main', input: 'do not keep', store: false })
+    .finalResponse();
+  assert.equal(storeOf(unkeptStream), false);
+  await assert.rejects(client().responses.retrieve(unkeptStream.id), notFound(/no record of it/));
+});
+
+test('with gateway.conversations.keep 0 nothing is kept, and the response says store: false', async (t) => {
+  const none = await startHarness({
+    scenario: { keys: { [SIM]: {} } },
+    config: (sim) => ({
+      providers: { oa: simProvider(sim, 'openai', SIM) },
+      main: { provider: 'oa', model: 'sim-large' },
+      gateway: { conversations: { keep: 0 } },
+    }),
+  });
+  t.after(() => none.close());
+  const made = await client(none.url, none.key).responses.create({ model: 'main', input: 'not kept anywhere' });
+  assert.equal(storeOf(made), false);
+  await assert.rejects(client(none.url, none.key).responses.retrieve(made.id), notFound(/keep is 0/));
 });
 
 test(

@@ -198,9 +198,10 @@ test('a previous_response_id the gateway has no record of is previous_response_n
 test('store: true and store: false are both answered; only the kept one is read back, and nothing is cancelled', async () => {
   const stored = await client().responses.create({ model: 'main', store: true, input: 'keep this' });
   assert.equal(stored.status, 'completed');
-  assert.equal((stored as unknown as { store: boolean }).store, false);
+  assert.equal((stored as unknown as { store: boolean }).store, true);
   const notStored = await client().responses.create({ model: 'main', store: false, input: 'do not keep this' });
   assert.equal(notStored.status, 'completed');
+  assert.equal((notStored as unknown as { store: boolean }).store, false);
   assert.equal((await client().responses.retrieve(stored.id)).id, stored.id);
   await assert.rejects(
     client().responses.retrieve(notStored.id),

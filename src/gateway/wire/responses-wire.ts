@@ -89,6 +89,9 @@ export interface ResponseEcho {
   top_p: number | null;
   max_output_tokens: number | null;
   metadata: Record<string, string>;
+  /** Whether the gateway keeps the response to be read back (GET /v1/responses/{id}): set by the conversation record
+   * (conversation-turn.ts keepTurn), false until then. */
+  store: boolean;
 }
 
 /** What the response says of a request that set none of them: OpenAI's defaults where they are the gateway's too
@@ -102,6 +105,7 @@ export const NO_ECHO: ResponseEcho = {
   top_p: null,
   max_output_tokens: null,
   metadata: {},
+  store: false,
 };
 
 function settingsEcho(wire: ResponsesWireRequest): ResponseEcho {
@@ -114,6 +118,7 @@ function settingsEcho(wire: ResponsesWireRequest): ResponseEcho {
     top_p: wire.top_p ?? null,
     max_output_tokens: wire.max_output_tokens ?? null,
     metadata: wire.metadata ?? {},
+    store: false,
   };
 }
 
@@ -633,7 +638,6 @@ export function responseObject(fields: {
     model: fields.model,
     output: fields.output,
     ...(fields.echo ?? NO_ECHO),
-    store: false,
     usage: fields.usage ? usageToResponses(fields.usage) : null,
   };
 }
