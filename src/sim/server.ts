@@ -307,14 +307,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       keep: (output) => {
         const items = [...call.items, ...output];
         if (conn !== undefined) conn.last = { id: responseId(seq), items };
-        if (call.store) stored.keep(responseId(seq), items);
+        if (call.store) stored.keep(call.request.key, responseId(seq), items);
       },
     };
   }
 
   /** POST /v1/responses and /v1/responses/compact (a compaction is never streamed). */
   async function responses(req: IncomingMessage, res: ServerResponse, path: string, compact: boolean): Promise<void> {
-    const call = parseResponsesRequest(keyOf(req, 'openai'), await readBody(req), (id) => stored.get(id));
+    const key = keyOf(req, 'openai');
+    const call = parseResponsesRequest(key, await readBody(req), (id) => stored.get(key, id));
     if (compact) call.request.stream = false;
     const gone = new AbortController();
     res.on('close', () => gone.abort());
@@ -338,8 +339,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       return undefined;
     },
     async turn(req, create, conn) {
-      const earlier = (id: string) => (conn.last?.id === id ? conn.last.items : stored.get(id));
-      const call = parseResponsesBody(keyOf(req, 'openai'), create, earlier);
+      const key = keyOf(req, 'openai');
+      const earlier = (id: string) => (conn.last?.id === id ? conn.last.items : stored.get(key, id));
+      const call = parseResponsesBody(key, create, earlier);
       if (create['generate'] === false) return warmUp(call, conn);
       // Every turn on the socket is streamed.
       call.request.stream = true;

@@ -10,9 +10,11 @@ import { until } from '../helpers/until.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
 
 const KEY = 'sk-sim-resp-good';
+const OTHER = 'sk-sim-resp-other-project';
 const SCENARIO = {
   keys: {
     [KEY]: {},
+    [OTHER]: {},
     'sk-sim-resp-cut': { script: ['cut'] },
     'sk-sim-resp-429': { script: ['429'] },
     'sk-sim-resp-fails': { script: ['stream_error'] },
@@ -157,6 +159,38 @@ test('previous_response_id continues the stored conversation; an unknown or unst
         },
       });
     }
+  });
+});
+
+test("a stored response is the key's own: another key continuing it, over HTTP or the WebSocket, is OpenAI's 400", async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const mine = await sdk(sim).responses.create({ model: 'sim-large', input: 'remember the word fig' });
+    const notFound = (err: unknown) =>
+      err instanceof OpenAI.BadRequestError &&
+      err.code === 'previous_response_not_found' &&
+      err.param === 'previous_response_id' &&
+      err.message === `400 Previous response with id '${mine.id}' not found.`;
+    await assert.rejects(
+      sdk(sim, OTHER).responses.create({ model: 'sim-large', previous_response_id: mine.id, input: 'title?' }),
+      notFound,
+    );
+    const c = await connect(sim, OTHER);
+    const refused = await turn(c, { model: 'sim-large', previous_response_id: mine.id, input: 'title?' });
+    assert.equal(refused.length, 1);
+    assert.deepEqual(refused[0]!['error'], {
+      message: `Previous response with id '${mine.id}' not found.`,
+      type: 'invalid_request_error',
+      param: 'previous_response_id',
+      code: 'previous_response_not_found',
+    });
+    c.ws.close();
+    // The key that made it still continues it.
+    const next = await sdk(sim).responses.create({
+      model: 'sim-large',
+      previous_response_id: mine.id,
+      input: 'title?',
+    });
+    assert.equal(next.output_text, 'Sim title: remember the word fig');
   });
 });
 
