@@ -23,7 +23,7 @@ export interface HttpReply {
   headers?: Record<string, string>;
 }
 
-interface OpenAiError {
+export interface OpenAiError {
   status: number;
   message: string;
   type: string;
@@ -274,7 +274,22 @@ const RENDERINGS: Record<Exclude<ErrorName, 'bad_gateway'>, Rendering> = {
     }),
     anthropic: same(400, 'invalid_request_error', 'max_tokens: Field required'),
   },
+  socket_limit: {
+    openai: () => socketLimitReached(60),
+    anthropic: same(400, 'invalid_request_error', 'websocket connection limit reached'),
+  },
 };
+
+/** What OpenAI's WebSocket mode answers a turn on a connection past its time limit (60 minutes); clients reconnect. */
+export function socketLimitReached(minutes: number): OpenAiError {
+  return {
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'websocket_connection_limit_reached',
+    message: `Responses websocket connection limit reached (${minutes} minutes). Create a new websocket connection to continue.`,
+    param: null,
+  };
+}
 
 export function renderError(api: ApiName, error: ErrorName, ctx: ErrorContext): HttpReply {
   // A 502 from a proxy in front of the API is HTML, whatever the API: the client must cope with garbage.

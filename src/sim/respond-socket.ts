@@ -1,6 +1,7 @@
-// Carries out a decision on a Responses WebSocket turn: an error is an `error` event (the connection stays open), a
-// reset drops the connection, a timeout says nothing, and an answer is the Responses stream, one message per event,
-// its faults (cut, stall, an error inside) at the same places as over HTTP (respond.ts playStream).
+// Carries out a decision on a Responses WebSocket turn: an error is an `error` event (the connection stays open, but
+// for `socket_limit`'s, after which it closes), a reset drops the connection, a timeout says nothing, and an answer is
+// the Responses stream, one message per event, its faults (cut, stall, an error inside) at the same places as over
+// HTTP (respond.ts playStream).
 import { socketError, type SocketConnection } from './responses-socket.ts';
 import { pause, playStream, renderedError, replyFor, type RespondContext } from './respond.ts';
 import { numbering, responsesStream } from './responses.ts';
@@ -16,6 +17,8 @@ export async function respondOnSocket(conn: SocketConnection, ctx: RespondContex
       const rendered = renderedError(ctx, action.error);
       const body = JSON.parse(rendered.body) as { error?: Record<string, unknown> };
       await conn.send(socketError(rendered.status, body.error ?? { message: rendered.body }));
+      // As OpenAI at its 60 minutes: this connection takes no more turns.
+      if (action.error === 'socket_limit') conn.expire();
       return null;
     }
     case 'reset':

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { HttpReply } from './errors.ts';
+import { socketLimitReached, type HttpReply } from './errors.ts';
 import { isObject, type Json } from './json.ts';
 
 /** How long OpenAI keeps a connection open. */
@@ -30,6 +30,8 @@ export interface SocketConnection {
   send(text: string): Promise<boolean>;
   /** Drops the connection at once, as a reset or a cut mid-turn does (the client sees 1006). */
   drop(): void;
+  /** The connection is past its time limit from now on: closed once the turn ends (a `socket_limit` step). */
+  expire(): void;
   /** Aborted when the connection closes. */
   signal: AbortSignal;
 }
@@ -68,6 +70,7 @@ function serveConnection(ws: WebSocket, req: IncomingMessage, turns: SocketTurns
         ws.send(text, (err) => resolve(err === undefined || err === null));
       }),
     drop: () => ws.terminate(),
+    expire: () => void (expired = true),
     signal: closed.signal,
   };
   const limit = setTimeout(() => {
@@ -125,12 +128,10 @@ const inFlight = (): Json => ({
   param: null,
 });
 
-const limitReached = (maxMs: number): Json => ({
-  type: 'invalid_request_error',
-  code: 'websocket_connection_limit_reached',
-  message: `Responses websocket connection limit reached (${Math.round(maxMs / 60_000)} minutes). Create a new websocket connection to continue.`,
-  param: null,
-});
+const limitReached = (maxMs: number): Json => {
+  const { status: _status, ...error } = socketLimitReached(Math.round(maxMs / 60_000));
+  return error;
+};
 
 function notFound(path: string): HttpReply {
   const body = JSON.stringify({

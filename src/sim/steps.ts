@@ -25,7 +25,9 @@ export type ErrorName =
   | 'model_not_found'
   | 'invalid_body'
   | 'missing_version'
-  | 'missing_max_tokens';
+  | 'missing_max_tokens'
+  /** OpenAI's WebSocket mode at its connection's 60 minutes: the turn refused, the connection closed after it. */
+  | 'socket_limit';
 
 /** What the server does with the call. */
 export type Action =
@@ -76,6 +78,7 @@ export const STEPS = {
   context_length: err('context_length', 'context_length'),
   bad_request: err('bad_request', 'bad_request'),
   content_filter: err('content_filter', 'content_filter'),
+  socket_limit: err('socket_limit', 'socket_limit'),
 } as const satisfies Record<string, StepInfo>;
 
 export type StepName = keyof typeof STEPS;

@@ -2,7 +2,8 @@
 // WebSocket mode (`responses_websocket: true`), with the official `openai` SDK over HTTP and its WebSocket client
 // (`ResponsesWS`, through the gateway's own WebSocket mode). A conversation stays on its upstream connection, sending
 // only its new input; a refused upgrade rotates the key, a refused connection falls back, and a route failing
-// mid-conversation falls back to an Anthropic route with the conversation rebuilt.
+// mid-conversation falls back to an Anthropic route with the conversation rebuilt; a connection at its time limit
+// (`websocket_connection_limit_reached`) is replaced and the turn sent again on a new one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
@@ -17,6 +18,7 @@ const ANT = 'sk-ant-wsup-good-0001';
 const FLAKY = 'sk-sim-wsup-flaky-0001';
 const CUT = 'sk-sim-wsup-cut-00001';
 const UNKNOWN = 'sk-sim-wsup-unknown-01';
+const LIMIT = 'sk-sim-wsup-limit-0001';
 
 let h: Harness;
 
@@ -31,6 +33,8 @@ before(async () => {
         // Two turns answer; the third fails, and so does its retry.
         [FLAKY]: { script: ['ok', 'ok', '500', '500'] },
         [CUT]: { script: ['ok', 'cut', 'cut'] },
+        // The second turn meets the connection's time limit (OpenAI's at 60 minutes).
+        [LIMIT]: { script: ['ok', 'socket_limit'] },
       },
     },
     config: (sim) => {
@@ -41,6 +45,7 @@ before(async () => {
           httpoa: simProvider(sim, 'openai', HTTP, { responses_api: true }),
           flaky: simProvider(sim, 'openai', FLAKY, socket),
           cutting: simProvider(sim, 'openai', CUT, socket),
+          limited: simProvider(sim, 'openai', LIMIT, socket),
           nowhere: { ...simProvider(`http://127.0.0.1:${closed}`, 'openai', WS, socket) },
           ant: simProvider(sim, 'anthropic', ANT),
         },
@@ -60,6 +65,12 @@ before(async () => {
             fallback_to_main: false,
           },
           down: { provider: 'nowhere', model: 'sim-large', fallback_to_main: true },
+          limited: {
+            provider: 'limited',
+            model: 'sim-large',
+            fallback_chain: [{ provider: 'ant', model: 'sim-small' }],
+            fallback_to_main: false,
+          },
         },
         gateway: {
           aliases: {
@@ -68,6 +79,7 @@ before(async () => {
             'gpt-flaky': 'flaky',
             'gpt-cut': 'cutting',
             'gpt-down': 'down',
+            'gpt-limited': 'limited',
           },
         },
         retry: FAST_RETRY,
@@ -200,4 +212,32 @@ test('a refused connection to a responses_websocket route falls back like a refu
     .withResponse();
   assert.equal(response.headers.get('x-switchyard-route'), 'wsoa/sim-large');
   assert.equal(data.output_text, '[sim-large] reply to: nobody home');
+});
+
+test('a turn refused for the connection’s time limit goes again on a new connection, whole, and is answered', async () => {
+  // Codex's way: store: false and the whole history each turn, so the upstream knows the conversation only on the
+  // connection that holds it.
+  const history: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'limit one' }];
+  const a = await client().responses.create({ model: 'gpt-limited', input: history, store: false });
+  history.push(...(a.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user', content: 'limit two' });
+  const { data: b, response } = await client()
+    .responses.create({ model: 'gpt-limited', input: history, store: false })
+    .withResponse();
+  assert.equal(b.output_text, '[sim-large] reply to: limit two');
+  assert.equal(response.headers.get('x-switchyard-route'), 'limited/sim-large', 'no fallback');
+  const calls = h.sim.log().filter((c) => c.key === LIMIT);
+  assert.deepEqual(
+    calls.map((c) => c.outcome),
+    ['ok', 'socket_limit', 'ok'],
+  );
+  const [first, refused, again] = calls;
+  assert.equal(
+    refused!.websocket,
+    first!.websocket,
+    'the refused turn went on the connection holding the conversation',
+  );
+  assert.ok(refused!.fields.includes('previous_response_id'));
+  assert.notEqual(again!.websocket, first!.websocket, 'sent again on a new connection');
+  assert.ok(!again!.fields.includes('previous_response_id'), 'with the whole conversation, not the old id');
+  assert.deepEqual(again!.roles, ['user', 'assistant', 'user']);
 });

@@ -16,6 +16,7 @@ const SCENARIO = {
     [KEY]: {},
     [OTHER]: {},
     'sk-sim-resp-cut': { script: ['cut'] },
+    'sk-sim-resp-limit': { script: ['socket_limit'] },
     'sk-sim-resp-429': { script: ['429'] },
     'sk-sim-resp-fails': { script: ['stream_error'] },
   },
@@ -357,5 +358,32 @@ test('a cut fault drops the socket mid-turn, after some deltas and before the re
     assert.ok(!c.events.some((e) => e.type === 'response.completed'));
     await until('the call to end', () => sim.log()[0]?.ended === true);
     assert.equal(sim.log()[0]?.outcome, 'cut');
+  });
+});
+
+test('a socket_limit fault refuses the turn with websocket_connection_limit_reached, then closes the connection', async () => {
+  await withSim(SCENARIO, async (sim) => {
+    const c = await connect(sim, 'sk-sim-resp-limit');
+    const refused = await turn(c, { model: 'sim-large', input: 'one hour in' });
+    assert.deepEqual(refused, [
+      {
+        type: 'error',
+        status: 400,
+        error: {
+          type: 'invalid_request_error',
+          code: 'websocket_connection_limit_reached',
+          message:
+            'Responses websocket connection limit reached (60 minutes). Create a new websocket connection to continue.',
+          param: null,
+        },
+      },
+    ]);
+    await until('the socket to close', () => c.code() !== undefined);
+    assert.equal(c.code(), 1000);
+    assert.equal(sim.log()[0]?.outcome, 'socket_limit');
+    // A new connection goes on (the script is spent).
+    const again = await connect(sim, 'sk-sim-resp-limit');
+    assert.equal((await turn(again, { model: 'sim-large', input: 'fresh' })).at(-1)!.type, 'response.completed');
+    again.ws.close();
   });
 });
