@@ -21,6 +21,7 @@ import type { CliRun } from './run.ts';
 interface LoginOptions {
   browser: boolean;
   timeout: string;
+  json?: boolean;
 }
 
 const DEFAULT_WAIT = '5m';
@@ -33,6 +34,7 @@ export function registerAuthLogin(auth: Command, cli: CliRun): void {
     )
     .option('--no-browser', 'print the URL only, without opening a browser')
     .option('--timeout <duration>', 'how long to wait for the sign-in to come back', DEFAULT_WAIT)
+    .option('--json', 'machine-readable output of what was stored (the URL to open goes to stderr)')
     .action((server: string, opts: LoginOptions, cmd: Command) => login(cli, cmd, server, opts));
 }
 
@@ -72,6 +74,8 @@ async function login(cli: CliRun, cmd: Command, server: string, opts: LoginOptio
   const waitMs = parseDuration(opts.timeout);
   if (waitMs === undefined || waitMs <= 0)
     throw new UserError(`--timeout: expected a duration such as 90s or 5m, got ${JSON.stringify(opts.timeout)}`);
+  // With --json, stdout holds the JSON alone: what the person signing in reads goes to stderr.
+  const say = opts.json === true ? cli.stderr : cli.stdout;
   const got = await runLoginFlow({
     server,
     url: s.url,
@@ -80,17 +84,32 @@ async function login(cli: CliRun, cmd: Command, server: string, opts: LoginOptio
     waitMs,
     now: Date.now,
     onUrl: (url) => {
-      cli.stdout.write(
-        `To sign in to MCP server ${server}, open this URL in a browser on this machine:\n\n  ${url.href}\n\n`,
-      );
-      if (opts.browser && openBrowser(cli, url.href)) cli.stdout.write('(opening it in your browser)\n');
-      cli.stdout.write(`Waiting up to ${formatDurationSetting(waitMs)} for the sign-in (Ctrl-C to stop)…\n`);
+      say.write(`To sign in to MCP server ${server}, open this URL in a browser on this machine:\n\n  ${url.href}\n\n`);
+      if (opts.browser && openBrowser(cli, url.href)) say.write('(opening it in your browser)\n');
+      say.write(`Waiting up to ${formatDurationSetting(waitMs)} for the sign-in (Ctrl-C to stop)…\n`);
     },
   });
   const path = loginPath(stateHome({ ...loaded.env }), server);
   writeLogin(path, got);
   await forgetOldTokens(cli, loaded, server, s);
-  printSignedIn(cli, got, path);
+  if (opts.json === true) cli.json(signedInJson(got, path));
+  else printSignedIn(cli, got, path);
+}
+
+/** What `--json` says was stored, in `auth explain --json`'s terms (mcp/login-status.ts): never a token. */
+function signedInJson(got: StoredLogin, path: string): Record<string, unknown> {
+  return {
+    server: got.server,
+    server_url: got.server_url,
+    authorization_server: got.authorization_server,
+    ...(got.resource !== undefined ? { resource: got.resource } : {}),
+    scopes: got.scope?.split(' ').filter((s) => s !== '') ?? [],
+    logged_in_at: new Date(got.logged_in_at).toISOString(),
+    // null: the server gave none, and the token is used until it is refused.
+    expires_at: got.expires_at === undefined ? null : new Date(got.expires_at).toISOString(),
+    refresh_token: got.refresh_token !== undefined,
+    file: path,
+  };
 }
 
 /** A new login replaces what the last one left in the state store: its health (a refusal is not held against the new

@@ -46,9 +46,10 @@ function startLogin(ws: TempWorkspace, config: string, args: string[]): Login {
     out: () => out,
     err: () => err,
     exited,
+    // On stdout, or on stderr with --json.
     url: async () => {
-      await until('the URL printed', () => /^ {2}http\S+$/m.test(out) || child.exitCode !== null, 30_000);
-      const line = /^ {2}(http\S+)$/m.exec(out)?.[1];
+      await until('the URL printed', () => /^ {2}http\S+$/m.test(out + err) || child.exitCode !== null, 30_000);
+      const line = /^ {2}(http\S+)$/m.exec(out + err)?.[1];
       assert.ok(line !== undefined, `no URL printed:\n${out}\n${err}`);
       return new URL(line);
     },
@@ -152,6 +153,34 @@ test('an access token at its end is refreshed before it is sent', async () => {
   } finally {
     await client.close();
   }
+});
+
+test('auth login --json prints what it stored — server, scopes, expiry — and no token; the URL goes to stderr', async () => {
+  using ws = tempWorkspace();
+  await using sim = await startMcpSim({ login: { accessTtlSeconds: 300 } });
+  const config = writeConfig(ws, { sim: { url: sim.url, login: true } });
+  using login = startLogin(ws, config, ['sim', '--no-browser', '--json']);
+  const url = await login.url();
+  assert.match(login.err(), /open this URL in a browser/);
+  assert.equal((await fetch(url)).status, 200);
+  assert.equal(await login.exited, 0, login.err());
+  // Every command's JSON says which config and state it used (`in_effect`).
+  const { in_effect: inEffect, ...said } = JSON.parse(login.out()) as Record<string, unknown>;
+  assert.equal((inEffect as { config: string }).config, config);
+  const file = join(ws.home, 'mcp-logins', 'sim.json');
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredLogin;
+  assert.deepEqual(said, {
+    server: 'sim',
+    server_url: sim.url,
+    authorization_server: stored.authorization_server,
+    resource: sim.url,
+    scopes: ['tools'],
+    logged_in_at: new Date(stored.logged_in_at).toISOString(),
+    expires_at: new Date(stored.expires_at!).toISOString(),
+    refresh_token: true,
+    file,
+  });
+  assertNoSecrets([stored.access_token, stored.refresh_token!], login.out() + login.err());
 });
 
 test('a sign-in that comes back with another state is refused, and nothing is stored', async () => {
