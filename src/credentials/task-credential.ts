@@ -3,6 +3,7 @@
 // provider (task-keys.ts).
 import type { LoadedConfig } from '../config/types.ts';
 import { mask } from '../config/mask.ts';
+import { providerRegion } from '../config/region.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { cachedFingerprint, configSource, mintedAsCredential } from './resolve.ts';
 import type { Credential } from './types.ts';
@@ -11,6 +12,15 @@ import { mintedSource, type MintedSource } from './minted/spec.ts';
 /** The task's own key as a credential, sharing health with the same secret anywhere else. Without `loaded` only a
  * written key is found, not a minted one. */
 export function taskCredential(route: RouteSpec, loaded?: LoadedConfig): Credential | undefined {
+  const credential = ownKey(route, loaded);
+  // In its provider's region, as the pool's keys are (resolve.ts): a throttle there rests it there only.
+  const provider = loaded?.config.providers[route.provider];
+  const region = provider === undefined ? undefined : providerRegion(provider);
+  if (credential !== undefined && region !== undefined) credential.region = region;
+  return credential;
+}
+
+function ownKey(route: RouteSpec, loaded: LoadedConfig | undefined): Credential | undefined {
   if (route.mintedKey !== undefined && loaded !== undefined) {
     const source = taskMintedSource(loaded, route.provider, route.mintedKey);
     return source === undefined ? undefined : mintedAsCredential(source);

@@ -5,6 +5,7 @@ import type { CallContext, Sender } from './call-context.ts';
 import { callFailed, inChain, type RouteFailure, type RouteFailureKind } from './errors.ts';
 import { taskCredential } from '../credentials/task-credential.ts';
 import { usability } from '../credentials/health.ts';
+import { standingHealth } from '../credentials/scoped-health.ts';
 import { explained, libraryLine } from '../errors/explanation.ts';
 import { chainAction, type LaterRoutes } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
@@ -55,7 +56,7 @@ function canServeNow(ctx: CallContext, route: RouteSpec, needed: number | undefi
   if (needed !== undefined && window !== undefined && window <= needed) return false;
   if (ctx.breakers.state(route.provider) !== 'closed') return false;
   const own = taskCredential(route, ctx.loaded);
-  if (own !== undefined && usability(ctx.store.getHealth(own.fingerprint), ctx.now()).usable) return true;
+  if (own !== undefined && usability(standingHealth(ctx.store, own, ctx.now()).record, ctx.now()).usable) return true;
   return ctx.pool.candidates(route.provider).some((c) => c.usable);
 }
 

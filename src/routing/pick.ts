@@ -7,7 +7,7 @@ import type { Cooldowns } from '../config/schema.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { taskCredential } from '../credentials/task-credential.ts';
 import { visibleCredential } from '../credentials/resolution-cache.ts';
-import { emptyHealth } from '../state/merge.ts';
+import { standingHealth } from '../credentials/scoped-health.ts';
 import type { StateStore } from '../state/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 
@@ -21,23 +21,33 @@ export interface PickDeps {
   loaded?: LoadedConfig;
 }
 
-function statusOf(credential: Credential, deps: PickDeps): { status: CandidateStatus; probe: boolean; back?: number } {
-  const health =
-    deps.store.getHealth(credential.fingerprint) ?? emptyHealth(credential.fingerprint, credential.provider);
+/** The task key's standing as the pool's keys have theirs (pool.ts evaluate): in its region when that decides. */
+function statusOf(
+  credential: Credential,
+  deps: PickDeps,
+): { status: CandidateStatus; probe: boolean; key: string; back?: number } {
+  const standing = standingHealth(deps.store, credential, deps.now());
+  const health = standing.record;
   const u = usability(health, deps.now());
   // A task's minted key: its source's settings (a client secret, a command's environment) stay out of statuses too.
   const visible = visibleCredential(credential);
   const status: CandidateStatus = { credential: visible, health, usable: u.usable };
-  if (u.why !== undefined) status.why = u.why;
-  return u.back !== undefined ? { status, probe: u.probe, back: u.back } : { status, probe: u.probe };
+  if (u.why !== undefined) status.why = standing.region !== undefined ? `${u.why} (in ${standing.region})` : u.why;
+  if (standing.region !== undefined) status.region = standing.region;
+  const out = { status, probe: u.probe, key: standing.key };
+  return u.back !== undefined ? { ...out, back: u.back } : out;
 }
 
 const ALREADY_TRIED = 'already tried for this request';
 
 /** Picks the task key; a probe moves its next probe window first (probePatch), so only one caller probes. */
-function take(own: Credential, mine: { status: CandidateStatus; probe: boolean }, deps: PickDeps): PickResult {
+function take(
+  own: Credential,
+  mine: { status: CandidateStatus; probe: boolean; key: string },
+  deps: PickDeps,
+): PickResult {
   if (mine.probe)
-    deps.store.applyHealth(own.fingerprint, probePatch(mine.status.health, own.provider, deps.cooldowns, deps.now()));
+    deps.store.applyHealth(mine.key, probePatch(mine.status.health, own.provider, deps.cooldowns, deps.now()));
   return { ok: true, credential: own, skipped: [], probe: mine.probe };
 }
 

@@ -193,6 +193,53 @@ describe('a credential in two regions', () => {
       }
     });
 
+  it("a task's own key throttled in region A rests there only: the pool's route in region B sends it", async () => {
+    const cloud = CLOUDS.vertex;
+    const [a, b] = cloud.regions;
+    await using h = await startHarness({
+      scenario: { models: { [cloud.model]: {} }, keys: { [TOKEN]: {} }, regions: { [a]: '429' } },
+      config: (sim) => ({
+        providers: { a: vertexAt(sim, a), b: { ...vertexAt(sim, b), api_key: TOKEN } },
+        main: { provider: 'b', model: cloud.model },
+        auxiliary: {
+          vision: {
+            provider: 'a',
+            model: cloud.model,
+            api_key: TOKEN,
+            fallback_chain: [{ provider: 'b', model: cloud.model }],
+            fallback_to_main: false,
+          },
+        },
+        retry: FAST_RETRY,
+      }),
+    });
+    const ask = async () => {
+      const res = await fetch(`${h.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
+        body: JSON.stringify({ model: 'vision', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await res.arrayBuffer();
+      return { status: res.status, route: res.headers.get('x-switchyard-route') };
+    };
+    assert.deepEqual(await ask(), { status: 200, route: `b/${cloud.model}` });
+    const fp = await fingerprintOf(h, 'b', { SWITCHYARD_HOME: h.home });
+    const now = Date.now();
+    assert.equal(effectiveHealth(h.store.getHealth(fp), now).state, 'ok', 'the token itself is not rested');
+    const inA = effectiveHealth(h.store.getHealth(regionalKey(fp, a)), now);
+    assert.deepEqual([inA.state, inA.reason], ['cooling', 'rate_limited']);
+    // The next request skips region A without a call, and region B answers again.
+    const calls = h.sim.log().length;
+    assert.deepEqual(await ask(), { status: 200, route: `b/${cloud.model}` });
+    assert.deepEqual(
+      h.sim
+        .log()
+        .slice(calls)
+        .map((l) => l.outcome),
+      ['ok'],
+    );
+  });
+
   it('a rejection in region A rests the credential itself: the route in region B does not send it either', async () => {
     const cloud = CLOUDS.vertex;
     const [a, b] = cloud.regions;
