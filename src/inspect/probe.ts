@@ -127,6 +127,8 @@ export interface ProbeResult {
   origin?: string;
   /** Why the key is still not used although the probe did not fail (an `accepted` models list changes nothing). */
   set_aside?: string;
+  /** A `valid` cloud key whose proving listing does not name the route's model (unlistedModel). */
+  warning?: string;
   /** With `mint_failed`: what failed in the mint (probe-mint.ts). */
   mint_failure?: MintFailure;
 }
@@ -150,6 +152,20 @@ export const PROVING_LISTING: Readonly<Partial<Record<ProviderType, string>>> = 
   gemini: 'models list (key)',
   azure: 'models list (key)',
 };
+
+/** The clouds whose proving listing names the models their routes ask for. Azure OpenAI's lists base models, not the
+ * deployments a route names, so it is not checked. */
+const LISTS_ROUTE_MODELS: ReadonlySet<ProviderType> = new Set(['bedrock', 'vertex', 'gemini']);
+
+/** The route's model when the listing that proved the key does not name it — a typo, or a model not enabled for that
+ * account, project or region: a warning, since the key itself is fine. A Bedrock ARN (an application inference
+ * profile) is not listed there, so it is not judged; a version (`@20250929`) or Vertex's `anthropic/` is ignored. */
+export function unlistedModel(type: ProviderType, model: string | undefined, listed: unknown): string | undefined {
+  if (model === undefined || model.startsWith('arn:') || !LISTS_ROUTE_MODELS.has(type)) return undefined;
+  if (!Array.isArray(listed) || listed.length === 0) return undefined;
+  const bare = (id: string): string => id.replace(/^anthropic\//, '').replace(/@.*$/, '');
+  return listed.some((id) => typeof id === 'string' && bare(id) === bare(model)) ? undefined : model;
+}
 
 /** The words for a key only a models list has seen: it proves less than the name suggests. */
 export const LISTED_ONLY = 'accepted by /v1/models (chat not tested)';
@@ -253,9 +269,18 @@ export async function probeCredential(
         : accepted;
     const aside = deps.record ? undefined : setAside(standingHealth(deps.store, credential, now()).record, now());
     // Not recorded: the router keeps skipping it until its own probe or a reset, and should be told so.
+    const unlisted =
+      proving === undefined
+        ? undefined
+        : unlistedModel(p.type, target.model || probeModel(deps.loaded, provider), sent.value);
+    const warning =
+      unlisted === undefined
+        ? undefined
+        : `${unlisted} is not in that list: a request for it may be refused as model_not_found (check the model id, and that it is enabled for this ${p.type === 'bedrock' ? 'account in its region' : 'project'})`;
+    const said = warning === undefined ? retried : `${retried}; but ${warning}`;
     const message = aside
-      ? `${retried}, but not recorded, so the router still skips it (${aside}); run with --record, or \`switchyard auth reset ${provider} ${credential.fingerprint}\`, to put it back in use`
-      : retried;
+      ? `${said}, but not recorded, so the router still skips it (${aside}); run with --record, or \`switchyard auth reset ${provider} ${credential.fingerprint}\`, to put it back in use`
+      : said;
     return {
       provider,
       credential: view,
@@ -264,6 +289,7 @@ export async function probeCredential(
       method,
       message,
       ...(aside ? { set_aside: aside } : {}),
+      ...(warning !== undefined ? { warning } : {}),
       ...task,
     };
   }
@@ -326,7 +352,7 @@ async function sendAsARequest(
   deps: ProbeDeps,
   credential: Credential,
   probe: { route: RouteSpec; send: Sender<unknown>; deadline: number; listing: boolean },
-): Promise<{ err?: UpstreamError; retries: number }> {
+): Promise<{ err?: UpstreamError; retries: number; value?: unknown }> {
   const now = deps.now ?? Date.now;
   const trail: Attempt[] = [];
   // Its token was minted already (tokenForProbe): sent as a key, so a failed mint is the probe's own result.
@@ -351,7 +377,7 @@ async function sendAsARequest(
   const outcome = await runRoute(probe.route, ctx, probe.send, probe.deadline);
   // Each trail entry is one attempt of the one key: every one after the first asked again.
   const retries = Math.max(0, trail.length - 1);
-  if (outcome.ok) return { retries };
+  if (outcome.ok) return { retries, value: outcome.value };
   const err = outcome.failure.cause;
   if (err === undefined) throw new Error(`probe of ${credential.provider}: ${outcome.failure.explanation}`);
   return { err, retries };

@@ -86,3 +86,61 @@ auxiliary: { title_generation: { provider: none }, compression: { provider: none
   assert.deepEqual(sim.log(), [], 'doctor sent no chat either');
   assertNoSecrets(Object.values(KEYS), doctor.stdout + doctor.stderr);
 });
+
+test('a cloud key whose listing lacks the route’s model is valid with a warning naming the model, not a failure', async (t) => {
+  const sim = await startSimulator({
+    scenario: {
+      models: { [BEDROCK]: {}, 'claude-sonnet-4-5': {}, 'gemini-2.5-flash': {} },
+      keys: { AKIASIMPROBE00000001: { aws_secret: 'probe/secret+1' }, [KEYS.vertex]: {}, [KEYS.gemini]: {} },
+    },
+  });
+  const ws = tempWorkspace();
+  t.after(async () => {
+    await sim.close();
+    ws.cleanup();
+  });
+  const provider = (type: string, key: string, extra = ''): string =>
+    `{ type: ${type}, base_url: ${sim.url}, api_key: "${key}"${extra} }`;
+  // A typo on Bedrock, a model the project has not enabled on Vertex; Gemini's (listed) and a version suffix pass.
+  ws.write(
+    'switchyard.yaml',
+    `providers:
+  br: ${provider('bedrock', KEYS.aws, ', region: us-east-1')}
+  vx: ${provider('vertex', KEYS.vertex, ', project: sim-project, region: us-east5')}
+  vx2: ${provider('vertex', KEYS.vertex, ', project: sim-project, region: us-east5')}
+  gm: ${provider('gemini', KEYS.gemini)}
+main: { provider: br, model: us.anthropic.claude-sonet-4-5-20250929-v1:0 }
+fallback:
+  - { provider: vx, model: claude-opus-9 }
+  - { provider: vx2, model: claude-sonnet-4-5@20250929 }
+  - { provider: gm, model: gemini-2.5-flash }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+`,
+  );
+  const run = (args: string[]) => runCliInProcess(args, { cwd: ws.dir, env: { SWITCHYARD_HOME: ws.home } });
+  const probed = await run(['auth', 'test', '--json']);
+  assert.equal(probed.code, 0, `a warning is not a failure: ${probed.stdout}`);
+  const results = new Map(
+    (
+      JSON.parse(probed.stdout) as {
+        providers: { provider: string; results: { status: string; warning?: string; message: string }[] }[];
+      }
+    ).providers.map((p) => [p.provider, p.results[0]!]),
+  );
+  const br = results.get('br')!;
+  assert.equal(br.status, 'valid');
+  assert.match(
+    br.warning ?? '',
+    /^us\.anthropic\.claude-sonet-4-5-20250929-v1:0 is not in that list: .*model_not_found/,
+  );
+  assert.match(
+    br.message,
+    /accepted by ListFoundationModels \(signed\) \(no chat sent\); but us\.anthropic\.claude-sonet/,
+  );
+  assert.match(results.get('vx')?.warning ?? '', /^claude-opus-9 is not in that list/);
+  assert.equal(results.get('vx2')?.warning, undefined, 'a version of a listed model is listed');
+  assert.equal(results.get('gm')?.warning, undefined);
+  const table = await run(['auth', 'test']);
+  assert.match(table.stdout, /claude-opus-9 is not in that list/);
+  assert.deepEqual(sim.log(), [], 'no chat was sent');
+});
