@@ -19,11 +19,11 @@ const KEY_ID = 'AKIASIMREGION0000007';
 const SECRET = 'region/secret+7';
 const TOKEN = 'ya29.region-token-0007';
 
-async function chat(h: Harness): Promise<{ status: number; route: string | null }> {
+async function chat(h: Harness, model = 'main'): Promise<{ status: number; route: string | null }> {
   const res = await fetch(`${h.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
-    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
   });
   await res.arrayBuffer();
   return { status: res.status, route: res.headers.get('x-switchyard-route') };
@@ -213,16 +213,7 @@ describe('a credential in two regions', () => {
         retry: FAST_RETRY,
       }),
     });
-    const ask = async () => {
-      const res = await fetch(`${h.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
-        body: JSON.stringify({ model: 'vision', messages: [{ role: 'user', content: 'hi' }] }),
-      });
-      await res.arrayBuffer();
-      return { status: res.status, route: res.headers.get('x-switchyard-route') };
-    };
-    assert.deepEqual(await ask(), { status: 200, route: `b/${cloud.model}` });
+    assert.deepEqual(await chat(h, 'vision'), { status: 200, route: `b/${cloud.model}` });
     const fp = await fingerprintOf(h, 'b', { SWITCHYARD_HOME: h.home });
     const now = Date.now();
     assert.equal(effectiveHealth(h.store.getHealth(fp), now).state, 'ok', 'the token itself is not rested');
@@ -230,7 +221,7 @@ describe('a credential in two regions', () => {
     assert.deepEqual([inA.state, inA.reason], ['cooling', 'rate_limited']);
     // The next request skips region A without a call, and region B answers again.
     const calls = h.sim.log().length;
-    assert.deepEqual(await ask(), { status: 200, route: `b/${cloud.model}` });
+    assert.deepEqual(await chat(h, 'vision'), { status: 200, route: `b/${cloud.model}` });
     assert.deepEqual(
       h.sim
         .log()
