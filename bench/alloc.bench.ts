@@ -1,10 +1,11 @@
 // `npm run bench:alloc`: what the gateway's request path allocates (issue #42). One gateway process (bench/serve.ts
-// `gateway`, every per-request feature on, V8's defaults as `switchyard gateway` starts with) run with --trace-gc-nvp, in front of the fake upstream; rounds of
-// non-streaming load at 32 connections. V8 says at each collection how many bytes were allocated since the last one:
-// their sum over a round, per request, is the garbage a request leaves. Between rounds a full collection (--expose-gc,
-// asked through SIGUSR2) gives the heap still reachable: it must not grow from round to round. RSS is read from /proc
-// before and after each round, before that collection. Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (10 per round),
-// BENCH_NODE_FLAGS and BENCH_ENV (other settings for the gateway's process, bench/gateway-process.ts), BENCH_TRACE=1 (the collector's lines on stderr), BENCH_SITES=1 (V8's
+// `gateway`, every per-request feature on, the allocator settings and V8 flags `switchyard gateway` starts with) run
+// with --trace-gc-nvp, in front of the fake upstream; rounds of non-streaming load at 32 connections. V8 says at each
+// collection how many bytes were allocated since the last one: their sum over a round, per request, is the garbage a
+// request leaves. Between rounds a full collection (--expose-gc, asked through SIGUSR2) gives the heap still reachable:
+// it must not grow from round to round. RSS is read from /proc before and after each round, before that collection.
+// Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (10 per round), BENCH_NODE_FLAGS and BENCH_ENV (other settings for the
+// gateway's process, bench/gateway-process.ts), BENCH_TRACE=1 (the collector's lines on stderr), BENCH_SITES=1 (V8's
 // sampling heap profiler over the rounds, garbage included, bench/heap-sampling.ts: the bytes per request by where they
 // were allocated, each site as its own frame and as the innermost frame of Switchyard's src/ that led to it).
 import { spawn } from 'node:child_process';

@@ -1,7 +1,8 @@
 // The node flags and environment a bench starts a gateway process with: those `switchyard gateway` starts with
 // (src/gateway/process-memory.ts), plus what the run names to try others: `<PREFIX>_NODE_FLAGS` (space-separated) and
-// `<PREFIX>_ENV` (`A=1 B=2`, or `none` for glibc's defaults).
-import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+// `<PREFIX>_ENV` (`A=1 B=2`, or `none` for glibc's defaults). A flag named overrides the same one of the defaults (V8
+// takes the last): `--max-semi-space-size=0` is V8's own sizing.
+import { GATEWAY_ENV, GATEWAY_NODE_FLAGS } from '../src/gateway/process-memory.ts';
 
 export interface GatewayProcess {
   flags: string[];
@@ -15,6 +16,6 @@ export function gatewayProcess(prefix: string): GatewayProcess {
     const [name, value] = pair.split('=');
     if (name && value !== undefined) env[name] = value;
   }
-  const flags = (process.env[`${prefix}_NODE_FLAGS`] ?? '').split(' ').filter((f) => f !== '');
-  return { flags, env };
+  const namedFlags = (process.env[`${prefix}_NODE_FLAGS`] ?? '').split(' ').filter((f) => f !== '');
+  return { flags: [...GATEWAY_NODE_FLAGS, ...namedFlags], env };
 }
