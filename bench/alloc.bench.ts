@@ -1,17 +1,21 @@
 // `npm run bench:alloc`: what the gateway's request path allocates (issue #42). One gateway process (bench/serve.ts
-// `gateway`, every per-request feature on, V8's defaults as `switchyard gateway` starts with) run with --trace-gc-nvp, in front of the fake upstream; rounds of
-// non-streaming load at 32 connections. V8 says at each collection how many bytes were allocated since the last one:
-// their sum over a round, per request, is the garbage a request leaves. Between rounds a full collection (--expose-gc,
-// asked through SIGUSR2) gives the heap still reachable: it must not grow from round to round. RSS is read from /proc
-// before and after each round, before that collection. Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (10 per round),
-// BENCH_NODE_ARGS (flags for the gateway's node), BENCH_TRACE=1 (the collector's lines on stderr).
+// `gateway`, every per-request feature on, the allocator settings and V8 flags `switchyard gateway` starts with) run
+// with --trace-gc-nvp, in front of the fake upstream; rounds of non-streaming load at 32 connections. V8 says at each
+// collection how many bytes were allocated since the last one: their sum over a round, per request, is the garbage a
+// request leaves. Between rounds a full collection (--expose-gc, asked through SIGUSR2) gives the heap still reachable:
+// it must not grow from round to round. RSS is read from /proc before and after each round, before that collection.
+// Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (10 per round), BENCH_NODE_FLAGS and BENCH_ENV (other settings for the
+// gateway's process, bench/gateway-process.ts), BENCH_TRACE=1 (the collector's lines on stderr), BENCH_SITES=1 (V8's
+// sampling heap profiler over the rounds, garbage included, bench/heap-sampling.ts: the bytes per request by where they
+// were allocated, each site as its own frame and as the innermost frame of Switchyard's src/ that led to it).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+import { gatewayProcess } from './gateway-process.ts';
+import { printSites } from './heap-sites.ts';
 import { load } from './load.ts';
 import { memoryParts, mib, partsText, rssOf } from './proc-memory.ts';
 import { serve, stop, type ServerUsage } from './server-process.ts';
@@ -19,8 +23,8 @@ import { serve, stop, type ServerUsage } from './server-process.ts';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 5));
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
-/** Node and V8 flags for the gateway (BENCH_NODE_ARGS, space-separated): to try a collector setting. */
-const NODE_ARGS = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+const GATEWAY = gatewayProcess('BENCH');
+const SITES = process.env['BENCH_SITES'] === '1';
 
 /** The gateway with its collector's trace: the bytes allocated since the last mark, and its SIGUSR2 reports. */
 interface Traced {
@@ -36,13 +40,24 @@ interface Traced {
   stop(): Promise<void>;
 }
 
-function startTraced(upstreamUrl: string, log: string): Promise<Traced> {
+/** `sites`: where the sampling heap profiler writes its profile (BENCH_SITES=1). */
+function startTraced(upstreamUrl: string, log: string, sites?: string): Promise<Traced> {
+  const sampling = sites === undefined ? [] : ['--import', join(HERE, 'heap-sampling.ts')];
   const child = spawn(
     process.execPath,
-    [...NODE_ARGS, '--expose-gc', '--trace-gc-nvp', join(HERE, 'serve.ts'), 'gateway', upstreamUrl, log],
+    [
+      ...GATEWAY.flags,
+      ...sampling,
+      '--expose-gc',
+      '--trace-gc-nvp',
+      join(HERE, 'serve.ts'),
+      'gateway',
+      upstreamUrl,
+      log,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ...GATEWAY_ENV },
+      env: { ...process.env, ...GATEWAY.env, ...(sites === undefined ? {} : { HEAP_SAMPLING_FILE: sites }) },
     },
   );
   let allocated = 0;
@@ -93,6 +108,8 @@ function startTraced(upstreamUrl: string, log: string): Promise<Traced> {
           }),
         stop: () =>
           new Promise((done) => {
+            // Stopped already (to read its profile): nothing more to wait for.
+            if (child.exitCode !== null || child.signalCode !== null) return done();
             child.removeAllListeners('exit');
             child.once('exit', () => done());
             child.kill('SIGTERM');
@@ -108,7 +125,9 @@ function sleep(ms: number): Promise<void> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-alloc-'));
   const upstream = await serve(['upstream']);
-  const gw = await startTraced(upstream.url, join(dir, 'gateway.log'));
+  const sites = SITES ? join(dir, 'sites.heapprofile') : undefined;
+  const gw = await startTraced(upstream.url, join(dir, 'gateway.log'), sites);
+  let requests = 0;
   try {
     await sleep(1500);
     const idle = rssOf(gw.pid);
@@ -137,6 +156,7 @@ async function main(): Promise<void> {
       const cpuPerRequest = (report.cpuMicros - cpu) / Math.max(1, r.requests);
       cpu = report.cpuMicros;
       heaps.push(heap);
+      requests += r.requests;
       console.log(
         `  round ${round}: ${r.requests} requests, ${cpuPerRequest.toFixed(0)} µs CPU each, ${(bytes / Math.max(1, r.requests) / 1024).toFixed(1)} KiB allocated per request (${(promoted / Math.max(1, r.requests) / 1024).toFixed(1)} KiB of it promoted), ${((collections * 1000) / Math.max(1, r.requests)).toFixed(1)} collections per 1k requests; RSS ${mib(rss)} MiB (${(rss / idle).toFixed(2)}× idle: ${parts}) before a collection; heap after one ${mib(heap)} MiB`,
       );
@@ -148,6 +168,8 @@ async function main(): Promise<void> {
     console.log(
       `heap after a full collection, round 1 → ${ROUNDS}: ${mib(heaps[1]!)} → ${mib(heaps.at(-1)!)} MiB (${growth >= 0 ? '+' : ''}${(growth / 1024).toFixed(0)} KiB)`,
     );
+    await gw.stop();
+    if (sites !== undefined) printSites(sites, requests);
   } finally {
     await gw.stop();
     await stop(upstream);

@@ -16,11 +16,13 @@ export interface Callgrinded {
   child: ChildProcess;
 }
 
-/** Starts `checkout`'s bench/serve.ts with `role(dir)` under callgrind and waits for its first line. */
+/** Starts `checkout`'s bench/serve.ts with `role(dir)` under callgrind (node given `nodeFlags`) and waits for its
+ * first line. */
 export async function startCallgrind(
   checkout: string,
   role: (dir: string) => string[],
   env: NodeJS.ProcessEnv = process.env,
+  nodeFlags: readonly string[] = [],
 ): Promise<Callgrinded> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-callgrind-'));
   const child = spawn(
@@ -30,6 +32,7 @@ export async function startCallgrind(
       '--separate-threads=yes',
       `--callgrind-out-file=${join(dir, 'cg.out')}`,
       process.execPath,
+      ...nodeFlags,
       join(checkout, 'bench', 'serve.ts'),
       ...role(dir),
     ],

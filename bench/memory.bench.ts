@@ -1,14 +1,15 @@
 // `npm run bench:memory`: the gateway's RSS at a given concurrency, for docs/gateway.md#memory-what-to-expect. For each
-// C, a fresh gateway process (the allocator settings `switchyard gateway` starts with) in front of the
+// C, a fresh gateway process (the allocator settings and V8 flags `switchyard gateway` starts with) in front of the
 // fixed fake upstream: RSS after start, the highest RSS under C connections, and RSS once it has been idle a while,
-// each split by who holds it, with PASS/FAIL at C=32 against issue 42's ≤ 2× idle. Not run by CI.
+// each split by who holds it, with PASS/FAIL at C=32 against issue 42's ≤ 2× idle. BENCH_NODE_FLAGS and BENCH_ENV try
+// other settings (bench/gateway-process.ts). Not run by CI.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from './load.ts';
 import { serve, stop } from './server-process.ts';
 import { growthText, memoryParts, mib, partsText, rssOf } from './proc-memory.ts';
-import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+import { gatewayProcess } from './gateway-process.ts';
 
 const LEVELS = (process.env['BENCH_CONNECTIONS'] ?? '1,32,256').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
@@ -24,10 +25,15 @@ async function main(): Promise<void> {
   const upstream = await serve(['upstream']);
   try {
     console.log(`RSS of one gateway process, ${SECONDS} s of load at each concurrency, then ${IDLE_SECONDS} s idle`);
+    const { flags, env } = gatewayProcess('BENCH');
+    if (flags.length > 0 || process.env['BENCH_ENV'] !== undefined)
+      console.log(
+        `node ${flags.join(' ')}; ${Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      );
     for (const c of LEVELS) {
-      const gateway = await serve(['gateway', upstream.url, join(dir, `gateway-${c}.log`)], [], {
-        ...GATEWAY_ENV,
-      });
+      const gateway = await serve(['gateway', upstream.url, join(dir, `gateway-${c}.log`)], flags, env);
       const pid = gateway.child.pid ?? 0;
       await sleep(2000);
       const start = rssOf(pid);

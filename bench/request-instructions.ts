@@ -5,12 +5,15 @@
 // (its bench/serve.ts gateway-ledger: the ledger, the line, the metrics) runs under callgrind against the fake
 // upstream; after WARM (4000) requests at 4 connections the counters are zeroed, REQUESTS (1500) more run, and the
 // counts are dumped per thread: the main thread's is the event loop's work; the others are V8's compiler and GC
-// helpers, which vary more.
+// helpers, which vary more. BENCH_CONNECTIONS (4) sets the load's connections; BENCH_NODE_FLAGS and BENCH_ENV run the
+// gateway with the settings `switchyard gateway` starts with plus those named (bench/gateway-process.ts), to count
+// what a collector or allocator setting costs (the default, neither set, runs it as before: node's defaults).
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { serve, stop } from './server-process.ts';
+import { gatewayProcess } from './gateway-process.ts';
 import { counted, perUnit, startCallgrind, stopCallgrind, type Callgrinded } from './callgrind.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -18,6 +21,12 @@ const which = process.argv[2] ?? join(HERE, '..');
 const off = process.argv.slice(3).filter((a) => a.startsWith('off='));
 const WARM = Number(process.env['WARM'] ?? 4000);
 const REQUESTS = Number(process.env['REQUESTS'] ?? 1500);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 4);
+/** Only when a setting is named: the counts stay comparable with earlier runs otherwise. */
+const settings =
+  process.env['BENCH_NODE_FLAGS'] !== undefined || process.env['BENCH_ENV'] !== undefined
+    ? gatewayProcess('BENCH')
+    : undefined;
 
 const BODY = JSON.stringify({
   model: 'main',
@@ -30,7 +39,7 @@ async function requests(url: string, key: string | undefined, amount: number): P
   const r = await autocannon({
     url: `${url}/v1/chat/completions`,
     method: 'POST',
-    connections: 4,
+    connections: CONNECTIONS,
     amount,
     timeout: 600,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key ?? ''}` },
@@ -44,17 +53,28 @@ const builtIn = which === 'proxy' || which === 'floor';
 const checkout = builtIn ? join(HERE, '..') : which;
 let cg: Callgrinded | undefined;
 try {
-  cg = await startCallgrind(checkout, (dir) => {
-    if (builtIn) return [which, up.url];
-    mkdirSync(join(dir, 'gw'));
-    return ['gateway-ledger', up.url, join(dir, 'gw', 'gateway.log'), ...off];
-  });
+  cg = await startCallgrind(
+    checkout,
+    (dir) => {
+      if (builtIn) return [which, up.url];
+      mkdirSync(join(dir, 'gw'));
+      return ['gateway-ledger', up.url, join(dir, 'gw', 'gateway.log'), ...off];
+    },
+    settings === undefined ? process.env : { ...process.env, ...settings.env },
+    settings?.flags,
+  );
   const { url, key } = cg.info;
   await requests(url, key, WARM);
   const r = await counted(cg, () => requests(url, key, REQUESTS));
   const { main, helpers } = perUnit(cg, Math.max(1, r.ok));
   console.log(
-    `${which} ${off.join(' ')}: ${r.ok} requests (${r.failed} failed); instructions per request: main thread ${Math.round(main)}, other threads ${Math.round(helpers)}`,
+    `${which} ${off.join(' ')}${
+      settings === undefined
+        ? ''
+        : ` [${settings.flags.join(' ')} ${Object.entries(settings.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}]`
+    } c${CONNECTIONS}: ${r.ok} requests (${r.failed} failed); instructions per request: main thread ${Math.round(main)}, other threads ${Math.round(helpers)}`,
   );
 } finally {
   stopCallgrind(cg);

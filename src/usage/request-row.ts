@@ -2,7 +2,7 @@
 // carry their own usage, priced per attempt by the route it went to.
 import type { Attempt } from '../routing/types.ts';
 import { costOf, type PriceBook } from './prices.ts';
-import { chargeTokens, type Charge, type UsageRow } from './row.ts';
+import type { Charge, UsageRow } from './row.ts';
 
 /** Optional fields may be given as undefined: the gateway passes what its request state holds as it is. */
 export interface RequestFacts {
@@ -28,11 +28,17 @@ const NOT_FAILURES = new Set(['ok', 'skipped', 'max_tokens_clamped']);
 function charge(a: Attempt, prices: PriceBook): Charge | undefined {
   const u = a.usage;
   if (u === undefined || a.credential === undefined) return undefined;
+  // The token fields written out: spreading them from a helper's object amid other fields built the charge through a
+  // generic path (a temporary object, and ~190 bytes more per charge).
   return {
     route: a.route,
     credential: a.credential.fingerprint,
     outcome: a.outcome,
-    ...chargeTokens(u),
+    input_tokens: u.input_tokens,
+    output_tokens: u.output_tokens,
+    cache_read_tokens: u.cache_read_tokens ?? 0,
+    cache_write_tokens: u.cache_write_tokens ?? 0,
+    reasoning_tokens: u.reasoning_tokens ?? 0,
     estimated: u.estimated === true,
     cost_usd: costOf(prices.priceOf({ provider: a.provider, model: a.model }), u),
   };

@@ -201,19 +201,6 @@ export function rollupDeltas(rows: readonly UsageRow[], size: number): RollupDel
   return [...cells.values()];
 }
 
-/** A charge's tokens from an attempt's usage. */
-export function chargeTokens(
-  u: Usage,
-): Pick<Charge, 'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_write_tokens' | 'reasoning_tokens'> {
-  return {
-    input_tokens: u.input_tokens,
-    output_tokens: u.output_tokens,
-    cache_read_tokens: u.cache_read_tokens ?? 0,
-    cache_write_tokens: u.cache_write_tokens ?? 0,
-    reasoning_tokens: u.reasoning_tokens ?? 0,
-  };
-}
-
 /** Keyset cursor of a row: newest first, ties by id. */
 export function cursorOf(row: Pick<UsageRow, 'at' | 'id'>): string {
   return `${row.at}.${row.id}`;

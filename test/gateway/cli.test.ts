@@ -11,6 +11,7 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import { freePort } from '../helpers/net.ts';
 import { formatClock } from '../../src/errors/explain-format.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
+import { GATEWAY_NODE_FLAGS } from '../../src/gateway/process-memory.ts';
 
 const UPSTREAM_KEY = 'sk-sim-cli-upstream-key-9d8c';
 
@@ -197,6 +198,24 @@ test('a gateway bound to every interface says so under the local URL it prints',
     gw.stdout(),
     /listening on http:\/\/127\.0\.0\.1:\d+\n.*\n {2}bound to every interface \(0\.0\.0\.0:\d+\): other machines that reach this one can call it too\n/,
   );
+});
+
+test("the gateway starts with V8's flags of process-memory.ts, unless node was given the same flag", async (t) => {
+  const { ws, configPath, env } = workspace({ gateway: { admin_key: 'admin-key-for-the-flags-test-0001' } });
+  t.after(() => ws.cleanup());
+  const argvOf = async (extra: Record<string, string>): Promise<string[]> => {
+    const gw = await spawnGateway(t, ['--config', configPath], { ...env, ...extra });
+    // The same pid, replaced by bin/switchyard.js with the flags before it listened.
+    const argv = readFileSync(`/proc/${gw.child.pid}/cmdline`, 'utf8').split('\0');
+    gw.child.kill('SIGTERM');
+    await gw.exited;
+    return argv;
+  };
+  const started = await argvOf({});
+  for (const flag of GATEWAY_NODE_FLAGS) assert.ok(started.includes(flag), `${flag} in ${started.join(' ')}`);
+  // The way back to V8's own sizing: the operator's flag is kept, ours not added.
+  const off = await argvOf({ NODE_OPTIONS: '--max-semi-space-size=0' });
+  assert.ok(!off.some((a) => a.startsWith('--max-semi-space-size')), off.join(' '));
 });
 
 test('SIGTERM drains the in-flight request, then exits 0', async (t) => {

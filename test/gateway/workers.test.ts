@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
 import { sharedStateProblem, workerCount } from '../../src/gateway/workers.ts';
+import { GATEWAY_NODE_FLAGS } from '../../src/gateway/process-memory.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
@@ -95,10 +96,14 @@ test(
       { killAfterMs: 180_000 },
     );
     assert.match(gw.stdout(), /listening on http:\/\/127\.0\.0\.1:\d+ \(2 workers\)/);
-    // The process started (the same pid, replaced by bin/switchyard.js) and its workers run with the allocator settings.
+    // The process started (the same pid, replaced by bin/switchyard.js) and its workers run with the allocator settings
+    // and the V8 flags.
     const one = lines(gw.stderr()).find((l) => l.msg === 'gateway worker 1 listening');
-    for (const pid of [gw.child.pid, one?.pid])
+    for (const pid of [gw.child.pid, one?.pid]) {
       assert.match(readFileSync(`/proc/${pid}/environ`, 'utf8'), /(^|\0)MALLOC_ARENA_MAX=2\0/);
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of GATEWAY_NODE_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+    }
 
     // One worker meets the 429 and moves on to the second key.
     const first = await chat(gw.url);
