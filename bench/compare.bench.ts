@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { combine, load, type LoadResult, type LoadTarget } from './load.ts';
 import { serve, stop, type Served } from './server-process.ts';
+import { GATEWAY_NODE_FLAGS } from '../src/gateway/process-memory.ts';
 
 // Slices of a second each: a gateway idle for 10 s gives its heap back (gateway/idle-trim.ts) and its next slice pays
 // for growing it again, so each must come round again sooner than that (up to ten servers).
@@ -68,11 +69,11 @@ async function gateway(
   upstream: string,
   extra: string[],
   checkout?: string,
-  nodeArgs: string[] = [],
+  nodeArgs: readonly string[] = GATEWAY_NODE_FLAGS,
 ): Promise<Served> {
   const own = join(dir, name);
   mkdirSync(own);
-  return serve(['gateway-ledger', upstream, join(own, 'gateway.log'), ...extra], nodeArgs, {}, checkout);
+  return serve(['gateway-ledger', upstream, join(own, 'gateway.log'), ...extra], [...nodeArgs], {}, checkout);
 }
 
 async function main(): Promise<void> {
@@ -83,11 +84,9 @@ async function main(): Promise<void> {
   const floor = await serve(['floor', upstream.url]);
   const gateways: { name: string; server: Served }[] = [
     { name: 'this', server: await gateway(dir, 'this', upstream.url, []) },
-    // V8's memory saver, which holds RSS under load near idle: what it costs in CPU (docs/gateway.md#memory-what-to-expect).
-    {
-      name: 'this,opt-size',
-      server: await gateway(dir, 'this-opt-size', upstream.url, [], undefined, ['--optimize-for-size']),
-    },
+    // The gateway starts node with a small young generation and slow old growth (GATEWAY_NODE_FLAGS): what they cost
+    // in CPU against V8's own sizes (docs/gateway.md#memory-what-to-expect).
+    { name: 'this,v8-defaults', server: await gateway(dir, 'this-v8-defaults', upstream.url, [], undefined, []) },
   ];
   if (FEATURES)
     for (const f of FEATURE_RUNS)
@@ -96,7 +95,8 @@ async function main(): Promise<void> {
         server: await gateway(dir, `off-${f.name}`, upstream.url, [`off=${f.off}`]),
       });
   for (const [i, other] of others.entries())
-    gateways.push({ name: basename(other), server: await gateway(dir, `other-${i}`, upstream.url, [], other) });
+    // An older checkout as it shipped: V8's own sizes, unless it names its own flags.
+    gateways.push({ name: basename(other), server: await gateway(dir, `other-${i}`, upstream.url, [], other, []) });
   const auth = (s: Served) => ({ authorization: `Bearer ${s.key ?? ''}` });
   const targets: (LoadTarget & { server: Served })[] = [
     { name: 'proxy', url: proxy.url, headers: {}, server: proxy },
