@@ -168,7 +168,6 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   installUsageMetrics(ctx);
   // A budget new to the config starts at what the ledger says its scope spent today (docs/budgets.md).
   if (options.usage !== undefined) seedBudgetsFrom(router.budgets, options.usage, logger);
-  const unsubscribe = router.events.on(metrics.onLadderEvent);
   const unsubscribeUi = router.events.on(ui.rates.onEvent);
   const stopResetLog = logResetsSeen(ctx);
 
@@ -221,7 +220,6 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   });
   app.addHook('onClose', async () => {
     ctx.keys.close();
-    unsubscribe();
     unsubscribeUi();
     stopResetLog();
     // Local MCP servers are stopped with the gateway (after the drain: /mcp's sessions closed first).
