@@ -178,7 +178,8 @@ export interface StreamSuccess extends AnsweredBy {
 export type LadderEvent =
   | { type: 'attempt'; task: string; attempt: Attempt }
   | { type: 'retry'; task: string; route: string; kind: ErrorKind; delay_ms: number; attempt: number }
-  | { type: 'rotate'; task: string; provider: string; from: string; to: string; kind: ErrorKind }
+  /** `route`: the `provider/model` the key was rotated on; `from` and `to`: the keys, masked. */
+  | { type: 'rotate'; task: string; route: string; provider: string; from: string; to: string; kind: ErrorKind }
   /** A key set aside: cooling or rejected until its next probe; `credential` says where it came from. `revoked`: it
    * worked before and was rejected again since its suspicion. */
   | {

@@ -4,7 +4,8 @@
 // each failed request gives up once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, simProvider, type Harness } from './harness.ts';
+import { ADMIN_KEY, startHarness, simProvider, type Harness } from './harness.ts';
+import type { RouteSeries } from '../../src/gateway/ui/route-rates.ts';
 import { until } from '../helpers/until.ts';
 
 const ROT_LIMITED = 'sk-sim-metrics-rot-limited1';
@@ -37,6 +38,8 @@ async function metricsWorld(): Promise<Harness> {
       },
     },
     config: (sim) => ({
+      // The dashboard's API (its route rates) answers with an admin key; /metrics then asks for it too.
+      gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
       providers: {
         rot: simProvider(sim, 'openai', [ROT_LIMITED, ROT_OK]),
         flaky: simProvider(sim, 'openai', FLAKY),
@@ -90,7 +93,9 @@ async function chat(h: Harness, model: string, stream = false): Promise<number> 
 
 /** Every sample of the exposition whose name starts with `prefix`, by name and labels as written. */
 async function samples(h: Harness, prefix: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${h.url}/metrics`)).text();
+  const res = await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  assert.equal(res.status, 200);
+  const text = await res.text();
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith(prefix)) continue;
@@ -100,6 +105,16 @@ async function samples(h: Harness, prefix: string): Promise<Map<string, number>>
   return out;
 }
 
+/** The dashboard's per-route rates over the last hour. */
+async function routeRates(h: Harness): Promise<Map<string, RouteSeries>> {
+  const res = await fetch(`${h.url}/ui/api/usage?days=1`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  assert.equal(res.status, 200);
+  const { rates } = (await res.json()) as { rates: RouteSeries[] };
+  return new Map(rates.map((s) => [s.route, s]));
+}
+
+const sum = (ns: readonly number[]): number => ns.reduce((a, b) => a + b, 0);
+
 /** The requests the metrics have read so far. */
 async function requestsCounted(h: Harness): Promise<number> {
   let n = 0;
@@ -107,7 +122,7 @@ async function requestsCounted(h: Harness): Promise<number> {
   return n;
 }
 
-test('metrics: each attempt, retry, rotation, cooldown, fallback and give-up is counted once, from the record', async () => {
+test('metrics and route rates: each attempt, retry, rotation, cooldown, fallback and give-up counted once, from the record', async () => {
   await using h = await metricsWorld();
   assert.equal(await chat(h, 'main'), 200);
   assert.equal(await chat(h, 'retries'), 200);
@@ -173,4 +188,18 @@ test('metrics: each attempt, retry, rotation, cooldown, fallback and give-up is 
     'switchyard_give_ups_total{task="cuts",kind="connection"}': 1,
     'switchyard_give_ups_total{task="stranded",kind="connection"}': 1,
   });
+
+  // The dashboard's route rates read the same records: a cut stream's one attempt, which did not succeed.
+  const rates = await routeRates(h);
+  const cut = rates.get('cut/sim-large')!;
+  assert.equal(sum(cut.attempts), 1);
+  assert.deepEqual(
+    cut.success.filter((v) => v !== null),
+    [0],
+  );
+  assert.equal(sum(rates.get('rot/sim-large')!.attempts), 2);
+  assert.deepEqual(
+    rates.get('rot/sim-large')!.rotation.filter((v) => v !== null),
+    [0.5],
+  );
 });
