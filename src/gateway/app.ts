@@ -116,7 +116,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     storeStatus: () => options.store.status(),
     budgetRows: () => currentBudgets(ctx),
   });
-  // The dashboard's state (src/gateway/ui/): recent trails and route rates, read from the records, and its live streams.
+  // The dashboard's state (src/gateway/ui/): recent trails and route rates, read from the records; its live streams.
   const ui = newUiState();
   const mcpGovernor = options.mcpGovernor ?? openGovernor;
   const mcp = new McpHub({

@@ -1,7 +1,8 @@
 // One record per call: a router call's facts (its trail, the ladder's decisions, the route and key that answered,
 // usage, outcome, timings, a stream's end) gathered once, by the router, when the call is over — a stream when its
 // events end. Every reader of a call (budgets.settle, the library's ledger row, the OpenTelemetry span, the gateway's
-// request record) reads this object instead of watching the call or its stream itself (call-readers.ts, docs/architecture.md#one-record-per-request).
+// request record) reads this object instead of watching the call or its stream itself (call-readers.ts,
+// docs/architecture.md#one-record-per-request).
 import type { FinishReason, StreamEvent, Usage } from '../providers/types.ts';
 import { isBlockBoundary } from '../providers/block-boundaries.ts';
 import type { BudgetWarning } from '../budgets/words.ts';

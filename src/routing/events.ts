@@ -1,6 +1,6 @@
 // The ladder's event stream (logs, the dashboard, library callers and tests subscribe). A tiny synchronous emitter:
 // `on` returns its own unsubscribe so a subscriber can be passed around as one value. A listener that throws cannot
-// break a call. Each call tells its events through its own CallEvents, which keeps what the call's record holds of them.
+// break a call. Each call tells its events through its own CallEvents, which keeps what the call's record holds.
 import type { RouteFailureKind } from './failure-kinds.ts';
 import type { LadderDecision, LadderEvent } from './types.ts';
 
@@ -35,7 +35,8 @@ export class LadderEvents implements LadderSink {
 }
 
 /** One call's events: each goes on to the router's subscribers, and the call keeps what its record holds of them
- * (call-record.ts): the ladder's decisions besides its attempts, which the trail holds, and the kind it gave up with. */
+ * (call-record.ts): the ladder's decisions besides its attempts (the trail holds those), and the kind it gave up
+ * with. */
 export class CallEvents implements LadderSink {
   readonly #shared: LadderSink;
   /** In the order told; undefined while there is none (most calls). */

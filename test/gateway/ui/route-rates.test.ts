@@ -1,5 +1,5 @@
-// The dashboard's per-route rates, fed the call records of a real ladder: every rate is a fraction of the whole it names
-// (success and rotation of the attempts sent, fallback of the requests that left the route), so none passes 100 %
+// The dashboard's per-route rates, fed the call records of a real ladder: every rate is a fraction of the whole it
+// names (success and rotation of the attempts sent, fallback of the requests that left the route), so none passes 100 %
 // when the route's keys all cool or its breaker is open and it passes every request on without sending one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
