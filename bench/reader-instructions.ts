@@ -96,6 +96,8 @@ function record(i: number): RequestRecord {
     credential: 'c0ffee12',
     attempts: 1,
     trail: [ATTEMPT],
+    decisions: undefined,
+    gaveUp: undefined,
     usage: { input_tokens: 12, output_tokens: 9 },
     row: undefined,
     outcome: 'ok',

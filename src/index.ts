@@ -18,6 +18,7 @@ export type {
   ChatOptions,
   ChatSuccess,
   Disabled,
+  LadderDecision,
   LadderEvent,
   StreamSuccess,
 } from './routing/types.ts';

@@ -116,7 +116,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     storeStatus: () => options.store.status(),
     budgetRows: () => currentBudgets(ctx),
   });
-  // The dashboard's own view of the ladder's events and of failed requests' trails (src/gateway/ui/).
+  // The dashboard's state (src/gateway/ui/): recent trails and route rates, read from the records; its live streams.
   const ui = newUiState();
   const mcpGovernor = options.mcpGovernor ?? openGovernor;
   const mcp = new McpHub({
@@ -138,6 +138,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     router,
     recent: ui.recent,
     live: ui.live,
+    rates: ui.rates,
     store: options.store,
     logger,
     // The line per request holds only our own scalar fields (never a header or a body): see lineWriter.
@@ -168,8 +169,6 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   installUsageMetrics(ctx);
   // A budget new to the config starts at what the ledger says its scope spent today (docs/budgets.md).
   if (options.usage !== undefined) seedBudgetsFrom(router.budgets, options.usage, logger);
-  const unsubscribe = router.events.on(metrics.onLadderEvent);
-  const unsubscribeUi = router.events.on(ui.rates.onEvent);
   const stopResetLog = logResetsSeen(ctx);
 
   const requestTimeout = options.requestTimeout ?? REQUEST_TIMEOUT;
@@ -221,8 +220,6 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   });
   app.addHook('onClose', async () => {
     ctx.keys.close();
-    unsubscribe();
-    unsubscribeUi();
     stopResetLog();
     // Local MCP servers are stopped with the gateway (after the drain: /mcp's sessions closed first).
     await mcp.close();

@@ -14,6 +14,7 @@ import { buildModelIndex, type ModelIndex } from './model-resolve.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import type { RecentTrails } from './ui/recent.ts';
 import type { LiveStreams } from './ui/live.ts';
+import type { RouteRates } from './ui/route-rates.ts';
 import type { RecordQueue } from './request-record.ts';
 import { PriceBook } from '../usage/prices.ts';
 import type { McpHub } from '../mcp/hub.ts';
@@ -66,6 +67,9 @@ export interface GatewayContext {
   readonly recent?: RecentTrails;
   /** The dashboard's live event streams, told each request's attempts (src/gateway/ui/live.ts). */
   readonly live?: LiveStreams;
+  /** The dashboard's per-route success, rotation and fallback rates, counted from each request's record
+   * (src/gateway/ui/route-rates.ts). */
+  readonly rates?: RouteRates;
   /** The MCP servers behind /mcp (src/mcp/hub.ts). */
   readonly mcp: McpHub;
   /** What /mcp may list and call, and what it is told of each call (src/mcp/governor.ts); `openGovernor` until

@@ -1,8 +1,9 @@
-// Prometheus metrics (own Registry, so several gateways in one process — tests — never collide). Ladder metrics
-// come from subscribing to the ladder's events; request metrics from each request's record (request-record.ts). Labels
+// Prometheus metrics (own Registry, so several gateways in one process — tests — never collide). Request, attempt and
+// ladder metrics come from each request's record (request-record.ts), read off the request's tick; none from the
+// ladder's live events, since every one the metrics count happens in a call and its record keeps it. Labels
 // stay low-cardinality: provider, task, kind, state — never a key, a fingerprint or a client name.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LadderEvent } from '../routing/types.ts';
+import type { Attempt, LadderDecision } from '../routing/types.ts';
 import type { StoreStatus } from '../state/types.ts';
 import type { Usage } from '../providers/types.ts';
 import type { RequestRecord } from './request-record.ts';
@@ -26,6 +27,10 @@ export interface ScrapeSources {
   /** Every budget's counters now (docs/budgets.md#seeing-it). */
   budgetRows?: () => Promise<BudgetRow[]>;
 }
+
+/** Attempts whose latency says nothing of the upstream: never sent (a route skipped, a breaker open, a budget), or
+ * cut short by the caller. */
+const UNTIMED: ReadonlySet<Attempt['outcome']> = new Set(['skipped', 'breaker_open', 'budget', 'cancelled']);
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
@@ -262,45 +267,43 @@ export class GatewayMetrics {
     gauge('switchyard_budget_remaining', 'Limit minus spent and held, at least 0', (r) => r.remaining);
   }
 
-  /** The ladder's events, turned into counters. Bound so it can be passed to `events.on` directly. */
-  readonly onLadderEvent = (event: LadderEvent): void => {
-    switch (event.type) {
-      case 'attempt':
-        this.attempts.inc([event.attempt.provider, event.attempt.outcome]);
-        if (event.attempt.outcome !== 'skipped' && event.attempt.outcome !== 'breaker_open')
-          this.upstream.observe([event.attempt.provider], event.attempt.latency_ms / 1000);
-        break;
+  /** A request's attempts, each once as its trail holds it (a stream that broke after it began is one attempt, with
+   * how it broke), and the ladder's decisions and give-up its call's record kept (CallRecord.decisions). */
+  private ladderRecorded(r: RequestRecord): void {
+    if (r.trail !== undefined) for (const a of r.trail) this.attemptRecorded(a);
+    if (r.decisions !== undefined) for (const d of r.decisions) this.decisionRecorded(d);
+    if (r.gaveUp !== undefined) this.giveUps.inc({ task: r.task ?? 'none', kind: r.gaveUp });
+  }
+
+  /** Sent or not; the latency of those that reached the provider and were not cut short by the caller. */
+  private attemptRecorded(a: Attempt): void {
+    this.attempts.inc([a.provider, a.outcome]);
+    if (!UNTIMED.has(a.outcome)) this.upstream.observe([a.provider], a.latency_ms / 1000);
+  }
+
+  private decisionRecorded(d: LadderDecision): void {
+    switch (d.type) {
       case 'retry':
-        this.retries.inc({ provider: routeProvider(event.route), kind: event.kind });
+        this.retries.inc({ provider: routeProvider(d.route), kind: d.kind });
         break;
       case 'rotate':
-        this.rotations.inc({ provider: event.provider, kind: event.kind });
+        this.rotations.inc({ provider: d.provider, kind: d.kind });
         break;
       case 'cooldown':
-        this.cooldowns.inc({ provider: event.provider, reason: event.reason });
+        this.cooldowns.inc({ provider: d.provider, reason: d.reason });
         break;
       case 'fallback':
-        this.fallbacks.inc({ task: event.task, kind: event.kind });
-        break;
-      case 'give_up':
-        this.giveUps.inc({ task: event.task, kind: event.kind });
+        this.fallbacks.inc({ task: d.task, kind: d.kind });
         break;
       case 'budget':
-        this.budgetEvents.inc({
-          budget: event.budget,
-          resource: event.resource,
-          window: event.window,
-          state: event.state,
-        });
+        this.budgetEvents.inc({ budget: d.budget, resource: d.resource, window: d.window, state: d.state });
         break;
       case 'affinity':
-        this.affinity.inc({ provider: event.provider, outcome: event.outcome });
-        this.affinityTokens.inc({ provider: event.provider, outcome: event.outcome }, event.prefix_tokens);
-        break;
-      default:
+        this.affinity.inc({ provider: d.provider, outcome: d.outcome });
+        this.affinityTokens.inc({ provider: d.provider, outcome: d.outcome }, d.prefix_tokens);
         break;
     }
-  };
+  }
 
   requestStarted(): void {
     this.inFlightCount += 1;
@@ -311,6 +314,7 @@ export class GatewayMetrics {
     this.inFlightCount -= 1;
     const api = [r.api];
     this.requests.inc([r.api, r.routeLabel, r.outcome]);
+    this.ladderRecorded(r);
     const seconds = r.ms / 1000;
     this.duration.observe(api, seconds);
     if (r.attempts > 0) this.requestAttempts.observe(api, r.attempts);

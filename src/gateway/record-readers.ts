@@ -20,12 +20,13 @@ const READS: Record<ReaderName, Read> = {
   ledger: (ctx, r) => {
     if (r.row !== undefined) ctx.usage?.record(r.row);
   },
-  // The dashboard's recent failed or retried requests (ui/recent.ts) and its live events: the request's attempts
-  // (ui/live.ts).
+  // The dashboard's recent failed or retried requests (ui/recent.ts), its live events: the request's attempts
+  // (ui/live.ts), and its per-route rates (ui/route-rates.ts).
   dashboard: (ctx, r) => {
     if (!r.chat) return;
     ctx.recent?.remember(r);
     ctx.live?.requestEnded(r);
+    ctx.rates?.recorded(r.trail, r.decisions, r.route);
   },
 };
 

@@ -56,6 +56,8 @@ function recordOf(ctx: GatewayContext, req: FastifyRequest, s: RequestState, sta
     credential: call === undefined ? s.credential : call.credential,
     attempts: call === undefined ? s.attempts : call.attempts,
     trail: call === undefined ? s.trail : call.trail,
+    decisions: call?.decisions,
+    gaveUp: call?.gaveUp,
     usage: call === undefined ? s.usage : call.usage,
     row: chat && s.trail !== undefined ? finalRow(ctx, s, Date.now() - ms, ms) : undefined,
     outcome: s.outcome,

@@ -1,13 +1,14 @@
-// One record per request: the facts of a request that is over (ids, client key, task, route, credential, attempts,
-// usage, cost, timings, outcome, stream end), gathered once when it ends (request-end.ts) around its router call's
-// record (routing/call-record.ts), and the queue that hands it to every reader of them (record-readers.ts: the log
-// line, the metrics, the usage ledger, the dashboard's ring and live events) off the request's tick, a batch at a
-// time. A reader that throws is said once and never stops the others
+// One record per request: the facts of a request that is over (ids, client key, task, route, credential, attempts and
+// the ladder's decisions, usage, cost, timings, outcome, stream end), gathered once when it ends (request-end.ts)
+// around its router call's record (routing/call-record.ts), and the queue that hands it to every reader of them
+// (record-readers.ts: the log line, the metrics, the usage ledger, the dashboard's ring and live events) off the
+// request's tick, a batch at a time. A reader that throws is said once and never stops the others
 // (docs/architecture.md#one-record-per-request).
 import type { Api } from './api-error.ts';
 import type { Explanation } from '../errors/explanation.ts';
 import type { RawJson } from '../log.ts';
-import type { Attempt } from '../routing/types.ts';
+import type { Attempt, LadderDecision } from '../routing/types.ts';
+import type { RouteFailureKind } from '../routing/failure-kinds.ts';
 import type { RouteFailure } from '../routing/errors.ts';
 import type { Usage } from '../providers/types.ts';
 import type { UsageRow } from '../usage/row.ts';
@@ -43,6 +44,10 @@ export interface RequestRecord {
   attempts: number;
   /** Every attempt, sent or not, with its own usage (chat requests that reached the router). */
   trail: readonly Attempt[] | undefined;
+  /** The call's retries, rotations, cooldowns, fallbacks, budget events and affinity (CallRecord.decisions). */
+  decisions: readonly LadderDecision[] | undefined;
+  /** The kind the call gave up with, when it failed after its routes (CallRecord.gaveUp). */
+  gaveUp: RouteFailureKind | undefined;
   /** Tokens the answer used, as the provider counted them. */
   usage: Usage | undefined;
   /** The ledger's row: each attempt's charge priced, the totals, the cost; the `x-switchyard-usage` value was made

@@ -6,7 +6,7 @@ import type { CredentialPool } from '../credentials/pool.ts';
 import type { ProviderAdapter, SendContext } from '../providers/types.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Breakers } from './breaker.ts';
-import type { LadderEvents } from './events.ts';
+import type { LadderSink } from './events.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt, ConversationOwner } from './types.ts';
 import type { RequestAdjustments } from './adjust.ts';
@@ -41,7 +41,8 @@ export interface CallContext {
   /** The keys whose single trial request this process has out (shared by every call). */
   trials: TrialsOut;
   adapterFor: AdapterFor;
-  events: LadderEvents;
+  /** A call's own (CallEvents), which keeps what its record holds; a probe's, its own LadderEvents. */
+  events: LadderSink;
   trail: Attempt[];
   now: () => number;
   sleep: Sleep;

@@ -1,11 +1,13 @@
-// One record per call: a router call's facts (its trail, the route and key that answered, usage, outcome, timings, a
-// stream's end) gathered once, by the router, when the call is over — a stream when its events end. Every reader of a
-// call (budgets.settle, the library's ledger row, the OpenTelemetry span, the gateway's request record) reads this
-// object instead of watching the call or its stream itself (call-readers.ts, docs/architecture.md#one-record-per-request).
+// One record per call: a router call's facts (its trail, the ladder's decisions, the route and key that answered,
+// usage, outcome, timings, a stream's end) gathered once, by the router, when the call is over — a stream when its
+// events end. Every reader of a call (budgets.settle, the library's ledger row, the OpenTelemetry span, the gateway's
+// request record) reads this object instead of watching the call or its stream itself (call-readers.ts,
+// docs/architecture.md#one-record-per-request).
 import type { FinishReason, StreamEvent, Usage } from '../providers/types.ts';
 import { isBlockBoundary } from '../providers/block-boundaries.ts';
 import type { BudgetWarning } from '../budgets/words.ts';
 import type { StreamEnd, StreamHook } from './stream-hook.ts';
+import type { CallEvents } from './events.ts';
 import { sentAttempts } from './trail.ts';
 import type { AnsweredBy, Attempt, CallRecord } from './types.ts';
 
@@ -14,6 +16,8 @@ export interface CallStart {
   task: string;
   stream: boolean;
   trail: readonly Attempt[];
+  /** The call's events: its record keeps the ladder's decisions and the kind it gave up with. */
+  events: CallEvents;
   startedAt: number;
   t0: number;
   now: () => number;
@@ -67,6 +71,8 @@ export function callRecord(start: CallStart, end: CallEnd): CallRecord {
     firstEventMs: end.firstEventMs,
     firstChunkNow: end.firstChunkNow,
     budgetWarnings: end.budgetWarnings,
+    decisions: start.events.decisions,
+    gaveUp: start.events.gaveUp,
   };
 }
 

@@ -289,6 +289,7 @@ export class RouteRun {
       this.ctx.events.emit({
         type: 'rotate',
         task: this.ctx.task,
+        route: routeName(this.route),
         provider: this.route.provider,
         from: prev.masked,
         to: cred.masked,

@@ -20,7 +20,7 @@ import { TrialsOut } from './trials-out.ts';
 import { realSleep, type AdapterFor, type CallContext, type Sleep } from './call-context.ts';
 import { requestFor } from './adjust.ts';
 import { estimateTokens, runChain } from './chain.ts';
-import { LadderEvents } from './events.ts';
+import { CallEvents, LadderEvents, type LadderSink } from './events.ts';
 import { keyLog } from './key-log.ts';
 import { mintLog } from './mint-log.ts';
 import { resolveTask, taskNames, type TaskPlan } from '../config/resolve-task.ts';
@@ -250,7 +250,7 @@ class Router implements Switchyard {
       now: this.#now,
       env: process.env,
     }));
-    const budgets = this.#callBudgets(loaded, task, options);
+    const budgets = this.#callBudgets(loaded, task, options, ctx.events);
     if (budgets !== undefined) ctx.budgets = budgets;
     // The call's readers read its record when it is over (call-readers.ts): a stream's when it ends, everything
     // else's when the call returns or throws.
@@ -259,6 +259,7 @@ class Router implements Switchyard {
       task,
       stream: options.stream === true,
       trail: ctx.trail,
+      events: ctx.events,
       startedAt: Date.now(),
       t0: performance.now(),
       now: this.#now,
@@ -324,8 +325,9 @@ class Router implements Switchyard {
     }
   }
 
-  /** The call's budgets, when any is configured; a soft one gone over is logged and told to subscribers. */
-  #callBudgets(loaded: LoadedConfig, task: string, options: ChatOptions): CallBudgets | undefined {
+  /** The call's budgets, when any is configured; a soft one gone over is logged and told to subscribers through the
+   * call's `events` (its record keeps it). */
+  #callBudgets(loaded: LoadedConfig, task: string, options: ChatOptions, events: LadderSink): CallBudgets | undefined {
     // Asked first, so a config without budgets makes none of the closures below.
     if (this.budgets.plan(loaded).empty) return undefined;
     return this.budgets.forCall(loaded, {
@@ -341,7 +343,7 @@ class Router implements Switchyard {
             { task, budget: w.budget, scope: w.scope, resource: w.resource, window: w.window },
             `${w.message} (said once per ${w.window}; every request over it is counted)`,
           );
-        this.events.emit({
+        events.emit({
           type: 'budget',
           task,
           budget: w.budget,
@@ -382,8 +384,8 @@ class Router implements Switchyard {
     task: string,
     plan: Extract<TaskPlan, { status: 'chain' }>,
     options: ChatOptions,
-  ): CallContext {
-    const ctx: CallContext = {
+  ): CallContext & { events: CallEvents } {
+    const ctx: CallContext & { events: CallEvents } = {
       task,
       loaded,
       pool: this.pool,
@@ -391,7 +393,7 @@ class Router implements Switchyard {
       breakers: this.breakers,
       trials: this.#trials,
       adapterFor: this.#adapterFor,
-      events: this.events,
+      events: new CallEvents(this.events),
       trail: options.trail ?? [],
       now: this.#now,
       sleep: this.#sleep,

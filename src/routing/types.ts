@@ -114,6 +114,10 @@ export interface CallRecord {
   /** The router's clock at a stream's first chunk of answer (not its start nor a block boundary). */
   firstChunkNow: number | undefined;
   budgetWarnings: readonly BudgetWarning[] | undefined;
+  /** The ladder's decisions in the call, in order (LadderDecision); undefined when it made none. */
+  decisions: readonly LadderDecision[] | undefined;
+  /** The kind the call gave up with, when it failed after its routes (the `give_up` event's); once per call. */
+  gaveUp: RouteFailureKind | undefined;
 }
 
 /** Where a Responses conversation's upstream state lives: that route and key are preferred while they answer (the
@@ -174,7 +178,8 @@ export interface StreamSuccess extends AnsweredBy {
 export type LadderEvent =
   | { type: 'attempt'; task: string; attempt: Attempt }
   | { type: 'retry'; task: string; route: string; kind: ErrorKind; delay_ms: number; attempt: number }
-  | { type: 'rotate'; task: string; provider: string; from: string; to: string; kind: ErrorKind }
+  /** `route`: the `provider/model` the key was rotated on; `from` and `to`: the keys, masked. */
+  | { type: 'rotate'; task: string; route: string; provider: string; from: string; to: string; kind: ErrorKind }
   /** A key set aside: cooling or rejected until its next probe; `credential` says where it came from. `revoked`: it
    * worked before and was rejected again since its suspicion. */
   | {
@@ -229,3 +234,11 @@ export type LadderEvent =
       prefix_tokens: number;
       why?: string;
     };
+
+/** What a call's record keeps of its ladder events besides its attempts (the trail holds those): the waits before a
+ * retry, the rotations, the keys set aside, the fallbacks, the budgets that refused or were gone over, the affinity
+ * kept or broken, with the ladder's reasons, which the trail does not hold. */
+export type LadderDecision = Extract<
+  LadderEvent,
+  { type: 'retry' | 'rotate' | 'cooldown' | 'fallback' | 'budget' | 'affinity' }
+>;

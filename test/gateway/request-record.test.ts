@@ -33,6 +33,8 @@ function record(id: string): RequestRecord {
     credential: undefined,
     attempts: 1,
     trail: [],
+    decisions: undefined,
+    gaveUp: undefined,
     usage: undefined,
     row: undefined,
     outcome: 'ok',

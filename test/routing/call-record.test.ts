@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/config/mask.ts';
-import type { CallRecord } from '../../src/routing/types.ts';
-import { FAST_RETRY, harness, hello } from './helpers.ts';
+import type { CallRecord, LadderEvent } from '../../src/routing/types.ts';
+import { FAST_RETRY, failure, harness, hello } from './helpers.ts';
 
 const LIMITED = 'sk-limited-0000000001';
 const BACKUP = 'sk-ant-backup-00000003';
@@ -40,6 +40,29 @@ test("a fallen-back call's record is told before its result: the route and key t
   assert.equal(record!.trail, r.trail);
   assert.deepEqual(record!.usage, r.response.usage);
   assert.equal(record!.streamEnd, undefined);
+});
+
+test("a call's record keeps the ladder's decisions its subscribers were told, and a failed call's give-up once", async () => {
+  await using h = await harness({
+    scenario: { keys: { [LIMITED]: { script: ['429'], reset: '10m' }, [BACKUP]: { script: ['ok', 'bad_request'] } } },
+    config: rotateThenFallBack,
+  });
+  const told: LadderEvent[] = [];
+  h.router.events.on((e) => told.push(e));
+  const records: CallRecord[] = [];
+  assert.equal((await h.router.chat({ messages: hello, onRecord: (r) => records.push(r) })).status, 'ok');
+  const decisions = told.filter((e) => e.type !== 'attempt' && e.type !== 'success');
+  assert.deepEqual(
+    decisions.map((e) => e.type),
+    ['cooldown', 'fallback'],
+  );
+  assert.deepEqual(records[0]!.decisions, decisions, 'the same events, in order');
+  assert.equal(records[0]!.gaveUp, undefined);
+
+  // The first key cooling, the backup refuses the request: the call fails after both routes.
+  const err = await failure(h.router.chat({ messages: hello, onRecord: (r) => records.push(r) }));
+  assert.equal(records[1]!.gaveUp, err.kind);
+  assert.equal(told.filter((e) => e.type === 'give_up').length, 1);
 });
 
 test("a stream's record is told when its events end, with the usage of its finish; a failed call's with its error", async () => {

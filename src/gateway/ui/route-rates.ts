@@ -1,16 +1,16 @@
-// Success, rotation and fallback rates per route over the last hour, in one-minute buckets, counted from the
-// ladder's events (the ones the metrics count) while this gateway runs. Bounded: 60 buckets per route seen. Each rate
-// is a fraction of a whole it names: success and rotation of the attempts sent, fallback of the requests that left
-// the route (answered there or sent on), so none can pass 100 % — a route skipped while its keys cool or its breaker
-// is open sends nothing but still passes its requests on.
-import type { LadderEvent } from '../../routing/types.ts';
+// Success, rotation and fallback rates per route over the last hour, in one-minute buckets, counted from each
+// request's record when it is over (its trail, the ladder's decisions, the route that answered) while this gateway
+// runs. Bounded: 60 buckets per route seen. Each rate is a fraction of a whole it names: success and rotation of the
+// attempts sent, fallback of the requests that left the route (answered there or sent on), so none can pass 100 % — a
+// route skipped while its keys cool or its breaker is open sends nothing but still passes its requests on.
+import type { Attempt, LadderDecision } from '../../routing/types.ts';
 
 const MINUTE = 60_000;
 const BUCKETS = 60;
 
 interface Bucket {
   minute: number;
-  /** Attempts sent upstream (not skipped, breaker-open or refused by a budget). */
+  /** Attempts sent upstream (not skipped, breaker-open, refused by a budget, or cut short by the caller). */
   attempts: number;
   ok: number;
   rotations: number;
@@ -34,35 +34,39 @@ export interface RouteSeries {
   left: number[];
 }
 
-const NOT_SENT = new Set(['skipped', 'breaker_open', 'budget']);
+const NOT_SENT: ReadonlySet<Attempt['outcome']> = new Set(['skipped', 'breaker_open', 'budget', 'cancelled']);
 
 export class RouteRates {
   readonly #routes = new Map<string, Bucket[]>();
-  /** The last route attempted per provider: a rotation is counted on it (the event names the provider only). */
-  readonly #lastRoute = new Map<string, string>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
   }
 
-  readonly onEvent = (e: LadderEvent): void => {
-    if (e.type === 'attempt') {
-      const a = e.attempt;
-      if (NOT_SENT.has(a.outcome)) return;
-      this.#lastRoute.set(a.provider, a.route);
-      const b = this.#bucket(a.route);
-      b.attempts += 1;
-      if (a.outcome === 'ok') b.ok += 1;
-    } else if (e.type === 'rotate') {
-      const route = this.#lastRoute.get(e.provider);
-      if (route !== undefined) this.#bucket(route).rotations += 1;
-    } else if (e.type === 'fallback') {
-      this.#bucket(e.from).fallbacks += 1;
-    } else if (e.type === 'success') {
-      this.#bucket(e.route).answered += 1;
-    }
-  };
+  /** A request (or a library call) is over: each attempt once as its trail holds it (a stream cut after it began is
+   * one attempt that did not succeed), its rotations and fallbacks, and the routes that answered: the one it was
+   * committed to, and the one a cut stream was resumed on. */
+  recorded(
+    trail: readonly Attempt[] | undefined,
+    decisions: readonly LadderDecision[] | undefined,
+    answered: string | undefined,
+  ): void {
+    if (trail !== undefined)
+      for (const a of trail) {
+        if (NOT_SENT.has(a.outcome)) continue;
+        const b = this.#bucket(a.route);
+        b.attempts += 1;
+        if (a.outcome === 'ok') b.ok += 1;
+        if (a.resumed_from !== undefined) b.answered += 1;
+      }
+    if (answered !== undefined) this.#bucket(answered).answered += 1;
+    if (decisions !== undefined)
+      for (const d of decisions) {
+        if (d.type === 'rotate') this.#bucket(d.route).rotations += 1;
+        else if (d.type === 'fallback') this.#bucket(d.from).fallbacks += 1;
+      }
+  }
 
   #bucket(route: string): Bucket {
     const minute = Math.floor(this.#now() / MINUTE);

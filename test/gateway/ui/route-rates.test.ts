@@ -1,9 +1,10 @@
-// The dashboard's per-route rates, fed the events of a real ladder: every rate is a fraction of the whole it names
-// (success and rotation of the attempts sent, fallback of the requests that left the route), so none passes 100 %
+// The dashboard's per-route rates, fed the call records of a real ladder: every rate is a fraction of the whole it
+// names (success and rotation of the attempts sent, fallback of the requests that left the route), so none passes 100 %
 // when the route's keys all cool or its breaker is open and it passes every request on without sending one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouteRates, type RouteSeries } from '../../../src/gateway/ui/route-rates.ts';
+import type { CallRecord } from '../../../src/routing/types.ts';
 import { closedPort, FAST_RETRY, harness, hello } from '../../routing/helpers.ts';
 
 const GOOD = 'sk-good-0000000001';
@@ -13,6 +14,11 @@ function assertFractions(series: RouteSeries[]): void {
   for (const s of series)
     for (const rate of ['success', 'rotation', 'fallback'] as const)
       for (const v of s[rate]) if (v !== null) assert.ok(v >= 0 && v <= 1, `${s.route} ${rate} ${v} is not a fraction`);
+}
+
+/** What the gateway's dashboard reader gives the rates of a request's record, from a library call's. */
+function rated(rates: RouteRates): (r: CallRecord) => void {
+  return (r) => rates.recorded(r.trail, r.decisions, r.answered?.route);
 }
 
 function last(series: RouteSeries[], route: string): { fallback: number | null; left: number; attempts: number } {
@@ -35,8 +41,8 @@ test('every key of the main route cooling: its fallback rate is 100 % of the req
       retry: FAST_RETRY,
     }),
   });
-  h.router.events.on(rates.onEvent);
-  for (let i = 0; i < 6; i++) assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+  for (let i = 0; i < 6; i++)
+    assert.equal((await h.router.chat({ messages: hello, onRecord: rated(rates) })).status, 'ok');
   const series = rates.series();
   assertFractions(series);
   const main = last(series, 'main/sim-large');
@@ -62,8 +68,8 @@ test('an open breaker: the route sends nothing and its fallback rate stays a fra
     }),
     router: { breaker: { threshold: 2, pauseMs: 60_000 } },
   });
-  h.router.events.on(rates.onEvent);
-  for (let i = 0; i < 5; i++) assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+  for (let i = 0; i < 5; i++)
+    assert.equal((await h.router.chat({ messages: hello, onRecord: rated(rates) })).status, 'ok');
   const series = rates.series();
   assertFractions(series);
   const down = last(series, 'down/m');
