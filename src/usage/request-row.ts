@@ -2,7 +2,7 @@
 // carry their own usage, priced per attempt by the route it went to.
 import type { Attempt } from '../routing/types.ts';
 import { costOf, type PriceBook } from './prices.ts';
-import { chargeTokens, type Charge, type UsageRow } from './row.ts';
+import type { Charge, UsageRow } from './row.ts';
 
 /** Optional fields may be given as undefined: the gateway passes what its request state holds as it is. */
 export interface RequestFacts {
@@ -25,6 +25,8 @@ export interface RequestFacts {
 
 const NOT_FAILURES = new Set(['ok', 'skipped', 'max_tokens_clamped']);
 
+/** The tokens spelt out, not spread from another object: a spread in a literal is a runtime call per request. The
+ * attempt is its own route for the price book (it reads only provider and model). */
 function charge(a: Attempt, prices: PriceBook): Charge | undefined {
   const u = a.usage;
   if (u === undefined || a.credential === undefined) return undefined;
@@ -32,9 +34,13 @@ function charge(a: Attempt, prices: PriceBook): Charge | undefined {
     route: a.route,
     credential: a.credential.fingerprint,
     outcome: a.outcome,
-    ...chargeTokens(u),
+    input_tokens: u.input_tokens,
+    output_tokens: u.output_tokens,
+    cache_read_tokens: u.cache_read_tokens ?? 0,
+    cache_write_tokens: u.cache_write_tokens ?? 0,
+    reasoning_tokens: u.reasoning_tokens ?? 0,
     estimated: u.estimated === true,
-    cost_usd: costOf(prices.priceOf({ provider: a.provider, model: a.model }), u),
+    cost_usd: costOf(prices.priceOf(a), u),
   };
 }
 
@@ -46,10 +52,12 @@ export function roundMs(ms: number): number {
 export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
   const charges: Charge[] = [];
   let failure = '';
+  let attempts = 0;
   for (const a of facts.trail) {
     const c = charge(a, prices);
     if (c !== undefined) charges.push(c);
     if (!NOT_FAILURES.has(a.outcome)) failure = a.outcome;
+    if (a.credential !== undefined) attempts++;
   }
   const row: UsageRow = {
     id: facts.id,
@@ -60,7 +68,7 @@ export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
     alias: facts.alias ?? '',
     route: facts.route ?? '',
     credential: facts.credential ?? '',
-    attempts: facts.trail.reduce((n, a) => n + (a.credential !== undefined ? 1 : 0), 0),
+    attempts,
     input_tokens: 0,
     output_tokens: 0,
     cache_read_tokens: 0,

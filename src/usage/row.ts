@@ -1,6 +1,5 @@
 // The ledger's records (docs/usage.md#the-ledger): one row per request (or MCP tool call), the charge of each attempt
 // in it, and the rollups per hour and day by client key × task × route × credential that model requests add to.
-import type { Usage } from '../providers/types.ts';
 
 /** What one attempt was billed: its own tokens and their cost (null: no price for its route). */
 export interface Charge {
@@ -199,19 +198,6 @@ export function rollupDeltas(rows: readonly UsageRow[], size: number): RollupDel
     }
   }
   return [...cells.values()];
-}
-
-/** A charge's tokens from an attempt's usage. */
-export function chargeTokens(
-  u: Usage,
-): Pick<Charge, 'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_write_tokens' | 'reasoning_tokens'> {
-  return {
-    input_tokens: u.input_tokens,
-    output_tokens: u.output_tokens,
-    cache_read_tokens: u.cache_read_tokens ?? 0,
-    cache_write_tokens: u.cache_write_tokens ?? 0,
-    reasoning_tokens: u.reasoning_tokens ?? 0,
-  };
 }
 
 /** Keyset cursor of a row: newest first, ties by id. */
