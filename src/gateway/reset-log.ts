@@ -30,7 +30,8 @@ export function logResetsSeen(ctx: GatewayContext): () => void {
   }
   return ctx.store.onChange((change) => {
     if (change.type !== 'health') return;
-    const byProvider = new Map<string, { fingerprint: string; at: number }[]>();
+    // Made only when there is a reset to say: a request's own health writes pass here twice.
+    let byProvider: Map<string, { fingerprint: string; at: number }[]> | undefined;
     for (const fingerprint of change.fingerprints) {
       const r = ctx.store.getHealth(fingerprint);
       if (r === undefined) continue;
@@ -40,11 +41,12 @@ export function logResetsSeen(ctx: GatewayContext): () => void {
       if (at === undefined || said.get(fingerprint) === at) continue;
       said.set(fingerprint, at);
       if (!before) continue;
+      byProvider ??= new Map();
       const list = byProvider.get(r.provider) ?? [];
       list.push({ fingerprint, at });
       byProvider.set(r.provider, list);
     }
-    for (const [provider, keys] of byProvider) say(ctx, provider, keys);
+    if (byProvider !== undefined) for (const [provider, keys] of byProvider) say(ctx, provider, keys);
   });
 }
 
