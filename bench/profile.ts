@@ -1,5 +1,5 @@
-// `node bench/profile.ts [seconds] [connections] [gateway|proxy|stream] [openai|anthropic] [openai|anthropic]`: runs
-// the gateway under load in its own process with `--cpu-prof`, then prints where its CPU time went (self time by
+// `node bench/profile.ts [seconds] [connections] [gateway|proxy|floor|stream] [openai|anthropic] [openai|anthropic]`:
+// runs the gateway under load in its own process with `--cpu-prof`, then prints where its CPU time went (self time by
 // function and by file). `stream` holds `connections` streams (client shape, then upstream shape) instead of
 // request/response load. For finding hot spots; the numbers to compare come from `npm run bench` and `bench:stream`.
 import { spawn } from 'node:child_process';
@@ -14,7 +14,7 @@ import { runStreams, shapedStreamJob } from './stream-load.ts';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 8);
 const CONNECTIONS = Number(process.argv[3] ?? 32);
-/** `gateway` (default) or `proxy`, to compare against the baseline's profile. */
+/** `gateway` (default), or `proxy` or `floor`, to compare against a baseline's profile. */
 const ROLE = process.argv[4] ?? 'gateway';
 
 interface ProfileNode {
@@ -126,10 +126,13 @@ async function profileStreams(upstreamUrl: string, gw: { url: string; key?: stri
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-prof-'));
 const upstream = await start(['upstream']);
 const args =
-  ROLE === 'proxy'
-    ? ['proxy', upstream.info.url]
+  ROLE === 'proxy' || ROLE === 'floor'
+    ? [ROLE, upstream.info.url]
     : [ROLE === 'stream' ? 'stream-gateway' : 'gateway', upstream.info.url, join(dir, 'gateway.log')];
-const gateway = await start(args, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+// PROFILE_INTERVAL_US: a finer sampling interval than V8's 1000 µs, for more samples per request.
+const interval = process.env['PROFILE_INTERVAL_US'];
+const profFlags = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(interval ? [`--cpu-prof-interval=${interval}`] : [])];
+const gateway = await start(args, profFlags);
 if (ROLE === 'stream') await profileStreams(upstream.info.url, gateway.info);
 else {
   const target = { name: ROLE, url: gateway.info.url, headers: { authorization: `Bearer ${gateway.info.key ?? ''}` } };

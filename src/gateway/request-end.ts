@@ -1,6 +1,7 @@
 // Where a request ends: when its answer is finished (or its caller hung up) and, for a stream, its events are closed,
 // its facts are gathered into its one record (request-record.ts) and queued for the readers. Nothing else on the
 // request's tick writes a line, a metric, a row or a dashboard entry.
+import { performance } from 'node:perf_hooks';
 import type { FastifyRequest } from 'fastify';
 import type { GatewayContext } from './context.ts';
 import type { RequestState } from './request-state.ts';

@@ -1,5 +1,6 @@
 // What the gateway remembers about one request while serving it, gathered into its record when it is over
 // (request-end.ts). Hung on the fastify request as `req.sy`.
+import { performance } from 'node:perf_hooks';
 import type { Api, ApiError } from './api-error.ts';
 import type { Explanation } from '../errors/explanation.ts';
 import type { ModelTarget } from './model-resolve.ts';

@@ -1,6 +1,7 @@
 // A chat request's usage row (the ledger's shape: each attempt's charge priced, the totals, the cost), made once: for
 // the `x-switchyard-usage` header or trailer while the request is served, and kept for its request record
 // (request-end.ts), which only dates it and gives it its status and latency.
+import { performance } from 'node:perf_hooks';
 import type { GatewayContext } from './context.ts';
 import type { RequestState } from './request-state.ts';
 import { roundMs, usageHeader, usageRow } from '../usage/request-row.ts';

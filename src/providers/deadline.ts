@@ -24,6 +24,9 @@ export interface Deadline {
   readonly callerAborted: boolean;
 }
 
+/** One options object for every call's listener on the caller's signal, not a literal per call. */
+const ONCE: AddEventListenerOptions = { once: true };
+
 // A class, not closures and getters: one is made per call and it is ~4× cheaper to create. The AbortController is
 // made lazily, so buffered calls skip it (docs/architecture.md#hot-path-choices).
 class CallDeadline implements Deadline {
@@ -47,7 +50,7 @@ class CallDeadline implements Deadline {
     if (outer?.aborted) this.#abort(outer.reason);
     else if (outer) {
       this.#onOuterAbort = () => this.#abort(outer.reason);
-      outer.addEventListener('abort', this.#onOuterAbort, { once: true });
+      outer.addEventListener('abort', this.#onOuterAbort, ONCE);
     }
     if (!this.#aborted && timeoutMs > 0) this.#silence = new SilenceTimer(timeoutMs, () => this.#fire());
     this.touch();

@@ -2,7 +2,9 @@
 // a touch only notes the time; the one timer, armed for the whole limit, checks that note when it fires and re-arms
 // for what is left. Refreshing a Node timer on every chunk re-queued it in the timer lists each time
 // (docs/architecture.md#hot-path-choices); this re-arms about once per limit.
+import { performance } from 'node:perf_hooks';
 
+// node:perf_hooks' own object: the global `performance` is a getter, with a check, on every use.
 const monotonic = (): number => performance.now();
 
 export class SilenceTimer {

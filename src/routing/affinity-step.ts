@@ -19,16 +19,23 @@ import { routeName } from '../config/route-name.ts';
 export function startAffinity(
   loaded: LoadedConfig,
   store: AffinityStore,
-  now: number,
-  call: { task: string; override?: string; messages: readonly ChatMessage[]; tools: ToolDefinition[] | undefined },
+  now: () => number,
+  call: {
+    task: string;
+    override: string | undefined;
+    messages: readonly ChatMessage[];
+    tools: ToolDefinition[] | undefined;
+  },
 ): AffinityTurn | undefined {
   const config = loaded.config;
   if (!affinityInUse(config) || !mayBeCached(call.messages, call.tools)) return undefined;
   const scope = call.override === undefined ? call.task : `${call.task}\u0000${call.override}`;
   const turn: AffinityTurn = { prompt: { scope, messages: call.messages, tools: call.tools } };
   if (!continuesEarlierTurn(call.messages)) return turn;
+  // The clock is read only here: most calls keep no affinity.
+  const at = now();
   for (const l of turnHashes(turn).lookups) {
-    const found = store.getAffinity(l.hash, now);
+    const found = store.getAffinity(l.hash, at);
     if (found !== undefined && affinityMode(config, found.provider) === 'prefix') {
       turn.found = found;
       return turn;

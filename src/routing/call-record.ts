@@ -3,6 +3,7 @@
 // events end. Every reader of a call (budgets.settle, the library's ledger row, the OpenTelemetry span, the gateway's
 // request record) reads this object instead of watching the call or its stream itself (call-readers.ts,
 // docs/architecture.md#one-record-per-request).
+import { performance } from 'node:perf_hooks';
 import type { FinishReason, StreamEvent, Usage } from '../providers/types.ts';
 import { isBlockBoundary } from '../providers/block-boundaries.ts';
 import type { BudgetWarning } from '../budgets/words.ts';

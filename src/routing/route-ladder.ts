@@ -20,7 +20,7 @@ import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-h
 import { usability } from '../credentials/health.ts';
 import { standingHealth } from '../credentials/scoped-health.ts';
 import { authRecovery, withToken } from './mint-step.ts';
-import { RouteRun, type Step } from './route-run.ts';
+import { RouteRun, type RecordInit, type Step } from './route-run.ts';
 import { breakerReason } from './skip-reasons.ts';
 import { keysOverBudget, overBudget } from './budget-step.ts';
 import { affinePick, deriveCacheKey, watchAffinity } from './affinity-step.ts';
@@ -192,14 +192,10 @@ async function tryOnce<T>(
     ctx.breakers.recordSuccess(route.provider);
     // A buffered send says it on the send context (usage/billed.ts); a stream's usage comes with its events.
     const usage = sendCtx.billed;
-    run.record({
-      credential: cred,
-      outcome: 'ok',
-      startedAt,
-      endedAt: ctx.now(),
-      ...(status !== undefined ? { status } : {}),
-      ...(usage !== undefined ? { usage } : {}),
-    });
+    const attempt: RecordInit = { credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now() };
+    if (status !== undefined) attempt.status = status;
+    if (usage !== undefined) attempt.usage = usage;
+    run.record(attempt);
     return { ok: true, value, credential: cred };
   } catch (err) {
     // A caller's abort is not the provider's failure: no health, no breaker, no fallback.

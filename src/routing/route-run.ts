@@ -12,7 +12,7 @@ import type { RequestAdjustments } from './adjust.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { LaterRoutes } from './policy.ts';
 import type { Attempt } from './types.ts';
-import { makeAttempt } from './trail.ts';
+import { makeAttempt, type AttemptInit } from './trail.ts';
 import { routeName } from '../config/route-name.ts';
 import type { BudgetRefusal } from '../budgets/words.ts';
 import type { Explanation } from '../errors/explanation.ts';
@@ -35,7 +35,8 @@ export interface TimeoutLimit {
 
 export type Step = { next: 'again' } | { next: 'done'; failure: RouteFailure; contextWindow?: number };
 
-type RecordInit = Omit<Parameters<typeof makeAttempt>[0], 'route' | 'waitMs'>;
+/** An attempt as the ladder tells it: the run adds its route and the wait before it. */
+export type RecordInit = Omit<AttemptInit, 'route' | 'waitMs'>;
 
 /** The limit on an attempt given `leftMs` before the route's deadline. */
 function timeoutLimit(ctx: CallContext, provider: string, providerTimeoutMs: number, leftMs: number): TimeoutLimit {
@@ -347,12 +348,10 @@ export class RouteRun {
 
   /** A trail entry and its `attempt` event, carrying the wait before it (and, for a key's attempt, the note). */
   record(init: RecordInit): void {
-    const attempt = makeAttempt({
-      ...init,
-      route: this.route,
-      waitMs: this.#waitMs,
-      ...(this.#note !== undefined && init.credential !== undefined ? { note: this.#note } : {}),
-    });
+    // The note set after, not spread in: a spread in the middle of a literal is a runtime call per attempt.
+    const full: AttemptInit = { ...init, route: this.route, waitMs: this.#waitMs };
+    if (this.#note !== undefined && init.credential !== undefined) full.note = this.#note;
+    const attempt = makeAttempt(full);
     this.#waitMs = 0;
     if (init.credential !== undefined) this.#note = undefined;
     this.ctx.trail.push(attempt);

@@ -1,5 +1,6 @@
 // The library API (docs/routing.md#library-api). Each call runs on a snapshot of the config it started with, and never
 // waits on disk; `reload()` swaps the config for later calls.
+import { performance } from 'node:perf_hooks';
 import { sendBilled } from '../usage/billed.ts';
 import { CallRecorder } from '../usage/library.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
@@ -293,18 +294,22 @@ class Router implements Switchyard {
       const done = await runChain(ctx, input, (adapter, sendCtx, route, adjust) =>
         sendBilled(adapter, requestFor(request, route, adjust), sendCtx),
       );
+      // Fields set one by one: a spread in an object literal is a runtime call, on every request.
+      const by = answeredBy(done.route);
       const answered: ChatSuccess = {
         status: 'ok',
         task,
-        ...answeredBy(done.route),
+        route: by.route,
+        provider: by.provider,
+        model: by.model,
         response: done.value,
         trail: ctx.trail,
-        ...warnings(budgets),
       };
+      if (budgets !== undefined && budgets.warnings.length > 0) answered.budget_warnings = budgets.warnings;
       const r = done.value;
       over(
         callRecord(start, {
-          answered: { route: answered.route, provider: answered.provider, model: answered.model },
+          answered: by,
           credential: answeringCredential(ctx.trail),
           usage: r.usage,
           responseModel: r.model,
@@ -405,16 +410,16 @@ class Router implements Switchyard {
     }
     if (options.signal) ctx.signal = options.signal;
     if (this.#timeZone !== undefined) ctx.timeZone = this.#timeZone;
-    const override = options.route === undefined ? {} : { override: routeName(options.route) };
-    const affinity = startAffinity(loaded, this.store, this.#now(), {
+    const override = options.route === undefined ? undefined : routeName(options.route);
+    const affinity = startAffinity(loaded, this.store, this.#now, {
       task,
+      override,
       messages: options.messages,
       tools: options.tools,
-      ...override,
     });
     if (options.owner !== undefined) {
       ctx.owner = options.owner;
-      const scope = override.override === undefined ? task : `${task}\u0000${override.override}`;
+      const scope = override === undefined ? task : `${task}\u0000${override}`;
       const call = { scope, messages: options.messages, tools: options.tools, now: this.#now() };
       ctx.affinity = ownerAffinity(affinity, options.owner, call);
     } else if (affinity !== undefined) ctx.affinity = affinity;

@@ -25,11 +25,11 @@ export interface RequestFacts {
 
 const NOT_FAILURES = new Set(['ok', 'skipped', 'max_tokens_clamped']);
 
+/** The tokens spelt out, not spread from another object: a spread amid other fields is a runtime call and a temporary
+ * object per charge. The attempt is its own route for the price book (it reads only provider and model). */
 function charge(a: Attempt, prices: PriceBook): Charge | undefined {
   const u = a.usage;
   if (u === undefined || a.credential === undefined) return undefined;
-  // The token fields written out: spreading them from a helper's object amid other fields built the charge through a
-  // generic path (a temporary object, and ~190 bytes more per charge).
   return {
     route: a.route,
     credential: a.credential.fingerprint,
@@ -40,7 +40,7 @@ function charge(a: Attempt, prices: PriceBook): Charge | undefined {
     cache_write_tokens: u.cache_write_tokens ?? 0,
     reasoning_tokens: u.reasoning_tokens ?? 0,
     estimated: u.estimated === true,
-    cost_usd: costOf(prices.priceOf({ provider: a.provider, model: a.model }), u),
+    cost_usd: costOf(prices.priceOf(a), u),
   };
 }
 
@@ -52,10 +52,12 @@ export function roundMs(ms: number): number {
 export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
   const charges: Charge[] = [];
   let failure = '';
+  let attempts = 0;
   for (const a of facts.trail) {
     const c = charge(a, prices);
     if (c !== undefined) charges.push(c);
     if (!NOT_FAILURES.has(a.outcome)) failure = a.outcome;
+    if (a.credential !== undefined) attempts++;
   }
   const row: UsageRow = {
     id: facts.id,
@@ -66,7 +68,7 @@ export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
     alias: facts.alias ?? '',
     route: facts.route ?? '',
     credential: facts.credential ?? '',
-    attempts: facts.trail.reduce((n, a) => n + (a.credential !== undefined ? 1 : 0), 0),
+    attempts,
     input_tokens: 0,
     output_tokens: 0,
     cache_read_tokens: 0,

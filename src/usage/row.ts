@@ -1,6 +1,5 @@
 // The ledger's records (docs/usage.md#the-ledger): one row per request (or MCP tool call), the charge of each attempt
 // in it, and the rollups per hour and day by client key × task × route × credential that model requests add to.
-import type { Usage } from '../providers/types.ts';
 
 /** What one attempt was billed: its own tokens and their cost (null: no price for its route). */
 export interface Charge {

@@ -1,5 +1,6 @@
 // The request path shared by the chat APIs. Stream headers wait for the first event, so a fallback before it is
 // invisible; after it, a failure ends the stream with an error event, never a clean end.
+import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatOptions, Attempt, AnsweredBy, ChatSuccess, Disabled, StreamSuccess } from '../../routing/types.ts';
 import type { ChatRequest, StreamEvent } from '../../providers/types.ts';
@@ -55,7 +56,8 @@ function abortOnDisconnect(
     sy.cutWith = err;
     controller.abort();
   });
-  reply.raw.once('close', () => {
+  // `on`, not `once`: a response closes once, and once's wrapper is two more objects per request.
+  reply.raw.on('close', () => {
     if (reply.raw.writableFinished) return;
     controller.abort();
     sy.hungUp = true;
