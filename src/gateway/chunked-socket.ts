@@ -2,6 +2,7 @@
 // socket and queues four pieces (size, CRLF, data, CRLF), flushed as one writev on the next tick: a tick, four
 // queue entries and a C++ loop over mixed strings and buffers per frame, a tenth of a stream's CPU per chunk. Here the
 // frame and its chunk framing go out in one string write; the reply's end (`res.end()`, the trailer) is Node's own.
+import { Buffer } from 'node:buffer';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 

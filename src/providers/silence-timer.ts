@@ -3,6 +3,10 @@
 // for what is left. Refreshing a Node timer on every chunk re-queued it in the timer lists each time
 // (docs/architecture.md#hot-path-choices); this re-arms about once per limit.
 
+import { performance } from 'node:perf_hooks';
+
+// From perf_hooks, not the global: the global `performance` is a lazy getter, looked up and called on every touch
+// even in optimized code.
 const monotonic = (): number => performance.now();
 
 export class SilenceTimer {

@@ -1,6 +1,7 @@
 // Server-sent events both ways: parsed from an upstream body by eventsource-parser, synchronously as each chunk
 // arrives (stream-call.ts feeds it from the body's own data events: no promise per event), and written as named
 // frames for the gateway's Anthropic and Responses streams.
+import { Buffer } from 'node:buffer';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage, ParseError } from 'eventsource-parser';
 
