@@ -65,5 +65,7 @@ export function perUnit(c: Callgrinded, units: number): { main: number; helpers:
 export function stopCallgrind(c: Callgrinded | undefined): void {
   if (c === undefined) return;
   c.child.kill('SIGKILL');
+  // CALLGRIND_KEEP: the counts stay, for callgrind_annotate (its path is printed).
+  if (process.env['CALLGRIND_KEEP'] !== undefined) return void process.stderr.write(`callgrind output: ${c.dir}\n`);
   rmSync(c.dir, { recursive: true, force: true });
 }

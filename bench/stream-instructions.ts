@@ -1,5 +1,6 @@
-// `node bench/stream-instructions.ts <clone | floor> [openai|anthropic] [streams]`: the instructions a gateway spends
-// per streamed chunk, counted by valgrind's callgrind (not run by CI; needs valgrind). Unlike CPU time on a shared
+// `node bench/stream-instructions.ts <clone | floor> [openai|anthropic][>openai|>anthropic] [streams]`: the
+// instructions a gateway spends per streamed chunk (`openai>anthropic`: an OpenAI-shaped caller on an Anthropic upstream;
+// without `>`, the same shape both sides), counted by valgrind's callgrind (not run by CI; needs valgrind). Unlike CPU time on a shared
 // machine, an instruction count is the same from run to run whatever else the machine is doing, so it measures a
 // change to the streaming path when bench:stream's ratios drift. The gateway of `<clone>` (its bench/serve.ts
 // stream-gateway) or the floor runs under callgrind against the fake upstream; after WARM (6) warm-up rounds the counters
@@ -15,14 +16,17 @@ import { runStreams, shapedStreamJob } from './stream-load.ts';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const floor = process.argv[2] === 'floor';
 const checkout = floor ? join(HERE, '..') : (process.argv[2] ?? join(HERE, '..'));
-const shape = process.argv[3] === 'anthropic' ? 'anthropic' : 'openai';
+const [callerArg, upstreamArg] = (process.argv[3] ?? 'openai').split('>');
+const shape = callerArg === 'anthropic' ? 'anthropic' : 'openai';
+// The floor reads the upstream's shape as it is, so it has no cross-shape form.
+const upstream = floor || upstreamArg === undefined ? shape : upstreamArg === 'anthropic' ? 'anthropic' : 'openai';
 const STREAMS = Number(process.argv[4] ?? 10);
 const CHUNKS = Number(process.env['CHUNKS'] ?? 200);
 const WARM = Number(process.env['WARM'] ?? 6);
 
 function model(): string {
   if (floor) return shape === 'openai' ? 'bench-model' : 'claude-bench';
-  return shape === 'openai' ? 'bench/bench-model' : 'bench_anthropic/claude-bench';
+  return upstream === 'openai' ? 'bench/bench-model' : 'bench_anthropic/claude-bench';
 }
 
 const up = await serve(['upstream']);
@@ -42,7 +46,7 @@ try {
   const r = await counted(cg, () => runStreams(job));
   const { main, helpers } = perUnit(cg, Math.max(1, r.completed * CHUNKS));
   console.log(
-    `${floor ? 'floor' : checkout} ${shape}: ${r.completed}/${STREAMS} streams of ${CHUNKS} chunks; instructions per chunk: main thread ${Math.round(main)}, other threads ${Math.round(helpers)}`,
+    `${floor ? 'floor' : checkout} ${shape === upstream ? shape : `${shape}>${upstream}`}: ${r.completed}/${STREAMS} streams of ${CHUNKS} chunks; instructions per chunk: main thread ${Math.round(main)}, other threads ${Math.round(helpers)}`,
   );
 } finally {
   stopCallgrind(cg);

@@ -2,6 +2,7 @@
 // socket and queues four pieces (size, CRLF, data, CRLF), flushed as one writev on the next tick: a tick, four
 // queue entries and a C++ loop over mixed strings and buffers per frame, a tenth of a stream's CPU per chunk. Here the
 // frame and its chunk framing go out in one string write; the reply's end (`res.end()`, the trailer) is Node's own.
+import { Buffer } from 'node:buffer';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -50,7 +51,7 @@ function toSocket(res: ServerResponse, socket: Socket): BodyWriter {
         headSent = true;
         return res.write(bytes);
       }
-      return socket.write(framedChunk(bytes));
+      return socket.write(framedChunk(bytes), 'latin1');
     },
     onDrain: (f) => {
       socket.on('drain', f);
@@ -70,16 +71,11 @@ function viaReply(res: ServerResponse): BodyWriter {
   };
 }
 
-/** `bytes` in one chunk of its own (size, CRLF, bytes, CRLF), in one buffer: one write, as for a frame's text. */
-function framedChunk(bytes: Uint8Array): Buffer {
-  const size = bytes.length.toString(16);
-  const out = Buffer.allocUnsafe(size.length + bytes.length + 4);
-  let at = out.write(size, 0, 'latin1');
-  out[at++] = 13;
-  out[at++] = 10;
-  out.set(bytes, at);
-  at += bytes.length;
-  out[at++] = 13;
-  out[at] = 10;
-  return out;
+/** `bytes` in one chunk of its own (size, CRLF, bytes, CRLF), as one latin1 string: a byte a character, so written as
+ * `latin1` it is the same bytes, whatever they are. A string write costs less than a Buffer made and filled for it
+ * (a typed array's creation and copy per chunk). */
+function framedChunk(bytes: Uint8Array): string {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const text = buf.toString('latin1');
+  return `${bytes.length.toString(16)}\r\n${text}\r\n`;
 }

@@ -1,40 +1,37 @@
 // `streaming.keepalive`: an SSE comment (`: keepalive`) written to a committed stream that has been silent that long,
-// so proxies and load balancers that close idle connections leave it open; clients skip comments. One timer per
-// stream, re-armed with refresh() on every frame rather than made anew.
+// so proxies and load balancers that close idle connections leave it open; clients skip comments. A frame written only
+// notes the time (providers/silence-timer.ts): refreshing a Node timer on every frame re-queued it each time.
 import type { ServerResponse } from 'node:http';
 import type { BodyWriter } from './chunked-socket.ts';
+import { SilenceTimer } from '../providers/silence-timer.ts';
 
 export const KEEPALIVE_FRAME = ': keepalive\n\n';
 
 /** The keepalive of one stream: `wrote()` after each frame written (the first starts the clock), `stop()` at its end. */
 export class Keepalive {
-  #timer: NodeJS.Timeout | undefined;
   readonly #res: ServerResponse;
   readonly #body: BodyWriter;
-  readonly #ms: number;
+  readonly #silence: SilenceTimer;
 
   constructor(res: ServerResponse, body: BodyWriter, ms: number) {
     this.#res = res;
     this.#body = body;
-    this.#ms = ms;
+    this.#silence = new SilenceTimer(ms, () => this.#beat());
   }
 
   wrote(): void {
-    if (this.#timer !== undefined) {
-      this.#timer.refresh();
-      return;
-    }
-    this.#timer = setTimeout(() => this.#beat(), this.#ms);
-    this.#timer.unref();
+    this.#silence.touch();
   }
 
   stop(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#silence.stop();
   }
 
+  /** The comment, and the clock starts again: a stream that stays silent gets one every `ms`. */
   #beat(): void {
     const res = this.#res;
-    if (!res.writableEnded && !res.destroyed) this.#body.write(KEEPALIVE_FRAME);
-    this.#timer?.refresh();
+    if (res.writableEnded || res.destroyed) return;
+    this.#body.write(KEEPALIVE_FRAME);
+    this.#silence.touch();
   }
 }

@@ -1,6 +1,7 @@
 // Server-sent events both ways: parsed from an upstream body by eventsource-parser, synchronously as each chunk
 // arrives (stream-call.ts feeds it from the body's own data events: no promise per event), and written as named
 // frames for the gateway's Anthropic and Responses streams.
+import { Buffer } from 'node:buffer';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage, ParseError } from 'eventsource-parser';
 
@@ -26,10 +27,18 @@ export function sseReader(
   const parser = createParser({ onEvent, maxBufferSize: maxEvent, onError });
   const decoder = new TextDecoder();
   let partial = false;
+  /** The decoder has seen the body's start (its BOM) and holds no part of a character: the last read ended in ASCII. */
+  let clean = false;
   return {
     feed: (chunk) => {
-      const text = decoder.decode(chunk, { stream: true });
+      const n = chunk.length;
+      // A read between two clean ones is whole characters: Buffer's own decoding, without the streaming decoder's.
+      const whole = clean && n > 0 && chunk[n - 1]! < 0x80 && Buffer.isBuffer(chunk);
+      const text = whole ? (chunk as Buffer).toString() : decoder.decode(chunk, { stream: true });
+      clean = n > 0 ? chunk[n - 1]! < 0x80 : clean;
       parser.feed(text);
+      // Most reads end where an event ends: nothing is left begun, and no search backwards (a call into the runtime).
+      if (endsWithBlankLine(text)) return (partial = false);
       const crlf = text.lastIndexOf('\r\n\r\n');
       const end = Math.max(text.lastIndexOf('\n\n'), crlf < 0 ? -1 : crlf + 2);
       const tail = end < 0 ? text : text.slice(end + 2);
@@ -38,6 +47,14 @@ export function sseReader(
     },
     end: () => parser.feed(decoder.decode()),
   };
+}
+
+/** Whether `text` ends with a blank line (`\n\n` or `\r\n\r\n`): its last event is whole. */
+function endsWithBlankLine(text: string): boolean {
+  const n = text.length;
+  if (text.charCodeAt(n - 1) !== 10) return false;
+  const before = text.charCodeAt(n - 2);
+  return before === 10 || (before === 13 && text.charCodeAt(n - 3) === 10);
 }
 
 /** A line that is a field (`data: …`, `event: …`), not a comment (`: keepalive`) or blank. */

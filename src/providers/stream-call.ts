@@ -92,6 +92,9 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
   #batch: StreamEvent[] | undefined;
   /** The one array every chunk's batch is held in: a sink only reads it while it is handed over. */
   readonly #batchStore: StreamEvent[] = [];
+  /** How many of the store's events are this chunk's: it is written over, not emptied (an array emptied by
+   * `length = 0` drops its backing store, made anew by the next chunk's push). */
+  #batched = 0;
   /** The frame key of every event of the batch so far; `null` once one had none (or another). */
   #batchKey: string | null | undefined;
 
@@ -226,7 +229,7 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     if (!this.#heard) this.#heard = events.some(heard);
     const batch = this.#batch;
     if (batch !== undefined) {
-      for (const ev of events) batch.push(ev);
+      for (const ev of events) batch[this.#batched++] = ev;
       return true;
     }
     const sink = this.#sink;
@@ -264,7 +267,7 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     // Whole events from the chunk's first byte, for a sink that may take the upstream's bytes: held until parsed.
     if (this.#aligned && this.#sink?.verbatim !== undefined) {
       this.#batch = this.#batchStore;
-      this.#batch.length = 0;
+      this.#batched = 0;
       this.#batchKey = undefined;
     }
     let partial = false;
@@ -295,7 +298,9 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     const key = this.#batchKey;
     this.#batch = undefined;
     const sink = this.#sink;
-    if (sink === undefined || events.length === 0) return;
+    const n = this.#batched;
+    if (sink === undefined || n === 0) return;
+    if (events.length !== n) events.length = n;
     if (typeof key === 'string' && this.#aligned && !this.#failed && sink.verbatim !== undefined) {
       if (!sink.verbatim(chunk, events, key)) this.#full = true;
       return;

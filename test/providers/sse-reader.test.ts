@@ -41,3 +41,19 @@ test('an event over the bound ends the read with what the caller throws; unknown
   assert.equal(r.feed(bytes('nonsense: 1\n\n')), false);
   assert.throws(() => r.feed(bytes(`data: ${'x'.repeat(200)}`)), /over the bound/);
 });
+
+test('characters split across reads come out whole, from the body as read and from Buffers', () => {
+  for (const wrap of [(b: Uint8Array) => b, (b: Uint8Array) => Buffer.from(b)]) {
+    const seen: string[] = [];
+    const r = sseReader(
+      (e) => seen.push(e.data),
+      1024,
+      () => assert.fail('no event is over the bound'),
+    );
+    const body = bytes('\uFEFFdata: héllo\n\ndata: naïve 🙂\n\ndata: plain\n\ndata: ünï\n\n');
+    // Cut inside the accented letters and the emoji, and between whole events.
+    const cuts = [0, 9, 15, 30, 34, 41, 55, body.length - 5, body.length];
+    for (let i = 1; i < cuts.length; i++) r.feed(wrap(body.subarray(cuts[i - 1], cuts[i])));
+    assert.deepEqual(seen, ['héllo', 'naïve 🙂', 'plain', 'ünï']);
+  }
+});
