@@ -207,8 +207,10 @@ test(
     t.after(() => redis.stop());
     const sim = await startSimulator({ scenario: { keys: { [SIM]: {} } } });
     t.after(() => sim.close());
-    const one = await redisReplica(t, redis.url, sim.url, SIM);
-    const two = await redisReplica(t, redis.url, sim.url, SIM);
+    const [one, two] = await Promise.all([
+      redisReplica(t, redis.url, sim.url, SIM),
+      redisReplica(t, redis.url, sim.url, SIM),
+    ]);
     const made = await client(one, 'none').responses.create({ model: 'main', input: 'asked of replica one' });
     const got = await client(two, 'none').responses.retrieve(made.id);
     assert.equal(got.output_text, made.output_text);
