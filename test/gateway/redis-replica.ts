@@ -19,10 +19,7 @@ export async function redisReplica(t: TestContext, redisUrl: string, simUrl: str
       gateway: { state: redisUrl, require_keys: false },
     }),
   );
-  // Two processes start on a machine busy with the rest of the suite: 30 s of safety net was once not enough.
-  const gw = await spawnGateway(t, ['--config', configPath], { SWITCHYARD_HOME: ws.home }, ws.dir, {
-    killAfterMs: 120_000,
-  });
+  const gw = await spawnGateway(t, ['--config', configPath], { SWITCHYARD_HOME: ws.home }, ws.dir);
   t.after(() => gw[Symbol.asyncDispose]());
   return gw.url;
 }

@@ -1,6 +1,6 @@
 // `switchyard gateway` as a real child process on a free loopback port, for tests that need the CLI's own start-up
-// (discovery, signals, the log on stderr): the URL it prints, its stderr so far, and its exit. Killed after 30 s (or
-// `killAfterMs`) if a test leaves it running.
+// (discovery, signals, the log on stderr): the URL it prints, its stderr so far, and its exit. Killed after 120 s (or
+// `killAfterMs`) if a test leaves it running: a safety net, wide enough for a machine busy with the whole suite.
 import type { TestContext } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -22,7 +22,7 @@ export async function spawnGateway(
   args: readonly string[],
   env: Record<string, string>,
   cwd?: string,
-  { killAfterMs = 30_000 }: { killAfterMs?: number } = {},
+  { killAfterMs = 120_000 }: { killAfterMs?: number } = {},
 ): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
