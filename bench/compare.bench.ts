@@ -21,6 +21,10 @@ const WARMUP_ROUNDS = Number(process.env['BENCH_WARMUP_ROUNDS'] ?? 8);
 const IDLE_TRIM_SECONDS = 10;
 const FEATURES = process.env['BENCH_FEATURES'] !== '0';
 const CONNECTIONS = 32;
+const FLAG_ROWS = (process.env['BENCH_FLAG_ROWS'] ?? '')
+  .split(';')
+  .map((set) => set.split(' ').filter((f) => f !== ''))
+  .filter((set) => set.length > 0);
 
 /** A non-streamed request's CPU over the buffered proxy's, every reader on: SPEC §9, and issue 42's step to it. */
 const MAX_OVER_PROXY = { spec: 1.6, issue42: 2.0 };
@@ -69,7 +73,7 @@ async function gateway(
   upstream: string,
   extra: string[],
   checkout?: string,
-  nodeArgs: readonly string[] = GATEWAY_NODE_FLAGS,
+  nodeArgs: readonly string[] = [],
 ): Promise<Served> {
   const own = join(dir, name);
   mkdirSync(own);
@@ -84,10 +88,16 @@ async function main(): Promise<void> {
   const floor = await serve(['floor', upstream.url]);
   const gateways: { name: string; server: Served }[] = [
     { name: 'this', server: await gateway(dir, 'this', upstream.url, []) },
-    // The gateway starts node with a small young generation and slow old growth (GATEWAY_NODE_FLAGS): what they cost
-    // in CPU against V8's own sizes (docs/gateway.md#memory-what-to-expect).
-    { name: 'this,v8-defaults', server: await gateway(dir, 'this-v8-defaults', upstream.url, [], undefined, []) },
+    // SWITCHYARD_GATEWAY_HEAP=lean: a small young generation and slow old growth (GATEWAY_NODE_FLAGS), what they cost in
+    // CPU against V8's own sizes (docs/gateway.md#rss-under-a-sustained-load).
+    { name: 'this,lean', server: await gateway(dir, 'this-lean', upstream.url, [], undefined, GATEWAY_NODE_FLAGS) },
   ];
+  // BENCH_FLAG_ROWS="--a=1;--b=2 --c": this gateway again with each ';'-separated set of node flags instead of its own.
+  for (const [i, set] of FLAG_ROWS.entries())
+    gateways.push({
+      name: `this,${set.join(' ')}`,
+      server: await gateway(dir, `this-flags-${i}`, upstream.url, [], undefined, set),
+    });
   if (FEATURES)
     for (const f of FEATURE_RUNS)
       gateways.push({
@@ -95,8 +105,7 @@ async function main(): Promise<void> {
         server: await gateway(dir, `off-${f.name}`, upstream.url, [`off=${f.off}`]),
       });
   for (const [i, other] of others.entries())
-    // An older checkout as it shipped: V8's own sizes, unless it names its own flags.
-    gateways.push({ name: basename(other), server: await gateway(dir, `other-${i}`, upstream.url, [], other, []) });
+    gateways.push({ name: basename(other), server: await gateway(dir, `other-${i}`, upstream.url, [], other) });
   const auth = (s: Served) => ({ authorization: `Bearer ${s.key ?? ''}` });
   const targets: (LoadTarget & { server: Served })[] = [
     { name: 'proxy', url: proxy.url, headers: {}, server: proxy },

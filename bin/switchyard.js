@@ -96,17 +96,23 @@ function servesGateway(words) {
   return positional[0] === 'gateway' && !['keys', 'service', 'wait', 'help'].includes(positional[1]);
 }
 
-/** A gateway runs with the allocator settings and V8 flags of src/gateway/process-memory.ts, which glibc and V8 read
+/** A gateway runs with the allocator settings (and, with SWITCHYARD_GATEWAY_HEAP=lean, the V8 flags) of
+ * src/gateway/process-memory.ts, which glibc and V8 read
  * only when a process starts: this process is replaced (same pid, so systemd and signals are unaffected) by one
  * started with them. A variable the user set, or a flag node was given (on its command line or in NODE_OPTIONS), is
  * kept as it is. */
 async function withGatewayEnv() {
   if (typeof process.execve !== 'function' || process.platform !== 'linux' || !servesGateway(args)) return;
   const memory = join(root, fromSource ? 'src/gateway/process-memory.ts' : 'dist/gateway/process-memory.js');
-  const { GATEWAY_ENV, GATEWAY_NODE_FLAGS } = await import(memory);
+  const { GATEWAY_ENV, HEAP_VARIABLE, heapFlags } = await import(memory);
+  const wanted = heapFlags(process.env[HEAP_VARIABLE]);
+  if (typeof wanted === 'string') {
+    process.stderr.write(`switchyard: ${wanted}\n`);
+    process.exit(2);
+  }
   const missing = Object.entries(GATEWAY_ENV).filter(([name]) => process.env[name] === undefined);
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map(flagName);
-  const flags = GATEWAY_NODE_FLAGS.filter((flag) => !given.includes(flagName(flag)));
+  const flags = wanted.filter((flag) => !given.includes(flagName(flag)));
   if (missing.length === 0 && flags.length === 0) return;
   const argv = [process.execPath, ...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...args];
   process.execve(process.execPath, argv, { ...process.env, ...Object.fromEntries(missing) });

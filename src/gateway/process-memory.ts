@@ -7,9 +7,20 @@ export const GATEWAY_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: '131072',
 };
 
-/** V8 flags a gateway's node starts with, each unless node was given that flag already (on its command line, or in
- * NODE_OPTIONS where node allows it). Under load V8 grows the young generation to two 64 MiB semi-spaces and lets the
- * old one reach 3–4× what is live; capped at 16 MiB and 1.25×, RSS after a sustained load stayed under 2× idle for
- * ~0–10% more CPU per request (docs/gateway.md#rss-under-a-sustained-load). 0 for either is V8's own sizing:
- * `node --max-semi-space-size=0 --heap-growing-percent=0 bin/switchyard.js gateway …`. */
+/** The variable that asks for a lean heap: `SWITCHYARD_GATEWAY_HEAP=lean` starts a gateway's node with
+ * GATEWAY_NODE_FLAGS; unset (or `v8`), V8 sizes its heap itself. */
+export const HEAP_VARIABLE = 'SWITCHYARD_GATEWAY_HEAP';
+
+/** V8 flags a lean gateway's node starts with, each unless node was given that flag already (on its command line, or
+ * in NODE_OPTIONS where node allows it). Under load V8 grows the young generation to two 64 MiB semi-spaces and lets
+ * the old one reach 3–4× what is live; capped at 16 MiB and 1.25×, RSS after a sustained load stayed under 2× idle,
+ * but each request cost ~20% more CPU (compare.bench, quiet machine), so it is a memory-bound deployment's choice
+ * (docs/gateway.md#rss-under-a-sustained-load). */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=25'];
+
+/** The flags SWITCHYARD_GATEWAY_HEAP asks for, or a message naming what it holds when that is neither value. */
+export function heapFlags(value: string | undefined): readonly string[] | string {
+  if (value === undefined || value === '' || value === 'v8') return [];
+  if (value === 'lean') return GATEWAY_NODE_FLAGS;
+  return `${HEAP_VARIABLE}=${JSON.stringify(value)} is not a heap sizing: use lean (a smaller heap for ~20% more CPU) or v8 (V8's own sizing, the default)`;
+}

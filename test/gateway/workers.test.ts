@@ -91,13 +91,13 @@ test(
     await using gw = await spawnGateway(
       t,
       ['--config', configPath, '--workers', '2'],
-      { SWITCHYARD_HOME: ws.home, SWITCHYARD_ADMIN_KEY: ADMIN_KEY },
+      { SWITCHYARD_HOME: ws.home, SWITCHYARD_ADMIN_KEY: ADMIN_KEY, SWITCHYARD_GATEWAY_HEAP: 'lean' },
       undefined,
       { killAfterMs: 180_000 },
     );
     assert.match(gw.stdout(), /listening on http:\/\/127\.0\.0\.1:\d+ \(2 workers\)/);
     // The process started (the same pid, replaced by bin/switchyard.js) and its workers run with the allocator settings
-    // and the V8 flags.
+    // and the lean heap's V8 flags it was asked for.
     const one = lines(gw.stderr()).find((l) => l.msg === 'gateway worker 1 listening');
     for (const pid of [gw.child.pid, one?.pid]) {
       assert.match(readFileSync(`/proc/${pid}/environ`, 'utf8'), /(^|\0)MALLOC_ARENA_MAX=2\0/);
