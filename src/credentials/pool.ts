@@ -17,7 +17,7 @@ import { taskKeys } from './task-keys.ts';
 import { ResolutionCache } from './resolution-cache.ts';
 import { fingerprint } from '../config/mask.ts';
 import { selectCandidate } from './select.ts';
-import { healthKey, splitRegionalKey, standingHealth, type HealthScope } from './scoped-health.ts';
+import { healthKey, splitRegionalKey, standingHealth, whyInRegion, type HealthScope } from './scoped-health.ts';
 import { Minter } from './minted/minter.ts';
 import type { MintedSource } from './minted/spec.ts';
 import { HeadroomBook } from './headroom.ts';
@@ -375,7 +375,7 @@ export class CredentialPool {
       const health = standing.record;
       const u = usability(health, now);
       const status: CandidateStatus = { credential: visible, health, usable: u.usable };
-      if (u.why !== undefined) status.why = standing.region !== undefined ? `${u.why} (in ${standing.region})` : u.why;
+      if (u.why !== undefined) status.why = whyInRegion(u.why, standing.region);
       if (standing.region !== undefined) status.region = standing.region;
       const entry: Evaluated = { credential, status, probe: u.probe, order };
       if (standing.key !== credential.fingerprint) entry.healthKey = standing.key;

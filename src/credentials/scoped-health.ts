@@ -71,3 +71,8 @@ function withRegionalState(own: HealthRecord, regional: HealthRecord): HealthRec
   }
   return r;
 }
+
+/** Why a key is unusable, naming the region whose record decided it (the pool's keys and a task's own key alike). */
+export function whyInRegion(why: string, region: string | undefined): string {
+  return region !== undefined ? `${why} (in ${region})` : why;
+}

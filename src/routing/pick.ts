@@ -7,7 +7,7 @@ import type { Cooldowns } from '../config/schema.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { taskCredential } from '../credentials/task-credential.ts';
 import { visibleCredential } from '../credentials/resolution-cache.ts';
-import { standingHealth } from '../credentials/scoped-health.ts';
+import { standingHealth, whyInRegion } from '../credentials/scoped-health.ts';
 import type { StateStore } from '../state/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 
@@ -32,7 +32,7 @@ function statusOf(
   // A task's minted key: its source's settings (a client secret, a command's environment) stay out of statuses too.
   const visible = visibleCredential(credential);
   const status: CandidateStatus = { credential: visible, health, usable: u.usable };
-  if (u.why !== undefined) status.why = standing.region !== undefined ? `${u.why} (in ${standing.region})` : u.why;
+  if (u.why !== undefined) status.why = whyInRegion(u.why, standing.region);
   if (standing.region !== undefined) status.region = standing.region;
   const out = { status, probe: u.probe, key: standing.key };
   return u.back !== undefined ? { ...out, back: u.back } : out;
