@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { until } from '../helpers/until.ts';
@@ -102,6 +103,9 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
       // while its own use is below its share.
       assert.equal(byA, 4);
       assert.equal(byB, 3);
+      // Each says what its share is (`held_locally_cap`).
+      assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), 35);
+      assert.equal(b.store.budgets.heldLocallyCap('c', LIMIT, false), 30);
       const total = 4 * AMOUNT + (byA + byB) * AMOUNT;
       assert.ok(total <= LIMIT + 2 * AMOUNT, `within one hold per replica of the cap: ${total}`);
       await until('the outage to be said', () =>
@@ -115,6 +119,7 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
         () => a.store.budgets.heldLocallySince() === undefined && b.store.budgets.heldLocallySince() === undefined,
         15_000,
       );
+      assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), undefined, 'no cap of its own once shared');
       await a.store.budgets.flush();
       await b.store.budgets.flush();
       assert.deepEqual(await counter(raw, prefix), { spent: total, holds: 0 }, 'the counter is what was spent');
@@ -231,6 +236,53 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
       assert.deepEqual(await counter(raw, prefix), { spent: 3 * AMOUNT, holds: 0 });
     } finally {
       server.thaw();
+      await a.store.close();
+      raw.disconnect();
+    }
+  });
+
+  it('a replica held on its own book by one slow reserve shares budgets again while load goes on', async () => {
+    await using server = await startTestRedis();
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `steady${process.pid}-${++prefixes}:`;
+    const raw = new Redis(server.url);
+    const a = replica(Number(new URL(server.url).port), prefix, ws.dir);
+    const roomy = { ...item(), limit: 1_000_000 };
+    let stop = false;
+    let spent = 0;
+    // Callers spending without pause, between requests a turn of the event loop or a loopback round trip (as a
+    // gateway's answers arrive): something settles between any two of the replica's own steps.
+    const echo = createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const load = async (viaSocket: boolean): Promise<void> => {
+      const socket = viaSocket ? connect((echo.address() as AddressInfo).port, '127.0.0.1') : undefined;
+      while (!stop) {
+        if (await spend(a.store, roomy)) spent += 1;
+        if (socket === undefined) await new Promise((r) => setImmediate(r));
+        else await new Promise((r) => socket.write('.', () => socket.once('data', r)));
+      }
+      socket?.destroy();
+    };
+    try {
+      await a.store.ready();
+      server.freeze();
+      assert.equal(await spend(a.store, roomy), true);
+      spent += 1;
+      assert.ok(a.store.budgets.heldLocallySince() !== undefined, 'one reserve past the bound holds locally');
+      server.thaw();
+      const callers = Array.from({ length: 16 }, (_, i) => load(i >= 4));
+      try {
+        await until('shared again under load', () => a.store.budgets.heldLocallySince() === undefined, 10_000);
+      } finally {
+        stop = true;
+        await Promise.all(callers);
+      }
+      await a.store.budgets.flush();
+      await until('every spend written back', async () => (await counter(raw, prefix)).spent === spent * AMOUNT);
+      assert.equal((await counter(raw, prefix)).holds, 0);
+    } finally {
+      server.thaw();
+      echo.close();
       await a.store.close();
       raw.disconnect();
     }

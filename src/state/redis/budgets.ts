@@ -213,6 +213,11 @@ export class RedisBudgetStore implements BudgetStore {
     return Math.min(this.#downSince, this.#book.othersSince ?? Infinity);
   }
 
+  heldLocallyCap(counter: string, limit: number, soft: boolean): number | undefined {
+    if (this.#downSince === undefined) return undefined;
+    return this.#book.cap(this.#policy, counter, limit, soft);
+  }
+
   async reserve(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): Promise<ReserveResult> {
     if (this.#shared()) {
       try {
@@ -363,7 +368,10 @@ export class RedisBudgetStore implements BudgetStore {
         // The write-back before the beat: a replica seen again has its outage spend in the counters.
         await this.#sendNow();
         await this.#beat(now);
-        if (this.#book.pending() === 0) this.#up();
+        // What settled during the beat goes at once after it: waiting for a tick with nothing left to send would keep
+        // a replica under steady load on its own book, on an ever older read, for as long as the load lasts.
+        this.#up();
+        await this.flush();
       } else if (now - this.#lastBeat >= BEAT_MS && this.#redis.status === 'ready') {
         await this.#beat(now);
       }
