@@ -25,18 +25,20 @@ export interface BudgetRow {
   seeded?: { amount: number; at: number };
   /** Epoch ms since when this process holds budgets on its own: the shared store (Redis) does not answer. */
   held_locally_since?: number;
+  /** While this process holds budgets on its own: the most it admits of this counter until the store answers again
+   * (under `budgets.on_store_outage: share`, its share of what remained at its last read), in the resource's units. */
+  held_locally_cap?: number;
 }
 
 export async function budgetRows(plan: BudgetPlan, store: BudgetStore, now: number): Promise<BudgetRow[]> {
   const windows = plan.limits.map((l) => plan.bounds(l.window, now));
-  const states = await store.read(
-    plan.limits.map((l, i) => counterKey(l, windows[i]!.start)),
-    now,
-  );
+  const counters = plan.limits.map((l, i) => counterKey(l, windows[i]!.start));
+  const states = await store.read(counters, now);
   const since = store.heldLocallySince?.();
   return plan.limits.map((l, i) => {
     const state = states[i]!;
     const units = (n: number): number => fromUnits(l.resource, n);
+    const cap = since !== undefined ? store.heldLocallyCap?.(counters[i]!, l.limit, l.soft) : undefined;
     return {
       budget: l.budget,
       scope: l.scopeText,
@@ -50,6 +52,7 @@ export async function budgetRows(plan: BudgetPlan, store: BudgetStore, now: numb
       resets_at: windows[i]!.end,
       ...(state.seeded !== undefined ? { seeded: { amount: units(state.seeded.amount), at: state.seeded.at } } : {}),
       ...(since !== undefined ? { held_locally_since: since } : {}),
+      ...(cap !== undefined ? { held_locally_cap: units(cap) } : {}),
     };
   });
 }

@@ -42,7 +42,7 @@ async function budgets(cli: CliRun, own: JsonOpt, cmd: Command): Promise<void> {
   const since = rows.find((r) => r.held_locally_since !== undefined)?.held_locally_since;
   if (since !== undefined)
     cli.stdout.write(
-      `held locally since ${formatReset(since)}: the shared budget store (Redis) does not answer; these are this state directory's own figures (budgets.on_store_outage), added to the shared counters when it answers\n`,
+      `held locally since ${formatReset(since)}: the shared budget store (Redis) does not answer; these are this state directory's own figures (budgets.on_store_outage), added to the shared counters when it answers; LOCAL CAP is the most it admits of each meanwhile\n`,
     );
   cli.stdout.write(
     renderTable(rows, [
@@ -54,6 +54,7 @@ async function budgets(cli: CliRun, own: JsonOpt, cmd: Command): Promise<void> {
       { header: 'RESERVED', cell: (r) => amount(r, r.reserved), right: true },
       { header: 'REMAINING', cell: (r) => amount(r, r.remaining), right: true },
       { header: 'RESETS', cell: (r) => formatReset(r.resets_at) },
+      ...(since !== undefined ? [{ header: 'LOCAL CAP', cell: (r: BudgetRow) => localCap(r), right: true }] : []),
     ]) + '\n',
   );
   for (const r of rows)
@@ -69,4 +70,9 @@ const UNITS: Record<Exclude<BudgetRow['resource'], 'usd'>, string> = { tokens: '
 function amount(r: BudgetRow, value: number): string {
   if (r.resource === 'usd') return `$${value.toFixed(value !== 0 && value < 0.01 ? 6 : 2)}`;
   return `${value.toLocaleString('en-US')} ${UNITS[r.resource]}`;
+}
+
+/** What this state directory may still admit on its own while held locally (its cap under the outage policy). */
+function localCap(r: BudgetRow): string {
+  return r.held_locally_cap === undefined ? '-' : amount(r, r.held_locally_cap);
 }

@@ -78,6 +78,9 @@ export interface BudgetStore {
   replicas?(): number;
   /** A shared store that does not answer: since when this process has held budgets on its own (epoch ms). */
   heldLocallySince?(): number | undefined;
+  /** While this process holds budgets on its own: the most it admits of a counter with this limit (its cap under
+   * `budgets.on_store_outage`: under `share`, its share of what remained at its last read). */
+  heldLocallyCap?(counter: string, limit: number, soft: boolean): number | undefined;
   close(): Promise<void>;
 }
 

@@ -115,6 +115,12 @@ export class OutageBook {
     return this.#holds.has(hold);
   }
 
+  /** This replica's cap of a counter under the policy while Redis does not answer (0 where it refuses). */
+  cap(policy: StoreOutagePolicy, counter: string, limit: number, soft: boolean): number {
+    const cap = outageCap(policy, limit, soft, this.#lastRead.get(counter)?.state, this.replicas);
+    return 'refuse' in cap ? 0 : cap.cap;
+  }
+
   /** A reserve while Redis does not answer: against this replica's cap of each counter under the policy. */
   reserve(
     policy: StoreOutagePolicy,
