@@ -8,14 +8,29 @@ export function rssOf(pid: number): number {
   return m?.[1] ? Number(m[1]) * 1024 : NaN;
 }
 
-/** CPU time (µs, user + system) a process has used, from /proc/PID/stat; with `children`, also that of the children
- * it has waited for. */
+/** CPU time (µs, user + system) a process has used, from /proc/PID/stat. */
 export function cpuMicrosOf(pid: number): number {
+  const { user, system } = cpuSplitOf(pid);
+  return user + system;
+}
+
+/** CPU time (µs) a process has used in user space (utime) and in the kernel on its behalf (stime), from
+ * /proc/PID/stat: a stream's kernel time is mostly its socket reads and writes. */
+export function cpuSplitOf(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name may hold spaces and parentheses: the fields start after its last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks / CLOCK_TICKS) * 1e6;
+  const micros = (ticks: string | undefined): number => (Number(ticks) / CLOCK_TICKS) * 1e6;
+  return { user: micros(fields[11]), system: micros(fields[12]) };
+}
+
+/** How many read-like (read, readv, pread) and write-like (write, writev, pwrite) system calls a process has made,
+ * from /proc/PID/io: libuv reads and writes a TCP socket with these, so per chunk they count its socket calls.
+ * recvmsg/sendmsg and epoll are not counted. */
+export function syscallsOf(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN);
+  return { reads: field('syscr'), writes: field('syscw') };
 }
 
 /** USER_HZ: 100 on every Linux this runs on. */

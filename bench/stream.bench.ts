@@ -1,15 +1,17 @@
 // `npm run bench:stream`: streamed answers, the LLM workload (SPEC §9, docs/gateway.md#performance-and-the-benchmark).
 // One fake upstream streaming in both shapes (bench/stream-answer.ts), the floor (bench/bare-proxy.ts piping bytes) and
 // the gateway, each in its own process; a load generator (bench/stream-load.ts) in its own process per run holds C
-// streams. For each server and route: CPU per delivered chunk from /proc, RSS idle and per open stream, time to first
-// byte (p50, p99) and completions, over interleaved rounds; then the targets with PASS/FAIL.
+// streams. For each server and route: CPU per delivered chunk from /proc (user and system apart, with the read and write
+// system calls per chunk), RSS idle and per open stream, time to first byte (p50, p99) and completions, over
+// interleaved rounds; then the targets with PASS/FAIL.
 // Last, RSS after BENCH_SUSTAIN_SECONDS (60; 0 skips) of non-streaming load at 32 connections against idle RSS.
 // Knobs: BENCH_STREAMS (100,1000,5000), BENCH_ROUNDS (3), BENCH_CHUNKS / BENCH_INTERVAL_MS / BENCH_FIRST_MS (the pace,
 // else per level below), BENCH_BUFFERED=0 (skip the non-streaming check), BENCH_PORTKEY=1 (Portkey, when installed),
 // BENCH_SOURCES=1 (the gateway run from this clone's TypeScript sources, as `./dev` and a clone's `switchyard` do,
 // instead of built and laid out as the installed package, which takes a build of ~1 min first).
 // BENCH_BASELINE=<another clone> (its gateway runs beside this one, round for round: the before/after of a change;
-// both then run from their sources).
+// both then run from their sources). BENCH_STRACE=1 (every system call of each server per chunk, by strace attached
+// over each run: exact counts, but the CPU figures of such a run are strace's).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,11 +20,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
 import { load, percentile, type LoadTarget } from './load.ts';
-import { cpuMicrosOf, growthText, memoryParts, mib, partsText, rssOf, type MemoryParts } from './proc-memory.ts';
+import {
+  cpuMicrosOf,
+  cpuSplitOf,
+  growthText,
+  memoryParts,
+  mib,
+  partsText,
+  rssOf,
+  syscallsOf,
+  type MemoryParts,
+} from './proc-memory.ts';
 import { installedCopy, startCliGateway, stopCliGateway } from './cli-gateway.ts';
 import { serve, stop, type Served } from './server-process.ts';
 import type { StreamPace, StreamShape } from './stream-answer.ts';
 import { shapedStreamJob, type StreamLoadJob, type StreamLoadResult } from './stream-load.ts';
+import { perUnitText, traceSyscalls, type SyscallCounts } from './strace.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LEVELS = (process.env['BENCH_STREAMS'] ?? '100,1000,5000').split(',').map(Number);
@@ -114,6 +127,13 @@ function runLoad(job: StreamLoadJob): Promise<StreamLoadResult> {
 
 interface RunResult {
   cpuPerChunk: number;
+  /** The same split: user space, and the kernel on the process's behalf (its socket calls, mostly). */
+  userPerChunk: number;
+  systemPerChunk: number;
+  /** read/readv and write/writev system calls per chunk (/proc/PID/io): one upstream read and one caller write each
+   * is the least a proxy can do. */
+  readsPerChunk: number;
+  writesPerChunk: number;
   p50: number;
   p99: number;
   completed: number;
@@ -122,22 +142,37 @@ interface RunResult {
   /** RSS at most during the run, above what it was just before, per stream. */
   rssPerStream: number;
   clientCpuPerChunk: number;
+  /** With BENCH_STRACE=1: every system call of the server over the run (its CPU figures are then strace's). */
+  syscalls?: SyscallCounts;
+  chunks: number;
 }
+
+const STRACE = process.env['BENCH_STRACE'] === '1';
 
 async function measure(r: Route, s: Server, streams: number, pace: StreamPace & { rampMs: number }) {
   const pid = s.child.pid ?? 0;
   const rss0 = rssOf(pid);
   let peak = rss0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
-  const cpu0 = cpuMicrosOf(pid);
+  const cpu0 = cpuSplitOf(pid);
+  const calls0 = syscallsOf(pid);
+  const untrace = STRACE ? await traceSyscalls(pid) : undefined;
   // A stream not over 30 s past its paced end counts as not completed rather than holding the run.
   const timeoutMs = pace.rampMs + pace.firstMs + pace.chunks * pace.intervalMs + 30_000;
   const res = await runLoad(jobFor(r, s, streams, pace.rampMs, timeoutMs));
-  const cpu = cpuMicrosOf(pid) - cpu0;
+  const syscalls = await untrace?.();
+  const cpu1 = cpuSplitOf(pid);
+  const calls1 = syscallsOf(pid);
   clearInterval(sampler);
   const chunks = Math.max(1, res.completed * pace.chunks);
+  const user = cpu1.user - cpu0.user;
+  const system = cpu1.system - cpu0.system;
   const out: RunResult = {
-    cpuPerChunk: cpu / chunks,
+    cpuPerChunk: (user + system) / chunks,
+    userPerChunk: user / chunks,
+    systemPerChunk: system / chunks,
+    readsPerChunk: (calls1.reads - calls0.reads) / chunks,
+    writesPerChunk: (calls1.writes - calls0.writes) / chunks,
     p50: percentile(res.ttfts, 50),
     p99: percentile(res.ttfts, 99),
     completed: res.completed,
@@ -145,6 +180,8 @@ async function measure(r: Route, s: Server, streams: number, pace: StreamPace & 
     reasons: res.reasons,
     rssPerStream: (peak - rss0) / streams,
     clientCpuPerChunk: res.clientCpuMicros / chunks,
+    chunks,
+    ...(syscalls !== undefined ? { syscalls } : {}),
   };
   return out;
 }
@@ -190,6 +227,22 @@ async function level(streams: number, servers: Servers, upstream: Served, rounds
       `  ${r.name.padEnd(24)} CPU ${median(cpu).toFixed(1).padStart(6)} µs/chunk${spread(cpu, 1).padEnd(14)} TTFB p50 ${median(rs.map((x) => x.p50)).toFixed(2)} ms p99 ${median(rs.map((x) => x.p99)).toFixed(2)} ms  RSS/stream ${(median(rs.map((x) => x.rssPerStream)) / 1024).toFixed(1)} KiB  done ${rs.reduce((n, x) => n + x.completed, 0)}/${streams * rs.length}${failed ? ` (${reasons.join('; ')})` : ''}  client ${median(rs.map((x) => x.clientCpuPerChunk)).toFixed(0)} µs/chunk`,
     );
   }
+  console.log('  per chunk, split (median of the rounds): user + system µs; read and write system calls');
+  for (const r of ROUTES) {
+    const rs = runs.get(r.name)!;
+    const m = (f: (x: RunResult) => number): string => median(rs.map(f)).toFixed(2);
+    console.log(
+      `  ${r.name.padEnd(24)} user ${m((x) => x.userPerChunk).padStart(6)} µs  system ${m((x) => x.systemPerChunk).padStart(6)} µs   reads ${m((x) => x.readsPerChunk)}  writes ${m((x) => x.writesPerChunk)}`,
+    );
+  }
+  if (STRACE) {
+    console.log('  system calls per chunk (strace -c -f, the last round; the CPU figures above are strace-bound):');
+    for (const r of ROUTES) {
+      const last = runs.get(r.name)!.at(-1);
+      if (last?.syscalls !== undefined)
+        console.log(`  ${r.name.padEnd(24)} ${perUnitText(last.syscalls, last.chunks)}`);
+    }
+  }
   return runs;
 }
 
@@ -225,6 +278,13 @@ function reportTargets(byLevel: Map<number, LevelRuns>, idle: { floor: number; g
       const cpu = ratios(runs, r, (x) => x.cpuPerChunk);
       console.log(
         `  C=${String(streams).padEnd(5)} CPU/chunk ${r.name.padEnd(24)} ${median(cpu).toFixed(2)}×${spread(cpu)} (≤ ${limit}× ${same ? 'same' : 'cross'}-shape) ${verdict(median(cpu) <= limit)}`,
+      );
+      const user = median(ratios(runs, r, (x) => x.userPerChunk));
+      const system = median(ratios(runs, r, (x) => x.systemPerChunk));
+      const writes = median(ratios(runs, r, (x) => x.writesPerChunk));
+      const reads = median(ratios(runs, r, (x) => x.readsPerChunk));
+      console.log(
+        `        of which user ${user.toFixed(2)}×, system ${system.toFixed(2)}×; reads ${reads.toFixed(2)}×, writes ${writes.toFixed(2)}× the floor's per chunk`,
       );
     }
   }
