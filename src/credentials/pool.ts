@@ -172,13 +172,14 @@ export class CredentialPool {
   }
 
   /** Also decides the "not using the first credential" warning, so a rotation through nine keys warns once.
-   * `startedAt`: when the call was sent (see successPatch). */
-  recordSuccess(cred: CredentialRef, startedAt?: number): HealthRecord {
-    const record = this.store.applyHealth(cred.fingerprint, successPatch(cred.provider, this.now(), startedAt));
+   * `startedAt`: when the call was sent (see successPatch); `now`: the caller's reading of the pool's clock, when it
+   * has one (the ladder reads it once per answer). */
+  recordSuccess(cred: CredentialRef, startedAt?: number, now: number = this.now()): HealthRecord {
+    const record = this.store.applyHealth(cred.fingerprint, successPatch(cred.provider, now, startedAt));
     // The region answered: whatever rested the key there is over (a region never heard of has no record to write).
     const regional = healthKey(cred, 'region');
     if (regional !== cred.fingerprint && this.store.getHealth(regional) !== undefined)
-      this.store.applyHealth(regional, successPatch(cred.provider, this.now(), startedAt));
+      this.store.applyHealth(regional, successPatch(cred.provider, now, startedAt));
     if (this.lastPick.get(cred.provider) === 0) this.warnedSwitch.delete(cred.provider);
     else this.warnIfInUseIsNotFirst(cred);
     return record;
@@ -204,8 +205,9 @@ export class CredentialPool {
     return this.store.applyHealth(key, patch);
   }
 
-  recordUse(cred: CredentialRef): HealthRecord {
-    return this.store.applyHealth(cred.fingerprint, usePatch(cred.provider, this.now()));
+  /** `now`: as for recordSuccess (the ladder's attempt start). */
+  recordUse(cred: CredentialRef, now: number = this.now()): HealthRecord {
+    return this.store.applyHealth(cred.fingerprint, usePatch(cred.provider, now));
   }
 
   /** `auth reset P [ID]` and the admin API's reset: what `auth list P` shows, or one key, back to ok by fingerprint,
@@ -405,11 +407,15 @@ export class CredentialPool {
     }));
     const lastOrder = this.lastPick.get(provider);
     const strategy = this.loaded.config.credentials.strategy;
-    const now = this.now();
-    const headroom = strategy === 'most_headroom' ? { headroom: (fp: string) => this.headroom.share(fp, now) } : {};
+    // Only most_headroom reads the clock: a clock read per pick is measurable on the request path.
+    const headroom = strategy === 'most_headroom' ? this.headroomAt(this.now()) : {};
     const ctx =
       lastOrder === undefined ? { random: this.random, ...headroom } : { random: this.random, lastOrder, ...headroom };
     return selectCandidate(strategy, selectable, ctx).entry;
+  }
+
+  private headroomAt(now: number): { headroom: (fp: string) => number } {
+    return { headroom: (fp: string) => this.headroom.share(fp, now) };
   }
 
   /** "Not using the first credential": said once per change, and again only after the first came back. */

@@ -1,7 +1,6 @@
 // A chat request's usage row (the ledger's shape: each attempt's charge priced, the totals, the cost), made once: for
 // the `x-switchyard-usage` header or trailer while the request is served, and kept for its request record
 // (request-end.ts), which only dates it and gives it its status and latency.
-import { performance } from 'node:perf_hooks';
 import type { GatewayContext } from './context.ts';
 import type { RequestState } from './request-state.ts';
 import { roundMs, usageHeader, usageRow } from '../usage/request-row.ts';
@@ -43,9 +42,10 @@ function requestRow(ctx: GatewayContext, s: RequestState, at: number, latencyMs:
 }
 
 /** The header (or trailer) value for an answer whose trail is complete. The row is kept for the request's record
- * unless a stream's usage may still change (its events are still open). */
+ * unless a stream's usage may still change (its events are still open). The header says neither the row's time nor
+ * its latency, which finalRow sets when the request ends: no clock is read for them here. */
 export function usageHeaderValue(ctx: GatewayContext, s: RequestState): string {
-  const row = requestRow(ctx, s, Date.now(), performance.now() - s.started);
+  const row = requestRow(ctx, s, 0, 0);
   if (s.usagePending !== true) s.usageRow = row;
   return usageHeader(row);
 }

@@ -90,6 +90,8 @@ export interface WireApi {
   /** It may name a recorded conversation (`previous_response_id`), read whole from the record, but keeps no turn of
    * its own: a compaction. */
   readsConversations?: true;
+  /** Its parse reads no options (the OpenAI shape): serve-chat makes none, and none of their closures, per request. */
+  parsesAlone?: true;
   parse(body: unknown, options?: WireParseOptions): ParsedWire;
   response(res: ChatResponse, parsed: ParsedWire): object;
   streamEncoder(parsed: ParsedWire): StreamEncoder;
@@ -97,6 +99,7 @@ export interface WireApi {
 
 export const openaiWire: WireApi = {
   api: 'openai',
+  parsesAlone: true,
   parse: (body) => parseOpenAIRequest(body),
   response: (res) => toOpenAIResponse(res),
   streamEncoder(parsed) {

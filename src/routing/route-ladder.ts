@@ -62,8 +62,8 @@ export async function runRoute<T>(
     later,
   });
   deriveCacheKey(run);
-  for (;;) {
-    const now = ctx.now();
+  // The first turn reads the clock as the route started; each later one (a retry, another key) reads it anew.
+  for (let now = started; ; now = ctx.now()) {
     if (now >= run.deadline) return { ok: false, failure: deadlinePassed(run) };
     if (!ctx.breakers.allow(route.provider)) return { ok: false, failure: breakerOpen(run) };
     const pinned = run.takePinned();
@@ -131,7 +131,8 @@ async function sendPicked<T>(run: RouteRun, picked: Credential, send: Sender<T>)
  * probe this call holds stays this call's to retry. */
 function retryOrPick(run: RouteRun, cred: Credential): PickResult {
   const { ctx } = run;
-  const u = usability(standingHealth(ctx.store, cred, ctx.now()).record, ctx.now());
+  const now = ctx.now();
+  const u = usability(standingHealth(ctx.store, cred, now).record, now);
   if ((u.usable && !u.probe) || run.probes.has(cred.fingerprint))
     return { ok: true, credential: cred, skipped: [], probe: false };
   run.setAside(cred);
@@ -168,8 +169,9 @@ async function tryOnce<T>(
 ): Promise<{ ok: true; value: T; credential: Credential } | { ok: false; error: UpstreamError }> {
   const { ctx, route, provider } = run;
   const adapter = ctx.adapterFor(provider.type);
-  run.keys.recordUse(cred);
+  // One reading of the clock for the attempt's start, and one for its answer, shared by what each one writes.
   const startedAt = ctx.now();
+  run.keys.recordUse(cred, startedAt);
   const timeoutMs = run.startAttempt(startedAt);
   let status: number | undefined;
   const key = { provider: route.provider, config: provider, apiKey: cred.secret, timeoutMs };
@@ -186,13 +188,14 @@ async function tryOnce<T>(
     if (refused !== undefined) throw refused;
     const value = await send(adapter, sendCtx, route, run.adjust);
     // The state that rested it, its own or its region's (scoped-health.ts), is what its success ends.
-    const before = standingHealth(ctx.store, cred, ctx.now()).record;
-    const after = run.keys.recordSuccess(cred, startedAt);
+    const endedAt = ctx.now();
+    const before = standingHealth(ctx.store, cred, endedAt).record;
+    const after = run.keys.recordSuccess(cred, startedAt, endedAt);
     if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(run, cred, before);
     ctx.breakers.recordSuccess(route.provider);
     // A buffered send says it on the send context (usage/billed.ts); a stream's usage comes with its events.
     const usage = sendCtx.billed;
-    const attempt: RecordInit = { credential: cred, outcome: 'ok', startedAt, endedAt: ctx.now() };
+    const attempt: RecordInit = { credential: cred, outcome: 'ok', startedAt, endedAt };
     if (status !== undefined) attempt.status = status;
     if (usage !== undefined) attempt.usage = usage;
     run.record(attempt);

@@ -9,12 +9,12 @@ import { sentAttempts } from '../../routing/trail.ts';
 import { answeringCredential } from '../../routing/call-record.ts';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
-import { checkModelName, resolveModel, shownModel, unknownModelMessage } from '../model-resolve.ts';
+import { checkModelName, resolveModel, shownModel, unknownModelMessage, type ModelTarget } from '../model-resolve.ts';
 import type { RequestState } from '../request-state.ts';
 import { forwardedBetas } from '../anthropic-beta.ts';
 import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
-import type { WireApi, ParsedWire } from '../wire.ts';
+import type { WireApi, ParsedWire, WireParseOptions } from '../wire.ts';
 import { startStreamReply, writeStream, type FramesLife } from '../stream-writer.ts';
 import {
   routeWithoutAnthropic,
@@ -88,6 +88,16 @@ function chatOptions(
   return opts;
 }
 
+/** What a shape's parse may ask of the gateway's settings and the request's chain. */
+function parseOptions(settings: GatewayContext['settings'], target: ModelTarget): WireParseOptions {
+  return {
+    hostedTools: settings.hostedTools,
+    routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target),
+    routeWithoutAnthropic: () => routeWithoutAnthropic(settings.loaded.config, target),
+    routeWithoutCompaction: () => routeWithoutCompaction(settings.loaded.config, target),
+  };
+}
+
 function disabledError(task: string, reason: string): ApiError {
   return new ApiError(
     'permission',
@@ -125,12 +135,7 @@ export async function serveChat(
     ? await wholeConversation(ctx, sy.keyName, body as unknown as Obj, Date.now())
     : (conversation?.continued?.body ?? body);
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
-  const parsed = wire.parse(source, {
-    hostedTools: settings.hostedTools,
-    routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target),
-    routeWithoutAnthropic: () => routeWithoutAnthropic(settings.loaded.config, target),
-    routeWithoutCompaction: () => routeWithoutCompaction(settings.loaded.config, target),
-  });
+  const parsed = wire.parsesAlone === true ? wire.parse(source) : wire.parse(source, parseOptions(settings, target));
   if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) sy.droppedTools = parsed.droppedTools;
   const header = req.headers['anthropic-beta'];
   const beta = forwardedBetas(parsed.betas === undefined ? header : [...[header ?? []].flat(), ...parsed.betas]);

@@ -52,24 +52,25 @@ export class RouteRates {
     decisions: readonly LadderDecision[] | undefined,
     answered: string | undefined,
   ): void {
+    // One reading of the clock for the whole record: each bucket it touches is this minute's.
+    const minute = Math.floor(this.#now() / MINUTE);
     if (trail !== undefined)
       for (const a of trail) {
         if (NOT_SENT.has(a.outcome)) continue;
-        const b = this.#bucket(a.route);
+        const b = this.#bucket(a.route, minute);
         b.attempts += 1;
         if (a.outcome === 'ok') b.ok += 1;
         if (a.resumed_from !== undefined) b.answered += 1;
       }
-    if (answered !== undefined) this.#bucket(answered).answered += 1;
+    if (answered !== undefined) this.#bucket(answered, minute).answered += 1;
     if (decisions !== undefined)
       for (const d of decisions) {
-        if (d.type === 'rotate') this.#bucket(d.route).rotations += 1;
-        else if (d.type === 'fallback') this.#bucket(d.from).fallbacks += 1;
+        if (d.type === 'rotate') this.#bucket(d.route, minute).rotations += 1;
+        else if (d.type === 'fallback') this.#bucket(d.from, minute).fallbacks += 1;
       }
   }
 
-  #bucket(route: string): Bucket {
-    const minute = Math.floor(this.#now() / MINUTE);
+  #bucket(route: string, minute: number): Bucket {
     let list = this.#routes.get(route);
     if (list === undefined) this.#routes.set(route, (list = []));
     let last = list.at(-1);
