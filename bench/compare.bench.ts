@@ -58,6 +58,13 @@ function spread(values: readonly number[], digits = 2): string {
   return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 }
 
+/** A slice that shared the machine with another process's burst moves a mean far more than the median. */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 function perRequest(t: Tally): number {
   return t.cpu / Math.max(1, combine(t.runs).requests);
 }
@@ -145,12 +152,19 @@ function report(tallies: Tally[]): void {
     const us = perRequest(tally);
     const ratios = tally.perSlice.map((v, i) => v / proxy.perSlice[i]!);
     console.log(
-      `${tally.t.name.padEnd(20)} ${r.rps.toFixed(0).padStart(6)} req/s  ${us.toFixed(1).padStart(6)} µs CPU/req  ${(us / floorUs).toFixed(2)}× proxy (slices ${spread(ratios)})  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`,
+      `${tally.t.name.padEnd(20)} ${r.rps.toFixed(0).padStart(6)} req/s  ${us.toFixed(1).padStart(6)} µs CPU/req  ${(us / floorUs).toFixed(2)}× proxy (slices ${spread(ratios)}, median ${median(tally.perSlice).toFixed(1)} µs)  (${r.requests} requests, ${r.non2xx} non-2xx, ${r.errors} errors)`,
     );
     if (r.non2xx + r.errors > 0) invalid = true;
   }
   if (invalid) console.log('WARNING: errors answered; the figures are not valid');
   const all = byName('this')!;
+  // Slice i of each server ran one after the other, so the ratio within a slice sees the least drift of the machine.
+  const flagRows = tallies.filter((t) => t.t.name.startsWith('this,'));
+  if (flagRows.length > 0) console.log("\nCPU per request against this, the median of the slices' ratios:");
+  for (const row of flagRows) {
+    const ratios = row.perSlice.map((v, i) => v / all.perSlice[i]!);
+    console.log(`  ${row.t.name.padEnd(36)} ${median(ratios).toFixed(2)}×  (slices ${spread(ratios)})`);
+  }
   const allUs = perRequest(all);
   console.log('');
   const over = allUs / floorUs;
