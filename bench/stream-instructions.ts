@@ -6,6 +6,8 @@
 // stream-gateway) or the floor runs under callgrind against the fake upstream; after WARM (6) warm-up rounds the counters
 // are zeroed, one round of `streams` (10) streams of CHUNKS (200) chunks runs, and the counts are dumped per thread:
 // the main thread's is the event loop's work; the others are V8's compiler and GC helpers, which vary more.
+// A count per chunk holds only at one chunk per upstream read: on a busy machine callgrind falls behind and reads
+// carry several chunks, which lowers it (INTERVAL_MS and fewer streams keep it at one).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
@@ -23,6 +25,9 @@ const upstream = floor || upstreamArg === undefined ? shape : upstreamArg === 'a
 const STREAMS = Number(process.argv[4] ?? 10);
 const CHUNKS = Number(process.env['CHUNKS'] ?? 200);
 const WARM = Number(process.env['WARM'] ?? 6);
+// INTERVAL_MS: the upstream's time between chunks. Under callgrind a busy machine lets chunks pile up into one read,
+// which lowers the count per chunk; a longer interval keeps it at one chunk per read.
+const INTERVAL_MS = Number(process.env['INTERVAL_MS'] ?? 20);
 
 function model(): string {
   if (floor) return shape === 'openai' ? 'bench-model' : 'claude-bench';
@@ -36,11 +41,15 @@ try {
     checkout,
     (dir) => (floor ? ['proxy', up.url] : ['stream-gateway', up.url, join(dir, 'gateway.log')]),
     { ...process.env, ...GATEWAY_ENV },
+    // CALLGRIND_NODE_FLAGS (e.g. `--perf-basic-prof --interpreted-frames-native-stack`): JS frames get a
+    // /tmp/perf-<pid>.map, so callgrind's JIT addresses can be named afterwards.
+    (process.env['CALLGRIND_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== ''),
   );
+  if (process.env['CALLGRIND_KEEP'] !== undefined) process.stderr.write(`callgrind pid: ${cg.child.pid}\n`);
   const job = shapedStreamJob(shape, cg.info, model(), { streams: STREAMS, rampMs: 100, timeoutMs: 600_000 });
   await fetch(`${up.url}/bench/stream`, {
     method: 'POST',
-    body: JSON.stringify({ chunks: CHUNKS, intervalMs: 20, firstMs: 50 }),
+    body: JSON.stringify({ chunks: CHUNKS, intervalMs: INTERVAL_MS, firstMs: 50 }),
   });
   for (let i = 0; i < WARM; i++) await runStreams(job);
   const r = await counted(cg, () => runStreams(job));
