@@ -26,7 +26,10 @@ test('Redis unreachable: usage budgets says the budgets are held locally and giv
   const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
   const text = await runCliInProcess(['-c', config, 'usage', 'budgets'], { env });
   assert.equal(text.code, 0, text.stderr);
-  assert.match(text.stdout, /^held locally since .*: the shared budget store \(Redis\) does not answer;.*LOCAL CAP is/m);
+  assert.match(
+    text.stdout,
+    /^held locally since .*: the shared budget store \(Redis\) does not answer;.*LOCAL CAP is/m,
+  );
   // Never read from Redis and no other replica counted: the whole limit is this one's.
   assert.match(text.stdout, /LOCAL CAP\n.*\$5\.00\n/);
   const json = await runCliInProcess(['-c', config, 'usage', 'budgets', '--json'], { env });

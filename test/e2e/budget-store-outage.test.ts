@@ -299,7 +299,12 @@ test(
     t.diagnostic(
       `the cut replica spent $${cutSpent.toFixed(6)} while cut off; it stated a cap of $${cap.toFixed(6)}; half of what clients had not yet received at the cut was $${share.toFixed(6)}`,
     );
-    t.diagnostic(pair.gateways[0]!.stderr().split('\n').filter((l) => l.includes('budgets are')).join('\n'));
+    t.diagnostic(
+      pair.gateways[0]!.stderr()
+        .split('\n')
+        .filter((l) => l.includes('budgets are'))
+        .join('\n'),
+    );
     // Its cap is a share, not what remained: with two replicas, at most half the cap. It is taken from its last read,
     // which a reserve slow under load (a short hold before the cut) may leave older than the cut.
     assert.ok(cap > 0 && cap <= CAP_USD / 2, `the cut replica states a share of the cap: $${cap}`);
