@@ -46,11 +46,14 @@ test('auth list shows a minted credential by its source; refresh mints, and list
   assert.match(before.stdout, /not minted yet/);
   const refreshed = await runCliInProcess(['auth', 'refresh', 'p', '--config', c.path], { env: env() });
   assert.equal(refreshed.code, 0, refreshed.stderr);
-  assert.match(refreshed.stdout, /minted a new token from command node; it expires \d\d:\d\d:\d\d/);
+  assert.match(
+    refreshed.stdout,
+    /minted a new token from command node; it expires (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d/,
+  );
   const after = await runCliInProcess(['auth', 'explain', 'p', '--config', c.path], { env: env() });
   assert.match(
     after.stdout,
-    /command node \(providers\.p\.api_key_command\): minted \d\d:\d\d:\d\d \(forced by `auth refresh`\); expires \d\d:\d\d:\d\d/,
+    /command node \(providers\.p\.api_key_command\): minted (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \(forced by `auth refresh`\); expires (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d/,
   );
   const json = JSON.parse(
     (await runCliInProcess(['auth', 'list', 'p', '--json', '--config', c.path], { env: env() })).stdout,

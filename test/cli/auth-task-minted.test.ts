@@ -60,7 +60,9 @@ test("auth list, explain and refresh show a task's own minted key under its prov
   assert.equal(refreshed.code, 0, refreshed.stderr);
   assert.match(
     refreshed.stdout,
-    new RegExp(`p ${id}: minted a new token from command node; it expires \\d\\d:\\d\\d:\\d\\d`),
+    new RegExp(
+      `p ${id}: minted a new token from command node; it expires (?:\\d{4}-\\d\\d-\\d\\d )?\\d\\d:\\d\\d:\\d\\d`,
+    ),
   );
   assert.equal(tokenScriptRuns(script), 1);
 
@@ -69,7 +71,7 @@ test("auth list, explain and refresh show a task's own minted key under its prov
   assert.match(explain.stdout, new RegExp(`→ title_generation uses its own key \\(minted\\) \\(${id}\\) first`));
   assert.match(
     explain.stdout,
-    /command node \(auxiliary\.title_generation\.api_key_command\): minted \d\d:\d\d:\d\d \(forced by `auth refresh`\); expires \d\d:\d\d:\d\d/,
+    /command node \(auxiliary\.title_generation\.api_key_command\): minted (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \(forced by `auth refresh`\); expires (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d/,
   );
   const json = JSON.parse((await run(['auth', 'list', 'p', '--json'], path)).stdout) as {
     providers: { minted: { id: string; setting: string; expires_at?: string }[]; task_keys: { task: string }[] }[];

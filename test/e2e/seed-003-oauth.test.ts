@@ -92,7 +92,10 @@ test('seed 003 with OAuth: an invalidated token is re-minted and the same provid
   assert.equal(w.sim.log().filter((c) => c.outcome === 'token_invalidated').length, 1);
   const explained = await w.explain();
   assert.equal(explained.code, 0, explained.stderr);
-  assert.match(explained.stdout, /minted \d\d:\d\d:\d\d \(re-minted after 401\); expires \d\d:\d\d:\d\d/);
+  assert.match(
+    explained.stdout,
+    /minted (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d \(re-minted after 401\); expires (?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d/,
+  );
   const json = JSON.parse((await w.explain('--json')).stdout) as { minted: { mint_reason?: string }[] };
   assert.equal(json.minted[0]?.mint_reason, 'rejected_401');
 });
