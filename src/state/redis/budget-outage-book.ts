@@ -4,7 +4,7 @@
 import { MemoryBudgetStore } from '../budget-memory.ts';
 import type { CounterState, HoldItem, ReserveResult, Spend } from '../budget-store.ts';
 import type { StoreOutagePolicy } from '../../config/budgets-schema.ts';
-import { outageCap, outageState } from '../budget-outage.ts';
+import { outageCap, outageState, type OutageCap } from '../budget-outage.ts';
 import {
   outageFilePath,
   outageFiles,
@@ -117,8 +117,13 @@ export class OutageBook {
 
   /** This replica's cap of a counter under the policy while Redis does not answer (0 where it refuses). */
   cap(policy: StoreOutagePolicy, counter: string, limit: number, soft: boolean): number {
-    const cap = outageCap(policy, limit, soft, this.#lastRead.get(counter)?.state, this.replicas);
+    const cap = this.#capOf(policy, counter, limit, soft);
     return 'refuse' in cap ? 0 : cap.cap;
+  }
+
+  /** The policy's cap from this replica's last read of the counter and the replicas it last counted. */
+  #capOf(policy: StoreOutagePolicy, counter: string, limit: number, soft: boolean): OutageCap {
+    return outageCap(policy, limit, soft, this.#lastRead.get(counter)?.state, this.replicas);
   }
 
   /** A reserve while Redis does not answer: against this replica's cap of each counter under the policy. */
@@ -131,8 +136,7 @@ export class OutageBook {
   ): ReserveResult {
     const capped: HoldItem[] = [];
     for (const [i, item] of items.entries()) {
-      const read = this.#lastRead.get(item.counter)?.state;
-      const cap = outageCap(policy, item.limit, item.soft, read, this.replicas);
+      const cap = this.#capOf(policy, item.counter, item.limit, item.soft);
       if ('refuse' in cap)
         return { ok: false, refused: i, state: this.#state(policy, item.counter, now), unreachable: true };
       capped.push(cap.cap === item.limit ? item : { ...item, limit: cap.cap });
