@@ -7,11 +7,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createParser } from 'eventsource-parser';
 import { startHarness, simProvider, type Harness } from '../gateway/harness.ts';
 import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
 import { loadMcpFixtures, REDACTED, type Fixture } from './fixture.ts';
+import type { StdioUpstream } from '../../src/mcp/upstream.ts';
+import { until } from '../helpers/until.ts';
 
 const SWITCHYARD_BIN = join(import.meta.dirname, '../../bin/switchyard.js');
 /** The key's allow-list in every case (as test/clients/live/cases.ts's MCP_ALLOWED). */
@@ -98,7 +100,11 @@ interface RpcReply {
   message: Record<string, unknown> | undefined;
 }
 
-async function send(f: Fixture, session: string | null): Promise<RpcReply> {
+/** The longest one replayed request may take: a stalled answer fails its step, by name, instead of waiting out
+ * undici's five minutes. Generous, as the suite's shared process is busy. */
+const STEP_TIMEOUT_MS = 30_000;
+
+async function send(f: Fixture, session: string | null, where: string): Promise<RpcReply> {
   const headers = Object.fromEntries(
     Object.entries(f.request.headers)
       .map(([k, v]): [string, string] => [k, v.replace(REDACTED, h.key)])
@@ -106,16 +112,35 @@ async function send(f: Fixture, session: string | null): Promise<RpcReply> {
   );
   const body = f.request.body === null ? undefined : JSON.stringify(f.request.body);
   const controller = new AbortController();
-  const res = await fetch(`${h.url}${f.request.path}`, {
-    method: f.request.method,
-    headers,
-    signal: controller.signal,
-    ...(body !== undefined ? { body } : {}),
-  });
-  const id = (f.request.body as { id?: unknown } | null)?.id;
-  // A session's GET stream carries only what the servers send later: its status is the answer.
-  const message = f.request.method === 'GET' ? (controller.abort(), undefined) : await readMessage(res, id, controller);
-  return { status: res.status, session: res.headers.get('mcp-session-id'), message };
+  const timer = setTimeout(
+    () => controller.abort(new Error(`${where}: no answer in ${STEP_TIMEOUT_MS} ms`)),
+    STEP_TIMEOUT_MS,
+  );
+  try {
+    const res = await fetch(`${h.url}${f.request.path}`, {
+      method: f.request.method,
+      headers,
+      signal: controller.signal,
+      ...(body !== undefined ? { body } : {}),
+    });
+    const id = (f.request.body as { id?: unknown } | null)?.id;
+    // A session's GET stream carries only what the servers send later: its status is the answer.
+    const message =
+      f.request.method === 'GET' ? (controller.abort(), undefined) : await readMessage(res, id, controller);
+    return { status: res.status, session: res.headers.get('mcp-session-id'), message };
+  } catch (err) {
+    throw new Error(`${where}: ${String(err)}; the gateway's warnings: ${warnings()}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The gateway's last warnings and errors, for a failure's message. */
+function warnings(): string {
+  return h.logs
+    .filter((l) => /"level":(40|50|60)/.test(l))
+    .slice(-5)
+    .join('\n');
 }
 
 /** The answer to request `id` (or, on a stream, its first message: a listen stream's acknowledgement). A stream is
@@ -130,37 +155,33 @@ async function readMessage(
     const text = await res.text();
     return text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>);
   }
+  let found: Record<string, unknown> | undefined;
+  // Whole events only: a read may end inside one.
+  const parser = createParser({
+    onEvent: (e) => {
+      if (e.data === '') return; // a priming event, for resuming
+      const m = JSON.parse(e.data) as Record<string, unknown>;
+      if (found === undefined && (m['id'] === id || m['method'] !== undefined)) found = m;
+    },
+  });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
-  let buffered = '';
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return undefined;
-      buffered += decoder.decode(value, { stream: true });
-      for (const line of buffered.split('\n')) {
-        if (!line.startsWith('data:')) continue;
-        const m = JSON.parse(line.slice(5)) as Record<string, unknown>;
-        if (m['id'] === id || m['method'] !== undefined) return m;
-      }
+      if (done) return found;
+      parser.feed(decoder.decode(value, { stream: true }));
+      if (found !== undefined) return found;
     }
   } finally {
     controller.abort();
   }
 }
 
-/** This process's children that are stdio MCP servers: the gateway's `files`. */
-function stdioServers(): number[] {
-  const children = readdirSync(`/proc/${process.pid}/task`).flatMap((t) =>
-    readFileSync(`/proc/${process.pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
-  );
-  return children.filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes('sim mcp --stdio');
-    } catch {
-      return false;
-    }
-  });
+/** The gateway's own stdio server `files`: the suite's shared process runs other files' gateways and their
+ * servers, which are not this test's to kill. */
+function filesUpstream(): StdioUpstream {
+  return h.gw.app.gateway.mcp.upstream('files') as StdioUpstream;
 }
 
 const RESTARTING = 'stdio MCP server exited; restarting it';
@@ -174,11 +195,15 @@ async function fault(kind: CaseRow['fault']): Promise<void> {
   }
   if (kind === 'crash') {
     const seen = h.logs.filter((l) => l.includes(RESTARTING)).length;
-    const pids = stdioServers();
-    assert.ok(pids.length > 0, 'the stdio server runs');
-    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    const pid = filesUpstream().pid;
+    assert.ok(pid !== undefined, 'the stdio server runs');
+    process.kill(pid, 'SIGKILL');
     // The gateway has seen the exit before the client's next call, as it had live (a model's turn came between).
-    while (h.logs.filter((l) => l.includes(RESTARTING)).length === seen) await new Promise((r) => setTimeout(r, 20));
+    await until(
+      'the gateway to see its stdio server exit',
+      () => h.logs.filter((l) => l.includes(RESTARTING)).length > seen,
+      30_000,
+    );
   }
 }
 
@@ -195,11 +220,19 @@ for (const [name, fixtures] of captured) {
     for (const f of fixtures) {
       const method = (f.request.body as { method?: string } | null)?.method ?? f.request.method;
       const where = `${name}-${f.seq} (${method})`;
-      const r = await send(f, session);
+      const r = await send(f, session, where);
       session = r.session ?? session;
-      assert.equal(r.status, method === 'subscriptions/listen' ? 200 : f.answered.status, where);
+      assert.equal(
+        r.status,
+        method === 'subscriptions/listen' ? 200 : f.answered.status,
+        `${where}: ${JSON.stringify(r.message)}; ${warnings()}`,
+      );
       if (method === 'tools/list')
-        assert.deepEqual(names(r.message), [...ALLOWED, ...(row.extra ?? [])].sort(), `${where}: the key's tools`);
+        assert.deepEqual(
+          names(r.message),
+          [...ALLOWED, ...(row.extra ?? [])].sort(),
+          `${where}: the key's tools; ${warnings()}`,
+        );
       if (method === 'subscriptions/listen')
         assert.equal(r.message?.['method'], 'notifications/subscriptions/acknowledged', `${where}: acknowledged`);
       if (method === 'tools/list') await fault(row.fault);
@@ -208,7 +241,7 @@ for (const [name, fixtures] of captured) {
       const error = r.message?.['error'] as { message?: string } | undefined;
       if (row.outcome === 'refused') assert.match(error?.message ?? '', /is not available/, where);
       else {
-        assert.equal(error, undefined, `${where}: ${JSON.stringify(error)}`);
+        assert.equal(error, undefined, `${where}: ${JSON.stringify(error)}; ${warnings()}`);
         assert.notEqual(result?.isError, true, `${where}: ${JSON.stringify(result)}`);
       }
     }
