@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fingerprint } from '../../src/config/mask.ts';
+import { startConnectProxy } from '../helpers/connect-proxy.ts';
 import { failure, harness, hello, type Harness } from './helpers.ts';
 
 const KEY = 'sk-stale-connection-0001';
@@ -84,12 +85,14 @@ const pooled = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** A router whose one route is the upstream, with no retries, and a breaker that opens at the first connection
  * failure it hears of: only a resend the breaker is not told of can save a call. */
-function routerFor(up: DroppingUpstream): Promise<Harness> {
+function routerFor(up: DroppingUpstream, proxy?: string): Promise<Harness> {
   return harness({
     scenario: { keys: {} },
     router: { breaker: { threshold: 1 } },
     config: () => ({
-      providers: { up: { type: 'openai', base_url: up.baseUrl, api_keys: [KEY] } },
+      providers: {
+        up: { type: 'openai', base_url: up.baseUrl, api_keys: [KEY], ...(proxy !== undefined ? { proxy } : {}) },
+      },
       main: { provider: 'up', model: 'gpt-4o' },
       retry: { max_retries: 0, auth_retries: 0, base_delay: '1ms', max_delay: '5ms', max_wait: '10ms' },
     }),
@@ -137,6 +140,22 @@ for (const stream of [false, true])
     assert.equal(h.store.getHealth(fingerprint(KEY))?.state ?? 'ok', 'ok');
     assert.equal(h.router.breakers.state('up'), 'closed');
   });
+
+test('through a proxy: the tunnel dropped under a reused connection is stale too, and the request goes through a new one', async () => {
+  await using up = await droppingUpstream();
+  await using proxy = await startConnectProxy();
+  await using h = await routerFor(up, proxy.url);
+  assert.equal((await h.router.chat({ messages: hello })).status, 'ok');
+  await pooled();
+  up.drop = 'reused';
+  const r = await h.router.chat({ messages: hello });
+  assert.equal(r.status, 'ok');
+  assert.deepEqual(
+    r.trail.map((a) => a.outcome),
+    ['stale_connection', 'ok'],
+  );
+  assert.equal(proxy.connects.length, 2, 'one tunnel for the first two requests, a new one for the request sent again');
+});
 
 test('a connection reset on its first request is the provider failing: not sent again', async () => {
   await using up = await droppingUpstream();
