@@ -285,7 +285,7 @@ export class RouteRun {
   resendFresh(cred: Credential): Step {
     this.#resentFresh = true;
     this.#freshNext = true;
-    return this.retry(cred);
+    return this.retry(cred, 'sent again on a fresh connection');
   }
 
   /** The route has sent a request again on a fresh connection. */

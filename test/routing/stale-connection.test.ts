@@ -5,83 +5,12 @@
 // when a request arrives on it, so the race is met every time, over real sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { fingerprint } from '../../src/config/mask.ts';
 import { startConnectProxy } from '../helpers/connect-proxy.ts';
+import { droppingUpstream, pooled, type DroppingUpstream } from '../helpers/dropping-upstream.ts';
 import { failure, harness, hello, type Harness } from './helpers.ts';
 
 const KEY = 'sk-stale-connection-0001';
-
-/** Which requests the upstream drops: none, those on a connection that answered before, or every one. */
-type Drop = 'none' | 'reused' | 'all';
-
-interface DroppingUpstream extends AsyncDisposable {
-  baseUrl: string;
-  drop: Drop;
-  /** Per request that came: whether its connection had answered before, and whether it was dropped. */
-  seen: { reused: boolean; dropped: boolean }[];
-}
-
-function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
-  const asked = JSON.parse(body) as { model: string; stream?: boolean };
-  const message = { role: 'assistant', content: 'fresh answer' };
-  if (asked.stream !== true) {
-    const whole = {
-      id: 'chatcmpl-stale',
-      object: 'chat.completion',
-      created: 0,
-      model: asked.model,
-      choices: [{ index: 0, message, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
-    };
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(whole));
-    return;
-  }
-  const chunk = (delta: unknown, finish: string | null): string =>
-    `data: ${JSON.stringify({ id: 'chatcmpl-stale', object: 'chat.completion.chunk', created: 0, model: asked.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  res.end(`${chunk(message, null)}${chunk({}, 'stop')}data: [DONE]\n\n`);
-}
-
-/** An OpenAI-compatible upstream that keeps connections alive and, as told, resets a request's connection (RST, no
- * answer) the moment the request arrives: what a server's idle timeout firing as the request goes out looks like. */
-async function droppingUpstream(): Promise<DroppingUpstream> {
-  const answered = new WeakSet<Socket>();
-  const server = createServer((req, res) => {
-    const reused = answered.has(req.socket);
-    const dropped = up.drop === 'all' || (up.drop === 'reused' && reused);
-    up.seen.push({ reused, dropped });
-    if (dropped) {
-      req.socket.resetAndDestroy();
-      return;
-    }
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      answer(req, res, body);
-      answered.add(req.socket);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const close = (): Promise<void> =>
-    new Promise((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    });
-  const up: DroppingUpstream = {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    drop: 'none',
-    seen: [],
-    [Symbol.asyncDispose]: close,
-  };
-  return up;
-}
-
-/** undici hands a connection back to its pool a turn of the event loop after the answer: the next call then takes it
- * rather than opening another. */
-const pooled = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** A router whose one route is the upstream, with no retries, and a breaker that opens at the first connection
  * failure it hears of: only a resend the breaker is not told of can save a call. */
@@ -124,6 +53,7 @@ for (const stream of [false, true])
       /ECONNRESET: the pooled connection was closed as the request went out; sent again on a fresh connection$/,
     );
     assert.equal(stale?.credential?.fingerprint, ok?.credential?.fingerprint, 'the same key');
+    assert.equal(ok?.note, 'sent again on a fresh connection');
     assert.deepEqual(
       up.seen.slice(1),
       [
