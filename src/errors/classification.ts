@@ -23,6 +23,10 @@ export interface Classification {
   /** A `bad_request` refusing a thinking block's signature, one another platform made: sent again without the
    * history's thinking blocks, it goes through. */
   thinkingSignature?: boolean;
+  /** A `connection` failure on a pooled connection that had carried an earlier request, dropped (reset or closed)
+   * before any byte of the answer: the provider closed it while idle as the request went out. Sent again on a fresh
+   * connection, it goes through. */
+  staleConnection?: boolean;
 }
 
 /** What refused when it was not the provider judging the key: a firewall page, a region refusal, or the proxy. */

@@ -71,6 +71,7 @@ export class UpstreamError extends Error {
   readonly blocked: BlockedBy | undefined;
   readonly outputLimit: number | undefined;
   readonly thinkingSignature: boolean;
+  readonly staleConnection: boolean;
   readonly providerMessage: string;
   readonly midStream: boolean;
   readonly via: string | undefined;
@@ -91,6 +92,7 @@ export class UpstreamError extends Error {
     this.blocked = init.blocked;
     this.outputLimit = init.outputLimit;
     this.thinkingSignature = init.thinkingSignature ?? false;
+    this.staleConnection = init.staleConnection ?? false;
     this.providerMessage = init.providerMessage;
     this.midStream = init.midStream ?? false;
     this.via = init.via;

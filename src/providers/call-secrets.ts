@@ -5,8 +5,8 @@ import { isSecretQueryValue } from '../config/mask.ts';
 import type { SendContext } from './types.ts';
 import { PerConfigCache } from './per-config-cache.ts';
 
-/** What a call was sent with that can hold a secret. */
-export type SentWith = Pick<SendContext, 'apiKey' | 'headers' | 'baseUrl' | 'proxy' | 'onStatus'>;
+/** What a call was sent with that can hold a secret (and whether it goes on a connection of its own). */
+export type SentWith = Pick<SendContext, 'apiKey' | 'headers' | 'baseUrl' | 'proxy' | 'onStatus' | 'freshConnection'>;
 
 // Keyed by the headers object of a loaded config, then by base URL and proxy (per-config-cache.ts).
 const byHeaders = new PerConfigCache<Record<string, string>, readonly string[]>();

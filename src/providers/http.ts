@@ -2,16 +2,18 @@
 // on the hot path). Failures come back already classified as UpstreamError; no secret the call was sent with (the key,
 // header values, the base URL's password and query) enters a message.
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool, ProxyAgent } from 'undici';
-import { describeProxy, tunnelMessage, tunnelRefused, type ProxyChoice } from './proxy.ts';
+import { Client, Pool, ProxyAgent } from 'undici';
+import { describeProxy, tunnelMessage, tunnelRefused } from './proxy.ts';
 import type { Dispatcher } from 'undici';
 import { classifyHttp, classifyStreamError, classifyTransport } from '../errors/classify.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
 import { MalformedAnswer } from './translate/answer-check.ts';
 import { fromClassification, UpstreamError } from '../errors/upstream-error.ts';
+import type { Classification } from '../errors/classification.ts';
 import { callSecrets, type SentWith } from './call-secrets.ts';
 import { createDeadline, type Deadline } from './deadline.ts';
 import { responseSockets } from './responses-socket-pool.ts';
+import { onReusedConnection } from './reused-connections.ts';
 import type { ChatRequest, ChatResponse, SendContext } from './types.ts';
 
 const pools = new Map<string, Pool>();
@@ -40,9 +42,18 @@ function proxyAgent(url: string): ProxyAgent {
   return agent;
 }
 
-/** Where a call is dispatched: its origin's pool, or its proxy's agent (which needs the origin with each request). */
-function dispatcherFor(origin: string, proxy: ProxyChoice | undefined): Dispatcher {
-  return proxy === undefined ? poolFor(origin) : proxyAgent(proxy.url);
+/** Where a call is dispatched: its origin's pool, or its proxy's agent (which needs the origin with each request). A
+ * call sent again after its pooled connection went stale gets a connection of its own, since the pool's other idle
+ * ones may be as old; it is closed once that one answer is over. */
+function dispatcherFor(call: Pick<UpstreamCall, 'url' | 'sentWith'>): Dispatcher {
+  const proxy = call.sentWith.proxy;
+  if (call.sentWith.freshConnection !== true)
+    return proxy === undefined ? poolFor(call.url.origin) : proxyAgent(proxy.url);
+  const once =
+    proxy === undefined ? new Client(call.url.origin, { pipelining: 1 }) : new ProxyAgent({ uri: proxy.url });
+  // close() lets the request already queued finish, answer and body, then ends the connection.
+  queueMicrotask(() => void once.close().catch(() => undefined));
+  return once;
 }
 
 /** Closes every pooled connection (tests, shutdown). */
@@ -148,8 +159,12 @@ async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): P
   return Buffer.concat(chunks).toString('utf8').slice(0, cap);
 }
 
+/** What drops a connection under a request: the peer's RST (or a write into a socket it closed), or its FIN. */
+const DROPPED_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
 /** A failed transfer → the error to surface: a caller abort as is, else classified. `answerStarted` makes it
- * `answer_cut`, since the provider was reached. */
+ * `answer_cut`, since the provider was reached. A connection dropped on a reused pooled connection before any byte of
+ * the answer is `staleConnection`: the provider closed it while idle as the request went out. */
 export function transportFailure(
   err: unknown,
   call: Pick<UpstreamCall, 'provider' | 'deadline' | 'sentWith'>,
@@ -168,7 +183,7 @@ export function transportFailure(
         }
       : answerStarted
         ? { ...transport, code: 'answer_cut' }
-        : transport;
+        : staleOrNot(transport, err, midStream);
   const proxy = call.sentWith.proxy;
   if (proxy === undefined) return fromClassification(c, call.provider, { midStream, cause: err });
   const refused = tunnelRefused(c.providerMessage) ? { blocked: 'proxy' as const } : {};
@@ -179,11 +194,18 @@ export function transportFailure(
   });
 }
 
+/** The transport's classification, marked stale when the connection it dropped had carried an earlier request and
+ * nothing of this one's answer came. */
+function staleOrNot(c: Classification, err: unknown, midStream: boolean): Classification {
+  if (midStream || c.kind !== 'connection' || c.code === undefined || !DROPPED_CODES.has(c.code)) return c;
+  return onReusedConnection(err) ? { ...c, staleConnection: true } : c;
+}
+
 /** Sends the request; a non-2xx answer is read, classified and thrown. Returns the open 2xx response. */
 export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.ResponseData> {
   let res: Dispatcher.ResponseData;
   try {
-    res = await dispatcherFor(call.url.origin, call.sentWith.proxy).request({
+    res = await dispatcherFor(call).request({
       origin: call.url.origin,
       path: call.url.path,
       method: call.method,
@@ -390,7 +412,7 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
       );
     });
     try {
-      dispatcherFor(call.url.origin, call.sentWith.proxy).dispatch(
+      dispatcherFor(call).dispatch(
         {
           origin: call.url.origin,
           path: call.url.path,

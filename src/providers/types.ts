@@ -252,6 +252,9 @@ export interface SendContext {
   /** Given how to end the call: the stream's own clocks (routing/stream-watch.ts) end it with their timeout, which the
    * adapter throws as it is, as for the caller's abort. */
   endBy?: (end: (reason: unknown) => void) => void;
+  /** Sent on a connection of its own rather than a pooled one: the request again after its pooled connection was
+   * found stale (the `resend_fresh` action in routing/policy.ts). */
+  freshConnection?: true;
   /** `limits.max_answer_bytes` (http.ts: MAX_ANSWER_BYTES when absent). */
   maxAnswerBytes?: number;
   /** `limits.max_event_bytes` (http.ts: MAX_EVENT_BYTES when absent). */

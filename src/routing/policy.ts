@@ -29,7 +29,10 @@ export type RouteAction =
    * untouched. */
   | 'drop_thinking_blocks'
   /** The route fails without retrying the key: the provider said asking again will not help. */
-  | 'fail_route_unretried';
+  | 'fail_route_unretried'
+  /** Send again at once on the same key over a fresh connection: once per route, no retry spent, health and breaker
+   * untouched. */
+  | 'resend_fresh';
 
 export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
   connection: 'retry_same_key',
@@ -47,14 +50,16 @@ export const ROUTE_LADDER: Readonly<Record<ErrorKind, RouteAction>> = {
 };
 
 /** Facts beyond the kind that change what a route does: max_tokens over the model's maximum, a proxy refusal, OpenAI's
- * 409 lock timeout, a thinking block signed on another platform (docs/routing.md#the-route-ladder-one-route). */
+ * 409 lock timeout, a thinking block signed on another platform, a stale pooled connection
+ * (docs/routing.md#the-route-ladder-one-route). */
 export type Refinement =
   | 'output_limit'
   | 'proxy_refused'
   | 'provider_says_retry'
   | 'provider_says_no_retry'
   | 'thinking_signature'
-  | 'same_again';
+  | 'same_again'
+  | 'stale_connection';
 
 /** Looked up before ROUTE_LADDER: a refinement's row wins over its kind's. */
 export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
@@ -69,6 +74,9 @@ export const REFINED_ROUTE_LADDER: Readonly<Record<Refinement, RouteAction>> = {
   // Over limits.max_answer_bytes or max_event_bytes, or silent past the first-token clock: the same key would very
   // likely do it again, and the client is waiting for a status line, so the next route is tried at once.
   same_again: 'fail_route_unretried',
+  // A pooled connection dropped before any byte of the answer, having carried an earlier request: the provider closed
+  // it while idle as the request went out (a keep-alive race), which says nothing of the provider or the key.
+  stale_connection: 'resend_fresh',
 };
 
 /** The `auth` action, by what the rejection means for the key (authVerdict in src/credentials/health.ts). */
@@ -159,6 +167,10 @@ export const RESTING_KINDS: ReadonlySet<RouteFailureKind> = new Set<RouteFailure
   'quota',
   'breaker_open',
 ]);
+
+/** Actions whose failed attempt says nothing of the provider: the breaker does not hear of it (it neither opens nor
+ * closes). */
+export const BREAKER_DEAF_ACTIONS: ReadonlySet<RouteAction> = new Set<RouteAction>(['resend_fresh']);
 
 /** Refusals the breaker does not hear of at all: the proxy refused before the provider was reached, so the failure
  * says nothing about the provider — it neither opens the breaker ("X is failing repeatedly") nor closes it. */

@@ -10,7 +10,7 @@ import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure } from './errors.ts';
 import { pickFor } from './pick.ts';
 import { sendContextFor } from './send-context.ts';
-import { BREAKER_DEAF, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
+import { BREAKER_DEAF, BREAKER_DEAF_ACTIONS, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt, AttemptRefusal } from './types.ts';
 import { makeAttempt } from './trail.ts';
@@ -179,6 +179,7 @@ async function tryOnce<T>(
   if (ctx.loaded.config.credentials.strategy === 'most_headroom')
     sendCtx.onHeaders = (headers) => run.keys.recordHeaders(cred, headers);
   if (ctx.signal) sendCtx.signal = ctx.signal;
+  if (run.takeFresh()) sendCtx.freshConnection = true;
   if (provider.responses_api) sendCtx.responsesApi = true;
   if (provider.responses_websocket) sendCtx.responsesWebsocket = true;
   const body = ownerBody(ctx, route, cred);
@@ -208,7 +209,7 @@ async function tryOnce<T>(
       throw err;
     }
     run.failedWith(err);
-    if (err.blocked !== undefined && BREAKER_DEAF.has(err.blocked)) ctx.breakers.release(route.provider);
+    if (breakerDeaf(run, err)) ctx.breakers.release(route.provider);
     else ctx.breakers.recordFailure(route.provider, err.kind);
     const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
     const billed = billedBy(err);
@@ -225,8 +226,15 @@ async function tryOnce<T>(
   }
 }
 
+/** A failure the breaker does not hear of: a proxy's refusal, or one whose action says nothing of the provider. */
+function breakerDeaf(run: RouteRun, err: UpstreamError): boolean {
+  if (err.blocked !== undefined && BREAKER_DEAF.has(err.blocked)) return true;
+  return BREAKER_DEAF_ACTIONS.has(routeAction(err.kind, refinementOf(run, err)));
+}
+
 /** A failed attempt's outcome in the trail: its kind, or `max_tokens_clamped` (and to what) when the route is about
- * to send the request again with a lower max_tokens (afterFailure's `lower_max_tokens`). */
+ * to send the request again with a lower max_tokens (afterFailure's `lower_max_tokens`), or `stale_connection` when
+ * it is about to send it again on a fresh connection (`resend_fresh`). */
 function failedOutcome(
   run: RouteRun,
   err: UpstreamError,
@@ -240,6 +248,11 @@ function failedOutcome(
       }
     : {};
   const action = routeAction(err.kind, refinementOf(run, err));
+  if (action === 'resend_fresh')
+    return {
+      outcome: 'stale_connection',
+      message: `${err.providerMessage}: the pooled connection was closed as the request went out; sent again on a fresh connection`,
+    };
   if (action === 'drop_thinking_blocks')
     return { outcome: err.kind, message: `${err.providerMessage}: sent again without the history's thinking blocks` };
   const lowerTo = action === 'lower_max_tokens' ? err.outputLimit : undefined;
@@ -261,10 +274,12 @@ function ownTimeout(err: UpstreamError): boolean {
 /** Failures the same key would meet again (REFINED_ROUTE_LADDER's same_again row). */
 const SAME_AGAIN_CODES: ReadonlySet<string> = new Set(['answer_too_large', 'event_too_large', 'first_token_timeout']);
 
-/** What the failure says beyond its kind that the route may act on: the proxy refusing the tunnel, a stated output
- * limit until the route has lowered max_tokens once, or a bad request the provider says to send again. */
+/** What the failure says beyond its kind that the route may act on: the proxy refusing the tunnel, a stale pooled
+ * connection until the route has sent once on a fresh one, a stated output limit until the route has lowered
+ * max_tokens once, or a bad request the provider says to send again. */
 function refinementOf(run: RouteRun, err: UpstreamError): Refinement | undefined {
   if (err.blocked === 'proxy') return 'proxy_refused';
+  if (err.staleConnection && !run.resentFresh) return 'stale_connection';
   if (err.outputLimit !== undefined && run.adjust.maxTokens === undefined) return 'output_limit';
   if (err.thinkingSignature && run.adjust.dropThinking === undefined) return 'thinking_signature';
   if (err.kind === 'bad_request' && err.shouldRetry === true) return 'provider_says_retry';
@@ -291,6 +306,9 @@ async function afterFailure(run: RouteRun, cred: Credential, err: UpstreamError)
     case 'drop_thinking_blocks':
       run.adjustRequest({ dropThinking: true });
       return run.retry(cred);
+    case 'resend_fresh':
+      // Not the provider's failure nor the key's: the same key, at once, on a connection of its own.
+      return run.resendFresh(cred);
     case 'retry_same_key':
       return retrySameKey(run, cred, err);
     case 'fail_route_unretried':

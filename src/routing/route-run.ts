@@ -1,5 +1,5 @@
 // One route run as an object: the route's state while tried, changed only through its own methods (setAside,
-// spendRetry, adjustRequest, fail, record, pause …), so the ladder, key-health.ts, mint-step.ts, budget-step.ts and
+// spendRetry, adjustRequest, resendFresh, fail, record, pause …), so the ladder, key-health.ts, mint-step.ts, budget-step.ts and
 // affinity-step.ts share it without importing each other or writing its fields; the policy stays in policy.ts.
 import type { ProviderConfig } from '../config/schema.ts';
 import type { Credential } from '../credentials/types.ts';
@@ -110,6 +110,10 @@ export class RouteRun {
   #budgetRefusal: BudgetRefusal | undefined;
   /** Wait before the next attempt, for the trail. */
   #waitMs = 0;
+  /** The route sent a request again on a fresh connection (the `resend_fresh` action): once per route. */
+  #resentFresh = false;
+  /** The next attempt goes on a fresh connection: once. */
+  #freshNext = false;
   /** What the next attempt's trail entry says was done before it (`re-minted after 401`), once. */
   #note: string | undefined;
   /** Retry this credential next instead of picking. */
@@ -274,6 +278,26 @@ export class RouteRun {
     this.#pinned = cred;
     if (note !== undefined) this.#note = note;
     return { next: 'again' };
+  }
+
+  /** Send again with this credential at once on a connection of its own, its pooled one having gone stale: once per
+   * route, no retry spent. */
+  resendFresh(cred: Credential): Step {
+    this.#resentFresh = true;
+    this.#freshNext = true;
+    return this.retry(cred, 'sent again on a fresh connection');
+  }
+
+  /** The route has sent a request again on a fresh connection. */
+  get resentFresh(): boolean {
+    return this.#resentFresh;
+  }
+
+  /** Whether this attempt goes on a fresh connection: once. */
+  takeFresh(): boolean {
+    const fresh = this.#freshNext;
+    this.#freshNext = false;
+    return fresh;
   }
 
   /** The credential pinned for this try, if any: once. */

@@ -17,8 +17,11 @@ export interface Attempt {
   /** The key's sources and where each is set, so a message can name what the user edits. Never the secret. */
   credential?: { fingerprint: string; masked: string; sources: SourceKind[]; from: CredentialSource[] };
   /** `ok` on success; `cancelled`: the caller's signal aborted it while it was in flight; `max_tokens_clamped`: refused
-   * only because max_tokens was above the model's stated maximum, and sent again with `max_tokens` lowered to it. */
-  outcome: 'ok' | ErrorKind | 'breaker_open' | 'skipped' | 'cancelled' | 'max_tokens_clamped' | 'budget';
+   * only because max_tokens was above the model's stated maximum, and sent again with `max_tokens` lowered to it;
+   * `stale_connection`: its pooled connection was dropped before any byte of the answer, and it was sent again on a
+   * fresh one (not a failure of the provider or the key). */
+  outcome:
+    'ok' | ErrorKind | 'breaker_open' | 'skipped' | 'cancelled' | 'max_tokens_clamped' | 'stale_connection' | 'budget';
   status?: number;
   latency_ms: number;
   /** Backoff or rate-limit wait before this attempt. */

@@ -141,8 +141,10 @@ function routeReason(trail: readonly Attempt[], route: string, first: boolean): 
     const aside = inWords(a);
     if (aside) return { text: `${aside.what} — ${aside.hint}`, provider: aside.provider };
   }
-  // A lowered max_tokens is the route carrying on, not why it failed.
-  const failed = attempts.find((a) => !['ok', 'skipped', 'cancelled', 'max_tokens_clamped'].includes(a.outcome));
+  // A lowered max_tokens or a request sent again on a fresh connection is the route carrying on, not why it failed.
+  const failed = attempts.find(
+    (a) => !['ok', 'skipped', 'cancelled', 'max_tokens_clamped', 'stale_connection'].includes(a.outcome),
+  );
   return (
     failed && {
       text: `${failed.route} failed${first ? ' first' : ''}: ${failed.message ?? failed.outcome.replace(/_/g, ' ')}`,

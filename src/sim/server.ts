@@ -88,6 +88,9 @@ const METADATA_CLIENT = 'metadata';
 
 const CHAT_ROUTES: Record<string, ApiName> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
 
+/** How much longer than it says the simulator holds an idle keep-alive connection open (Node's default is 1 s). */
+const IDLE_CLOSE_GRACE_MS = 60_000;
+
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   let scenario = resolveScenario(options.scenario);
   const states = new KeyStates(scenario.seed);
@@ -481,6 +484,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     });
   });
   server.on('connection', (socket) => socket.setNoDelay(true));
+  // An idle connection is said to close after 5 s (`Keep-Alive: timeout=5`, which undici takes as 3 s) but is held a
+  // minute longer. Run in one process with its client (the tests, the demo), a stall of the event loop from before
+  // the client's 3 s to past the server's close would otherwise let a request go out on a connection being closed.
+  server.keepAliveTimeoutBuffer = IDLE_CLOSE_GRACE_MS;
   const sockets = installResponsesSocket(server, socketTurns, options.socketMaxMs);
   await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   const address = server.address() as AddressInfo;

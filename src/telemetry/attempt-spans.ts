@@ -47,7 +47,8 @@ export function attemptAttributes(
     [ATTR.waitMs]: a.wait_ms,
   };
   if (conventions === 'dup') attrs[ATTR.system] = provider;
-  if (a.outcome !== 'ok' && a.outcome !== 'max_tokens_clamped') attrs[ATTR.errorType] = a.outcome;
+  if (a.outcome !== 'ok' && a.outcome !== 'max_tokens_clamped' && a.outcome !== 'stale_connection')
+    attrs[ATTR.errorType] = a.outcome;
   if (a.status !== undefined) attrs[ATTR.httpStatus] = a.status;
   if (a.note !== undefined) attrs[ATTR.note] = a.note;
   if (a.credential) {

@@ -167,7 +167,8 @@ export class ChatTelemetry {
     for (const a of trail) {
       if (a.credential === undefined) continue;
       const attrs = this.#metricAttributes(a.provider, a.model);
-      if (a.outcome !== 'ok' && a.outcome !== 'max_tokens_clamped') attrs[ATTR.errorType] = a.outcome;
+      if (a.outcome !== 'ok' && a.outcome !== 'max_tokens_clamped' && a.outcome !== 'stale_connection')
+        attrs[ATTR.errorType] = a.outcome;
       else if (answer?.[ATTR.responseModel] !== undefined) attrs[ATTR.responseModel] = answer[ATTR.responseModel];
       m.duration.record(a.latency_ms / 1000, attrs);
     }

@@ -23,7 +23,7 @@ export interface RequestFacts {
   trail: readonly Attempt[];
 }
 
-const NOT_FAILURES = new Set(['ok', 'skipped', 'max_tokens_clamped']);
+const NOT_FAILURES = new Set(['ok', 'skipped', 'max_tokens_clamped', 'stale_connection']);
 
 /** The tokens spelt out, not spread from another object: a spread amid other fields is a runtime call and a temporary
  * object per charge. The attempt is its own route for the price book (it reads only provider and model). */

@@ -5,6 +5,7 @@ import { ERROR_KINDS } from '../../src/errors/kinds.ts';
 import {
   AUTH_RULES,
   BREAKER_DEAF,
+  BREAKER_DEAF_ACTIONS,
   BREAKER_KINDS,
   CHAIN_RULE,
   COOLING_WAIT_RULE,
@@ -85,6 +86,7 @@ test("health scope: a region's limits rest the key in that region, a rejection r
 test("breaker counts only failures where the provider did not answer properly, and never hears of a proxy's refusal", () => {
   assert.deepEqual([...BREAKER_KINDS].sort(), ['connection', 'server', 'timeout']);
   assert.deepEqual([...BREAKER_DEAF], ['proxy']);
+  assert.deepEqual([...BREAKER_DEAF_ACTIONS], ['resend_fresh'], 'nor of a stale pooled connection sent again');
 });
 
 test('full-jitter backoff stays within [0, min(max, base·2^n)]', () => {
@@ -134,6 +136,7 @@ test('a stated output limit lowers max_tokens on the same route; without it a ba
     provider_says_no_retry: 'fail_route_unretried',
     thinking_signature: 'drop_thinking_blocks',
     same_again: 'fail_route_unretried',
+    stale_connection: 'resend_fresh',
   });
   assert.equal(routeAction('timeout', 'same_again'), 'fail_route_unretried');
   assert.equal(routeAction('bad_request', 'output_limit'), 'lower_max_tokens');
@@ -152,6 +155,11 @@ test('a proxy refusing the tunnel fails the route at once; any other connection 
 
 test("a thinking block's signature refused is sent again without the history's thinking blocks, once", () => {
   assert.equal(routeAction('bad_request', 'thinking_signature'), 'drop_thinking_blocks');
+});
+
+test('a stale pooled connection is sent again at once on a fresh one; any other connection failure is retried', () => {
+  assert.equal(routeAction('connection', 'stale_connection'), 'resend_fresh');
+  assert.equal(routeAction('connection'), 'retry_same_key');
 });
 
 test('a bad request the provider says to send again (x-should-retry: true) is retried on the same key', () => {
