@@ -9,6 +9,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { holdIdleConnections } from './idle-hold.ts';
 import { simMcpServer } from './mcp-tools.ts';
 import { McpLoginServer, type McpLoginSimOptions } from './mcp-oauth.ts';
 
@@ -173,6 +174,7 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
     await (known.transport as SSEServerTransport).handlePostMessage(req, res, body);
   };
 
+  holdIdleConnections(http);
   await new Promise<void>((resolve) => http.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   const base = `http://${options.host ?? '127.0.0.1'}:${port}`;

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import type { AddressInfo } from 'node:net';
 import { CallBook } from './call-book.ts';
 import { control } from './control.ts';
+import { holdIdleConnections } from './idle-hold.ts';
 import { decide } from './decide.ts';
 import { KeyStates } from './key-state.ts';
 import { listModels, listingKey, apiOfModelsRequest } from './models-list.ts';
@@ -87,9 +88,6 @@ const METADATA_TOKEN_PATH = '/computeMetadata/v1/instance/service-accounts/defau
 const METADATA_CLIENT = 'metadata';
 
 const CHAT_ROUTES: Record<string, ApiName> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
-
-/** How much longer than it says the simulator holds an idle keep-alive connection open (Node's default is 1 s). */
-const IDLE_CLOSE_GRACE_MS = 60_000;
 
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   let scenario = resolveScenario(options.scenario);
@@ -484,10 +482,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     });
   });
   server.on('connection', (socket) => socket.setNoDelay(true));
-  // An idle connection is said to close after 5 s (`Keep-Alive: timeout=5`, which undici takes as 3 s) but is held a
-  // minute longer. Run in one process with its client (the tests, the demo), a stall of the event loop from before
-  // the client's 3 s to past the server's close would otherwise let a request go out on a connection being closed.
-  server.keepAliveTimeoutBuffer = IDLE_CLOSE_GRACE_MS;
+  holdIdleConnections(server);
   const sockets = installResponsesSocket(server, socketTurns, options.socketMaxMs);
   await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   const address = server.address() as AddressInfo;
