@@ -19,7 +19,8 @@ test("an auxiliary task's timeout is shared by its routes: a hung route gives wa
       },
       main: { provider: 'fast', model: 'sim-large' },
       auxiliary: {
-        // 2 s, not 400 ms: on a loaded machine the fallback's half of 400 ms was once not enough to answer in.
+        // 2 s, not 400 ms: on a loaded machine the fallback's half of 400 ms was once not enough to answer in. What the
+        // hung route runs past its half (a late timer) is not the fallback's: the next test.
         title_generation: { provider: 'slow', model: 'sim-small', timeout: '2s', fallback_to_main: true },
       },
       retry: FAST_RETRY,
@@ -32,6 +33,39 @@ test("an auxiliary task's timeout is shared by its routes: a hung route gives wa
   assert.equal(h.sim.calls(B), 1);
   const first = r.trail[0];
   assert.equal(first?.outcome, 'timeout');
+});
+
+test('a route that gives way past its share (a late timer, a busy event loop) leaves its fallback the rest it was kept', async () => {
+  // The router's clock jumps when the first route's attempt ends, as a process too busy to run it on time would see.
+  let late = 0;
+  await using h = await harness({
+    scenario: { keys: { [A]: { valid: false }, [B]: {} } },
+    config: (u) => ({
+      providers: {
+        slow: { type: 'openai', base_url: u.openai, api_key: A },
+        fast: { type: 'openai', base_url: u.openai, api_key: B },
+      },
+      main: { provider: 'fast', model: 'sim-large' },
+      auxiliary: {
+        title_generation: { provider: 'slow', model: 'sim-small', timeout: '10s', fallback_to_main: true },
+      },
+      retry: FAST_RETRY,
+    }),
+    router: { now: () => Date.now() + late },
+  });
+  h.router.events.on((e) => {
+    // Past the whole 10 s: charged to the fallback, it would leave no time at all.
+    if (e.type === 'attempt' && e.attempt.route === 'slow/sim-small') late = 20_000;
+  });
+  const r = await h.router.chat({ task: 'title_generation', messages: hello });
+  assert.equal(r.status, 'ok');
+  assert.deepEqual(
+    r.trail.map((a) => [a.route, a.outcome]),
+    [
+      ['slow/sim-small', 'auth_rejected'],
+      ['fast/sim-large', 'ok'],
+    ],
+  );
 });
 
 test("a task's deadline still bounds the whole call: the last route gets only what is left", async () => {
