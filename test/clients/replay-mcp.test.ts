@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startHarness, simProvider, type Harness } from '../gateway/harness.ts';
 import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
 import { loadMcpFixtures, REDACTED, type Fixture } from './fixture.ts';
+import { until } from '../helpers/until.ts';
 
 const SWITCHYARD_BIN = join(import.meta.dirname, '../../bin/switchyard.js');
 /** The key's allow-list in every case (as test/clients/live/cases.ts's MCP_ALLOWED). */
@@ -178,7 +179,12 @@ async function fault(kind: CaseRow['fault']): Promise<void> {
     assert.ok(pids.length > 0, 'the stdio server runs');
     for (const pid of pids) process.kill(pid, 'SIGKILL');
     // The gateway has seen the exit before the client's next call, as it had live (a model's turn came between).
-    while (h.logs.filter((l) => l.includes(RESTARTING)).length === seen) await new Promise((r) => setTimeout(r, 20));
+    // Bounded: a gateway that never notices fails here, saying so, not at the suite's own timeout.
+    await until(
+      `the gateway's "${RESTARTING}" after its stdio server (pid ${pids.join(', ')}) was killed`,
+      () => h.logs.filter((l) => l.includes(RESTARTING)).length > seen,
+      30_000,
+    );
   }
 }
 
