@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import type { Attempt } from '../../src/routing/types.ts';
 import { FAST_RETRY, harness, hello, loadedFrom } from './helpers.ts';
+import { until } from '../helpers/until.ts';
 
 const A = 'sk-lib-aaaaaaaa0001';
 const B = 'sk-lib-bbbbbbbb0002';
@@ -93,7 +94,8 @@ test("a task's deadline still bounds the whole call: the last route gets only wh
 
 test("a caller's abort ends the call as an abort: no fallback, no health change; a trail passed in says what was sent", async () => {
   await using h = await harness({
-    scenario: { latency: '300ms', keys: { [A]: {}, [B]: {} } },
+    // The first key never answers: the abort, not a race with an answer, is what ends the call.
+    scenario: { keys: { [A]: { script: ['timeout'] }, [B]: {} } },
     config: (u) => ({
       providers: {
         one: { type: 'openai', base_url: u.openai, api_key: A },
@@ -109,7 +111,7 @@ test("a caller's abort ends the call as an abort: no fallback, no health change;
   const off = h.router.events.on((e) => events.push(e.type));
   const trail: Attempt[] = [];
   const call = h.router.chat({ messages: hello, signal: controller.signal, trail });
-  while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
+  await until('the request to reach the simulator', () => h.sim.calls(A) === 1);
   controller.abort();
   await assert.rejects(call, (err: unknown) => !SwitchyardError.isInstance(err));
   off();
@@ -161,7 +163,7 @@ test('reload: a call in flight finishes on the config it started with; the next 
     }),
   });
   const inFlight = h.router.chat({ messages: hello });
-  while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
+  await until('the request to reach the simulator', () => h.sim.calls(A) === 1);
   h.router.reload(
     loadedFrom({
       providers: { two: { type: 'openai', base_url: h.openai, api_key: B } },
