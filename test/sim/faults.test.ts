@@ -117,19 +117,24 @@ test('cut without streaming: half a JSON body, then the connection dies', async 
   });
 });
 
-test('stall: a stream sends some content, then goes silent until the client gives up', async () => {
-  await withSim({ keys: { k: { script: ['stall'] } } }, async (sim) => {
-    // The client gives up 300 ms after the content has come.
-    const timeout = clientTimeout(300);
-    const r = await openAiStream(sim, 'k', timeout.signal, (received) => {
-      if (completeEvents(received).length >= 2) timeout.start();
+// Bounded: a simulator that never sends the content would never start the client's timeout.
+test(
+  'stall: a stream sends some content, then goes silent until the client gives up',
+  { timeout: 30_000 },
+  async () => {
+    await withSim({ keys: { k: { script: ['stall'] } } }, async (sim) => {
+      // The client gives up 300 ms after the content has come.
+      const timeout = clientTimeout(300);
+      const r = await openAiStream(sim, 'k', timeout.signal, (received) => {
+        if (completeEvents(received).length >= 2) timeout.start();
+      });
+      assert.equal(r.status, 200);
+      assert.equal(r.error?.name, 'TimeoutError');
+      assert.ok(completeEvents(r.received).length >= 2);
+      assert.ok(!r.received.includes('[DONE]'));
     });
-    assert.equal(r.status, 200);
-    assert.equal(r.error?.name, 'TimeoutError');
-    assert.ok(completeEvents(r.received).length >= 2);
-    assert.ok(!r.received.includes('[DONE]'));
-  });
-});
+  },
+);
 
 test("stream_error: content, then an error event inside the 200 stream, in each API's format", async () => {
   await withSim({ keys: { k: { script: ['stream_error', 'stream_error'] } } }, async (sim) => {
