@@ -1,7 +1,8 @@
 // A clock of silence: it runs out once nothing has touched it for `ms`. A stream touches its clocks on every chunk, so
 // a touch only notes the time; the one timer, armed for the whole limit, checks that note when it fires and re-arms
 // for what is left. Refreshing a Node timer on every chunk re-queued it in the timer lists each time
-// (docs/architecture.md#hot-path-choices); this re-arms about once per limit.
+// (docs/architecture.md#hot-path-choices); this re-arms about once per limit. Run out late, it waits once more for as
+// long as it was late: a process too busy to read (a GC pause, a loaded machine) did not hear the upstream meanwhile.
 import { performance } from 'node:perf_hooks';
 
 // node:perf_hooks' own object: the global `performance` is a getter, with a check, on every use.
@@ -13,6 +14,8 @@ export class SilenceTimer {
   readonly #now: () => number;
   #at = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Run out, it waited once for its lateness (#fire); a touch ends that. */
+  #graced = false;
   #stopped = false;
 
   /** `onSilent` runs when `ms` have passed since the last touch; the timer is then idle until the next touch. */
@@ -26,6 +29,7 @@ export class SilenceTimer {
   touch(): void {
     if (this.#stopped) return;
     this.#at = this.#now();
+    this.#graced = false;
     if (this.#timer === undefined) this.#arm(this.#ms);
   }
 
@@ -47,6 +51,12 @@ export class SilenceTimer {
     const left = this.#at + this.#ms - this.#now();
     // Touched while it ran: wait out the rest. A timer may fire a fraction of a millisecond early.
     if (left >= 1) return this.#arm(left);
+    // Timers run before the loop reads its sockets, so a chunk that came while this process was busy is unread yet:
+    // wait as long as the timer was late (-left), at least a turn of the loop, for it to be read and touch the clock.
+    if (!this.#graced) {
+      this.#graced = true;
+      return this.#arm(-left);
+    }
     this.#onSilent();
   };
 }

@@ -42,10 +42,16 @@ export interface ChainInput {
 
 /** A route's share of a task's deadline, split evenly over the routes left, so a hanging title provider cannot spend
  * the fallback's time; without a task deadline, only the provider's timeout applies. */
-function routeShare(ctx: CallContext, routesLeft: number): number | undefined {
-  if (ctx.deadline === undefined || routesLeft <= 1) return ctx.deadline;
-  const now = ctx.now();
-  return now + Math.max(0, ctx.deadline - now) / routesLeft;
+function routeShare(deadline: number | undefined, now: number, routesLeft: number): number | undefined {
+  if (deadline === undefined || routesLeft <= 1) return deadline;
+  return now + Math.max(0, deadline - now) / routesLeft;
+}
+
+/** The call's deadline after a route given `share` gave way at `now`. Past its share means the process was late (a
+ * timer behind a busy event loop, the tokenizer's first load): the deadline moves by that, not the later routes. */
+function afterOverrun(deadline: number | undefined, share: number | undefined, now: number): number | undefined {
+  if (deadline === undefined || share === undefined || share >= deadline || now <= share) return deadline;
+  return deadline + (now - share);
 }
 
 /** Could this route answer now? Configured, its breaker closed, its window fits what the input needs (as far as
@@ -67,6 +73,8 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
   // The route the call last moved on from, and why: the next route tried is a fallback from it (a `fallback` event).
   let previous: { name: string; kind: RouteFailureKind } | undefined;
   const routes = input.routes;
+  // The task's deadline, moved on by what a route overran of its share (afterOverrun).
+  let deadline = ctx.deadline;
   checkAffinityRoute(ctx, routes);
   for (const [index, route] of routes.entries()) {
     if (skipUnportable(ctx, route)) {
@@ -88,10 +96,12 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
         to: routeName(route),
         kind: previous.kind,
       });
-    if (ctx.deadline !== undefined && ctx.now() >= ctx.deadline && failures.length > 0) break;
+    const now = ctx.now();
+    if (deadline !== undefined && now >= deadline && failures.length > 0) break;
     const later = (): LaterRoutes =>
       routes.slice(index + 1).some((r) => canServeNow(ctx, r, needed)) ? 'one_can_serve_now' : 'none_can_serve_now';
-    const outcome = await runRoute(route, ctx, send, routeShare(ctx, routes.length - index), later);
+    const share = routeShare(deadline, now, routes.length - index);
+    const outcome = await runRoute(route, ctx, send, share, later);
     if (outcome.ok) {
       rememberAffinity(ctx, route, outcome.credential);
       ctx.events.emit({
@@ -104,6 +114,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
       return { route, value: outcome.value, credential: outcome.credential };
     }
     failures.push(outcome.failure);
+    deadline = afterOverrun(deadline, share, ctx.now());
     const kind = outcome.failure.kind;
     affinityFellBack(ctx, routeName(route), kind);
     const action = chainAction(kind, route.origin === 'request');

@@ -214,6 +214,16 @@ async function assertCountersMatch(t: TestContext, pair: Pair, over = 2 * HOLD_U
   assert.ok(received.usd <= CAP_USD + over, `within $${over.toFixed(6)} of the cap: $${received.usd}`);
 }
 
+/** Each outage of Redis a replica met is said once, and its end once: its lines about budgets' sharing alternate,
+ * the outage first. The proxies live in this process, so a stall of it under load is a short outage of its own to the
+ * replicas: the pair may come more than once, never a line per request. */
+function assertOutagesSaidOnce(stderr: string): void {
+  const lines = stderr.split('\n').filter((l) => /budgets are (no longer shared|shared again)/.test(l));
+  const said = lines.map((l) => (l.includes('no longer shared') ? 'lost' : 'back'));
+  const alternate = said.every((s, i) => s === (i % 2 === 0 ? 'lost' : 'back'));
+  assert.ok(said.length >= 2 && alternate, `each outage said once:\n${lines.join('\n')}`);
+}
+
 /** Load runs until a share of the cap is spent: then the fault. */
 async function loadUntil(pair: Pair, fraction: number): Promise<void> {
   pair.load.start();
@@ -243,8 +253,7 @@ test(
     await assertCountersMatch(t, pair);
     for (const g of pair.gateways) {
       await until('the return to be said', () => g.stderr().includes('budgets are shared again'));
-      assert.equal(g.stderr().split('budgets are no longer shared').length - 1, 1, 'said once');
-      assert.equal(g.stderr().split('budgets are shared again').length - 1, 1, 'said once');
+      assertOutagesSaidOnce(g.stderr());
     }
     t.diagnostic(`one request holds ${HOLD_TOKENS} tokens, $${HOLD_USD.toFixed(6)}`);
   },

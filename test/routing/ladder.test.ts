@@ -6,6 +6,7 @@ import { fingerprint } from '../../src/config/mask.ts';
 import { QuotaExceededError } from '../../src/errors/upstream-error.ts';
 import { ERROR_KINDS, type ErrorKind } from '../../src/errors/kinds.ts';
 import { closedPort, failure, FAST_RETRY, harness, hello } from './helpers.ts';
+import { until } from '../helpers/until.ts';
 
 const GOOD = 'sk-good-0000000001';
 const OTHER = 'sk-other-000000002';
@@ -126,8 +127,11 @@ for (const header of ['retry-after', 'retry-after-date', 'retry-after-ms'] as co
     });
     const before = Date.now();
     const err = await failure(h.router.chat({ messages: hello }));
-    const until = h.store.getHealth(fingerprint(GOOD))?.until ?? 0;
-    assert.ok(until >= before + 88_000 && until <= Date.now() + 92_000, `until ≈ now + 90s, got +${until - before}ms`);
+    const cooledUntil = h.store.getHealth(fingerprint(GOOD))?.until ?? 0;
+    assert.ok(
+      cooledUntil >= before + 88_000 && cooledUntil <= Date.now() + 92_000,
+      `until ≈ now + 90s, got +${cooledUntil - before}ms`,
+    );
     assert.equal(err.kind, 'all_cooling');
     assert.ok(
       err.retryAfterMs !== undefined && err.retryAfterMs > 80_000 && err.retryAfterMs <= 92_000,
@@ -138,14 +142,12 @@ for (const header of ['retry-after', 'retry-after-date', 'retry-after-ms'] as co
 
 test('a cooldown is never shortened by a later 429 with an earlier reset', async () => {
   // Two requests pick the key before either answer is back: the first is told "quota" (1h), the second "429, 1s".
+  // Both start in one turn of the event loop, so no answer can come between their picks, however busy the machine.
   await using h = await harness({
     scenario: { latency: '150ms', keys: { [GOOD]: { script: ['429_quota', '429'], reset: '1s' } } },
     config: (u) => mimo(u.openai, [GOOD]),
   });
-  const first = failure(h.router.chat({ messages: hello }));
-  while (h.sim.calls(GOOD) < 1) await new Promise((r) => setTimeout(r, 2));
-  const second = failure(h.router.chat({ messages: hello }));
-  await Promise.all([first, second]);
+  await Promise.all([failure(h.router.chat({ messages: hello })), failure(h.router.chat({ messages: hello }))]);
   assert.equal(h.sim.calls(GOOD), 2);
   const health = h.store.getHealth(fingerprint(GOOD));
   assert.equal(health?.reason, 'quota');
@@ -162,7 +164,7 @@ test('a success from a call sent before a cooldown was recorded does not lift it
     config: (u) => mimo(u.openai, [GOOD, OTHER]),
   });
   const slow = h.router.chat({ messages: hello });
-  while (h.sim.calls(GOOD) < 1) await new Promise((r) => setTimeout(r, 5));
+  await until('the long answer to be in flight', () => h.sim.calls(GOOD) === 1);
   const quick = await h.router.chat({ messages: hello, route: { provider: 'mimo', model: 'sim-small' } });
   assert.equal(quick.status, 'ok');
   assert.equal((await slow).status, 'ok');

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import type { Attempt } from '../../src/routing/types.ts';
 import { FAST_RETRY, harness, hello, loadedFrom } from './helpers.ts';
+import { until } from '../helpers/until.ts';
 
 const A = 'sk-lib-aaaaaaaa0001';
 const B = 'sk-lib-bbbbbbbb0002';
@@ -19,7 +20,8 @@ test("an auxiliary task's timeout is shared by its routes: a hung route gives wa
       },
       main: { provider: 'fast', model: 'sim-large' },
       auxiliary: {
-        // 2 s, not 400 ms: on a loaded machine the fallback's half of 400 ms was once not enough to answer in.
+        // 2 s, not 400 ms: on a loaded machine the fallback's half of 400 ms was once not enough to answer in. What the
+        // hung route runs past its half (a late timer) is not the fallback's: the next test.
         title_generation: { provider: 'slow', model: 'sim-small', timeout: '2s', fallback_to_main: true },
       },
       retry: FAST_RETRY,
@@ -32,6 +34,39 @@ test("an auxiliary task's timeout is shared by its routes: a hung route gives wa
   assert.equal(h.sim.calls(B), 1);
   const first = r.trail[0];
   assert.equal(first?.outcome, 'timeout');
+});
+
+test('a route that gives way past its share (a late timer, a busy event loop) leaves its fallback the rest it was kept', async () => {
+  // The router's clock jumps when the first route's attempt ends, as a process too busy to run it on time would see.
+  let late = 0;
+  await using h = await harness({
+    scenario: { keys: { [A]: { valid: false }, [B]: {} } },
+    config: (u) => ({
+      providers: {
+        slow: { type: 'openai', base_url: u.openai, api_key: A },
+        fast: { type: 'openai', base_url: u.openai, api_key: B },
+      },
+      main: { provider: 'fast', model: 'sim-large' },
+      auxiliary: {
+        title_generation: { provider: 'slow', model: 'sim-small', timeout: '10s', fallback_to_main: true },
+      },
+      retry: FAST_RETRY,
+    }),
+    router: { now: () => Date.now() + late },
+  });
+  h.router.events.on((e) => {
+    // Past the whole 10 s: charged to the fallback, it would leave no time at all.
+    if (e.type === 'attempt' && e.attempt.route === 'slow/sim-small') late = 20_000;
+  });
+  const r = await h.router.chat({ task: 'title_generation', messages: hello });
+  assert.equal(r.status, 'ok');
+  assert.deepEqual(
+    r.trail.map((a) => [a.route, a.outcome]),
+    [
+      ['slow/sim-small', 'auth_rejected'],
+      ['fast/sim-large', 'ok'],
+    ],
+  );
 });
 
 test("a task's deadline still bounds the whole call: the last route gets only what is left", async () => {
@@ -59,7 +94,8 @@ test("a task's deadline still bounds the whole call: the last route gets only wh
 
 test("a caller's abort ends the call as an abort: no fallback, no health change; a trail passed in says what was sent", async () => {
   await using h = await harness({
-    scenario: { latency: '300ms', keys: { [A]: {}, [B]: {} } },
+    // The first key never answers: the abort, not a race with an answer, is what ends the call.
+    scenario: { keys: { [A]: { script: ['timeout'] }, [B]: {} } },
     config: (u) => ({
       providers: {
         one: { type: 'openai', base_url: u.openai, api_key: A },
@@ -75,7 +111,7 @@ test("a caller's abort ends the call as an abort: no fallback, no health change;
   const off = h.router.events.on((e) => events.push(e.type));
   const trail: Attempt[] = [];
   const call = h.router.chat({ messages: hello, signal: controller.signal, trail });
-  while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
+  await until('the request to reach the simulator', () => h.sim.calls(A) === 1);
   controller.abort();
   await assert.rejects(call, (err: unknown) => !SwitchyardError.isInstance(err));
   off();
@@ -127,7 +163,7 @@ test('reload: a call in flight finishes on the config it started with; the next 
     }),
   });
   const inFlight = h.router.chat({ messages: hello });
-  while (h.sim.calls(A) < 1) await new Promise((r) => setTimeout(r, 2));
+  await until('the request to reach the simulator', () => h.sim.calls(A) === 1);
   h.router.reload(
     loadedFrom({
       providers: { two: { type: 'openai', base_url: h.openai, api_key: B } },

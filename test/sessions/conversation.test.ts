@@ -15,6 +15,7 @@ import {
   startChatWorld,
   type ChatWorld,
 } from './harness.ts';
+import { until } from '../helpers/until.ts';
 
 type Aux = Record<string, unknown>;
 
@@ -154,11 +155,14 @@ test('a failed answer keeps the user message, is explained in one line, and the 
 
 test('a cancelled answer (AbortSignal) leaves the session usable', async () => {
   await using w = await world({ title_generation: { provider: 'none' } });
+  // The slow key never answers this time: the abort ends the turn, not a race with a late answer.
+  w.sim.setScenario({ ...SCENARIO, keys: { ...SCENARIO.keys, [SLOW]: { script: ['timeout'] } } });
   const { conv } = conversation(w);
   conv.session.setRoute({ provider: 'slow', model: 'sim-large' });
   const controller = new AbortController();
   const pending = conv.send('slow one', { signal: controller.signal });
-  setTimeout(() => controller.abort(), 200).unref();
+  await until('the answer to be in flight', () => w.sim.calls(SLOW) === 1);
+  controller.abort();
   await assert.rejects(pending);
   conv.session.setRoute(undefined);
   const turn = await conv.send('fast one');

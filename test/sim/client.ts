@@ -63,6 +63,8 @@ export async function readUntilFailure(
   headers: Record<string, string>,
   body: Body,
   signal?: AbortSignal,
+  /** Told what has been received so far, after each chunk. */
+  onReceived?: (received: string) => void,
 ): Promise<{ status?: number; received: string; error?: Error }> {
   let received = '';
   try {
@@ -74,8 +76,10 @@ export async function readUntilFailure(
     });
     const decoder = new TextDecoder();
     try {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>)
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
         received += decoder.decode(chunk, { stream: true });
+        onReceived?.(received);
+      }
     } catch (error) {
       return { status: res.status, received, error: error as Error };
     }

@@ -2,17 +2,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../helpers/until.ts';
 import { withSim, openai, anthropic, readUntilFailure, parseSse, parseJson, userMessage } from './client.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
 
 const ask = { model: 'sim-large', max_tokens: 64, messages: [userMessage('tell me a few words please')] };
 
-const openAiStream = (sim: RunningSimulator, key: string, signal?: AbortSignal) =>
+const openAiStream = (
+  sim: RunningSimulator,
+  key: string,
+  signal?: AbortSignal,
+  onReceived?: (received: string) => void,
+) =>
   readUntilFailure(
     `${sim.url}/v1/chat/completions`,
     { authorization: `Bearer ${key}` },
     { ...ask, stream: true },
     signal,
+    onReceived,
   );
 const anthropicStream = (sim: RunningSimulator, key: string, signal?: AbortSignal) =>
   readUntilFailure(
@@ -24,6 +31,21 @@ const anthropicStream = (sim: RunningSimulator, key: string, signal?: AbortSigna
 
 /** The complete SSE events in a possibly cut-off body. */
 const completeEvents = (text: string) => parseSse(text.slice(0, text.lastIndexOf('\n\n') + 2));
+
+/** A client's own timeout, started by the test once the simulator has done its part: a busy machine may take longer
+ * than the timeout to deliver a request or its first events, which says nothing of the simulator. */
+function clientTimeout(ms: number): { signal: AbortSignal; start(): void } {
+  const controller = new AbortController();
+  let started = false;
+  return {
+    signal: controller.signal,
+    start() {
+      if (started) return;
+      started = true;
+      setTimeout(() => controller.abort(new DOMException(`no answer within ${ms}ms`, 'TimeoutError')), ms).unref();
+    },
+  };
+}
 
 test('reset destroys the connection without a response, and is counted', async () => {
   await withSim({ keys: { k: { script: ['reset', 'reset'] } } }, async (sim) => {
@@ -41,7 +63,11 @@ test('reset destroys the connection without a response, and is counted', async (
 
 test("timeout never answers: the client's own timeout fires; close() still returns", async () => {
   await withSim({ keys: { k: { script: ['timeout'] } } }, async (sim) => {
-    await assert.rejects(openai(sim, 'k', ask, { signal: AbortSignal.timeout(200) }), { name: 'TimeoutError' });
+    const timeout = clientTimeout(200);
+    const call = openai(sim, 'k', ask, { signal: timeout.signal });
+    await until('the simulator to have the call', () => sim.calls('k') === 1);
+    timeout.start();
+    await assert.rejects(call, { name: 'TimeoutError' });
     assert.equal(sim.calls('k'), 1);
     assert.equal(sim.log()[0]?.outcome, 'timeout');
   });
@@ -52,7 +78,7 @@ test("timeout never answers: the client's own timeout fires; close() still retur
       () => 'answered',
       (err: unknown) => err,
     );
-    while (sim.calls() === 0) await sleep(5);
+    await until('the simulator to have the call', () => sim.calls() === 1);
   });
   assert.ok((await hung) instanceof Error);
 });
@@ -91,15 +117,24 @@ test('cut without streaming: half a JSON body, then the connection dies', async 
   });
 });
 
-test('stall: a stream sends some content, then goes silent until the client gives up', async () => {
-  await withSim({ keys: { k: { script: ['stall'] } } }, async (sim) => {
-    const r = await openAiStream(sim, 'k', AbortSignal.timeout(300));
-    assert.equal(r.status, 200);
-    assert.equal(r.error?.name, 'TimeoutError');
-    assert.ok(completeEvents(r.received).length >= 2);
-    assert.ok(!r.received.includes('[DONE]'));
-  });
-});
+// Bounded: a simulator that never sends the content would never start the client's timeout.
+test(
+  'stall: a stream sends some content, then goes silent until the client gives up',
+  { timeout: 30_000 },
+  async () => {
+    await withSim({ keys: { k: { script: ['stall'] } } }, async (sim) => {
+      // The client gives up 300 ms after the content has come.
+      const timeout = clientTimeout(300);
+      const r = await openAiStream(sim, 'k', timeout.signal, (received) => {
+        if (completeEvents(received).length >= 2) timeout.start();
+      });
+      assert.equal(r.status, 200);
+      assert.equal(r.error?.name, 'TimeoutError');
+      assert.ok(completeEvents(r.received).length >= 2);
+      assert.ok(!r.received.includes('[DONE]'));
+    });
+  },
+);
 
 test("stream_error: content, then an error event inside the 200 stream, in each API's format", async () => {
   await withSim({ keys: { k: { script: ['stream_error', 'stream_error'] } } }, async (sim) => {
@@ -186,13 +221,14 @@ test('rate_limit_after: N calls pass, then 429 with the configured reset headers
 
 test('the rate-limit window reopens once `reset` has passed; retry-after can be an HTTP date', async () => {
   await withSim(
-    { keys: { k: { rate_limit_after: 1, reset: '100ms', reset_headers: ['retry-after-date'] } } },
+    { keys: { k: { rate_limit_after: 1, reset: '500ms', reset_headers: ['retry-after-date'] } } },
     async (sim) => {
-      assert.equal((await openai(sim, 'k', ask)).status, 200);
-      const limited = await openai(sim, 'k', ask);
-      assert.equal(limited.status, 429);
+      // Sent together: two calls in turn may be further apart than the window on a busy machine.
+      const both = await Promise.all([openai(sim, 'k', ask), openai(sim, 'k', ask)]);
+      assert.deepEqual(both.map((r) => r.status).sort(), [200, 429]);
+      const limited = both.find((r) => r.status === 429)!;
       assert.ok(!Number.isNaN(Date.parse(limited.headers.get('retry-after') ?? '')), 'an HTTP date');
-      await sleep(300);
+      await sleep(600);
       assert.equal((await openai(sim, 'k', ask)).status, 200);
     },
   );
