@@ -10,22 +10,25 @@ const A = 'sk-lib-aaaaaaaa0001';
 const B = 'sk-lib-bbbbbbbb0002';
 const T = 'sk-lib-task-key-0003';
 
+/** Title generation on `slow` (key A) within `timeout`, falling back to the main chain on `fast` (key B). */
+function titleFallsBackToMain(baseUrl: string, timeout: string): Record<string, unknown> {
+  return {
+    providers: {
+      slow: { type: 'openai', base_url: baseUrl, api_key: A },
+      fast: { type: 'openai', base_url: baseUrl, api_key: B },
+    },
+    main: { provider: 'fast', model: 'sim-large' },
+    auxiliary: { title_generation: { provider: 'slow', model: 'sim-small', timeout, fallback_to_main: true } },
+    retry: FAST_RETRY,
+  };
+}
+
 test("an auxiliary task's timeout is shared by its routes: a hung route gives way to its fallback in time", async () => {
   await using h = await harness({
     scenario: { keys: { [A]: { script: ['timeout'] }, [B]: {} } },
-    config: (u) => ({
-      providers: {
-        slow: { type: 'openai', base_url: u.openai, api_key: A },
-        fast: { type: 'openai', base_url: u.openai, api_key: B },
-      },
-      main: { provider: 'fast', model: 'sim-large' },
-      auxiliary: {
-        // 2 s, not 400 ms: on a loaded machine the fallback's half of 400 ms was once not enough to answer in. What the
-        // hung route runs past its half (a late timer) is not the fallback's: the next test.
-        title_generation: { provider: 'slow', model: 'sim-small', timeout: '2s', fallback_to_main: true },
-      },
-      retry: FAST_RETRY,
-    }),
+    // 2 s, not 400 ms: on a loaded machine the fallback's half of 400 ms was once not enough to answer in. What the
+    // hung route runs past its half (a late timer) is not the fallback's: the next test.
+    config: (u) => titleFallsBackToMain(u.openai, '2s'),
   });
   const r = await h.router.chat({ task: 'title_generation', messages: hello });
   assert.equal(r.status, 'ok');
@@ -41,17 +44,7 @@ test('a route that gives way past its share (a late timer, a busy event loop) le
   let late = 0;
   await using h = await harness({
     scenario: { keys: { [A]: { valid: false }, [B]: {} } },
-    config: (u) => ({
-      providers: {
-        slow: { type: 'openai', base_url: u.openai, api_key: A },
-        fast: { type: 'openai', base_url: u.openai, api_key: B },
-      },
-      main: { provider: 'fast', model: 'sim-large' },
-      auxiliary: {
-        title_generation: { provider: 'slow', model: 'sim-small', timeout: '10s', fallback_to_main: true },
-      },
-      retry: FAST_RETRY,
-    }),
+    config: (u) => titleFallsBackToMain(u.openai, '10s'),
     router: { now: () => Date.now() + late },
   });
   h.router.events.on((e) => {
