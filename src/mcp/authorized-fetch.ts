@@ -1,10 +1,12 @@
 // The fetch an MCP server's SDK transport sends through: it puts the server's own credential on each request (the
 // caller's key never goes upstream), re-mints a minted token once on 401 and sends again (a token that expired costs
-// no failed call), and on 429 cools the key until its Retry-After and moves to the next (docs/mcp.md#credentials).
+// no failed call), and on 429 cools the key until its Retry-After and moves to the next (docs/mcp.md#credentials). A
+// request whose pooled connection went stale is sent again on a fresh one (stale-resend.ts).
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { parseRetryHints } from '../errors/retry-after.ts';
 import { MintError } from '../credentials/minted/mint-error.ts';
 import type { McpCredentials, PickedKey } from './credentials.ts';
+import { resendingStale } from './stale-resend.ts';
 
 export interface AuthorizedFetchOptions {
   server: string;
@@ -18,7 +20,7 @@ export interface AuthorizedFetchOptions {
 }
 
 export function authorizedFetch(o: AuthorizedFetchOptions): FetchLike {
-  const send = o.fetch ?? fetch;
+  const send = resendingStale(o.fetch ?? fetch);
   return async (url, init) => {
     const tried = new Set<string>();
     for (;;) {
