@@ -34,7 +34,15 @@ export interface RouteSeries {
   left: number[];
 }
 
-const NOT_SENT: ReadonlySet<Attempt['outcome']> = new Set(['skipped', 'breaker_open', 'budget', 'cancelled']);
+/** Attempts that say nothing of the route: never sent, or a pooled connection gone stale, sent again at once on a
+ * fresh one (stale_connection). */
+const NOT_COUNTED: ReadonlySet<Attempt['outcome']> = new Set([
+  'skipped',
+  'breaker_open',
+  'budget',
+  'cancelled',
+  'stale_connection',
+]);
 
 export class RouteRates {
   readonly #routes = new Map<string, Bucket[]>();
@@ -56,7 +64,7 @@ export class RouteRates {
     const minute = Math.floor(this.#now() / MINUTE);
     if (trail !== undefined)
       for (const a of trail) {
-        if (NOT_SENT.has(a.outcome)) continue;
+        if (NOT_COUNTED.has(a.outcome)) continue;
         const b = this.#bucket(a.route, minute);
         b.attempts += 1;
         if (a.outcome === 'ok') b.ok += 1;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { RouteRates, type RouteSeries } from '../../../src/gateway/ui/route-rates.ts';
 import type { CallRecord } from '../../../src/routing/types.ts';
 import { closedPort, FAST_RETRY, harness, hello } from '../../routing/helpers.ts';
+import { droppingUpstream, pooled } from '../../helpers/dropping-upstream.ts';
 
 const GOOD = 'sk-good-0000000001';
 const OTHER = 'sk-other-000000002';
@@ -76,4 +77,29 @@ test('an open breaker: the route sends nothing and its fallback rate stays a fra
   assert.deepEqual([down.left, down.fallback, down.attempts], [5, 1, 2]);
   const s = series.find((x) => x.route === 'down/m')!;
   assert.equal(s.success.at(-1), 0, 'of the two attempts sent, none answered');
+});
+
+test('a pooled connection gone stale, sent again on a fresh one, is not a failed attempt of the route', async () => {
+  const rates = new RouteRates();
+  await using up = await droppingUpstream();
+  await using h = await harness({
+    scenario: {},
+    config: () => ({
+      providers: { main: { type: 'openai', base_url: up.baseUrl, api_key: GOOD } },
+      main: { provider: 'main', model: 'sim-large' },
+      retry: FAST_RETRY,
+    }),
+  });
+  assert.equal((await h.router.chat({ messages: hello, onRecord: rated(rates) })).status, 'ok');
+  await pooled();
+  up.drop = 'reused';
+  const r = await h.router.chat({ messages: hello, onRecord: rated(rates) });
+  assert.deepEqual(
+    r.trail.map((a) => a.outcome),
+    ['stale_connection', 'ok'],
+  );
+  const s = rates.series().find((x) => x.route === 'main/sim-large');
+  assert.ok(s);
+  assert.equal(s.attempts.at(-1), 2, 'the two answered attempts');
+  assert.equal(s.success.at(-1), 1);
 });
