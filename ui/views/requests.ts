@@ -76,6 +76,13 @@ type Attempt = Trail['attempts'][number];
 
 /** Each attempt of the trail with its charge, when it was billed: the ledger keeps charges for billed attempts only,
  * so they are matched by route, key and outcome, in order (not by position). */
+/** An attempt's badge: answered, sent again as it was meant to be (max_tokens lowered, a stale connection replaced:
+ * not failures of the route), or failed. */
+function attemptBadge(outcome: string): string {
+  if (outcome === 'ok') return 'ok';
+  return outcome === 'max_tokens_clamped' || outcome === 'stale_connection' ? 'resent' : 'failed';
+}
+
 function withCharges(attempts: Attempt[], charges: Charge[]): { a: Attempt; c: Charge | undefined }[] {
   const left = [...charges];
   return attempts.map((a) => {
@@ -205,7 +212,7 @@ function Detail({ row }: { row: Row }) {
                 <td>${i + 1}</td>
                 <td><code>${route}</code></td>
                 <td>${key ? html`<code>${key}</code>` : html`<small>not sent</small>`}</td>
-                <td><span class=${`badge ${outcome === 'ok' ? 'ok' : 'failed'}`}>${outcome}</span></td>
+                <td><span class=${`badge ${attemptBadge(outcome)}`}>${outcome}</span></td>
                 <td>${a?.status ?? ''}</td>
                 <td>${a ? `${Math.round(a.latency_ms)} ms${a.wait_ms ? ` (+${a.wait_ms} ms wait)` : ''}` : ''}</td>
                 <td class="why">${a?.message ?? ''}${a?.note ? ` (${a.note})` : ''}</td>
