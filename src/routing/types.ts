@@ -46,6 +46,10 @@ export interface Attempt {
   started_at: number;
 }
 
+/** Outcomes of an attempt the route sent again as meant, adjusted (max_tokens lowered) or on a fresh connection: not a
+ * failure of the provider or the key, for every reader that counts failures. */
+export const RESENT_OUTCOMES: ReadonlySet<Attempt['outcome']> = new Set(['max_tokens_clamped', 'stale_connection']);
+
 /** An attempt's tokens; `estimated`: counted with the tokenizer because the upstream reported none (a stream cut or
  * cancelled before its usage, an upstream that omits it). */
 export interface AttemptUsage extends Usage {

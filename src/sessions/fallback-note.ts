@@ -1,7 +1,7 @@
 // When another route than the first answered, one line says which was set aside and why, naming the key as the error
 // explanations do, so the user learns what to fix instead of never hearing of it.
 import { describeKey } from '../credentials/describe.ts';
-import type { Attempt, UnusableKey } from '../routing/types.ts';
+import { RESENT_OUTCOMES, type Attempt, type UnusableKey } from '../routing/types.ts';
 
 /** A route set aside, in words: what it met, what to do about it, and its provider (for `auth explain`). */
 interface SetAside {
@@ -134,6 +134,9 @@ export function fallbackReason(trail: readonly Attempt[], answeredBy: string): F
   return first && { text: said.map((r) => r.text).join('; '), provider: first.provider };
 }
 
+/** Attempts that are not why a route failed: answered, not sent, cancelled, or the route carrying on (RESENT_OUTCOMES). */
+const NOT_WHY = new Set<string>(['ok', 'skipped', 'cancelled', ...RESENT_OUTCOMES]);
+
 /** Why one route did not answer: what set it aside, or else the first thing that went wrong there. */
 function routeReason(trail: readonly Attempt[], route: string, first: boolean): FallbackReason | undefined {
   const attempts = trail.filter((a) => a.route === route);
@@ -141,10 +144,7 @@ function routeReason(trail: readonly Attempt[], route: string, first: boolean): 
     const aside = inWords(a);
     if (aside) return { text: `${aside.what} — ${aside.hint}`, provider: aside.provider };
   }
-  // A lowered max_tokens or a request sent again on a fresh connection is the route carrying on, not why it failed.
-  const failed = attempts.find(
-    (a) => !['ok', 'skipped', 'cancelled', 'max_tokens_clamped', 'stale_connection'].includes(a.outcome),
-  );
+  const failed = attempts.find((a) => !NOT_WHY.has(a.outcome));
   return (
     failed && {
       text: `${failed.route} failed${first ? ' first' : ''}: ${failed.message ?? failed.outcome.replace(/_/g, ' ')}`,

@@ -1,7 +1,7 @@
 // One child span per attempt of the trail, made when the call is over: the trail then holds every attempt's times,
 // key and outcome, so nothing has to be threaded through the ladder or carried across its awaits.
 import { SpanKind, SpanStatusCode, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
-import type { Attempt } from '../routing/types.ts';
+import { RESENT_OUTCOMES, type Attempt } from '../routing/types.ts';
 import { ATTR, type GenAiConventions } from './semconv.ts';
 
 /** A configured provider's `gen_ai.provider.name` (semconv.ts `providerName`), by the provider's config name. */
@@ -47,8 +47,7 @@ export function attemptAttributes(
     [ATTR.waitMs]: a.wait_ms,
   };
   if (conventions === 'dup') attrs[ATTR.system] = provider;
-  if (a.outcome !== 'ok' && a.outcome !== 'max_tokens_clamped' && a.outcome !== 'stale_connection')
-    attrs[ATTR.errorType] = a.outcome;
+  if (a.outcome !== 'ok' && !RESENT_OUTCOMES.has(a.outcome)) attrs[ATTR.errorType] = a.outcome;
   if (a.status !== undefined) attrs[ATTR.httpStatus] = a.status;
   if (a.note !== undefined) attrs[ATTR.note] = a.note;
   if (a.credential) {

@@ -14,7 +14,7 @@ import {
 import type { Usage } from '../providers/types.ts';
 import { isBlockBoundary } from '../providers/block-boundaries.ts';
 import type { StreamHook } from '../routing/stream-hook.ts';
-import type { AnsweredBy, Attempt } from '../routing/types.ts';
+import { RESENT_OUTCOMES, type AnsweredBy, type Attempt } from '../routing/types.ts';
 import type { CallRecord } from '../routing/types.ts';
 import { ATTR, SCOPE, genAiConventions, type GenAiConventions } from './semconv.ts';
 import { attemptPlaces, attemptSpans, type ProviderName } from './attempt-spans.ts';
@@ -167,8 +167,7 @@ export class ChatTelemetry {
     for (const a of trail) {
       if (a.credential === undefined) continue;
       const attrs = this.#metricAttributes(a.provider, a.model);
-      if (a.outcome !== 'ok' && a.outcome !== 'max_tokens_clamped' && a.outcome !== 'stale_connection')
-        attrs[ATTR.errorType] = a.outcome;
+      if (a.outcome !== 'ok' && !RESENT_OUTCOMES.has(a.outcome)) attrs[ATTR.errorType] = a.outcome;
       else if (answer?.[ATTR.responseModel] !== undefined) attrs[ATTR.responseModel] = answer[ATTR.responseModel];
       m.duration.record(a.latency_ms / 1000, attrs);
     }

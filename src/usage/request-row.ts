@@ -1,6 +1,6 @@
 // A request's ledger row from what the gateway (or a library caller) knows when it ends: its trail, whose attempts
 // carry their own usage, priced per attempt by the route it went to.
-import type { Attempt } from '../routing/types.ts';
+import { RESENT_OUTCOMES, type Attempt } from '../routing/types.ts';
 import { costOf, type PriceBook } from './prices.ts';
 import type { Charge, UsageRow } from './row.ts';
 
@@ -23,7 +23,7 @@ export interface RequestFacts {
   trail: readonly Attempt[];
 }
 
-const NOT_FAILURES = new Set(['ok', 'skipped', 'max_tokens_clamped', 'stale_connection']);
+const NOT_FAILURES = new Set<string>(['ok', 'skipped', ...RESENT_OUTCOMES]);
 
 /** The tokens spelt out, not spread from another object: a spread amid other fields is a runtime call and a temporary
  * object per charge. The attempt is its own route for the price book (it reads only provider and model). */
