@@ -159,9 +159,6 @@ async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): P
   return Buffer.concat(chunks).toString('utf8').slice(0, cap);
 }
 
-/** What drops a connection under a request: the peer's RST (or a write into a socket it closed), or its FIN. */
-const DROPPED_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
-
 /** A failed transfer → the error to surface: a caller abort as is, else classified. `answerStarted` makes it
  * `answer_cut`, since the provider was reached. A connection dropped on a reused pooled connection before any byte of
  * the answer is `staleConnection`: the provider closed it while idle as the request went out. */
@@ -197,7 +194,7 @@ export function transportFailure(
 /** The transport's classification, marked stale when the connection it dropped had carried an earlier request and
  * nothing of this one's answer came. */
 function staleOrNot(c: Classification, err: unknown, midStream: boolean): Classification {
-  if (midStream || c.kind !== 'connection' || c.code === undefined || !DROPPED_CODES.has(c.code)) return c;
+  if (midStream || c.kind !== 'connection') return c;
   return onReusedConnection(err) ? { ...c, staleConnection: true } : c;
 }
 

@@ -11,8 +11,10 @@ const sentOn = new WeakMap<Socket, number>();
 /** undici's request objects whose headers went out on a socket that had sent one before: the socket, and the bytes it
  * had read then (a TLS socket counts the answer's, not the handshake's). */
 const reused = new WeakMap<object, { socket: Socket; read: number }>();
-/** The errors such requests failed with. */
+/** The errors such requests failed with, when the peer dropped the connection: its RST (or a write into a socket it
+ * closed), or its FIN. Not an abort or a timeout, which the caller made. */
 const failedReused = new WeakSet<object>();
+const DROPPED_CODES: ReadonlySet<unknown> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 interface SendHeaders {
   request: object;
@@ -35,11 +37,12 @@ subscribe('undici:request:error', (message) => {
   const { request, error } = message as RequestError;
   const sent = reused.get(request);
   if (sent === undefined || typeof error !== 'object' || error === null) return;
+  if (!DROPPED_CODES.has((error as { code?: unknown }).code)) return;
   if (sent.socket.bytesRead === sent.read) failedReused.add(error);
 });
 
-/** Whether `err` (or an error it wraps) failed a request sent on a connection that had carried an earlier one, before
- * any byte of its answer came. */
+/** Whether `err` (or an error it wraps) failed a request sent on a connection that had carried an earlier one, the
+ * peer dropping it before any byte of its answer came. */
 export function onReusedConnection(err: unknown): boolean {
   let cur: unknown = err;
   for (let depth = 0; typeof cur === 'object' && cur !== null && depth < 5; depth += 1) {
