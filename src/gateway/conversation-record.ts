@@ -240,7 +240,9 @@ function ownerOf(
   const owner: ConversationOwner = { route: last.route, provider, fingerprint: last.fingerprint };
   if (!servesResponses(ctx.settings.loaded.config, { provider })) return owner;
   const input = readableBy(whole, makerOf(last.route, last.fingerprint), true);
-  owner.responsesBody = last.upstream_knows === true ? body : { ...rest, input };
+  // The upstream knows the response by its own id (a turn kept before upstream_id was recorded had the same one).
+  owner.responsesBody =
+    last.upstream_knows === true ? { ...body, previous_response_id: last.upstream_id ?? last.id } : { ...rest, input };
   if ([...whole.sourced.map((s) => s.item), ...whole.fresh].some((i) => opaqueType(i) === 'compaction'))
     owner.unportable = `the conversation was compacted by ${last.route}, whose compaction item only that provider's account can read`;
   else if (!input.some((i) => opaqueType(i) !== undefined) && last.upstream_knows !== true) delete owner.responsesBody;
@@ -326,7 +328,7 @@ export function recordTurn(
   ctx: GatewayContext,
   turn: TurnInput,
   response: Obj,
-  answered: { route?: string; fingerprint?: string },
+  answered: { route?: string; fingerprint?: string; upstreamId?: string },
   now: number,
 ): void {
   const settings = ctx.settings.loaded.config.gateway.conversations;
@@ -346,8 +348,10 @@ export function recordTurn(
   if (answered.route !== undefined) record.route = answered.route;
   if (answered.fingerprint !== undefined) record.fingerprint = answered.fingerprint;
   const provider = answered.route?.slice(0, answered.route.indexOf('/'));
-  if (turn.stored && provider !== undefined && servesResponses(ctx.settings.loaded.config, { provider }))
-    record.upstream_knows = true;
+  // The caller's id is the gateway's; the upstream's is kept beside it, the only one that upstream knows it by.
+  if (answered.upstreamId !== undefined && answered.upstreamId !== '') record.upstream_id = answered.upstreamId;
+  const served = provider !== undefined && servesResponses(ctx.settings.loaded.config, { provider });
+  if (turn.stored && served && record.upstream_id !== undefined) record.upstream_knows = true;
   ctx.store.putConversationTurn(record);
   if (turn.chain.length > 0) ctx.store.extendConversationTurns(turn.chain, record.expires_at);
 }

@@ -67,10 +67,11 @@ export function keepTurn(
   if (!open.keep) return;
   // The answer says `store: true` when it can be read back by id: kept, and not asked `store: false`.
   if (parsed.echo !== undefined) parsed.echo.store = readableTurn(ctx, open.turn);
-  parsed.onAnswer = (response) => {
+  parsed.onAnswer = (response, upstreamId) => {
     const answered = {
       ...(sy.route !== undefined ? { route: sy.route } : {}),
       ...(sy.credential !== undefined ? { fingerprint: sy.credential } : {}),
+      upstreamId,
     };
     recordTurn(ctx, open.turn, response, answered, Date.now());
   };

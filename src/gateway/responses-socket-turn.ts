@@ -2,10 +2,10 @@
 // with fastify's `inject`, so the turn takes exactly an HTTP request's path — client key, the conversation it continues
 // (`previous_response_id`, rebuilt from the gateway's record: conversation-record.ts), ladder and fallback, budgets,
 // the request's log line, metrics and ledger row — and its SSE events go to the socket one JSON message each.
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { isObj, type Obj } from '../providers/translate/obj.ts';
+import { newResponseId } from '../providers/translate/ids.ts';
 import type { GatewayContext } from './context.ts';
 import { recordTurn } from './conversation-record.ts';
 import { openTurn, readableTurn, SOCKET_TURN_HEADER } from './conversation-turn.ts';
@@ -49,7 +49,7 @@ export async function runTurn(scope: TurnScope, create: Obj, streamId: string | 
 /** `generate: false` (Codex's warm-up): no model call, only an id the next turn can continue from (kept in the record
  * as a turn without output), answered with the lifecycle a response has. */
 async function warmUp(scope: TurnScope, create: Obj, streamId: string | undefined): Promise<void> {
-  const id = `resp_${randomBytes(24).toString('hex')}`;
+  const id = newResponseId();
   let store: boolean;
   try {
     const { turn } = await openTurn(scope.ctx, scope.keyName, create, Date.now(), true);

@@ -51,8 +51,9 @@ export interface ParsedWire {
   compactionTurn?: true;
   /** Responses compaction: the caller's user messages, answered before the compaction item. */
   compactUserItems?: Obj[];
-  /** Responses API: told the finished response object (whole, or the stream's last), for the conversation record. */
-  onAnswer?: (response: Obj) => void;
+  /** Responses API: told the finished response object (whole, or the stream's last), under the gateway's own id, and
+   * the upstream's id for it, for the conversation record. */
+  onAnswer?: (response: Obj, upstreamId: string) => void;
 }
 
 /** The gateway's settings a body is parsed under. */
@@ -182,7 +183,7 @@ export const responsesWire: WireApi = {
       parsed.compactionTurn && res.responses_object === undefined
         ? asCompactionResponse(response, res.content)
         : response;
-    parsed.onAnswer?.(answer as Obj);
+    parsed.onAnswer?.(answer as Obj, res.id);
     return answer;
   },
   streamEncoder(parsed) {
@@ -195,7 +196,7 @@ export const responsesWire: WireApi = {
         const out = encode(ev);
         // A Responses route's own stream ends with its own response.completed, relayed as a responses_event.
         if (answered !== undefined && (ev.type === 'finish' || ev.type === 'responses_event'))
-          tellAnswer(out, answered);
+          tellAnswer(out, (response) => answered(response, encoder.upstreamId()));
         return out.map(namedSseFrame).join('');
       },
       // A Responses route's own frames, relayed as they came (providers/openai-responses.ts).

@@ -88,6 +88,7 @@ export function parseConversationTurn(value: unknown): ConversationTurn | undefi
   if (typeof r.route === 'string') turn.route = r.route;
   if (typeof r.fingerprint === 'string') turn.fingerprint = r.fingerprint;
   if (r.upstream_knows === true) turn.upstream_knows = true;
+  if (typeof r.upstream_id === 'string') turn.upstream_id = r.upstream_id;
   if (r.too_large === true) turn.too_large = true;
   if (r.unstored === true) turn.unstored = true;
   return turn;

@@ -256,7 +256,7 @@ export interface AffinityStore {
  * `previous_response_id` can be rebuilt on any route or replica (docs/gateway.md#a-conversations-state-across-a-fallback).
  * Scoped to the client key that made it. The later `at` wins. */
 export interface ConversationTurn {
-  /** The response id the caller was given. */
+  /** The response id the caller was given: the gateway's own, never the upstream's (which may repeat). */
   id: string;
   /** The `previous_response_id` the turn continued, if any. */
   parent?: string;
@@ -279,6 +279,9 @@ export interface ConversationTurn {
   /** The route's upstream holds the response itself (a Responses route sent `store` not false): there, the next turn
    * can go as `previous_response_id` and only its new items. */
   upstream_knows?: true;
+  /** The upstream's own id for the response (`id` is the gateway's): what a route that holds it (upstream_knows) is
+   * sent as `previous_response_id`. */
+  upstream_id?: string;
   /** Asked with `store: false` (a WebSocket turn): kept only to be continued, never read back or deleted by id, as
    * OpenAI keeps such a response for its connection alone. */
   unstored?: true;

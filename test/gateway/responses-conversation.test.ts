@@ -1,8 +1,9 @@
 // The gateway's record of Responses conversations (docs/gateway.md#a-conversations-state-across-a-fallback), with the
-// official `openai` SDK and the `ws` client against real gateways: a turn continuing a response goes to the route and
-// key holding it as the upstream's own previous_response_id; when that upstream fails, the fallback gets the
-// conversation rebuilt, items it cannot read left out and said; what cannot be rebuilt is previous_response_not_found
-// naming why; a new WebSocket connection and another replica (sharing a private Redis) continue a conversation.
+// official `openai` SDK and the `ws` client against real gateways: a turn continuing a response (by the gateway's own
+// id) goes to the route and key holding it as the upstream's own previous_response_id; when that upstream fails, the
+// fallback gets the conversation rebuilt, items it cannot read left out and said; what cannot be rebuilt is
+// previous_response_not_found naming why; a new WebSocket connection and another replica (sharing a private Redis)
+// continue a conversation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
@@ -147,14 +148,15 @@ const client = (url = h.url, key = h.key): OpenAI => new OpenAI({ baseURL: `${ur
 test('a turn goes to the upstream holding the response as its previous_response_id; after it fails, the fallback gets the conversation rebuilt', async () => {
   Object.assign(upstream, { failing: false, compacts: false });
   const first = await client().responses.create({ model: 'gpt-up', input: 'first question' });
-  assert.match(first.id, /^resp_up_/);
+  const upstreamId = `resp_up_${upstream.served}`;
+  assert.notEqual(first.id, upstreamId, "the caller is given the gateway's own id");
 
   const { data: second, response: res2 } = await client()
     .responses.create({ model: 'gpt-up', previous_response_id: first.id, input: 'second question' })
     .withResponse();
   const sent = up.calls.at(-1)!;
   assert.equal(sent.path, '/v1/responses');
-  assert.equal(sent.body['previous_response_id'], first.id, 'the upstream continues its own response');
+  assert.equal(sent.body['previous_response_id'], upstreamId, 'the upstream continues its own response');
   assert.equal(sent.body['input'], 'second question', 'with only the new input');
   assert.equal(res2.headers.get('x-switchyard-conversation'), 'continued');
 
@@ -282,12 +284,13 @@ test('a streamed turn of a Responses route over the WebSocket is continued there
   const first = await socketTurn(h.url, h.key, { model: 'gpt-up', input: 'streamed first' });
   assert.equal(first.type, 'response.completed');
   const id = (first['response'] as { id: string }).id;
-  assert.match(id, /^resp_up_/);
+  const upstreamId = `resp_up_${upstream.served}`;
+  assert.notEqual(id, upstreamId, "the caller is given the gateway's own id");
   const { response } = await client()
     .responses.create({ model: 'gpt-up', previous_response_id: id, input: 'then over HTTP' })
     .withResponse();
   assert.equal(response.headers.get('x-switchyard-conversation'), 'continued');
-  assert.equal(up.calls.at(-1)!.body['previous_response_id'], id);
+  assert.equal(up.calls.at(-1)!.body['previous_response_id'], upstreamId);
 });
 
 test('an HTTP turn sent with store: false is not kept, as OpenAI keeps none', async () => {

@@ -104,6 +104,6 @@ test("answer ids take the caller's API shape and keep the upstream id after the 
   assert.equal(shapedId('msg_', 'chatcmpl-abc'), 'msg_chatcmpl-abc');
   assert.equal(shapedId('msg_', 'msg_01X'), 'msg_01X');
   assert.equal(shapedId('chatcmpl-', 'msg_01X'), 'chatcmpl-msg_01X');
-  assert.equal(shapedId('resp_', 'a b/c'), 'resp_abc');
+  assert.equal(shapedId('msg_', 'a b/c'), 'msg_abc');
   assert.match(shapedId('chatcmpl-', ''), /^chatcmpl-[0-9a-f]{32}$/);
 });

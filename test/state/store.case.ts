@@ -364,6 +364,10 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(read?.items, undefined);
       assert.equal((await b.readConversationTurn('resp_big', now))?.items?.length, 100_013);
       assert.equal(await b.readConversationTurn('resp_unknown', now), undefined);
+      // The upstream's own id for a response the caller knows by the gateway's travels with it.
+      a.putConversationTurn(turn('resp_ours', now, { upstream_knows: true, upstream_id: 'resp_theirs' }));
+      await a.flush();
+      assert.equal((await b.readConversationTurn('resp_ours', now))?.upstream_id, 'resp_theirs');
       // The response object (GET /v1/responses/{id}) and a deletion travel with the turn.
       a.putConversationTurn(turn('resp_obj', now, { inputs: 1, response: '{"id":"resp_obj"}' }));
       const { items: _gone, ...tombstone } = turn('resp_del', now + 1, { deleted: true });

@@ -2,7 +2,7 @@
 // the response from them.
 import type { StreamEvent, Usage } from '../../providers/types.ts';
 import type { NamedSseEvent } from '../../providers/sse.ts';
-import { shapedId } from '../../providers/translate/ids.ts';
+import { newResponseId } from '../../providers/translate/ids.ts';
 import {
   customCallItem,
   finishedItemStatus,
@@ -16,7 +16,7 @@ import {
   type ItemStatus,
   type ResponsesAnswerOptions,
 } from './responses-wire.ts';
-import { type Obj } from '../../providers/translate/obj.ts';
+import { isObj, type Obj } from '../../providers/translate/obj.ts';
 import { compactionItem } from './responses-compaction-item.ts';
 import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
 
@@ -58,6 +58,8 @@ export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}
   /** `response.failed`, the response's own terminal event for a stream that broke off (none while relaying a
    * Responses route's own stream, whose response this encoder does not hold). */
   failed(error: { code: string | null; message: string }): NamedSseEvent[];
+  /** The upstream's id for the response the caller knows by the gateway's own (`''` until the stream said it). */
+  upstreamId(): string;
 } {
   const encoder = new ResponsesEventEncoder(options);
   return {
@@ -65,6 +67,7 @@ export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}
     passOn: (events) => encoder.passOn(events),
     sequence: () => encoder.sequence(),
     failed: (error) => encoder.failed(error),
+    upstreamId: () => encoder.upstream,
   };
 }
 
@@ -72,7 +75,10 @@ export function createResponsesEventEncoder(options: ResponsesAnswerOptions = {}
 class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
   private readonly options: ResponsesAnswerOptions;
   private seq = 0;
-  private id = shapedId('resp_', '');
+  /** The gateway's own id (ids.ts newResponseId), in every event whatever the upstream called the response. */
+  private readonly id = newResponseId();
+  /** The upstream's id for it, for the conversation record. */
+  upstream = '';
   private model = '';
   private readonly created = Math.floor(Date.now() / 1000);
   /** Finished items, by output index. */
@@ -112,7 +118,8 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
     for (const e of events) {
       if (e.type === 'start' || e.type === 'finish') return false;
       if (e.type !== 'responses_event') continue;
-      if (e.data['sequence_number'] !== seq) return false;
+      // A frame carrying the response object names it by the upstream's id: written here, under the gateway's.
+      if (e.data['sequence_number'] !== seq || isObj(e.data['response'])) return false;
       seq++;
     }
     this.seq = seq;
@@ -120,7 +127,7 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
   }
 
   start(ev: EventOf<'start'>): NamedSseEvent[] {
-    this.id = shapedId('resp_', ev.id);
+    this.upstream = ev.id;
     this.model = ev.model;
     return [
       this.emit('response.created', { response: this.snapshot('in_progress') }),
@@ -236,7 +243,13 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
   /** From here on the route's own events are the stream. */
   responses_event(ev: EventOf<'responses_event'>): NamedSseEvent[] {
     this.relaying = true;
-    return [{ event: ev.event, data: { ...ev.data, sequence_number: this.seq++ } }];
+    const data: Obj = { ...ev.data, sequence_number: this.seq++ };
+    const response = data['response'];
+    if (isObj(response)) {
+      if (typeof response['id'] === 'string' && response['id'] !== '') this.upstream = response['id'];
+      data['response'] = { ...response, id: this.id };
+    }
+    return [{ event: ev.event, data }];
   }
 
   private emit(type: string, fields: Obj): NamedSseEvent {

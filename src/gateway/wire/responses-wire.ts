@@ -3,7 +3,7 @@
 // conversation-record.ts); items that point at stored state are refused with a located error rather than answered
 // without the context they name.
 import { randomUUID } from 'node:crypto';
-import { shapedId } from '../../providers/translate/ids.ts';
+import { newResponseId } from '../../providers/translate/ids.ts';
 import type {
   ChatMessage,
   ChatRequest,
@@ -654,8 +654,8 @@ export function toResponsesResponse(
   res: ChatResponse,
   options: ResponsesAnswerOptions & { created?: number } = {},
 ): Obj {
-  // A Responses route's own answer goes back as it came.
-  if (res.responses_object !== undefined) return res.responses_object;
+  // A Responses route's own answer goes back as it came, under the gateway's id (the upstream's is `res.id`).
+  if (res.responses_object !== undefined) return { ...res.responses_object, id: newResponseId() };
   const answer = statusOf(res.finish_reason);
   const items: ((status: ItemStatus) => Obj)[] = [];
   // An Anthropic route's compaction block comes first, as the item holding its summary (compaction-item.ts); an
@@ -673,7 +673,7 @@ export function toResponsesResponse(
   }
   const output = items.map((item, i) => item(finishedItemStatus(i, items.length, answer.status)));
   return responseObject({
-    id: shapedId('resp_', res.id),
+    id: newResponseId(),
     created: options.created ?? Math.floor(Date.now() / 1000),
     model: res.model,
     output,
