@@ -25,10 +25,6 @@ export interface OpenTurn {
   keep: boolean;
 }
 
-/** Set by the WebSocket mode on the turns it sends through POST /v1/responses (responses-socket-turn.ts). Said by
- * a caller over HTTP, it only has that turn kept. */
-export const SOCKET_TURN_HEADER = 'x-switchyard-socket-turn';
-
 /** The turn as the record will keep it, and the conversation it continues (or `previous_response_not_found`). */
 export async function openTurn(
   ctx: GatewayContext,

@@ -9,6 +9,7 @@ import type { RequestRecord } from './request-record.ts';
 import { CHAT_PATHS, pathOf } from './chat-paths.ts';
 import { metricRoute } from './model-resolve.ts';
 import { finalRow } from './usage-record.ts';
+import { isSocketTurn } from './socket-turn-mark.ts';
 
 /** The answer is finished with `status` (499: the caller hung up): the request is over unless its stream is still
  * open, whose record then waits for streamSettled. Once. */
@@ -42,7 +43,8 @@ function recordOf(ctx: GatewayContext, req: FastifyRequest, s: RequestState, sta
   return {
     id: s.id,
     idJson: s.idJson,
-    method: req.method,
+    // A WebSocket turn arrives as an injected POST: its line says it came over the socket.
+    method: isSocketTurn(req.headers) ? 'WS' : req.method,
     path,
     status,
     api: s.api,

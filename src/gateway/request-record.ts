@@ -19,6 +19,7 @@ export interface RequestRecord {
   id: string;
   /** The id as JSON text (rendered once when it arrived: see RawJson). */
   idJson: RawJson;
+  /** The HTTP method, or `WS` for a turn of the Responses WebSocket mode. */
   method: string;
   path: string;
   /** The HTTP status the caller got (499: it hung up first). */

@@ -8,7 +8,8 @@ import { isObj, type Obj } from '../providers/translate/obj.ts';
 import { newResponseId } from '../providers/translate/ids.ts';
 import type { GatewayContext } from './context.ts';
 import { recordTurn } from './conversation-record.ts';
-import { openTurn, readableTurn, SOCKET_TURN_HEADER } from './conversation-turn.ts';
+import { openTurn, readableTurn } from './conversation-turn.ts';
+import { socketTurnHeader } from './socket-turn-mark.ts';
 import { ApiError, openaiErrorBody } from './api-error.ts';
 
 /** What a turn needs of its connection. */
@@ -86,7 +87,7 @@ async function sendOn(scope: TurnScope, body: Obj, streamId: string | undefined)
   const res = await scope.app.inject({
     method: 'POST',
     url: '/v1/responses',
-    headers: { ...scope.headers, 'content-type': 'application/json', [SOCKET_TURN_HEADER]: '1' },
+    headers: { ...scope.headers, 'content-type': 'application/json', ...socketTurnHeader },
     payload: JSON.stringify(body),
     remoteAddress: scope.remoteAddress,
     payloadAsStream: true,

@@ -48,10 +48,11 @@ export function installResponsesSocket(app: FastifyInstance, ctx: GatewayContext
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = upgradeRefusal(ctx, req);
     if (refusal !== undefined) {
-      logRefusal(ctx, req, refusal);
+      logUpgrade(ctx, req, refusal);
       return refuse(socket, refusal);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      logUpgrade(ctx, req);
       const limits = socketLimits(ctx, options);
       const conn = new SocketConnection(app, ctx, ws, req, limits, () => open.delete(conn));
       open.add(conn);
@@ -81,8 +82,9 @@ function upgradeRefusal(ctx: GatewayContext, req: IncomingMessage): ApiError | u
   return clientKeyVerdict(ctx, req.headers).error;
 }
 
-/** A refused upgrade gets the line a refused request gets (an accepted one is logged turn by turn). */
-function logRefusal(ctx: GatewayContext, req: IncomingMessage, err: ApiError): void {
+/** An upgrade's line, once: a refused one as a refused request's, an accepted one as `101 upgraded` (its turns then
+ * have lines of their own, method `WS`). */
+function logUpgrade(ctx: GatewayContext, req: IncomingMessage, err?: ApiError): void {
   const verdict = clientKeyVerdict(ctx, req.headers);
   ctx.requestLine(
     'info',
@@ -90,12 +92,12 @@ function logRefusal(ctx: GatewayContext, req: IncomingMessage, err: ApiError): v
       req_id: requestId(req.headers).json,
       method: 'GET',
       path: (req.url ?? '').split('?')[0]!.slice(0, 200),
-      status: err.status,
+      status: err === undefined ? 101 : err.status,
       api: 'openai',
       key: verdict.keyName,
-      outcome: err.code ?? `http_${err.status}`,
+      outcome: err === undefined ? 'upgraded' : (err.code ?? `http_${err.status}`),
       websocket: true,
-      error: rawJson(err.message, false),
+      ...(err === undefined ? {} : { error: rawJson(err.message, false) }),
     },
     'request',
   );

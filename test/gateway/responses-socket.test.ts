@@ -80,8 +80,9 @@ test('an upgrade without a gateway key is refused with the HTTP 401 an HTTP requ
   assert.equal(error.code, 'invalid_api_key');
   assert.match(error.message, /missing gateway key/);
   // …and logged as a refused request is.
-  await until("the refusal's line", () => h.logs.some((l) => l.includes('"websocket":true')));
-  const line = JSON.parse(h.logs.find((l) => l.includes('"websocket":true'))!) as Record<string, unknown>;
+  const refused = (l: string) => l.includes('"websocket":true') && l.includes('"status":401');
+  await until("the refusal's line", () => h.logs.some(refused));
+  const line = JSON.parse(h.logs.find(refused)!) as Record<string, unknown>;
   assert.equal(line['status'], 401);
   assert.equal(line['outcome'], 'invalid_api_key');
   assert.equal(line['key'], 'none');
@@ -109,6 +110,56 @@ test('turns continue with previous_response_id and only their new input; the ups
     'two turn lines',
     () => h.logs.filter((l) => l.includes('"path":"/v1/responses"') && l.includes('"stream":true')).length >= 2,
   );
+});
+
+test('an accepted upgrade is logged once, and each turn’s line says it came over the WebSocket', async () => {
+  const ws = new WebSocket(`${h.url.replace('http', 'ws')}/v1/responses`, {
+    headers: { authorization: `Bearer ${h.key}`, 'x-request-id': 'socket-lines-1' },
+  });
+  const events: Event[] = [];
+  ws.on('message', (data) => events.push(JSON.parse(String(data)) as Event));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const c = { ws, events };
+  await turn(c, { model: 'main', input: 'first' });
+  await turn(c, { model: 'main', input: 'second' });
+  ws.close();
+  // Over HTTP, the header a socket turn is marked with does not make a request one.
+  await fetch(`${h.url}/v1/responses`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${h.key}`,
+      'content-type': 'application/json',
+      'x-request-id': 'socket-lines-http',
+      'x-switchyard-socket-turn': '1',
+    },
+    body: JSON.stringify({ model: 'main', input: 'over HTTP' }),
+  });
+  const lines = (id: string) =>
+    h.logs.filter((l) => l.includes(`"req_id":"${id}"`)).map((l) => JSON.parse(l) as Record<string, unknown>);
+  await until('the turns’ lines', () => lines('socket-lines-1').filter((l) => l['method'] === 'WS').length === 2);
+  await until('the HTTP line', () => lines('socket-lines-http').length === 1);
+  const mine = lines('socket-lines-1');
+  const upgrades = mine.filter((l) => l['method'] === 'GET');
+  assert.equal(upgrades.length, 1, 'one line for the upgrade');
+  assert.deepEqual(
+    [upgrades[0]!['path'], upgrades[0]!['status'], upgrades[0]!['outcome'], upgrades[0]!['websocket']],
+    ['/v1/responses', 101, 'upgraded', true],
+  );
+  assert.equal(upgrades[0]!['key'], 'test-client');
+  const turns = mine.filter((l) => l['method'] === 'WS');
+  assert.deepEqual(
+    turns.map((l) => [l['path'], l['status'], l['outcome'], l['websocket'], l['stream']]),
+    [
+      ['/v1/responses', 200, 'ok', true, true],
+      ['/v1/responses', 200, 'ok', true, true],
+    ],
+  );
+  assert.equal(mine.length, 3);
+  const http = lines('socket-lines-http')[0]!;
+  assert.deepEqual([http['method'], http['websocket']], ['POST', undefined]);
 });
 
 test('a turn with store: false says so and is only continued, never read back; one without it is read back', async () => {
@@ -308,8 +359,9 @@ test('a connection closed mid-turn cancels the upstream call, and the turn is lo
   ws.send(JSON.stringify({ type: 'response.create', model: 'main', input: 'a long answer please' }));
   await until('the first delta', () => events.some((e) => e.type === 'response.output_text.delta'));
   ws.close();
-  await until("the turn's line", () => g.logs.some((l) => l.includes('"path":"/v1/responses"')));
-  const line = JSON.parse(g.logs.find((l) => l.includes('"path":"/v1/responses"'))!) as {
+  const turnLine = (l: string) => l.includes('"method":"WS"');
+  await until("the turn's line", () => g.logs.some(turnLine));
+  const line = JSON.parse(g.logs.find(turnLine)!) as {
     outcome: string;
     status: number;
   };

@@ -129,6 +129,8 @@ export function writeRequestLine(ctx: GatewayContext, r: RequestRecord): void {
     stream: r.stream,
     ms: Math.round(r.ms * 100) / 100,
   };
+  // Every line of the WebSocket mode carries it: its upgrade (responses-socket.ts) and each turn.
+  if (r.method === 'WS') line['websocket'] = true;
   if (r.alias !== undefined) line['alias'] = r.alias;
   if (r.credential !== undefined) line['credential'] = r.credential;
   if (r.trail !== undefined && r.trail.length > 0) line['upstream'] = upstreamJson(r.trail);

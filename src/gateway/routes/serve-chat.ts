@@ -28,7 +28,8 @@ import { usageHeaderValue } from '../usage-record.ts';
 import { streamSettled } from '../request-end.ts';
 import { streamingSettings } from '../../config/streaming.ts';
 import type { Obj } from '../../providers/translate/obj.ts';
-import { keepTurn, openTurn, SOCKET_TURN_HEADER, unportableFailure, wholeConversation } from '../conversation-turn.ts';
+import { keepTurn, openTurn, unportableFailure, wholeConversation } from '../conversation-turn.ts';
+import { isSocketTurn } from '../socket-turn-mark.ts';
 import { conversationHeader } from '../conversation-record.ts';
 
 export interface WireBody {
@@ -129,7 +130,7 @@ export async function serveChat(
   // Said on failures too: a mistyped name caught by `"*"` is what a user most needs to see.
   if (target.alias !== undefined) reply.header('x-switchyard-alias', headerValue(target.alias));
   const conversation = wire.conversations
-    ? await openTurn(ctx, sy.keyName, body as unknown as Obj, Date.now(), req.headers[SOCKET_TURN_HEADER] === '1')
+    ? await openTurn(ctx, sy.keyName, body as unknown as Obj, Date.now(), isSocketTurn(req.headers))
     : undefined;
   const source = wire.readsConversations
     ? await wholeConversation(ctx, sy.keyName, body as unknown as Obj, Date.now())
