@@ -164,7 +164,8 @@ function key(provider: string, fingerprint: string, task: string | undefined): s
   return `${provider}\u0000${fingerprint}\u0000${task ?? ''}`;
 }
 
-/** Said under the table when the probes changed nothing: a read-only probe, and how to record one. */
+/** Said under the table when the probes changed no key's state: a read-only probe (which only notes a key that
+ * answered as known-good), and how to record one. */
 export function readOnlyLine(storeName: string): string {
-  return `nothing was recorded: a probe is read-only unless run with --record, which saves each outcome in ${storeName} as a request's would`;
+  return `no key's state was changed (a key that answered is only noted as known-good): a probe is read-only unless run with --record, which saves each outcome in ${storeName} as a request's would`;
 }

@@ -64,7 +64,7 @@ cooldowns:
   rate_limited: 60s                   # when the server gives no reset time
   quota: 1h
   auth_suspect: 5m
-  rejected: 1h                        # how often a rejected key gets one probe
+  rejected: 1h                        # longest wait between a rejected key's probes
 
 # Budgets and limits (docs/budgets.md). Each covers one thing — client_key: NAME (a gateway key), task: NAME,
 # provider: NAME (with model: M for one route, or credential: ID for one key), or all: true — with limits on

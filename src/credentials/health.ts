@@ -48,6 +48,24 @@ export function suspectProbeInterval(cooldowns: Cooldowns): number {
   return Math.min(30_000, cooldowns.auth_suspect / 10);
 }
 
+/** The first single probe of a key rejected on its first use comes this soon after: one transient 401 on a key that
+ * works must not bench it for an hour (docs/credentials.md#health). */
+export const FIRST_REJECTED_PROBE_MS = 30_000;
+
+/** How long a `rejected` key rests before its next single probe. A never-accepted key: 30 s after its first
+ * rejection, then twice the last wait each time a probe is taken, up to `cooldowns.rejected`. A revoked key (it
+ * worked, then stayed rejected through its retries and suspicion): `cooldowns.rejected` at once. `probing`: the wait
+ * is for the probe being taken now (it doubles); otherwise for a rejection just recorded (the current wait stands). */
+export function rejectedWindow(record: HealthRecord | undefined, cooldowns: Cooldowns, probing: boolean): number {
+  if (isKnownGood(record)) return cooldowns.rejected;
+  const first = Math.min(FIRST_REJECTED_PROBE_MS, cooldowns.rejected);
+  // The current wait is the record's own: written with its state, so every process reads the same one.
+  const current =
+    record?.state === 'rejected' && record.until !== undefined ? record.until - (record.state_at ?? 0) : 0;
+  if (current <= 0) return first;
+  return Math.min(cooldowns.rejected, Math.max(first, probing ? current * 2 : current));
+}
+
 /** What a rejection (401/403) of a key means, from its health just before it (AuthVerdict in types.ts). */
 export function authVerdict(record: HealthRecord | undefined, now: number): AuthVerdict {
   const lastSuccessAt = record?.last_success_at;
@@ -92,7 +110,7 @@ export function failurePatch(
   const patch = failureFields(report, now, provider);
   if (report.kind === 'auth_rejected' || report.kind === 'auth_revoked') {
     if (report.kind === 'auth_rejected' && isKnownGood(record)) return patch;
-    return { ...patch, state: 'rejected', reason: null, until: now + cooldowns.rejected };
+    return { ...patch, state: 'rejected', reason: null, until: now + rejectedWindow(record, cooldowns, false) };
   }
   const reason: CoolingReason = report.kind;
   const until = coolingDeadline(reason, report, cooldowns, now);
@@ -120,6 +138,12 @@ export function successPatch(provider: string, now: number, startedAt = now): He
     last_success_at: now,
     add_successes: 1,
   };
+}
+
+/** A key proved by a live probe that records nothing else (`auth test`, `doctor` without --record): known-good from
+ * now, so a transient 401 on its first request is retried (AUTH_RULES known_good), its state and counters untouched. */
+export function knownGoodPatch(provider: string, now: number): HealthPatch {
+  return { provider, at: now, last_success_at: now };
 }
 
 /** A failure that sets nothing aside, only counted and remembered: a stream that went silent after it had started
@@ -153,7 +177,7 @@ export function probePatch(
     const window = cooldowns[COOLING_RULES[record.reason ?? 'rate_limited'].cooldown];
     return { provider, at: now, state: 'cooling', probe_at: now + window };
   }
-  return { provider, at: now, state: 'rejected', until: now + cooldowns.rejected };
+  return { provider, at: now, state: 'rejected', until: now + rejectedWindow(record, cooldowns, true) };
 }
 
 /** How soon a caller that found a key's single probe out looks again, when it may wait for the key (its answer

@@ -1,12 +1,19 @@
 // A live probe of one credential (`auth test`, `doctor`): one tiny chat request, or a models list when no model is
 // known — for a cloud, the read-only call its signature or token must pass (PROVING_LISTING) — sent down the route
-// ladder pinned to that key. Records nothing unless asked, so looking at a flaky key never
-// benches it.
+// ladder pinned to that key. Changes no key's state unless asked, so looking at a flaky key never benches it; a key
+// that answered is only noted as known-good (probeWriter).
 import type { LoadedConfig } from '../config/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
 import { keyPast } from '../routing/key-health.ts';
-import { failuresOnly, recordRejected, serverReset, unwritten, type KeyWriter } from '../routing/key-record.ts';
+import {
+  failuresOnly,
+  knownGoodOnly,
+  recordRejected,
+  serverReset,
+  unwritten,
+  type KeyWriter,
+} from '../routing/key-record.ts';
 import { HEALTH_SCOPE, routeAction } from '../routing/policy.ts';
 import { healthKey, standingHealth } from '../credentials/scoped-health.ts';
 import { upstreamFacts } from '../routing/route-run.ts';
@@ -201,7 +208,8 @@ export interface ProbeDeps {
   sleep?: Sleep;
   random?: () => number;
   timeZone?: string;
-  /** Record the outcome in the credential's health as a request's would be (default: record nothing). */
+  /** Record the outcome in the credential's health as a request's would be (default: only a chat's or a cloud's
+   * proving call's success, as known-good). */
   record?: boolean;
 }
 
@@ -383,10 +391,11 @@ async function sendAsARequest(
   return { err, retries };
 }
 
-/** Where the probe writes the key's health: nowhere unless --record; a models list, which proves little, only its
- * failures (a success would make a key known-good on the word of a listing). */
+/** Where the probe writes the key's health: without --record, only that a chat (or a cloud's proving call) answered,
+ * which makes the key known-good and nothing else; a models list, which proves little, only its failures with
+ * --record, and nothing without (a success would make a key known-good on the word of a listing). */
 function probeWriter(deps: ProbeDeps, listing: boolean): KeyWriter {
-  if (!deps.record) return unwritten(deps.store);
+  if (!deps.record) return listing ? unwritten(deps.store) : knownGoodOnly(deps.store, deps.now ?? Date.now);
   return listing ? failuresOnly(deps.pool, deps.store) : deps.pool;
 }
 

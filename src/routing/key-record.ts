@@ -7,6 +7,7 @@ import type { CredentialPool } from '../credentials/pool.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
 import type { HealthStore } from '../state/types.ts';
 import { emptyHealth } from '../state/merge.ts';
+import { knownGoodPatch } from '../credentials/health.ts';
 import { retryDelay } from './backoff.ts';
 import { AUTH_RULES, HEALTH_SCOPE } from './policy.ts';
 import { healthKey, type HealthScope } from '../credentials/scoped-health.ts';
@@ -35,6 +36,21 @@ export function unwritten(store: Pick<HealthStore, 'getHealth'>): KeyWriter {
 /** Writes a failure through the pool, and nothing else (a use or success stays as it stands). */
 export function failuresOnly(pool: KeyWriter, store: Pick<HealthStore, 'getHealth'>): KeyWriter {
   return { ...unwritten(store), recordFailure: (cred, report, scope) => pool.recordFailure(cred, report, scope) };
+}
+
+/** Writes only that the key answered (knownGoodPatch), unless it is `rejected`: a probe that records nothing else
+ * still proves a working key, so its first request's transient 401 is retried rather than benching it as never
+ * accepted. A rejected key keeps its record whole (it would read as revoked), as does any failure. */
+export function knownGoodOnly(store: Pick<HealthStore, 'getHealth' | 'applyHealth'>, now: () => number): KeyWriter {
+  return {
+    ...unwritten(store),
+    recordSuccess: (cred) => {
+      // A rejection is the credential's wherever it is sent (HEALTH_SCOPE): its own record says it.
+      const own = store.getHealth(cred.fingerprint);
+      if (own?.state === 'rejected') return own;
+      return store.applyHealth(cred.fingerprint, knownGoodPatch(cred.provider, now()));
+    },
+  };
 }
 
 /** The provider's own reset time for a 429/quota answer, when it gave one. */

@@ -82,7 +82,10 @@ fallback: [ { provider: spare, model: sim-large } ]`,
   assert.match(doctor.stdout, /mimo\s+\w+\s+sk-…0002\s+config api_keys\[1\]\s+\d+ms\s+rejected \(never worked\)$/m);
   assert.match(doctor.stdout, /spare\s+\w+\s+sk-…0003\s+config key\s+\d+ms\s+rate-limited$/m);
   assert.doesNotMatch(doctor.stdout, /set aside|it rests/, 'nothing was set aside, and nothing says so');
-  assert.match(doctor.stdout, /^nothing was recorded: a probe is read-only unless run with --record/m);
+  assert.match(
+    doctor.stdout,
+    /^no key's state was changed \(a key that answered is only noted as known-good\): a probe is read-only unless run with --record/m,
+  );
   const probe = await w.run(['auth', 'test', '--json']);
   const parsed = JSON.parse(probe.stdout) as {
     recorded: boolean;
@@ -103,7 +106,7 @@ fallback: [ { provider: spare, model: sim-large } ]`,
   assert.ok(w.sim.calls(FLAKY) >= 6, 'each probe retried the known-good key as the router would');
 
   const recorded = await w.run(['doctor', '--record']);
-  assert.doesNotMatch(recorded.stdout, /nothing was recorded/);
+  assert.doesNotMatch(recorded.stdout, /no key's state was changed/);
   const after = await health();
   assert.equal(after[fingerprint(FLAKY)]?.['reason'], 'auth_suspect', 'with --record, as a request would have left it');
   assert.equal(after[fingerprint(NEVER)]?.['state'], 'rejected');
@@ -138,6 +141,29 @@ main: { provider: mimo, model: sim-large }`,
   assert.doesNotMatch(recorded.stdout, /not recorded/);
   assert.match((await w.run(['auth', 'list'])).stdout, /sk-…0005\s+config key\s+ok /);
 });
+
+for (const command of [['auth', 'test'], ['doctor']]) {
+  test(`a key \`${command.join(' ')}\` proved is known-good: a transient 401 on its first request is retried, not rejected`, async (t) => {
+    const KEY = 'sk-probe-proved-then-401-0006';
+    // The probe's chat answers, the first request's meets one transient 401, the retry answers.
+    const w = await world(
+      t,
+      { [KEY]: { script: ['ok', 401, 'ok'] } },
+      `providers:
+  mimo: { type: openai, base_url: SIM/v1, api_key: ${KEY} }
+main: { provider: mimo, model: sim-large }`,
+    );
+    const probed = await w.run(command);
+    assert.equal(probed.code, 0, probed.stdout);
+    const chat = await w.run(['chat', '-m', 'hello', '--no-session']);
+    assert.equal(chat.code, 0, `the request was retried and answered: ${chat.stdout}${chat.stderr}`);
+    assert.equal(w.sim.calls(KEY), 3, 'the probe, the rejected request and its retry');
+    const listed = JSON.parse((await w.run(['auth', 'list', '--json'])).stdout) as Listed;
+    const health = listed.providers[0]?.candidates[0]?.health;
+    assert.equal(health?.['state'], 'ok', 'not rejected as never accepted');
+    assertNoSecrets([KEY]);
+  });
+}
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 

@@ -87,21 +87,41 @@ describe('health table', () => {
     assert.equal(r.failures, 1);
   });
 
-  it('a never-successful key answering 401/403 is rejected, with one probe per cooldowns.rejected', () => {
+  it('a never-successful key answering 401/403 is rejected, probed 30 s later, then twice as late each time, up to cooldowns.rejected', () => {
     const r = apply(
       fresh(),
       failurePatch(fresh(), { kind: 'auth_rejected', message: 'invalid key' }, cooldowns, NOW, 'p'),
     );
-    assert.deepEqual([r.state, r.until, r.last_failure_message], ['rejected', NOW + cooldowns.rejected, 'invalid key']);
+    assert.deepEqual([r.state, r.until, r.last_failure_message], ['rejected', NOW + 30_000, 'invalid key']);
     assert.equal(usability(r, NOW).usable, false);
     assert.match(usability(r, NOW).why ?? '', /rejected \(never accepted\); next probe at/);
-    const due = usability(r, NOW + cooldowns.rejected);
+    const due = usability(r, NOW + 30_000);
     assert.deepEqual([due.usable, due.probe], [true, true]);
     // Taking the probe pushes the window, so a second caller does not probe too.
-    const probing = apply(r, probePatch(r, 'p', cooldowns, NOW + cooldowns.rejected));
-    assert.equal(usability(probing, NOW + cooldowns.rejected).usable, false);
+    const probing = apply(r, probePatch(r, 'p', cooldowns, NOW + 30_000));
+    assert.equal(usability(probing, NOW + 30_000).usable, false);
     // A probe that succeeds brings the key back by itself.
-    assert.equal(apply(probing, successPatch('p', NOW + cooldowns.rejected + 10)).state, 'ok');
+    assert.equal(apply(probing, successPatch('p', NOW + 30_010)).state, 'ok');
+    // Rejected again, it waits twice as long each time, and never longer than cooldowns.rejected.
+    let at = NOW + 30_010;
+    let record = apply(probing, failurePatch(probing, { kind: 'auth_rejected' }, cooldowns, at, 'p'));
+    const waits: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      waits.push(record.until! - at);
+      at = record.until!;
+      const taken = apply(record, probePatch(record, 'p', cooldowns, at));
+      record = apply(taken, failurePatch(taken, { kind: 'auth_rejected' }, cooldowns, at, 'p'));
+    }
+    assert.deepEqual(
+      waits.map((ms) => ms / 1000),
+      [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600],
+    );
+  });
+
+  it('a rejected key is first probed within cooldowns.rejected when that is shorter than 30 s', () => {
+    const short = cooldownsSchema.parse({ rejected: '10s' });
+    const r = apply(fresh(), failurePatch(fresh(), { kind: 'auth_rejected' }, short, NOW, 'p'));
+    assert.equal(r.until, NOW + 10_000);
   });
 
   it('a use is only counted', () => {

@@ -156,6 +156,37 @@ test('seed 002: a single key that met a burst of 401s is probed once per 30 s wh
   assert.equal((await h.router.chat({ messages: hello })).status, 'ok', 'and stays in use');
 });
 
+test('a key rejected on its first use is probed 30 s later, then after twice the wait each time, not an hour later', async () => {
+  const clock = clockAt('2026-06-12T10:00:00Z');
+  await using h = await harness({
+    scenario: { keys: { [GOOD]: { script: ['401', '401', 'ok'] } } },
+    config: (u) => mimo(u.openai, [GOOD]),
+    router: { now: clock.now },
+  });
+  const first = await failure(h.router.chat({ messages: hello }));
+  assert.equal(first.kind, 'auth_rejected');
+  assert.equal(h.sim.calls(GOOD), 1, 'never accepted: not retried');
+  const line = h.warnings.find((w) => w.includes('sk-…a1b2'));
+  assert.match(line ?? '', /rejected \(never accepted\); next probe at (?:\d{4}-\d\d-\d\d )?10:00:30 /);
+
+  clock.advance(29 * SECOND);
+  await failure(h.router.chat({ messages: hello }));
+  assert.equal(h.sim.calls(GOOD), 1, 'not sent before its probe');
+  clock.advance(SECOND);
+  await failure(h.router.chat({ messages: hello }));
+  assert.equal(h.sim.calls(GOOD), 2, 'its first probe, 30 s after the rejection: rejected again');
+  assert.equal(h.store.getHealth(fingerprint(GOOD))?.until, clock.now() + MINUTE, 'the next wait is twice the first');
+
+  clock.advance(MINUTE - SECOND);
+  await failure(h.router.chat({ messages: hello }));
+  assert.equal(h.sim.calls(GOOD), 2, 'not sent before its second probe');
+  clock.advance(SECOND);
+  const r = await h.router.chat({ messages: hello });
+  assert.equal(r.status, 'ok', 'the second probe answers: the key was fine after all');
+  assert.equal(h.sim.calls(GOOD), 3);
+  assert.equal(h.store.getHealth(fingerprint(GOOD))?.state, 'ok');
+});
+
 test('a suspect key whose probe is rejected stays suspect (cooldown unchanged, no retries), and the next probe waits its turn', async () => {
   const clock = clockAt('2026-06-12T10:00:00Z');
   await using h = await harness({

@@ -54,12 +54,13 @@ test('auth test: one live probe per credential with its result, read-only unless
   assert.match(r.stdout, /it has never been accepted — check or replace it/);
   assert.match(
     r.stdout,
-    /^nothing was recorded: a probe is read-only unless run with --record, which saves each outcome in .*state\.db as a request's would$/m,
+    /^no key's state was changed \(a key that answered is only noted as known-good\): a probe is read-only unless run with --record, which saves each outcome in .*state\.db as a request's would$/m,
   );
   assert.equal(s.calls(GOOD), 1);
   assert.equal(s.calls(BAD), 1);
   const untouched = await s.run(['auth', 'list', 'mimo', '--json']);
-  assert.doesNotMatch(untouched.stdout, /"state": "rejected"|"last_success_at"/, 'a probe records nothing by default');
+  assert.doesNotMatch(untouched.stdout, /"state": "rejected"/, "a probe changes no key's state by default");
+  assert.equal(untouched.stdout.match(/"last_success_at": \d+/g)?.length, 1, 'only the valid key is noted known-good');
 
   const recorded = await s.run(['auth', 'test', 'mimo', '--record', '--json']);
   assert.equal((JSON.parse(recorded.stdout) as { recorded: boolean }).recorded, true);

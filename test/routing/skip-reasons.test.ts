@@ -62,7 +62,7 @@ test("keys set aside for different reasons are each named with their state in th
   // Each key's state as the pool words it (its clock is the machine's time zone, not the router's).
   assert.match(
     skipped.message ?? '',
-    /^every key for p is unusable: sk-…0001 rejected \(never accepted\), next probe at \d\d:\d0:00; sk-…-002 rate-limited until \d\d:\d0:30$/,
+    /^every key for p is unusable: sk-…0001 rejected \(never accepted\), next probe at \d\d:\d0:30; sk-…-002 rate-limited until \d\d:\d0:30$/,
   );
 });
 
