@@ -56,6 +56,16 @@ export function writeStream(res: ServerResponse, w: StreamWrite): Promise<void> 
   return new Promise((resolve) => new FramesWriter(res, w, resolve).start());
 }
 
+/** A stream whose head went out before its commit (stream-hold.ts) and whose call then failed: the failure ends it
+ * as the shape's error event, with the usage trailer, as a cut stream's does. */
+export function failStream(res: ServerResponse, w: Omit<StreamWrite, 'first' | 'events'>, err: unknown): Promise<void> {
+  const none: AsyncIterator<StreamEvent> = { next: () => Promise.resolve({ done: true, value: undefined }) };
+  return new Promise((resolve) => {
+    w.life.started = true;
+    new FramesWriter(res, { ...w, first: { done: true, value: undefined }, events: none }, resolve).fail(err);
+  });
+}
+
 /** One stream's writing: its frames, its end (whole, cut with the shape's error, or cancelled) and its trailer. */
 class FramesWriter implements EventSink {
   readonly #res: ServerResponse;

@@ -58,7 +58,8 @@ export function hugeEvent(bytes: number, before: string[] = []): CannedReply {
   };
 }
 
-/** A stream that, after `before` content, sends only keep-alive comments, empty deltas and role chunks, every
+/** A stream that, after `before` content, sends only keep-alive comments, empty deltas (no content, tool call or
+ * reasoning, in the shapes servers send them) and role chunks, every
  * `everyMs`, until the reader goes. */
 export function silentStream(before: string[] = [], everyMs = 50): CannedReply {
   return {
@@ -72,6 +73,10 @@ export function silentStream(before: string[] = [], everyMs = 50): CannedReply {
         chunk({ content: '' }),
         chunk({ role: 'assistant' }),
         ': OPENROUTER PROCESSING\n\n',
+        chunk({ content: null }),
+        chunk({}),
+        chunk({ content: '', tool_calls: [] }),
+        chunk({ content: '', reasoning_content: '' }),
       ];
       let n = 0;
       const timer = setInterval(() => res.write(noise[n++ % noise.length]), everyMs);

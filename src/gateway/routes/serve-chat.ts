@@ -1,5 +1,6 @@
 // The request path shared by the chat APIs. Stream headers wait for the first event, so a fallback before it is
-// invisible; after it, a failure ends the stream with an error event, never a clean end.
+// invisible — unless the wait is long, when they go out with a keep-alive (stream-hold.ts); after them, a failure
+// ends the stream with an error event, never a clean end.
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatOptions, Attempt, AnsweredBy, ChatSuccess, Disabled, StreamSuccess } from '../../routing/types.ts';
@@ -15,7 +16,8 @@ import { forwardedBetas } from '../anthropic-beta.ts';
 import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, ParsedWire, WireParseOptions } from '../wire.ts';
-import { startStreamReply, writeStream, type FramesLife } from '../stream-writer.ts';
+import { failStream, startStreamReply, writeStream, type FramesLife } from '../stream-writer.ts';
+import { DEFAULT_HOLD_KEEPALIVE_MS, HOLD_FRAME, StreamHold } from '../stream-hold.ts';
 import {
   routeWithoutAnthropic,
   routeWithoutCompaction,
@@ -230,6 +232,64 @@ async function serveStream(
   parsed: ParsedWire,
 ): Promise<unknown> {
   const sy = req.sy as RequestState;
+  const encoder = wire.streamEncoder(parsed);
+  const life: FramesLife = {
+    started: false,
+    // The request may be over already (a caller that hung up): its record goes now.
+    settled: () => streamSettled(ctx, req),
+  };
+  // A stream's usage is known at its end: sent as an HTTP trailer (docs/usage.md#seeing-it).
+  const frames = {
+    encoder,
+    sy,
+    attempts: () => sentAttempts(opts.trail ?? []),
+    life,
+    usage: () => usageHeaderValue(ctx, sy),
+  };
+  const hold = holdFor(ctx, wire, req, reply);
+  let committed: Committed;
+  try {
+    committed = await commitStream(ctx, req, opts);
+  } catch (err) {
+    hold?.stop();
+    const res = hold?.open;
+    if (res === undefined) throw err;
+    return failStream(res, frames, err).then(() => reply);
+  }
+  hold?.stop();
+  const { first, events } = committed;
+  sy.ttftMs = performance.now() - sy.started;
+  // Held open, the head went out already: the route and key it was committed to are not known to it.
+  if (hold?.open === undefined) {
+    answerHeaders(ctx, reply, sy);
+    streamHeaders(reply, sy);
+  }
+  // A caller gone before the first frame was written: the frames never run, so their cleanup is done here.
+  reply.raw.once('close', () => {
+    if (life.started) return;
+    sy.streamEnd ??= 'cancelled';
+    void (events.return?.() ?? Promise.resolve()).catch(() => {}).finally(life.settled);
+  });
+  const keepaliveMs = keepaliveOf(ctx, sy);
+  await writeStream(hold?.open ?? startStreamReply(reply), {
+    ...frames,
+    first,
+    events,
+    ...(keepaliveMs !== undefined ? { keepaliveMs } : {}),
+  });
+  return reply;
+}
+
+/** A stream up to its commit: its route's events and the first of them. */
+interface Committed {
+  first: IteratorResult<StreamEvent>;
+  events: AsyncIterator<StreamEvent>;
+}
+
+/** The router call up to the stream's commit (or its failure, thrown: until the head goes out it is an ordinary HTTP
+ * error). */
+async function commitStream(ctx: GatewayContext, req: FastifyRequest, opts: ChatOptions): Promise<Committed> {
+  const sy = req.sy as RequestState;
   let result: StreamSuccess | Disabled;
   sy.calling = true;
   try {
@@ -248,7 +308,7 @@ async function serveStream(
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   const events = result.events[Symbol.asyncIterator]();
-  // Nothing is sent before the first event: until then a failure is still an ordinary HTTP error.
+  // Nothing is sent before the first event (but a long hold's keep-alives): until then a failure is an HTTP error.
   let first: IteratorResult<StreamEvent>;
   try {
     first = await events.next();
@@ -257,38 +317,29 @@ async function serveStream(
     throw sy.cutWith ?? err;
   }
   sy.attempts = sentAttempts(result.trail);
-  sy.ttftMs = performance.now() - sy.started;
-  const encoder = wire.streamEncoder(parsed);
-  answerHeaders(ctx, reply, sy);
+  return { first, events };
+}
+
+/** An event stream's own headers, set on the reply before its head goes out; its usage comes in its trailer. */
+function streamHeaders(reply: FastifyReply, sy: RequestState): void {
   reply
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no');
   sy.usagePending = true;
-  const life: FramesLife = {
-    started: false,
-    // The request may be over already (a caller that hung up): its record goes now.
-    settled: () => streamSettled(ctx, req),
-  };
-  // A caller gone before the first frame was written: the frames never run, so their cleanup is done here.
-  reply.raw.once('close', () => {
-    if (life.started) return;
-    sy.streamEnd ??= 'cancelled';
-    void (events.return?.() ?? Promise.resolve()).catch(() => {}).finally(life.settled);
+}
+
+/** The keep-alive of a stream held back before its commit (stream-hold.ts), after the task's `streaming.keepalive`
+ * (else DEFAULT_HOLD_KEEPALIVE_MS) of holding. None for a Responses WebSocket's turn: the socket is the caller's line,
+ * with its own pings. */
+function holdFor(ctx: GatewayContext, wire: WireApi, req: FastifyRequest, reply: FastifyReply): StreamHold | undefined {
+  if (req.headers[SOCKET_TURN_HEADER] === '1') return undefined;
+  const ms = keepaliveOf(ctx, req.sy as RequestState) ?? DEFAULT_HOLD_KEEPALIVE_MS;
+  return new StreamHold(reply, HOLD_FRAME[wire.api], ms, (r) => {
+    streamHeaders(r, req.sy as RequestState);
+    if (ctx.closing) r.header('connection', 'close');
+    return startStreamReply(r);
   });
-  // A stream's usage is known at its end: sent as an HTTP trailer (docs/usage.md#seeing-it).
-  const keepaliveMs = keepaliveOf(ctx, sy);
-  await writeStream(startStreamReply(reply), {
-    first,
-    events,
-    encoder,
-    sy,
-    attempts: () => sentAttempts(result.trail),
-    life,
-    usage: () => usageHeaderValue(ctx, sy),
-    ...(keepaliveMs !== undefined ? { keepaliveMs } : {}),
-  });
-  return reply;
 }
 
 /** The task's `streaming.keepalive` (its own over the top level's), if set. */
