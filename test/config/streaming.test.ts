@@ -20,12 +20,12 @@ function load(extra: string): ReturnType<typeof loadConfig> {
   return loadConfig({ cwd: join(ws.dir, d), env: {} });
 }
 
-test('absent: resume off, the clocks at their defaults (45 s to the first token, 60 s of silence after it)', () => {
+test('absent: resume off, the clocks at their defaults (30 s to the first token, 60 s of silence after it)', () => {
   const { config } = load('');
   assert.deepEqual(config.streaming, { resume: false });
   const s = streamingSettings(config.streaming, config.auxiliary['title_generation']?.streaming);
-  assert.deepEqual(s, { resume: false, firstTokenMs: 45_000, idleMs: 60_000 });
-  assert.deepEqual([DEFAULT_FIRST_TOKEN_MS, DEFAULT_IDLE_MS], [45_000, 60_000]);
+  assert.deepEqual(s, { resume: false, firstTokenMs: 30_000, idleMs: 60_000 });
+  assert.deepEqual([DEFAULT_FIRST_TOKEN_MS, DEFAULT_IDLE_MS], [30_000, 60_000]);
 });
 
 test("a task's streaming fields override the top level's one by one", () => {
