@@ -52,18 +52,25 @@ export function suspectProbeInterval(cooldowns: Cooldowns): number {
  * works must not bench it for an hour (docs/credentials.md#health). */
 export const FIRST_REJECTED_PROBE_MS = 30_000;
 
-/** How long a `rejected` key rests before its next single probe. A never-accepted key: 30 s after its first
- * rejection, then twice the last wait each time a probe is taken, up to `cooldowns.rejected`. A revoked key (it
- * worked, then stayed rejected through its retries and suspicion): `cooldowns.rejected` at once. `probing`: the wait
- * is for the probe being taken now (it doubles); otherwise for a rejection just recorded (the current wait stands). */
-export function rejectedWindow(record: HealthRecord | undefined, cooldowns: Cooldowns, probing: boolean): number {
+/** How long a `rejected` key rests before it is tried again. A never-accepted key: 30 s after its first rejection,
+ * then twice the last wait each time it is tried again, up to `cooldowns.rejected`. A revoked key (it worked, then
+ * stayed rejected through its retries and suspicion): `cooldowns.rejected` at once. It is tried again when its single
+ * probe is taken (`probing`: the router's pick), or when it is sent once its wait is over (an MCP server's key, which
+ * takes no probe); a rejection while the wait still runs (a call sent before it) keeps the wait. */
+export function rejectedWindow(
+  record: HealthRecord | undefined,
+  cooldowns: Cooldowns,
+  now: number,
+  probing = false,
+): number {
   if (isKnownGood(record)) return cooldowns.rejected;
   const first = Math.min(FIRST_REJECTED_PROBE_MS, cooldowns.rejected);
+  if (record?.state !== 'rejected' || record.until === undefined) return first;
   // The current wait is the record's own: written with its state, so every process reads the same one.
-  const current =
-    record?.state === 'rejected' && record.until !== undefined ? record.until - (record.state_at ?? 0) : 0;
+  const current = record.until - (record.state_at ?? 0);
   if (current <= 0) return first;
-  return Math.min(cooldowns.rejected, Math.max(first, probing ? current * 2 : current));
+  const triedAgain = probing || record.until <= now;
+  return Math.min(cooldowns.rejected, Math.max(first, triedAgain ? current * 2 : current));
 }
 
 /** What a rejection (401/403) of a key means, from its health just before it (AuthVerdict in types.ts). */
@@ -110,7 +117,7 @@ export function failurePatch(
   const patch = failureFields(report, now, provider);
   if (report.kind === 'auth_rejected' || report.kind === 'auth_revoked') {
     if (report.kind === 'auth_rejected' && isKnownGood(record)) return patch;
-    return { ...patch, state: 'rejected', reason: null, until: now + rejectedWindow(record, cooldowns, false) };
+    return { ...patch, state: 'rejected', reason: null, until: now + rejectedWindow(record, cooldowns, now) };
   }
   const reason: CoolingReason = report.kind;
   const until = coolingDeadline(reason, report, cooldowns, now);
@@ -177,7 +184,7 @@ export function probePatch(
     const window = cooldowns[COOLING_RULES[record.reason ?? 'rate_limited'].cooldown];
     return { provider, at: now, state: 'cooling', probe_at: now + window };
   }
-  return { provider, at: now, state: 'rejected', until: now + rejectedWindow(record, cooldowns, true) };
+  return { provider, at: now, state: 'rejected', until: now + rejectedWindow(record, cooldowns, now, true) };
 }
 
 /** How soon a caller that found a key's single probe out looks again, when it may wait for the key (its answer

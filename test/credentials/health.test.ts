@@ -118,6 +118,15 @@ describe('health table', () => {
     );
   });
 
+  it('a rejected key sent again once its wait is over, with no probe taken (an MCP server key), waits twice as long; a late rejection from before keeps the wait', () => {
+    const r = apply(fresh(), failurePatch(fresh(), { kind: 'auth_rejected' }, cooldowns, NOW, 'p'));
+    const late = apply(r, failurePatch(r, { kind: 'auth_rejected' }, cooldowns, NOW + 1_000, 'p'));
+    assert.equal(late.until, NOW + 1_000 + 30_000, 'a call sent before the rejection: the wait stands');
+    const at = late.until!;
+    const again = apply(late, failurePatch(late, { kind: 'auth_rejected' }, cooldowns, at, 'p'));
+    assert.equal(again.until, at + 60_000);
+  });
+
   it('a rejected key is first probed within cooldowns.rejected when that is shorter than 30 s', () => {
     const short = cooldownsSchema.parse({ rejected: '10s' });
     const r = apply(fresh(), failurePatch(fresh(), { kind: 'auth_rejected' }, short, NOW, 'p'));
