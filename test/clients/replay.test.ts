@@ -16,11 +16,23 @@ import { capturedTurns, replaySocket } from './replay-socket.ts';
  * reply, a tool call, a compaction. The cooling world's 10 min stays past gateway.client_retry_max_wait however slow
  * the run, so a client that ignores x-should-retry gets its own stop (src/gateway/client-retry.ts): `cooling_now`
  * (the AI SDK, OpenCode) the 503 with `retry-after-ms: 0` and no Retry-After, `cooling_429` (LangChain) a 429
- * without Retry-After. */
+ * without Retry-After, `cooling_400` (Codex) a 400; Codex gets every other answer not to retry as a 400 too
+ * (`failed_400`). */
 type Expect =
-  'reply' | 'tool_call' | 'failed' | 'cooling' | 'cooling_now' | 'cooling_429' | 'turns' | { status: number };
-type CoolingExpect = 'cooling' | 'cooling_now' | 'cooling_429';
-const isCooling = (e: Expect): e is CoolingExpect => e === 'cooling' || e === 'cooling_now' || e === 'cooling_429';
+  | 'reply'
+  | 'tool_call'
+  | 'failed'
+  | 'failed_400'
+  | 'cooling'
+  | 'cooling_now'
+  | 'cooling_429'
+  | 'cooling_400'
+  | 'turns'
+  | { status: number };
+type CoolingExpect = 'cooling' | 'cooling_now' | 'cooling_429' | 'cooling_400';
+const isCooling = (e: Expect): e is CoolingExpect =>
+  e === 'cooling' || e === 'cooling_now' || e === 'cooling_429' || e === 'cooling_400';
+const isFailed = (e: Expect): e is 'failed' | 'failed_400' => e === 'failed' || e === 'failed_400';
 
 interface Row {
   expect: Expect;
@@ -99,28 +111,28 @@ const TABLE: Record<string, Row> = {
   'codex-0.169.0/mcp-refused-2.json': { expect: 'reply' },
   // A `badkey` request is the client's usual first turn; replayed, it carries a key the gateway issued.
   'codex-0.169.0/badkey-1.json': { expect: 'reply' },
-  'codex-0.169.0/cooling-1.json': { expect: 'cooling' },
-  'codex-0.169.0/error-1.json': { expect: 'failed' },
-  'codex-0.169.0/long-cooling-1.json': { expect: 'cooling' },
+  'codex-0.169.0/cooling-1.json': { expect: 'cooling_400' },
+  'codex-0.169.0/error-1.json': { expect: 'failed_400' },
+  'codex-0.169.0/long-cooling-1.json': { expect: 'cooling_400' },
   'codex-0.169.0/output-schema-1.json': { expect: 'reply' },
   'codex-0.169.0/output-schema@anthropic-1.json': { expect: 'reply' },
   'codex-0.169.0/text-1.json': { expect: 'reply' },
   'codex-0.169.0/tool-1.json': { expect: 'tool_call' },
   'codex-0.169.0/tool-2.json': { expect: 'reply' },
-  'codex-0.169.0/websocket-error-1.json': { expect: 'failed' },
-  'codex-0.169.0/websocket-error-2.json': { expect: 'failed' },
-  'codex-0.169.0/websocket-error-3.json': { expect: 'failed' },
-  'codex-0.169.0/websocket-error-4.json': { expect: 'failed' },
-  'codex-0.169.0/websocket-error-5.json': { expect: 'failed' },
-  'codex-0.169.0/websocket-error-6.json': { expect: 'failed' },
+  'codex-0.169.0/websocket-error-1.json': { expect: 'failed_400' },
+  'codex-0.169.0/websocket-error-2.json': { expect: 'failed_400' },
+  'codex-0.169.0/websocket-error-3.json': { expect: 'failed_400' },
+  'codex-0.169.0/websocket-error-4.json': { expect: 'failed_400' },
+  'codex-0.169.0/websocket-error-5.json': { expect: 'failed_400' },
+  'codex-0.169.0/websocket-error-6.json': { expect: 'failed_400' },
   'codex-0.169.0/websocket/websocket-1.json': { expect: 'turns' },
   'codex-0.169.0/websocket/websocket-compaction-1.json': { expect: 'turns' },
-  'codex-0.169.0/websocket/websocket-error-1.json': { expect: 'failed' },
-  'codex-0.169.0/websocket/websocket-error-2.json': { expect: 'failed' },
-  'codex-0.169.0/websocket/websocket-error-3.json': { expect: 'failed' },
-  'codex-0.169.0/websocket/websocket-error-4.json': { expect: 'failed' },
-  'codex-0.169.0/websocket/websocket-error-5.json': { expect: 'failed' },
-  'codex-0.169.0/websocket/websocket-error-6.json': { expect: 'failed' },
+  'codex-0.169.0/websocket/websocket-error-1.json': { expect: 'failed_400' },
+  'codex-0.169.0/websocket/websocket-error-2.json': { expect: 'failed_400' },
+  'codex-0.169.0/websocket/websocket-error-3.json': { expect: 'failed_400' },
+  'codex-0.169.0/websocket/websocket-error-4.json': { expect: 'failed_400' },
+  'codex-0.169.0/websocket/websocket-error-5.json': { expect: 'failed_400' },
+  'codex-0.169.0/websocket/websocket-error-6.json': { expect: 'failed_400' },
   'codex-0.169.0/websocket/websocket-failover-1.json': { expect: 'turns' },
   'codex-0.169.0/websocket/websocket-resume-1.json': { expect: 'turns' },
   'codex-0.169.0/websocket/websocket-resume-2.json': { expect: 'turns' },
@@ -252,20 +264,20 @@ function check(answer: Answer, expect: Expect, where: string): void {
     assert.equal(answer.status, expect.status, `${where}: ${JSON.stringify(answer)}`);
     return;
   }
-  if (expect === 'failed') {
+  if (isFailed(expect)) {
     assert.equal(
       answer.kind,
       'error',
       `${where}: expected the every-route-failed error, got ${JSON.stringify(answer)}`,
     );
-    assert.equal(answer.status, 502);
+    assert.equal(answer.status, expect === 'failed_400' ? 400 : 502);
     assert.equal(answer.shouldRetry, 'false', 'the gateway tells the SDK not to retry what it has retried already');
     assert.match(answer.message, /every route failed|rejected/);
     return;
   }
   if (isCooling(expect)) {
     assert.equal(answer.kind, 'error', `${where}: expected every key cooling, got ${JSON.stringify(answer)}`);
-    assert.equal(answer.status, expect === 'cooling_429' ? 429 : 503);
+    assert.equal(answer.status, { cooling_429: 429, cooling_400: 400, cooling: 503, cooling_now: 503 }[expect]);
     assert.equal(answer.shouldRetry, 'false', 'a 10 min cooldown is not for the client to wait out');
     assert.match(answer.message, /rate-limited/);
     if (expect === 'cooling') assert.match(answer.retryAfter ?? '', /^[1-9]\d*$/, 'the 503 says when to come back');
@@ -305,11 +317,12 @@ test('every captured fixture has a row in the table, and every row a fixture', (
 function socketTests(file: string, socket: SocketFixture, row: Row): void {
   const title = `${socket.client} ${socket.version} · ${socket.case}: over the WebSocket`;
   const opts = row.skip ? { skip: row.skip } : {};
-  if (row.expect === 'failed') {
+  if (isFailed(row.expect)) {
+    const status = row.expect === 'failed_400' ? 400 : 502;
     test(`${title} — every route failing`, opts, async () => {
       const turns = await replaySocket(socket, gw(failing));
       assert.ok(turns.length > 0, file);
-      for (const t of turns) if (t.kind !== 'warm-up') assert.equal(t.kind, 'error 502', `${file}: ${t.last}`);
+      for (const t of turns) if (t.kind !== 'warm-up') assert.equal(t.kind, `error ${status}`, `${file}: ${t.last}`);
     });
     return;
   }
@@ -340,11 +353,10 @@ for (const [file, row] of Object.entries(TABLE)) {
   if (!f) continue;
   const title = `${f.client} ${f.version} · ${f.case} #${f.seq}: ${f.request.method} ${f.request.path.split('?')[0] ?? ''}`;
   const opts = row.skip ? { skip: row.skip } : {};
-  if (row.expect === 'failed' || isCooling(row.expect)) {
-    const [world, label] =
-      row.expect === 'failed'
-        ? [(): Harness => failing, 'every route failing']
-        : [(): Harness => cooling, 'every key rate-limited'];
+  if (isFailed(row.expect) || isCooling(row.expect)) {
+    const [world, label] = isFailed(row.expect)
+      ? [(): Harness => failing, 'every route failing']
+      : [(): Harness => cooling, 'every key rate-limited'];
     test(`${title} — ${label}`, opts, async () => check(await replay(f, gw(world())), row.expect, file));
     continue;
   }
@@ -358,15 +370,16 @@ for (const [file, row] of Object.entries(TABLE)) {
 
 // Retry hints on captured requests: what Claude Code (which obeys x-should-retry) and Codex sent, replayed with a
 // key the gateway never issued, and against keys cooling longer and shorter than gateway.client_retry_max_wait.
-const HINTED = ['claude-code-2.1.331/text-1.json', 'codex-0.169.0/text-1.json'];
+// Codex, which would retry a 401 five times, is told it as a 400 (src/gateway/client-retry.ts).
+const HINTED = { 'claude-code-2.1.331/text-1.json': 401, 'codex-0.169.0/text-1.json': 400 };
 
-for (const file of HINTED) {
-  test(`${file} with a wrong client key: 401, x-should-retry: false, the gateway's explanation`, async () => {
+for (const [file, status] of Object.entries(HINTED)) {
+  test(`${file} with a wrong client key: ${status}, x-should-retry: false, the gateway's explanation`, async () => {
     const f = fixtures.get(file);
     assert.ok(f, file);
     const answer = await replay(f, { url: viaOpenAI.url, key: 'sy-not-issued-by-this-gateway-0000' });
     assert.equal(answer.kind, 'error', JSON.stringify(answer));
-    assert.equal(answer.status, 401);
+    assert.equal(answer.status, status);
     assert.equal(answer.shouldRetry, 'false');
     // Not the words Claude Code swaps for its own "Invalid API key · Fix external API key".
     assert.doesNotMatch(answer.message, /x-api-key/i);

@@ -1,7 +1,8 @@
 // Retry hints for clients that ignore `x-should-retry` (src/gateway/client-retry.ts): past
 // gateway.client_retry_max_wait, the AI SDK and OpenCode are told `retry-after-ms: 0` with no Retry-After (they spend
-// their few retries at once) and LangChain a 429 without Retry-After (which it throws at once); every other client,
-// and every short wait, gets the answer unchanged. Sent through the official SDKs with each client's User-Agent;
+// their few retries at once) and LangChain a 429 without Retry-After (which it throws at once); Codex, which retries
+// even a 502 or a 401, gets every answer not to retry as a 400; every other client, and every short wait, gets the
+// answer unchanged. Sent through the official SDKs with each client's User-Agent (Codex: its captured request);
 // requests are counted as the gateway's own request lines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { loadFixtures, REDACTED } from '../clients/fixture.ts';
 
 const KEY = 'sk-gw-retry-clients-0000001';
 const ask = { model: 'main', messages: [{ role: 'user' as const, content: 'hi' }] };
@@ -24,6 +26,7 @@ function gateway(reset: string): Promise<Harness> {
       providers: { sim: simProvider(url, 'openai', KEY) },
       main: { provider: 'sim', model: 'sim-large' },
       retry: FAST_RETRY,
+      gateway: { aliases: { 'gpt-*': 'main' } },
     }),
   });
 }
@@ -137,4 +140,50 @@ test('a spent budget to OpenCode: its 429 with retry-after-ms 0 instead of a Ret
   assert.equal(err.headers?.get('retry-after'), null);
   assert.match(err.message, /budget daily .* is spent: .* resets at/);
   assert.equal(n, 1);
+});
+
+/** Codex's captured turn, sent as it was with `key`; its status, retry headers and error body. */
+async function codexTurn(h: Harness, key = h.key): Promise<{ status: number; headers: Headers; error: unknown }> {
+  const f = loadFixtures().get('codex-0.169.0/long-cooling-1.json');
+  assert.ok(f);
+  const headers = Object.fromEntries(Object.entries(f.request.headers).map(([k, v]) => [k, v.replace(REDACTED, key)]));
+  const res = await fetch(`${h.url}${f.request.path}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(f.request.body),
+  });
+  return { status: res.status, headers: res.headers, error: ((await res.json()) as { error?: unknown }).error };
+}
+
+test("Codex's captured request gets a long cooldown, every route failing and a wrong key as a 400, the message kept", async () => {
+  await using h = await gateway('60s');
+  const cooling = await codexTurn(h);
+  assert.equal(cooling.status, 400, 'the one status Codex neither retries nor words as its own');
+  assert.equal(cooling.headers.get('x-should-retry'), 'false');
+  assert.equal(cooling.headers.get('retry-after'), null);
+  assert.match(JSON.stringify(cooling.error), /rate-limited .* rests until/);
+  assert.match(JSON.stringify(cooling.error), /"code":"all_keys_cooling"/);
+  const wrongKey = await codexTurn(h, 'sy-not-issued-by-this-gateway-0000');
+  assert.equal(wrongKey.status, 400);
+  assert.match(JSON.stringify(wrongKey.error), /invalid or revoked gateway key/);
+  await using failing = await startHarness({
+    scenario: { keys: { [KEY]: { valid: false } } },
+    config: (url) => ({
+      providers: { sim: simProvider(url, 'openai', KEY) },
+      main: { provider: 'sim', model: 'sim-large' },
+      retry: FAST_RETRY,
+      gateway: { aliases: { 'gpt-*': 'main' } },
+    }),
+  });
+  const failed = await codexTurn(failing);
+  assert.equal(failed.status, 400);
+  assert.equal(failed.headers.get('x-should-retry'), 'false');
+  assert.match(JSON.stringify(failed.error), /rejected key .*"code":"upstream_auth_failed"/);
+});
+
+test('a brief cooldown to Codex stays a 503 with Retry-After, for it to ride out', async () => {
+  await using h = await gateway('1s');
+  const brief = await codexTurn(h);
+  assert.equal(brief.status, 503);
+  assert.equal(brief.headers.get('retry-after'), '1');
 });
