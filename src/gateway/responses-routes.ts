@@ -2,7 +2,7 @@
 // the request as it came, built-in tools included; the rest get a translation without them (gateway.hosted_tools).
 // See docs/gateway.md, "Built-in tools". Likewise which are Anthropic's, for what only Anthropic reads (compaction).
 import type { Config, Route } from '../config/schema.ts';
-import { resolveTask } from '../config/resolve-task.ts';
+import { resolveTask, type RouteSpec } from '../config/resolve-task.ts';
 import type { ModelTarget } from './model-resolve.ts';
 
 /** The first route of the chain not served by the Responses API, or undefined; an unresolvable chain counts as not
@@ -16,15 +16,24 @@ export function routeWithoutAnthropic(config: Config, target: ModelTarget): stri
   return firstRouteNot(config, target, (r) => config.providers[r.provider]?.type === 'anthropic');
 }
 
-function firstRouteNot(config: Config, target: ModelTarget, serves: (r: Route) => boolean): string | undefined {
-  let routes;
+/** Whether any route of the chain is Anthropic's (one that can compact what the others cannot); an unresolvable
+ * chain has none. */
+export function anyAnthropicRoute(config: Config, target: ModelTarget): boolean {
+  return chainRoutes(config, target)?.some((r) => config.providers[r.provider]?.type === 'anthropic') === true;
+}
+
+function chainRoutes(config: Config, target: ModelTarget): readonly RouteSpec[] | undefined {
   try {
     const plan = resolveTask(config, target.task, target.route);
-    if (plan.status !== 'chain') return '';
-    routes = plan.routes;
+    return plan.status === 'chain' ? plan.routes : undefined;
   } catch {
-    return '';
+    return undefined;
   }
+}
+
+function firstRouteNot(config: Config, target: ModelTarget, serves: (r: Route) => boolean): string | undefined {
+  const routes = chainRoutes(config, target);
+  if (routes === undefined) return '';
   const without = routes.find((r) => !serves(r));
   return without && `${without.provider}/${without.model} (${without.origin})`;
 }

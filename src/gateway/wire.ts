@@ -7,6 +7,7 @@ import { asCompactionResponse, compactionTurnEncoder } from './wire/responses-co
 import { checkCompactionEdit } from './wire/anthropic-compaction.ts';
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
+import type { RouteNeed } from '../routing/types.ts';
 import { toOpenAIResponse } from './wire/openai-answer.ts';
 import { parseOpenAIRequest } from './wire/openai-request.ts';
 import { OpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE, withoutNullUsage } from './wire/openai-stream.ts';
@@ -54,6 +55,8 @@ export interface ParsedWire {
   /** Responses API: told the finished response object (whole, or the stream's last), under the gateway's own id, and
    * the upstream's id for it, for the conversation record. */
   onAnswer?: (response: Obj, upstreamId: string) => void;
+  /** What only some routes can do for this request (Anthropic's compaction past its trigger): the rest are skipped. */
+  needs?: RouteNeed;
 }
 
 /** The gateway's settings a body is parsed under. */
@@ -63,6 +66,8 @@ export interface WireParseOptions {
   routeWithoutResponses?: () => string | undefined;
   /** The first route of the chain that is not Anthropic's (responses-routes.ts). */
   routeWithoutAnthropic?: () => string | undefined;
+  /** Whether any route of the chain is Anthropic's (responses-routes.ts). */
+  anyAnthropicRoute?: () => boolean;
   /** The first route of the chain that neither serves the Responses API nor is Anthropic's (responses-routes.ts). */
   routeWithoutCompaction?: () => string | undefined;
 }
@@ -132,8 +137,12 @@ export const anthropicWire: WireApi = {
   parse: (body, options) => {
     refuseThread(body);
     const parsed = parseAnthropicRequest(body);
-    checkCompactionEdit(body, parsed.request.messages, options?.routeWithoutAnthropic);
-    return parsed;
+    const routes =
+      options?.routeWithoutAnthropic !== undefined && options.anyAnthropicRoute !== undefined
+        ? { routeWithoutAnthropic: options.routeWithoutAnthropic, anyAnthropic: options.anyAnthropicRoute }
+        : undefined;
+    const needs = checkCompactionEdit(body, parsed.request.messages, routes);
+    return needs === undefined ? parsed : { ...parsed, needs };
   },
   response: (res) => asUpstreamFailure(() => toAnthropicResponse(res)),
   streamEncoder(parsed) {

@@ -8,7 +8,7 @@ import type { StateStore } from '../state/types.ts';
 import type { Breakers } from './breaker.ts';
 import type { LadderSink } from './events.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
-import type { Attempt, ConversationOwner } from './types.ts';
+import type { Attempt, ConversationOwner, RouteNeed } from './types.ts';
 import type { RequestAdjustments } from './adjust.ts';
 import type { TrialsOut } from './trials-out.ts';
 import type { CallBudgets } from '../budgets/call.ts';
@@ -60,6 +60,8 @@ export interface CallContext {
   affinity?: AffinityTurn;
   /** A Responses conversation's owner: its route and key hold the upstream state (routing/owner-step.ts). */
   owner?: ConversationOwner;
+  /** What only some provider types can do for this request (routing/need-step.ts). */
+  needs?: RouteNeed;
   /** The live probe's one key (OnlyKey); a request leaves it unset. */
   only?: OnlyKey;
 }

@@ -14,6 +14,7 @@ import { skipRoute } from './trail.ts';
 import { contextWindowOf, routeName } from '../config/route-name.ts';
 import type { Credential } from '../credentials/types.ts';
 import { skipUnportable } from './owner-step.ts';
+import { skipUnable } from './need-step.ts';
 import { affinityFellBack, checkAffinityRoute, rememberAffinity } from './affinity-step.ts';
 
 export interface ChainResult<T> {
@@ -77,7 +78,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
   let deadline = ctx.deadline;
   checkAffinityRoute(ctx, routes);
   for (const [index, route] of routes.entries()) {
-    if (skipUnportable(ctx, route)) {
+    if (skipUnportable(ctx, route) || skipUnable(ctx, route)) {
       previous ??= { name: routeName(route), kind: 'bad_request' };
       continue;
     }

@@ -409,6 +409,7 @@ class Router implements Switchyard {
       ctx.timeoutMs = plan.timeoutMs;
     }
     if (options.signal) ctx.signal = options.signal;
+    if (options.needs !== undefined) ctx.needs = options.needs;
     if (this.#timeZone !== undefined) ctx.timeZone = this.#timeZone;
     const override = options.route === undefined ? undefined : routeName(options.route);
     const affinity = startAffinity(loaded, this.store, this.#now, {

@@ -1,5 +1,5 @@
 // The library contract (docs/routing.md "Library API"): createSwitchyard({ config }).chat({ task, messages, stream }).
-import type { Route } from '../config/schema.ts';
+import type { ProviderType, Route } from '../config/schema.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { RouteFailureKind } from './failure-kinds.ts';
 import type { BlockedBy } from '../errors/classify.ts';
@@ -81,9 +81,18 @@ export interface ChatOptions extends RequestSettings {
   client_key?: string;
   /** A Responses turn continuing a conversation whose upstream state lives with one route and key. */
   owner?: ConversationOwner;
+  /** What only some provider types can do for this request: routes of any other type are skipped (need-step.ts). */
+  needs?: RouteNeed;
   /** Told the call's record (routing/call-record.ts) once, when the call is over: before its result or error reaches
    * the caller, or a stream's events end. The gateway builds its request record around it. */
   onRecord?: (record: CallRecord) => void;
+}
+
+/** A request's need of a provider type (Anthropic's compaction past its trigger), and what it is, for the skip's
+ * words: `compact this conversation (…)` in "cannot compact this conversation (…): only anthropic routes can". */
+export interface RouteNeed {
+  providerTypes: readonly ProviderType[];
+  what: string;
 }
 
 /** One record per call: its facts gathered once, by the router, when it is over (routing/call-record.ts). */

@@ -2,7 +2,9 @@
 // (docs/gateway.md#compaction): an Anthropic caller (the official SDK, its beta and compact edit) gets the upstream's
 // compaction block, paused and streamed, sends it back and is answered from the block on; a Responses caller's
 // compact_threshold on an Anthropic route becomes Anthropic's own compaction, whose block comes back as a compaction
-// item, and the next turn (previous_response_id) is rebuilt from that summary on.
+// item, and the next turn (previous_response_id) is rebuilt from that summary on. On a chain mixing Anthropic and
+// OpenAI-compatible routes, a conversation over the edit's trigger goes to the Anthropic routes (the others skipped,
+// saying why in the request's line); a chain without one refuses it, in Anthropic's shape.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
@@ -10,6 +12,7 @@ import OpenAI from 'openai';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
 
 const ANT = 'sk-ant-compaction-sim-01';
+const OA = 'sk-oa-compaction-sim-001';
 let h: Harness;
 
 before(async () => {
@@ -120,4 +123,83 @@ test('under the threshold a Responses caller on an Anthropic route is answered w
     small.output.map((i) => i.type),
     ['message'],
   );
+});
+
+/** A gateway whose main chain is `chain` (`ant`: the simulator's Anthropic endpoint, `oa`: its OpenAI one). */
+function mixed(chain: readonly ('ant' | 'oa')[]): Promise<Harness> {
+  const [first, ...rest] = chain.map((provider) => ({ provider, model: 'sim-large' }));
+  return startHarness({
+    scenario: { keys: { [ANT]: {}, [OA]: {} } },
+    config: (sim) => ({
+      providers: { ant: simProvider(sim, 'anthropic', ANT), oa: simProvider(sim, 'openai', OA) },
+      main: first,
+      ...(rest.length > 0 ? { fallback: rest } : {}),
+      retry: FAST_RETRY,
+    }),
+  });
+}
+
+/** Claude Code's turn past the trigger: the compaction beta and its edit, over some 54,000 tokens as the gateway
+ * counts them. */
+const overTrigger = (h: Harness) =>
+  new Anthropic({ baseURL: h.url, apiKey: h.key, maxRetries: 0 }).beta.messages
+    .create({
+      model: 'main',
+      max_tokens: 1024,
+      betas: ['compact-2026-01-12'],
+      messages: [
+        { role: 'user', content: PLAN },
+        { role: 'assistant', content: 'A home page and an about page.' },
+        { role: 'user', content: `${FOOTER}\n${PLAN}` },
+      ],
+      context_management: compactEdit(false),
+    })
+    .withResponse();
+
+test('an Anthropic main with an OpenAI-compatible fallback: the conversation over the trigger is compacted by the main', async () => {
+  await using m = await mixed(['ant', 'oa']);
+  const { data, response } = await overTrigger(m);
+  assert.deepEqual(
+    data.content.map((b) => b.type),
+    ['compaction', 'text'],
+  );
+  assert.equal(response.headers.get('x-switchyard-route'), 'ant/sim-large');
+  const sent = m.sim.log();
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0]!.api, 'anthropic');
+  assert.match(sent[0]!.anthropic_beta ?? '', /compact-2026-01-12/);
+  assert.ok(sent[0]!.fields.includes('context_management'));
+});
+
+test('an OpenAI-compatible main with an Anthropic fallback: the main is skipped, saying why, and the fallback compacts', async () => {
+  await using m = await mixed(['oa', 'ant']);
+  const { data, response } = await overTrigger(m);
+  assert.deepEqual(
+    data.content.map((b) => b.type),
+    ['compaction', 'text'],
+  );
+  assert.equal(response.headers.get('x-switchyard-route'), 'ant/sim-large');
+  assert.equal(response.headers.get('x-switchyard-attempts'), '1', 'nothing was sent to the OpenAI-compatible main');
+  assert.deepEqual(
+    m.sim.log().map((c) => c.api),
+    ['anthropic'],
+  );
+  const line = m.logs.find((l) => l.includes('"path":"/v1/messages"'));
+  assert.match(
+    line ?? '',
+    /"route":"oa\/sim-large","outcome":"skipped","reason":"cannot compact this conversation \(about \d+ tokens, over the trigger of 50000 of context_management.edits\[0\]\): only anthropic routes can"/,
+  );
+});
+
+test('a chain without an Anthropic route refuses the conversation over the trigger, in Anthropic’s shape', async () => {
+  await using m = await mixed(['oa']);
+  const err = await overTrigger(m).then(
+    () => assert.fail('expected a refusal'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof Anthropic.BadRequestError, String(err));
+  assert.equal((err.error as { type?: string }).type, 'error');
+  assert.equal((err.error as { error?: { type?: string } }).error?.type, 'invalid_request_error');
+  assert.match(err.message, /over this compaction's trigger of 50000.*oa\/sim-large .*nor can any other route/);
+  assert.deepEqual(m.sim.log(), [], 'never sent on uncompacted');
 });

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatOptions, Attempt, AnsweredBy, ChatSuccess, Disabled, StreamSuccess } from '../../routing/types.ts';
-import type { ChatRequest, StreamEvent } from '../../providers/types.ts';
+import type { StreamEvent } from '../../providers/types.ts';
 import { copySettings } from '../../providers/settings.ts';
 import { sentAttempts } from '../../routing/trail.ts';
 import { answeringCredential } from '../../routing/call-record.ts';
@@ -19,6 +19,7 @@ import type { WireApi, ParsedWire, WireParseOptions } from '../wire.ts';
 import { failStream, startStreamReply, writeStream, type FramesLife } from '../stream-writer.ts';
 import { DEFAULT_HOLD_KEEPALIVE_MS, HOLD_FRAME, StreamHold } from '../stream-hold.ts';
 import {
+  anyAnthropicRoute,
   routeWithoutAnthropic,
   routeWithoutCompaction,
   routeWithoutResponses,
@@ -76,18 +77,20 @@ function callSettled(ctx: GatewayContext, req: FastifyRequest, sy: RequestState)
 }
 
 function chatOptions(
-  canonical: ChatRequest,
+  parsed: ParsedWire,
   target: { task: string; route?: { provider: string; model: string } },
   signal: AbortSignal,
   trail: Attempt[],
   sy: RequestState,
 ): ChatOptions {
+  const canonical = parsed.request;
   const opts = copySettings<ChatOptions>({ task: target.task, messages: canonical.messages, signal, trail }, canonical);
   // The call's record, kept for the request's (request-end.ts): told before the call's result or error comes back.
   opts.onRecord = (record) => {
     sy.call = record;
   };
   if (target.route) opts.route = target.route;
+  if (parsed.needs !== undefined) opts.needs = parsed.needs;
   return opts;
 }
 
@@ -97,6 +100,7 @@ function parseOptions(settings: GatewayContext['settings'], target: ModelTarget)
     hostedTools: settings.hostedTools,
     routeWithoutResponses: () => routeWithoutResponses(settings.loaded.config, target),
     routeWithoutAnthropic: () => routeWithoutAnthropic(settings.loaded.config, target),
+    anyAnthropicRoute: () => anyAnthropicRoute(settings.loaded.config, target),
     routeWithoutCompaction: () => routeWithoutCompaction(settings.loaded.config, target),
   };
 }
@@ -145,7 +149,7 @@ export async function serveChat(
   if (beta !== undefined) parsed.request.anthropic_beta = beta;
   // The gateway's own trail array: a cancelled call rejects without one (see logHangUp).
   const trail: Attempt[] = (sy.trail = []);
-  const opts = chatOptions(parsed.request, target, abortOnDisconnect(ctx, req, reply, sy), trail, sy);
+  const opts = chatOptions(parsed, target, abortOnDisconnect(ctx, req, reply, sy), trail, sy);
   // Budgets scoped to the client key apply (docs/budgets.md); `anonymous` and the like are names too.
   if (sy.keyName !== undefined) opts.client_key = sy.keyName;
   if (conversation !== undefined) keepTurn(ctx, sy, parsed, opts, conversation);
