@@ -10,6 +10,7 @@ import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.
 import type { RouteNeed } from '../routing/types.ts';
 import { toOpenAIResponse } from './wire/openai-answer.ts';
 import { parseOpenAIRequest } from './wire/openai-request.ts';
+import { isResponsesShaped, parseResponsesShapedChat } from './wire/chat-responses-body.ts';
 import { OpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE, withoutNullUsage } from './wire/openai-stream.ts';
 import { dispatch } from '../providers/translate/event-methods.ts';
 import { toAnthropicResponse } from './wire/anthropic-answer.ts';
@@ -106,7 +107,8 @@ export interface WireApi {
 export const openaiWire: WireApi = {
   api: 'openai',
   parsesAlone: true,
-  parse: (body) => parseOpenAIRequest(body),
+  // Cursor sends some models' turns as Responses bodies here (wire/chat-responses-body.ts).
+  parse: (body) => (isResponsesShaped(body) ? parseResponsesShapedChat(body) : parseOpenAIRequest(body)),
   response: (res) => toOpenAIResponse(res),
   streamEncoder(parsed) {
     const chunks = new OpenAIChunkEncoder({ includeUsage: parsed.includeUsage === true });

@@ -6,18 +6,25 @@ import { openaiWire } from '../wire.ts';
 import { serveChat, type WireBody } from './serve-chat.ts';
 import { MODEL_FIELD_SCHEMA } from '../model-resolve.ts';
 
-/** The shape fastify checks before anything else runs (compiled, cheap); the translator validates the details. */
+/** The shape fastify checks before anything else runs (compiled, cheap); the translator validates the details. A
+ * body with `input` and no `messages` is a Responses one (Cursor's: wire/chat-responses-body.ts), checked there. */
 export const openaiBodySchema = {
   type: 'object',
-  required: ['model', 'messages'],
+  required: ['model'],
   properties: {
     model: MODEL_FIELD_SCHEMA,
-    messages: {
-      type: 'array',
-      minItems: 1,
-      items: { type: 'object', required: ['role'], properties: { role: { type: 'string' } } },
-    },
     stream: { type: 'boolean' },
+  },
+  if: { required: ['input'], not: { required: ['messages'] } },
+  else: {
+    required: ['messages'],
+    properties: {
+      messages: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'object', required: ['role'], properties: { role: { type: 'string' } } },
+      },
+    },
   },
 } as const;
 
