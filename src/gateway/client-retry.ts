@@ -42,7 +42,7 @@ export const CLIENT_RETRY_TABLE: readonly ClientRetryRow[] = [
     answers: 'long_wait',
   },
   // Codex's built-in provider (User-Agent `<originator>/<version>`: `codex_exec/`, `codex_cli_rs/`, …) retries every
-  // status but 400 and 429 up to 5 × 5 times, waiting out each Retry-After; a 429 it shows only as "exceeded retry
+  // status but 400 and 429 up to 30 times, waiting out each Retry-After; a 429 it shows only as "exceeded retry
   // limit", a 400 with its body.
   { client: 'Codex', userAgent: /^codex_\w+\//, rule: 'invalid_request', answers: 'no_retry' },
 ];
