@@ -17,9 +17,16 @@ before(async () => {
   h = await startHarness({
     scenario: { keys: { [OA]: {}, [ANT]: {} } },
     config: (sim) => ({
-      providers: { oa: simProvider(sim, 'openai', OA), ant: simProvider(sim, 'anthropic', ANT) },
+      providers: {
+        oa: simProvider(sim, 'openai', OA),
+        ant: simProvider(sim, 'anthropic', ANT),
+        resp: simProvider(sim, 'openai', OA, { responses_api: true }),
+      },
       main: { provider: 'oa', model: 'sim-large' },
-      auxiliary: { claude: { provider: 'ant', model: 'sim-large', fallback_to_main: false } },
+      auxiliary: {
+        claude: { provider: 'ant', model: 'sim-large', fallback_to_main: false },
+        responses: { provider: 'resp', model: 'sim-large', fallback_to_main: false },
+      },
       retry: FAST_RETRY,
       // Cursor sends its own model names (gpt-5.1-codex, …).
       gateway: { aliases: { 'gpt-*': 'main' } },
@@ -137,4 +144,20 @@ test('a Responses-shaped body with a bad item is refused naming the item', async
   assert.equal(res.status, 400);
   const { error } = (await res.json()) as { error: { message: string } };
   assert.match(error.message, /input\[0\]\.type/);
+});
+
+test('on a route serving the Responses API too, a Cursor turn is sent translated and its built-in tools said dropped', async () => {
+  const turn = cursorTurn('responses', 'Summarise the project');
+  const tools = [...(turn['tools'] as object[]), { type: 'web_search' }];
+  const body = { ...turn, tools, stream: true } as unknown as ChatCompletionCreateParamsStreaming;
+  const { data: stream, response } = await client().chat.completions.create(body).withResponse();
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  assert.equal(
+    chunks.map((c) => c.choices[0]?.delta.content ?? '').join(''),
+    '[sim-large] reply to: Summarise the project',
+  );
+  assert.equal(response.headers.get('x-switchyard-route'), 'resp/sim-large');
+  assert.equal(response.headers.get('x-switchyard-dropped-tools'), 'web_search');
+  assert.equal(h.sim.log().at(-1)!.path, '/v1/chat/completions', 'the translated request, not the Responses body');
 });

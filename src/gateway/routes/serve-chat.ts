@@ -170,7 +170,7 @@ export async function serveChat(
   const call = sy.call;
   sy.attempts = call?.attempts ?? 0;
   if (result.status === 'ok') {
-    answeredBy(ctx, sy, result, call?.credential);
+    answeredBy(ctx, sy, opts, result, call?.credential);
     budgetWarning(sy, result);
   }
   callSettled(ctx, req, sy);
@@ -199,10 +199,18 @@ function callRouter(
 }
 
 /** The route that answered, and its credential (call-record.ts answeringCredential). A route that serves the
- * Responses API was sent the built-in tools, so none were dropped. */
-function answeredBy(ctx: GatewayContext, sy: RequestState, route: AnsweredBy, credential: string | undefined): void {
+ * Responses API was sent the request's Responses body, built-in tools and all, when it has one (a Responses body on
+ * the chat path has none: wire/chat-responses-body.ts), so none were dropped. */
+function answeredBy(
+  ctx: GatewayContext,
+  sy: RequestState,
+  opts: ChatOptions,
+  route: AnsweredBy,
+  credential: string | undefined,
+): void {
   sy.route = route.route;
-  if (sy.droppedTools !== undefined && servesResponses(ctx.settings.loaded.config, route)) sy.droppedTools = undefined;
+  const passed = opts.responses_body !== undefined && servesResponses(ctx.settings.loaded.config, route);
+  if (sy.droppedTools !== undefined && passed) sy.droppedTools = undefined;
   if (credential !== undefined) sy.credential = credential;
 }
 
@@ -306,7 +314,7 @@ async function commitStream(ctx: GatewayContext, req: FastifyRequest, opts: Chat
   // The call's record comes when the stream ends; its headers, before, say the route and key it was committed to.
   sy.attempts = sentAttempts(result.trail);
   if (result.status === 'ok') {
-    answeredBy(ctx, sy, result, answeringCredential(result.trail));
+    answeredBy(ctx, sy, opts, result, answeringCredential(result.trail));
     budgetWarning(sy, result);
   }
   callSettled(ctx, req, sy);
