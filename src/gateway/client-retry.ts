@@ -81,8 +81,8 @@ function rowApplies(row: ClientRetryRow, err: ApiError, maxWaitMs: number): bool
 }
 
 /** The answer as the request's client should get it: unchanged unless the client's row is for it (a wait past the
- * bound, or for some any answer not to retry) and says how else to stop it. The message (which says until when) and
- * `x-should-retry` stay. */
+ * bound or, for Codex, any answer not to retry) and says how else to stop it. The message (which says until when)
+ * and `x-should-retry` stay. */
 export function answerForClient(err: ApiError, headers: IncomingHttpHeaders, maxWaitMs: number): ApiError {
   const row = clientRetryRow(headers);
   if (row === undefined || !rowApplies(row, err, maxWaitMs)) return err;
