@@ -345,7 +345,7 @@ function streamHeaders(reply: FastifyReply, sy: RequestState): void {
  * (else DEFAULT_HOLD_KEEPALIVE_MS) of holding. None for a Responses WebSocket's turn: the socket is the caller's line,
  * with its own pings. */
 function holdFor(ctx: GatewayContext, wire: WireApi, req: FastifyRequest, reply: FastifyReply): StreamHold | undefined {
-  if (req.headers[SOCKET_TURN_HEADER] === '1') return undefined;
+  if (isSocketTurn(req.headers)) return undefined;
   const ms = keepaliveOf(ctx, req.sy as RequestState) ?? DEFAULT_HOLD_KEEPALIVE_MS;
   return new StreamHold(reply, HOLD_FRAME[wire.api], ms, (r) => {
     streamHeaders(r, req.sy as RequestState);
