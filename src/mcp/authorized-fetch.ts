@@ -17,6 +17,8 @@ export interface AuthorizedFetchOptions {
   fetch?: FetchLike;
   /** The credential a request was answered with, by its label (never the secret): for the call's facts. */
   onAnswered?: (label: string | undefined) => void;
+  /** Each token put on a request: what the server's answers are scrubbed of (sent-secrets.ts). */
+  onSent?: (token: string) => void;
 }
 
 export function authorizedFetch(o: AuthorizedFetchOptions): FetchLike {
@@ -67,6 +69,7 @@ async function sendWith(
   let reminted = false;
   for (;;) {
     const startedAt = o.now();
+    o.onSent?.(key.token);
     const response = await send(url, withAuth(init, o.headers, key.token));
     if (response.status === 401 || response.status === 403) {
       let mintFailure: string | undefined;

@@ -2,6 +2,7 @@
 // servers' own, namespaced by server and filtered by the governor; a call is checked again, admitted, sent to its
 // server with the server's timeout, and its facts settled. A failing server leaves the others listed.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type {
   CallToolResult,
   GetPromptResult,
@@ -13,11 +14,12 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { LoadedConfig } from '../config/types.ts';
 import type { McpServerConfig } from '../config/schema.ts';
-import { scrubSecrets } from '../log.ts';
+import { cleanMessage } from '../errors/error-body.ts';
 import type { McpCaller, McpGovernor, ToolCallFacts, ToolCallOutcome } from './governor.ts';
 import { withCallCredential, type CallCredential } from './call-credential.ts';
 import { namespaced, split } from './names.ts';
 import { logToolPayload } from './payload-log.ts';
+import { scrubAnswer } from './sent-secrets.ts';
 import { RemoteUpstream, StdioUpstream, type ListKind, type Upstream, type UpstreamContext } from './upstream.ts';
 
 export interface HubOptions extends Omit<UpstreamContext, 'onListChanged' | 'baseDir'> {
@@ -153,8 +155,16 @@ export class McpHub {
     const up = target === undefined ? undefined : this.#upstreams.get(target.server);
     if (target === undefined || up === undefined || !this.#serverVisible(caller, target.server))
       throw new HubError('invalid_params', `prompt ${name} is not available`);
-    const client = await up.client();
-    return client.getPrompt({ name: target.name, ...(args ? { arguments: args } : {}) }, { timeout: up.timeoutMs });
+    try {
+      const client = await up.client();
+      const prompt = await client.getPrompt(
+        { name: target.name, ...(args ? { arguments: args } : {}) },
+        { timeout: up.timeoutMs },
+      );
+      return scrubAnswer(prompt, up.secrets.list());
+    } catch (err) {
+      throw relayed(err, up);
+    }
   }
 
   async readResource(caller: McpCaller, uri: string): Promise<ReadResourceResult> {
@@ -163,8 +173,12 @@ export class McpHub {
     const up = server === undefined ? undefined : this.#upstreams.get(server);
     if (server === undefined || up === undefined || !this.#serverVisible(caller, server))
       throw new HubError('invalid_params', `resource ${uri} is not available`);
-    const client = await up.client();
-    return client.readResource({ uri }, { timeout: up.timeoutMs });
+    try {
+      const client = await up.client();
+      return scrubAnswer(await client.readResource({ uri }, { timeout: up.timeoutMs }), up.secrets.list());
+    } catch (err) {
+      throw relayed(err, up);
+    }
   }
 
   /** A `tools/call`: refused (neutrally) unless the governor allows it, admitted, sent, settled. */
@@ -212,13 +226,14 @@ export class McpHub {
         }),
       );
       noted = call.noted;
-      const result = (await call.result) as CallToolResult;
+      // A tool's error is relayed as its result is: either may quote what the gateway sent the server.
+      const result = scrubAnswer((await call.result) as CallToolResult, up.secrets.list());
       settle(result.isError === true ? 'tool_error' : 'ok', byteLength(result));
       logToolPayload(this.#o.logger, this.#logArguments, { ...base, server: target.server }, args, result);
       return result;
     } catch (err) {
       const timedOut = isTimeout(err);
-      const why = scrubSecrets(err instanceof Error ? err.message : String(err)).slice(0, 300);
+      const why = cleanMessage(err instanceof Error ? err.message : String(err), up.secrets.list());
       settle(timedOut ? 'timeout' : 'upstream_error', 0, why);
       throw new HubError(
         'internal',
@@ -246,10 +261,10 @@ export class McpHub {
     const lists = await Promise.all(
       [...this.#upstreams.values()].map(async (up) => {
         try {
-          return await each(up.name, await up.client());
+          return scrubAnswer(await each(up.name, await up.client()), up.secrets.list());
         } catch (err) {
           this.#o.logger.warn(
-            { mcp_server: up.name, err: scrubSecrets(String(err)).slice(0, 300) },
+            { mcp_server: up.name, err: cleanMessage(String(err), up.secrets.list()) },
             `MCP server left out of the ${what} list: it failed`,
           );
           return [];
@@ -267,6 +282,17 @@ export class HubError extends Error {
     super(message);
     this.kind = kind;
   }
+}
+
+/** A server's failure fit to relay: its JSON-RPC error keeps its code; either way its message is cleaned of what the
+ * gateway sent it (a server may quote its request back). */
+function relayed(err: unknown, up: Upstream): Error {
+  if (err instanceof HubError) return err;
+  const message = err instanceof Error ? err.message.replace(/^MCP error -?\d+: /, '') : String(err);
+  const why = cleanMessage(message, up.secrets.list());
+  return err instanceof McpError
+    ? new McpError(err.code, why)
+    : new HubError('internal', `MCP server ${up.name} failed: ${why}`);
 }
 
 interface Page<T> {

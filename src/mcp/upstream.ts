@@ -15,15 +15,19 @@ import { resolve } from 'node:path';
 import type { Logger } from '../log.ts';
 import type { McpRemoteConfig, McpStdioConfig } from '../config/schema.ts';
 import { VERSION } from '../version.ts';
+import { cleanMessage } from '../errors/error-body.ts';
 import { authorizedFetch } from './authorized-fetch.ts';
 import { noteAnsweredBy } from './call-credential.ts';
 import type { McpCredentials } from './credentials.ts';
+import { ServerSecrets } from './sent-secrets.ts';
 
 export type ListKind = 'tools' | 'prompts' | 'resources';
 
 export interface Upstream {
   readonly name: string;
   readonly timeoutMs: number;
+  /** The credentials it was sent, to take out of what it says back. */
+  readonly secrets: ServerSecrets;
   /** The connected client (connecting, or waiting for a restart, first). */
   client(): Promise<Client>;
   close(): Promise<void>;
@@ -51,6 +55,7 @@ function newClient(name: string, ctx: UpstreamContext): Client {
 export class RemoteUpstream implements Upstream {
   readonly name: string;
   readonly timeoutMs: number;
+  readonly secrets: ServerSecrets;
   readonly #config: McpRemoteConfig;
   readonly #ctx: UpstreamContext;
   #current: Promise<Client> | undefined;
@@ -58,6 +63,7 @@ export class RemoteUpstream implements Upstream {
   constructor(name: string, config: McpRemoteConfig, ctx: UpstreamContext) {
     this.name = name;
     this.timeoutMs = config.timeout;
+    this.secrets = ServerSecrets.remote(config.headers, config.url);
     this.#config = config;
     this.#ctx = ctx;
   }
@@ -77,6 +83,7 @@ export class RemoteUpstream implements Upstream {
       headers: this.#config.headers,
       now: this.#ctx.now,
       onAnswered: noteAnsweredBy,
+      onSent: (token) => this.secrets.sent(token),
     });
     const url = new URL(this.#config.url);
     const transport =
@@ -107,6 +114,7 @@ const STABLE_MS = 60_000;
 export class StdioUpstream implements Upstream {
   readonly name: string;
   readonly timeoutMs: number;
+  readonly secrets: ServerSecrets;
   readonly #config: McpStdioConfig;
   readonly #ctx: UpstreamContext;
   #current: Promise<Client> | undefined;
@@ -126,6 +134,7 @@ export class StdioUpstream implements Upstream {
   constructor(name: string, config: McpStdioConfig, ctx: UpstreamContext) {
     this.name = name;
     this.timeoutMs = config.timeout;
+    this.secrets = ServerSecrets.stdio(config.env);
     this.#config = config;
     this.#ctx = ctx;
   }
@@ -147,7 +156,8 @@ export class StdioUpstream implements Upstream {
     // A start that fails is tried again after the next wait; the callers waiting on it get its error.
     started.catch((err: unknown) => {
       if (this.#stopping) return;
-      this.#ctx.logger.warn({ mcp_server: this.name, err: String(err) }, 'stdio MCP server did not start');
+      const why = cleanMessage(String(err), this.secrets.list());
+      this.#ctx.logger.warn({ mcp_server: this.name, err: why }, 'stdio MCP server did not start');
       this.#exited(generation, since);
     });
     return started;

@@ -1,7 +1,8 @@
 // The simulator's MCP server over HTTP (docs/simulator.md#mcp): Streamable HTTP with sessions (so list-changed
 // notifications reach a connected client), or the older SSE transport; bearer tokens checked, with faults a test
-// turns on: a token that expires (401), a 429 with Retry-After, a tool added while clients are connected; and, with
-// `login`, the MCP authorization flow demanded (mcp-oauth.ts).
+// turns on: a token that expires (401), a 429 with Retry-After, a tool added while clients are connected, a server
+// that quotes the credentials it was sent (`echoCredentials`); and, with `login`, the MCP authorization flow demanded
+// (mcp-oauth.ts).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,9 @@ export interface McpSimOptions {
   /** Demand the MCP authorization flow (mcp-oauth.ts): a 401 names the protected resource metadata, and the tokens
    * its authorization server issues are accepted (besides `tokens`). */
   login?: McpLoginSimOptions;
+  /** The echo fault: the server quotes back the credentials it was sent (the request's headers and URL) in a tool
+   * error (tool `whoami`), a JSON-RPC error (prompt `whoami`) and an HTTP 500 (any call of tool `whoami_500`). */
+  echoCredentials?: boolean;
 }
 
 /** One HTTP request the simulator answered, for a test to read (never a token in full: its first 8 characters). */
@@ -74,6 +78,7 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
   const newServer = (): McpServer => {
     const server = simMcpServer();
     for (const name of added) addEcho(server, name);
+    if (options.echoCredentials === true) addWhoami(server);
     return server;
   };
 
@@ -131,6 +136,10 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
       const call: McpSimCall = { method: req.method ?? '', rpc: rpcMethods(body), status: 200 };
       calls.push(call);
       if (refuse(req, res, call)) return;
+      if (options.echoCredentials === true && callsTool(body, 'whoami_500')) {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`upstream failed: ${quoteRequest(req)}`);
+        return;
+      }
       res.on('finish', () => (call.status = res.statusCode));
       if (options.transport === 'sse') return serveSse(req, res, body);
       return serveStreamable(req, res, body);
@@ -210,6 +219,30 @@ function addEcho(server: McpServer, name: string): void {
   server.registerTool(name, { description: `Added while running: answers "${name}".`, inputSchema: {} }, () => ({
     content: [{ type: 'text', text: name }],
   }));
+}
+
+/** The echo fault's tool and prompt: each quotes the request it came on (its headers and URL). */
+function addWhoami(server: McpServer): void {
+  server.registerTool('whoami', { description: 'Quotes the request it came on, as a tool error.' }, (extra) => ({
+    isError: true,
+    content: [{ type: 'text', text: `you sent ${quoteExtra(extra.requestInfo)}` }],
+  }));
+  server.registerPrompt('whoami', { description: 'Fails, quoting the request it came on.' }, (extra) => {
+    throw new Error(`refused ${quoteExtra(extra.requestInfo)}`);
+  });
+}
+
+function quoteExtra(info: { headers: Record<string, unknown>; url?: URL } | undefined): string {
+  return `headers ${JSON.stringify(info?.headers ?? {})} at ${info?.url?.href ?? '?'}`;
+}
+
+function quoteRequest(req: IncomingMessage): string {
+  return `headers ${JSON.stringify(req.headers)} at ${req.url ?? '?'}`;
+}
+
+function callsTool(body: unknown, name: string): boolean {
+  const m = body as { method?: unknown; params?: { name?: unknown } } | undefined;
+  return m?.method === 'tools/call' && m.params?.name === name;
 }
 
 function bearer(req: IncomingMessage): string | undefined {
