@@ -1,5 +1,6 @@
 // `api_key_command`: runs the command with a minimal environment and reads the token it prints, which never reaches a
-// log or an error (docs/credentials.md#api_key_command). Its own process group lets a timeout stop all it started.
+// log or an error (docs/credentials.md#api_key_command). Its own process group lets a timeout, or the process that ran
+// it stopping (`stop`), end all it started: a child left hanging would outlive us, reparented to init.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { CommandSpec } from './spec.ts';
@@ -10,7 +11,12 @@ import { parseTokenOutput, type ParsedToken } from './output.ts';
 /** More than any token: a command printing more is not printing a token. */
 const MAX_OUTPUT_BYTES = 64 * 1024;
 
-export function runKeyCommand(spec: CommandSpec, source: string, now: () => number): Promise<ParsedToken> {
+export function runKeyCommand(
+  spec: CommandSpec,
+  source: string,
+  now: () => number,
+  stop?: AbortSignal,
+): Promise<ParsedToken> {
   const [file, args] = Array.isArray(spec.run) ? [spec.run[0] ?? '', spec.run.slice(1)] : ['/bin/sh', ['-c', spec.run]];
   const word = commandWord(spec.run);
   return new Promise<ParsedToken>((resolvePromise, reject) => {
@@ -31,10 +37,15 @@ export function runKeyCommand(spec: CommandSpec, source: string, now: () => numb
         // Gone already.
       }
     };
-    const fail = (err: MintError): void => {
-      if (settled) return;
+    const stopped = (): void => fail(new MintError(source, 'exit', `${word} was stopped: Switchyard is stopping`));
+    const done = (): void => {
       settled = true;
       clearTimeout(timer);
+      stop?.removeEventListener('abort', stopped);
+    };
+    const fail = (err: MintError): void => {
+      if (settled) return;
+      done();
       stopGroup();
       reject(err);
     };
@@ -50,6 +61,8 @@ export function runKeyCommand(spec: CommandSpec, source: string, now: () => numb
       spec.timeoutMs,
     );
     timer.unref();
+    if (stop?.aborted === true) stopped();
+    else stop?.addEventListener('abort', stopped, { once: true });
     child.stdout.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_OUTPUT_BYTES)
@@ -94,8 +107,7 @@ export function runKeyCommand(spec: CommandSpec, source: string, now: () => numb
         fail(new MintError(source, 'format', `${word}: ${parsed.why}`));
         return;
       }
-      settled = true;
-      clearTimeout(timer);
+      done();
       resolvePromise(parsed.value);
     });
   });

@@ -112,6 +112,8 @@ export class Minter {
   readonly #startedAt: number;
   #onEvent: (event: MintEvent) => void;
   #closed = false;
+  /** Aborted by close(): a key command still running is stopped with its process group. */
+  readonly #stopping = new AbortController();
   #watch: NodeJS.Timeout | undefined;
 
   constructor(options: MinterOptions = {}) {
@@ -217,6 +219,7 @@ export class Minter {
 
   close(): void {
     this.#closed = true;
+    this.#stopping.abort();
     clearInterval(this.#watch);
     for (const e of this.#entries.values()) clearTimeout(e.timer);
   }
@@ -333,7 +336,7 @@ export class Minter {
         ? async (): Promise<MintedToken> => {
             // Timed from the run, not the call: a worker may have waited for the lease first.
             const at = this.#now();
-            const t = await runKeyCommand(spec, source.describe, this.#now);
+            const t = await runKeyCommand(spec, source.describe, this.#now, this.#stopping.signal);
             return withExpiry(
               { token: t.token, mintedAt: at },
               t.expiresAt ?? (spec.ttlMs !== undefined ? at + spec.ttlMs : undefined),
