@@ -24,6 +24,69 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   'resources/read': async (hub, caller, p) => ({ ...(await hub.readResource(caller, str(p['uri']))) }),
 };
 
+/** One request through the table: its params checked, then its handler; a method not in it is `-32601`. */
+export async function serve(
+  hub: McpHub,
+  caller: McpCaller,
+  method: string,
+  params: unknown,
+): Promise<Record<string, unknown>> {
+  const handle = HANDLERS[method];
+  if (handle === undefined) throw new McpError(ErrorCode.MethodNotFound, `method ${method} is not served on /mcp`);
+  return handle(hub, caller, checkedParams(method, params));
+}
+
+/** What a field of a method's params must be: a JSON type, or an object of strings (a prompt's arguments). */
+type Expected = 'string' | 'object' | 'object of strings';
+
+/** The params fields each method reads, checked before its handler runs (both revisions): a field of the wrong type
+ * is an invalid-params error naming it, never a schema dump or an internal error. */
+const PARAM_FIELDS: Readonly<Record<string, Readonly<Record<string, { expected: Expected; required: boolean }>>>> = {
+  'tools/call': {
+    name: { expected: 'string', required: true },
+    arguments: { expected: 'object', required: false },
+  },
+  'prompts/get': {
+    name: { expected: 'string', required: true },
+    arguments: { expected: 'object of strings', required: false },
+  },
+  'resources/read': { uri: { expected: 'string', required: true } },
+};
+
+/** A method's params, checked against PARAM_FIELDS: a HubError (`-32602`) says which field and what was expected. */
+export function checkedParams(method: string, params: unknown): Params {
+  if (params === undefined) params = {};
+  if (record(params) === undefined) throw invalid(`params must be an object; got ${got(params)}`);
+  const p = params as Params;
+  for (const [field, want] of Object.entries(PARAM_FIELDS[method] ?? {})) {
+    const v = p[field];
+    if (v === undefined && !want.required) continue;
+    if (!fits(v, want.expected)) throw invalid(`params.${field} must be ${article(want.expected)}; got ${got(v)}`);
+  }
+  return p;
+}
+
+function fits(v: unknown, expected: Expected): boolean {
+  if (expected === 'string') return typeof v === 'string';
+  const r = record(v);
+  return r !== undefined && (expected === 'object' || Object.values(r).every((x) => typeof x === 'string'));
+}
+
+const article = (expected: Expected): string => (expected === 'string' ? 'a string' : `an ${expected}`);
+
+/** What a value is, as the message says it: `a number`, `an array`, `an object with a number in it`. */
+function got(v: unknown): string {
+  if (v === undefined) return 'none';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  const r = record(v);
+  if (r === undefined) return `a ${typeof v}`;
+  const odd = Object.values(r).find((x) => typeof x !== 'string');
+  return odd === undefined ? 'an object' : `an object with ${got(odd)} in it`;
+}
+
+const invalid = (message: string): HubError => new HubError('invalid_params', message);
+
 /** The capabilities the gateway declares: every list may change, as its servers' do. */
 export const CAPABILITIES = {
   tools: { listChanged: true },

@@ -5,19 +5,11 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import {
-  CallToolRequestSchema,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  ReadResourceRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { ServerResult } from '@modelcontextprotocol/sdk/types.js';
 import { VERSION } from '../../version.ts';
 import type { McpHub } from '../../mcp/hub.ts';
 import type { McpCaller } from '../../mcp/governor.ts';
-import { asMcpError, CAPABILITIES, HANDLERS, type Params } from './handlers.ts';
+import { asMcpError, CAPABILITIES, serve } from './handlers.ts';
 
 export interface McpSession {
   readonly transport: StreamableHTTPServerTransport;
@@ -25,16 +17,6 @@ export interface McpSession {
   readonly keyId: string;
   close(): Promise<void>;
 }
-
-const SCHEMAS = {
-  'tools/list': ListToolsRequestSchema,
-  'tools/call': CallToolRequestSchema,
-  'prompts/list': ListPromptsRequestSchema,
-  'prompts/get': GetPromptRequestSchema,
-  'resources/list': ListResourcesRequestSchema,
-  'resources/templates/list': ListResourceTemplatesRequestSchema,
-  'resources/read': ReadResourceRequestSchema,
-} as const;
 
 /** How the HTTP request's caller reaches the method's handler: the SDK hands `req.auth` to it as `authInfo`, per
  * request, so concurrent requests of one session each keep their own (request id, key, allow-list). */
@@ -64,16 +46,15 @@ export async function openSession(
     { name: 'switchyard', version: VERSION },
     { capabilities: CAPABILITIES, instructions: 'Tools of several MCP servers, named SERVER__tool.' },
   );
-  for (const [method, schema] of Object.entries(SCHEMAS)) {
-    const handle = HANDLERS[method]!;
-    server.setRequestHandler(schema, async (request, extra) => {
-      try {
-        return await handle(hub, callerOf(extra.authInfo), (request.params ?? {}) as Params);
-      } catch (err) {
-        throw asMcpError(err);
-      }
-    });
-  }
+  // The table's methods are answered from the fallback, not a handler per SDK schema: the SDK would check params with
+  // its own schemas first and answer a wrong type with an internal error and a schema dump (handlers.ts checks them).
+  server.fallbackRequestHandler = async (request, extra) => {
+    try {
+      return (await serve(hub, callerOf(extra.authInfo), request.method, request.params)) as ServerResult;
+    } catch (err) {
+      throw asMcpError(err);
+    }
+  };
   const unsubscribe = hub.onListChanged((kind) => {
     const send =
       kind === 'tools'

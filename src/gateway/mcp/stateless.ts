@@ -6,7 +6,7 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { McpHub } from '../../mcp/hub.ts';
 import type { McpCaller } from '../../mcp/governor.ts';
 import { VERSION } from '../../version.ts';
-import { asMcpError, CAPABILITIES, HANDLERS, type Params } from './handlers.ts';
+import { asMcpError, CAPABILITIES, serve, type Params } from './handlers.ts';
 
 export const STATELESS_REVISION = '2026-07-28';
 
@@ -55,10 +55,8 @@ export async function answerStateless(
   if (id === undefined) return { status: 202, body: undefined };
   if (method === 'server/discover') return { status: 200, body: { jsonrpc: '2.0', id, result: discover() } };
   if (method === 'ping') return { status: 200, body: { jsonrpc: '2.0', id, result: {} } };
-  const handle = HANDLERS[method];
-  if (handle === undefined) return fail(200, -32601, `method ${method} is not served on /mcp`);
   try {
-    const result = await handle(hub, caller, params);
+    const result = await serve(hub, caller, method, msg['params']);
     // A list is the caller's own (its key decides what is in it) and changes with the servers': not to be cached.
     const cache = method.endsWith('/list') ? { ttlMs: 0, cacheScope: 'private' } : {};
     return { status: 200, body: { jsonrpc: '2.0', id, result: { ...result, ...cache, resultType: 'complete' } } };
