@@ -1,6 +1,7 @@
 // What /mcp answers to requests that are not one well-formed JSON-RPC request, in a 2025-11-25 session and in the
 // stateless 2026-07-28 revision: params of the wrong type are a located invalid-params error (-32602), never an
-// internal error with a schema dump.
+// internal error with a schema dump; a batch has an answer for every element (a session's are served, as 2025-03-26
+// allowed batches; a stateless one's are refused, each with its id).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from './harness.ts';
@@ -104,5 +105,34 @@ describe('/mcp requests that are not well formed', () => {
         assert.match(answer.error.message.replace(/^MCP error -32602: /, ''), message, what);
       }
     }
+  });
+
+  test('a batch in a session has every element answered', async () => {
+    const headers = await session();
+    const res = await post(
+      [call(1, 'ping', {}), call(2, 'tools/call', { name: 'files__add', arguments: { a: 2, b: 3 } })],
+      headers,
+    );
+    const answers = await messages(res);
+    assert.deepEqual(answers.map((a) => a.id).sort(), [1, 2]);
+    const added = answers.find((a) => a.id === 2);
+    assert.deepEqual(added?.result?.['structuredContent'], { sum: 5 });
+  });
+
+  test('a stateless batch is refused with an error for every element, each with its id', async () => {
+    const res = await post([call(1, 'ping', {}), call(2, 'tools/list', {}), { jsonrpc: '2.0', method: 'x' }], {
+      'mcp-protocol-version': '2026-07-28',
+    });
+    assert.equal(res.status, 400);
+    const answers = await messages(res);
+    assert.deepEqual(
+      answers.map((a) => [a.id, a.error?.code]),
+      [
+        [1, -32600],
+        [2, -32600],
+        [null, -32600],
+      ],
+    );
+    assert.match(answers[0]!.error!.message, /no JSON-RPC batches .*send each request on its own/);
   });
 });

@@ -12,7 +12,23 @@ export const STATELESS_REVISION = '2026-07-28';
 
 export interface RpcAnswer {
   status: number;
-  body: Record<string, unknown> | undefined;
+  /** One JSON-RPC answer, a batch's refusals (one per element), or none (a notification). */
+  body: Record<string, unknown> | Record<string, unknown>[] | undefined;
+}
+
+/** Why a batch is refused: the revision routes each POST by its headers, which name one method (and one tool). */
+const NO_BATCH = `MCP ${STATELESS_REVISION} has no JSON-RPC batches (each POST is one request, routed by its Mcp-Method header): send each request on its own`;
+
+/** A batch refused as JSON-RPC says a batch is answered: an error for each element, with its id (null when it has
+ * none, or for an empty batch, which is one error). */
+function refusedBatch(batch: readonly unknown[]): RpcAnswer {
+  const error = { code: -32600, message: NO_BATCH };
+  const idOf = (m: unknown): unknown => {
+    const id = (m as { id?: unknown } | null)?.id;
+    return typeof id === 'string' || typeof id === 'number' ? id : null;
+  };
+  const body = batch.map((m) => ({ jsonrpc: '2.0', id: idOf(m), error }));
+  return { status: 400, body: body.length === 0 ? { jsonrpc: '2.0', id: null, error } : body };
 }
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
@@ -30,6 +46,7 @@ export async function answerStateless(
   headers: Headers,
   body: unknown,
 ): Promise<RpcAnswer> {
+  if (Array.isArray(body)) return refusedBatch(body);
   const msg =
     typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const id = msg['id'];
@@ -39,7 +56,7 @@ export async function answerStateless(
     status,
     body: { jsonrpc: '2.0', id: id ?? null, error: { code, message } },
   });
-  if (method === '' || Array.isArray(body)) return fail(400, -32600, 'expected one JSON-RPC request with a method');
+  if (method === '') return fail(400, -32600, 'expected one JSON-RPC request with a method');
   const routed = header(headers, 'mcp-method');
   if (routed !== undefined && routed !== method)
     return fail(400, -32600, `the Mcp-Method header says ${routed} but the body's method is ${method}`);

@@ -80,7 +80,8 @@ export function mcpPlugin(ctx: GatewayContext) {
         }
         const answer = await answerStateless(hub, mcpCaller(ctx, req), req.headers, req.body);
         // A JSON-RPC error answered 200 (a method not served) is still not `ok`; a call's own outcome is kept.
-        if (answer.body?.['error'] !== undefined && req.sy && req.sy.outcome === 'ok') req.sy.outcome = 'rpc_error';
+        const failed = Array.isArray(answer.body) || answer.body?.['error'] !== undefined;
+        if (failed && req.sy && req.sy.outcome === 'ok') req.sy.outcome = 'rpc_error';
         if (answer.body === undefined) return reply.code(answer.status).send();
         return reply.code(answer.status).send(answer.body);
       }
