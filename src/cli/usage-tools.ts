@@ -4,6 +4,8 @@ import type { CliRun } from './run.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import type { ToolTotals } from '../usage/row.ts';
 import { UserError } from '../user-error.ts';
+import { namespaced, recordedName } from '../mcp/names.ts';
+import { csvCell } from '../usage/report.ts';
 
 export interface ToolReportOpts {
   since: number;
@@ -16,9 +18,10 @@ export interface ToolReportOpts {
 
 const HEAD = ['tool', 'calls', 'failed', 'mean latency ms', 'bytes in', 'bytes out'];
 
+/** A row's cells; its name printable and bounded (names.ts), as a row the ledger kept before names were may not be. */
 function cells(t: ToolTotals): string[] {
   return [
-    `${t.mcp_server}__${t.tool}`,
+    recordedName(namespaced(t.mcp_server, t.tool)),
     String(t.calls),
     String(t.failed),
     t.latency_ms.toFixed(0),
@@ -37,7 +40,9 @@ export async function toolReport(cli: CliRun, ledger: UsageLedger, opts: ToolRep
   });
   if (opts.json) return cli.json({ by: 'tool', since: new Date(opts.since).toISOString(), store: ledger.kind, tools });
   if (opts.csv)
-    return void cli.stdout.write([HEAD.join(','), ...tools.map((t) => cells(t).join(','))].join('\n') + '\n');
+    return void cli.stdout.write(
+      [HEAD.join(','), ...tools.map((t) => cells(t).map(csvCell).join(','))].join('\n') + '\n',
+    );
   if (tools.length === 0)
     return void cli.stdout.write(`no tool calls since ${new Date(opts.since).toISOString()} (${ledger.kind} ledger)\n`);
   cli.table(tools.map(cells), HEAD);

@@ -9,6 +9,7 @@ import type { BudgetStore } from '../state/budget-store.ts';
 import { recordToolSpan } from '../telemetry/tool-span.ts';
 import { allows } from './allow-list.ts';
 import type { Admission, McpCaller, McpGovernor, ToolCallFacts } from './governor.ts';
+import { recordedName } from './names.ts';
 import { toolCallRow } from './tool-call-row.ts';
 import type { UsageRow } from '../usage/row.ts';
 
@@ -83,8 +84,10 @@ export class McpGovernance implements McpGovernor {
     this.#record(facts);
   }
 
-  /** The call's one record, read by every reader: ledger, metrics, span, log line. */
-  #record(facts: ToolCallFacts): void {
+  /** The call's one record, read by every reader: ledger, metrics, span, log line. Its names as records keep them
+   * (names.ts): a refused call's are whatever the caller sent. */
+  #record(called: ToolCallFacts): void {
+    const facts = { ...called, server: recordedName(called.server), tool: recordedName(called.tool) };
     const name = `${facts.server}__${facts.tool}`;
     this.#o.record?.(toolCallRow(facts));
     const reached = facts.outcome !== 'refused' && facts.outcome !== 'budget';

@@ -3,12 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import type { UsageRow } from '../usage/row.ts';
 import type { ToolCallFacts } from './governor.ts';
-
-/** A name a caller typed is kept, but bounded: a refused call's tool may be anything. */
-const MAX_NAME = 128;
+import { recordedName } from './names.ts';
 
 export function toolCallRow(facts: ToolCallFacts): UsageRow {
-  const tool = facts.tool.slice(0, MAX_NAME) || '-';
+  // A name a caller typed is kept, but bounded and printable: a refused call's tool may be anything.
+  const tool = recordedName(facts.tool) || '-';
   return {
     id: facts.requestId === '' ? randomUUID() : `${facts.requestId}.${randomUUID().slice(0, 8)}`,
     at: facts.startedAt,
@@ -32,7 +31,7 @@ export function toolCallRow(facts: ToolCallFacts): UsageRow {
     ttft_ms: null,
     stream_end: '',
     charges: [],
-    mcp_server: facts.server.slice(0, MAX_NAME),
+    mcp_server: recordedName(facts.server),
     tool,
     request_bytes: facts.requestBytes,
     response_bytes: facts.responseBytes,

@@ -52,7 +52,8 @@ export function usageTable(by: string, groups: readonly GroupTotals[]): string[]
   );
 }
 
-function csvCell(v: string): string {
+/** A CSV field, quoted when it holds a quote, a comma or a line break. */
+export function csvCell(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 

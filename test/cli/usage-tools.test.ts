@@ -67,3 +67,36 @@ test('usage --by tool: calls, failures, latency and bytes per tool', async () =>
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /tool calls have no task or route; filter with --client-key/);
 });
+
+test('usage --by tool prints a name the ledger kept raw bounded, printable and quoted for CSV', async () => {
+  using ws = tempWorkspace('switchyard-usage-tools-');
+  const configPath = ws.write('switchyard.yaml', stringify({}));
+  const store = new SqliteUsageStore({ path: join(ws.home, 'usage.db') });
+  await store.open();
+  // As a ledger written before names were cleaned could hold them.
+  const raw = (id: string, tool: string) =>
+    usageRow({
+      id,
+      at: Date.now() - 1000,
+      task: '',
+      route: '',
+      charges: [],
+      mcp_server: 'files',
+      tool,
+      status: 'refused',
+    });
+  await store.write([raw('a', `\u001b[2J\u001b[31mred\u202eevil${'x'.repeat(500)}`), raw('b', 'one,"two"')]);
+  await store.close();
+  const run = (...args: string[]) =>
+    runCliInProcess(['--config', configPath, 'usage', '--by', 'tool', ...args], {
+      env: { SWITCHYARD_HOME: ws.home },
+      cwd: ws.dir,
+    });
+  for (const out of [(await run()).stdout, (await run('--csv')).stdout]) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must not be printed
+    assert.doesNotMatch(out, /[\u0000-\u0009\u000b-\u001f\u202e]/);
+    assert.match(out, /files__\\u001b\[2J\\u001b\[31mred\\u202eevilx+…/);
+    for (const line of out.split('\n')) assert.ok(line.length < 200, `${line.length} characters`);
+  }
+  assert.match((await run('--csv')).stdout, /\n"files__one,""two""",1,1,/);
+});
