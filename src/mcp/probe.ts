@@ -2,7 +2,8 @@
 // local server started and stopped again), list its tools, say what happened, and what `auth login` stored. Health is written only with --record.
 import { Minter } from '../credentials/minted/minter.ts';
 import type { LoadedConfig } from '../config/types.ts';
-import { scrubSecrets, silentLogger } from '../log.ts';
+import { cleanMessage } from '../errors/error-body.ts';
+import { silentLogger } from '../log.ts';
 import type { StateStore } from '../state/types.ts';
 import { McpCredentials } from './credentials.ts';
 import { loginStatus, type LoginStatus } from './login-status.ts';
@@ -59,7 +60,7 @@ export async function checkMcpServers(
             ...withLogin,
           };
         } catch (err) {
-          const why = scrubSecrets(err instanceof Error ? err.message : String(err)).slice(0, 300);
+          const why = cleanMessage(err instanceof Error ? err.message : String(err), up.secrets.list());
           return { server: name, kind, ok: false, error: why, ...withLogin };
         } finally {
           await up.close();

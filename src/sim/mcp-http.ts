@@ -29,7 +29,8 @@ export interface McpSimOptions {
    * its authorization server issues are accepted (besides `tokens`). */
   login?: McpLoginSimOptions;
   /** The echo fault: the server quotes back the credentials it was sent (the request's headers and URL) in a tool
-   * error (tool `whoami`), a JSON-RPC error (prompt `whoami`) and an HTTP 500 (any call of tool `whoami_500`). */
+   * error (tool `whoami`), a JSON-RPC error (prompt `whoami`), an HTTP 500 (any call of tool `whoami_500`) and its
+   * 401 (the token it refused, and the URL). */
   echoCredentials?: boolean;
 }
 
@@ -92,9 +93,11 @@ export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> 
         'content-type': 'application/json',
         'www-authenticate': `${challenge}${challenge === 'Bearer' ? ' ' : ', '}error="invalid_token"`,
       });
-      res.end(
-        JSON.stringify({ error: 'invalid_token', error_description: 'the access token expired or is not known' }),
-      );
+      const description =
+        options.echoCredentials === true
+          ? `the access token ${token ?? '(none)'} is not known at ${req.url ?? '?'}`
+          : 'the access token expired or is not known';
+      res.end(JSON.stringify({ error: 'invalid_token', error_description: description }));
       return true;
     }
     if (limited.times > 0) {

@@ -8,6 +8,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startHarness } from '../gateway/harness.ts';
 import { startMcpSim } from '../../src/sim/mcp-http.ts';
+import { stringify } from 'yaml';
+import { runCliInProcess } from '../helpers/cli.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
 
 // Nothing key-shaped: only knowing what was sent finds them.
 const KEY = 'q8Zr0123456789plainbearer';
@@ -62,5 +65,36 @@ test('what an MCP server quotes of the credentials it was sent is taken out of r
   }
   const log = h.logs.join('\n');
   assert.match(log, /upstream failed/, 'the failed call is logged');
+  assert.deepEqual(leaked(log), [], log);
+});
+
+test('doctor and the gateway log say a server refused its key without the key or the URL secret it quoted', async () => {
+  using ws = tempWorkspace();
+  await using sim = await startMcpSim({ tokens: [MINTED], echoCredentials: true });
+  const path = ws.write(
+    'switchyard.yaml',
+    stringify({ mcp: { servers: { keyed: { url: `${sim.url}?sig=${QUERY}`, api_key: KEY } } } }),
+  );
+  const doctor = await runCliInProcess(['doctor', '--config', path], { env: { SWITCHYARD_HOME: ws.home } });
+  assert.match(doctor.stdout, /keyed \(remote\): FAIL .*the access token \[redacted\] is not known at/);
+  assert.deepEqual(leaked(doctor.stdout + doctor.stderr), [], doctor.stdout);
+
+  await using h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: {} },
+    config: () => ({ mcp: { servers: { keyed: { url: `${sim.url}?sig=${QUERY}`, api_key: KEY } } } }),
+  });
+  const listed = await fetch(`${h.url}/mcp`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${h.key}`,
+      'content-type': 'application/json',
+      'mcp-protocol-version': '2026-07-28',
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+  });
+  assert.equal(listed.status, 200);
+  await listed.text();
+  const log = h.logs.join('\n');
+  assert.match(log, /left out of the tools list/);
   assert.deepEqual(leaked(log), [], log);
 });
