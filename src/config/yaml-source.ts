@@ -57,9 +57,7 @@ export function parseYaml(file: string, text: string): { source: YamlSource; iss
         message: 'YAML syntax error: a second document starts here (`---`); a config file is one YAML document',
       };
     }
-    const hint = /\{[^}\n]*\$\{/.test(lineAt(text, pos.line))
-      ? ' (inside { … } a value with ${VAR} must be quoted: "${VAR}")'
-      : '';
+    const hint = unquotedVariableHint(lineAt(text, pos.line));
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${message}${hint}` };
   });
   const issues = firstSyntaxErrorOnly([...parsed, ...structure.issues]);
@@ -199,6 +197,20 @@ function firstSyntaxErrorOnly(issues: ConfigIssue[]): ConfigIssue[] {
 /** A duplicate-key issue (the only parse issue after which the document is still read). */
 export function isDuplicateKey(issue: ConfigIssue): boolean {
   return issue.message.startsWith('duplicate key');
+}
+
+/** An unquoted `${VAR}` inside `{ … }` or `[ … ]` reads as a nested flow mapping: the parser's complaint names
+ * neither the variable nor the fix. */
+function unquotedVariableHint(line: string): string {
+  const at = line.search(/(?<!["'])\$\{/);
+  if (at < 0) return '';
+  // The nearest bracket before it that opens a collection (not the brace of an earlier `${…}`).
+  const before = line.slice(0, at).replace(/\$\{[^}]*\}/g, '');
+  const brace = before.lastIndexOf('{');
+  const bracket = before.lastIndexOf('[');
+  if (brace < 0 && bracket < 0) return '';
+  const where = brace > bracket ? '{ … }' : '[ … ]';
+  return ` (inside ${where} a value with \${VAR} must be quoted: "\${VAR}")`;
 }
 
 function lineAt(text: string, line: number): string {

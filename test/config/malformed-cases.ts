@@ -546,6 +546,18 @@ export const CASES: MalformedCase[] = [
     says: 'YAML syntax error',
   },
   { name: 'two documents', yaml: base('---  #<\nretry: {}\n'), path: null, says: 'YAML syntax error' },
+  {
+    name: 'unquoted ${VAR} in a flow mapping',
+    yaml: mimo('    headers: { X-Team: ${TEAM}, X-Env: prod }  #<\n'),
+    path: null,
+    says: 'inside { … } a value with ${VAR} must be quoted: "${VAR}"',
+  },
+  {
+    name: 'unquoted ${VAR} in a flow sequence',
+    yaml: mimo('    api_keys: [${KEY_A}, ${KEY_B}]  #<\n'),
+    path: null,
+    says: 'inside [ … ] a value with ${VAR} must be quoted: "${VAR}"',
+  },
   { name: 'a scalar document', yaml: 'just some text  #<\n', path: null, says: 'must be a mapping' },
   {
     name: 'alias bomb',
