@@ -11,6 +11,10 @@ import { EXAMPLE_CONFIG } from '../config/example.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { keylessProviders } from '../credentials/key-warnings.ts';
 import { unpricedBudgetWarnings } from '../budgets/unpriced.ts';
+import { unknownClientKeyWarnings } from '../budgets/client-keys.ts';
+import { limitsOf } from '../budgets/rules.ts';
+import { statePath } from '../state/open.ts';
+import { closeCliStore, openCliStore } from './open-state.ts';
 import { streamingTimeoutWarnings } from '../config/streaming-warnings.ts';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
@@ -65,8 +69,9 @@ type Checked =
   | { path: string; ok: true; providers: string[]; main: string | null; warnings: string[] }
   | { path: string | null; ok: false; error: string; details: string[] };
 
-function checked(loaded: LoadedConfig, name: string): Checked {
-  // Providers with no key: a reminder (stored keys live in the state store, which checking a file does not open).
+async function checked(cli: CliRun, loaded: LoadedConfig, name: string): Promise<Checked> {
+  // Providers with no key: a reminder (their stored keys are not looked at; the state store is opened only to read
+  // client keys a budget names).
   // The systemd differences too: `gateway service` hands this .env to the service through EnvironmentFile=.
   const warnings = [
     ...loaded.warnings,
@@ -76,9 +81,27 @@ function checked(loaded: LoadedConfig, name: string): Checked {
     ...systemdDotenvWarnings(loaded.dotenvPath),
     ...unpricedBudgetWarnings(loaded.config),
     ...streamingTimeoutWarnings(loaded.config),
+    ...(await clientKeyWarnings(cli, loaded)),
   ];
   const main = loaded.config.main ? routeName(loaded.config.main) : null;
   return { path: loaded.path ?? name, ok: true, providers: Object.keys(loaded.config.providers), main, warnings };
+}
+
+/** Budgets naming a client key the state store does not hold. The store is opened only for a config with such a
+ * budget, and a state file not made yet is not created: it holds no keys. */
+async function clientKeyWarnings(cli: CliRun, loaded: LoadedConfig): Promise<string[]> {
+  if (!limitsOf(loaded.config).some((l) => l.scope.kind === 'client_key')) return [];
+  const kind = loaded.config.gateway.state;
+  if (kind === 'sqlite' && !existsSync(statePath({ env: cli.env }))) return unknownClientKeyWarnings(loaded.config, []);
+  try {
+    const store = await openCliStore(cli, { kind, env: cli.env });
+    const keys = store.listGatewayKeys();
+    await closeCliStore(cli, store);
+    return unknownClientKeyWarnings(loaded.config, keys);
+  } catch (err) {
+    if (!UserError.isInstance(err)) throw err;
+    return [`the budgets' client keys were not checked: ${err.message}`];
+  }
 }
 
 function printChecked(cli: CliRun, loaded: LoadedConfig, c: Extract<Checked, { ok: true }>): void {
@@ -88,13 +111,13 @@ function printChecked(cli: CliRun, loaded: LoadedConfig, c: Extract<Checked, { o
 
 /** Checks each file named, or the discovered one (`undefined`). A missing file is an error here: checking nothing is
  * almost certainly a wrong directory. */
-function checkFiles(cli: CliRun, files: (string | undefined)[], cmd: Command, json: boolean): void {
+async function checkFiles(cli: CliRun, files: (string | undefined)[], cmd: Command, json: boolean): Promise<void> {
   let worst = 0;
   const results: Checked[] = [];
   for (const file of files) {
     try {
       const loaded = file === undefined ? loadNamed(cli, cmd) : loadArgument(cli, file);
-      const c = checked(loaded, file ?? '(defaults)');
+      const c = await checked(cli, loaded, file ?? '(defaults)');
       results.push(c);
       if (!json && c.ok) printChecked(cli, loaded, c);
     } catch (err) {

@@ -11,6 +11,7 @@ import { settingsFrom, type GatewayContext } from './context.ts';
 import { forgetFormerHealth } from '../routing/forget-former.ts';
 import { taskKeys } from '../credentials/task-keys.ts';
 import { keylessProviders } from '../credentials/key-warnings.ts';
+import { unknownClientKeyWarnings } from '../budgets/client-keys.ts';
 import { resolveProviderKeys } from '../credentials/resolve.ts';
 import type { WithheldKey } from '../credentials/host-binding.ts';
 import { assertSafeListen, isLoopback } from '../config/listen.ts';
@@ -67,7 +68,10 @@ function afterReload(ctx: GatewayContext, next: LoadedConfig): void {
     () => forgetFormerCredentials(ctx),
     () =>
       step(
-        () => warnKeyless(ctx, next),
+        () => {
+          warnKeyless(ctx, next);
+          warnUnknownClientKeys(ctx, next);
+        },
         () => step(() => logFirstKeys(ctx, next)),
       ),
   );
@@ -153,6 +157,11 @@ export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
   const hasKey = (p: string): boolean => count(p) > 0 || taskKeys(loaded, p).length > 0;
   const withheld = (p: string): readonly WithheldKey[] => (pool ? pool.withheld(p) : (keys?.get(p)?.withheld ?? []));
   for (const w of keylessProviders(loaded, { hasKey, storeChecked: true, withheld })) ctx.logger.warn(w);
+}
+
+/** Budgets on a client key no stored key is named: they would never apply, and the config alone cannot tell. */
+export function warnUnknownClientKeys(ctx: GatewayContext, loaded: LoadedConfig): void {
+  for (const w of unknownClientKeyWarnings(loaded.config, ctx.store.listGatewayKeys())) ctx.logger.warn(w);
 }
 
 /** Per provider, which key the next request uses and why, so a key swap in the .env is seen to have taken. */
