@@ -153,6 +153,17 @@ export function envValue(loaded: Pick<LoadedConfig, 'env' | 'withheldEnv'>, name
   return loaded.withheldEnv?.has(name) === true ? undefined : loaded.env[name];
 }
 
+/** A variable a credential source reads itself rather than through `${VAR}` (AWS_CONFIG_FILE, AWS_ENDPOINT_URL_STS,
+ * GOOGLE_APPLICATION_CREDENTIALS, …): as `${VAR}` is, the environment first, then the .env beside the config. So it
+ * is the same in a shell, under systemd (whose EnvironmentFile= is that .env) and after a reload (whose environment
+ * leaves the .env's values out), and so is the identity of the credential made from it. */
+export function credentialVariable(
+  loaded: Pick<LoadedConfig, 'env' | 'withheldEnv' | 'dotenv'>,
+  name: string,
+): string | undefined {
+  return envValue(loaded, name) ?? (Object.hasOwn(loaded.dotenv, name) ? loaded.dotenv[name] : undefined);
+}
+
 /** Why a variable is not read, for messages: names it, where it would have gone and the fix. */
 export function withheldWhy(w: WithheldVariable, file: string): string {
   return `${w.name} is set in the environment, but ${file} was found in the current directory (it may have come with a cloned repository) and would send it to ${w.hosts.join(', ')}; it is not read. If the file is yours, \`switchyard config trust\` lets it read the environment`;

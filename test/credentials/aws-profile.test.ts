@@ -90,3 +90,26 @@ test('auth explain says which role a Bedrock provider assumes, and with whose ke
     `${r.stdout}${r.stderr}`,
   );
 });
+
+test('auth explain reads the AWS files and STS endpoint from the .env beside the config, as ${VAR} is read', async () => {
+  using ws = tempWorkspace('switchyard-aws-explain-dotenv-');
+  ws.write('aws/credentials', CREDENTIALS);
+  ws.write('aws/config', CONFIG);
+  ws.write(
+    '.env',
+    `AWS_SHARED_CREDENTIALS_FILE=${join(ws.dir, 'aws/credentials')}\nAWS_CONFIG_FILE=${join(ws.dir, 'aws/config')}\nAWS_ENDPOINT_URL_STS=http://127.0.0.1:9/\n`,
+  );
+  const config = ws.write(
+    'switchyard.yaml',
+    'providers:\n  bedrock:\n    type: bedrock\n    base_url: https://bedrock-runtime.us-east-1.amazonaws.com\n    region: us-east-1\n    aws_credentials: { profile: role }\n    models: { m: {} }\nmain: { provider: bedrock, model: m }\n',
+  );
+  const r = await runCliInProcess(['--config', config, 'auth', 'explain', 'bedrock'], {
+    env: { SWITCHYARD_HOME: ws.home },
+    cwd: ws.dir,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /role arn:aws:iam::123456789012:role\/bedrock-caller assumed with profile base's keys \(STS at http:\/\/127\.0\.0\.1:9\/\)/,
+  );
+});

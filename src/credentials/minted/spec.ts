@@ -11,7 +11,7 @@ import {
 import { stateHome } from '../../config/home.ts';
 import { loginPath } from './login-path.ts';
 import type { LoadedConfig } from '../../config/types.ts';
-import { envValue } from '../../config/local-env.ts';
+import { credentialVariable, envValue } from '../../config/local-env.ts';
 import { fingerprint } from '../../config/mask.ts';
 import { chooseProxy, type ProxyChoice } from '../../config/proxy.ts';
 
@@ -65,11 +65,11 @@ export interface OAuth2Spec {
 export interface AwsSpec {
   kind: 'aws';
   profile?: string;
-  /** AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE as the config's environment gives them. */
+  /** AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE from the environment, else the config's .env (credentialVariable). */
   credentialsFile?: string;
   configFile?: string;
-  /** Where a profile's `role_arn` is assumed: AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL) as the config's environment
-   * gives it, for a VPC endpoint or a test's simulator; unset, the SDK's regional STS endpoint. */
+  /** Where a profile's `role_arn` is assumed: AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), read as the files are, for a
+   * VPC endpoint or a test's simulator; unset, the SDK's regional STS endpoint. */
   stsEndpoint?: string;
   timeoutMs: number;
 }
@@ -173,11 +173,11 @@ function awsSource(
 ): Omit<MintedSource, 'waitMs'> {
   const spec: AwsSpec = { kind: 'aws', timeoutMs: 30_000 };
   if (c !== 'default_chain') spec.profile = c.profile;
-  const credentialsFile = envValue(loaded, 'AWS_SHARED_CREDENTIALS_FILE');
-  const configFile = envValue(loaded, 'AWS_CONFIG_FILE');
+  const credentialsFile = credentialVariable(loaded, 'AWS_SHARED_CREDENTIALS_FILE');
+  const configFile = credentialVariable(loaded, 'AWS_CONFIG_FILE');
   if (credentialsFile !== undefined) spec.credentialsFile = credentialsFile;
   if (configFile !== undefined) spec.configFile = configFile;
-  const sts = envValue(loaded, 'AWS_ENDPOINT_URL_STS') || envValue(loaded, 'AWS_ENDPOINT_URL');
+  const sts = credentialVariable(loaded, 'AWS_ENDPOINT_URL_STS') || credentialVariable(loaded, 'AWS_ENDPOINT_URL');
   if (sts) spec.stsEndpoint = sts;
   const id = hashed('aws', [spec.profile ?? '', credentialsFile ?? '', configFile ?? '', sts ?? '']);
   const describe = spec.profile === undefined ? 'aws default credential chain' : `aws profile ${spec.profile}`;
@@ -192,7 +192,7 @@ export const GOOGLE_CLOUD_SCOPE = 'https://www.googleapis.com/auth/cloud-platfor
 /** The metadata server's token for the instance's default service account; GCE_METADATA_HOST moves it (as Google's
  * libraries honour it: an emulator, a test's simulator). */
 function metadataTokenUrl(loaded: LoadedConfig): string {
-  const host = envValue(loaded, 'GCE_METADATA_HOST') || 'metadata.google.internal';
+  const host = credentialVariable(loaded, 'GCE_METADATA_HOST') || 'metadata.google.internal';
   return `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
 }
 
@@ -213,7 +213,7 @@ function metadataSource(loaded: LoadedConfig, provider: string, where: string): 
 
 /** `adc`: Application Default Credentials' file, where Google's libraries look for it. */
 function adcPath(loaded: LoadedConfig): string {
-  const named = envValue(loaded, 'GOOGLE_APPLICATION_CREDENTIALS');
+  const named = credentialVariable(loaded, 'GOOGLE_APPLICATION_CREDENTIALS');
   if (named !== undefined && named !== '') return named;
   const home = envValue(loaded, 'HOME') ?? homedir();
   return join(home, '.config', 'gcloud', 'application_default_credentials.json');
@@ -240,7 +240,7 @@ function googleSource(
     timeoutMs: 30_000,
   };
   // ADC's last resort, as Google's libraries have it: no file named, none from gcloud → the instance's account.
-  if (path === 'adc' && !envValue(loaded, 'GOOGLE_APPLICATION_CREDENTIALS'))
+  if (path === 'adc' && !credentialVariable(loaded, 'GOOGLE_APPLICATION_CREDENTIALS'))
     spec.metadataFallback = metadataTokenUrl(loaded);
   const proxy = chooseProxy(
     provider,
@@ -306,7 +306,7 @@ function commandSource(
 ): Omit<MintedSource, 'waitMs'> {
   const env: Record<string, string> = {};
   for (const name of [...MINIMAL_ENV, ...c.env]) {
-    const value = envValue(loaded, name) ?? (c.env.includes(name) ? loaded.dotenv[name] : undefined);
+    const value = c.env.includes(name) ? credentialVariable(loaded, name) : envValue(loaded, name);
     if (value !== undefined) env[name] = value;
   }
   const spec: CommandSpec = { kind: 'command', run: c.run, timeoutMs: c.timeout, env, cwd: loaded.dir };
