@@ -12,6 +12,8 @@ import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { keylessProviders } from '../credentials/key-warnings.ts';
 import { unpricedBudgetWarnings } from '../budgets/unpriced.ts';
 import { unknownClientKeyWarnings } from '../budgets/client-keys.ts';
+import { cloudCredentialWarnings } from '../credentials/minted/source-warnings.ts';
+import { missingCommandWarnings } from '../mcp/command-check.ts';
 import { limitsOf } from '../budgets/rules.ts';
 import { statePath } from '../state/open.ts';
 import { closeCliStore, openCliStore } from './open-state.ts';
@@ -82,6 +84,8 @@ async function checked(cli: CliRun, loaded: LoadedConfig, name: string): Promise
     ...unpricedBudgetWarnings(loaded.config),
     ...streamingTimeoutWarnings(loaded.config),
     ...(await clientKeyWarnings(cli, loaded)),
+    ...(await cloudCredentialWarnings(loaded)),
+    ...missingCommandWarnings(loaded),
   ];
   const main = loaded.config.main ? routeName(loaded.config.main) : null;
   return { path: loaded.path ?? name, ok: true, providers: Object.keys(loaded.config.providers), main, warnings };

@@ -24,6 +24,7 @@ import { crossCheck } from './cross-check.ts';
 import { buildOrigins } from './origins.ts';
 import { issuesError, type ConfigIssue } from './issue.ts';
 import { environmentProxyWarnings } from './proxy.ts';
+import { regionWarnings } from './region-warnings.ts';
 import { dropUntrustedMinting } from './untrusted-minting.ts';
 
 export interface LoadOptions {
@@ -279,6 +280,7 @@ export function checkSource(
   for (const provider of Object.keys(loaded.config.providers))
     loaded.warnings.push(...unsendableKeys(loaded, provider));
   loaded.warnings.push(...environmentProxyWarnings(loaded.config.providers, loaded.env, loaded.dotenv));
+  loaded.warnings.push(...regionWarnings(loaded.config));
   const variables = setVariables(interpolated.refs);
   if (variables.size > 0) loaded.variables = variables;
   if (interpolated.unresolved.size > 0) loaded.unresolved = interpolated.unresolved;

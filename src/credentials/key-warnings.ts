@@ -7,6 +7,7 @@ import type { CredentialStore } from '../state/types.ts';
 import type { WithheldKey } from './host-binding.ts';
 import { explainMissing, missingKeyAdvice } from '../errors/messages.ts';
 import type { LoadedConfig } from '../config/types.ts';
+import type { ProviderType } from '../config/schema.ts';
 import { envValue } from '../config/local-env.ts';
 
 /** A key in the config, its key variable or .env: what can be known without the state store. */
@@ -36,6 +37,14 @@ export interface KeylessOptions {
   withheld?: (provider: string) => readonly WithheldKey[];
 }
 
+/** A cloud's own credentials, which a key variable is not the way to give: what to write instead. */
+const CLOUD_CREDENTIALS: Partial<Record<ProviderType, (provider: string, variable: string) => string>> = {
+  bedrock: (p, variable) =>
+    `give it AWS credentials: \`aws_credentials: default_chain\` (the AWS credential chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE in the environment, ~/.aws/credentials and ~/.aws/config, SSO, a container or instance role) or \`aws_credentials: { profile: NAME }\` under providers.${p}; or set ${variable} to a Bedrock API key (ABSK…)`,
+  vertex: (p) =>
+    `give it Google credentials: \`google_credentials: adc\` (Application Default Credentials: GOOGLE_APPLICATION_CREDENTIALS, \`gcloud auth application-default login\`'s file, else the metadata server) or \`google_credentials: /path/to/service-account.json\` under providers.${p}`,
+};
+
 /** One warning per provider with no key: `config check` says it as a reminder; the gateway at start and reload, where
  * under systemd it is often the first sign that a key was left in the shell's profile. */
 export function keylessProviders(loaded: LoadedConfig, options: KeylessOptions = {}): string[] {
@@ -53,9 +62,12 @@ export function keylessProviders(loaded: LoadedConfig, options: KeylessOptions =
     const tail = options.storeChecked ? '' : ' (stored keys are not checked here)';
     // The variable the config itself names comes first: setting the default one would work, but is not what was meant.
     const variable = unsetKeySlots(loaded, name)[0]?.[1] ?? keyEnvName(loaded, name);
+    const cloud = CLOUD_CREDENTIALS[loaded.config.providers[name]!.type];
     const advice = loaded.withheldEnv?.has(variable)
       ? missingKeyAdvice(name, places)
-      : `set ${variable}, or store one with \`switchyard auth add ${name}\`${tail}`;
+      : cloud !== undefined
+        ? cloud(name, variable)
+        : `set ${variable}, or store one with \`switchyard auth add ${name}\`${tail}`;
     out.push(`providers.${name}: no API key found (looked in ${places.join(', ')}); ${advice}`);
   }
   return out;

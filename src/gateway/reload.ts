@@ -12,6 +12,8 @@ import { forgetFormerHealth } from '../routing/forget-former.ts';
 import { taskKeys } from '../credentials/task-keys.ts';
 import { keylessProviders } from '../credentials/key-warnings.ts';
 import { unknownClientKeyWarnings } from '../budgets/client-keys.ts';
+import { cloudCredentialWarnings } from '../credentials/minted/source-warnings.ts';
+import { missingCommandWarnings } from '../mcp/command-check.ts';
 import { resolveProviderKeys } from '../credentials/resolve.ts';
 import type { WithheldKey } from '../credentials/host-binding.ts';
 import { assertSafeListen, isLoopback } from '../config/listen.ts';
@@ -71,6 +73,7 @@ function afterReload(ctx: GatewayContext, next: LoadedConfig): void {
         () => {
           warnKeyless(ctx, next);
           warnUnknownClientKeys(ctx, next);
+          warnMissingSources(ctx, next);
         },
         () => step(() => logFirstKeys(ctx, next)),
       ),
@@ -162,6 +165,18 @@ export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
 /** Budgets on a client key no stored key is named: they would never apply, and the config alone cannot tell. */
 export function warnUnknownClientKeys(ctx: GatewayContext, loaded: LoadedConfig): void {
   for (const w of unknownClientKeyWarnings(loaded.config, ctx.store.listGatewayKeys())) ctx.logger.warn(w);
+}
+
+/** What a provider's cloud credentials or an MCP server's command need and is not there (an AWS profile, a key file,
+ * a command not on PATH): every call through it would fail, and nothing else would say why before one does. */
+export function warnMissingSources(ctx: GatewayContext, loaded: LoadedConfig): void {
+  for (const w of missingCommandWarnings(loaded)) ctx.logger.warn(w);
+  // Reading the AWS files is asynchronous; said when read, unless another config has replaced this one meanwhile.
+  void cloudCredentialWarnings(loaded)
+    .then((warnings) => {
+      if (ctx.settings.loaded === loaded) for (const w of warnings) ctx.logger.warn(w);
+    })
+    .catch(() => {});
 }
 
 /** Per provider, which key the next request uses and why, so a key swap in the .env is seen to have taken. */

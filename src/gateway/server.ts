@@ -16,7 +16,14 @@ import { startIdleTrim } from './idle-trim.ts';
 import { assertSafeListen, listenError, localUrlFor, parseListen } from '../config/listen.ts';
 
 export { assertSafeListen };
-import { forgetFormerCredentials, logFirstKeys, warnKeyless, warnUnknownClientKeys, watchAndReload } from './reload.ts';
+import {
+  forgetFormerCredentials,
+  logFirstKeys,
+  warnKeyless,
+  warnMissingSources,
+  warnUnknownClientKeys,
+  watchAndReload,
+} from './reload.ts';
 
 const LISTEN_BACKLOG = 4096;
 
@@ -98,6 +105,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   forgetFormerCredentials(app.gateway);
   warnKeyless(app.gateway, options.loaded);
   warnUnknownClientKeys(app.gateway, options.loaded);
+  warnMissingSources(app.gateway, options.loaded);
   logFirstKeys(app.gateway, options.loaded);
   try {
     // Room for thousands of streams opened at once (Node's default queue is 511; the kernel caps it at somaxconn):

@@ -97,6 +97,11 @@ export class McpHub {
     return this.#upstreams.get(name);
   }
 
+  /** The local servers whose child exited or never started, waiting to be started again. */
+  restarting(): string[] {
+    return [...this.#upstreams].filter(([, u]) => u instanceof StdioUpstream && u.restarting).map(([name]) => name);
+  }
+
   /** Starts the local servers now, so the first call does not wait for one. */
   start(): void {
     for (const u of this.#upstreams.values()) if (u instanceof StdioUpstream) u.client().catch(() => {});

@@ -125,6 +125,14 @@ export class StdioUpstream implements Upstream {
   /** Times started, for `doctor` and the tests. */
   starts = 0;
   #transport: StdioClientTransport | undefined;
+  /** Whether the child of the start in force answered its initialization (and has not exited since). */
+  #up = false;
+
+  /** Its child exited or never started, and it waits to be started again: /readyz names it (gateway/plugins/health.ts),
+   * since a command that is not there would be restarted for ever while everything else looks ready. */
+  get restarting(): boolean {
+    return !this.#stopping && this.#exits > 0 && !this.#up;
+  }
 
   /** The running child's process id (undefined between a start and the next). */
   get pid(): number | undefined {
@@ -179,12 +187,14 @@ export class StdioUpstream implements Upstream {
     const since = this.#ctx.now();
     client.onclose = () => this.#exited(generation, since);
     await client.connect(transport, { timeout: this.timeoutMs });
+    if (generation === this.#generation) this.#up = true;
     return client;
   }
 
   /** The child exited (or never started): start it again after the backoff, unless the gateway is draining. */
   #exited(generation: number, since: number): void {
     if (this.#stopping || generation !== this.#generation) return;
+    this.#up = false;
     if (this.#ctx.now() - since >= STABLE_MS) this.#exits = 0;
     const wait = STDIO_RESTART_BACKOFF[Math.min(this.#exits, STDIO_RESTART_BACKOFF.length - 1)]!;
     this.#exits += 1;

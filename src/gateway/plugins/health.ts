@@ -66,6 +66,13 @@ function degradation(store: StoreHealth): Record<string, unknown> {
   return store.degraded === true ? { degraded: true, degraded_by: store.degradedBy ?? [] } : {};
 }
 
+/** Local MCP servers that are down, waiting for a restart (a command not on PATH never comes up): still ready, since
+ * chat is served and the other servers' tools are, but said, rather than ready with nothing to show for it. */
+function mcpHealth(ctx: GatewayContext): Record<string, unknown> {
+  const restarting = ctx.mcp.restarting();
+  return restarting.length === 0 ? {} : { mcp: { ok: false, restarting } };
+}
+
 function readiness(ctx: GatewayContext, req: FastifyRequest): { ready: boolean; body: Record<string, unknown> } {
   const store = storeHealth(ctx);
   const ready = (store.ok || store.degraded === true) && !ctx.closing;
@@ -74,6 +81,7 @@ function readiness(ctx: GatewayContext, req: FastifyRequest): { ready: boolean; 
     store: { ok: store.ok, ...degradation(store) },
     // A refused reload leaves the gateway ready (the previous config serves), but not as its config file says.
     ...(ctx.lastReload?.ok === false ? { config: lastReload(ctx, false) } : {}),
+    ...mcpHealth(ctx),
     ...(presentsAdminKey(ctx, req) ? gatewayStatus(ctx, store) : {}),
     ...(ctx.closing ? { draining: true } : {}),
   };
