@@ -164,6 +164,8 @@ export function warnKeyless(ctx: GatewayContext, loaded: LoadedConfig): void {
 
 /** Budgets on a client key no stored key is named: they would never apply, and the config alone cannot tell. */
 export function warnUnknownClientKeys(ctx: GatewayContext, loaded: LoadedConfig): void {
+  // Keys kept in Redis and not read yet (unreachable, no copy): a key not found may exist all the same.
+  if (ctx.store.gatewayKeysKnown?.() === false) return;
   for (const w of unknownClientKeyWarnings(loaded.config, ctx.store.listGatewayKeys())) ctx.logger.warn(w);
 }
 

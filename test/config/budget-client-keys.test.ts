@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 
 const ws = tempWorkspace('switchyard-budget-keys-');
 after(() => ws.cleanup());
@@ -62,3 +63,33 @@ test('config check with no state file yet says no client keys exist, and creates
   );
   assert.equal(existsSync(join(p.home, 'state.db')), false, 'the check made no state file');
 });
+
+test(
+  'with gateway.state in Redis, config check reads the client keys there, and says when it cannot',
+  { skip: REDIS_MISSING },
+  async () => {
+    await using redis = await startTestRedis();
+    const rel = `p${n++}`;
+    const config = (url: string): string => `${CONFIG('laptp')}gateway: { state: "${url}" }\n`;
+    const file = ws.write(join(rel, 'switchyard.yaml'), config(redis.url));
+    const p = { dir: join(ws.dir, rel), home: join(ws.dir, rel, 'state') };
+    // Named with --config: a ./switchyard.yaml found in the current directory may not choose the store.
+    const run = (args: string[]) =>
+      runCliInProcess(['--config', file, ...args], { cwd: p.dir, env: { HOME: ws.home, SWITCHYARD_HOME: p.home } });
+    const made = await run(['gateway', 'keys', 'create', 'laptop']);
+    assert.equal(made.code, 0, made.stderr);
+    const r = await run(['config', 'check']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /no client key is named `laptp` \(did you mean `laptop`\?\)/);
+
+    await redis.stop();
+    ws.write(join(rel, 'switchyard.yaml'), config(`redis://127.0.0.1:${redis.port}/1`));
+    const down = await run(['config', 'check']);
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(
+      down.stdout,
+      /warning: the budgets' client keys were not checked: Redis at redis:\/\/127\.0\.0\.1:\d+\/1 could not be read/,
+    );
+    assert.doesNotMatch(down.stdout, /no client key is named/);
+  },
+);
