@@ -8,6 +8,9 @@ import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { UNIT_NAME, unitPath } from '../gateway/systemd.ts';
 import { sharedKeyWarnings, withheldKeyWarnings } from './key-checks.ts';
 import { streamingTimeoutWarnings } from '../config/streaming-warnings.ts';
+import { unknownClientKeyWarnings } from '../budgets/client-keys.ts';
+import { cloudCredentialWarnings } from '../credentials/minted/source-warnings.ts';
+import { missingCommandWarnings } from '../mcp/command-check.ts';
 import { shellOnlyWarnings } from './service-env.ts';
 import { UserError } from '../user-error.ts';
 import { scrubSecrets } from '../log.ts';
@@ -79,6 +82,13 @@ async function doctor(cli: CliRun, cmd: Command, opts: DoctorOptions): Promise<v
       ...withheldKeyWarnings(loaded, store),
       ...serviceWarnings(cli, loaded, store),
       ...streamingTimeoutWarnings(loaded.config),
+      // What `config check` says would fail every call: budgets on no stored client key (when the store was read),
+      // cloud credentials and MCP commands that are not there.
+      ...(storeError === undefined && store.gatewayKeysKnown?.() !== false
+        ? unknownClientKeyWarnings(loaded.config, store.listGatewayKeys())
+        : []),
+      ...(await cloudCredentialWarnings(loaded)),
+      ...missingCommandWarnings(loaded),
     ];
     const input = {
       loaded,

@@ -53,3 +53,32 @@ gateway: { state: "redis://127.0.0.1:${redis}/0" }
   const report = JSON.parse(json.stdout) as { store: { ok: boolean; degradedBy?: string[] } };
   assert.deepEqual([report.store.ok, report.store.degradedBy], [false, ['shared_store_unreachable']]);
 });
+
+test('doctor: warns as config check does of a budget on no stored client key and an MCP command not on PATH', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  const port = await freePort();
+  const config = ws.write(
+    'switchyard.yaml',
+    `providers:
+  down: { type: openai, base_url: http://127.0.0.1:${port}/v1, api_key: sk-doctor-down-0001 }
+main: { provider: down, model: m }
+auxiliary: { title_generation: { provider: none }, compression: { provider: none } }
+budgets:
+  laptop-day: { client_key: laptp, requests: { day: 10 } }
+mcp:
+  servers:
+    files: { command: [no-such-mcp-server-xyz] }
+`,
+  );
+  const env = { SWITCHYARD_HOME: ws.home, PATH: process.env['PATH'] ?? '' };
+  // Named with --config: one found in the current directory, not trusted, would not start its MCP commands at all.
+  const made = await runCliInProcess(['--config', config, 'gateway', 'keys', 'create', 'laptop'], { env });
+  assert.equal(made.code, 0, made.stderr);
+  const r = await runCliInProcess(['--config', config, 'doctor'], { env });
+  assert.match(
+    r.stdout,
+    /warning: budgets\.laptop-day\.client_key: no client key is named `laptp` \(did you mean `laptop`\?\)/,
+  );
+  assert.match(r.stdout, /warning: mcp\.servers\.files\.command: `no-such-mcp-server-xyz` is not on PATH/);
+});
