@@ -45,9 +45,19 @@ export class Breakers {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Once the pause is over the breaker is half-open, whether or not a request has asked yet: a dashboard or a metric
+   * read after the trial time must not still say "open until" a time gone by. */
   state(provider: string): BreakerState {
     this.#adopt(provider);
-    return this.#circuits.get(provider)?.state ?? 'closed';
+    const c = this.#circuits.get(provider);
+    if (c === undefined) return 'closed';
+    if (c.state === 'open' && this.#now() - c.openedAt >= this.#options.pauseMs) this.#set(provider, c, 'half_open');
+    return c.state;
+  }
+
+  /** In half-open, whether its single trial request is already out (else the next request is the trial). */
+  probing(provider: string): boolean {
+    return this.state(provider) === 'half_open' && this.#circuits.get(provider)?.probing === true;
   }
 
   /** May a request go to this provider now? In half-open exactly one caller gets `true` until it reports back. */
@@ -55,10 +65,7 @@ export class Breakers {
     this.#adopt(provider);
     const c = this.#circuits.get(provider);
     if (!c || c.state === 'closed') return true;
-    if (c.state === 'open') {
-      if (this.#now() - c.openedAt < this.#options.pauseMs) return false;
-      this.#set(provider, c, 'half_open');
-    }
+    if (this.state(provider) === 'open') return false;
     if (c.probing) return false;
     c.probing = true;
     return true;
@@ -66,9 +73,9 @@ export class Breakers {
 
   /** When the breaker will let a probe through (for explanations), if it is open. */
   reopensAt(provider: string): number | undefined {
-    this.#adopt(provider);
+    if (this.state(provider) !== 'open') return undefined;
     const c = this.#circuits.get(provider);
-    return c?.state === 'open' ? c.openedAt + this.#options.pauseMs : undefined;
+    return c === undefined ? undefined : c.openedAt + this.#options.pauseMs;
   }
 
   recordSuccess(provider: string): void {

@@ -78,3 +78,20 @@ test('with a shared store: an opening and a closing made by one replica are adop
   shared.setBreaker({ provider: 'q', state: 'open', at: 100, opened_at: 100 });
   assert.equal(two.state('q'), 'closed');
 });
+
+test('once the pause is over the state reads half-open before any request asks, and no trial is out yet', () => {
+  let now = 0;
+  const b = new Breakers({ threshold: 1, pauseMs: 100 }, () => now);
+  const seen: BreakerState[] = [];
+  b.onChange((_p, s) => seen.push(s));
+  b.recordFailure('p', 'server');
+  assert.equal(b.state('p'), 'open');
+  now = 100;
+  assert.equal(b.state('p'), 'half_open');
+  assert.equal(b.reopensAt('p'), undefined, 'no trial time in the past');
+  assert.equal(b.probing('p'), false, 'the next request is the trial');
+  assert.equal(b.allow('p'), true);
+  assert.equal(b.probing('p'), true);
+  assert.equal(b.allow('p'), false);
+  assert.deepEqual(seen, ['open', 'half_open']);
+});

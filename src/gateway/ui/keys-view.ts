@@ -23,13 +23,30 @@ export interface ProviderKeys {
 
 /** The pool's summary speaks of keys only: with the breaker not closed, the next request does not go out as it says
  * ("first in order and usable" beside "breaker open"), so the breaker is said instead. */
-function summaryOf(e: ProviderExplanation, breaker: BreakerState, reopensAt: number | undefined, now: number): string {
-  if (breaker === 'closed') return e.summary;
+function summaryOf(e: ProviderExplanation, breaker: Breaker, now: number): string {
+  if (breaker.state === 'closed') return e.summary;
   const probe = `one trial request${e.next ? ` (with ${e.next.masked})` : ''} decides whether it closes`;
-  if (breaker === 'half_open')
-    return `the breaker is half-open: ${probe}; until it answers, requests skip ${e.provider}`;
+  const trial = `the next request${e.next ? ` (with ${e.next.masked})` : ''} is its trial and decides whether it closes`;
+  if (breaker.state === 'half_open')
+    return breaker.probing
+      ? `the breaker is half-open: ${probe}; until it answers, requests skip ${e.provider}`
+      : `the breaker is half-open: its pause is over, ${trial}`;
+  const reopensAt = breaker.reopensAt;
   const until = reopensAt !== undefined ? ` until ${formatClock(reopensAt, { now, seconds: true })}` : '';
   return `no request goes to ${e.provider}${until}: its breaker is open after repeated connection, timeout or server errors; then ${probe}`;
+}
+
+/** The breaker as the view reads it, once: its state, and when open the trial time, or when half-open whether the trial
+ * request is out. */
+interface Breaker {
+  state: BreakerState;
+  reopensAt: number | undefined;
+  probing: boolean;
+}
+
+function breakerOf(ctx: GatewayContext, provider: string): Breaker {
+  const b = ctx.router.breakers;
+  return { state: b.state(provider), reopensAt: b.reopensAt(provider), probing: b.probing(provider) };
 }
 
 export async function keysView(ctx: GatewayContext, now: number): Promise<ProviderKeys[]> {
@@ -37,13 +54,13 @@ export async function keysView(ctx: GatewayContext, now: number): Promise<Provid
   const out: ProviderKeys[] = [];
   for (const [provider, settings] of Object.entries(loaded.config.providers)) {
     const e = ctx.router.pool.explain(provider);
-    const breaker = ctx.router.breakers.state(provider);
+    const breaker = breakerOf(ctx, provider);
     out.push({
       provider,
       type: settings.type,
       strategy: e.strategy,
-      summary: summaryOf(e, breaker, ctx.router.breakers.reopensAt(provider), now),
-      breaker,
+      summary: summaryOf(e, breaker, now),
+      breaker: breaker.state,
       keys: e.candidates.map((c) => ({ ...candidateView(c, now), position: c.position, next: c.next })),
       task_keys: taskKeys(loaded, provider).map((k) => ({
         ...candidateView(taskKeyStatus(ctx.store, k, now), now),
