@@ -284,11 +284,18 @@ const CLAUSES: { [K in Advice['kind']]: Render<K> } = {
   report_bug: () => 'this is a bug in Switchyard: please report it with the trail (`switchyard chat --json`)',
 };
 
+/** A chain of this many routes has several fallbacks already: one more is no advice when they all failed. */
+const SEVERAL_ROUTES = 3;
+
+const anyFallback = (a: Said): boolean => a.kind === 'add_fallback' && a.to === 'any';
+
 /** A route's advice in a chain of `routes` routes: "add a fallback route" is said of a chain that has none; a chain
- * with fallbacks that all failed is told to add another. */
+ * with one fallback that failed too is told to add another; a chain of several is told only what its kind advises
+ * (try again later, raise a timeout), not to add a fallback on every line. */
 export function adviceForChain(advice: readonly Said[], routes: number): readonly Said[] {
-  if (routes <= 1 || !advice.some((a) => a.kind === 'add_fallback' && a.to === 'any')) return advice;
-  return advice.map((a) => (a.kind === 'add_fallback' && a.to === 'any' ? { ...a, to: 'another' } : a));
+  if (routes <= 1 || !advice.some(anyFallback)) return advice;
+  if (routes >= SEVERAL_ROUTES) return advice.filter((a) => !anyFallback(a));
+  return advice.map((a) => (anyFallback(a) ? { ...a, to: 'another' } : a));
 }
 
 /** The clause one advice says, in a reader's commands. */

@@ -65,6 +65,28 @@ export interface CallFailure extends ExplainedFailure {
   budget?: { rate: boolean } | undefined;
 }
 
+/** Codes that say what happened to the whole chain when every route met it: with routes that failed otherwise (a key
+ * cooling on one, a 500 on the next, a breaker on the last), the lead route's code would claim it for all of them. */
+const OUTAGE_CODES: ReadonlySet<string> = new Set([
+  'all_keys_cooling',
+  'upstream_overloaded',
+  'upstream_server_error',
+  'upstream_unreachable',
+  'upstream_circuit_open',
+  'upstream_timeout',
+]);
+
+/** Every route failed, and not all for one reason: the lead's category (its status and Retry-After) with this code. */
+export const MIXED_FAILURE_CODE = 'all_routes_failed';
+
+/** The code a failed call answers with: its row's, unless its routes failed for different reasons (OUTAGE_CODES). */
+export function failureCode(failure: Pick<CallFailure, 'kind' | 'blocked' | 'failures'>, row: FailureRow): string {
+  const routes = failure.failures ?? [];
+  if (routes.length < 2 || !OUTAGE_CODES.has(row.code)) return row.code;
+  const mixed = routes.some((f) => failureRow(f, false).code !== row.code);
+  return mixed ? MIXED_FAILURE_CODE : row.code;
+}
+
 /** The row for a failure: what refused, then (when the client named the model) the explicit rows, then the kind. */
 export function failureRow(failure: Pick<CallFailure, 'kind' | 'blocked'>, explicit: boolean): FailureRow {
   const blocked = failure.blocked !== undefined ? BLOCKED_FAILURE_TABLE[failure.blocked] : undefined;
@@ -92,7 +114,8 @@ export function failureToApiError(
   clientRetryMaxWaitMs = CLIENT_RETRY_MAX_WAIT_MS,
 ): ApiError {
   const row = failureRow(failure, explicit);
-  const { category, code } = row;
+  const { category } = row;
+  const code = failureCode(failure, row);
   const attempts = sentAttempts(failure.trail ?? []);
   // Every key cooling always carries a Retry-After (at least 1s) so well-behaved clients back off.
   const retryAfterSeconds =
