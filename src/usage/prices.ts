@@ -14,6 +14,7 @@ import {
   type TablePrice,
   type TablePrices,
 } from './price-table.ts';
+import { regionalPremium, withPremium } from './regional-premium.ts';
 
 export interface RoutePrice {
   /** `config`: `providers.P.models.M.price`; `table`: the build-time snapshot. */
@@ -53,7 +54,13 @@ function priceHeld(config: Config, route: Route, at: number, snapshot: PriceSnap
   const until = pricesHoldUntil(found.tm, at);
   const prices = pricesAt(found.tm, at);
   if (prices === undefined || prices.input === undefined || prices.output === undefined) return { price: null, until };
-  return { price: { source: 'table', matched: `${found.tp.id}/${found.tm.id}`, prices }, until };
+  const matched = `${found.tp.id}/${found.tm.id}`;
+  const premium = regionalPremium(config.providers[route.provider]!, found.tp.id, found.tm.id);
+  if (premium === undefined) return { price: { source: 'table', matched, prices }, until };
+  return {
+    price: { source: 'table', matched: `${matched} (${premium.note})`, prices: withPremium(prices, premium) },
+    until,
+  };
 }
 
 /** The price of `route` under `config` at `at` (epoch ms: the table has dated and time-of-day prices), or null when
@@ -79,7 +86,9 @@ export function dailyPrices(
       ? tableEntry(config, route, snapshot)
       : undefined;
   if (found === undefined) return [];
-  return dailyPeriods(found.tm, new Date(at).toISOString().slice(0, 10));
+  const periods = dailyPeriods(found.tm, new Date(at).toISOString().slice(0, 10));
+  const premium = regionalPremium(config.providers[route.provider]!, found.tp.id, found.tm.id);
+  return premium === undefined ? periods : periods.map((p) => ({ ...p, prices: withPremium(p.prices, premium) }));
 }
 
 /** Looked up once per config and route while its price holds: the table holds ~1,500 models matched by rules. Kept

@@ -135,3 +135,42 @@ test('the price book asks again when a time-of-day window opens or closes', () =
   now = at('2026-11-24T00:30:00Z');
   assert.equal(book.priceOf(route)?.prices.output, 1.1);
 });
+
+test("Vertex's regional endpoints cost 10% over global for Claude Sonnet 4.5 and later, as Bedrock's regional ids do", () => {
+  const vertex = (region: string) => ({
+    type: 'vertex',
+    base_url: `https://${region === 'global' ? '' : `${region}-`}aiplatform.googleapis.com`,
+    project: 'my-project-123',
+    region,
+  });
+  const cfg = configSchema.parse({
+    providers: {
+      regional: vertex('us-east5'),
+      global: vertex('global'),
+      bedrock: { type: 'bedrock', base_url: 'https://bedrock-runtime.us-east-1.amazonaws.com', region: 'us-east-1' },
+    },
+  });
+  const price = (provider: string, model: string) => lookUpPrice(cfg, { provider, model }, DAY);
+
+  const sonnet = price('regional', 'claude-sonnet-4-6')!;
+  assert.deepEqual(sonnet.prices, { input: 3.3, output: 16.5, cache_read: 0.33, cache_write: 4.125 });
+  assert.equal(sonnet.matched, 'google/claude-sonnet-4-6 (regional endpoint +10%)');
+  assert.deepEqual(
+    price('regional', 'claude-haiku-4-5@20251001')!.prices,
+    price('bedrock', 'us.anthropic.claude-haiku-4-5-20251001-v1:0')!.prices,
+    "the same as Bedrock's regional price in the table",
+  );
+  const tiered = price('regional', 'claude-sonnet-4-5@20250929')!.prices.input;
+  assert.deepEqual(tiered, { base: 3.3, tiers: [{ start: 200000, price: 6.6 }] }, 'long-prompt tiers too');
+
+  assert.deepEqual(price('global', 'claude-sonnet-4-6')!.prices.input, 3, 'the global endpoint has no premium');
+  assert.equal(price('global', 'claude-sonnet-4-6')!.matched, 'google/claude-sonnet-4-6');
+  assert.equal(price('regional', 'claude-sonnet-4@20250514')!.prices.input, 3, 'older models keep one price');
+  assert.equal(price('regional', 'claude-opus-4-1@20250805')!.prices.input, 15);
+  assert.deepEqual(
+    price('regional', 'gemini-3.5-flash')!.prices,
+    price('global', 'gemini-3.5-flash')!.prices,
+    'Gemini: no premium in the table or in what we checked',
+  );
+  assert.equal(dailyPrices(cfg, { provider: 'regional', model: 'claude-opus-4-7' }, DAY)[0]!.prices.input, 5.5);
+});
