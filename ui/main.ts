@@ -5,6 +5,7 @@ import { KeysView } from './views/keys.ts';
 import { TasksView } from './views/tasks.ts';
 import { RequestsView } from './views/requests.ts';
 import { UsageView } from './views/usage.ts';
+import { McpView } from './views/mcp.ts';
 import { labelCellsOf } from './cells.ts';
 
 const VIEWS = [
@@ -12,6 +13,7 @@ const VIEWS = [
   ['tasks', 'Tasks', TasksView],
   ['requests', 'Requests', RequestsView],
   ['usage', 'Usage', UsageView],
+  ['mcp', 'MCP', McpView],
 ] as const;
 
 function current(): string {

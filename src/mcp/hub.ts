@@ -20,6 +20,7 @@ import { withCallCredential, type CallCredential } from './call-credential.ts';
 import { namespaced, split } from './names.ts';
 import { logToolPayload } from './payload-log.ts';
 import { scrubAnswer } from './sent-secrets.ts';
+import type { McpCredentials } from './credentials.ts';
 import { RemoteUpstream, StdioUpstream, type ListKind, type Upstream, type UpstreamContext } from './upstream.ts';
 
 export interface HubOptions extends Omit<UpstreamContext, 'onListChanged' | 'baseDir'> {
@@ -35,6 +36,8 @@ export class McpHub {
   readonly #listeners = new Set<(kind: ListKind) => void>();
   /** Each server's resources by URI, from its last listing: `resources/read` goes to the server that listed it. */
   readonly #resourceServer = new Map<string, string>();
+  /** Each server's number of tools at its last listing (before any allow-list), for the dashboard. */
+  readonly #toolCounts = new Map<string, number>();
   readonly #o: HubOptions;
   governor: McpGovernor;
 
@@ -49,7 +52,10 @@ export class McpHub {
     this.#ctx = {
       ...o,
       baseDir: o.loaded.dir,
-      onListChanged: (_server, kind) => this.#changed(kind),
+      onListChanged: (server, kind) => {
+        if (kind === 'tools') this.#toolCounts.delete(server);
+        this.#changed(kind);
+      },
     };
     this.#configs = o.loaded.config.mcp.servers;
     this.#logArguments = o.loaded.config.mcp.log_arguments;
@@ -76,6 +82,7 @@ export class McpHub {
       if (same) continue;
       closing.push(up);
       this.#upstreams.delete(name);
+      this.#toolCounts.delete(name);
     }
     for (const [name, s] of Object.entries(next)) {
       if (this.#upstreams.has(name)) continue;
@@ -102,6 +109,32 @@ export class McpHub {
     return [...this.#upstreams].filter(([, u]) => u instanceof StdioUpstream && u.restarting).map(([name]) => name);
   }
 
+  /** The servers' credentials (their keys' health, for the dashboard). */
+  get credentials(): McpCredentials {
+    return this.#o.credentials;
+  }
+
+  /** How many tools the server has: from its last listing, else asked now if it is connected (within `limitMs`);
+   * undefined when it is not connected or did not say. Never connects or starts a server. */
+  async toolCount(server: string, limitMs: number): Promise<number | undefined> {
+    const known = this.#toolCounts.get(server);
+    if (known !== undefined) return known;
+    const up = this.#upstreams.get(server);
+    const client = up?.connected();
+    if (up === undefined || client === undefined) return undefined;
+    try {
+      const tools = await allPages((c) =>
+        client
+          .listTools(params(c), { timeout: Math.min(up.timeoutMs, limitMs) })
+          .then((r) => ({ items: r.tools, next: r.nextCursor })),
+      );
+      this.#toolCounts.set(server, tools.length);
+      return tools.length;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Starts the local servers now, so the first call does not wait for one. */
   start(): void {
     for (const u of this.#upstreams.values()) if (u instanceof StdioUpstream) u.client().catch(() => {});
@@ -118,6 +151,7 @@ export class McpHub {
       const tools = await allPages((c) =>
         client.listTools(params(c)).then((r) => ({ items: r.tools, next: r.nextCursor })),
       );
+      this.#toolCounts.set(server, tools.length);
       return tools
         .filter((t) => this.governor.allows(caller, server, t.name))
         .map((t) => ({ ...t, name: namespaced(server, t.name) }));

@@ -12,7 +12,7 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { resolve } from 'node:path';
-import type { Logger } from '../log.ts';
+import { scrubSecrets, type Logger } from '../log.ts';
 import type { McpRemoteConfig, McpStdioConfig } from '../config/schema.ts';
 import { VERSION } from '../version.ts';
 import { cleanMessage } from '../errors/error-body.ts';
@@ -30,7 +30,32 @@ export interface Upstream {
   readonly secrets: ServerSecrets;
   /** The connected client (connecting, or waiting for a restart, first). */
   client(): Promise<Client>;
+  /** The client if connected now, without waiting or connecting (the dashboard's look). */
+  connected(): Client | undefined;
+  /** Where the connection stands, for the dashboard. */
+  status(): UpstreamStatus;
   close(): Promise<void>;
+}
+
+/** `idle`: a remote server not connected yet (it is at the next use); `failed`: its last connection failed;
+ * `starting`/`restarting`: a stdio child being started (again, after the backoff); `crash_looping`: one that exited
+ * CRASH_LOOP_EXITS times in a row without staying up. */
+export type UpstreamState = 'connected' | 'idle' | 'failed' | 'starting' | 'restarting' | 'crash_looping' | 'stopped';
+
+export interface UpstreamStatus {
+  transport: 'remote' | 'stdio';
+  state: UpstreamState;
+  /** A stdio child: how often it was started again after an exit or a failed start. */
+  restarts?: number;
+  /** The last connection's or start's failure (secrets scrubbed), and when. */
+  lastError?: { message: string; at: number };
+}
+
+/** A stdio child that exits this many times in a row, each time before it has stayed up a minute, is crash-looping. */
+export const CRASH_LOOP_EXITS = 2;
+
+function failureOf(err: unknown, at: number): { message: string; at: number } {
+  return { message: scrubSecrets(err instanceof Error ? err.message : String(err)).slice(0, 300), at };
 }
 
 export interface UpstreamContext {
@@ -59,6 +84,8 @@ export class RemoteUpstream implements Upstream {
   readonly #config: McpRemoteConfig;
   readonly #ctx: UpstreamContext;
   #current: Promise<Client> | undefined;
+  #client: Client | undefined;
+  #lastError: { message: string; at: number } | undefined;
 
   constructor(name: string, config: McpRemoteConfig, ctx: UpstreamContext) {
     this.name = name;
@@ -69,11 +96,29 @@ export class RemoteUpstream implements Upstream {
   }
 
   client(): Promise<Client> {
-    this.#current ??= this.#connect().catch((err: unknown) => {
-      this.#current = undefined;
-      throw err;
-    });
+    this.#current ??= this.#connect().then(
+      (client) => {
+        this.#client = client;
+        this.#lastError = undefined;
+        return client;
+      },
+      (err: unknown) => {
+        this.#current = undefined;
+        // The dashboard shows it: what the server was sent is taken out, as everywhere it is said.
+        this.#lastError = failureOf(cleanMessage(String(err), this.secrets.list()), this.#ctx.now());
+        throw err;
+      },
+    );
     return this.#current;
+  }
+
+  connected(): Client | undefined {
+    return this.#client;
+  }
+
+  status(): UpstreamStatus {
+    const state = this.#client !== undefined ? 'connected' : this.#lastError !== undefined ? 'failed' : 'idle';
+    return { transport: 'remote', state, ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}) };
   }
 
   async #connect(): Promise<Client> {
@@ -94,6 +139,7 @@ export class RemoteUpstream implements Upstream {
     // A connection that ends (the server restarted, its session expired) is made again at the next use.
     client.onclose = () => {
       this.#current = undefined;
+      if (this.#client === client) this.#client = undefined;
     };
     await client.connect(transport, { timeout: this.timeoutMs });
     return client;
@@ -102,6 +148,7 @@ export class RemoteUpstream implements Upstream {
   async close(): Promise<void> {
     const c = this.#current;
     this.#current = undefined;
+    this.#client = undefined;
     await c?.then((client) => client.close()).catch(() => {});
   }
 }
@@ -125,13 +172,14 @@ export class StdioUpstream implements Upstream {
   /** Times started, for `doctor` and the tests. */
   starts = 0;
   #transport: StdioClientTransport | undefined;
-  /** Whether the child of the start in force answered its initialization (and has not exited since). */
-  #up = false;
+  #client: Client | undefined;
+  #lastError: { message: string; at: number } | undefined;
 
   /** Its child exited or never started, and it waits to be started again: /readyz names it (gateway/plugins/health.ts),
    * since a command that is not there would be restarted for ever while everything else looks ready. */
   get restarting(): boolean {
-    return !this.#stopping && this.#exits > 0 && !this.#up;
+    const state = this.#state();
+    return state === 'restarting' || state === 'crash_looping';
   }
 
   /** The running child's process id (undefined between a start and the next). */
@@ -153,6 +201,23 @@ export class StdioUpstream implements Upstream {
     return this.#current;
   }
 
+  connected(): Client | undefined {
+    return this.#client;
+  }
+
+  status(): UpstreamStatus {
+    const restarts = Math.max(0, this.starts - 1);
+    const lastError = this.#lastError !== undefined ? { lastError: this.#lastError } : {};
+    return { transport: 'stdio', state: this.#state(), restarts, ...lastError };
+  }
+
+  #state(): UpstreamState {
+    if (this.#stopping) return 'stopped';
+    if (this.#client !== undefined) return 'connected';
+    if (this.#exits >= CRASH_LOOP_EXITS) return 'crash_looping';
+    return this.#exits > 0 ? 'restarting' : 'starting';
+  }
+
   #start(waitMs: number): Promise<Client> {
     const generation = ++this.#generation;
     const since = this.#ctx.now();
@@ -165,6 +230,7 @@ export class StdioUpstream implements Upstream {
     started.catch((err: unknown) => {
       if (this.#stopping) return;
       const why = cleanMessage(String(err), this.secrets.list());
+      this.#lastError = failureOf(why, this.#ctx.now());
       this.#ctx.logger.warn({ mcp_server: this.name, err: why }, 'stdio MCP server did not start');
       this.#exited(generation, since);
     });
@@ -185,16 +251,21 @@ export class StdioUpstream implements Upstream {
     this.#transport = transport;
     const client = newClient(this.name, this.#ctx);
     const since = this.#ctx.now();
-    client.onclose = () => this.#exited(generation, since);
+    client.onclose = () => {
+      if (this.#client === client) {
+        this.#client = undefined;
+        this.#lastError = { message: 'the process exited', at: this.#ctx.now() };
+      }
+      this.#exited(generation, since);
+    };
     await client.connect(transport, { timeout: this.timeoutMs });
-    if (generation === this.#generation) this.#up = true;
+    this.#client = client;
     return client;
   }
 
   /** The child exited (or never started): start it again after the backoff, unless the gateway is draining. */
   #exited(generation: number, since: number): void {
     if (this.#stopping || generation !== this.#generation) return;
-    this.#up = false;
     if (this.#ctx.now() - since >= STABLE_MS) this.#exits = 0;
     const wait = STDIO_RESTART_BACKOFF[Math.min(this.#exits, STDIO_RESTART_BACKOFF.length - 1)]!;
     this.#exits += 1;
@@ -207,6 +278,7 @@ export class StdioUpstream implements Upstream {
     this.#stopping = true;
     const c = this.#current;
     this.#current = undefined;
+    this.#client = undefined;
     await c?.then((client) => client.close()).catch(() => {});
   }
 }

@@ -13,6 +13,7 @@ import { COOKIE, SESSION_MS, csrfToken, newSession, validCsrf, validSession } fr
 import { CSP, loginPage, shellPage } from './pages.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { keysView } from './keys-view.ts';
+import { mcpView } from './mcp-view.ts';
 import { budgetsView, tasksView } from './tasks-view.ts';
 import { LiveStreams } from './live.ts';
 import { refreshMinted, resetKeys } from './actions.ts';
@@ -153,6 +154,7 @@ export function uiPlugin(ctx: GatewayContext, state: UiState) {
         now: new Date().toISOString(),
         providers: await keysView(ctx, Date.now()),
       }));
+      api.get('/ui/api/mcp', async () => ({ now: new Date().toISOString(), servers: await mcpView(ctx, Date.now()) }));
       api.get('/ui/api/tasks', async () => ({ tasks: tasksView(ctx), budgets: await budgetsView(ctx) }));
       api.get<{ Querystring: RequestFilters }>('/ui/api/requests', async (req) => requestsPage(ctx, req.query));
       api.get<{ Params: { id: string } }>('/ui/api/requests/:id/trail', async (req) => ({
