@@ -210,7 +210,7 @@ function Detail({ row }: { row: Row }) {
               const outcome = a?.outcome ?? c?.outcome ?? '';
               return html`<tr>
                 <td>${i + 1}</td>
-                <td><code>${route}</code></td>
+                <td class="route"><code>${route}</code></td>
                 <td>${key ? html`<code>${key}</code>` : html`<small>not sent</small>`}</td>
                 <td><span class=${`badge ${attemptBadge(outcome)}`}>${outcome}</span></td>
                 <td>${a?.status ?? ''}</td>
