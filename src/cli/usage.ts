@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
 import { stateHome } from '../state/open.ts';
-import { openLedger } from '../usage/open.ts';
+import { openLedger, usageStoreFor } from '../usage/open.ts';
 import { GROUPS, type Group } from '../usage/row.ts';
 import { parseSince } from '../usage/since.ts';
 import { summed, usageCsv, usageTable, usdNumber } from '../usage/report.ts';
@@ -48,7 +48,38 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     .description('the price (USD per million tokens) that applies to each configured route, and where it comes from')
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }, cmd: Command) => prices(cli, opts, cmd));
+  usage
+    .command('migrate')
+    .description("bring the usage ledger's schema up to date (a gateway's start does it too, only when it is behind)")
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }, cmd: Command) => migrate(cli, opts, cmd));
   addBudgetsCommand(usage, cli);
+}
+
+async function migrate(cli: CliRun, own: { json?: boolean }, cmd: Command): Promise<void> {
+  const json = own.json === true || cmd.parent?.opts<{ json?: boolean }>().json === true;
+  const loaded = cliConfig(cli, cmd, { store: false });
+  const config = loaded.config.usage;
+  const store = usageStoreFor(config, { home: stateHome({ ...loaded.env }) });
+  if (store === undefined) throw new UserError('usage.store is off: there is no ledger to migrate (docs/usage.md)');
+  const where = config.store === 'sqlite' ? 'sqlite' : redactUrl(config.store);
+  try {
+    const report = await store.migrate().catch((err: unknown) => {
+      throw new UserError(`the usage ledger (${where}) cannot be migrated: ${messageOf(err)}`);
+    });
+    if (json) return cli.json({ store: store.kind, ...report });
+    cli.stdout.write(
+      report.ran.length === 0
+        ? `usage ledger (${where}): schema at version ${report.to}, up to date\n`
+        : `usage ledger (${where}): schema version ${report.from} → ${report.to} (${report.ran.join('; ')})\n`,
+    );
+  } finally {
+    await store.close().catch(() => {});
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 async function report(cli: CliRun, opts: UsageOpts, cmd: Command): Promise<void> {

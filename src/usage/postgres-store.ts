@@ -3,9 +3,13 @@
 // What it stores and reads is sql-store.ts's; this file connects, creates the tables and runs statements. A server
 // that ends a connection (a restart, a failover, `pg_terminate_backend`) or stops answering fails the statement in
 // flight, never the process: every connection, idle or busy, has an 'error' listener, and every statement a bound.
-import type { Pool } from 'pg';
+// It works through a pooler in transaction mode (PgBouncer): no startup parameter but the database and user, and no
+// session state — the statement timeout is `SET LOCAL` inside each transaction, the schema lock a transaction's.
+import type { Pool, PoolClient } from 'pg';
+import type { MigrationReport } from './store.ts';
 import { SqlUsageStore, statements, type SqlDriver, type SqlStatement, type SqlSteps } from './sql-store.ts';
-import { addColumnStatements, numbered, schema } from './sql.ts';
+import { numbered } from './sql.ts';
+import { CREATE_VERSION_TABLE, READ_VERSION, SCHEMA_VERSION, stepsAfter, WRITE_VERSION } from './schema-version.ts';
 
 export interface PostgresUsageOptions {
   url: string;
@@ -41,6 +45,12 @@ class PostgresDriver implements SqlDriver {
   }
 
   async open(): Promise<void> {
+    await this.#connect();
+    // A replica's start changes nothing on a current ledger: DDL only when the schema is behind.
+    if ((await this.schemaVersion()) < SCHEMA_VERSION) await this.migrate();
+  }
+
+  async #connect(): Promise<void> {
     if (this.#made === undefined) {
       const { default: pg } = await import('pg');
       const pool = new pg.Pool({
@@ -48,9 +58,8 @@ class PostgresDriver implements SqlDriver {
         max: 2,
         connectionTimeoutMillis: this.#options.connectTimeoutMs ?? POSTGRES_TIMEOUT_MS,
         // Client-side, so a server that stopped answering (paused, a dead link) fails the statement too; the
-        // server-side one ends the statement there as well.
-        query_timeout: this.#options.statementTimeoutMs ?? POSTGRES_TIMEOUT_MS,
-        statement_timeout: this.#options.statementTimeoutMs ?? POSTGRES_TIMEOUT_MS,
+        // server-side bound is each transaction's SET LOCAL (a startup parameter would be refused by PgBouncer).
+        query_timeout: this.#timeoutMs,
         idleTimeoutMillis: 30_000,
         keepAlive: true,
         fallback_application_name: 'switchyard',
@@ -63,21 +72,60 @@ class PostgresDriver implements SqlDriver {
       pool.on('connect', (client) => client.on('error', () => {}));
       this.#made = pool;
     }
-    // Two gateways starting at once would race CREATE TABLE IF NOT EXISTS: one lock serialises them.
-    const lock = { sql: 'SELECT pg_advisory_xact_lock(2028)', values: [] };
-    await this.transaction(
-      statements([
-        lock,
-        ...[...schema('postgres'), ...addColumnStatements('postgres')].map((sql) => ({ sql, values: [] })),
-      ]),
-    );
+  }
+
+  get #timeoutMs(): number {
+    return this.#options.statementTimeoutMs ?? POSTGRES_TIMEOUT_MS;
+  }
+
+  /** The version the ledger's tables are at; 0 for one made before versions were kept, or none yet. */
+  async schemaVersion(): Promise<number> {
+    const [exists] = await this.all({ sql: "SELECT to_regclass('usage_schema') IS NOT NULL AS present", values: [] });
+    if (exists?.['present'] !== true) return 0;
+    const [row] = await this.all({ sql: READ_VERSION, values: [] });
+    return Number(row?.['version'] ?? 0);
+  }
+
+  /** Brings the schema up to date under a transaction's advisory lock, so two replicas starting at once run it once
+   * each in turn (every step is idempotent); a pooler in transaction mode keeps such a lock for the transaction. */
+  async migrate(): Promise<MigrationReport> {
+    await this.#connect();
+    const from = await this.schemaVersion();
+    const steps = stepsAfter(from);
+    if (steps.length > 0) {
+      const ddl = steps.flatMap((s) => s.statements('postgres')).map((sql) => ({ sql, values: [] }));
+      await this.transaction(
+        statements([
+          { sql: 'SELECT pg_advisory_xact_lock(2028)', values: [] },
+          { sql: CREATE_VERSION_TABLE, values: [] },
+          ...ddl,
+          { sql: WRITE_VERSION, values: [SCHEMA_VERSION] },
+        ]),
+      );
+    }
+    return { from, to: Math.max(from, SCHEMA_VERSION), ran: steps.map((s) => s.what) };
   }
 
   async all(q: SqlStatement): Promise<Record<string, unknown>[]> {
-    return (await this.#pool.query(numbered(q.sql), [...q.values])).rows as Record<string, unknown>[];
+    let rows: Record<string, unknown>[] = [];
+    await this.#inTransaction(async (client) => {
+      rows = (await client.query(numbered(q.sql), [...q.values])).rows as Record<string, unknown>[];
+    });
+    return rows;
   }
 
   async transaction(steps: SqlSteps): Promise<void> {
+    await this.#inTransaction(async (client) => {
+      for (let step = steps.next(0); !step.done;) {
+        const res = await client.query(numbered(step.value.sql), [...step.value.values]);
+        step = steps.next(res.rowCount ?? 0);
+      }
+    });
+  }
+
+  /** BEGIN, the statement bound as SET LOCAL, the work, COMMIT: nothing of it outlives the transaction, as a pooler
+   * in transaction mode requires. */
+  async #inTransaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
     const client = await this.#pool.connect();
     // A checked-out client has no listener of the pool's: the server ending its connection between two statements
     // would emit an 'error' nobody handles, and end the process. The statement in flight fails with it anyway.
@@ -89,10 +137,8 @@ class PostgresDriver implements SqlDriver {
     let failed: unknown;
     try {
       await client.query('BEGIN');
-      for (let step = steps.next(0); !step.done;) {
-        const res = await client.query(numbered(step.value.sql), [...step.value.values]);
-        step = steps.next(res.rowCount ?? 0);
-      }
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.#timeoutMs))}`);
+      await work(client);
       await client.query('COMMIT');
       if (lost !== undefined) throw lost;
     } catch (err) {

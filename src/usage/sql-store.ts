@@ -1,7 +1,7 @@
 // The ledger's store over any SQL database, written once for SQLite and PostgreSQL: a batch in one transaction (rows
 // kept once, their deltas added to the rollups), grouped totals, pages of rows and pruning. A driver
 // (sqlite-store.ts, postgres-store.ts) only opens its database, creates the tables and runs statements.
-import type { UsageStore } from './store.ts';
+import type { MigrationReport, UsageStore } from './store.ts';
 import { groupTotals } from './store.ts';
 import {
   cursorOf,
@@ -51,6 +51,8 @@ export interface SqlDriver {
   readonly dialect: Dialect;
   /** Connects and creates the tables when missing (sql.ts `schema`). */
   open(): Promise<void>;
+  /** Brings the schema up to date (`switchyard usage migrate`); `open` does it too, when the schema is behind. */
+  migrate(): Promise<MigrationReport>;
   all(q: SqlStatement): Promise<Record<string, unknown>[]>;
   /** The steps in one write transaction: committed when they are done, rolled back when one throws. */
   transaction(steps: SqlSteps): Promise<void>;
@@ -70,6 +72,10 @@ export class SqlUsageStore implements UsageStore {
 
   open(): Promise<void> {
     return this.#db.open();
+  }
+
+  migrate(): Promise<MigrationReport> {
+    return this.#db.migrate();
   }
 
   write(rows: readonly UsageRow[]): Promise<void> {

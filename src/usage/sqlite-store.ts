@@ -5,7 +5,9 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SqlUsageStore, type SqlDriver, type SqlStatement, type SqlSteps } from './sql-store.ts';
+import type { MigrationReport } from './store.ts';
 import { addColumnStatements, schema } from './sql.ts';
+import { SCHEMA_STEPS, SCHEMA_VERSION } from './schema-version.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -36,8 +38,20 @@ class SqliteDriver implements SqlDriver {
   /** Prepared once per connection: a batch runs the same few statements for every row. */
   readonly #statements = new Map<string, StatementSync>();
 
+  #versionAtOpen = 0;
+
   constructor(options: SqliteUsageOptions) {
     this.#options = options;
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    if (this.#db === undefined) await this.open();
+    const from = this.#versionAtOpen;
+    return {
+      from,
+      to: Math.max(from, SCHEMA_VERSION),
+      ran: SCHEMA_STEPS.filter((s) => s.version > from).map((s) => s.what),
+    };
   }
 
   async open(): Promise<void> {
@@ -50,9 +64,13 @@ class SqliteDriver implements SqlDriver {
     const db = new (sqlite().DatabaseSync)(path, { timeout: BUSY_TIMEOUT_MS });
     if (path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
+    // One process at a time owns the file, so its schema is checked by what it has (PRAGMA), not by a lock; the
+    // version is kept (PRAGMA user_version) for `usage migrate` to report.
+    this.#versionAtOpen = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
     for (const s of schema('sqlite')) db.exec(s);
     const columns = db.prepare('PRAGMA table_info(usage_requests)').all() as { name: string }[];
     for (const s of addColumnStatements('sqlite', new Set(columns.map((c) => c.name)))) db.exec(s);
+    if (this.#versionAtOpen < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     if (this.#options.maxPageCount !== undefined)
       db.exec(`PRAGMA max_page_count = ${Math.floor(this.#options.maxPageCount)}`);
     this.#db = db;

@@ -30,11 +30,20 @@ export const TOTAL_FIELDS = [
 const everyField: Record<Exclude<keyof Totals, (typeof TOTAL_FIELDS)[number]>, never> = {};
 void everyField;
 
+/** What `usage migrate` did: the schema version before and after, and the steps it ran (schema-version.ts). */
+export interface MigrationReport {
+  from: number;
+  to: number;
+  ran: string[];
+}
+
 export interface UsageStore {
   /** `sqlite` or `postgres`, for messages and `/readyz`. */
   readonly kind: string;
-  /** Creates the tables when missing. */
+  /** Creates the tables when missing, and brings an older schema up to date. */
   open(): Promise<void>;
+  /** Brings the schema up to date and says from which version (`switchyard usage migrate`). */
+  migrate(): Promise<MigrationReport>;
   /** Inserts the rows and adds them to the hourly and daily rollups, in one transaction. */
   write(rows: readonly UsageRow[]): Promise<void>;
   totals(q: UsageQuery, now: number): Promise<GroupTotals[]>;
