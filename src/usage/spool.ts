@@ -1,12 +1,15 @@
 // The ledger's local spool (docs/usage.md#when-the-store-fails): rows for a remote ledger (PostgreSQL) are appended
 // here, one JSON line each, fsynced a batch at a time, before they are sent; sent rows are forgotten (the file is
 // truncated once all of it is sent). So rows survive a server that is down or slow, a stop and a kill -9. Each
-// process writes its own file (`<pid>-0.jsonl`: the workers of one gateway share the directory); at open, a process
-// claims the files of processes that are gone by renaming them to its own name (one rename wins) and sends them
-// first, in order. Sending is idempotent (ON CONFLICT DO NOTHING), so a row sent just before a kill and sent again
-// from the spool after the restart is kept once.
+// process writes its own file, named by its host and pid (`<host>.<pid>-0.jsonl`: the workers of one gateway share
+// the directory, and pods sharing a volume are every one pid 1); at open, a process claims the files of processes
+// that are gone by renaming them to its own name (one rename wins) and sends them first, in order. A process on this
+// host is gone when its pid is; one on another host when its file's heartbeat (the mtime, touched while it runs) is
+// stale. Sending is idempotent (ON CONFLICT DO NOTHING), so a row sent just before a kill and sent again from the
+// spool after the restart is kept once.
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, chmod, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { UsageRow } from './row.ts';
 
@@ -17,9 +20,17 @@ export interface SpoolOptions {
   maxBytes: number;
   /** This process's id (tests give their own). */
   pid?: number;
-  /** Whether a process still runs (tests give their own). */
+  /** This host's name (a pod's name in Kubernetes; tests give their own). */
+  host?: string;
+  /** Whether a process on this host still runs (tests give their own). */
   alive?: (pid: number) => boolean;
+  now?: () => number;
 }
+
+/** How often a running process touches its files, and how long untouched a file of another host must be to be
+ * taken as its process's leftovers (a stalled process is not gone: many heartbeats must be missed). */
+export const SPOOL_HEARTBEAT_MS = 15_000;
+export const SPOOL_STALE_MS = 120_000;
 
 /** The spool holds `maxBytes` already: the rows stay in memory. */
 export class SpoolFullError extends Error {
@@ -55,12 +66,15 @@ interface Segment {
 /** Most unsent rows kept in memory besides the file. */
 const MIRROR_MAX = 20_000;
 
-const FILE = /^(\d+)-(\d+)\.jsonl$/;
+/** `<host>.<pid>-<n>.jsonl`, or `<pid>-<n>.jsonl` as versions before hosts were named wrote (this host's). */
+const FILE = /^(?:(.+)\.)?(\d+)-(\d+)\.jsonl$/;
 const READ_CHUNK = 1 << 20;
 
 export class UsageSpool {
   readonly #options: SpoolOptions;
   readonly #pid: number;
+  readonly #host: string;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Claimed files first (oldest first), this process's own last. */
   #segments: Segment[] = [];
   #own: Segment | undefined;
@@ -70,10 +84,11 @@ export class UsageSpool {
   constructor(options: SpoolOptions) {
     this.#options = options;
     this.#pid = options.pid ?? process.pid;
+    this.#host = hostPart(options.host ?? hostname());
   }
 
   get path(): string {
-    return join(this.#options.dir, `${this.#pid}-0.jsonl`);
+    return join(this.#options.dir, `${this.#host}.${this.#pid}-0.jsonl`);
   }
 
   /** Rows not yet sent, over all files. */
@@ -98,26 +113,41 @@ export class UsageSpool {
     this.#own = await openSegment(this.path);
     if (this.#own.rows === 0) this.#own.mirror = { rows: [], sizes: [] };
     this.#segments.push(this.#own);
+    this.#heartbeat = setInterval(() => void this.#touch(), SPOOL_HEARTBEAT_MS);
+    this.#heartbeat.unref();
+  }
+
+  /** Says this process runs to the other hosts sharing the directory: their claim waits for a stale mtime. */
+  #touch(): Promise<void> {
+    return this.#serial(async () => {
+      const at = new Date((this.#options.now ?? Date.now)());
+      for (const s of this.#segments) await s.fh.utimes(at, at).catch(() => {});
+    });
   }
 
   /** Renames each file of a process that is gone (this one's own former file too: a pid reused after a restart) to
    * a name of this process, oldest first; a file another process claimed first is left to it. */
   async #claim(): Promise<string[]> {
     const alive = this.#options.alive ?? isAlive;
+    const now = (this.#options.now ?? Date.now)();
     const found: { name: string; mtime: number }[] = [];
     for (const name of await readdir(this.#options.dir)) {
       const m = FILE.exec(name);
       if (m === null) continue;
-      const owner = Number(m[1]);
-      if (owner !== this.#pid && alive(owner)) continue;
+      const host = m[1] ?? this.#host;
+      const owner = Number(m[2]);
+      if (host === this.#host && owner !== this.#pid && alive(owner)) continue;
       const s = await stat(join(this.#options.dir, name)).catch(() => undefined);
-      if (s !== undefined) found.push({ name, mtime: s.mtimeMs });
+      if (s === undefined) continue;
+      // Another host's pid says nothing here: its process is gone when it stopped touching its file.
+      if (host !== this.#host && now - s.mtimeMs < SPOOL_STALE_MS) continue;
+      found.push({ name, mtime: s.mtimeMs });
     }
     found.sort((a, b) => a.mtime - b.mtime || a.name.localeCompare(b.name));
     const paths: string[] = [];
     let n = 0;
     for (const f of found) {
-      const to = join(this.#options.dir, `${this.#pid}-${Date.now()}${String(++n).padStart(4, '0')}.jsonl`);
+      const to = join(this.#options.dir, `${this.#host}.${this.#pid}-${now}${String(++n).padStart(4, '0')}.jsonl`);
       try {
         await rename(join(this.#options.dir, f.name), to);
         paths.push(to);
@@ -206,6 +236,7 @@ export class UsageSpool {
 
   /** Closes the files; this process's own file is removed when it holds nothing, so only rows left mark it. */
   close(): Promise<void> {
+    clearInterval(this.#heartbeat);
     return this.#serial(async () => {
       for (const s of this.#segments) {
         await s.fh.close().catch(() => {});
@@ -278,6 +309,11 @@ function parseRow(line: string): UsageRow | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A host name as a file name's part: what a pod or host name holds, anything else as `_`. */
+function hostPart(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || 'host';
 }
 
 function isAlive(pid: number): boolean {

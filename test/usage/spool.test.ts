@@ -3,9 +3,9 @@
 // a full spool refuses rows, and files are 0600.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SpoolFullError, UsageSpool } from '../../src/usage/spool.ts';
+import { appendFileSync, existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { SPOOL_STALE_MS, SpoolFullError, UsageSpool } from '../../src/usage/spool.ts';
 import type { UsageRow } from '../../src/usage/row.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -120,4 +120,33 @@ test('past what it keeps in memory it reads the file back, in the same order', a
   assert.deepEqual(ids(last?.rows), ['after']);
   await spool.done(last!);
   await spool.close();
+});
+
+test('pods sharing a volume, each pid 1, keep files apart; a gone host is claimed once its heartbeat is stale', async () => {
+  using ws = tempWorkspace('switchyard-spool-');
+  const dir = join(ws.home, 'usage-spool');
+  const now = Date.now();
+  const podA = new UsageSpool({ dir, maxBytes: 1 << 20, pid: 1, host: 'gw-7d9f-a', alive: () => true });
+  const podB = new UsageSpool({ dir, maxBytes: 1 << 20, pid: 1, host: 'gw-7d9f-b', alive: () => true });
+  await podA.open();
+  await podB.open();
+  assert.notEqual(podA.path, podB.path);
+  await podA.append([row('a-1')]);
+  await podB.append([row('b-1')]);
+  // A third pod starts while both run: their files are fresh, and their pid 1 is its own, which says nothing.
+  const podC = new UsageSpool({ dir, maxBytes: 1 << 20, pid: 1, host: 'gw-7d9f-c', alive: () => true, now: () => now });
+  await podC.open();
+  assert.equal(podC.unsent, 0);
+  await podC.close();
+  // Pod A is killed: its file stops being touched. Past the stale bound the next pod to start sends its rows.
+  const stale = new Date(now - SPOOL_STALE_MS - 1_000);
+  utimesSync(podA.path, stale, stale);
+  const podD = new UsageSpool({ dir, maxBytes: 1 << 20, pid: 1, host: 'gw-7d9f-d', alive: () => true, now: () => now });
+  await podD.open();
+  const claimed = await podD.take(10);
+  assert.deepEqual(ids(claimed?.rows), ['a-1']);
+  await podD.done(claimed!);
+  await podD.close();
+  assert.deepEqual(readdirSync(dir), [basename(podB.path)]);
+  await podB.close();
 });
