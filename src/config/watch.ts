@@ -11,6 +11,10 @@ import type { LoadedConfig } from './types.ts';
 /** Editors save in bursts (truncate + write, or write temp + rename); one reload per burst. */
 const DEBOUNCE_MS = 100;
 
+/** A Kubernetes ConfigMap or Secret volume updates by renaming a new `..data` symlink over the old one: the files
+ * are links through it, so no event names them. */
+const SWAPPED_LINK = '..data';
+
 /** What the files hold now; a file that cannot be read (gone, a FIFO, too large) stands as why, so that becoming
  * one is a change the reload then reports. */
 function snapshot(files: string[]): string {
@@ -34,7 +38,8 @@ export interface WatchOptions {
 }
 
 /** Calls `onChange` when the config file or its `.env` changes content. Watches the directory, so editors that replace
- * the file and a `.env` created later are noticed. Returns a function that stops watching. */
+ * the file, a `.env` created later and a ConfigMap's swap of `..data` are noticed. Returns a function that stops
+ * watching. */
 export function watchConfig(
   loaded: LoadedConfig,
   onChange: (next: LoadedConfig | UserError) => void,
@@ -44,7 +49,7 @@ export function watchConfig(
   const load = options.load ?? loadConfigOffThread;
   const configPath = loaded.path;
   const dir = dirname(configPath);
-  const names = new Set([basename(configPath), '.env']);
+  const names = new Set([basename(configPath), '.env', SWAPPED_LINK]);
   const files = [configPath, join(dir, '.env')];
   let last = snapshot(files);
   let timer: NodeJS.Timeout | undefined;

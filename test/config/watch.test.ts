@@ -2,7 +2,7 @@
 // the error for a bad config, and stops cleanly.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { watchConfig } from '../../src/config/watch.ts';
@@ -155,4 +155,34 @@ test("the reload's load on a worker thread gives what loadConfig gives, and the 
     [inError.message, inError.details, inError.exitCode, inError.kind],
   );
   assert.match(offError.message, /switchyard\.yaml:2:6: YAML alias `\*p` is inside the value it repeats/);
+});
+
+test("a Kubernetes ConfigMap's update, a swap of the ..data symlink, reloads the config and its .env", async () => {
+  // The layout kubelet's atomic writer makes: the files are links through ..data to a timestamped directory, and an
+  // update writes a new directory, points ..data_tmp at it, renames that over ..data and removes the old one.
+  const dir = join(ws.dir, 'configmap');
+  const version = (n: number, model: string, key: string): void => {
+    mkdirSync(join(dir, `..2026_11_25_0${n}`), { recursive: true });
+    writeFileSync(join(dir, `..2026_11_25_0${n}`, 'switchyard.yaml'), config(model));
+    writeFileSync(join(dir, `..2026_11_25_0${n}`, '.env'), `KEY=${key}\n`);
+  };
+  version(1, 'one', 'first-key-value');
+  symlinkSync('..2026_11_25_01', join(dir, '..data'));
+  symlinkSync('..data/switchyard.yaml', join(dir, 'switchyard.yaml'));
+  symlinkSync('..data/.env', join(dir, '.env'));
+  const loaded = loadConfig({ configPath: join(dir, 'switchyard.yaml'), env: {} });
+  const got = collector();
+  const stop = watchConfig(loaded, (v) => got.push(v));
+  try {
+    version(2, 'two', 'second-key-value');
+    symlinkSync('..2026_11_25_02', join(dir, '..data_tmp'));
+    renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+    rmSync(join(dir, '..2026_11_25_01'), { recursive: true });
+    const two = await got.next();
+    assert.ok(!UserError.isInstance(two), String(two));
+    assert.equal(two.config.main?.model, 'two');
+    assert.equal(two.dotenv['KEY'], 'second-key-value');
+  } finally {
+    stop();
+  }
 });
