@@ -156,7 +156,7 @@ test("each request's log line names what the endpoint is (admin, probe, the chat
     assert.equal(r.line.api, 'admin', path);
     if (status !== 200) assert.equal(typeof JSON.parse(r.text).error.message, 'string', `${path}: OpenAI error shape`);
   }
-  for (const path of ['/healthz', '/readyz', '/metrics', '/healthz/']) {
+  for (const path of ['/healthz', '/livez', '/readyz', '/metrics', '/healthz/']) {
     const r = await traced(path, { headers: adminAuth });
     assert.equal(r.status, 200, path);
     assert.deepEqual([r.line.api, r.line.level], ['probe', 20], `${path}: a probe, at debug`);

@@ -93,6 +93,8 @@ export function healthPlugin(ctx: GatewayContext) {
     // fastify answers HEAD for every GET route, with the GET's headers and no body.
     app.get('/', async () => ({ status: 'ok' }));
     app.get('/healthz', async () => ({ status: 'ok' }));
+    // Kubernetes' name for liveness: the process answers, whatever its stores say (they are /readyz's).
+    app.get('/livez', async () => ({ status: 'ok' }));
     app.get('/readyz', async (req, reply) => {
       const { ready, body } = readiness(ctx, req);
       return reply.code(ready ? 200 : 503).send(body);

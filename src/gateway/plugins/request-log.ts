@@ -1,5 +1,5 @@
 // The request's start (its state, id headers, the in-flight gauge) and end (request-end.ts: its record), and the
-// log reader: one structured line per request record. Probes (/, /healthz, /readyz, /metrics) log at debug so they
+// log reader: one structured line per request record. Probes (/, /healthz, /livez, /readyz, /metrics) log at debug so they
 // do not drown the requests that matter. The line names the client key by its *name*; the key never reaches here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
@@ -14,7 +14,7 @@ import type { Attempt } from '../../routing/types.ts';
 import { requestOver } from '../request-end.ts';
 import type { RequestRecord } from '../request-record.ts';
 
-const PROBES = new Set(['/', '/healthz', '/readyz', '/metrics']);
+const PROBES = new Set(['/', '/healthz', '/livez', '/readyz', '/metrics']);
 
 /** The router ignores a trailing slash (app.ts): `/healthz/` is a probe too. */
 function isProbe(path: string): boolean {
