@@ -39,6 +39,8 @@ const GROUPS: Group[] = [
     prefixes: ['test/package/'],
     isolate: 'it builds and packs the package: nothing else should see its dist/ come and go',
   },
+  // The image's build waits minutes on the network and the builder, beside the other groups rather than in one.
+  { name: 'deploy', prefixes: ['test/deploy/'] },
   { name: 'rest', prefixes: [] },
 ];
 
