@@ -7,7 +7,7 @@ import type { Usage } from '../providers/types.ts';
 import type { BudgetStore, HoldItem } from '../state/budget-store.ts';
 import type { Attempt } from '../routing/types.ts';
 import { appliesToAttempt, MICRO_USD, type BudgetLimit, type BudgetPlan } from './rules.ts';
-import { refusalOf, unreachableRefusalOf, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
+import { refusalFor, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
 
 /** USD for a usage on a route, or null when its price is unknown (then it counts nothing against USD limits). */
 export type CostOf = (route: Route, usage: Usage) => number | null;
@@ -85,11 +85,7 @@ export class CallBudgets {
     const result = await this.#init.store.reserve(this.#hold, items, at, at + this.#init.holdMs);
     if (!result.ok) {
       const h = items[result.refused]!;
-      const refusal =
-        result.unreachable === true
-          ? unreachableRefusalOf(h.rule, result.state, at)
-          : refusalOf(h.rule, result.state, h.resetsAt, at);
-      return { ok: false, level: h.rule.level, refusal };
+      return { ok: false, level: h.rule.level, refusal: refusalFor(h.rule, result, h.resetsAt, at) };
     }
     this.#callHeld = true;
     for (const h of items) this.#held.push(h);

@@ -3,7 +3,7 @@
 import type { BudgetStore, HoldItem } from '../state/budget-store.ts';
 import { holdId } from './call.ts';
 import type { BudgetLimit, BudgetPlan } from './rules.ts';
-import { refusalOf, unreachableRefusalOf, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
+import { refusalFor, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
 
 export type ToolAdmission =
   { ok: true; warnings: BudgetWarning[]; settle: () => void } | { ok: false; refusal: BudgetRefusal };
@@ -32,13 +32,7 @@ export async function admitToolCall(
   const result = await store.reserve(hold, items, at, at + holdMs);
   if (!result.ok) {
     const h = items[result.refused]!;
-    return {
-      ok: false,
-      refusal:
-        result.unreachable === true
-          ? unreachableRefusalOf(h.rule, result.state, at)
-          : refusalOf(h.rule, result.state, h.resetsAt, at),
-    };
+    return { ok: false, refusal: refusalFor(h.rule, result, h.resetsAt, at) };
   }
   const warnings = result.softOver.map((i) => warningOf(items[i]!.rule, result.before[i]!, items[i]!.resetsAt));
   let settled = false;

@@ -4,6 +4,7 @@ import type { BudgetResource } from '../config/budgets-schema.ts';
 import { formatDuration } from '../errors/explain-format.ts';
 import { fromUnits, type BudgetLimit } from './rules.ts';
 import { isRateWindow } from './windows.ts';
+import type { HeldBack, ReserveResult } from '../state/budget-store.ts';
 
 const NOUNS: Record<Exclude<BudgetResource, 'usd'>, string> = {
   tokens: 'token',
@@ -30,7 +31,8 @@ export interface BudgetRefusal {
   scope: string;
   resource: BudgetResource;
   window: BudgetLimit['window'];
-  /** A short window (minute, hour): a client may wait and retry; otherwise the budget is spent until it resets. */
+  /** A client may wait until `resetsAt` and retry: a short window (minute, hour), or a refusal that ends soon (the
+   * store unreachable, a share held back); otherwise the budget is spent until it resets. */
   rate: boolean;
   /** In the resource's own units (USD, tokens, requests). */
   limit: number;
@@ -72,6 +74,39 @@ export function refusalOf(limit: BudgetLimit, state: Standing, resetsAt: number,
     resetsAt,
     message,
   };
+}
+
+/** The shared store has room under the limit, but not once the share held back for replicas not seen on it is
+ * taken (docs/budgets.md#when-the-store-is-down): not spent, so a client may try again when the hold-back ends. */
+export function heldBackRefusalOf(limit: BudgetLimit, state: Standing, heldBack: HeldBack, now: number): BudgetRefusal {
+  const per = `${formatAmount(limit.resource, limit.limit)} per ${limit.window}`;
+  const kept = formatAmount(limit.resource, Math.round(heldBack.amount));
+  const until = Math.max(now + 1000, heldBack.until);
+  const wait = formatDuration(until - now);
+  return {
+    budget: limit.budget,
+    scope: limit.scopeText,
+    resource: limit.resource,
+    window: limit.window,
+    rate: true,
+    limit: fromUnits(limit.resource, limit.limit),
+    used: fromUnits(limit.resource, state.spent),
+    held: fromUnits(limit.resource, state.reserved),
+    resetsAt: until,
+    message: `budget ${limit.budget} (${limit.scopeText}) is not spent: ${per}, ${standing(limit.resource, state)}; ${kept} of it is held back for a replica that stopped answering on Redis (it may be spending that share unseen) until it is back or its presence lapses; try again in ${wait}`,
+  };
+}
+
+/** What a store's refusal says: the budget spent, the store unreachable, or a share held back. */
+export function refusalFor(
+  limit: BudgetLimit,
+  refused: Extract<ReserveResult, { ok: false }>,
+  resetsAt: number,
+  now: number,
+): BudgetRefusal {
+  if (refused.unreachable === true) return unreachableRefusalOf(limit, refused.state, now);
+  if (refused.heldBack !== undefined) return heldBackRefusalOf(limit, refused.state, refused.heldBack, now);
+  return refusalOf(limit, refused.state, resetsAt, now);
 }
 
 /** How soon a client refused for an unreachable budget store may try again. */

@@ -46,7 +46,17 @@ export type ReserveResult =
       state: CounterState;
       /** Not for want of room: the shared store did not answer and `budgets.on_store_outage` is `refuse`. */
       unreachable?: true;
+      /** Not for want of room either: the counter has room, but not once the share held back for replicas that may be
+       * spending theirs unseen is taken from its limit (Redis). */
+      heldBack?: HeldBack;
     };
+
+/** The share of a limit held back for replicas not seen on the shared store, in the counter's units, and when the
+ * hold-back ends at the latest (epoch ms): when their presence lapses, unless they are seen again before. */
+export interface HeldBack {
+  amount: number;
+  until: number;
+}
 
 /** A settled amount: what the request really used of one counter (0 releases the hold without spending). */
 export interface Spend {

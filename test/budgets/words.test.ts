@@ -2,7 +2,7 @@
 // apart ("used or held" quoted a hold as a spend).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { refusalOf, warningOf } from '../../src/budgets/words.ts';
+import { refusalFor, refusalOf, warningOf } from '../../src/budgets/words.ts';
 import type { BudgetLimit } from '../../src/budgets/rules.ts';
 
 const TOKENS: BudgetLimit = {
@@ -32,4 +32,30 @@ test('a refusal says what is used and what is held apart, and only what is used 
 test('a soft warning says used and held apart', () => {
   const w = warningOf({ ...TOKENS, soft: true }, { spent: 900, reserved: 300 }, RESET);
   assert.match(w.message, /\(900 tokens used and 300 tokens held by calls in flight\); served anyway/);
+});
+
+test('a refusal for a share held back says the budget is not spent and asks to retry when the hold-back ends', () => {
+  const until = NOW + 4_200;
+  const r = refusalFor(
+    TOKENS,
+    { ok: false, refused: 0, state: { spent: 580, reserved: 20 }, heldBack: { amount: 400.5, until } },
+    RESET,
+    NOW,
+  );
+  assert.match(
+    r.message,
+    /budget titles \(task title_generation\) is not spent: 1,000 tokens per day, 580 tokens used/,
+  );
+  assert.match(r.message, /401 tokens of it is held back for a replica that stopped answering on Redis/);
+  assert.match(r.message, /try again in 4s$/);
+  assert.doesNotMatch(r.message, /is spent|resets at/);
+  assert.equal(r.rate, true, 'a client may retry');
+  assert.equal(r.resetsAt, until, 'Retry-After is what remains of the hold-back, not the rest of the day');
+});
+
+test('a store refusal without a share held back is the budget spent, until its reset', () => {
+  const r = refusalFor(TOKENS, { ok: false, refused: 0, state: { spent: 1000, reserved: 0 } }, RESET, NOW);
+  assert.match(r.message, /is spent: 1,000 tokens per day/);
+  assert.equal(r.rate, false);
+  assert.equal(r.resetsAt, RESET);
 });

@@ -2,14 +2,14 @@
 // (docs/budgets.md#when-the-store-is-down): one cut off from Redis (a partition), or one not back yet after an outage
 // this replica is already back from. Until such a replica is seen again (it writes its outage spend back before it
 // says it is live), this one admits against the limit less that replica's share, taken from a read made before it
-// went missing, so that together they pass no cap.
+// went missing, so that together they pass no cap. Only until its presence lapses: one killed with -9 never says it
+// left, and must not keep its share from the others for longer than the presence set keeps it.
 import { outageCap } from '../budget-outage.ts';
 import type { CounterState } from '../budget-store.ts';
+import { PRESENCE_TTL_MS } from './replicas.ts';
 
 /** A replica not seen for this long (beats are every 250 ms) may be cut off and spending its share. */
 export const ABSENT_AFTER_MS = 1_000;
-/** Held back at most this long after a replica was last seen: one that died does not shrink the budgets for good. */
-export const HOLD_BACK_MAX_MS = 60_000;
 /** Reads kept, one per beat: enough to find one made before a replica that went missing was last seen. */
 const SNAPSHOTS = 8;
 
@@ -23,6 +23,8 @@ export interface ReadSnapshot {
 interface Absent {
   /** When it was last seen: seen after this, it is back. */
   seen: number;
+  /** When its presence lapses: not seen again by then, it is taken to be gone and its share comes back. */
+  lapsesAt: number;
   /** The reads its share is taken from. */
   from: ReadSnapshot;
 }
@@ -31,32 +33,37 @@ export class AbsentReplicas {
   readonly #absent = new Map<string, Absent>();
   #snapshots: ReadSnapshot[] = [];
 
-  /** A beat's answer while on Redis: replicas seen again are no longer held back for, and one not seen for
-   * ABSENT_AFTER_MS is held back for from the last read made before it was last seen. */
+  /** A beat's answer while on Redis: replicas seen again, or whose presence lapsed, are no longer held back for, and
+   * one not seen for ABSENT_AFTER_MS is held back for from the last read made before it was last seen. */
   observe(self: string, seen: ReadonlyMap<string, number>, now: ReadSnapshot): void {
     this.#snapshots.push(now);
     if (this.#snapshots.length > SNAPSHOTS) this.#snapshots.shift();
-    for (const [id, absent] of this.#absent)
-      if ((seen.get(id) ?? -Infinity) > absent.seen || now.at - absent.seen > HOLD_BACK_MAX_MS) this.#absent.delete(id);
+    this.#forgetLapsed(seen, now.at);
     for (const [id, at] of seen) {
       if (id === self || this.#absent.has(id) || now.at - at < ABSENT_AFTER_MS) continue;
-      this.#absent.set(id, { seen: at, from: this.#before(at) });
+      this.#absent.set(id, { seen: at, lapsesAt: at + PRESENCE_TTL_MS, from: this.#before(at) });
     }
   }
 
-  /** Back on Redis after an outage: every replica live before it that has not been seen since it began may still be
-   * spending its share of the same reads this replica's share was taken from. */
+  /** Back on Redis after an outage (at `now`): every replica live before it that has not been seen since it began may
+   * still be spending its share of the same reads this replica's share was taken from. Its presence lapsed during the
+   * outage, as this one's did: it has as long as a presence lasts, from now, to be seen again. */
   afterOutage(
     self: string,
     before: ReadonlyMap<string, number>,
     seen: ReadonlyMap<string, number>,
     downSince: number,
     reads: ReadSnapshot,
+    now: number,
   ): void {
     for (const [id, at] of before) {
       if (id === self || (seen.get(id) ?? -Infinity) >= downSince) continue;
       const known = this.#absent.get(id);
-      this.#absent.set(id, { seen: Math.max(at, known?.seen ?? -Infinity), from: known?.from ?? reads });
+      this.#absent.set(id, {
+        seen: Math.max(at, known?.seen ?? -Infinity),
+        lapsesAt: Math.max(now + PRESENCE_TTL_MS, known?.lapsesAt ?? -Infinity),
+        from: known?.from ?? reads,
+      });
     }
   }
 
@@ -73,6 +80,19 @@ export class AbsentReplicas {
   /** How many replicas are held back for. */
   get size(): number {
     return this.#absent.size;
+  }
+
+  /** When the last hold-back ends at the latest (epoch ms): every absent replica's presence has lapsed by then. */
+  lapsesAt(): number | undefined {
+    let last: number | undefined;
+    for (const { lapsesAt } of this.#absent.values()) last = Math.max(last ?? -Infinity, lapsesAt);
+    return last;
+  }
+
+  /** Seen again (it wrote its outage spend back first), or its presence lapsed (it died): no longer held back for. */
+  #forgetLapsed(seen: ReadonlyMap<string, number>, now: number): void {
+    for (const [id, absent] of this.#absent)
+      if ((seen.get(id) ?? -Infinity) > absent.seen || now >= absent.lapsesAt) this.#absent.delete(id);
   }
 
   /** The latest snapshot made at or before `at` (the oldest kept if none is). */

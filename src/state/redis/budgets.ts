@@ -5,7 +5,15 @@
 // (docs/budgets.md#when-the-store-is-down).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { BudgetStore, CounterState, HoldItem, ReserveResult, Seed, Spend } from '../budget-store.ts';
+import {
+  hasRoom,
+  type BudgetStore,
+  type CounterState,
+  type HoldItem,
+  type ReserveResult,
+  type Seed,
+  type Spend,
+} from '../budget-store.ts';
 import { DEFAULT_STORE_OUTAGE_POLICY, type StoreOutagePolicy } from '../../config/budgets-schema.ts';
 import { OutageBook } from './budget-outage-book.ts';
 import { AbsentReplicas } from './budget-absent.ts';
@@ -113,6 +121,8 @@ type BudgetRedis = Redis & {
   budgetSettle(numKeys: number, ...args: (string | number)[]): Promise<number>;
   budgetSeed(numKeys: number, ...args: (string | number)[]): Promise<number>;
 };
+
+type Refused = Extract<ReserveResult, { ok: false }>;
 
 /** A settle of a hold taken in Redis, waiting to be sent. */
 interface QueuedSpend extends Spend {
@@ -227,7 +237,8 @@ export class RedisBudgetStore implements BudgetStore {
         );
         const result = parseReserve(reply, items.length);
         this.#book.remember(items, result);
-        if (result.ok) this.#expiry.set(hold, expiresAt);
+        if (!result.ok) return this.#heldBackOr(result, items[result.refused]!);
+        this.#expiry.set(hold, expiresAt);
         return result;
       } catch (err) {
         this.#markDown(message(err), now);
@@ -341,11 +352,14 @@ export class RedisBudgetStore implements BudgetStore {
    * down may still be spending their share: it is held back until they are. */
   #up(): void {
     if (this.#downSince === undefined) return;
-    this.#absent.afterOutage(this.#id, this.#members, this.#seen, this.#downSince, {
-      at: this.#downSince,
-      reads: this.#book.reads(),
-      replicas: this.#book.replicas,
-    });
+    this.#absent.afterOutage(
+      this.#id,
+      this.#members,
+      this.#seen,
+      this.#downSince,
+      { at: this.#downSince, reads: this.#book.reads(), replicas: this.#book.replicas },
+      this.#now(),
+    );
     this.#downSince = undefined;
     this.#book.end(this.#now());
     if (this.#said)
@@ -448,6 +462,14 @@ export class RedisBudgetStore implements BudgetStore {
     for (const item of items)
       args.push(this.#limitHere(item), item.amount, item.soft ? '1' : '0', item.resetsAt + KEEP_AFTER_RESET_MS);
     return [...keys, ...args];
+  }
+
+  /** A refusal the limit itself would not have made is the share held back's, and ends when the hold-back does. */
+  #heldBackOr(result: Refused, item: HoldItem): Refused {
+    const here = this.#limitHere(item);
+    const until = this.#absent.lapsesAt();
+    if (here >= item.limit || until === undefined || !hasRoom(result.state, item.limit)) return result;
+    return { ...result, heldBack: { amount: item.limit - here, until } };
   }
 
   /** A hard limit less the share held back for replicas that may be spending theirs unseen (under `share`). */
