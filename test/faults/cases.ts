@@ -16,7 +16,8 @@ export type FaultName =
   | 'redis-partition'
   | 'postgres-stop'
   | 'postgres-terminate'
-  | 'gateway-kill-9';
+  | 'gateway-kill-9'
+  | 'gateway-kill-9-gone';
 
 /** A criterion of issue 40's "Done when", checked on a case's figures (test/faults/checks.ts). */
 export type CheckName =
@@ -35,7 +36,11 @@ export type CheckName =
   /** Ledger rows equal the answers given, and the ledger's tokens the simulator's bill. */
   | 'rows-equal-answers'
   /** A replica killed with -9 lost at most one flush interval of its rows. */
-  | 'kill-loses-one-flush';
+  | 'kill-loses-one-flush'
+  /** Issue 51: a replica killed with -9 and not restarted stops no budget below its cap. No budget refusal below a cap
+   * (less what the requests in flight may hold) tells the client to stop, or asks it to wait past the dead replica's
+   * presence lapse, or comes after that lapse. */
+  | 'refused-only-when-spent';
 
 export interface FaultCase {
   name: string;
@@ -49,9 +54,9 @@ export interface FaultCase {
   fault: FaultName;
   /** How long the fault lasts (0: a fault with no end of its own). */
   faultMs: number;
-  /** When the fault starts: once half the smaller budget is spent (so the outage meets a budget with room left and
-   * spends the rest), or a fixed time into the load. */
-  startAt: 'half-cap' | number;
+  /** When the fault starts: once half (or a quarter) of either budget is spent (so the fault meets a budget with room
+   * left and spends the rest), or a fixed time into the load. */
+  startAt: keyof typeof CAP_SPENT | number;
   /** Load kept up after recovery. */
   afterMs: number;
   /** The load's bound in requests (it is also bounded in time by the phases above). */
@@ -61,9 +66,16 @@ export interface FaultCase {
   checks: CheckName[];
 }
 
+/** How much of either budget is spent when a fault that starts at a share of the cap starts. */
+export const CAP_SPENT = { 'half-cap': 0.5, 'quarter-cap': 0.25 } as const;
+
 /** Caps a few seconds of the load reach (a request is 32 tokens, prompt and answer, about $0.07): an outage meets
  * a budget with room left, and spends the rest. */
 export const CAPS_IN_REACH = { usd: 30, tokens: 20_000 };
+/** Caps the load reaches in several seconds (about $25 a second on a 2-core machine): what remains when a replica is
+ * killed at a quarter is more than the survivor spends before it finds the dead one missing (1 s), and half of it less
+ * than it spends in the case's time, so a share held back too long is met. USD is reached first. */
+const CAPS_SECONDS_AWAY = { usd: 160, tokens: 110_000 };
 /** Caps no case reaches: where the fault is elsewhere, requests must keep reaching the upstream. */
 const CAPS_OUT_OF_REACH = { usd: 1_000_000, tokens: 1_000_000_000 };
 
@@ -234,6 +246,35 @@ export const CASES: FaultCase[] = [
     maxRequests: 30_000,
     caps: CAPS_OUT_OF_REACH,
     checks: ['alive', 'kill-loses-one-flush'],
+  },
+  {
+    // Killed early, so that the dead replica's share is large (the issue's task budget was refused at 58 % used), and
+    // never restarted: the survivor must have the whole budget back once the dead one's presence lapses (5 s).
+    name: 'gateway kill -9, not restarted, budgets in reach (sqlite ledger)',
+    fast: true,
+    replicas: 2,
+    concurrency: 32,
+    ledger: 'sqlite',
+    fault: 'gateway-kill-9-gone',
+    faultMs: 8_000,
+    startAt: 'quarter-cap',
+    afterMs: 3_000,
+    maxRequests: 30_000,
+    caps: CAPS_SECONDS_AWAY,
+    checks: ['alive', 'within-caps', 'refused-only-when-spent'],
+  },
+  {
+    name: 'gateway kill -9, not restarted, budgets in reach (postgres ledger)',
+    replicas: 2,
+    concurrency: 32,
+    ledger: 'postgres',
+    fault: 'gateway-kill-9-gone',
+    faultMs: 8_000,
+    startAt: 'quarter-cap',
+    afterMs: 3_000,
+    maxRequests: 30_000,
+    caps: CAPS_SECONDS_AWAY,
+    checks: ['alive', 'within-caps', 'refused-only-when-spent'],
   },
   keySourceCase('command-garbage', true),
   keySourceCase('command-huge', true),

@@ -1,6 +1,7 @@
 // Issue 40's "Done when" criteria as a table: each check reads a case's figures and says whether they meet it, and
 // with which numbers. A case passes when every check it names does.
 import { FLUSH_INTERVAL_MS, STORE_WAIT_BOUND_MS, type CheckName } from './cases.ts';
+import { PRESENCE_TTL_MS } from '../../src/state/redis/replicas.ts';
 import { spendMatches, type Figures } from './measure.ts';
 
 export interface Verdict {
@@ -75,6 +76,19 @@ const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
         (age === undefined ? '' : `, the oldest answered ${age} ms before the kill`) +
         `; one ${FLUSH_INTERVAL_MS} ms flush interval of the killed replica is ${allowed} ` +
         `(${(f.killedRate ?? 0).toFixed(0)} answers/s in the last second before the kill)`,
+    };
+  },
+  'refused-only-when-spent': (f) => {
+    const b = f.belowCap;
+    if (b === undefined) return { ok: false, detail: 'no replica was killed' };
+    // A share held back ends at the dead replica's presence lapse at the latest: so does its Retry-After.
+    const longest = Math.ceil(PRESENCE_TTL_MS / 1000);
+    return {
+      ok: b.toldToStop === 0 && b.afterLapse === 0 && b.longestRetryAfterS <= longest,
+      detail:
+        `${b.refused} budget refusals below the caps: ${b.toldToStop} said x-should-retry: false, ` +
+        `${b.afterLapse} came after the killed replica's presence lapsed; longest Retry-After ${b.longestRetryAfterS} s ` +
+        `(bound ${longest} s)`,
     };
   },
 };

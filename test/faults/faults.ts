@@ -43,18 +43,24 @@ export const FAULTS: Record<FaultName, Fault> = {
     end: async (w) => clearInterval(terminators.get(w)),
   },
   'gateway-kill-9': {
-    async start(w) {
-      const r = victim(w);
-      r.endedByUs = true;
-      r.proc.child.kill('SIGKILL');
-      await r.proc.exited;
-    },
+    start: kill,
     // Started again on its own home: a spool left there is found and sent.
     end: (w) => w.restart(victim(w)),
   },
+  // Left dead, as a replica whose host is gone: the others carry on alone.
+  'gateway-kill-9-gone': { start: kill, end: nothing },
 };
+
+async function kill(w: World): Promise<void> {
+  const r = victim(w);
+  r.endedByUs = true;
+  r.proc.child.kill('SIGKILL');
+  await r.proc.exited;
+}
+
+const KILLS: ReadonlySet<FaultName> = new Set(['gateway-kill-9', 'gateway-kill-9-gone']);
 
 /** The replica a kill -9 took, for the figures. */
 export function killedReplica(world: World): number | undefined {
-  return world.spec.fault === 'gateway-kill-9' ? victim(world).index : undefined;
+  return KILLS.has(world.spec.fault) ? victim(world).index : undefined;
 }

@@ -23,6 +23,9 @@ export interface Shot {
   status: number;
   /** A 429 `budget_exceeded`. */
   refused: boolean;
+  /** A refusal's `Retry-After` (seconds), and whether it said `x-should-retry: false` (stop: asking again cannot help). */
+  retryAfterS?: number;
+  toldToStop?: boolean;
   /** A 200 whose body came whole (a stream to its end) with its usage. */
   served: boolean;
   tokens: number;
@@ -127,7 +130,11 @@ function shoot(agent: Agent, replica: Replica, shape: Shape, clientKey: string, 
       res.on('close', finish);
       res.on('end', () => {
         // OpenAI's shape carries the code; Anthropic's only the message.
-        if (shot.status === 429) shot.refused = /budget_exceeded|refused before anything was sent: budget/.test(text);
+        if (shot.status === 429) {
+          shot.refused = /budget_exceeded|refused before anything was sent: budget/.test(text);
+          shot.retryAfterS = Number(res.headers['retry-after'] ?? NaN);
+          shot.toldToStop = res.headers['x-should-retry'] === 'false';
+        }
         const usage = res.headers['x-switchyard-usage'] ?? res.trailers['x-switchyard-usage'];
         if (shot.status === 200 && typeof usage === 'string' && whole(shape, text)) {
           shot.served = true;

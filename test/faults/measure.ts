@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_KEY } from '../gateway/harness.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
-import type { FaultCase } from './cases.ts';
+import { CAP_SPENT, type FaultCase } from './cases.ts';
+import { PRESENCE_TTL_MS } from '../../src/state/redis/replicas.ts';
 import { FAULTS, killedReplica } from './faults.ts';
 import { startLoad, type Load, type Shot } from './load.ts';
 import { startWorld, stopProcess, type Replica, type World } from './world.ts';
@@ -56,6 +57,20 @@ export interface Figures {
    * request id), and how long before the kill the oldest of them was answered (ms). */
   killLost?: number;
   killLostOldestMs?: number;
+  /** The kill -9 cases: budget refusals made while clients had received less than either cap less what the requests
+   * in flight may hold (three times the load's concurrency in requests: the live ones, and the dead replica's, whose
+   * holds count until they run out (HOLD_MS), each held at a little more than it spends). */
+  belowCap?: BelowCap;
+}
+
+export interface BelowCap {
+  refused: number;
+  /** Of those, the ones that said `x-should-retry: false`. */
+  toldToStop: number;
+  /** Of those, the ones that came once the killed replica's presence had lapsed (with a few beats to see it). */
+  afterLapse: number;
+  /** The longest Retry-After among them (s). */
+  longestRetryAfterS: number;
 }
 
 interface BudgetView {
@@ -107,10 +122,10 @@ async function within(boundMs: number, check: () => Promise<boolean>): Promise<n
   return null;
 }
 
-/** Half of either budget spent, as replica 0 reads the shared counters. */
-async function halfSpent(world: World): Promise<boolean> {
+/** That share of either budget spent, as replica 0 reads the shared counters. */
+async function spentAtLeast(world: World, share: number): Promise<boolean> {
   const rows = await budgets(alive(world)[0] ?? world.replicas[0]!);
-  return rows?.some((b) => b.spent >= b.limit / 2) ?? false;
+  return rows?.some((b) => b.spent >= b.limit * share) ?? false;
 }
 
 /** The shared counters say what clients received: tokens exactly, USD to the header's rounding (6 significant digits a
@@ -214,12 +229,13 @@ function emptyFigures(spec: FaultCase, error: string): Figures {
   };
 }
 
-/** ms until every replica is ready and not degraded; null past the bound, or at once when one was lost (nothing
- * restarts it). */
+/** ms until every replica is ready and not degraded (but one the suite killed and left dead); null past the bound,
+ * or at once when one was lost (nothing restarts it). */
 async function recovery(world: World): Promise<number | null> {
   const ms = await within(
     RECOVERY_BOUND_MS,
-    async () => world.lost() > 0 || (await Promise.all(world.replicas.map(ready))).every(Boolean),
+    async () =>
+      world.lost() > 0 || (await Promise.all(world.replicas.filter((r) => !r.endedByUs).map(ready))).every(Boolean),
   );
   return world.lost() > 0 ? null : ms;
 }
@@ -286,14 +302,43 @@ function killLoss(
   };
 }
 
+/** How long after a kill the dead replica's presence has surely lapsed, as the survivors see it: the presence's
+ * time to live and a few of their beats. */
+const LAPSE_SEEN_MS = PRESENCE_TTL_MS + 2_000;
+
+/** The budget refusals made below a cap, by what clients had received when each was answered (served answers that
+ * ended before it), with the requests in flight as slack: what each said, and whether it came after the lapse. */
+function refusalsBelowCap(shots: Shot[], spec: FaultCase, perRequest: Spend, killAt: number): BelowCap {
+  const slack = 3 * spec.concurrency;
+  const floor = { usd: spec.caps.usd - slack * perRequest.usd, tokens: spec.caps.tokens - slack * perRequest.tokens };
+  const served = shots.filter((s) => s.served).sort((a, b) => a.end - b.end);
+  const refused = shots.filter((s) => s.refused).sort((a, b) => a.end - b.end);
+  const below: Shot[] = [];
+  const received = { usd: 0, tokens: 0 };
+  let next = 0;
+  for (const r of refused) {
+    for (; next < served.length && served[next]!.end <= r.end; next++) {
+      received.usd += served[next]!.usd;
+      received.tokens += served[next]!.tokens;
+    }
+    if (received.usd < floor.usd && received.tokens < floor.tokens) below.push(r);
+  }
+  return {
+    refused: below.length,
+    toldToStop: below.filter((r) => r.toldToStop === true).length,
+    afterLapse: below.filter((r) => r.start > killAt + LAPSE_SEEN_MS).length,
+    longestRetryAfterS: below.reduce((m, r) => Math.max(m, r.retryAfterS ?? Infinity), 0),
+  };
+}
+
 /** The fault played under the load: started once half a budget is spent (or at its time), ended after its duration,
  * then recovery and the load's last seconds. */
 async function underLoad(world: World, load: Load, say: (line: string) => void): Promise<Timeline> {
   const { spec } = world;
   const fault = FAULTS[spec.fault];
   const loadStart = Date.now();
-  if (spec.startAt === 'half-cap') await within(TRIGGER_BOUND_MS, () => halfSpent(world));
-  else await sleep(spec.startAt);
+  if (typeof spec.startAt === 'number') await sleep(spec.startAt);
+  else await within(TRIGGER_BOUND_MS, () => spentAtLeast(world, CAP_SPENT[spec.startAt as keyof typeof CAP_SPENT]));
   const faultStart = Date.now();
   say(
     `${spec.name}: fault ${spec.fault} at ${((faultStart - loadStart) / 1000).toFixed(1)} s, ${load.shots.length} requests so far`,
@@ -358,5 +403,6 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
     faultMaxMs: during.reduce((m, v) => Math.max(m, v), 0),
     ...(recoverMs !== undefined ? { recoverMs } : {}),
     ...(killAt !== undefined ? killLoss(world, shots, killAt) : {}),
+    ...(killAt !== undefined ? { belowCap: refusalsBelowCap(shots, spec, seen.perRequest, killAt) } : {}),
   };
 }
