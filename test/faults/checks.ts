@@ -29,15 +29,43 @@ const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
   'within-caps-and-cut-share': (f) => {
     const n = f.spec.replicas;
     const at = f.receivedBeforeFault ?? { usd: 0, tokens: 0 };
-    const share = { usd: Math.max(0, f.caps.usd - at.usd) / n, tokens: Math.max(0, f.caps.tokens - at.tokens) / n };
-    const usdOver = f.received.usd - f.caps.usd;
-    const tokOver = f.received.tokens - f.caps.tokens;
+    // The share the cut replica states (`held_locally_cap`), from its own last read; else what clients had not yet
+    // received at the cut, divided among the replicas.
+    const share = f.cutShare ?? {
+      usd: Math.max(0, f.caps.usd - at.usd) / n,
+      tokens: Math.max(0, f.caps.tokens - at.tokens) / n,
+    };
+    const flight = f.cutInFlight ?? { usd: 0, tokens: 0 };
+    const allowed = {
+      usd: share.usd + flight.usd + n * f.perRequest.usd,
+      tokens: share.tokens + flight.tokens + n * f.perRequest.tokens,
+    };
     return {
-      ok: usdOver <= share.usd + n * f.perRequest.usd + 1e-9 && tokOver <= share.tokens + n * f.perRequest.tokens,
+      ok: f.received.usd - f.caps.usd <= allowed.usd + 1e-9 && f.received.tokens - f.caps.tokens <= allowed.tokens,
       detail:
         `received $${f.received.usd.toFixed(2)} on a $${f.caps.usd} cap (allowed over: the cut replica's share ` +
-        `$${share.usd.toFixed(2)} + ${n} × $${f.perRequest.usd.toFixed(4)}), ${f.received.tokens} tokens on ` +
-        `${f.caps.tokens} (allowed over: ${share.tokens.toFixed(0)} + ${n} × ${f.perRequest.tokens})`,
+        `$${share.usd.toFixed(2)} + in flight at the cut $${flight.usd.toFixed(2)} + ${n} × ` +
+        `$${f.perRequest.usd.toFixed(4)}), ${f.received.tokens} tokens on ${f.caps.tokens} (allowed over: ` +
+        `${share.tokens.toFixed(0)} + ${flight.tokens} + ${n} × ${f.perRequest.tokens})`,
+    };
+  },
+  'within-caps-and-unsettled': (f) => {
+    if (f.counter === undefined) return { ok: false, detail: 'no replica answered /admin/budgets after the kill' };
+    const n = f.spec.replicas;
+    const unsettled = {
+      usd: Math.max(0, f.received.usd - f.counter.usd),
+      tokens: Math.max(0, f.received.tokens - f.counter.tokens),
+    };
+    const ok =
+      f.received.usd - f.caps.usd <= unsettled.usd + n * f.perRequest.usd + 1e-9 &&
+      f.received.tokens - f.caps.tokens <= unsettled.tokens + n * f.perRequest.tokens;
+    return {
+      ok,
+      detail:
+        `received $${f.received.usd.toFixed(2)} on a $${f.caps.usd} cap (allowed over: served by the killed ` +
+        `replica and never settled $${unsettled.usd.toFixed(2)} + ${n} × $${f.perRequest.usd.toFixed(4)}), ` +
+        `${f.received.tokens} tokens on ${f.caps.tokens} (allowed over: ${unsettled.tokens} + ${n} × ` +
+        `${f.perRequest.tokens})`,
     };
   },
   'counter-equals-received': (f) => {

@@ -39,6 +39,10 @@ export interface Figures {
   perRequest: Spend;
   /** What clients had received when the fault began (what remained of a cap then is what the replicas shared). */
   receivedBeforeFault?: Spend;
+  /** The partition: the share the cut replica states for itself while cut (`held_locally_cap`), and what clients
+   * received of its requests in flight at the cut (held in Redis, settled once it is back). */
+  cutShare?: Spend;
+  cutInFlight?: Spend;
   /** The shared counters after recovery (spent), and holds still reserved then. */
   counter?: Spend;
   heldLeft?: Spend;
@@ -79,6 +83,8 @@ interface BudgetView {
   spent: number;
   reserved: number;
   limit: number;
+  held_locally_since?: string;
+  held_locally_cap?: number;
 }
 
 const RECOVERY_BOUND_MS = 30_000;
@@ -213,6 +219,12 @@ function tally(
   };
 }
 
+/** What clients received of one replica's requests in flight at a moment. */
+function inFlightAt(shots: Shot[], replica: number, at: number): Spend {
+  const open = shots.filter((s) => s.served && s.replica === replica && s.start <= at && s.end > at);
+  return { usd: open.reduce((sum, s) => sum + s.usd, 0), tokens: open.reduce((sum, s) => sum + s.tokens, 0) };
+}
+
 function emptyFigures(spec: FaultCase, error: string): Figures {
   return {
     name: spec.name,
@@ -259,6 +271,8 @@ export async function runCase(spec: FaultCase, say: (line: string) => void = () 
 interface Timeline {
   faultStart: number;
   faultEnd: number;
+  /** The partition: the cut replica's stated share, once it holds budgets on its own. */
+  cutShare?: Spend;
   recoverMs?: number | null;
   /** When the kill -9 was sent, for the case that plays one. */
   killAt?: number;
@@ -300,6 +314,21 @@ function killLoss(
     killLost: lost.length,
     killLostOldestMs: lost.reduce((m, s) => Math.max(m, killAt - s.end), 0),
   };
+}
+
+/** The share a replica cut off from Redis states for itself (`held_locally_cap`), once it holds budgets on its own
+ * (within the case's fault, at most); undefined if it never says. */
+async function statedShare(replica: Replica): Promise<Spend | undefined> {
+  let share: Spend | undefined;
+  await within(TRIGGER_BOUND_MS, async () => {
+    const rows = await budgets(replica);
+    const usd = rows?.find((b) => b.budget === 'key-usd');
+    const tokens = rows?.find((b) => b.budget === 'task-tokens');
+    if (usd?.held_locally_cap === undefined || tokens?.held_locally_cap === undefined) return false;
+    share = { usd: usd.held_locally_cap, tokens: tokens.held_locally_cap };
+    return true;
+  });
+  return share;
 }
 
 /** How long after a kill the dead replica's presence has surely lapsed, as the survivors see it: the presence's
@@ -345,7 +374,9 @@ async function underLoad(world: World, load: Load, say: (line: string) => void):
   );
   const killAt = killedReplica(world) === undefined ? undefined : Date.now();
   await fault.start(world);
-  await sleep(spec.faultMs);
+  const begun = Date.now();
+  const cutShare = spec.fault === 'redis-partition' ? await statedShare(world.replicas[0]!) : undefined;
+  await sleep(Math.max(0, begun + spec.faultMs - Date.now()));
   await fault.end(world);
   const faultEnd = Date.now();
   const recoverMs = spec.fault === 'none' ? undefined : await recovery(world);
@@ -353,6 +384,7 @@ async function underLoad(world: World, load: Load, say: (line: string) => void):
   return {
     faultStart,
     faultEnd,
+    ...(cutShare !== undefined ? { cutShare } : {}),
     ...(recoverMs !== undefined ? { recoverMs } : {}),
     ...(killAt !== undefined ? { killAt } : {}),
   };
@@ -368,7 +400,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
     // Whatever failed, the load stops: its workers would otherwise outlive the case.
     await load.stop();
   }
-  const { faultStart, faultEnd, recoverMs, killAt } = timeline;
+  const { faultStart, faultEnd, recoverMs, killAt, cutShare } = timeline;
   const shots = load.shots;
   say(`${spec.name}: load stopped after ${shots.length} requests`);
   const seen = tally(shots);
@@ -399,6 +431,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
       usd: servedBefore.reduce((sum, s) => sum + s.usd, 0),
       tokens: servedBefore.reduce((sum, s) => sum + s.tokens, 0),
     },
+    ...(cutShare !== undefined ? { cutShare, cutInFlight: inFlightAt(shots, 0, faultStart) } : {}),
     baselineP99Ms: p99(before),
     faultMaxMs: during.reduce((m, v) => Math.max(m, v), 0),
     ...(recoverMs !== undefined ? { recoverMs } : {}),

@@ -12,7 +12,9 @@ const orDash = <T>(v: T | undefined, show: (v: T) => string): string => (v === u
 
 /** Whether the case holds its spend to the caps (elsewhere the caps are out of reach, and their distance means nothing). */
 const capped = (f: Figures): boolean =>
-  f.spec.checks.includes('within-caps') || f.spec.checks.includes('within-caps-and-cut-share');
+  f.spec.checks.some(
+    (c) => c === 'within-caps' || c === 'within-caps-and-cut-share' || c === 'within-caps-and-unsettled',
+  );
 
 const COLUMNS: Column[] = [
   { head: 'case', cell: (f) => f.name },

@@ -1,5 +1,6 @@
 // A child process for the budget race: COUNT reserves of AMOUNT against LIMIT on one counter of a shared store,
-// as fast as it can. Usage: node budget-race-worker.ts HOME COUNT AMOUNT LIMIT [STATE]. Prints {"admitted": n}.
+// as fast as it can. Usage: node budget-race-worker.ts HOME COUNT AMOUNT LIMIT [STATE]. Prints {"admitted": n}, then
+// stays (its holds held) until its stdin ends.
 import { openStore } from '../../src/state/open.ts';
 
 const [home, countText, amountText, limitText, kind = 'sqlite'] = process.argv.slice(2);
@@ -19,5 +20,8 @@ const results = await Promise.all(
     store.budgets.reserve(`${process.pid}-${i}`, [item], now, now + 600_000),
   ),
 );
-await store.close();
 process.stdout.write(JSON.stringify({ admitted: results.filter((r) => r.ok).length }) + '\n');
+// Live until told (stdin ends): a replica that has left holds nothing, and the test reads the holds first.
+process.stdin.resume();
+await new Promise((resolve) => process.stdin.once('end', resolve));
+await store.close();

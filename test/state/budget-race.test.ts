@@ -16,28 +16,52 @@ const EACH = 25;
 const AMOUNT = 30;
 const LIMIT = 1000;
 
-function runWorker(home: string, kind: string): Promise<number> {
+interface Worker {
+  admitted: number;
+  /** Ends the worker (it closes its store) and waits for it to exit. */
+  end(): Promise<void>;
+}
+
+/** A worker, once it has said how many of its reserves were admitted: it stays until ended, its holds held. */
+function runWorker(home: string, kind: string): Promise<Worker> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WORKER, home, String(EACH), String(AMOUNT), String(LIMIT), kind], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<void>((done, fail) =>
+      child.on('close', (code) => (code === 0 ? done() : fail(new Error(`worker exited with ${code}: ${err}`)))),
+    );
+    exited.catch(reject);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!out.includes('\n')) return;
+      const admitted = (JSON.parse(out) as { admitted: number }).admitted;
+      resolve({
+        admitted,
+        end: () => {
+          child.stdin.end();
+          return exited;
+        },
+      });
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`worker exited with ${code}: ${err}`));
-      else resolve((JSON.parse(out) as { admitted: number }).admitted);
-    });
   });
 }
 
 async function race(home: string, kind: string): Promise<void> {
-  const admitted = (await Promise.all(Array.from({ length: PROCESSES }, () => runWorker(home, kind)))).reduce(
-    (a, b) => a + b,
-    0,
-  );
+  const workers = await Promise.all(Array.from({ length: PROCESSES }, () => runWorker(home, kind)));
+  try {
+    const admitted = workers.reduce((a, w) => a + w.admitted, 0);
+    await check(home, kind, admitted);
+  } finally {
+    await Promise.all(workers.map((w) => w.end()));
+  }
+}
+
+async function check(home: string, kind: string, admitted: number): Promise<void> {
   // Admitted while spent + held is below the cap: at most ceil(1000 / 30) = 34 holds, 1020 held — 20 over, less than
   // one. Each process leases room in chunks, so at the end each may keep less than one hold of it unused: the others
   // are refused that much early (docs/budgets.md#how-it-holds).

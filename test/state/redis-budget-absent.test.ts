@@ -145,3 +145,51 @@ describe(
     });
   },
 );
+
+describe('the holds of a replica killed mid-call', { skip: REDIS_MISSING, timeout: 60_000 }, () => {
+  it('stop counting once its presence lapses, and its settle still counts if it comes back', async () => {
+    await using server = await startTestRedis();
+    const clients = [new Redis(server.url), new Redis(server.url, { lazyConnect: true })];
+    await clients[0]!.ping();
+    await clients[1]!.connect();
+    let skew = 0;
+    const now = (): number => Date.now() + skew;
+    const prefix = `dead-holds${process.pid}:`;
+    const a = new RedisBudgetStore(clients[0]!, { prefix, now, warn: () => {} });
+    const b = new RedisBudgetStore(clients[1]!, { prefix, warn: () => {} });
+    const item: HoldItem = { counter: 'c', limit: 100, amount: 10, soft: false, resetsAt: Date.now() + 86_400_000 };
+    try {
+      await until('both replicas to count each other', () => a.replicas() === 2 && b.replicas() === 2);
+      // b's call holds the whole budget, and b is killed before it settles.
+      const at = Date.now();
+      assert.equal((await b.reserve('call', [{ ...item, amount: 100 }], at, at + 600_000)).ok, true);
+      clients[1]!.disconnect();
+      const held = await a.reserve('early', [item], now(), now() + 60_000);
+      assert.ok(!held.ok && held.state.reserved === 100, 'held by a call in flight while b may be alive');
+
+      skew = PRESENCE_TTL_MS + 500;
+      let probes = 0;
+      await until("b's hold to stop counting once its presence lapsed", async () => {
+        const hold = `probe${++probes}`;
+        const r = await a.reserve(hold, [item], now(), now() + 60_000);
+        if (r.ok) a.settle(hold, [{ counter: 'c', amount: 0, resetsAt: item.resetsAt }]);
+        await a.flush();
+        return r.ok;
+      });
+      assert.deepEqual(await a.read(['c'], now()), [{ spent: 0, reserved: 0 }], "b's hold is not counted");
+
+      // b was not dead after all (a partition): back, it settles its call, and the spend is counted once.
+      skew = 0;
+      await clients[1]!.connect();
+      b.settle('call', [{ counter: 'c', amount: 70, resetsAt: item.resetsAt }]);
+      await until('b to share budgets again and write its settle', async () => {
+        await b.flush();
+        return (await a.read(['c'], now()))[0]!.spent === 70;
+      });
+    } finally {
+      await a.close();
+      await b.close();
+      for (const c of clients) c.disconnect();
+    }
+  });
+});

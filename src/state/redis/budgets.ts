@@ -17,20 +17,35 @@ import {
 import { DEFAULT_STORE_OUTAGE_POLICY, type StoreOutagePolicy } from '../../config/budgets-schema.ts';
 import { OutageBook } from './budget-outage-book.ts';
 import { AbsentReplicas } from './budget-absent.ts';
-import { beat, leave } from './replicas.ts';
+import { beat, leave, PRESENCE_TTL_MS } from './replicas.ts';
 import { bounded } from './bounded.ts';
 
-/** A counter is one hash: `spent`, and a field `h:HOLD` = `AMOUNT:EXPIRES_AT` per hold. Holds that ran out are
- * dropped as they are met. */
+/** A counter is one hash: `spent`, and a field `h:REPLICA/HOLD` = `AMOUNT:EXPIRES_AT` per hold. Holds that ran out
+ * are dropped as they are met; a hold whose replica's presence lapsed (killed mid-call) is kept, for its settle should
+ * that replica be back, but no longer counts. KEYS: the counters, then the presence set; ARGV: the hold's field, now,
+ * when it runs out, this replica's id, the oldest presence that is live, then four per counter. */
 const RESERVE = `
 local hold = ARGV[1]
 local now = tonumber(ARGV[2])
 local expires = ARGV[3]
-local n = #KEYS
+local self = ARGV[4]
+local liveSince = tonumber(ARGV[5])
+local presence = KEYS[#KEYS]
+local n = #KEYS - 1
 local out = {1}
 local soft = {}
+local live = {[self] = true}
+local function counts(field)
+  local owner = string.match(field, '^h:([^/]+)/')
+  if not owner then return true end
+  if live[owner] == nil then
+    local seen = redis.call('ZSCORE', presence, owner)
+    live[owner] = seen ~= false and tonumber(seen) > liveSince
+  end
+  return live[owner]
+end
 for i = 1, n do
-  local base = 3 + (i - 1) * 4
+  local base = 5 + (i - 1) * 4
   local limit = tonumber(ARGV[base + 1])
   local fields = redis.call('HGETALL', KEYS[i])
   local spent, reserved = 0, 0
@@ -41,7 +56,7 @@ for i = 1, n do
     else
       local sep = string.find(v, ':', 1, true)
       if sep and tonumber(string.sub(v, sep + 1)) > now then
-        reserved = reserved + tonumber(string.sub(v, 1, sep - 1))
+        if counts(f) then reserved = reserved + tonumber(string.sub(v, 1, sep - 1)) end
       else
         redis.call('HDEL', KEYS[i], f)
       end
@@ -57,10 +72,12 @@ for i = 1, n do
   out[#out + 1] = tostring(reserved)
 end
 for i = 1, n do
-  local base = 3 + (i - 1) * 4
+  local base = 5 + (i - 1) * 4
   redis.call('HSET', KEYS[i], 'h:' .. hold, ARGV[base + 2] .. ':' .. expires)
   redis.call('PEXPIREAT', KEYS[i], ARGV[base + 4])
 end
+-- The holder is present from its first hold on, before its first beat: its holds count for every replica.
+redis.call('ZADD', presence, now, self)
 out[#out + 1] = table.concat(soft, ',')
 return out
 `;
@@ -232,7 +249,7 @@ export class RedisBudgetStore implements BudgetStore {
     if (this.#shared()) {
       try {
         const reply = await bounded(
-          this.#redis.budgetReserve(items.length, ...this.#reserveArgs(hold, items, now, expiresAt)),
+          this.#redis.budgetReserve(items.length + 1, ...this.#reserveArgs(hold, items, now, expiresAt)),
           this.#timeoutMs,
         );
         const result = parseReserve(reply, items.length);
@@ -265,13 +282,17 @@ export class RedisBudgetStore implements BudgetStore {
         await this.flush();
         const pipeline = this.#redis.pipeline();
         for (const c of counters) pipeline.hgetall(this.#key(c)).get(this.#seedKey(c));
+        pipeline.zrangebyscore(this.#replicasKey(), `(${now - PRESENCE_TTL_MS}`, '+inf');
         const replies = (await bounded(pipeline.exec(), this.#timeoutMs)) ?? [];
+        const [liveErr, present] = replies[2 * counters.length] ?? [null, []];
+        if (liveErr) throw liveErr;
+        const live = new Set([this.#id, ...(present as string[])]);
         const states = counters.map((_, i) => {
           const [err, fields] = replies[2 * i] ?? [null, {}];
           const [seedErr, seed] = replies[2 * i + 1] ?? [null, null];
           if (err) throw err;
           if (seedErr) throw seedErr;
-          return withSeed(counterState(fields as Record<string, string>, now), seed);
+          return withSeed(counterState(fields as Record<string, string>, now, live), seed);
         });
         this.#book.rememberStates(counters, states, now + 86_400_000);
         if (this.#shared()) return states;
@@ -438,7 +459,7 @@ export class RedisBudgetStore implements BudgetStore {
     while (this.#queue.length > 0) {
       const now = this.#now();
       const batch = this.#queue.slice(0, SETTLE_BATCH).map((s) => ({
-        id: s.hold,
+        id: this.#field(s.hold),
         counter: s.counter,
         amount: s.amount,
         resetsAt: s.resetsAt,
@@ -457,8 +478,8 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   #reserveArgs(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): (string | number)[] {
-    const keys = items.map((i) => this.#key(i.counter));
-    const args: (string | number)[] = [hold, now, expiresAt];
+    const keys = [...items.map((i) => this.#key(i.counter)), this.#replicasKey()];
+    const args: (string | number)[] = [this.#field(hold), now, expiresAt, this.#id, now - PRESENCE_TTL_MS];
     for (const item of items)
       args.push(this.#limitHere(item), item.amount, item.soft ? '1' : '0', item.resetsAt + KEEP_AFTER_RESET_MS);
     return [...keys, ...args];
@@ -480,6 +501,11 @@ export class RedisBudgetStore implements BudgetStore {
 
   #key(counter: string): string {
     return this.#prefix + counter;
+  }
+
+  /** A hold's field names this replica: the others stop counting it once its presence lapses. */
+  #field(hold: string): string {
+    return `${this.#id}/${hold}`;
   }
 
   /** Ids of settles written once to a counter (outage spend): beside it, not in it, so a reserve never reads them. */
@@ -537,15 +563,22 @@ function withSeed(state: CounterState, record: unknown): CounterState {
   return { ...state, seeded: { amount: amount ?? 0, at: at ?? 0 } };
 }
 
-function counterState(fields: Record<string, string>, now: number): CounterState {
+/** As the reserve script counts it: holds that ran out, and those of a replica not `live`, left out. */
+function counterState(fields: Record<string, string>, now: number, live: ReadonlySet<string>): CounterState {
   let spent = 0;
   let reserved = 0;
   for (const [f, v] of Object.entries(fields)) {
     if (f === 'spent') spent = Number(v);
     else {
       const [amount, expires] = v.split(':');
-      if (Number(expires) > now) reserved += Number(amount);
+      if (Number(expires) > now && holderLive(f, live)) reserved += Number(amount);
     }
   }
   return { spent, reserved };
+}
+
+/** A hold's field `h:REPLICA/HOLD` names its replica; one written before holds did (`h:HOLD`) always counts. */
+function holderLive(field: string, live: ReadonlySet<string>): boolean {
+  const owner = /^h:([^/]+)\//.exec(field)?.[1];
+  return owner === undefined || live.has(owner);
 }
