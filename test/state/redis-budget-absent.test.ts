@@ -9,6 +9,7 @@ import { PRESENCE_TTL_MS } from '../../src/state/redis/replicas.ts';
 import { RedisBudgetStore } from '../../src/state/redis/budgets.ts';
 import type { HoldItem, ReserveResult } from '../../src/state/budget-store.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { until } from '../helpers/until.ts';
 
 const LIMIT = 1000;
@@ -68,11 +69,13 @@ test('after an outage, a replica not back yet is held back for one presence from
   const soon = back + 250;
   absent.observe('a', beat(soon, { a: soon }), snapshot(soon, 600));
   assert.equal(absent.holdBack('c', LIMIT), 400, 'not lapsed yet: b has had no time to come back');
+  assert.deepEqual(absent.expected(soon), ['b'], "b's holds still count, though the presence set dropped it");
 
   // b never comes back (it died during the outage): its share comes back one presence after a's return.
   const lapsed = back + PRESENCE_TTL_MS;
   absent.observe('a', beat(lapsed, { a: lapsed }), snapshot(lapsed, 600));
   assert.equal(absent.holdBack('c', LIMIT), 0);
+  assert.deepEqual(absent.expected(lapsed), []);
 });
 
 describe(
@@ -108,6 +111,12 @@ describe(
       };
       try {
         await until('both replicas to count each other', () => a.replicas() === 2 && b.replicas() === 2);
+        // And each seen since: the survivor's share of b is from a read it made with both replicas counted.
+        const counted = Date.now();
+        await until('a beat of each since', async () => {
+          const flat = await clients[0]!.zrange(`${prefix}budget:replicas`, 0, -1, 'WITHSCORES');
+          return flat.length === 4 && Number(flat[1]) > counted && Number(flat[3]) > counted;
+        });
         for (let i = 0; i < 4; i++) assert.equal((await reserve()).ok, true);
         await a.read(['c'], now());
 
@@ -187,6 +196,64 @@ describe('the holds of a replica killed mid-call', { skip: REDIS_MISSING, timeou
         return (await a.read(['c'], now()))[0]!.spent === 70;
       });
     } finally {
+      await a.close();
+      await b.close();
+      for (const c of clients) c.disconnect();
+    }
+  });
+});
+
+describe('the holds of replicas cut off by an outage', { skip: REDIS_MISSING, timeout: 60_000 }, () => {
+  it('still count when this replica is back first, though their presence lapsed meanwhile', async () => {
+    await using server = await startTestRedis();
+    await using pa = await startTcpProxy(server.port);
+    await using pb = await startTcpProxy(server.port);
+    const reconnect = { retryStrategy: () => 50 };
+    const clients = [
+      new Redis(`redis://127.0.0.1:${pa.port}/0`, reconnect),
+      new Redis(`redis://127.0.0.1:${pb.port}/0`, reconnect),
+    ];
+    // A cut connection is what the test is about, not an error to report.
+    for (const c of clients) c.on('error', () => {});
+    await Promise.all(clients.map((c) => c.ping()));
+    let skew = 0;
+    const now = (): number => Date.now() + skew;
+    const prefix = `outage-holds${process.pid}:`;
+    const a = new RedisBudgetStore(clients[0]!, { prefix, now, warn: () => {} });
+    const b = new RedisBudgetStore(clients[1]!, { prefix, warn: () => {} });
+    const item: HoldItem = { counter: 'c', limit: 100, amount: 10, soft: false, resetsAt: Date.now() + 86_400_000 };
+    try {
+      await until('both replicas to count each other', () => a.replicas() === 2 && b.replicas() === 2);
+      // b's call holds the whole budget when Redis goes away for both.
+      const at = Date.now();
+      assert.equal((await b.reserve('call', [{ ...item, amount: 100 }], at, at + 600_000)).ok, true);
+      pa.cut();
+      pb.cut();
+      await a.read(['c'], now());
+      assert.ok(a.heldLocallySince() !== undefined, 'a holds budgets on its own');
+
+      // A long outage: every presence lapsed meanwhile. a is back first; b, still cut off, may still be in its call.
+      skew = PRESENCE_TTL_MS + 1_000;
+      pa.mend();
+      await until('a to share budgets again', () => a.heldLocallySince() === undefined, 15_000);
+      const r = await a.reserve('after', [item], now(), now() + 60_000);
+      assert.ok(
+        !r.ok && r.state.reserved === 100,
+        "b's hold still counts until b has had a presence's time to be back",
+      );
+
+      // b never comes back: one presence after a's return, its hold stops counting.
+      skew += PRESENCE_TTL_MS + 1_000;
+      let probes = 0;
+      await until("b's hold to stop counting", async () => {
+        const hold = `probe${++probes}`;
+        const probe = await a.reserve(hold, [item], now(), now() + 60_000);
+        if (probe.ok) a.settle(hold, [{ counter: 'c', amount: 0, resetsAt: item.resetsAt }]);
+        await a.flush();
+        return probe.ok;
+      });
+    } finally {
+      pb.mend();
       await a.close();
       await b.close();
       for (const c of clients) c.disconnect();

@@ -82,6 +82,14 @@ export class AbsentReplicas {
     return this.#absent.size;
   }
 
+  /** The replicas held back for whose presence has not lapsed yet at `now`: their holds still count, though the
+   * presence set may have dropped them (Redis was down for them as for this one). */
+  expected(now: number): string[] {
+    const ids: string[] = [];
+    for (const [id, { lapsesAt }] of this.#absent) if (now < lapsesAt) ids.push(id);
+    return ids;
+  }
+
   /** When the last hold-back ends at the latest (epoch ms): every absent replica's presence has lapsed by then. */
   lapsesAt(): number | undefined {
     let last: number | undefined;

@@ -23,7 +23,8 @@ import { bounded } from './bounded.ts';
 /** A counter is one hash: `spent`, and a field `h:REPLICA/HOLD` = `AMOUNT:EXPIRES_AT` per hold. Holds that ran out
  * are dropped as they are met; a hold whose replica's presence lapsed (killed mid-call) is kept, for its settle should
  * that replica be back, but no longer counts. KEYS: the counters, then the presence set; ARGV: the hold's field, now,
- * when it runs out, this replica's id, the oldest presence that is live, then four per counter. */
+ * when it runs out, this replica's id, the oldest presence that is live, the replicas (comma-separated) whose
+ * presence lapsed in an outage and which may yet be back, then four per counter. */
 const RESERVE = `
 local hold = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -35,6 +36,7 @@ local n = #KEYS - 1
 local out = {1}
 local soft = {}
 local live = {[self] = true}
+for id in string.gmatch(ARGV[6], '[^,]+') do live[id] = true end
 local function counts(field)
   local owner = string.match(field, '^h:([^/]+)/')
   if not owner then return true end
@@ -45,7 +47,7 @@ local function counts(field)
   return live[owner]
 end
 for i = 1, n do
-  local base = 5 + (i - 1) * 4
+  local base = 6 + (i - 1) * 4
   local limit = tonumber(ARGV[base + 1])
   local fields = redis.call('HGETALL', KEYS[i])
   local spent, reserved = 0, 0
@@ -72,7 +74,7 @@ for i = 1, n do
   out[#out + 1] = tostring(reserved)
 end
 for i = 1, n do
-  local base = 5 + (i - 1) * 4
+  local base = 6 + (i - 1) * 4
   redis.call('HSET', KEYS[i], 'h:' .. hold, ARGV[base + 2] .. ':' .. expires)
   redis.call('PEXPIREAT', KEYS[i], ARGV[base + 4])
 end
@@ -286,7 +288,7 @@ export class RedisBudgetStore implements BudgetStore {
         const replies = (await bounded(pipeline.exec(), this.#timeoutMs)) ?? [];
         const [liveErr, present] = replies[2 * counters.length] ?? [null, []];
         if (liveErr) throw liveErr;
-        const live = new Set([this.#id, ...(present as string[])]);
+        const live = new Set([this.#id, ...(present as string[]), ...this.#absent.expected(now)]);
         const states = counters.map((_, i) => {
           const [err, fields] = replies[2 * i] ?? [null, {}];
           const [seedErr, seed] = replies[2 * i + 1] ?? [null, null];
@@ -479,7 +481,14 @@ export class RedisBudgetStore implements BudgetStore {
 
   #reserveArgs(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): (string | number)[] {
     const keys = [...items.map((i) => this.#key(i.counter)), this.#replicasKey()];
-    const args: (string | number)[] = [this.#field(hold), now, expiresAt, this.#id, now - PRESENCE_TTL_MS];
+    const args: (string | number)[] = [
+      this.#field(hold),
+      now,
+      expiresAt,
+      this.#id,
+      now - PRESENCE_TTL_MS,
+      this.#absent.expected(now).join(','),
+    ];
     for (const item of items)
       args.push(this.#limitHere(item), item.amount, item.soft ? '1' : '0', item.resetsAt + KEEP_AFTER_RESET_MS);
     return [...keys, ...args];
