@@ -184,6 +184,67 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
     }
   });
 
+  it('the replica back first holds back the share of one that beat after its reserve stalled, before it lost Redis too', async () => {
+    await using server = await startTestRedis();
+    const port = Number(new URL(server.url).port);
+    await using pa = await startTcpProxy(port);
+    await using pb = await startTcpProxy(port);
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `stall${process.pid}-${++prefixes}:`;
+    const raw = new Redis(server.url);
+    const a = replica(pa.port, prefix, join(ws.dir, 'a'));
+    const b = replica(pb.port, prefix, join(ws.dir, 'b'));
+    try {
+      await Promise.all([a.store.ready(), b.store.ready()]);
+      await until(
+        'both replicas to count each other',
+        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
+      );
+      assert.equal(await spend(a.store), true);
+      assert.equal(await spend(b.store), true);
+      await a.store.budgets.flush();
+      await b.store.budgets.flush();
+      await a.store.budgets.read(['c'], Date.now());
+      await b.store.budgets.read(['c'], Date.now());
+
+      // a's reserve is held on the way (a saturated machine, a slow Redis) and b says it is live meanwhile: that beat
+      // is from before b loses Redis, so it says nothing of b's outage share.
+      const stalledAt = Date.now();
+      pa.stall();
+      const slow = spend(a.store);
+      await until(
+        'b to beat after the stalled reserve began',
+        async () => {
+          const scores = await raw.zrange(`${prefix}budget:replicas`, '0', '-1', 'WITHSCORES');
+          return scores.some((s, i) => i % 2 === 1 && Number(s) > stalledAt);
+        },
+        30_000,
+      );
+      assert.equal(await slow, true, 'answered from its own book');
+      pa.cut();
+      pb.cut();
+      // 20 spent at the cut: each replica's share is 40.
+      assert.equal(await spendAll(a.store), 3);
+      assert.equal(await spendAll(b.store), 4);
+
+      pa.mend();
+      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      await a.store.budgets.flush();
+      assert.equal((await counter(raw, prefix)).spent, 60);
+      assert.equal(await spendAll(a.store), 0, 'a admits nothing while b may be spending its share');
+
+      pb.mend();
+      await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
+      await b.store.budgets.flush();
+      await until('the stalled hold to be released', async () => (await counter(raw, prefix)).holds === 0);
+      assert.deepEqual(await counter(raw, prefix), { spent: LIMIT, holds: 0 }, 'the cap, and not past it');
+    } finally {
+      await a.store.close();
+      await b.store.close();
+      raw.disconnect();
+    }
+  });
+
   it('a Redis that comes back and goes again before a new read grants no second share', async () => {
     await using server = await startTestRedis();
     await using proxy = await startTcpProxy(Number(new URL(server.url).port));

@@ -45,22 +45,23 @@ export class AbsentReplicas {
     }
   }
 
-  /** Back on Redis after an outage (at `now`): every replica live before it that has not been seen since it began may
-   * still be spending its share of the same reads this replica's share was taken from. Its presence lapsed during the
-   * outage, as this one's did: it has as long as a presence lasts, from now, to be seen again. */
+  /** Back on Redis after an outage (at `now`): every replica live before it may still be spending its share of the
+   * same reads this replica's share was taken from, until it beats again. A beat already in Redis says nothing of that:
+   * it may be from before that replica lost Redis itself (this one's outage began with a reserve that stalled,
+   * earlier). Its presence lapsed during the outage, as this one's did: it has as long as a presence lasts, from now,
+   * to be seen again. */
   afterOutage(
     self: string,
     before: ReadonlyMap<string, number>,
     seen: ReadonlyMap<string, number>,
-    downSince: number,
     reads: ReadSnapshot,
     now: number,
   ): void {
     for (const [id, at] of before) {
-      if (id === self || (seen.get(id) ?? -Infinity) >= downSince) continue;
+      if (id === self) continue;
       const known = this.#absent.get(id);
       this.#absent.set(id, {
-        seen: Math.max(at, known?.seen ?? -Infinity),
+        seen: Math.max(at, seen.get(id) ?? -Infinity, known?.seen ?? -Infinity),
         lapsesAt: Math.max(now + PRESENCE_TTL_MS, known?.lapsesAt ?? -Infinity),
         from: known?.from ?? reads,
       });

@@ -371,15 +371,14 @@ export class RedisBudgetStore implements BudgetStore {
     );
   }
 
-  /** Redis answers and what was spent meanwhile is in the shared counters. The replicas not seen since this one went
-   * down may still be spending their share: it is held back until they are. */
+  /** Redis answers and what was spent meanwhile is in the shared counters. The other replicas may still be spending
+   * their share: it is held back until each beats again. */
   #up(): void {
     if (this.#downSince === undefined) return;
     this.#absent.afterOutage(
       this.#id,
       this.#members,
       this.#seen,
-      this.#downSince,
       { at: this.#downSince, reads: this.#book.reads(), replicas: this.#book.replicas },
       this.#now(),
     );
