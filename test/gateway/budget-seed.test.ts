@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import OpenAI from 'openai';
 import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY } from './harness.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
-import { until } from '../helpers/until.ts';
+import { SLOW_STEP_MS, until } from '../helpers/until.ts';
 
 const UPSTREAM = 'sk-sim-seed-good-00001';
 
@@ -45,6 +45,9 @@ test('a budget added by a reload starts at the ledger spend of its scope today, 
     usd += Number(/cost_usd=([\d.e-]+)/.exec(response.headers.get('x-switchyard-usage') ?? '')?.[1]);
   }
   assert.ok(tokens > 0 && usd > 0, `${tokens} tokens, $${usd}`);
+  // A reload is read on a worker thread and seeded from the ledger afterwards: each is waited for by its log line.
+  const logged = (text: string): number => h.logs.filter((l) => l.includes(text)).length;
+  const reloads = (): number => logged('"msg":"config reloaded"');
 
   h.writeConfig(
     config(h.sim.url, {
@@ -58,7 +61,11 @@ test('a budget added by a reload starts at the ledger spend of its scope today, 
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
   const rows = async (): Promise<Row[]> =>
     ((await (await fetch(`${h.url}/admin/budgets`, { headers: admin })).json()) as { budgets?: Row[] }).budgets ?? [];
-  await until('the new budgets to be seeded', async () => (await rows()).filter((r) => r.seeded).length === 3);
+  await until(
+    'the new budgets to be seeded',
+    () => ['app_tokens', 'app_requests', 'app_usd'].every((b) => logged(`budget ${b} (client key test-client)`) === 1),
+    SLOW_STEP_MS,
+  );
   const byName = new Map((await rows()).map((r) => [r.budget, r]));
   assert.equal(byName.get('app_tokens')?.spent, tokens);
   assert.equal(byName.get('app_requests')?.spent, 3);
@@ -95,6 +102,7 @@ test('a budget added by a reload starts at the ledger spend of its scope today, 
 
   // A second reload (the same budgets) seeds nothing again: the counters have their spend.
   const seededAt = byName.get('app_tokens')?.seeded?.at;
+  const reloaded = reloads();
   h.writeConfig(
     config(h.sim.url, {
       app_tokens: { client_key: 'test-client', tokens: { day: 2_000_000 } },
@@ -103,8 +111,10 @@ test('a budget added by a reload starts at the ledger spend of its scope today, 
       other_key: { client_key: 'someone-else', tokens: { day: 1000 } },
     }),
   );
-  await until('the new limit', async () =>
+  await until('the second reload', () => reloads() > reloaded, SLOW_STEP_MS);
+  assert.ok(
     (await rows()).some((r) => r.budget === 'app_tokens' && (r as Row & { limit: number }).limit === 2_000_000),
+    'the new limit is in force',
   );
   const again = new Map((await rows()).map((r) => [r.budget, r]));
   assert.equal(again.get('app_tokens')?.spent, tokens);

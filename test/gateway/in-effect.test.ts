@@ -9,7 +9,7 @@ import { fingerprint, mask } from '../../src/config/mask.ts';
 import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { until } from '../helpers/until.ts';
+import { SLOW_STEP_MS, until } from '../helpers/until.ts';
 
 const BAD = 'sk-sim-in-effect-bad-key-0b1d';
 const GOOD = 'sk-sim-in-effect-good-key-9c2e';
@@ -101,14 +101,17 @@ test('the gateway names the credential of each attempt, answers with the one tha
 
   // The keys swapped in the .env: the reload says which is first now, and why.
   ws.write('.env', `FIRST_KEY=${GOOD}\nSECOND_KEY=${BAD}\n`);
-  await until('the reload', () => lines(gw.stderr()).some((l) => l['msg'] === 'config reloaded'));
-  await until('the first key after the reload', () =>
-    lines(gw.stderr()).some(
-      (l) =>
-        l['provider'] === 'sim' &&
-        l['credential'] === fingerprint(GOOD) &&
-        String(l['msg']).startsWith('sim: the next request uses'),
-    ),
+  await until('the reload', () => lines(gw.stderr()).some((l) => l['msg'] === 'config reloaded'), SLOW_STEP_MS);
+  await until(
+    'the first key after the reload',
+    () =>
+      lines(gw.stderr()).some(
+        (l) =>
+          l['provider'] === 'sim' &&
+          l['credential'] === fingerprint(GOOD) &&
+          String(l['msg']).startsWith('sim: the next request uses'),
+      ),
+    SLOW_STEP_MS,
   );
   const first = lines(gw.stderr())
     .filter((l) => l['provider'] === 'sim' && String(l['msg']).startsWith('sim: the next request uses'))

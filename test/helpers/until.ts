@@ -2,6 +2,10 @@
 // polling: failing with what was awaited once `timeoutMs` has passed.
 import assert from 'node:assert/strict';
 
+/** The deadline for what a process does after loading code anew (a reload's worker thread, a gateway's start): a
+ * second on an idle machine, many on one saturated by the whole suite. Only a wait that will never end should meet it. */
+export const SLOW_STEP_MS = 60_000;
+
 export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 8_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
