@@ -99,13 +99,14 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
       const byA = await spendAll(a.store);
       const byB = await spendAll(b.store);
       assert.ok(a.store.budgets.heldLocallySince() !== undefined, 'a holds budgets locally');
-      // a read 20 spent and its own 10 held: 70 remained, 35 its share; b read both holds: 60, 30. A replica admits
-      // while its own use is below its share.
-      assert.equal(byA, 4);
+      // a read 20 spent and its own 10 held: 70 remained, less the 10 b's last read (20) was behind it, 30 its share;
+      // b read both holds: 60, less the 10 a's read (30) is behind it, 25. A replica admits while its own use is below
+      // its share.
+      assert.equal(byA, 3);
       assert.equal(byB, 3);
       // Each says what its share is (`held_locally_cap`).
-      assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), 35);
-      assert.equal(b.store.budgets.heldLocallyCap('c', LIMIT, false), 30);
+      assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), 30);
+      assert.equal(b.store.budgets.heldLocallyCap('c', LIMIT, false), 25);
       const total = 4 * AMOUNT + (byA + byB) * AMOUNT;
       assert.ok(total <= LIMIT + 2 * AMOUNT, `within one hold per replica of the cap: ${total}`);
       await until('the outage to be said', () =>
@@ -131,6 +132,59 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
         );
         assert.equal(r.warnings.filter((w) => w.includes('budgets are shared again')).length, 1, r.warnings.join('\n'));
       }
+    } finally {
+      await a.store.close();
+      await b.store.close();
+      raw.disconnect();
+    }
+  });
+
+  it('share: a replica whose last read is stale takes a share the freshest one leaves out of its own', async () => {
+    await using server = await startTestRedis();
+    const port = Number(new URL(server.url).port);
+    await using pa = await startTcpProxy(port);
+    await using pb = await startTcpProxy(port);
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `stale${process.pid}-${++prefixes}:`;
+    const raw = new Redis(server.url);
+    const a = replica(pa.port, prefix, join(ws.dir, 'a'));
+    const b = replica(pb.port, prefix, join(ws.dir, 'b'));
+    try {
+      await Promise.all([a.store.ready(), b.store.ready()]);
+      await until(
+        'both replicas to count each other',
+        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
+      );
+      // a reads once (its hold: 10), then stays quiet (a stalled process) while b spends 50 more.
+      assert.equal(await spend(a.store), true);
+      await a.store.budgets.flush();
+      for (let i = 0; i < 5; i++) {
+        assert.equal(await spend(b.store), true);
+        await b.store.budgets.flush();
+      }
+      assert.equal((await counter(raw, prefix)).spent, 60);
+
+      pa.cut();
+      pb.cut();
+      // a's share is of the 90 it saw remain: 45. b saw 40 remain, but a's share counts the 50 b spent since a's read:
+      // b leaves that out of its own, and admits nothing.
+      const byA = await spendAll(a.store);
+      const byB = await spendAll(b.store);
+      assert.equal(byA, 5);
+      assert.equal(byB, 0);
+      const total = 60 + (byA + byB) * AMOUNT;
+      assert.ok(total <= LIMIT + 2 * AMOUNT, `within one hold per replica of the cap: ${total}`);
+
+      pa.mend();
+      pb.mend();
+      await until(
+        'both replicas to share budgets again',
+        () => a.store.budgets.heldLocallySince() === undefined && b.store.budgets.heldLocallySince() === undefined,
+        15_000,
+      );
+      await a.store.budgets.flush();
+      await b.store.budgets.flush();
+      assert.deepEqual(await counter(raw, prefix), { spent: total, holds: 0 });
     } finally {
       await a.store.close();
       await b.store.close();

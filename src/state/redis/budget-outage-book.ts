@@ -30,6 +30,9 @@ export interface OutageBookOptions {
 interface Read {
   state: CounterState;
   resetsAt: number;
+  /** How far the other live replicas' last reads were behind this one, summed (the reserve script says): their shares
+   * are taken from less than this read, and count that much twice unless this replica's share leaves it out. */
+  behind?: number;
 }
 
 /** How long after a change the file is written: a kill -9 loses at most this much of the outage spend. */
@@ -62,8 +65,9 @@ export class OutageBook {
     this.#path = options.dir === undefined ? undefined : outageFilePath(options.dir, options.id);
   }
 
-  /** What Redis said of the counters of a reserve (before it), and the hold it took on them if it did. */
-  remember(items: readonly HoldItem[], result: ReserveResult): void {
+  /** What Redis said of the counters of a reserve (before it), the hold it took on them if it did, and how far behind
+   * that the other replicas' reads are. */
+  remember(items: readonly HoldItem[], result: ReserveResult, behind: readonly number[] = []): void {
     if (!result.ok) {
       const item = items[result.refused]!;
       this.#lastRead.set(item.counter, { state: result.state, resetsAt: item.resetsAt });
@@ -74,13 +78,20 @@ export class OutageBook {
       this.#lastRead.set(item.counter, {
         state: { spent: before.spent, reserved: before.reserved + item.amount },
         resetsAt: item.resetsAt,
+        behind: behind[i] ?? 0,
       });
     }
   }
 
-  /** Counters read from Redis as they stand. */
-  rememberStates(counters: readonly string[], states: readonly CounterState[], resetsAt: number): void {
-    for (const [i, counter] of counters.entries()) this.#lastRead.set(counter, { state: states[i]!, resetsAt });
+  /** Counters read from Redis as they stand, and how far behind that the other replicas' reads are. */
+  rememberStates(
+    counters: readonly string[],
+    states: readonly CounterState[],
+    resetsAt: number,
+    behind: readonly number[] = [],
+  ): void {
+    for (const [i, counter] of counters.entries())
+      this.#lastRead.set(counter, { state: states[i]!, resetsAt, behind: behind[i] ?? 0 });
   }
 
   begin(now: number): void {
@@ -100,6 +111,7 @@ export class OutageBook {
       this.#lastRead.set(counter, {
         state: outageState('share', read?.state, own),
         resetsAt: read?.resetsAt ?? now + 86_400_000,
+        ...(read?.behind !== undefined ? { behind: read.behind } : {}),
       });
     }
     this.since = undefined;
@@ -121,9 +133,14 @@ export class OutageBook {
     return 'refuse' in cap ? 0 : cap.cap;
   }
 
-  /** The policy's cap from this replica's last read of the counter and the replicas it last counted. */
+  /** The policy's cap from this replica's last read of the counter and the replicas it last counted. What the others
+   * read is shared from less than this read: the freshest replica leaves their difference out of its own share, so
+   * that together they pass no cap however stale a replica's read (a saturated machine, a stalled process). */
   #capOf(policy: StoreOutagePolicy, counter: string, limit: number, soft: boolean): OutageCap {
-    return outageCap(policy, limit, soft, this.#lastRead.get(counter)?.state, this.replicas);
+    const read = this.#lastRead.get(counter);
+    const state =
+      read === undefined ? undefined : { ...read.state, reserved: read.state.reserved + (read.behind ?? 0) };
+    return outageCap(policy, limit, soft, state, this.replicas);
   }
 
   /** A reserve while Redis does not answer: against this replica's cap of each counter under the policy. */

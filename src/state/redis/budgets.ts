@@ -20,11 +20,13 @@ import { AbsentReplicas } from './budget-absent.ts';
 import { beat, leave, PRESENCE_TTL_MS } from './replicas.ts';
 import { bounded } from './bounded.ts';
 
-/** A counter is one hash: `spent`, and a field `h:REPLICA/HOLD` = `AMOUNT:EXPIRES_AT` per hold. Holds that ran out
- * are dropped as they are met; a hold whose replica's presence lapsed (killed mid-call) is kept, for its settle should
- * that replica be back, but no longer counts. KEYS: the counters, then the presence set; ARGV: the hold's field, now,
- * when it runs out, this replica's id, the oldest presence that is live, the replicas (comma-separated) whose
- * presence lapsed in an outage and which may yet be back, then four per counter. */
+/** A counter is one hash: `spent`, a field `h:REPLICA/HOLD` = `AMOUNT:EXPIRES_AT` per hold, and a field `r:REPLICA`
+ * per live replica = spent + held as its last reserve read it. Holds that ran out are dropped as they are met; a hold
+ * whose replica's presence lapsed (killed mid-call) is kept, for its settle should that replica be back, but no longer
+ * counts; reads of replicas no longer live are dropped. Each item's answer also says how far behind this read the other
+ * live replicas' last reads are, summed: what their outage shares may count twice. KEYS: the counters, then the
+ * presence set; ARGV: the hold's field, now, when it runs out, this replica's id, the oldest presence that is live, the
+ * replicas (comma-separated) whose presence lapsed in an outage and which may yet be back, then four per counter. */
 const RESERVE = `
 local hold = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -33,28 +35,40 @@ local self = ARGV[4]
 local liveSince = tonumber(ARGV[5])
 local presence = KEYS[#KEYS]
 local n = #KEYS - 1
+local selfRead = 'r:' .. self
 local out = {1}
 local soft = {}
+local after = {}
 local live = {[self] = true}
 for id in string.gmatch(ARGV[6], '[^,]+') do live[id] = true end
+local function alive(id)
+  if live[id] == nil then
+    local seen = redis.call('ZSCORE', presence, id)
+    live[id] = seen ~= false and tonumber(seen) > liveSince
+  end
+  return live[id]
+end
 local function counts(field)
   local owner = string.match(field, '^h:([^/]+)/')
   if not owner then return true end
-  if live[owner] == nil then
-    local seen = redis.call('ZSCORE', presence, owner)
-    live[owner] = seen ~= false and tonumber(seen) > liveSince
-  end
-  return live[owner]
+  return alive(owner)
 end
 for i = 1, n do
   local base = 6 + (i - 1) * 4
   local limit = tonumber(ARGV[base + 1])
   local fields = redis.call('HGETALL', KEYS[i])
   local spent, reserved = 0, 0
+  local reads = {}
   for j = 1, #fields, 2 do
     local f, v = fields[j], fields[j + 1]
     if f == 'spent' then
       spent = tonumber(v)
+    elseif string.sub(f, 1, 2) == 'r:' then
+      if not alive(string.sub(f, 3)) then
+        redis.call('HDEL', KEYS[i], f)
+      elseif f ~= selfRead then
+        reads[#reads + 1] = tonumber(v)
+      end
     else
       local sep = string.find(v, ':', 1, true)
       if sep and tonumber(string.sub(v, sep + 1)) > now then
@@ -70,12 +84,18 @@ for i = 1, n do
     end
     soft[#soft + 1] = i - 1
   end
+  after[i] = spent + reserved + tonumber(ARGV[base + 2])
+  local behind = 0
+  for _, r in ipairs(reads) do
+    if after[i] > r then behind = behind + after[i] - r end
+  end
   out[#out + 1] = tostring(spent)
   out[#out + 1] = tostring(reserved)
+  out[#out + 1] = tostring(behind)
 end
 for i = 1, n do
   local base = 6 + (i - 1) * 4
-  redis.call('HSET', KEYS[i], 'h:' .. hold, ARGV[base + 2] .. ':' .. expires)
+  redis.call('HSET', KEYS[i], 'h:' .. hold, ARGV[base + 2] .. ':' .. expires, selfRead, tostring(after[i]))
   redis.call('PEXPIREAT', KEYS[i], ARGV[base + 4])
 end
 -- The holder is present from its first hold on, before its first beat: its holds count for every replica.
@@ -254,8 +274,8 @@ export class RedisBudgetStore implements BudgetStore {
           this.#redis.budgetReserve(items.length + 1, ...this.#reserveArgs(hold, items, now, expiresAt)),
           this.#timeoutMs,
         );
-        const result = parseReserve(reply, items.length);
-        this.#book.remember(items, result);
+        const { result, behind } = parseReserve(reply, items.length);
+        this.#book.remember(items, result, behind);
         if (!result.ok) return this.#heldBackOr(result, items[result.refused]!);
         this.#expiry.set(hold, expiresAt);
         return result;
@@ -289,14 +309,17 @@ export class RedisBudgetStore implements BudgetStore {
         const [liveErr, present] = replies[2 * counters.length] ?? [null, []];
         if (liveErr) throw liveErr;
         const live = new Set([this.#id, ...(present as string[]), ...this.#absent.expected(now)]);
+        const behind: number[] = [];
         const states = counters.map((_, i) => {
           const [err, fields] = replies[2 * i] ?? [null, {}];
           const [seedErr, seed] = replies[2 * i + 1] ?? [null, null];
           if (err) throw err;
           if (seedErr) throw seedErr;
-          return withSeed(counterState(fields as Record<string, string>, now, live), seed);
+          const state = counterState(fields as Record<string, string>, now, live);
+          behind.push(othersBehind(fields as Record<string, string>, this.#id, state, live));
+          return withSeed(state, seed);
         });
-        this.#book.rememberStates(counters, states, now + 86_400_000);
+        this.#book.rememberStates(counters, states, now + 86_400_000, behind);
         if (this.#shared()) return states;
       } catch (err) {
         this.#markDown(message(err), now);
@@ -555,13 +578,20 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function parseReserve(reply: (number | string)[], n: number): ReserveResult {
-  if (Number(reply[0]) === 0)
-    return { ok: false, refused: Number(reply[1]), state: { spent: Number(reply[2]), reserved: Number(reply[3]) } };
+/** The script's answer: the reserve's result, and per item how far the other live replicas' reads are behind. */
+function parseReserve(reply: (number | string)[], n: number): { result: ReserveResult; behind: number[] } {
+  if (Number(reply[0]) === 0) {
+    const state = { spent: Number(reply[2]), reserved: Number(reply[3]) };
+    return { result: { ok: false, refused: Number(reply[1]), state }, behind: [] };
+  }
   const before: CounterState[] = [];
-  for (let i = 0; i < n; i++) before.push({ spent: Number(reply[1 + 2 * i]), reserved: Number(reply[2 + 2 * i]) });
-  const soft = String(reply[1 + 2 * n] ?? '');
-  return { ok: true, softOver: soft === '' ? [] : soft.split(',').map(Number), before };
+  const behind: number[] = [];
+  for (let i = 0; i < n; i++) {
+    before.push({ spent: Number(reply[1 + 3 * i]), reserved: Number(reply[2 + 3 * i]) });
+    behind.push(Number(reply[3 + 3 * i]));
+  }
+  const soft = String(reply[1 + 3 * n] ?? '');
+  return { result: { ok: true, softOver: soft === '' ? [] : soft.split(',').map(Number), before }, behind };
 }
 
 /** A seed record (`AMOUNT:AT`) on a counter's state. */
@@ -571,13 +601,27 @@ function withSeed(state: CounterState, record: unknown): CounterState {
   return { ...state, seeded: { amount: amount ?? 0, at: at ?? 0 } };
 }
 
+/** As the reserve script sums it: how far behind this read the other live replicas' last reads are. */
+function othersBehind(
+  fields: Record<string, string>,
+  self: string,
+  state: CounterState,
+  live: ReadonlySet<string>,
+): number {
+  const at = state.spent + state.reserved;
+  let behind = 0;
+  for (const [f, v] of Object.entries(fields))
+    if (f.startsWith('r:') && f !== `r:${self}` && live.has(f.slice(2))) behind += Math.max(0, at - Number(v));
+  return behind;
+}
+
 /** As the reserve script counts it: holds that ran out, and those of a replica not `live`, left out. */
 function counterState(fields: Record<string, string>, now: number, live: ReadonlySet<string>): CounterState {
   let spent = 0;
   let reserved = 0;
   for (const [f, v] of Object.entries(fields)) {
     if (f === 'spent') spent = Number(v);
-    else {
+    else if (f.startsWith('h:')) {
       const [amount, expires] = v.split(':');
       if (Number(expires) > now && holderLive(f, live)) reserved += Number(amount);
     }
