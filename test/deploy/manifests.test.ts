@@ -79,7 +79,7 @@ test('the kustomization applies every manifest but the example Secret', () => {
 
 test("the ConfigMap's config loads with the Secret's variables, and the Deployment agrees with it and the image", () => {
   const configMap = byKind('ConfigMap') as { data: Record<string, string> };
-  const secret = byKind('Secret') as { stringData: Record<string, string> };
+  const secret = byKind('Secret') as { metadata: { name: string }; stringData: Record<string, string> };
   using ws = tempWorkspace('switchyard-k8s-config-');
   const path = ws.write('switchyard.yaml', configMap.data['switchyard.yaml']!);
   const loaded = loadConfig({ configPath: path, env: { ...secret.stringData } });
@@ -102,7 +102,7 @@ test("the ConfigMap's config loads with the Secret's variables, and the Deployme
   assert.equal(gateway.ports[0]?.containerPort, 4141);
   assert.equal(gateway.livenessProbe.httpGet.path, '/livez');
   assert.equal(gateway.readinessProbe.httpGet.path, '/readyz');
-  assert.equal(gateway.envFrom[0]?.secretRef.name, (secret['metadata'] as Obj)['name']);
+  assert.equal(gateway.envFrom[0]?.secretRef.name, secret.metadata.name);
   const configPath = gateway.env.find((e) => e.name === 'SWITCHYARD_CONFIG')?.value;
   const mount = gateway.volumeMounts.find((v) => v.name === 'config')?.mountPath;
   assert.equal(configPath, `${mount}/switchyard.yaml`);
