@@ -117,7 +117,11 @@ function signedInJson(got: StoredLogin, path: string): Record<string, unknown> {
 async function forgetOldTokens(cli: CliRun, loaded: LoadedConfig, server: string, s: LoginServer): Promise<void> {
   const provider = healthName(server);
   const source = loginSource(loaded, provider, `mcp.servers.${server}`, { name: server, ...s });
-  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env });
+  const store = await openCliStore(cli, {
+    kind: loaded.config.gateway.state,
+    prefix: loaded.config.gateway.state_prefix,
+    env: cli.env,
+  });
   const now = Date.now();
   try {
     store.resetHealth(provider, source.id, now);

@@ -44,7 +44,11 @@ async function authTest(
   const warn = authWarnings(cli, loaded);
   const configured = Object.keys(loaded.config.providers);
   if (provider !== undefined) requireKnownProvider(loaded, provider);
-  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env });
+  const store = await openCliStore(cli, {
+    kind: loaded.config.gateway.state,
+    prefix: loaded.config.gateway.state_prefix,
+    env: cli.env,
+  });
   const table = opts.json ? undefined : probeTable(cli);
   try {
     const pool = new CredentialPool({ loaded, store, onNotice: warn });

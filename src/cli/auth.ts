@@ -111,7 +111,11 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
 async function withAuth(cli: CliRun, cmd: Command, fn: (ctx: AuthContext) => void | Promise<void>): Promise<void> {
   const loaded = cliConfig(cli, cmd, { require: true });
   const warn = authWarnings(cli, loaded);
-  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env });
+  const store = await openCliStore(cli, {
+    kind: loaded.config.gateway.state,
+    prefix: loaded.config.gateway.state_prefix,
+    env: cli.env,
+  });
   let failed = false;
   try {
     await fn({ cli, loaded, store, pool: new CredentialPool({ loaded, store, onNotice: warn }) });

@@ -69,7 +69,11 @@ async function chat(cli: CliRun, opts: ChatOpts, cmd: Command): Promise<void> {
   const warned = new Set<string>();
   sayConfigWarnings(loaded, warned, (line) => cli.stderr.write(`${line}\n`));
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
-  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: { ...loaded.env } });
+  const store = await openCliStore(cli, {
+    kind: loaded.config.gateway.state,
+    prefix: loaded.config.gateway.state_prefix,
+    env: { ...loaded.env },
+  });
   const runtime = await openChatRuntime(
     loaded,
     store,

@@ -68,7 +68,11 @@ async function doctor(cli: CliRun, cmd: Command, opts: DoctorOptions): Promise<v
   let store: StateStore;
   let storeError: string | undefined;
   try {
-    store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env });
+    store = await openCliStore(cli, {
+      kind: loaded.config.gateway.state,
+      prefix: loaded.config.gateway.state_prefix,
+      env: cli.env,
+    });
   } catch (err) {
     storeError = err instanceof Error ? err.message : String(err);
     store = openStore({ kind: 'memory' });

@@ -251,7 +251,12 @@ async function withStore<T>(cli: CliRun, cmd: Command, fn: (store: StateStore) =
   const loaded = cliConfig(cli, cmd);
   // The store's own "unreachable, kept locally" warning speaks of a running gateway; a key command says below what an
   // outage means for it instead.
-  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: cli.env, warn: () => {} });
+  const store = await openCliStore(cli, {
+    kind: loaded.config.gateway.state,
+    prefix: loaded.config.gateway.state_prefix,
+    env: cli.env,
+    warn: () => {},
+  });
   try {
     // Shared state that could not be read: the keys the replicas know are unknown here, so a revoke would say "no
     // such key" and a list would show none. Say what is wrong instead.

@@ -36,7 +36,11 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
 async function withStore(cli: CliRun, cmd: Command, fn: (store: StateStore) => void): Promise<void> {
   const loaded = cliConfig(cli, cmd);
   // Through openCliStore like `auth`: an unwritable or broken state store is named, not an "internal error".
-  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: { ...loaded.env } });
+  const store = await openCliStore(cli, {
+    kind: loaded.config.gateway.state,
+    prefix: loaded.config.gateway.state_prefix,
+    env: { ...loaded.env },
+  });
   try {
     fn(store);
   } finally {

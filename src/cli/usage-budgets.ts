@@ -31,7 +31,11 @@ async function budgets(cli: CliRun, own: JsonOpt, cmd: Command): Promise<void> {
     cli.stdout.write('no budgets are configured — add some under budgets: (see docs/budgets.md)\n');
     return;
   }
-  const store = await openCliStore(cli, { kind: loaded.config.gateway.state, env: { ...loaded.env } });
+  const store = await openCliStore(cli, {
+    kind: loaded.config.gateway.state,
+    prefix: loaded.config.gateway.state_prefix,
+    env: { ...loaded.env },
+  });
   let rows: BudgetRow[];
   try {
     rows = await budgetRows(plan, store.budgets, Date.now());

@@ -8,6 +8,7 @@ export type { WithheldVariable };
 import type { ConfigPath } from './issue.ts';
 import { formatPath } from './issue.ts';
 import { isKeySlot } from './slot-paths.ts';
+import { redisHosts } from './redis-url.ts';
 
 /** The hosts each well-known key variable belongs to: sending it there is what any config would do. */
 const HOMES: Readonly<Record<string, readonly string[]>> = {
@@ -81,17 +82,6 @@ function routeHosts(config: Config, node: { provider?: unknown; base_url?: unkno
   return [...new Set([...own, ...of])];
 }
 
-/** `redis://host:port` of a gateway.state URL, read as the redis: URL it is (the schema has refused the forms URL
- * parsers read differently: state/redis/url.ts). */
-function redisHost(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return url;
-  }
-}
-
 function at(root: unknown, path: ConfigPath): unknown {
   let v = root;
   for (const k of path)
@@ -104,7 +94,7 @@ function at(root: unknown, path: ConfigPath): unknown {
 export function hostsFor(config: Config, path: ConfigPath): string[] {
   const [top, name, field] = path;
   if (top === 'gateway')
-    return name === 'state' && config.gateway.state !== 'sqlite' ? [redisHost(config.gateway.state)] : [];
+    return name === 'state' && config.gateway.state !== 'sqlite' ? redisHosts(config.gateway.state) : [];
   if (top === 'providers' && typeof name === 'string') {
     if (field === 'proxy') return config.providers[name]?.proxy ? [originOf(config.providers[name].proxy)] : [];
     return providerHosts(config, name);

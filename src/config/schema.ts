@@ -15,7 +15,7 @@ import { parseListen } from './listen.ts';
 import { proxyProblem } from './proxy.ts';
 import { redactUrl } from './mask.ts';
 import { isHeaderName, unsendableInHeader } from './header-values.ts';
-import { redisUrlProblem } from './redis-url.ts';
+import { isRedisUrl, REDIS_FORMS, redisUrlProblem } from './redis-url.ts';
 import { budgetSchema, STORE_OUTAGE_KEY, STORE_OUTAGE_POLICIES } from './budgets-schema.ts';
 
 export { DURATION_SCHEMAS, MAX_COOLDOWN_MS, MAX_DELAY_MS, MAX_TIMEOUT_MS, durationSchema } from './schema-duration.ts';
@@ -562,15 +562,19 @@ export const gatewaySchema = z.strictObject({
       ctx.addIssue({ code: 'custom', message: problem.startsWith('expected') ? shape : problem });
     })
     .default('127.0.0.1:4141'),
-  /** `sqlite` (embedded) or `redis://host:port/db`. */
+  /** `sqlite` (embedded), `redis://host:port/db`, `redis+cluster://host:port,…` or
+   * `redis+sentinel://host:port,…/MASTER[/db]` (config/redis-url.ts). */
   state: z
     .string()
-    .regex(/^(sqlite|rediss?:\/\/.+)$/, 'expected sqlite or redis://host:port/db')
+    .refine((value) => value === 'sqlite' || isRedisUrl(value), `expected sqlite, ${REDIS_FORMS}`)
     .superRefine((value, ctx) => {
-      const problem = /^rediss?:\/\//.test(value) ? redisUrlProblem(value) : undefined;
+      const problem = isRedisUrl(value) ? redisUrlProblem(value) : undefined;
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
     })
     .default('sqlite'),
+  /** Prefix of every key the Redis store writes; default `switchyard:`, `{switchyard}:` on a Redis Cluster (whose
+   * prefix must hold a hash tag: state/redis/client.ts). */
+  state_prefix: z.string().regex(/^\S+$/, 'expected a key prefix without spaces, e.g. {switchyard}:').optional(),
   /** Key for /admin/*; usually `${SWITCHYARD_ADMIN_KEY}`. Without one the admin endpoints are off. */
   admin_key: z.string().optional(),
   /** Largest accepted request body in bytes. 32 MiB is Anthropic's own request limit: agents send screenshots

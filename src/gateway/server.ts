@@ -72,6 +72,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     options.store ??
     openStore({
       kind: options.loaded.config.gateway.state,
+      prefix: options.loaded.config.gateway.state_prefix,
       env: { ...options.loaded.env },
       ...(logger ? { warn: (m: string) => logger.warn(m) } : {}),
     });

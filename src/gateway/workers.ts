@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from '../log.ts';
 import { MAX_WORKERS } from '../config/schema.ts';
 import { UserError } from '../user-error.ts';
+import { isRedisUrl } from '../config/redis-url.ts';
 
 /** What a worker tells the primary. */
 export type FromWorker = { type: 'switchyard:ready'; url: string };
@@ -30,8 +31,8 @@ export function workerCount(value: string | number, where: string): number {
 /** Workers must share credential health, breakers and client keys through the store; a store private to one process
  * (memory) would give each worker its own, so a key one worker found rate-limited would be tried again by the others. */
 export function sharedStateProblem(kind: string): string | undefined {
-  if (kind === 'sqlite' || /^rediss?:\/\//.test(kind)) return undefined;
-  return `--workers needs a state store the workers share (gateway.state: sqlite, the default, or redis://…); a ${kind} store is private to one process, so each worker would keep its own credential health, breakers and client keys`;
+  if (kind === 'sqlite' || isRedisUrl(kind)) return undefined;
+  return `--workers needs a state store the workers share (gateway.state: sqlite, the default, or a Redis URL); a ${kind} store is private to one process, so each worker would keep its own credential health, breakers and client keys`;
 }
 
 export interface WorkersOptions {

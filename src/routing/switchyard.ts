@@ -147,7 +147,12 @@ class Router implements Switchyard {
     this.#ended = endedCalls(this.#calls, this.#logger);
     this.#ownsStore = options.store === undefined;
     this.store =
-      options.store ?? openStore({ kind: options.config.config.gateway.state, env: { ...options.config.env } });
+      options.store ??
+      openStore({
+        kind: options.config.config.gateway.state,
+        prefix: options.config.config.gateway.state_prefix,
+        env: { ...options.config.env },
+      });
     // Said once, for a store it opened itself: which file (or Redis) keeps the health, so a CLI reset or another
     // process can be pointed at the same one. A caller that passed its own knows.
     if (options.store === undefined)

@@ -51,5 +51,9 @@ export async function openChatRuntime(
 
 /** Sessions live in the state store named by `gateway.state` (SQLite in $SWITCHYARD_HOME by default). */
 export function openSessionStore(loaded: LoadedConfig): StateStore {
-  return openStore({ kind: loaded.config.gateway.state, env: { ...loaded.env } });
+  return openStore({
+    kind: loaded.config.gateway.state,
+    prefix: loaded.config.gateway.state_prefix,
+    env: { ...loaded.env },
+  });
 }

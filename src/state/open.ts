@@ -5,7 +5,8 @@ import { UserError } from '../user-error.ts';
 import { stateHome } from '../config/home.ts';
 import { SqliteStore } from './sqlite/store.ts';
 import { RedisStore } from './redis/store.ts';
-import { checkRedisUrl } from '../config/redis-url.ts';
+import { isRedisUrl, REDIS_FORMS, redisTarget } from '../config/redis-url.ts';
+import { prefixProblem } from './redis/client.ts';
 import { KEY_MIRROR_FILE } from './redis/key-mirror.ts';
 import type { StateStore } from './types.ts';
 
@@ -15,8 +16,11 @@ export interface OpenStoreOptions {
   /** Directory for state; default $SWITCHYARD_HOME, else $XDG_STATE_HOME/switchyard, else ~/.local/state/switchyard. */
   home?: string;
   env?: Record<string, string | undefined>;
-  /** `sqlite` (default), `memory` (private to this process, nothing written) or `redis://…` (gateway.state). */
+  /** `sqlite` (default), `memory` (private to this process, nothing written) or a Redis URL (gateway.state:
+   * `redis://…`, `redis+cluster://…`, `redis+sentinel://…`). */
   kind?: string;
+  /** The Redis store's key prefix (gateway.state_prefix); default: the one for the URL's form (redis/client.ts). */
+  prefix?: string | undefined;
   /** Testing knobs: how often queued writes are flushed and other processes' changes are polled. */
   flushIntervalMs?: number;
   pollIntervalMs?: number;
@@ -43,13 +47,16 @@ export function openStore(options: OpenStoreOptions = {}): StateStore {
   };
   if (kind === 'memory') return new SqliteStore({ path: ':memory:', ...timing });
   if (kind === 'sqlite') return new SqliteStore({ path: statePath(options), ...local });
-  if (/^rediss?:\/\//.test(kind)) {
-    checkRedisUrl(kind);
+  if (isRedisUrl(kind)) {
+    const target = redisTarget(kind);
+    const badPrefix = options.prefix === undefined ? undefined : prefixProblem(options.prefix, target);
+    if (badPrefix !== undefined) throw new UserError(`gateway.state_prefix: ${badPrefix}`);
     // Health is shared through Redis; keys, stored credentials and sessions stay in the embedded file.
     const embedded = new SqliteStore({ path: statePath(options), ...local });
     const keyMirrorPath = join(dirname(statePath(options)), KEY_MIRROR_FILE);
     return new RedisStore({
       url: kind,
+      ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
       local: embedded,
       keyMirrorPath,
       budgetOutageDir: dirname(statePath(options)),
@@ -57,5 +64,5 @@ export function openStore(options: OpenStoreOptions = {}): StateStore {
       ...(options.warn ? { warn: options.warn } : {}),
     });
   }
-  throw new UserError(`gateway.state: expected sqlite or redis://host:port/db, got ${JSON.stringify(kind)}`);
+  throw new UserError(`gateway.state: expected sqlite, ${REDIS_FORMS}, got ${JSON.stringify(kind)}`);
 }

@@ -1,14 +1,29 @@
 // A real redis-server for the tests that share state through Redis: private to the test, on a free loopback port,
 // nothing saved to disk (or, given a directory, an append-only file there that keeps the counters across a restart).
-// Stoppable (killed, or shut down) and restartable on the same port, to play an outage. When redis-server is not
-// installed the tests that need it are skipped with the reason (`.ci/run` installs it).
+// Stoppable (killed, or shut down) and restartable on the same port, to play an outage. Also a 3-master Redis Cluster
+// and a master + replica + sentinel, private the same way. When redis-server is not installed the tests that need it
+// are skipped with the reason (`.ci/run` installs it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { accepting, freePort } from './net.ts';
 
 export const REDIS_MISSING =
   spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
     ? undefined
     : 'redis-server is not installed (Debian: apt-get install redis-server; .ci/run installs it)';
+
+/** A cluster is made with redis-cli (Debian's redis-tools, beside redis-server). */
+export const REDIS_CLUSTER_MISSING =
+  REDIS_MISSING ??
+  (spawnSync('redis-cli', ['--version'], { stdio: 'ignore' }).status === 0
+    ? undefined
+    : 'redis-cli is not installed (Debian: apt-get install redis-tools), which makes the test cluster');
+
+/** A sentinel is redis-server started with `--sentinel` (Debian's redis-sentinel is the same binary). */
+export const REDIS_SENTINEL_MISSING = REDIS_MISSING;
 
 /** `await using redis = await startTestRedis()` stops it when the test's scope ends. */
 export interface TestRedis extends AsyncDisposable {
@@ -22,21 +37,20 @@ export interface TestRedis extends AsyncDisposable {
   thaw(): void;
 }
 
-/** `persistIn`: a directory for an append-only file written on every write, so a restart keeps what it held. */
-export async function startTestRedis({ persistIn }: { persistIn?: string } = {}): Promise<TestRedis> {
-  const port = await freePort();
-  const persistence =
-    persistIn === undefined
-      ? ['--save', '', '--appendonly', 'no']
-      : ['--save', '', '--dir', persistIn, '--appendonly', 'yes', '--appendfsync', 'always'];
+/** One redis-server (or sentinel) child on a loopback port: started, stopped by a signal, started again with the
+ * same arguments. */
+interface ServerProcess {
+  start(): Promise<void>;
+  stop(signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+  freeze(): void;
+  thaw(): void;
+}
+
+function serverProcess(port: number, args: readonly string[]): ServerProcess {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     if (child && child.exitCode === null) return;
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--protected-mode', 'no'],
-      { stdio: 'ignore' },
-    );
+    child = spawn('redis-server', [...args], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     while (!(await accepting(port))) {
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
@@ -54,14 +68,171 @@ export async function startTestRedis({ persistIn }: { persistIn?: string } = {})
       c.kill(signal);
     });
   };
-  await start();
+  return { start, stop, freeze: () => child?.kill('SIGSTOP'), thaw: () => child?.kill('SIGCONT') };
+}
+
+/** Loopback, nothing saved unless asked: the arguments every test server shares. */
+const SERVER_ARGS = ['--bind', '127.0.0.1', '--protected-mode', 'no', '--save', '', '--appendonly', 'no'];
+
+/** `persistIn`: a directory for an append-only file written on every write, so a restart keeps what it held. */
+export async function startTestRedis({ persistIn }: { persistIn?: string } = {}): Promise<TestRedis> {
+  const port = await freePort();
+  const persistence =
+    persistIn === undefined ? [] : ['--dir', persistIn, '--appendonly', 'yes', '--appendfsync', 'always'];
+  const server = serverProcess(port, ['--port', String(port), ...SERVER_ARGS, ...persistence]);
+  await server.start();
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
-    start,
+    ...server,
+    [Symbol.asyncDispose]: () => server.stop(),
+  };
+}
+
+/** A private deployment of several servers: its `gateway.state` URL, stopped whole at the end of the scope. */
+export interface TestRedisDeployment extends AsyncDisposable {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Polls until `check` holds, or throws naming what was awaited. */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Runs `redis-cli` to its end; throws with its output when it fails. */
+function redisCli(args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-cli', [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`redis-cli ${args[0]} failed: ${output}`)),
+    );
+  });
+}
+
+/** One reply of one command to the server on `port`. */
+async function ask(port: number, ...command: [string, ...(string | number)[]]): Promise<unknown> {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await client.connect();
+    return await client.call(...command);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Three masters (`--cluster-replicas 0`), made with `redis-cli --cluster create`, each on its own free port and
+ * cluster bus port; the URL lists them all as seed nodes. */
+export async function startTestRedisCluster(): Promise<TestRedisDeployment> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-cluster-'));
+  const servers: ServerProcess[] = [];
+  const ports: number[] = [];
+  const stop = async (): Promise<void> => {
+    for (const s of servers) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < 3; i++) {
+      const [port, bus] = [await freePort(), await freePort()];
+      ports.push(port);
+      const cluster = ['--cluster-enabled', 'yes', '--cluster-port', String(bus)];
+      const config = ['--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir];
+      servers.push(serverProcess(port, ['--port', String(port), ...SERVER_ARGS, ...cluster, ...config]));
+    }
+    await Promise.all(servers.map((s) => s.start()));
+    const nodes = ports.map((p) => `127.0.0.1:${p}`);
+    await redisCli(['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
+    for (const port of ports)
+      await until(async () => String(await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), 'the cluster');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, stop, [Symbol.asyncDispose]: stop };
+}
+
+export interface TestRedisSentinel extends TestRedisDeployment {
+  /** `SENTINEL FAILOVER`, and resolves once the sentinel names the replica as the master. */
+  failover(): Promise<void>;
+}
+
+const MASTER_NAME = 'sy-master';
+
+/** A master, one replica of it and one sentinel watching them (a quorum of one, so it can fail over alone). */
+export async function startTestRedisSentinel(): Promise<TestRedisSentinel> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-sentinel-'));
+  const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()];
+  const master = serverProcess(masterPort, ['--port', String(masterPort), ...SERVER_ARGS]);
+  const replica = serverProcess(replicaPort, [
+    '--port',
+    String(replicaPort),
+    ...SERVER_ARGS,
+    '--replicaof',
+    '127.0.0.1',
+    String(masterPort),
+  ]);
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(
+    conf,
+    [
+      `port ${sentinelPort}`,
+      'bind 127.0.0.1',
+      'protected-mode no',
+      `dir ${dir}`,
+      `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+      `sentinel failover-timeout ${MASTER_NAME} 10000`,
+      '',
+    ].join('\n'),
+  );
+  const sentinel = serverProcess(sentinelPort, [conf, '--sentinel']);
+  const servers = [sentinel, replica, master];
+  const stop = async (): Promise<void> => {
+    for (const s of servers) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const masterNow = async (): Promise<number> =>
+    Number(((await ask(sentinelPort, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME)) as string[])[1]);
+  const replicaKnown = async (): Promise<boolean> => {
+    const replicas = (await ask(sentinelPort, 'SENTINEL', 'REPLICAS', MASTER_NAME)) as string[][];
+    return replicas.some((r) => {
+      const fields = new Map<string, string>();
+      for (let i = 0; i + 1 < r.length; i += 2) fields.set(r[i]!, r[i + 1]!);
+      return fields.get('master-link-status') === 'ok' && !(fields.get('flags') ?? '').includes('down');
+    });
+  };
+  try {
+    await master.start();
+    await replica.start();
+    await sentinel.start();
+    await until(replicaKnown, 'the sentinel to know the replica');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url: `redis+sentinel://127.0.0.1:${sentinelPort}/${MASTER_NAME}/0`,
     stop,
-    freeze: () => child?.kill('SIGSTOP'),
-    thaw: () => child?.kill('SIGCONT'),
-    [Symbol.asyncDispose]: () => stop(),
+    [Symbol.asyncDispose]: stop,
+    failover: async () => {
+      const before = await masterNow();
+      await until(replicaKnown, 'the sentinel to know a replica to promote');
+      await ask(sentinelPort, 'SENTINEL', 'FAILOVER', MASTER_NAME);
+      await until(async () => (await masterNow()) !== before, 'the sentinel to name the new master');
+    },
   };
 }

@@ -3,25 +3,39 @@
 // written when Redis is back; a store started while Redis is down still works; the password never shows.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { RedisStore, type RedisStoreOptions } from '../../src/state/redis/store.ts';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import { openStore, statePath } from '../../src/state/open.ts';
-import { maskRedisUrl } from '../../src/config/redis-url.ts';
+import { maskRedisUrl, parseRedisUrl } from '../../src/config/redis-url.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { REDIS_MISSING, startTestRedis, type TestRedis } from '../helpers/redis.ts';
+import {
+  REDIS_CLUSTER_MISSING,
+  REDIS_MISSING,
+  REDIS_SENTINEL_MISSING,
+  startTestRedis,
+  startTestRedisCluster,
+  startTestRedisSentinel,
+  type TestRedis,
+} from '../helpers/redis.ts';
 import { storeConformance } from './store.case.ts';
 import { waitFor } from './wait.ts';
 
 const redis: TestRedis | undefined = REDIS_MISSING ? undefined : await startTestRedis();
-after(() => redis?.stop());
+const cluster = REDIS_CLUSTER_MISSING ? undefined : await startTestRedisCluster();
+const sentinel = REDIS_SENTINEL_MISSING ? undefined : await startTestRedisSentinel();
+after(async () => {
+  await redis?.stop();
+  await cluster?.stop();
+  await sentinel?.stop();
+});
 
 let prefixes = 0;
-/** One backing state per factory: its own key prefix in Redis and its own embedded file, removed at the end of the
- * scope of `using f = redisFactory(…)`. */
-function redisFactory(server: TestRedis, options: { warn?: (m: string) => void } = {}) {
+/** One backing state per factory: its own key prefix in Redis (a hash tag, as a cluster needs) and its own embedded
+ * file, removed at the end of the scope of `using f = redisFactory(…)`. */
+function redisFactory(server: { url: string }, options: { warn?: (m: string) => void } = {}) {
   const ws = tempWorkspace('switchyard-redis-');
-  const prefix = `t${process.pid}-${++prefixes}:`;
+  const prefix = `{t${process.pid}-${++prefixes}}:`;
   return {
     open: () =>
       new RedisStore({
@@ -50,12 +64,16 @@ function memoryBacked(options: Omit<RedisStoreOptions, 'local' | 'warn'>): { sto
   return { store, warnings };
 }
 
-if (redis)
-  storeConformance('redis', () => redisFactory(redis), {
-    'affinity: a new handle starts from the records not expired':
-      'Redis keeps no affinity records: replicas tell each other as they answer (pub/sub), so a replica started later learns the conversations that continue from then on',
-  });
+const REDIS_SKIPS = {
+  'affinity: a new handle starts from the records not expired':
+    'Redis keeps no affinity records: replicas tell each other as they answer (pub/sub), so a replica started later learns the conversations that continue from then on',
+};
+if (redis) storeConformance('redis', () => redisFactory(redis), REDIS_SKIPS);
 else describe('StateStore conformance: redis', { skip: REDIS_MISSING }, () => {});
+if (cluster) storeConformance('redis cluster (3 masters)', () => redisFactory(cluster), REDIS_SKIPS);
+else describe('StateStore conformance: redis cluster', { skip: REDIS_CLUSTER_MISSING }, () => {});
+if (sentinel) storeConformance('redis sentinel (master + replica)', () => redisFactory(sentinel), REDIS_SKIPS);
+else describe('StateStore conformance: redis sentinel', { skip: REDIS_SENTINEL_MISSING }, () => {});
 
 describe('redis store', { skip: REDIS_MISSING }, () => {
   const server = redis as TestRedis;
@@ -278,7 +296,101 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
   });
 });
 
+describe('redis cluster and sentinel', () => {
+  it(
+    'a cluster store keeps its keys under one hash tag by default, and refuses a prefix without one',
+    { skip: REDIS_CLUSTER_MISSING },
+    async () => {
+      using ws = tempWorkspace('switchyard-redis-');
+      assert.throws(
+        () => openStore({ kind: cluster!.url, prefix: 'plain:', home: ws.home }),
+        /gateway\.state_prefix: a Redis Cluster needs a hash tag in the key prefix/,
+      );
+      await using store = openStore({ kind: cluster!.url, home: ws.home, flushIntervalMs: 10 });
+      await store.ready();
+      store.applyHealth('fp-default', { provider: 'p', at: 1, add_uses: 1 });
+      await store.flush();
+      const raw = new Cluster([{ host: '127.0.0.1', port: Number(/:(\d+)/.exec(cluster!.url)![1]) }]);
+      try {
+        assert.ok(await raw.hexists('{switchyard}:health', 'fp-default'));
+      } finally {
+        raw.disconnect();
+      }
+    },
+  );
+
+  it(
+    'a single server keeps the prefix it always had, so an upgrade reads the state written before',
+    { skip: REDIS_MISSING },
+    async () => {
+      const raw = new Redis(redis!.url);
+      using ws = tempWorkspace('switchyard-redis-');
+      try {
+        await raw.hset(
+          'switchyard:health',
+          'fp-old',
+          JSON.stringify({
+            provider: 'p',
+            state: 'cooling',
+            reason: 'quota',
+            until: 9e12,
+            successes: 0,
+            failures: 1,
+            uses: 1,
+            updated_at: 1,
+            state_at: 1,
+          }),
+        );
+        await raw.incr('switchyard:health:seq');
+        await using store = openStore({ kind: redis!.url, home: ws.home });
+        await store.ready();
+        assert.equal(store.getHealth('fp-old')?.reason, 'quota');
+      } finally {
+        await raw.hdel('switchyard:health', 'fp-old');
+        raw.disconnect();
+      }
+    },
+  );
+});
+
 describe('redis URL', () => {
+  it('reads cluster and sentinel URLs, masks their password, and says what is wrong with a malformed one', () => {
+    assert.deepEqual(parseRedisUrl('rediss+cluster://:pw%40x@h1:7000,[::1]:7001,h3'), {
+      form: 'cluster',
+      nodes: [
+        { host: 'h1', port: 7000 },
+        { host: '::1', port: 7001 },
+        { host: 'h3', port: 6379 },
+      ],
+      tls: true,
+      password: 'pw@x',
+    });
+    assert.deepEqual(parseRedisUrl('redis+sentinel://u:pw@s1:26379,s2/mymaster/2'), {
+      form: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      master: 'mymaster',
+      db: 2,
+      tls: false,
+      username: 'u',
+      password: 'pw',
+    });
+    assert.equal(maskRedisUrl('redis+sentinel://:hunter2@s1,s2/m'), 'redis+sentinel://:***@s1,s2/m');
+    const refused = (url: string, why: RegExp): void =>
+      assert.throws(
+        () => openStore({ kind: url }),
+        (err: Error) =>
+          why.test(err.message) && err.message.startsWith('gateway.state: ') && !/hunter2/.test(err.message),
+      );
+    refused('redis+sentinel://:hunter2@s1:26379', /names the master after the hosts/);
+    refused('redis+cluster://:hunter2@h1:7000/0', /only database 0/);
+    refused('redis+cluster://:hunter2@h1:99999', /"h1:99999" where a host:port belongs/);
+    refused('redis+sentinel://s1/m/zero', /database must be a number/);
+    refused('redis+shard://h1', /expected sqlite, redis:\/\/host:port\/db, redis\+cluster/);
+  });
+
   it('masks the password and refuses a malformed URL with the setting named', () => {
     assert.equal(maskRedisUrl('redis://user:pw@h:1/2'), 'redis://user:***@h:1/2');
     assert.equal(maskRedisUrl('rediss://pw@h'), 'rediss://***@h');

@@ -1,27 +1,28 @@
 // Prompt-cache affinity between replicas on one Redis: each flush publishes the records set since the last one, and
 // every replica subscribed takes them into its memory. Nothing is kept in Redis: a record is a hint that expires in
 // minutes, so one missed while a replica was disconnected costs at most one cold cache.
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './client.ts';
 import { parseAffinity } from '../affinity-cache.ts';
 import type { AffinityRecord } from '../types.ts';
 
 export class AffinityChannel {
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
+  private readonly publisher: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly channel: string;
   /** Resolves once this replica listens (the store's ready() waits for it a little, so a record published by
    * another replica right after start is not missed). */
   readonly subscribed: Promise<void>;
   private onSubscribed: () => void = () => {};
 
-  constructor(redis: Redis, channel: string, onRecords: (records: AffinityRecord[]) => void) {
+  constructor(redis: RedisClient, channel: string, onRecords: (records: AffinityRecord[]) => void) {
     this.publisher = redis;
     this.channel = channel;
     this.subscribed = new Promise((resolve) => {
       this.onSubscribed = resolve;
     });
-    // A connection in subscriber mode takes no other command: a second one, with the first one's options.
-    this.subscriber = redis.duplicate();
+    // A connection in subscriber mode takes no other command: a second one, with the first one's options (a
+    // cluster's subscribes on one node, and a PUBLISH on any node reaches it).
+    this.subscriber = isCluster(redis) ? redis.duplicate() : redis.duplicate();
     this.subscriber.on('error', () => {
       // The main connection reports Redis being unreachable; this one only retries.
     });

@@ -4,7 +4,7 @@
 // on its own book under `budgets.on_store_outage` and writes what it spent back once it answers
 // (docs/budgets.md#when-the-store-is-down).
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import {
   hasRoom,
   type BudgetStore,
@@ -155,7 +155,7 @@ const EXPIRY_MARGIN_MS = 60_000;
  * under load is not taken for down by the probe that would bring budgets back. */
 const OFF_PATH_FACTOR = 4;
 
-type BudgetRedis = Redis & {
+type BudgetRedis = RedisClient & {
   budgetReserve(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   budgetSettle(numKeys: number, ...args: (string | number)[]): Promise<number>;
   budgetSeed(numKeys: number, ...args: (string | number)[]): Promise<number>;
@@ -224,7 +224,7 @@ export class RedisBudgetStore implements BudgetStore {
   #flushing: Promise<void> | undefined;
   #closed = false;
 
-  constructor(redis: Redis, options: RedisBudgetStoreOptions) {
+  constructor(redis: RedisClient, options: RedisBudgetStoreOptions) {
     this.#prefix = `${options.prefix}budget:`;
     this.#flushIntervalMs = options.flushIntervalMs ?? 50;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_BUDGET_TIMEOUT_MS;

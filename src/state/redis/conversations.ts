@@ -1,6 +1,6 @@
 // The gateway's record of Responses conversations in Redis: one key per answered turn, expiring with it, so a turn
 // answered by one replica is continued on another (docs/gateway.md#a-conversations-state-across-a-fallback).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import { parseConversationTurn } from '../conversation-cache.ts';
 import type { ConversationTurn } from '../types.ts';
 
@@ -9,7 +9,7 @@ export const conversationKey = (prefix: string, id: string): string => `${prefix
 /** Writes the turns in one pipeline, each expiring at its own `expires_at`, then moves the expiries of the turns
  * continued (never earlier: `GT`). */
 export async function writeConversationTurns(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   turns: Iterable<ConversationTurn>,
   extensions: Iterable<[string, number]>,
@@ -28,7 +28,7 @@ export async function writeConversationTurns(
 /** The turns, in the order asked, in one round trip; each one's expiry is its key's own (an extension moves only
  * that). */
 export async function readConversationTurns(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   ids: readonly string[],
   now: number,

@@ -1,7 +1,7 @@
 // Leases and mint records in Redis (MintStore, state/types.ts), shared by every replica naming the server: a lease is
 // `SET NX PX` (extended by its own holder, let go only by it, both in one script); a mint record is a hash written
 // field by field. Callers fall back to the embedded store when Redis does not answer (redis/store.ts).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import { applyMintPatch } from '../sqlite/mint-table.ts';
 import type { MintPatch, MintRecord } from '../types.ts';
 
@@ -24,7 +24,7 @@ export function mintKeys(prefix: string): MintKeys {
 }
 
 export async function acquireLease(
-  redis: Redis,
+  redis: RedisClient,
   keys: MintKeys,
   name: string,
   holder: string,
@@ -34,7 +34,7 @@ export async function acquireLease(
   return taken === 1;
 }
 
-export async function releaseLease(redis: Redis, keys: MintKeys, name: string, holder: string): Promise<void> {
+export async function releaseLease(redis: RedisClient, keys: MintKeys, name: string, holder: string): Promise<void> {
   await redis.eval(RELEASE, 1, keys.lease(name), holder);
 }
 
@@ -46,7 +46,7 @@ const NUMBERS: ReadonlySet<string> = new Set([
   'updated_at',
 ]);
 
-export async function readMint(redis: Redis, keys: MintKeys, id: string): Promise<MintRecord | undefined> {
+export async function readMint(redis: RedisClient, keys: MintKeys, id: string): Promise<MintRecord | undefined> {
   const hash = await redis.hgetall(keys.mint(id));
   if (hash['provider'] === undefined) return undefined;
   const r: Record<string, unknown> = { id };
@@ -62,7 +62,7 @@ return 1`;
 
 /** Fields set and cleared in one script, not MULTI/EXEC: the health writes WATCH on this connection, and an EXEC in
  * between would be aborted (losing a rotated refresh token) or end their WATCH early. */
-export async function writeMint(redis: Redis, keys: MintKeys, id: string, patch: MintPatch): Promise<void> {
+export async function writeMint(redis: RedisClient, keys: MintKeys, id: string, patch: MintPatch): Promise<void> {
   const next = applyMintPatch(undefined, id, patch);
   const cleared = (Object.keys(patch) as (keyof MintPatch)[]).filter((f) => patch[f] === null);
   const set: string[] = [];

@@ -1,13 +1,13 @@
 // Which replicas share the budgets in Redis: each writes its presence every second into one sorted set (member: a
 // per-process id, score: when it was last seen), and reads when every replica was last seen within the TTL. Budgets
 // held during an outage share what remained among that many (docs/budgets.md#when-the-store-is-down).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 
 /** A replica not seen for this long is taken to be gone. */
 export const PRESENCE_TTL_MS = 5_000;
 
 /** Says this replica is live and returns when each live replica (itself included) was last seen. */
-export async function beat(redis: Redis, key: string, id: string, now: number): Promise<Map<string, number>> {
+export async function beat(redis: RedisClient, key: string, id: string, now: number): Promise<Map<string, number>> {
   const replies = await redis
     .pipeline()
     .zadd(key, now, id)
@@ -24,6 +24,6 @@ export async function beat(redis: Redis, key: string, id: string, now: number): 
 }
 
 /** A replica that stops says so, so the others' share grows at once rather than after the TTL. */
-export async function leave(redis: Redis, key: string, id: string): Promise<void> {
+export async function leave(redis: RedisClient, key: string, id: string): Promise<void> {
   await redis.zrem(key, id);
 }

@@ -1,6 +1,7 @@
 // Health, breakers and client keys in Redis, shared by every process naming the server. A flush is one optimistic
 // transaction that re-folds on conflict (docs/architecture.md#state-stores-across-processes).
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { connections, sameConnections, type RedisClient } from './client.ts';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { mergeHealth } from '../merge.ts';
 import { foldQueued, resetApplies, resetPatch, type PendingReset } from '../health-cache.ts';
@@ -108,14 +109,14 @@ function parseHash<T>(hash: Record<string, string>, parse: (field: string, text:
   return out;
 }
 
-export async function readSeq(redis: Redis, keys: SharedKeys): Promise<number> {
+export async function readSeq(redis: RedisClient, keys: SharedKeys): Promise<number> {
   return Number((await redis.get(keys.seq)) ?? 0);
 }
 
 /** Every record, and the counter read just before them. A pipeline, not MULTI/EXEC: an EXEC on this connection
  * would silently drop the flush's WATCH. */
 export async function loadShared(
-  redis: Redis,
+  redis: RedisClient,
   keys: SharedKeys,
 ): Promise<{ records: HealthRecord[]; breakers: BreakerRecord[]; clientKeys: GatewayKeyRecord[]; seq: number }> {
   const replies = await redis
@@ -159,7 +160,7 @@ function parsedFields<T>(
 
 /** What the batch touches, in one pipelined round trip: every health record when a reset is pending (it applies to
  * records never seen here), else those patched or forgotten. */
-async function readStored(redis: Redis, keys: SharedKeys, batch: SharedBatch): Promise<Stored> {
+async function readStored(redis: RedisClient, keys: SharedKeys, batch: SharedBatch): Promise<Stored> {
   const fingerprints = [...new Set([...batch.patches.keys(), ...batch.forgets.keys()])];
   const providers = [...batch.breakers.keys()];
   const ids = [...batch.clientKeys.keys()];
@@ -205,13 +206,14 @@ export function foldBatch(
 
 /** Writes a batch; returns the health records as written and the counter after the write. */
 export async function writeShared(
-  redis: Redis,
+  redis: RedisClient,
   keys: SharedKeys,
   batch: SharedBatch,
 ): Promise<{ written: HealthRecord[]; seq?: number }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // WATCH belongs to the connection: if it was replaced (a reconnect) before EXEC, the watch is gone — start over.
-    const connection = redis.stream;
+    // On a cluster, the keys' hash tag puts the WATCH, the reads and the EXEC on one node's connection.
+    const before = connections(redis);
     await redis.watch(keys.records, keys.breakers, keys.clientKeys);
     const stored = await readStored(redis, keys, batch);
     const changed = foldBatch(stored.records, batch.resets, batch.patches);
@@ -226,7 +228,7 @@ export async function writeShared(
       await redis.unwatch();
       return { written: [] };
     }
-    if (redis.stream !== connection) continue;
+    if (!sameConnections(connections(redis), before)) continue;
     const tx = redis.multi();
     if (forget.length > 0) tx.hdel(keys.records, ...forget);
     hsetJson(tx, keys.records, [...changed]);

@@ -1,7 +1,5 @@
 // The shared state store (`gateway.state: redis://…`). The request path never waits for Redis: memory first, a timer
 // flushes, a counter poll brings others' changes (docs/gateway.md#several-replicas-shared-state-in-redis).
-import { createRequire } from 'node:module';
-import type { Redis } from 'ioredis';
 import type { HealthRecord } from '../../credentials/types.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
 import type {
@@ -25,7 +23,8 @@ import { PendingWrites } from '../pending-writes.ts';
 import { sharedKeys, loadShared, mergeGatewayKey, readSeq, writeShared, type SharedKeys } from './shared-state.ts';
 import { UserError } from '../../user-error.ts';
 import { matchOne } from '../match.ts';
-import { maskRedisUrl } from '../../config/redis-url.ts';
+import { maskRedisUrl, redisTarget } from '../../config/redis-url.ts';
+import { DEFAULT_PREFIX, openRedisClient, prefixProblem, type RedisClient } from './client.ts';
 import { mirrorSignature, readKeyMirror, writeKeyMirror } from './key-mirror.ts';
 import { DEFAULT_BUDGET_TIMEOUT_MS, RedisBudgetStore } from './budgets.ts';
 import { bounded } from './bounded.ts';
@@ -36,7 +35,8 @@ export interface RedisStoreOptions {
   url: string;
   /** The embedded store for what is not shared. Closed with this store. */
   local: StateStore;
-  /** Prefix of every key this store writes; default `switchyard:`. */
+  /** Prefix of every key this store writes (`gateway.state_prefix`); default `switchyard:`, `{switchyard}:` on a
+   * Redis Cluster (client.ts). */
   prefix?: string;
   flushIntervalMs?: number;
   pollIntervalMs?: number;
@@ -57,13 +57,6 @@ export interface RedisStoreOptions {
   keyMirrorPath?: string;
 }
 
-const DEFAULT_PREFIX = 'switchyard:';
-
-/** ioredis takes ~70 ms to load: only a store that uses Redis pays for it, not every CLI command. */
-function loadRedisClient(): typeof import('ioredis') {
-  return createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -73,7 +66,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   readonly location: string;
   /** Shared by every replica through a Lua script (budgets.ts). */
   readonly budgets: RedisBudgetStore;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly local: StateStore;
   private readonly keys: SharedKeys;
   private readonly prefix: string;
@@ -116,28 +109,25 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   constructor(options: RedisStoreOptions) {
     super();
     this.location = maskRedisUrl(options.url);
+    const target = redisTarget(options.url);
+    this.prefix = options.prefix ?? DEFAULT_PREFIX[target.form];
+    const badPrefix = prefixProblem(this.prefix, target);
+    if (badPrefix !== undefined) throw new UserError(`gateway.state_prefix: ${badPrefix}`);
     this.local = options.local;
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
     this.keys = sharedKeys(this.prefix);
-    this.mintKeys = mint.mintKeys(options.prefix ?? DEFAULT_PREFIX);
+    this.mintKeys = mint.mintKeys(this.prefix);
     this.warn = options.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.keyMirrorPath = options.keyMirrorPath;
     this.loadKeyMirror();
     const connectTimeout = options.connectTimeoutMs ?? 2000;
-    const { Redis: RedisClient } = loadRedisClient();
-    this.redis = new RedisClient(options.url, {
-      // Fail at once while disconnected instead of queueing commands in memory: our own queue is the health cache.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout,
-      commandTimeout: options.commandTimeoutMs ?? 2000,
-      // Keep trying to come back, at most every 2 s, for as long as the process runs.
-      retryStrategy: (times) => Math.min(100 * times, 2000),
+    this.redis = openRedisClient(target, {
+      connectTimeoutMs: connectTimeout,
+      commandTimeoutMs: options.commandTimeoutMs ?? 2000,
     });
     this.redis.on('error', (err: unknown) => this.noteFailure(err));
     this.budgets = new RedisBudgetStore(this.redis, {
-      prefix: options.prefix ?? DEFAULT_PREFIX,
+      prefix: this.prefix,
       location: this.location,
       warn: this.warn,
       outageDir: options.budgetOutageDir,
@@ -146,7 +136,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     });
     this.sharedTimeoutMs = options.sharedTimeoutMs ?? DEFAULT_BUDGET_TIMEOUT_MS;
     this.redis.on('ready', () => void this.sync());
-    this.affinityChannel = new AffinityChannel(this.redis, `${options.prefix ?? DEFAULT_PREFIX}affinity`, (records) => {
+    this.affinityChannel = new AffinityChannel(this.redis, `${this.prefix}affinity`, (records) => {
       for (const r of records) this.affinity.absorb(r);
     });
     this.unsubscribeLocal = this.local.onChange((change) => {
