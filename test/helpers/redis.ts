@@ -166,7 +166,8 @@ export async function startTestRedisCluster(): Promise<TestRedisDeployment> {
 }
 
 export interface TestRedisSentinel extends TestRedisDeployment {
-  /** `SENTINEL FAILOVER`, and resolves once the sentinel names the replica as the master. */
+  /** `SENTINEL FAILOVER`; resolves once the sentinel names the replica as the master and the old master is its
+   * replica. */
   failover(): Promise<void>;
 }
 
@@ -176,11 +177,14 @@ const MASTER_NAME = 'sy-master';
 export async function startTestRedisSentinel(): Promise<TestRedisSentinel> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-sentinel-'));
   const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()];
-  const master = serverProcess(masterPort, ['--port', String(masterPort), ...SERVER_ARGS]);
+  // In the temporary directory: a replica's full sync writes the master's snapshot to its working directory.
+  const inDir = ['--dir', dir];
+  const master = serverProcess(masterPort, ['--port', String(masterPort), ...SERVER_ARGS, ...inDir]);
   const replica = serverProcess(replicaPort, [
     '--port',
     String(replicaPort),
     ...SERVER_ARGS,
+    ...inDir,
     '--replicaof',
     '127.0.0.1',
     String(masterPort),
@@ -233,6 +237,9 @@ export async function startTestRedisSentinel(): Promise<TestRedisSentinel> {
       await until(replicaKnown, 'the sentinel to know a replica to promote');
       await ask(sentinelPort, 'SENTINEL', 'FAILOVER', MASTER_NAME);
       await until(async () => (await masterNow()) !== before, 'the sentinel to name the new master');
+      // Until the old master is turned into a replica it still takes writes, which its resync then drops: the window
+      // every Redis failover has. From here on a client left on it is answered READONLY.
+      await until(async () => ((await ask(before, 'ROLE')) as string[])[0] === 'slave', 'the old master to be demoted');
     },
   };
 }
