@@ -1,5 +1,5 @@
 // Several real processes reserving on one budget counter at once — a gateway's workers on one state file, replicas on
-// one Redis: however their reserves interleave, holds are admitted only while the cap has room, so together they
+// one Redis or one Redis Cluster (its default key prefix's hash tag keeping each script on one slot): however their reserves interleave, holds are admitted only while the cap has room, so together they
 // overshoot it by less than one hold (docs/budgets.md#how-it-holds).
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/state/open.ts';
-import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
+import { REDIS_CLUSTER_MISSING, REDIS_MISSING, startTestRedis, startTestRedisCluster } from '../helpers/redis.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'budget-race-worker.ts');
@@ -87,5 +87,15 @@ it(
     await using redis = await startTestRedis();
     using ws = tempWorkspace('switchyard-budget-race-redis-');
     await race(ws.home, redis.url);
+  },
+);
+
+it(
+  `${PROCESSES} replicas on one Redis Cluster admit exactly what fits below the cap`,
+  { skip: REDIS_CLUSTER_MISSING, timeout: 120_000 },
+  async () => {
+    await using cluster = await startTestRedisCluster();
+    using ws = tempWorkspace('switchyard-budget-race-cluster-');
+    await race(ws.home, cluster.url);
   },
 );

@@ -1,11 +1,18 @@
 // The budget store conformance suite against each state store: private memory, the SQLite state file (two handles
-// standing in for two processes on one file) and Redis (two replicas on one real redis-server).
+// standing in for two processes on one file) and Redis (two replicas on one real redis-server, and on a 3-master
+// Redis Cluster, where every script's keys must share the prefix's hash tag).
 import { after, describe } from 'node:test';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import { RedisStore } from '../../src/state/redis/store.ts';
 import { statePath } from '../../src/state/open.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { REDIS_MISSING, startTestRedis, type TestRedis } from '../helpers/redis.ts';
+import {
+  REDIS_CLUSTER_MISSING,
+  REDIS_MISSING,
+  startTestRedis,
+  startTestRedisCluster,
+  type TestRedis,
+} from '../helpers/redis.ts';
 import { budgetStoreConformance } from './budget-store.case.ts';
 
 const ONE_PROCESS = 'a private memory store has no second process to share with';
@@ -38,17 +45,22 @@ budgetStoreConformance('sqlite', () => {
 });
 
 const redis: TestRedis | undefined = REDIS_MISSING ? undefined : await startTestRedis();
-after(() => redis?.stop());
+const cluster = REDIS_CLUSTER_MISSING ? undefined : await startTestRedisCluster();
+after(async () => {
+  await redis?.stop();
+  await cluster?.stop();
+});
 let prefixes = 0;
 
-if (redis)
-  budgetStoreConformance('redis', () => {
+/** Two replicas on one Redis, each factory under its own key prefix (a hash tag, as a cluster needs). */
+function redisFactory(url: string) {
+  return () => {
     const ws = tempWorkspace('switchyard-budgets-redis-');
-    const prefix = `b${process.pid}-${++prefixes}:`;
+    const prefix = `{b${process.pid}-${++prefixes}}:`;
     return {
       open: () =>
         new RedisStore({
-          url: redis.url,
+          url,
           prefix,
           local: new SqliteStore({ path: ':memory:' }),
           connectTimeoutMs: 2000,
@@ -56,7 +68,12 @@ if (redis)
         }),
       cleanup: () => ws.cleanup(),
     };
-  });
+  };
+}
+
+if (redis) budgetStoreConformance('redis', redisFactory(redis.url));
 else describe('BudgetStore conformance: redis', { skip: REDIS_MISSING }, () => {});
+if (cluster) budgetStoreConformance('redis cluster (3 masters)', redisFactory(cluster.url));
+else describe('BudgetStore conformance: redis cluster', { skip: REDIS_CLUSTER_MISSING }, () => {});
 
 // Redis down, paused or cut off from one replica: redis-budget-outage.test.ts.
