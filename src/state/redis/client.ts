@@ -65,7 +65,9 @@ export function openRedisClient(target: RedisTarget, timing: ClientTiming): Redi
     sentinels: target.sentinels,
     name: target.master,
     db: target.db,
+    // rediss+sentinel://: TLS to the master the sentinels name, and to the sentinels themselves.
     enableTLSForSentinelMode: target.tls,
+    ...(target.tls ? { sentinelTLS: {} } : {}),
     sentinelRetryStrategy: retry,
     // Told by the sentinels of a switch, rather than finding out at the next write to the old master.
     failoverDetector: true,
