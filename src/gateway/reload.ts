@@ -39,7 +39,9 @@ export function applyConfig(app: FastifyInstance, next: LoadedConfig): void {
   // The log level applies at once: turning debug on to look at a problem must not need a restart.
   if (before.log_level !== after.log_level) changeLogLevel(ctx, after.log_level);
   if (before.require_keys !== after.require_keys) requireKeysChanged(ctx, after.require_keys);
-  const restartOnly = (['listen', 'body_limit', 'state', 'workers'] as const).filter((k) => before[k] !== after[k]);
+  const restartOnly = (['listen', 'body_limit', 'state', 'state_prefix', 'workers'] as const).filter(
+    (k) => before[k] !== after[k],
+  );
   for (const k of restartOnly) restartOnlyChanged(ctx, k);
   // The admin key's warnings too (its ${VAR} unset, its value empty): they are the gateway's (admin-key.ts).
   for (const w of [...next.warnings, ...(next.gatewayWarnings ?? [])]) ctx.logger.warn(scrubSecrets(w));
@@ -136,7 +138,10 @@ function changeLogLevel(ctx: GatewayContext, level: string): void {
 
 /** A setting read only at start changed. `--listen` wins over gateway.listen, also after a restart with the same
  * command line: "takes effect at the next restart" would be untrue, so the line says the override stays. */
-function restartOnlyChanged(ctx: GatewayContext, key: 'listen' | 'body_limit' | 'state' | 'workers'): void {
+function restartOnlyChanged(
+  ctx: GatewayContext,
+  key: 'listen' | 'body_limit' | 'state' | 'state_prefix' | 'workers',
+): void {
   if (key === 'listen' && ctx.listenOverride !== undefined) {
     ctx.logger.info(
       { setting: 'gateway.listen', listen: ctx.listenOverride },

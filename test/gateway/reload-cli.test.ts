@@ -275,10 +275,11 @@ test('a refused reload is shown by /readyz (when) and /admin/status (when and wh
 test('a gateway.listen edit warns that it takes effect at the next restart, unless --listen overrides it', async (t) => {
   const [flagged, plain] = await Promise.all([startGateway(t, {}), startGateway(t, {}, false, { listenFlag: false })]);
   for (const g of [flagged, plain]) {
-    g.writeConfig(g.config('sim-large', { listen: '127.0.0.1:4999', body_limit: 1048576 }));
+    g.writeConfig(g.config('sim-large', { listen: '127.0.0.1:4999', body_limit: 1048576, state_prefix: 'other:' }));
     await until('the edit to be applied', () => /"msg":"config reloaded"/.test(g.logs()), 30_000);
     // Restart-only settings the override does not touch still warn.
     assert.match(g.logs(), /gateway\.body_limit changed; it takes effect at the next restart/);
+    assert.match(g.logs(), /gateway\.state_prefix changed; it takes effect at the next restart/);
   }
   // With --listen 127.0.0.1:0 the file's gateway.listen never applies, not even after a restart with that command.
   assert.doesNotMatch(flagged.logs(), /gateway\.listen changed; it takes effect/);
