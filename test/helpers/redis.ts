@@ -166,6 +166,10 @@ export async function startTestRedisCluster(): Promise<TestRedisDeployment> {
 }
 
 export interface TestRedisSentinel extends TestRedisDeployment {
+  /** The master made a replica of the other server behind its clients' backs (no sentinel's CLIENT KILL), as an
+   * operator's REPLICAOF would, and the sentinel pointed at the new one: a client left on the old master is
+   * answered READONLY until it asks the sentinel again. */
+  switchQuietly(): Promise<void>;
   /** `SENTINEL FAILOVER`; resolves once the sentinel names the replica as the master and the old master is its
    * replica. */
   failover(): Promise<void>;
@@ -232,6 +236,14 @@ export async function startTestRedisSentinel(): Promise<TestRedisSentinel> {
     url: `redis+sentinel://127.0.0.1:${sentinelPort}/${MASTER_NAME}/0`,
     stop,
     [Symbol.asyncDispose]: stop,
+    switchQuietly: async () => {
+      const [from, to] = (await masterNow()) === masterPort ? [masterPort, replicaPort] : [replicaPort, masterPort];
+      await ask(sentinelPort, 'SENTINEL', 'REMOVE', MASTER_NAME);
+      await ask(to, 'REPLICAOF', 'NO', 'ONE');
+      await ask(from, 'REPLICAOF', '127.0.0.1', to);
+      await ask(sentinelPort, 'SENTINEL', 'MONITOR', MASTER_NAME, '127.0.0.1', to, 1);
+      await until(async () => (await masterNow()) === to, 'the sentinel to name the new master');
+    },
     failover: async () => {
       const before = await masterNow();
       await until(replicaKnown, 'the sentinel to know a replica to promote');

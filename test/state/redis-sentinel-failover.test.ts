@@ -1,6 +1,6 @@
 // A Sentinel failover under load (gateway.state: redis+sentinel://…): two replicas keep writing health and taking
 // budget holds while the sentinel promotes the replica. Afterwards both write to the new master and read each other's
-// writes again: neither stays on the demoted one, answered READONLY.
+// writes again: neither stays on the demoted one, answered READONLY — also when nothing closed their connections.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
@@ -118,6 +118,27 @@ describe('redis sentinel failover', { skip: REDIS_SENTINEL_MISSING }, () => {
     } finally {
       await Promise.all(loads.map((l) => l.stop()));
       master.disconnect();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a master demoted behind its clients answers READONLY: each replica reconnects to the one the sentinel names', async () => {
+    const { url } = sentinel!;
+    const a = replica(url);
+    const b = replica(url);
+    try {
+      await a.ready();
+      await b.ready();
+      await sentinel!.switchQuietly();
+      a.applyHealth('fp-quiet', { provider: 'p', at: Date.now(), add_uses: 1 });
+      await waitFor(() => b.getHealth('fp-quiet')?.uses === 1, 'the write to reach the other replica', 30_000);
+      await waitFor(
+        () => a.status().ok && a.status().pendingWrites === 0,
+        'the writer to have nothing pending',
+        30_000,
+      );
+    } finally {
       await a.close();
       await b.close();
     }
