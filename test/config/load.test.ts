@@ -409,3 +409,22 @@ test('a value from ${VAR} that does not validate says which variable it came fro
   );
   assert.doesNotMatch(plain.message, /comes from/);
 });
+
+test('gateway.state takes a Redis Cluster or Sentinel URL with its password from ${VAR}, and a state_prefix', () => {
+  const d = dir({
+    'switchyard.yaml':
+      MINIMAL +
+      'gateway:\n  state: redis+cluster://:${REDIS_PASSWORD}@10.0.0.5:6379,10.0.0.6:6379\n  state_prefix: "{team-a}:"\n',
+    '.env': 'REDIS_PASSWORD=hunter2\n',
+  });
+  const loaded = loadConfig({ configPath: join(d, 'switchyard.yaml'), env: {} });
+  assert.equal(loaded.config.gateway.state, 'redis+cluster://:hunter2@10.0.0.5:6379,10.0.0.6:6379');
+  assert.equal(loaded.config.gateway.state_prefix, '{team-a}:');
+  const sentinel = configFromObject({
+    providers: { mimo: { type: 'openai', base_url: 'https://api.example.com/v1' } },
+    main: { provider: 'mimo', model: 'm1' },
+    gateway: { state: 'rediss+sentinel://s1:26379,s2:26379/mymaster/1' },
+  });
+  assert.equal(sentinel.config.gateway.state, 'rediss+sentinel://s1:26379,s2:26379/mymaster/1');
+  assert.equal(sentinel.config.gateway.state_prefix, undefined);
+});

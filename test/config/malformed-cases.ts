@@ -332,6 +332,18 @@ export const CASES: MalformedCase[] = [
     path: 'gateway.state',
     says: 'redis://',
   },
+  {
+    name: 'state sentinel without a master',
+    yaml: base('gateway:\n  state: redis+sentinel://s1:26379,s2:26379  #<\n'),
+    path: 'gateway.state',
+    says: 'names the master after the hosts',
+  },
+  {
+    name: 'state_prefix with a space',
+    yaml: base('gateway:\n  state_prefix: "team a:"  #<\n'),
+    path: 'gateway.state_prefix',
+    says: 'without spaces',
+  },
   { name: 'body_limit zero', yaml: base('gateway:\n  body_limit: 0  #<\n'), path: 'gateway.body_limit' },
   {
     name: 'require_keys yes',

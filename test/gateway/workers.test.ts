@@ -235,5 +235,7 @@ test('--workers: a count from 1 up, or auto; a store private to one process is r
   assert.throws(() => workerCount('two', 'gateway.workers'), /gateway\.workers: expected/);
   assert.equal(sharedStateProblem('sqlite'), undefined);
   assert.equal(sharedStateProblem('redis://127.0.0.1:6379/0'), undefined);
+  assert.equal(sharedStateProblem('redis+cluster://127.0.0.1:7000,127.0.0.1:7001'), undefined);
+  assert.equal(sharedStateProblem('rediss+sentinel://127.0.0.1:26379/m'), undefined);
   assert.match(sharedStateProblem('memory') ?? '', /private to one process, so each worker would keep its own/);
 });
