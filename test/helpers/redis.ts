@@ -137,7 +137,39 @@ async function ask(port: number, ...command: [string, ...(string | number)[]]): 
 
 /** Three masters (`--cluster-replicas 0`), made with `redis-cli --cluster create`, each on its own free port and
  * cluster bus port; the URL lists them all as seed nodes. */
-export async function startTestRedisCluster(): Promise<TestRedisDeployment> {
+export interface TestRedisCluster extends TestRedisDeployment {
+  /** Moves the slot of `key` (its hash tag's) with its keys to another master, as a resharding does: clients that
+   * knew the old owner are answered MOVED. Resolves with the new owner's port. */
+  moveSlotOf(key: string): Promise<number>;
+}
+
+/** The node id and port of every master, and which one serves `slot`. */
+async function slotOwner(ports: readonly number[], slot: number): Promise<{ ids: Map<number, string>; owner: number }> {
+  const ids = new Map<number, string>();
+  for (const port of ports) ids.set(port, String(await ask(port, 'CLUSTER', 'MYID')));
+  const ranges = (await ask(ports[0]!, 'CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+  const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+  if (range === undefined) throw new Error(`no node serves slot ${slot}`);
+  return { ids, owner: range[2][1] };
+}
+
+/** CLUSTER SETSLOT … IMPORTING / MIGRATING, MIGRATE of its keys, then SETSLOT … NODE on every master. */
+async function moveSlot(ports: readonly number[], key: string): Promise<number> {
+  const slot = Number(await ask(ports[0]!, 'CLUSTER', 'KEYSLOT', key));
+  const { ids, owner } = await slotOwner(ports, slot);
+  const target = ports.find((p) => p !== owner)!;
+  await ask(target, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', ids.get(owner)!);
+  await ask(owner, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', ids.get(target)!);
+  for (;;) {
+    const keys = (await ask(owner, 'CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[];
+    if (keys.length === 0) break;
+    await ask(owner, 'MIGRATE', '127.0.0.1', target, '', 0, 5000, 'KEYS', ...keys);
+  }
+  for (const port of ports) await ask(port, 'CLUSTER', 'SETSLOT', slot, 'NODE', ids.get(target)!);
+  return target;
+}
+
+export async function startTestRedisCluster(): Promise<TestRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-cluster-'));
   const servers: ServerProcess[] = [];
   const ports: number[] = [];
@@ -162,7 +194,12 @@ export async function startTestRedisCluster(): Promise<TestRedisDeployment> {
     await stop();
     throw err;
   }
-  return { url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, stop, [Symbol.asyncDispose]: stop };
+  return {
+    url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
+    stop,
+    [Symbol.asyncDispose]: stop,
+    moveSlotOf: (key) => moveSlot(ports, key),
+  };
 }
 
 export interface TestRedisSentinel extends TestRedisDeployment {

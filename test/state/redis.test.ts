@@ -48,6 +48,7 @@ function redisFactory(server: { url: string }, options: { warn?: (m: string) => 
         warn: options.warn ?? (() => {}),
       }),
     home: ws.home,
+    prefix,
     cleanup: () => ws.cleanup(),
     [Symbol.dispose]: () => ws.cleanup(),
   };
@@ -349,6 +350,54 @@ describe('redis cluster and sentinel', () => {
         await raw.hdel('switchyard:health', 'fp-old');
         raw.disconnect();
       }
+    },
+  );
+
+  it(
+    'a cluster store follows its slot to another master (MOVED): health, budgets and pub/sub go on',
+    { skip: REDIS_CLUSTER_MISSING },
+    async () => {
+      using f = redisFactory(cluster!);
+      await using a = f.open();
+      await using b = f.open();
+      await a.ready();
+      await b.ready();
+      a.applyHealth('fp-moved', { provider: 'p', at: 1, add_uses: 1 });
+      await a.flush();
+      await waitFor(() => b.getHealth('fp-moved')?.uses === 1, 'the first write to reach the other replica');
+      const resets = Date.now() + 3_600_000;
+      const held = await a.budgets.reserve(
+        'h1',
+        [{ counter: 'c', limit: 100, amount: 10, soft: false, resetsAt: resets }],
+        1,
+        9e12,
+      );
+      assert.equal(held.ok, true);
+
+      await cluster!.moveSlotOf(`${f.prefix}health`);
+      a.applyHealth('fp-moved', { provider: 'p', at: 2, add_uses: 1 });
+      await waitFor(
+        () => b.getHealth('fp-moved')?.uses === 2,
+        'a write after the move to reach the other replica',
+        20_000,
+      );
+      a.budgets.settle('h1', [{ counter: 'c', amount: 7, resetsAt: resets }]);
+      await a.budgets.flush();
+      assert.deepEqual(await b.budgets.read(['c'], 1), [{ spent: 7, reserved: 0 }]);
+      const now = Date.now();
+      const hint = {
+        hash: 'k-moved',
+        provider: 'p',
+        route: 'p/m',
+        fingerprint: 'fp',
+        tokens: 1,
+        at: now,
+        expires_at: now + 60_000,
+      };
+      b.setAffinity(hint);
+      await b.flush();
+      await waitFor(() => a.getAffinity('k-moved', now)?.route === 'p/m', 'an affinity hint after the move');
+      assert.equal(a.status().ok, true);
     },
   );
 });
