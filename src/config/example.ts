@@ -87,7 +87,7 @@ budgets:
 
 gateway:
   listen: 127.0.0.1:4141
-  state: sqlite                       # sqlite (embedded) | redis://host:port/db
+  state: sqlite                       # sqlite (embedded) | redis://host:port/db | redis+cluster://h:p,h:p | redis+sentinel://h:p,h:p/MASTER
   admin_key: \${SWITCHYARD_ADMIN_KEY}  # unset = admin endpoints off
   # aliases:                          # client model names → a task or provider/model (clients such as Claude Code
   #   claude-*: main                  #   and Codex send names of their own); * and ? are patterns: an exact name wins,
