@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import type { LoadedConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import { openStore, stateHome } from '../state/open.ts';
-import { openLedger } from '../usage/open.ts';
+import { openLedger, pruneJobName } from '../usage/open.ts';
+import { PRUNE_EVERY_MS, type UsageLedger } from '../usage/ledger.ts';
 import type { StateStore } from '../state/types.ts';
 import type { Switchyard } from '../routing/switchyard.ts';
 import { buildGateway, type RequestTimeout } from './app.ts';
@@ -13,6 +14,7 @@ import type { SocketOptions } from './responses-socket.ts';
 import type { ReaderName } from './request-record.ts';
 import { drainTimeUp } from './in-flight.ts';
 import { startIdleTrim } from './idle-trim.ts';
+import { startClusterJobs, type ClusterJob, type ClusterJobsOptions } from './cluster-jobs.ts';
 import { assertSafeListen, listenError, localUrlFor, parseListen } from '../config/listen.ts';
 
 export { assertSafeListen };
@@ -53,6 +55,8 @@ export interface StartGatewayOptions {
   shareMintedTokens?: boolean;
   /** See BuildGatewayOptions (the benchmark only). */
   readersOff?: readonly ReaderName[];
+  /** The once-per-deployment jobs' lease and clocks (tests shorten the lease). */
+  clusterJobs?: Pick<ClusterJobsOptions, 'ttlMs' | 'renewEveryMs' | 'now' | 'sleep'>;
 }
 
 export interface GatewayHandle extends AsyncDisposable {
@@ -89,6 +93,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       ? undefined
       : openLedger(options.loaded.config.usage, {
           home: usageHome,
+          // Pruned by one process of the deployment (the job below), not by each.
+          selfPrune: false,
           ...(logger ? { warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) } : {}),
         });
   const app = buildGateway({
@@ -121,6 +127,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const stopWatching = options.watch === false ? () => {} : watchAndReload(app);
   const inFlight = app.gateway.inFlight;
   const stopTrim = startIdleTrim({ started: () => inFlight.started, running: () => inFlight.size });
+  const jobs = startClusterJobs({
+    store,
+    jobs: usage === undefined || usageHome === undefined ? [] : [pruneJob(usage, options.loaded, usageHome)],
+    ...options.clusterJobs,
+    ...(logger ? { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) } : {}),
+  });
   const address = app.server.address() as AddressInfo;
   const url = localUrlFor(host, address.port);
   let closing: Promise<void> | undefined;
@@ -128,6 +140,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     (closing ??= (async () => {
       stopWatching();
       stopTrim();
+      // Before the ledger closes: a prune running now ends first, and the lease is let go for another replica.
+      await jobs.stop();
       app.gateway.closing = true;
       const drainMs = options.drainMs ?? app.gateway.settings.loaded.config.gateway.drain_timeout;
       let cut: NodeJS.Timeout | undefined;
@@ -144,6 +158,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       }
     })());
   return { url, app, close, [Symbol.asyncDispose]: close };
+}
+
+/** The ledger's rows and rollups past their retention, deleted once an hour by one process of the deployment. */
+function pruneJob(usage: UsageLedger, loaded: LoadedConfig, home: string): ClusterJob {
+  return { name: pruneJobName(loaded.config.usage, home), everyMs: PRUNE_EVERY_MS, run: () => usage.prune() };
 }
 
 /** How long requests ended at the drain deadline get to write their error and finish, before connections are cut

@@ -200,12 +200,18 @@ export type MintPatch = { provider: string; at: number } & {
   [K in Exclude<keyof MintRecord, 'id' | 'provider' | 'updated_at'>]?: MintRecord[K] | null;
 };
 
-export interface MintStore {
+/** Named leases shared by the processes on one store (the workers on a state file, the replicas on a Redis): one mint
+ * at a time per credential (`mint:…`), one runner per once-per-deployment job (`job:…`, gateway/cluster-jobs.ts). */
+export interface LeaseStore {
   /** Takes the lease `name` for `holder` for `ttlMs` (wall clock) when it is free, has run out, or is the holder's
-   * already (then it is extended); true when taken. Two processes or replicas never hold one lease at once. */
+   * already (then it is extended: a renewal); true when taken. Two processes or replicas never hold one lease at once
+   * (Redis: while it answers; past that each replica holds its own, and status() says `shared_store_unreachable`). */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Lets the lease go, if `holder` still holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
+}
+
+export interface MintStore extends LeaseStore {
   /** Read from the backing store, not a cache: another process's rotation must be seen. */
   readMint(id: string): Promise<MintRecord | undefined>;
   writeMint(id: string, patch: MintPatch): Promise<void>;

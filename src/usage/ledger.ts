@@ -23,6 +23,9 @@ export interface LedgerOptions {
   maxPending?: number;
   /** Rows per transaction. */
   batchSize?: number;
+  /** Prunes past retention after a send, once an hour at most (default). False: only when `prune()` is called, as
+   * the gateway's once-per-deployment job does (gateway/cluster-jobs.ts), so replicas do not each prune. */
+  selfPrune?: boolean;
 }
 
 export interface LedgerStats {
@@ -43,7 +46,8 @@ export interface LedgerStats {
 export type LedgerDegradation = 'usage_store' | 'usage_spooling' | 'usage_spool_full';
 
 export const FLUSH_INTERVAL_MS = 100;
-const PRUNE_EVERY_MS = 3_600_000;
+/** How often rows and rollups past their retention are deleted. */
+export const PRUNE_EVERY_MS = 3_600_000;
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 10_000;
 
@@ -240,11 +244,22 @@ export class UsageLedger {
   }
 
   async #pruneNow(): Promise<void> {
+    if (this.#options.selfPrune === false) return;
     const now = this.#now();
     if (now - this.#lastPrune < PRUNE_EVERY_MS) return;
     this.#lastPrune = now;
+    await this.#pruneAt(now);
+  }
+
+  /** Deletes the rows and rollups past their retention now; throws when the store cannot. */
+  async prune(): Promise<void> {
+    await this.#ensureOpen();
+    await this.#pruneAt(this.#now());
+  }
+
+  #pruneAt(now: number): Promise<void> {
     const r = this.#options.retention;
-    await this.#store.prune(now - r.requests, now - r.rollups);
+    return this.#store.prune(now - r.requests, now - r.rollups);
   }
 
   async totals(q: UsageQuery): Promise<GroupTotals[]> {

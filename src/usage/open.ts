@@ -1,5 +1,6 @@
 // Opens the ledger `usage.store` names: the embedded SQLite file beside the state (default), PostgreSQL (with its
 // local spool, usage-spool/ beside the state), or none.
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { UsageConfig } from '../config/schema.ts';
 import { UsageLedger } from './ledger.ts';
@@ -22,6 +23,8 @@ export interface OpenLedgerOptions {
   now?: () => number;
   /** For tests of a full disk (SQLite). */
   maxPageCount?: number;
+  /** See LedgerOptions.selfPrune: false when the gateway's once-per-deployment job prunes. */
+  selfPrune?: boolean;
 }
 
 export function usageStoreFor(config: UsageConfig, options: OpenLedgerOptions): UsageStore | undefined {
@@ -51,5 +54,12 @@ export function openLedger(config: UsageConfig, options: OpenLedgerOptions): Usa
     ...(options.warn ? { warn: options.warn } : {}),
     ...(options.error ? { error: options.error } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.selfPrune !== undefined ? { selfPrune: options.selfPrune } : {}),
   });
+}
+
+/** The name of the ledger's prune job, which names its lease: one for every gateway sharing a PostgreSQL ledger; for
+ * the embedded file, one per file on this host (replicas on other hosts prune their own files). */
+export function pruneJobName(config: UsageConfig, home: string): string {
+  return config.store === 'sqlite' ? `usage-prune:${hostname()}:${join(home, USAGE_FILE)}` : 'usage-prune';
 }
