@@ -33,6 +33,8 @@ storeConformance('memory', () => ({ open: () => openStore({ kind: 'memory' }), c
   'conversations: a turn one handle kept is read by another': 'a memory store cannot be shared',
   'forgetHealth: a new handle does not see the forgotten record': 'a memory store cannot be shared',
   'leases: two handles never hold one lease at once': 'a memory store cannot be shared',
+  'leases: a holder that stopped renewing loses the lease to another handle, and its late renewal is refused':
+    'a memory store cannot be shared',
   'mint records: fields are set, kept and cleared, and another handle reads them at once':
     'a memory store cannot be shared',
 });

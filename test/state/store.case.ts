@@ -565,6 +565,19 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
       assert.equal(await other.acquireLease('mint:r', taken[0] ? 'b' : 'a', 60_000), true);
     });
 
+    test('leases: a holder that stopped renewing loses the lease to another handle, and its late renewal is refused', async () => {
+      // The once-per-deployment jobs' case (gateway/cluster-jobs.ts): a hung replica must learn it no longer runs the job.
+      const f = fresh();
+      const a = await open(f);
+      const b = await open(f);
+      assert.equal(await a.acquireLease('job:usage-prune', 'a', 1), true);
+      await waitFor(() => b.acquireLease('job:usage-prune', 'b', 60_000), 'the lease to run out and pass to b');
+      assert.equal(await a.acquireLease('job:usage-prune', 'a', 60_000), false, 'the former holder cannot renew it');
+      assert.equal(await b.acquireLease('job:usage-prune', 'b', 60_000), true, 'the new holder renews it');
+      await b.releaseLease('job:usage-prune', 'b');
+      assert.equal(await a.acquireLease('job:usage-prune', 'a', 60_000), true, 'let go, it is free at once');
+    });
+
     test('mint records: fields are set, kept and cleared, and another handle reads them at once', async () => {
       const f = fresh();
       const a = await open(f);
