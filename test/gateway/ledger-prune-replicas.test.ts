@@ -1,6 +1,7 @@
 // Two gateway replicas on one private Redis sharing one PostgreSQL ledger (docs/gateway.md#jobs-run-once-per-deployment):
-// the ledger is pruned by the replica holding the lease job:usage-prune, not by each; when that replica stops, the
-// other takes the job over and prunes at once. Skipped, saying why, without redis-server or a PostgreSQL server.
+// the ledger is pruned by the replica holding the lease job:usage-prune, not by each; when that replica hangs (it no
+// longer renews: its injected sleep never ends, as a process stopped or killed), the other takes the job over once
+// the lease runs out, and prunes at once. Skipped, saying why, without redis-server or a PostgreSQL server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
@@ -19,6 +20,8 @@ import { simProvider } from './harness.ts';
 const KEY = 'sk-sim-prune-replicas-001';
 const DAY = 86_400_000;
 const RUNS = 'runs the once-per-deployment job usage-prune';
+/** Long enough that a loaded machine's late renewal never hands the job over while its holder lives. */
+const TTL_MS = 3_000;
 
 function oldRow(id: string): UsageRow {
   return {
@@ -52,10 +55,12 @@ interface Replica {
   said: () => string[];
   /** How often it has asked for its leases. */
   naps: () => number;
+  /** From now on it never renews its leases. */
+  hang: () => void;
 }
 
 test(
-  'replicas on one Redis and one PostgreSQL ledger: one prunes; when it stops, the other takes the job over',
+  'replicas on one Redis and one PostgreSQL ledger: one prunes; when it hangs, the other takes the job over',
   { skip: REDIS_MISSING ?? POSTGRES_MISSING, timeout: 120_000 },
   async () => {
     await using redis = await startTestRedis();
@@ -69,6 +74,7 @@ test(
     const start = async (ws: TempWorkspace): Promise<Replica> => {
       const lines: string[] = [];
       let naps = 0;
+      let hung = false;
       const configPath = ws.write(
         'switchyard.yaml',
         stringify({
@@ -85,15 +91,15 @@ test(
         watch: false,
         drainMs: 5_000,
         clusterJobs: {
-          ttlMs: 600_000,
+          ttlMs: TTL_MS,
           renewEveryMs: 50,
           sleep: (ms) => {
             naps += 1;
-            return new Promise((resolve) => setTimeout(resolve, ms));
+            return hung ? new Promise(() => {}) : new Promise((resolve) => setTimeout(resolve, ms));
           },
         },
       });
-      return { gw, said: () => lines.filter((l) => l.includes(RUNS)), naps: () => naps };
+      return { gw, said: () => lines.filter((l) => l.includes(RUNS)), naps: () => naps, hang: () => (hung = true) };
     };
 
     const a = await start(one);
@@ -106,11 +112,11 @@ test(
 
         // A row past retention, written after replica one's prune: only a prune by replica two removes it now.
         await ledger.write([oldRow('past-retention')]);
-        await a.gw.close();
+        a.hang();
         await until(
-          'replica two to take the job over and prune',
+          'replica two to take the job over once the lease runs out, and prune',
           async () => (await ledger.requests({ limit: 10 })).rows.length === 0,
-          30_000,
+          TTL_MS + 30_000,
         );
         assert.equal(b.said().length, 1);
       } finally {
