@@ -93,7 +93,10 @@ export function heldBackRefusalOf(limit: BudgetLimit, state: Standing, heldBack:
     used: fromUnits(limit.resource, state.spent),
     held: fromUnits(limit.resource, state.reserved),
     resetsAt: until,
-    message: `budget ${limit.budget} (${limit.scopeText}) is not spent: ${per}, ${standing(limit.resource, state)}; ${kept} of it is held back for a replica that stopped answering on Redis (it may be spending that share unseen) until it is back or its presence lapses; try again in ${wait}`,
+    message:
+      heldBack.why === 'outage'
+        ? `budget ${limit.budget} (${limit.scopeText}) is not spent: ${per}, ${standing(limit.resource, state)}; while Redis does not answer this replica admits only its share, and ${kept} of it is the other replicas'; try again in ${wait}`
+        : `budget ${limit.budget} (${limit.scopeText}) is not spent: ${per}, ${standing(limit.resource, state)}; ${kept} of it is held back for a replica that stopped answering on Redis (it may be spending that share unseen) until it is back or its presence lapses; try again in ${wait}`,
   };
 }
 

@@ -56,6 +56,9 @@ export type ReserveResult =
 export interface HeldBack {
   amount: number;
   until: number;
+  /** Whose share: replicas not seen on the shared store (`absent`, the default), or the other replicas' shares this
+   * one leaves them while the store does not answer (`outage`: this replica may admit only its own). */
+  why?: 'absent' | 'outage';
 }
 
 /** A settled amount: what the request really used of one counter (0 releases the hold without spending). */

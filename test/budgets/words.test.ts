@@ -53,6 +53,25 @@ test('a refusal for a share held back says the budget is not spent and asks to r
   assert.equal(r.resetsAt, until, 'Retry-After is what remains of the hold-back, not the rest of the day');
 });
 
+test("a refusal by this replica's share while Redis does not answer is not spent either, and asks again soon", () => {
+  const r = refusalFor(
+    TOKENS,
+    {
+      ok: false,
+      refused: 0,
+      state: { spent: 300, reserved: 100 },
+      heldBack: { amount: 500, until: NOW + 250, why: 'outage' },
+    },
+    RESET,
+    NOW,
+  );
+  assert.match(r.message, /is not spent: 1,000 tokens per day, 300 tokens used/);
+  assert.match(r.message, /while Redis does not answer this replica admits only its share, and 500 tokens of it is/);
+  assert.match(r.message, /try again in 1s$/);
+  assert.equal(r.rate, true);
+  assert.equal(r.resetsAt, NOW + 1000, 'at least a second: Retry-After is whole seconds');
+});
+
 test('a store refusal without a share held back is the budget spent, until its reset', () => {
   const r = refusalFor(TOKENS, { ok: false, refused: 0, state: { spent: 1000, reserved: 0 } }, RESET, NOW);
   assert.match(r.message, /is spent: 1,000 tokens per day/);

@@ -104,6 +104,13 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
       // its share.
       assert.equal(byA, 3);
       assert.equal(byB, 3);
+      // Refused by its share, not by the budget (a's book: 20 read, 40 its own, 40 still free): not spent, and asked
+      // again when Redis is tried again, not at the end of the window.
+      const t = Date.now();
+      const more = await a.store.budgets.reserve('more-a', [item()], t, t + 60_000);
+      assert.equal(more.ok, false);
+      assert.equal(!more.ok && more.heldBack?.why, 'outage');
+      assert.ok(!more.ok && more.heldBack !== undefined && more.heldBack.until - t <= 1_000, 'tried again within 1 s');
       // Each says what its share is (`held_locally_cap`).
       assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), 30);
       assert.equal(b.store.budgets.heldLocallyCap('c', LIMIT, false), 25);

@@ -2,7 +2,7 @@
 // counters it last read there, the live replicas it last counted, the holds it took and what it spent since, and that
 // spend folded per counter under ids that make its write-back exactly-once. Kept in a file until written back.
 import { MemoryBudgetStore } from '../budget-memory.ts';
-import type { CounterState, HoldItem, ReserveResult, Spend } from '../budget-store.ts';
+import { hasRoom, type CounterState, type HoldItem, type ReserveResult, type Spend } from '../budget-store.ts';
 import type { StoreOutagePolicy } from '../../config/budgets-schema.ts';
 import { outageCap, outageState, type OutageCap } from '../budget-outage.ts';
 import {
@@ -150,6 +150,8 @@ export class OutageBook {
     items: readonly HoldItem[],
     now: number,
     expiresAt: number,
+    /** When Redis is tried again: a refusal only this replica's share made may be asked again then. */
+    retryAt: number,
   ): ReserveResult {
     const capped: HoldItem[] = [];
     for (const [i, item] of items.entries()) {
@@ -159,7 +161,15 @@ export class OutageBook {
       capped.push(cap.cap === item.limit ? item : { ...item, limit: cap.cap });
     }
     const result = this.#memory.reserveNow(hold, capped, now, expiresAt);
-    if (!result.ok) return { ...result, state: this.#state(policy, items[result.refused]!.counter, now) };
+    if (!result.ok) {
+      const item = items[result.refused]!;
+      const state = this.#state(policy, item.counter, now);
+      // Refused by this replica's share, not by the budget: the outage may end at the next try of Redis.
+      const share = capped[result.refused]!.limit;
+      if (share < item.limit && hasRoom(state, item.limit))
+        return { ...result, state, heldBack: { amount: item.limit - share, until: retryAt, why: 'outage' } };
+      return { ...result, state };
+    }
     this.#holds.add(hold);
     return { ...result, before: items.map((item) => this.#state(policy, item.counter, now)) };
   }

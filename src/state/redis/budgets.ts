@@ -286,7 +286,7 @@ export class RedisBudgetStore implements BudgetStore {
           this.#queue.push({ hold, counter: item.counter, amount: 0, resetsAt: item.resetsAt, expiresAt: 0 });
       }
     }
-    return this.#book.reserve(this.#policy, hold, items, now, expiresAt);
+    return this.#book.reserve(this.#policy, hold, items, now, expiresAt, now + PROBE_MS);
   }
 
   settle(hold: string, spends: readonly Spend[]): void {
