@@ -1,7 +1,7 @@
 // One connection per configured MCP server, as an SDK `Client`: a remote server over Streamable HTTP (or SSE)
 // through the server's own credentials, connected when first needed and again after the connection ends; a local
 // server as a child process over stdio, started with the gateway, restarted with backoff when it exits, stopped on
-// drain (docs/mcp.md#servers).
+// drain (docs/mcp.md#configure-the-servers).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';

@@ -1,4 +1,4 @@
-// Anthropic's server-side compaction, simulated (docs/simulator.md#compaction): with a compaction beta and a compact
+// Anthropic's server-side compaction, simulated (docs/simulator.md#answers): with a compaction beta and a compact
 // edit in `context_management.edits`, a prompt over the edit's trigger is summarised and the answer opens with a
 // `compaction` block (alone, stop reason `compaction`, with `pause_after_compaction`); a request that sends such a
 // block back is read from the last one on, as Anthropic drops everything before it.

@@ -1,6 +1,6 @@
 // Reading a Responses API request (POST /v1/responses, or a WebSocket `response.create`) into the facts the
 // simulator acts on, the same SimRequest a chat completion becomes, so one decision and one reply serve both. The
-// conversation is the stored one `previous_response_id` names, then this request's input (docs/simulator.md#responses).
+// conversation is the stored one `previous_response_id` names, then this request's input (docs/simulator.md#the-responses-api).
 import { isObject, type Json } from './json.ts';
 import {
   emptySimRequest,

@@ -1,5 +1,5 @@
 // The OpenTelemetry span of one MCP tool call through /mcp: `execute_tool {tool}` with the GenAI conventions' tool
-// attributes and MCP's method name, made once the call's facts are known (docs/mcp.md#observability). Never the
+// attributes and MCP's method name, made once the call's facts are known (docs/mcp.md#usage-and-observability-of-tool-calls). Never the
 // arguments or the result.
 import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import type { ToolCallFacts } from '../mcp/governor.ts';

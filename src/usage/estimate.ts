@@ -1,4 +1,4 @@
-// An attempt's usage when the upstream reported none, or only part of it (docs/usage.md#estimates): the prompt as
+// An attempt's usage when the upstream reported none, or only part of it (docs/usage.md#what-is-billed): the prompt as
 // sent and the output as received, counted with the tokenizer, marked `estimated`. A stream's events pass through a
 // tally as they arrive, so a stream cut or cancelled part-way is billed for what was delivered.
 import type { ChatMessage, ChatResponse, StreamEvent, Usage } from '../providers/types.ts';

@@ -1,4 +1,4 @@
-// The ledger's local spool (docs/usage.md#when-the-store-fails): rows for a remote ledger (PostgreSQL) are appended
+// The ledger's local spool (docs/usage.md#off-the-request-path): rows for a remote ledger (PostgreSQL) are appended
 // here, one JSON line each, fsynced a batch at a time, before they are sent; sent rows are forgotten (the file is
 // truncated once all of it is sent). So rows survive a server that is down or slow, a stop and a kill -9. Each
 // process writes its own file, named by its host and pid (`<host>.<pid>-0.jsonl`: the workers of one gateway share

@@ -1,4 +1,4 @@
-// The simulator's Anthropic server-side compaction (docs/simulator.md#compaction), with the official
+// The simulator's Anthropic server-side compaction (docs/simulator.md#answers), with the official
 // `@anthropic-ai/sdk`: over the compact edit's trigger, with the beta, the answer opens with a `compaction` block (whole,
 // and streamed as one compaction_delta), pausing after it on `pause_after_compaction`; the block sent back is read
 // from there on; without the beta a compaction block is refused and no compaction is made.
