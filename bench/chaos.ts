@@ -1,5 +1,5 @@
 // `./dev node bench/chaos.ts [seconds] [kills] [--resume]` (`npm run chaos`): re-measures issue 21's chaos, bad-HTTP,
-// race and crash figures against the real gateway on loopback (docs/gateway.md#chaos-crashes-and-races), and how the
+// race and crash figures against the real gateway on loopback (docs/performance.md#chaos-crashes-and-races), and how the
 // streams ended; `--resume` (or CHAOS_RESUME=1) runs it with `streaming: { resume: true }`. Not run by CI.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

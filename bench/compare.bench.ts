@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const gateways: { name: string; server: Served }[] = [
     { name: 'this', server: await gateway(dir, 'this', upstream.url, []) },
     // SWITCHYARD_GATEWAY_HEAP=lean: a small young generation and slow old growth (GATEWAY_NODE_FLAGS), what they cost in
-    // CPU against V8's own sizes (docs/gateway.md#rss-under-a-sustained-load).
+    // CPU against V8's own sizes (docs/performance.md#rss-under-a-sustained-load).
     { name: 'this,lean', server: await gateway(dir, 'this-lean', upstream.url, [], undefined, GATEWAY_NODE_FLAGS) },
   ];
   // BENCH_FLAG_ROWS="--a=1;--b=2 --c": this gateway again with each ';'-separated set of node flags instead of its own.

@@ -1,5 +1,5 @@
 // The floor: the gateway's stack and core without its own per-request features, so a run can tell what the stack
-// costs from what those features add (docs/gateway.md#performance-and-the-benchmark).
+// costs from what those features add (bench/README.md).
 import Fastify from 'fastify';
 import type { LoadedConfig } from '../src/config/types.ts';
 import { openaiBodySchema } from '../src/gateway/routes/chat-completions.ts';

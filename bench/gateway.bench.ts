@@ -1,5 +1,5 @@
 // `npm run bench`: the gateway against a bare node:http + undici proxy, both in front of the same fixed fake
-// upstream, measured in one run (docs/gateway.md). Each server runs in its own process; the load generator is this one.
+// upstream, measured in one run (docs/performance.md#requests). Each server runs in its own process; the load generator is this one.
 // Targets: median latency added at 1 connection ≤ 1.3× the bare proxy's; throughput at 32 connections ≥ 80% of its.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const upstream = await serve(['upstream']);
   const proxy = await serve(['proxy', upstream.url]);
   // Opt-in (`BENCH_FLOOR=1`): a fourth server in the rotation may change what the machine gives the others, and the
-  // default run is the one docs/gateway.md is judged by.
+  // default run is the one docs/performance.md#requests is judged by.
   const floor = process.env['BENCH_FLOOR'] === '1' ? await serve(['floor', upstream.url]) : undefined;
   const gateway = await serve(['gateway', upstream.url, join(logDir, 'gateway.log')]);
   const targets: (LoadTarget & { server: Served })[] = [
@@ -93,7 +93,7 @@ function report(results: Record<string, LoadResult>): void {
   const addedRatio = (g1.medianMs - d1.medianMs) / (p1.medianMs - d1.medianMs);
   const throughputRatio = g32.rps / p32.rps;
   console.log('');
-  // docs/gateway.md bounds the *added* median latency: what each server adds over calling the upstream directly. The
+  // docs/performance.md#requests bounds the *added* median latency: what each server adds over calling the upstream directly. The
   // ratio of total medians includes the upstream's own time on both sides and so flatters the slower server.
   console.log(
     `median latency added over the upstream @1, gateway / proxy: ${(g1.medianMs - d1.medianMs).toFixed(3)} ms / ${(p1.medianMs - d1.medianMs).toFixed(3)} ms = ${addedRatio.toFixed(2)}×  (target ≤ 1.30×) ${addedRatio <= 1.3 ? 'PASS' : 'FAIL'}`,

@@ -1,4 +1,4 @@
-// `npm run bench:memory`: the gateway's RSS at a given concurrency, for docs/gateway.md#memory-what-to-expect. For each
+// `npm run bench:memory`: the gateway's RSS at a given concurrency, for docs/performance.md#memory-what-to-expect. For each
 // C, a fresh gateway process (the allocator settings and V8 flags `switchyard gateway` starts with) in front of the
 // fixed fake upstream: RSS after start, the highest RSS under C connections, and RSS once it has been idle a while,
 // each split by who holds it, with PASS/FAIL at C=32 against issue 42's ≤ 2× idle. BENCH_NODE_FLAGS and BENCH_ENV try

@@ -52,7 +52,7 @@ function frameName(n: ProfileNode): string {
 }
 
 /** Inclusive time of our own functions, which says which of our steps causes a cost that self time spreads over
- * library frames. Async functions count only up to each await (docs/gateway.md#performance-and-the-benchmark). */
+ * library frames. Async functions count only up to each await (bench/README.md). */
 function inclusiveOwn(profile: { nodes: ProfileNode[] }, total: number): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const inclusive = new Map<string, number>();

@@ -1,5 +1,5 @@
 // `./dev node bench/soak.ts [seconds]` (`npm run soak`): checks the gateway's heap stays flat over a long, faulty,
-// reloading run (docs/gateway.md#memory-over-a-long-run). Not run by CI.
+// reloading run (bench/README.md, docs/performance.md#memory-what-to-expect). Not run by CI.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// `npm run bench:stream`: streamed answers, the LLM workload (SPEC §9, docs/gateway.md#performance-and-the-benchmark).
+// `npm run bench:stream`: streamed answers, the LLM workload (SPEC §9, docs/performance.md).
 // One fake upstream streaming in both shapes (bench/stream-answer.ts), the floor (bench/bare-proxy.ts piping bytes) and
 // the gateway, each in its own process; a load generator (bench/stream-load.ts) in its own process per run holds C
 // streams. For each server and route: CPU per delivered chunk from /proc (user and system apart, with the read and write
@@ -415,7 +415,7 @@ function portkeyNote(): string {
   } catch {
     return 'Portkey: skipped: BENCH_PORTKEY=1 but @portkey-ai/gateway is not installed (it streams only with @hono/node-server 1.14.1)';
   }
-  return 'Portkey: skipped: installed, but this bench does not start it yet (see docs/gateway.md)';
+  return 'Portkey: skipped: installed, but this bench does not start it yet (see bench/README.md)';
 }
 
 /** The fake upstream in both shapes, as `bench/bench-model` and `bench_anthropic/claude-bench`; client keys required

@@ -1,6 +1,6 @@
 // `npm run bench:workers`: throughput of `switchyard gateway` with 1 and with 2 workers (`--workers`), the real CLI
 // process tree in front of the fixed fake upstream, in interleaved slices; server CPU per request from /proc (the
-// primary and its workers together). Not run by CI (docs/gateway.md#workers-every-core).
+// primary and its workers together). Not run by CI (docs/replicas.md#workers-every-core).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

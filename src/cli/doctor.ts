@@ -117,7 +117,7 @@ async function doctor(cli: CliRun, cmd: Command, opts: DoctorOptions): Promise<v
 }
 
 /** What a systemd service would see differently from this shell, said even with no unit installed: doctor runs in
- * the shell, the service is where it bites (docs/gateway.md#running-under-systemd). */
+ * the shell, the service is where it bites (docs/systemd.md#running-under-systemd). */
 function serviceWarnings(cli: CliRun, loaded: LoadedConfig, store: StateStore): string[] {
   if (!loaded.path) return [];
   const installed = existsSync(unitPath(cli.env));

@@ -53,7 +53,7 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     )
     .option(
       '--workers <n>',
-      'gateway processes sharing the port, or auto for one per core (default: gateway.workers, 1); see docs/gateway.md',
+      'gateway processes sharing the port, or auto for one per core (default: gateway.workers, 1); see docs/replicas.md',
     )
     // `gateway key` is a mistyped subcommand, not an argument: let it reach runGateway, which says so (with the
     // nearest subcommand) instead of commander's "too many arguments".
@@ -216,7 +216,7 @@ async function runGateway(cli: CliRun, opts: GatewayOptions, cmd: Command): Prom
   guardProcess(logger);
   // Starting left ~20–35 MiB behind (the young generation grown by loading ~1,300 modules and parsing the config, and
   // their garbage) that nothing would give back until the first idle stretch after some requests: one collection now,
-  // before the gateway says it is ready, starts it at what it holds (docs/gateway.md#memory-what-to-expect).
+  // before the gateway says it is ready, starts it at what it holds (docs/performance.md#memory-what-to-expect).
   memoryReducingCollection();
   const store = handle.app.gateway.store;
   logger.info(

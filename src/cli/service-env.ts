@@ -1,5 +1,5 @@
 // Variables a systemd service would not see: it reads the .env beside the config, never the shell's profile, so a
-// key exported only in the shell fails there silently (docs/gateway.md#running-under-systemd).
+// key exported only in the shell fails there silently (docs/systemd.md#running-under-systemd).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/types.ts';

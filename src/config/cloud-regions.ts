@@ -1,6 +1,6 @@
 // Which regions exist, for warning of a typo (`us-est-1`) that would fail every call. AWS's come from the partitions
 // data the AWS SDK ships (@aws-sdk/core, kept current by its releases); Google publishes no such file in a package we
-// have, so Vertex AI's are the documented pattern and a list of Google Cloud's regions (docs/credentials.md).
+// have, so Vertex AI's are the documented pattern and a list of Google Cloud's regions (docs/minted.md#recipes).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -139,7 +139,7 @@ export function exposureWarnings(path: string, values: Readonly<Record<string, s
 }
 
 /** The environment to re-read the config with: without the variables systemd's EnvironmentFile= took from the .env,
- * which would otherwise win over every later edit of it (docs/gateway.md#running-under-systemd). */
+ * which would otherwise win over every later edit of it (docs/systemd.md#running-under-systemd). */
 export function environmentForReloads(
   env: Readonly<Record<string, string | undefined>>,
   dotenvAtStart: Readonly<Record<string, string>>,

@@ -288,7 +288,7 @@ export const oauth2Schema = z
   });
 export type OAuth2Config = z.infer<typeof oauth2Schema>;
 
-/** The sources of a provider's minted key (docs/credentials.md): each is read, run or asked for a token when one is needed. */
+/** The sources of a provider's minted key (docs/minted.md): each is read, run or asked for a token when one is needed. */
 const mintedShape = {
   /** A file holding the key (Docker and Kubernetes secrets), read at use and again when it changes. */
   api_key_file: z.string().trim().min(1, 'expected a file path').optional(),
@@ -373,7 +373,7 @@ export const providerSchema = z
         'expected a region like us-east5 or europe-west1 (Vertex AI, or global), us-east-1 (Bedrock)',
       )
       .optional(),
-    /** A Google service account's key file (JSON): an access token is minted from it (docs/credentials.md). */
+    /** A Google service account's key file (JSON): an access token is minted from it (docs/minted.md). */
     google_credentials: z.string().trim().min(1, 'expected a file path').optional(),
     /** Bedrock: AWS keys from a named profile, or the SDK's default chain (environment, SSO, profile, process,
      * container and instance metadata), re-read before they expire. */
@@ -462,7 +462,7 @@ const taskShape = {
   timeout: timeout().default(60_000),
   fallback_chain: z.array(routeSchema).default([]),
   fallback_to_main: z.boolean().default(true),
-  /** The task's own key minted like a provider's (docs/credentials.md): tried first on the task's route. */
+  /** The task's own key minted like a provider's (docs/minted.md): tried first on the task's route. */
   ...mintedShape,
   /** How keys are sent to the task's own `base_url` (the provider's `auth:` applies otherwise). */
   auth: authSchema.optional(),
@@ -614,7 +614,7 @@ export const gatewaySchema = z.strictObject({
    * for a minute or an hour) also says `x-should-retry: false`, so agents show it at once (docs/clients.md). */
   client_retry_max_wait: delay().default(10_000),
   /** The gateway's record of Responses conversations, so a `previous_response_id` turn is rebuilt on any route or
-   * replica (docs/gateway.md#a-conversations-state-across-a-fallback). */
+   * replica (docs/responses.md#a-conversations-state-across-a-fallback). */
   conversations: z
     .strictObject({
       /** How long an answered turn is kept after it was answered; 0 keeps none. */
@@ -627,7 +627,7 @@ export const gatewaySchema = z.strictObject({
         .default(8 * 1024 * 1024),
     })
     .default({ keep: HOUR, max_bytes: 8 * 1024 * 1024 }),
-  /** The Responses API's WebSocket mode on GET /v1/responses (docs/gateway.md#websocket-mode). */
+  /** The Responses API's WebSocket mode on GET /v1/responses (docs/responses.md#websocket-mode). */
   responses_websocket: z
     .strictObject({
       /** How long one connection may last before its turns get `websocket_connection_limit_reached` (OpenAI: 1h). */

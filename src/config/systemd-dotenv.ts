@@ -1,5 +1,5 @@
 // Lines of the .env that systemd's EnvironmentFile= reads differently from Node's parseEnv: a service would get
-// another key than the shell, and nothing in the file shows it (docs/gateway.md#running-under-systemd).
+// another key than the shell, and nothing in the file shows it (docs/systemd.md#running-under-systemd).
 import { existsSync, readFileSync } from 'node:fs';
 import { scanDotenv } from './dotenv.ts';
 

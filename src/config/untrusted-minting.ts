@@ -1,5 +1,5 @@
 // An untrusted ./switchyard.yaml may not mint keys: it would run a cloned repository's command, or send the user's
-// files or refresh token to a host of its choosing (docs/credentials.md#how-minting-works). Nor may it start a local
+// files or refresh token to a host of its choosing (docs/minted.md#how-minting-works). Nor may it start a local
 // MCP server, which is a command of its own (docs/mcp.md).
 import type { LoadedConfig } from './types.ts';
 

@@ -8,7 +8,7 @@ const FORWARDED_PREFIXES = [
   'fine-grained-tool-streaming-',
   'prompt-caching-',
   'context-management-',
-  // Server-side compaction (`compact-2026-01-12`, …): its `compaction` blocks are carried (docs/gateway.md#compaction).
+  // Server-side compaction (`compact-2026-01-12`, …): its `compaction` blocks are carried (docs/responses.md#compaction).
   'compact-',
   'effort-',
 ];

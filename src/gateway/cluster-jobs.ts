@@ -1,4 +1,4 @@
-// Periodic jobs that one process runs for every process sharing the state store (docs/gateway.md#jobs-run-once-per-deployment):
+// Periodic jobs that one process runs for every process sharing the state store (docs/replicas.md#jobs-run-once-per-deployment):
 // the replicas on one Redis, the workers on one state file. Each job runs only while this process holds its lease
 // `job:<name>` (the store's LeaseStore, the one minted keys use), renewed while the process lives; when the holder
 // dies its lease runs out and another process takes the job over.

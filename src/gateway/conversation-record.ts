@@ -1,7 +1,7 @@
 // The gateway's record of Responses conversations (`previous_response_id`), for POST /v1/responses and the WebSocket
 // mode alike: a turn continuing one is rebuilt from the state store — the whole conversation for any route, and for
 // the route and key holding the upstream's own state, what only it can read — and each answered turn is kept for
-// `gateway.conversations.keep` (docs/gateway.md#a-conversations-state-across-a-fallback).
+// `gateway.conversations.keep` (docs/responses.md#a-conversations-state-across-a-fallback).
 import { ApiError } from './api-error.ts';
 import type { GatewayContext } from './context.ts';
 import { servesResponses } from './responses-routes.ts';
@@ -251,7 +251,7 @@ function ownerOf(
 
 /** The routes and keys other than the last owner's whose answers hold reasoning only they read, each with the
  * conversation it is sent should the chain come back to it: its own reasoning kept, every other upstream's left out
- * (docs/gateway.md#a-conversations-state-across-a-fallback). Only a route serving the Responses API reads one. */
+ * (docs/responses.md#a-conversations-state-across-a-fallback). Only a route serving the Responses API reads one. */
 function holdersOf(
   ctx: GatewayContext,
   owner: string | undefined,

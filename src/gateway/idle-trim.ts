@@ -1,6 +1,6 @@
 // After a load, V8 keeps the young generation it grew and the heap pages it no longer needs, and nothing gives them
 // back while the process sleeps: once the gateway has been idle a while, one memory-reducing collection does
-// (docs/gateway.md#memory-what-to-expect).
+// (docs/performance.md#memory-what-to-expect).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 

@@ -1,4 +1,4 @@
-// Gateway client keys: `sy-<random>`, shown once at creation, stored only as a sha256 hash (docs/gateway.md).
+// Gateway client keys: `sy-<random>`, shown once at creation, stored only as a sha256 hash (docs/security.md).
 import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { GatewayKeyRecord } from '../state/types.ts';
 

@@ -1,6 +1,6 @@
 // The allocator and collector settings a gateway process starts with (bin/switchyard.js sets them for `switchyard
 // gateway`, the workers inherit them). glibc's malloc otherwise keeps up to 8 arenas per core and raises its trim threshold after
-// every large block it frees, so memory freed after a load stayed in the process (docs/gateway.md#memory-what-to-expect).
+// every large block it frees, so memory freed after a load stayed in the process (docs/performance.md#memory-what-to-expect).
 export const GATEWAY_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   // A fixed threshold (glibc's default value) also stops the dynamic one: large blocks stay mmapped, returned on free.
@@ -15,7 +15,7 @@ export const HEAP_VARIABLE = 'SWITCHYARD_GATEWAY_HEAP';
  * in NODE_OPTIONS where node allows it). Under load V8 grows the young generation to two 64 MiB semi-spaces and lets
  * the old one reach 3–4× what is live; capped at 16 MiB and 1.25×, RSS after a sustained load stayed under 2× idle,
  * but each request cost ~20% more CPU (compare.bench, quiet machine), so it is a memory-bound deployment's choice
- * (docs/gateway.md#rss-under-a-sustained-load). */
+ * (docs/performance.md#rss-under-a-sustained-load). */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=25'];
 
 /** The flags SWITCHYARD_GATEWAY_HEAP asks for, or a message naming what it holds when that is neither value. */

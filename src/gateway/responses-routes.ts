@@ -1,6 +1,6 @@
 // Which routes of a request's chain serve OpenAI's Responses API (`providers.P.responses_api: true`): those are sent
 // the request as it came, built-in tools included; the rest get a translation without them (gateway.hosted_tools).
-// See docs/gateway.md, "Built-in tools". Likewise which are Anthropic's, for what only Anthropic reads (compaction).
+// See docs/responses.md, "Built-in tools". Likewise which are Anthropic's, for what only Anthropic reads (compaction).
 import type { Config, Route } from '../config/schema.ts';
 import { resolveTask, type RouteSpec } from '../config/resolve-task.ts';
 import type { ModelTarget } from './model-resolve.ts';

@@ -3,7 +3,7 @@
 // HTTP request would get), then each `response.create` is one turn (responses-socket-turn.ts). Turns of one lane
 // (`stream_id`, or none) run one after another; lanes run side by side. A connection lasts at most an hour, as
 // OpenAI's do: then it is closed once its turns are done, and a turn asked after that gets
-// `websocket_connection_limit_reached`, which clients answer by reconnecting. See docs/gateway.md, "WebSocket mode".
+// `websocket_connection_limit_reached`, which clients answer by reconnecting. See docs/responses.md#websocket-mode.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';

@@ -1,7 +1,7 @@
 // Reading back a response the gateway's conversation record kept (conversation-record.ts), as OpenAI's stored
 // responses are read: GET /v1/responses/{id} (the response object as answered), GET …/{id}/input_items (OpenAI's
 // list, paged by `after`/`before`, `limit` and `order`) and DELETE …/{id}. Only the client key that made a response
-// reads it; any other answer is OpenAI's 404, saying why (docs/gateway.md#stored-responses).
+// reads it; any other answer is OpenAI's 404, saying why (docs/responses.md#stored-responses).
 import { createHash } from 'node:crypto';
 import { ApiError } from './api-error.ts';
 import type { GatewayContext } from './context.ts';

@@ -1,5 +1,5 @@
 // `gateway service --print|--install`: a systemd user unit reading the .env beside the config, so service and shell
-// see the same keys (seed 001). Readiness via `gateway wait` (docs/gateway.md#running-under-systemd).
+// see the same keys (seed 001). Readiness via `gateway wait` (docs/systemd.md#running-under-systemd).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';

@@ -1,6 +1,6 @@
 // `switchyard gateway --workers N`: a primary process forks N gateway workers that share one port (node:cluster),
 // starts another when one dies, passes its signals on as messages, and writes the workers' log lines whole, one
-// stream at a time (docs/gateway.md#workers-every-core).
+// stream at a time (docs/replicas.md#workers-every-core).
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';

@@ -308,7 +308,7 @@ export function readAnswer<T>(read: () => T, provider: string): T {
 }
 
 /** Collects a non-streaming answer through undici's dispatch API, skipping the Readable, promise-per-chunk and
- * AbortSignal layers that cost more than the call (docs/gateway.md#performance-and-the-benchmark). */
+ * AbortSignal layers that cost more than the call (docs/performance.md). */
 class BufferedAnswer implements Dispatcher.DispatchHandler {
   status = 0;
   headers: IncomingHttpHeaders = {};

@@ -1,5 +1,5 @@
 // OpenAI's Responses API as an upstream (`responses_api: true`): the caller's request goes as sent, with the route's
-// model, so built-in tools reach a service that runs them (docs/gateway.md#built-in-tools-web_search-file_search-mcp-);
+// model, so built-in tools reach a service that runs them (docs/responses.md#built-in-tools-web_search-file_search-mcp-);
 // over HTTP, or with `responses_websocket: true` over the WebSocket mode (responses-socket.ts), read alike.
 import { classifyStreamError } from '../errors/classify.ts';
 import { fromClassification } from '../errors/upstream-error.ts';

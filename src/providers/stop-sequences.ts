@@ -1,5 +1,5 @@
 // Stop sequences beyond the four Chat Completions takes: the gateway stops the answer at them itself
-// (docs/gateway.md#limits-a-fallback-may-have).
+// (docs/shapes.md#limits-a-fallback-may-have).
 import type { ChatResponse, StreamEvent, Usage } from './types.ts';
 
 /** OpenAI's limit. Applied to every OpenAI-compatible route: Azure, Groq and gateways in front of OpenAI keep it
@@ -62,7 +62,7 @@ function partialTail(text: string, stops: readonly string[]): number {
 export const USAGE_DRAIN_MS = 1_000;
 
 /** A stream stopped at the first kept sequence. The upstream is drained for up to `drainMs` so the finish carries
- * its billed usage (docs/gateway.md#limits-a-fallback-may-have). */
+ * its billed usage (docs/shapes.md#limits-a-fallback-may-have). */
 export async function* stopStream(
   events: AsyncIterable<StreamEvent>,
   kept: readonly string[],

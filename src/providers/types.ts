@@ -121,7 +121,7 @@ export interface ChatRequest {
   responses_body?: Record<string, unknown>;
 }
 
-/** The Anthropic-only request fields carried to Anthropic routes (docs/gateway.md says what each does elsewhere). */
+/** The Anthropic-only request fields carried to Anthropic routes (docs/shapes.md says what each does elsewhere). */
 export interface AnthropicFields {
   /** `{type: "adaptive" | "enabled" | "disabled", …}`: the model's extended thinking. */
   thinking?: Record<string, unknown>;

@@ -1,5 +1,5 @@
 // Minted credentials on the ladder: a token before each send, and one re-mint per route run after a 401/403 before
-// the auth rules apply (docs/credentials.md#how-minting-works).
+// the auth rules apply (docs/minted.md#how-minting-works).
 import type { Credential } from '../credentials/types.ts';
 import { mask } from '../config/mask.ts';
 import { MintError } from '../credentials/minted/mint-error.ts';

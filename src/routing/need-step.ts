@@ -1,6 +1,6 @@
 // What a request needs that only some providers can do (Anthropic's server-side compaction past its trigger): the
 // chain passes over the other routes without a request, saying why in the trail, as it does a route whose context
-// window is too small (docs/gateway.md#anthropic-only-fields-thinking-context_management-effort).
+// window is too small (docs/shapes.md#anthropic-only-fields-thinking-context_management-effort).
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { CallContext } from './call-context.ts';
 import { skipRoute } from './trail.ts';

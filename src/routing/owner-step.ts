@@ -1,7 +1,7 @@
 // A Responses conversation's owner in the chain and the ladder (ChatOptions.owner): the route and key holding its
 // upstream state are preferred as the prompt-cache affinity prefers a warm key, sent the body only they can read, and
 // — when the conversation holds items no other route reads — every other route is passed over, saying why
-// (docs/gateway.md#a-conversations-state-across-a-fallback).
+// (docs/responses.md#a-conversations-state-across-a-fallback).
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { routeName } from '../config/route-name.ts';
 import type { AffinityTurn } from '../credentials/affinity.ts';

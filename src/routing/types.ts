@@ -138,7 +138,7 @@ export interface CallRecord {
 
 /** Where a Responses conversation's upstream state lives: that route and key are preferred while they answer (the
  * prompt-cache affinity's pick), and sent `responsesBody`; any other route gets the conversation rebuilt
- * (docs/gateway.md#a-conversations-state-across-a-fallback). */
+ * (docs/responses.md#a-conversations-state-across-a-fallback). */
 export interface ConversationOwner {
   /** `provider/model`. */
   route: string;

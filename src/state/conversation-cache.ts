@@ -1,6 +1,6 @@
 // The gateway's record of Responses conversations, in memory, for the stores: each answered turn by its response id,
 // bounded in bytes (the least recently used go first) and forgotten at its expiry, with what was set here queued for
-// the store's write (docs/gateway.md#a-conversations-state-across-a-fallback).
+// the store's write (docs/responses.md#a-conversations-state-across-a-fallback).
 import { PendingWrites } from './pending-writes.ts';
 import type { ConversationTurn } from './types.ts';
 

@@ -100,7 +100,7 @@ export interface HealthStore {
   forgetHealth(fingerprints: readonly string[], unchangedSince: number): string[];
 }
 
-/** A circuit breaker's shared state (docs/gateway.md): open since `opened_at`, or closed again at `at`. The later `at` wins. */
+/** A circuit breaker's shared state (docs/replicas.md): open since `opened_at`, or closed again at `at`. The later `at` wins. */
 export interface BreakerRecord {
   provider: string;
   state: 'open' | 'closed';
@@ -170,8 +170,8 @@ export type DegradedReason =
   /** That spool is full (usage.spool_max_bytes) or cannot be written: rows wait in memory. */
   | 'usage_spool_full';
 
-/** What is kept of a minted credential (docs/credentials.md#how-minting-works): the rotated refresh token and when and
- * how it was last minted; the token itself only when a gateway's workers share it (docs/gateway.md#workers-every-core).
+/** What is kept of a minted credential (docs/minted.md#how-minting-works): the rotated refresh token and when and
+ * how it was last minted; the token itself only when a gateway's workers share it (docs/replicas.md#workers-every-core).
  * Times in epoch ms. */
 export interface MintRecord {
   id: string;
@@ -259,7 +259,7 @@ export interface AffinityStore {
 }
 
 /** One answered turn of a Responses conversation (`POST /v1/responses`, a WebSocket turn), kept so a later turn with
- * `previous_response_id` can be rebuilt on any route or replica (docs/gateway.md#a-conversations-state-across-a-fallback).
+ * `previous_response_id` can be rebuilt on any route or replica (docs/responses.md#a-conversations-state-across-a-fallback).
  * Scoped to the client key that made it. The later `at` wins. */
 export interface ConversationTurn {
   /** The response id the caller was given: the gateway's own, never the upstream's (which may repeat). */

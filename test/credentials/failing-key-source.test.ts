@@ -1,5 +1,5 @@
 // A key source that fails never takes a gateway down: two gateway processes on one state file, 16 concurrent requests
-// each, a provider whose minted key fails every way docs/credentials.md lists (an exit code, binary noise, output past
+// each, a provider whose minted key fails every way docs/minted.md lists (an exit code, binary noise, output past
 // the bound, a token endpoint answering 500 or invalid_grant, a key file that never ends) and a fallback route with a
 // plain key. Every request is answered 200 by the fallback, the dashboard's Refresh pressed meanwhile says the
 // failure, every process is alive at the end, and the log says why.

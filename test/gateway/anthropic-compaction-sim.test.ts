@@ -1,5 +1,5 @@
 // A real server-side compaction round trip through the gateway and the simulator's Anthropic endpoint
-// (docs/gateway.md#compaction): an Anthropic caller (the official SDK, its beta and compact edit) gets the upstream's
+// (docs/responses.md#compaction): an Anthropic caller (the official SDK, its beta and compact edit) gets the upstream's
 // compaction block, paused and streamed, sends it back and is answered from the block on; a Responses caller's
 // compact_threshold on an Anthropic route becomes Anthropic's own compaction, whose block comes back as a compaction
 // item, and the next turn (previous_response_id) is rebuilt from that summary on. On a chain mixing Anthropic and

@@ -12,7 +12,7 @@ const BEDROCK = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 
 /** Each cloud's route; how its model's thinking reaches an Anthropic caller (Claude's signed blocks, Gemini's thought
  * summary unsigned, an OpenAI model's not at all: chat completions keep it hidden); and the field an OpenAI
- * caller's `reasoning_effort` reaches it as — none for Claude, which has no equivalent (docs/gateway.md). */
+ * caller's `reasoning_effort` reaches it as — none for Claude, which has no equivalent (docs/shapes.md). */
 const ROUTES = [
   { route: 'azure/gpt-4o', thinks: 'hidden', effort: 'reasoning_effort' },
   { route: 'gemini/gemini-2.5-flash', thinks: 'unsigned', effort: 'generationConfig.thinkingConfig' },

@@ -1,4 +1,4 @@
-// Two gateway replicas on one private Redis sharing one PostgreSQL ledger (docs/gateway.md#jobs-run-once-per-deployment):
+// Two gateway replicas on one private Redis sharing one PostgreSQL ledger (docs/replicas.md#jobs-run-once-per-deployment):
 // the ledger is pruned by the replica holding the lease job:usage-prune, not by each; when that replica hangs (it no
 // longer renews: its injected sleep never ends, as a process stopped or killed), the other takes the job over once
 // the lease runs out, and prunes at once. Skipped, saying why, without redis-server or a PostgreSQL server.

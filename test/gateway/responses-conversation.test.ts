@@ -1,4 +1,4 @@
-// The gateway's record of Responses conversations (docs/gateway.md#a-conversations-state-across-a-fallback), with the
+// The gateway's record of Responses conversations (docs/responses.md#a-conversations-state-across-a-fallback), with the
 // official `openai` SDK and the `ws` client against real gateways: a turn continuing a response (by the gateway's own
 // id) goes to the route and key holding it as the upstream's own previous_response_id; when that upstream fails, the
 // fallback gets the conversation rebuilt, items it cannot read left out and said; what cannot be rebuilt is

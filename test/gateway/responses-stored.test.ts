@@ -1,4 +1,4 @@
-// Stored responses read back from the gateway's conversation record (docs/gateway.md#stored-responses), with the
+// Stored responses read back from the gateway's conversation record (docs/responses.md#stored-responses), with the
 // official `openai` SDK against a real gateway on the simulator: `responses.retrieve` gives the response as answered,
 // `responses.inputItems.list` the items it was made from (paged, both orders), `responses.delete` forgets it; another
 // client key, an unknown id or a deleted one is OpenAI's 404 saying why; two replicas sharing Redis read each other's.

@@ -1,4 +1,4 @@
-// Two gateway replicas with `gateway.state: redis://…` (docs/gateway.md), each with its own state directory so only Redis
+// Two gateway replicas with `gateway.state: redis://…` (docs/replicas.md), each with its own state directory so only Redis
 // connects them, in front of one simulator: a key cooled by one replica is skipped by the other, and a reset
 // through one replica's /admin brings the key back on both.
 import { test, type TestContext } from 'node:test';

@@ -161,7 +161,7 @@ function thinkingOf(content: readonly Anthropic.ContentBlock[]): Pick<Parsed, 't
 
 /** The `differs` rows of a shape that has no place for Anthropic's signed thinking blocks. */
 function withoutThinking(shape: string): NonNullable<WireUnderTest['differs']> {
-  const reason = `${shape} has no place for Anthropic's signed thinking blocks: they are left out (docs/gateway.md)`;
+  const reason = `${shape} has no place for Anthropic's signed thinking blocks: they are left out (docs/shapes.md#thinking-blocks)`;
   const rows: NonNullable<WireUnderTest['differs']> = {};
   for (const script of WIRE_SCRIPTS) {
     if (!('text' in script.expect) || script.expect.thinking === undefined) continue;

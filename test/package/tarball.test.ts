@@ -1,6 +1,6 @@
 // The package as users get it, from one `npm pack` (which builds dist/ first) shared by both tests: the tarball
 // extracted into a node_modules/ and imported by name, type-checked and run; and `npm install -g` of it, whose
-// `gateway service --install` unit starts the gateway as systemd would (docs/gateway.md#running-under-systemd).
+// `gateway service --install` unit starts the gateway as systemd would (docs/systemd.md#running-under-systemd).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';

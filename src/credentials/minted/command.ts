@@ -1,5 +1,5 @@
 // `api_key_command`: runs the command with a minimal environment and reads the token it prints, which never reaches a
-// log or an error (docs/credentials.md#api_key_command). Its own process group lets a timeout, or the process that ran
+// log or an error (docs/minted.md#api_key_command). Its own process group lets a timeout, or the process that ran
 // it stopping (`stop`), end all it started: a child left hanging would outlive us, reparented to init.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

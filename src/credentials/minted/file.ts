@@ -10,7 +10,7 @@ import type { FileSpec } from './spec.ts';
 import { MintError, type MintFailure } from './mint-error.ts';
 import { parseTokenOutput, type ParsedToken } from './output.ts';
 
-/** More than any key, and as long as a read of a local file should take (docs/credentials.md#api_key_file-path). */
+/** More than any key, and as long as a read of a local file should take (docs/minted.md#api_key_file-path). */
 export const KEY_FILE_BOUNDS: ReadBounds = { maxBytes: 64 * 1024, timeoutMs: 5_000 };
 
 export interface ReadBounds {

@@ -1,5 +1,5 @@
 // Why a token was minted, kept with the mint record so `auth list`/`auth explain` can say "re-minted after 401"
-// (docs/credentials.md#how-minting-works).
+// (docs/minted.md#how-minting-works).
 
 export type MintReason =
   /** Nothing was cached: the first use in this process. */

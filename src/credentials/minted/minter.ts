@@ -1,5 +1,5 @@
 // A minted source's token: cached, minted again ahead of expiry, one mint at a time (across processes for OAuth2, so a
-// single-use refresh token is spent once), a failed mint not rerun for seconds (docs/credentials.md#how-minting-works).
+// single-use refresh token is spent once), a failed mint not rerun for seconds (docs/minted.md#how-minting-works).
 import { awsKeys } from './aws-credentials.ts';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 // `oauth2:`: one token request (RFC 6749 client_credentials or refresh_token) to the token endpoint
-// (docs/credentials.md#oauth2). A rotated refresh_token in the answer replaces the one used.
+// (docs/minted.md#oauth2). A rotated refresh_token in the answer replaces the one used.
 import { ProxyAgent, request, type Dispatcher } from 'undici';
 import type { OAuth2Spec } from './spec.ts';
 import { MintError } from './mint-error.ts';

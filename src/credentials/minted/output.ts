@@ -1,5 +1,5 @@
 // What a key command prints: the token alone, or JSON with a token and an optional expiry
-// (docs/credentials.md#api_key_command). Anything else is refused with what was wrong, never with what was printed.
+// (docs/minted.md#api_key_command). Anything else is refused with what was wrong, never with what was printed.
 
 export interface ParsedToken {
   token: string;

@@ -1,4 +1,4 @@
-// A gateway's workers share one minted token through the state store (docs/gateway.md#workers-every-core): the worker
+// A gateway's workers share one minted token through the state store (docs/replicas.md#workers-every-core): the worker
 // holding the mint lease mints and writes the token to the mint record; a worker that waited for the lease takes that
 // token instead of running the command or asking the token endpoint again.
 import type { MintPatch, MintRecord } from '../../state/types.ts';

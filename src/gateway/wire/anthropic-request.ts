@@ -1,5 +1,5 @@
 // The Anthropic Messages request as a caller (Claude Code, the Anthropic SDK) sends it to the gateway → canonical:
-// system messages, tool_use/tool_result blocks and cache marks (docs/gateway.md#what-is-carried-across-shapes).
+// system messages, tool_use/tool_result blocks and cache marks (docs/shapes.md#what-is-carried-across-shapes).
 import type {
   AnthropicFields,
   ChatMessage,

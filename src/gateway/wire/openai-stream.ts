@@ -148,7 +148,7 @@ export class OpenAIChunkEncoder implements EventMethods<Obj[]> {
     return [];
   }
 
-  /** Anthropic thinking: this shape has no place for its signed blocks (docs/gateway.md), so it is left out. */
+  /** Anthropic thinking: this shape has no place for its signed blocks (docs/shapes.md#thinking-blocks), so it is left out. */
   thinking_start(): Obj[] {
     return [];
   }

@@ -2,7 +2,7 @@
 // `compaction` items it hands back. OpenAI's item is encrypted for its own models only; the gateway's serves every
 // route: the model named is asked for a summary (as the `compression` task), and the item carries that summary, which
 // any later request's translation turns back into a message. An item OpenAI made is read only by a route that serves
-// the Responses API, and refused by name on the others (docs/gateway.md#compaction).
+// the Responses API, and refused by name on the others (docs/responses.md#compaction).
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse } from '../../providers/types.ts';
 import { usageToResponses } from '../../providers/translate/usage.ts';

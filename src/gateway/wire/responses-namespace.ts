@@ -1,5 +1,5 @@
 // The Responses API's `namespace` tools, which no other API has: flattened to plain tools, and their calls mapped
-// back (docs/gateway.md#namespace-tools).
+// back (docs/responses.md#namespace-tools).
 import { createHash } from 'node:crypto';
 
 /** A tool inside a namespace. */
@@ -15,7 +15,7 @@ const DEFAULT_NAMESPACE = 'functions';
 /** OpenAI's limit on a function name (Anthropic's is longer): a flattened name never exceeds it. */
 const MAX_NAME = 64;
 
-/** The flat name of a namespaced tool before collisions, by the rules in docs/gateway.md#namespace-tools (Codex's
+/** The flat name of a namespaced tool before collisions, by the rules in docs/responses.md#namespace-tools (Codex's
  * `mcp__server__` namespaces are not doubled). */
 export function baseFlatName(ref: NamespacedName): string {
   if (ref.namespace === DEFAULT_NAMESPACE) return ref.name;

@@ -205,7 +205,7 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
     return [this.emit('response.failed', { response: { ...this.snapshot('failed'), error } })];
   }
 
-  /** Anthropic thinking: this shape has no place for its signed blocks (docs/gateway.md), so it is left out. */
+  /** Anthropic thinking: this shape has no place for its signed blocks (docs/shapes.md#thinking-blocks), so it is left out. */
   thinking_start(): NamedSseEvent[] {
     return [];
   }

@@ -319,7 +319,7 @@ const noRunner = (route: string | undefined): string =>
     : `route ${route} does not serve the Responses API, which runs it`;
 
 /** Built-in tools follow gateway.hosted_tools unless every route serves the Responses API
- * (docs/gateway.md#built-in-tools-web_search-file_search-mcp-). */
+ * (docs/responses.md#built-in-tools-web_search-file_search-mcp-). */
 function applyHostedPolicy(
   builtIn: WireTools['builtIn'],
   options: ResponsesParseOptions,
@@ -384,7 +384,7 @@ function allowedTools(
 }
 
 /** Fields that need stored responses are refused with the codes SDKs act on, never answered without their context
- * (docs/gateway.md#stateful-fields-previous_response_id-store-conversation). A `previous_response_id` reaching here was
+ * (docs/responses.md#stateful-fields-previous_response_id-store-conversation). A `previous_response_id` reaching here was
  * not rebuilt from the record (serve-chat.ts does that for POST /v1/responses only). */
 function refuseStateful(wire: ResponsesWireRequest): void {
   if (wire.previous_response_id != null) {

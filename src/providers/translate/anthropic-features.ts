@@ -1,5 +1,5 @@
 // Request features newer Claude models take and older ones refuse with a 400 that ends the call: sent only to a
-// model that takes them (docs/gateway.md#anthropic-only-fields-thinking-context_management-effort).
+// model that takes them (docs/shapes.md#anthropic-only-fields-thinking-context_management-effort).
 import { claudeModel, reaches, type SinceRule } from './claude-model.ts';
 
 export type AnthropicFeature = 'mid_conversation_system' | 'adaptive_thinking' | 'effort';

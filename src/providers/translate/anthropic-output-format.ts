@@ -1,6 +1,6 @@
 // A JSON answer on an Anthropic route: the schema as Anthropic's structured outputs take it (`output_config.format`,
 // generally available, no beta header) for models that have them, a system-prompt instruction for those that do not
-// (docs/gateway.md#structured-output-json-on-every-route).
+// (docs/shapes.md#structured-output-on-every-route).
 import { claudeModel, reaches, type SinceRule } from './claude-model.ts';
 import { jsonInstruction } from './response-format.ts';
 import { isObj, type Obj } from './obj.ts';

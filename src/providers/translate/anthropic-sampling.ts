@@ -1,5 +1,5 @@
 // The sampling settings a Claude model takes: recent models refuse pairs or fields older ones accepted, which would
-// end a fallback with a 400 (docs/gateway.md#sampling-on-recent-claude-models).
+// end a fallback with a 400 (docs/shapes.md#sampling-on-recent-claude-models).
 import type { ChatRequest } from '../types.ts';
 import type { Obj } from './obj.ts';
 import { claudeModel, reaches, type SinceRule } from './claude-model.ts';

@@ -1,5 +1,5 @@
 // Whether an Anthropic route is sent the caller's thinking, and the history's thinking blocks that go with it
-// (docs/gateway.md#thinking-blocks).
+// (docs/shapes.md#thinking-blocks).
 import type { ChatMessage, ChatRequest } from '../types.ts';
 import { modelTakes } from './anthropic-features.ts';
 import { isThinking, needsParts } from './parts.ts';
@@ -7,7 +7,7 @@ import { type Obj, isObj } from './obj.ts';
 
 type Thinking = Readonly<Record<string, unknown>>;
 
-/** The thinking to send, or undefined when Anthropic would refuse it (docs/gateway.md#thinking-blocks). `messages`
+/** The thinking to send, or undefined when Anthropic would refuse it (docs/shapes.md#thinking-blocks). `messages`
  * is the wire history. */
 export function thinkingToSend(req: ChatRequest, messages: readonly Obj[]): Thinking | undefined {
   const thinking = req.anthropic_fields?.thinking;

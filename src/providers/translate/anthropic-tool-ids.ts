@@ -1,5 +1,5 @@
 // Tool-call ids as Anthropic accepts them (valid characters, unique in the conversation): OpenAI-style histories
-// break both, and forwarded they would turn a fallback into a 400 (docs/gateway.md#tool-call-ids).
+// break both, and forwarded they would turn a fallback into a 400 (docs/shapes.md#tool-call-ids).
 import type { ChatMessage, ToolCall } from '../types.ts';
 
 const VALID = /^[a-zA-Z0-9_-]+$/;

@@ -1,5 +1,5 @@
 // Canonical (src/providers/types.ts) → the Messages request the Anthropic adapter sends upstream (system messages,
-// tool_use/tool_result blocks, alternating turns; docs/gateway.md#what-is-carried-across-shapes), and its answer back
+// tool_use/tool_result blocks, alternating turns; docs/shapes.md#what-is-carried-across-shapes), and its answer back
 // to canonical. What an Anthropic caller of the gateway sends and gets is gateway/wire/.
 import { limitCacheMarks } from './anthropic-cache-marks.ts';
 import type {
@@ -163,7 +163,7 @@ function addSystemTurn(turns: Turn[], m: ChatMessage): void {
 }
 
 /** Keeps a system turn in place only where Anthropic allows one; any other joins `system`, so its instructions still
- * reach the model (docs/gateway.md#system-messages-mid-conversation). */
+ * reach the model (docs/shapes.md#system-messages-mid-conversation). */
 function placeSystemTurns(turns: Turn[], midSystem: boolean): ChatMessage[] {
   const hoisted: ChatMessage[] = [];
   for (let i = 0; i < turns.length;) {
@@ -281,7 +281,7 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
 }
 
 /** The caller's Anthropic-only fields, left out where the route's model would refuse them
- * (docs/gateway.md#anthropic-only-fields-thinking-context_management-effort); `thinking` as thinkingToSend decided. */
+ * (docs/shapes.md#anthropic-only-fields-thinking-context_management-effort); `thinking` as thinkingToSend decided. */
 function anthropicFieldsToWire(
   req: ChatRequest,
   fields: AnthropicFields,

@@ -23,7 +23,7 @@ export function jsonSchemaFormat(f: SchemaFields): ResponseFormat {
 }
 
 /** Anthropic has no response_format: a JSON answer is asked for in the system prompt instead (an instruction the
- * model follows, not a guarantee; docs/gateway.md says so). */
+ * model follows, not a guarantee; docs/shapes.md says so). */
 export function jsonInstruction(format: ResponseFormat): string | undefined {
   if (format.type === 'text') return undefined;
   const plain = 'Answer with one JSON object and nothing else: no prose before or after it, no code fence.';

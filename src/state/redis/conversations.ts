@@ -1,5 +1,5 @@
 // The gateway's record of Responses conversations in Redis: one key per answered turn, expiring with it, so a turn
-// answered by one replica is continued on another (docs/gateway.md#a-conversations-state-across-a-fallback).
+// answered by one replica is continued on another (docs/responses.md#a-conversations-state-across-a-fallback).
 import type { RedisClient } from './client.ts';
 import { parseConversationTurn } from '../conversation-cache.ts';
 import type { ConversationTurn } from '../types.ts';

@@ -1,5 +1,5 @@
 // The client keys a replica last read from Redis, mirrored to a file so a replica started during an outage still
-// knows them (docs/gateway.md#several-replicas-shared-state-in-redis). Hashes only, 0600, written whole.
+// knows them (docs/replicas.md#several-replicas-shared-state-in-redis). Hashes only, 0600, written whole.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { GatewayKeyRecord } from '../types.ts';
 import { hasGatewayKeyFields } from './shared-state.ts';

@@ -1,5 +1,5 @@
 // Mint records Redis did not take (unreachable, or a command timed out): how two waiting changes fold into one, and
-// the warning a rotated refresh token kept only here calls for (docs/credentials.md#how-minting-works).
+// the warning a rotated refresh token kept only here calls for (docs/minted.md#how-minting-works).
 import type { MintPatch } from '../types.ts';
 
 /** The later change over the earlier: its fields win, fields it leaves out are the earlier's. */

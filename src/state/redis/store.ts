@@ -1,5 +1,5 @@
 // The shared state store (`gateway.state: redis://…`). The request path never waits for Redis: memory first, a timer
-// flushes, a counter poll brings others' changes (docs/gateway.md#several-replicas-shared-state-in-redis).
+// flushes, a counter poll brings others' changes (docs/replicas.md#several-replicas-shared-state-in-redis).
 import type { HealthRecord } from '../../credentials/types.ts';
 import { MemoryFirstStore } from '../memory-first.ts';
 import type {
