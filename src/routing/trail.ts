@@ -4,7 +4,7 @@ import type { Credential } from '../credentials/types.ts';
 import type { Attempt } from './types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { routeName } from '../config/route-name.ts';
-import type { CallContext } from './call-context.ts';
+import type { LadderSink } from './events.ts';
 
 export function credentialView(
   c: Pick<Credential, 'fingerprint' | 'masked' | 'sources'>,
@@ -57,9 +57,17 @@ export function makeAttempt(init: AttemptInit): Attempt {
   return a;
 }
 
+/** What a skip is told to: the call's trail and events (a CallContext is one), so the trail needs no ladder. */
+export interface SkipTarget {
+  task: string;
+  trail: Attempt[];
+  events: LadderSink;
+  now: () => number;
+}
+
 /** A route passed over without a request (its context window, a conversation it cannot continue): said in the trail
  * and to the events, as an attempt that was skipped. */
-export function skipRoute(ctx: CallContext, route: RouteSpec, message: string): void {
+export function skipRoute(ctx: SkipTarget, route: RouteSpec, message: string): void {
   const now = ctx.now();
   const attempt = makeAttempt({ route, outcome: 'skipped', startedAt: now, endedAt: now, waitMs: 0, message });
   ctx.trail.push(attempt);
