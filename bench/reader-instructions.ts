@@ -19,7 +19,7 @@ import { batchedDestination } from '../src/log-destination.ts';
 import { writeRequestLine } from '../src/gateway/plugins/request-log.ts';
 import type { GatewayContext } from '../src/gateway/context.ts';
 import type { RequestRecord } from '../src/gateway/request-record.ts';
-import type { Attempt } from '../src/routing/types.ts';
+import type { Attempt } from '../src/calls/types.ts';
 
 const WARM = Number(process.env['WARM'] ?? 3000);
 const BATCH = Number(process.env['BATCH'] ?? 150);

@@ -21,8 +21,8 @@ export type {
   LadderDecision,
   LadderEvent,
   StreamSuccess,
-} from './routing/types.ts';
-export type { LadderEvents, LadderListener } from './routing/events.ts';
+} from './calls/types.ts';
+export type { LadderEvents, LadderListener } from './calls/events.ts';
 export { SwitchyardError, EXPLANATION_RANK } from './routing/errors.ts';
 export type { RouteFailure, RouteFailureKind } from './routing/errors.ts';
 export { resolveTask, UnknownTaskError } from './config/resolve-task.ts';

@@ -1,7 +1,7 @@
 // Our answers in the SDK's terms: usage in its nested shape, finish reasons, the attempt trail as provider metadata,
 // and a whole (non-streaming) answer as content parts.
 import type { ChatResponse, FinishReason as OurFinish, Usage as OurUsage } from '../providers/types.ts';
-import type { Attempt } from '../routing/types.ts';
+import type { Attempt } from '../calls/types.ts';
 import { OWN_KEY } from './prompt.ts';
 import type { Content, FinishReason, JsonObject, ProviderRecord, Usage } from './spec-types.ts';
 

@@ -2,7 +2,7 @@
 // (`Symbol.for('vercel.ai.error.AI_APICallError')`), never by class, so that errors from any copy or major of
 // `@ai-sdk/provider` are read alike; ours carry the same markers (docs/clients.md, "The AI SDK in-process").
 import { SwitchyardError } from '../routing/errors.ts';
-import type { Attempt } from '../routing/types.ts';
+import type { Attempt } from '../calls/types.ts';
 
 const SDK_MARKER = Symbol.for('vercel.ai.error');
 const API_CALL_MARKER = Symbol.for('vercel.ai.error.AI_APICallError');

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Route } from '../config/schema.ts';
 import type { Usage } from '../providers/types.ts';
 import type { BudgetStore, HoldItem } from '../state/budget-store.ts';
-import type { Attempt } from '../routing/types.ts';
+import type { Attempt } from '../calls/types.ts';
 import { appliesToAttempt, MICRO_USD, type BudgetLimit, type BudgetPlan } from './rules.ts';
 import { refusalFor, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
 

@@ -18,7 +18,7 @@ import { parseRouteFor } from '../sessions/route-text.ts';
 import { openChatRuntime, type ChatRuntime } from '../sessions/runtime.ts';
 import { ChatSession } from '../sessions/session.ts';
 import { SwitchyardError, type RouteFailure } from '../routing/errors.ts';
-import { sentAttempts } from '../routing/trail.ts';
+import { sentAttempts } from '../calls/trail.ts';
 
 interface ChatOpts {
   message?: string;

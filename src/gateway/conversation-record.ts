@@ -7,7 +7,7 @@ import type { GatewayContext } from './context.ts';
 import { servesResponses } from './responses-routes.ts';
 import { gatewaySummary, summaryText } from './wire/responses-compaction-item.ts';
 import { isObj, type Obj } from '../providers/translate/obj.ts';
-import type { ConversationOwner } from '../routing/types.ts';
+import type { ConversationOwner } from '../calls/types.ts';
 import type { ConversationTurn } from '../state/types.ts';
 import { formatDurationSetting } from '../config/duration.ts';
 

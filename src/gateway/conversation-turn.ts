@@ -13,7 +13,7 @@ import {
   type TurnInput,
 } from './conversation-record.ts';
 import type { Obj } from '../providers/translate/obj.ts';
-import type { Attempt, ChatOptions, ConversationOwner } from '../routing/types.ts';
+import type { Attempt, ChatOptions, ConversationOwner } from '../calls/types.ts';
 import { UNPORTABLE_SKIP } from '../routing/owner-step.ts';
 
 export interface OpenTurn {

@@ -4,9 +4,9 @@
 import type { ApiErrorCategory } from './api-error.ts';
 import { ApiError } from './api-error.ts';
 import type { BlockedBy } from '../errors/classify.ts';
-import type { Attempt } from '../routing/types.ts';
-import type { RouteFailureKind } from '../routing/failure-kinds.ts';
-import { sentAttempts } from '../routing/trail.ts';
+import type { Attempt } from '../calls/types.ts';
+import type { RouteFailureKind } from '../calls/failure-kinds.ts';
+import { sentAttempts } from '../calls/trail.ts';
 import { gatewayMessage, type ExplainedFailure } from './failure-message.ts';
 
 interface FailureRow {

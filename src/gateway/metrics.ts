@@ -3,7 +3,7 @@
 // ladder's live events, since every one the metrics count happens in a call and its record keeps it. Labels
 // stay low-cardinality: provider, task, kind, state — never a key, a fingerprint or a client name.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Attempt, LadderDecision } from '../routing/types.ts';
+import type { Attempt, LadderDecision } from '../calls/types.ts';
 import type { StoreStatus } from '../state/types.ts';
 import type { Usage } from '../providers/types.ts';
 import type { RequestRecord } from './request-record.ts';

@@ -32,7 +32,7 @@ export function streamSettled(ctx: GatewayContext, req: FastifyRequest): void {
   if (s.logged) ctx.records.push(recordOf(ctx, req, s, s.status ?? 499));
 }
 
-/** The request's record, built around its router call's (routing/call-record.ts) when it made one: the route, key,
+/** The request's record, built around its router call's (calls/call-record.ts) when it made one: the route, key,
  * attempts, trail and usage are the call's, not worked out again here. */
 function recordOf(ctx: GatewayContext, req: FastifyRequest, s: RequestState, status: number): RequestRecord {
   const ms = performance.now() - s.started;

@@ -1,18 +1,18 @@
 // One record per request: the facts of a request that is over (ids, client key, task, route, credential, attempts and
 // the ladder's decisions, usage, cost, timings, outcome, stream end), gathered once when it ends (request-end.ts)
-// around its router call's record (routing/call-record.ts), and the queue that hands it to every reader of them
+// around its router call's record (calls/call-record.ts), and the queue that hands it to every reader of them
 // (record-readers.ts: the log line, the metrics, the usage ledger, the dashboard's ring and live events) off the
 // request's tick, a batch at a time. A reader that throws is said once and never stops the others
 // (docs/architecture.md#one-record-per-request).
 import type { Api } from './api-error.ts';
 import type { Explanation } from '../errors/explanation.ts';
 import type { RawJson } from '../log.ts';
-import type { Attempt, LadderDecision } from '../routing/types.ts';
-import type { RouteFailureKind } from '../routing/failure-kinds.ts';
+import type { Attempt, LadderDecision } from '../calls/types.ts';
+import type { RouteFailureKind } from '../calls/failure-kinds.ts';
 import type { RouteFailure } from '../routing/errors.ts';
 import type { Usage } from '../providers/types.ts';
 import type { UsageRow } from '../usage/row.ts';
-import { BatchQueue, type Reader } from '../routing/record-queue.ts';
+import { BatchQueue, type Reader } from '../calls/record-queue.ts';
 import type { McpRequestFacts } from './mcp/request-facts.ts';
 
 export interface RequestRecord {
@@ -81,5 +81,5 @@ export type ReaderName = (typeof READER_NAMES)[number];
 
 export type RecordReader = Reader<RequestRecord, ReaderName>;
 
-/** The gateway's queue of request records (routing/record-queue.ts). */
+/** The gateway's queue of request records (calls/record-queue.ts). */
 export class RecordQueue extends BatchQueue<RequestRecord, ReaderName> {}

@@ -6,8 +6,8 @@ import type { Explanation } from '../errors/explanation.ts';
 import type { ModelTarget } from './model-resolve.ts';
 import type { GatewayContext } from './context.ts';
 import type { RawJson } from '../log.ts';
-import type { Attempt } from '../routing/types.ts';
-import type { CallRecord } from '../routing/types.ts';
+import type { Attempt } from '../calls/types.ts';
+import type { CallRecord } from '../calls/types.ts';
 import type { RouteFailure } from '../routing/errors.ts';
 import type { Usage } from '../providers/types.ts';
 import type { UsageRow } from '../usage/row.ts';
@@ -59,7 +59,7 @@ export interface RequestState {
   budgetWarning?: string;
   /** Sum of attempt latencies and waits, for the overhead histogram (non-streaming). */
   upstreamMs?: number;
-  /** The router call's record (routing/call-record.ts), told by the router when the call is over (a stream: when
+  /** The router call's record (calls/call-record.ts), told by the router when the call is over (a stream: when
    * its events end): the request's record takes its route, key, attempts, trail and usage from it. */
   call?: CallRecord;
   /** The router call's trail (chat requests): what a hang-up's line counts as sent. */

@@ -7,7 +7,7 @@ import { asCompactionResponse, compactionTurnEncoder } from './wire/responses-co
 import { checkCompactionEdit } from './wire/anthropic-compaction.ts';
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
-import type { RouteNeed } from '../routing/types.ts';
+import type { RouteNeed } from '../calls/types.ts';
 import { toOpenAIResponse } from './wire/openai-answer.ts';
 import { parseOpenAIRequest } from './wire/openai-request.ts';
 import { isResponsesShaped, parseResponsesShapedChat } from './wire/chat-responses-body.ts';

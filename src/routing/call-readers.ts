@@ -9,8 +9,8 @@ import type { CallBudgets } from '../budgets/call.ts';
 import type { Logger } from '../log.ts';
 import type { ChatTelemetry } from '../telemetry/chat-telemetry.ts';
 import type { CallRecorder } from '../usage/library.ts';
-import type { CallRecord } from './types.ts';
-import { BatchQueue, type Reader } from './record-queue.ts';
+import type { CallRecord } from '../calls/types.ts';
+import { BatchQueue, type Reader } from '../calls/record-queue.ts';
 
 /** The readers read off the call's tick, in this order. */
 export const CALL_READER_NAMES = ['ledger', 'telemetry'] as const;

@@ -10,7 +10,7 @@ import { explained, libraryLine } from '../errors/explanation.ts';
 import { chainAction, type LaterRoutes } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { runRoute } from './route-ladder.ts';
-import { skipRoute } from './trail.ts';
+import { skipRoute } from '../calls/trail.ts';
 import { contextWindowOf, routeName } from '../config/route-name.ts';
 import type { Credential } from '../credentials/types.ts';
 import { skipUnportable } from './owner-step.ts';

@@ -11,9 +11,9 @@ import type { RouteSpec } from '../config/resolve-task.ts';
 import { routeName } from '../config/route-name.ts';
 import type { CallContext } from './call-context.ts';
 import { SwitchyardError } from './errors.ts';
-import type { Attempt } from './types.ts';
+import type { Attempt } from '../calls/types.ts';
 import { joinedUsage, rejoin, ResumedBlocks, ResumeNotes, type Resumer } from './stream-resume.ts';
-import type { StreamEnd, StreamHook } from './stream-hook.ts';
+import type { StreamEnd, StreamHook } from '../calls/stream-hook.ts';
 import { closeQuietly, committedAttempt, markBroken, midStreamError, type OpenedStream } from './stream.ts';
 
 type Phase = 'held' | 'upstream' | 'rest' | 'over';

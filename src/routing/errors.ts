@@ -2,9 +2,9 @@
 // the attempt trail and an explanation that leads with the most useful message — a cooling or rejected key says
 // more than the connection error of the last fallback — followed by what every other route did.
 import type { BlockedBy } from '../errors/classify.ts';
-import type { RouteFailureKind } from './failure-kinds.ts';
+import type { RouteFailureKind } from '../calls/failure-kinds.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
-import type { Attempt } from './types.ts';
+import type { Attempt } from '../calls/types.ts';
 import type { BudgetRefusal } from '../budgets/words.ts';
 import { RESTING_KINDS } from './policy.ts';
 import { errorMarker, hasMarker, markAs } from '../error-marker.ts';

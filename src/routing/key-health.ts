@@ -22,7 +22,7 @@ import {
 import { withPostscript, type Explanation } from '../errors/explanation.ts';
 import { providerWords } from '../errors/explain-format.ts';
 import { coolingWait } from './backoff.ts';
-import type { UnusableKey } from './types.ts';
+import type { UnusableKey } from '../calls/types.ts';
 import type { RouteFailureKind } from './errors.ts';
 import { unusableKeysReason } from './skip-reasons.ts';
 import { coolingWaitAction, HEALTH_SCOPE } from './policy.ts';

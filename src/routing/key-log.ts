@@ -2,7 +2,7 @@
 // seed reports. Rate limits at info, what needs a person at warn.
 import { restedText, restingText } from '../credentials/health.ts';
 import type { Logger } from '../log.ts';
-import type { LadderEvent } from './types.ts';
+import type { LadderEvent } from '../calls/types.ts';
 
 /** `now`: the router's clock, so a time in a line is dated against the moment it is logged (see formatClock). */
 export function keyLog(logger: Logger, now: () => number = Date.now): (event: LadderEvent) => void {

@@ -3,7 +3,7 @@
 // window is too small (docs/shapes.md#anthropic-only-fields-thinking-context_management-effort).
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { CallContext } from './call-context.ts';
-import { skipRoute } from './trail.ts';
+import { skipRoute } from '../calls/trail.ts';
 
 /** A route of another provider type, when the request needs one of `ctx.needs`' types: passed over. */
 export function skipUnable(ctx: CallContext, route: RouteSpec): boolean {

@@ -9,8 +9,8 @@ import type { Credential } from '../credentials/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { CallContext } from './call-context.ts';
-import { skipRoute } from './trail.ts';
-import type { ConversationOwner } from './types.ts';
+import { skipRoute } from '../calls/trail.ts';
+import type { ConversationOwner } from '../calls/types.ts';
 
 /** Starts the skip message of a route passed over: the gateway reads it back to answer in the caller's terms. */
 export const UNPORTABLE_SKIP = 'cannot be sent this conversation';

@@ -5,7 +5,7 @@ import type { ErrorKind } from '../errors/kinds.ts';
 import type { AuthVerdict, FailureReport } from '../credentials/types.ts';
 import type { HealthScope } from '../credentials/scoped-health.ts';
 import type { BlockedBy } from '../errors/classify.ts';
-import type { RouteFailureKind } from './failure-kinds.ts';
+import type { RouteFailureKind } from '../calls/failure-kinds.ts';
 
 /** What one route does with a failed attempt. */
 export type RouteAction =

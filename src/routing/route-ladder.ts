@@ -1,6 +1,6 @@
 // One route until it succeeds or fails: pick a key, send, look the failure up in ROUTE_LADDER
 // (docs/routing.md#the-route-ladder-one-route). Rotations never spend `max_retries`; waits are bounded by the deadline.
-import { billedBy, type BilledSend } from '../usage/billed.ts';
+import { billedBy, type BilledSend } from '../calls/billed.ts';
 import type { Credential, PickResult } from '../credentials/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import { explain, formatDuration, timeoutWords } from '../errors/messages.ts';
@@ -12,8 +12,8 @@ import { pickFor } from './pick.ts';
 import { sendContextFor } from './send-context.ts';
 import { BREAKER_DEAF, BREAKER_DEAF_ACTIONS, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
-import type { Attempt, AttemptRefusal } from './types.ts';
-import { makeAttempt } from './trail.ts';
+import type { Attempt, AttemptRefusal } from '../calls/types.ts';
+import { makeAttempt } from '../calls/trail.ts';
 import { ownerBody, ownerRefusal } from './owner-step.ts';
 import { contextWindowOf, routeName } from '../config/route-name.ts';
 import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
@@ -194,7 +194,7 @@ async function tryOnce<T>(
     const after = run.keys.recordSuccess(cred, startedAt, endedAt);
     if (before !== undefined && before.state !== 'ok' && after.state === 'ok') emitRecovered(run, cred, before);
     ctx.breakers.recordSuccess(route.provider);
-    // A buffered send says it on the send context (usage/billed.ts); a stream's usage comes with its events.
+    // A buffered send says it on the send context (calls/billed.ts); a stream's usage comes with its events.
     const usage = sendCtx.billed;
     const attempt: RecordInit = { credential: cred, outcome: 'ok', startedAt, endedAt };
     if (status !== undefined) attempt.status = status;

@@ -1,7 +1,7 @@
 // The library API (docs/routing.md#library-api). Each call runs on a snapshot of the config it started with, and never
 // waits on disk; `reload()` swaps the config for later calls.
 import { performance } from 'node:perf_hooks';
-import { sendBilled } from '../usage/billed.ts';
+import { sendBilled } from '../calls/billed.ts';
 import { CallRecorder } from '../usage/library.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import { SwitchyardError } from './errors.ts';
@@ -21,7 +21,7 @@ import { TrialsOut } from './trials-out.ts';
 import { realSleep, type AdapterFor, type CallContext, type Sleep } from './call-context.ts';
 import { requestFor } from './adjust.ts';
 import { estimateTokens, runChain } from './chain.ts';
-import { CallEvents, LadderEvents, type LadderSink } from './events.ts';
+import { CallEvents, LadderEvents, type LadderSink } from '../calls/events.ts';
 import { keyLog } from './key-log.ts';
 import { mintLog } from './mint-log.ts';
 import { resolveTask, taskNames, type TaskPlan } from '../config/resolve-task.ts';
@@ -29,10 +29,10 @@ import { streamSender } from './stream.ts';
 import { committedEvents } from './committed-stream.ts';
 import { chainResumer } from './resume-chain.ts';
 import { streamingSettings } from '../config/streaming.ts';
-import type { StreamHook } from './stream-hook.ts';
-import { formatTrail } from './trail.ts';
+import type { StreamHook } from '../calls/stream-hook.ts';
+import { formatTrail } from '../calls/trail.ts';
 import { routeName } from '../config/route-name.ts';
-import type { AnsweredBy, CallRecord, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from './types.ts';
+import type { AnsweredBy, CallRecord, ChatOptions, ChatSuccess, Disabled, StreamSuccess } from '../calls/types.ts';
 import { assertLoadedConfig } from '../config/object.ts';
 import { startChat } from '../telemetry/chat-telemetry.ts';
 import { providerName } from '../telemetry/semconv.ts';
@@ -43,9 +43,9 @@ import { seedLogOf, type BudgetWarning } from '../budgets/words.ts';
 import { holdInputTokens } from '../budgets/hold-size.ts';
 import { startAffinity } from './affinity-step.ts';
 import { ownerAffinity } from './owner-step.ts';
-import { answeringCredential, callRecord, recordedStream, type CallStart } from './call-record.ts';
+import { answeringCredential, callRecord, recordedStream, type CallStart } from '../calls/call-record.ts';
 import { callOver, endedCalls, type CallReaderName, type CallReaders, type EndedCall } from './call-readers.ts';
-import type { BatchQueue } from './record-queue.ts';
+import type { BatchQueue } from '../calls/record-queue.ts';
 
 export interface SwitchyardOptions {
   config: LoadedConfig;
@@ -283,7 +283,7 @@ class Router implements Switchyard {
         };
         const resume = chainResumer(ctx, input, request, streaming);
         // The stream's one reader of its events for the record, and telemetry's clock between chunks when its
-        // metrics are on, as hooks of the stream's own loop (routing/stream-hook.ts).
+        // metrics are on, as hooks of the stream's own loop (calls/stream-hook.ts).
         const hooks: StreamHook[] = [recordedStream(start, route, budgets?.warnings, over)];
         const clock = telemetry?.chunkClock(route);
         if (clock !== undefined) hooks.push(clock);

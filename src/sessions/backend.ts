@@ -1,6 +1,6 @@
-// What a chat session needs from the router: the library's `chat()` (src/routing/types.ts contract). Declared
+// What a chat session needs from the router: the library's `chat()` (src/calls/types.ts contract). Declared
 // structurally so a session can run over the in-process Switchyard or anything else with the same shape.
-import type { ChatOptions, ChatSuccess, Disabled, StreamSuccess } from '../routing/types.ts';
+import type { ChatOptions, ChatSuccess, Disabled, StreamSuccess } from '../calls/types.ts';
 
 export interface ChatBackend {
   chat(options: ChatOptions & { stream: true }): Promise<StreamSuccess | Disabled>;

@@ -2,8 +2,8 @@
 // compression before a prompt that reached the threshold, and the background title upgrade after the first
 // exchange. Notices (title kept, history compressed) go to `notify`, one line each.
 import type { Config, Route } from '../config/schema.ts';
-import { sentAttempts } from '../routing/trail.ts';
-import type { Attempt } from '../routing/types.ts';
+import { sentAttempts } from '../calls/trail.ts';
+import type { Attempt } from '../calls/types.ts';
 import type { ChatBackend } from './backend.ts';
 import { shouldCompress, triggerTokens } from './compression-plan.ts';
 import { compressionLine, compressSession, type CompressOutcome } from './compressor.ts';

@@ -1,7 +1,7 @@
 // When another route than the first answered, one line says which was set aside and why, naming the key as the error
 // explanations do, so the user learns what to fix instead of never hearing of it.
 import { describeKey } from '../credentials/describe.ts';
-import { RESENT_OUTCOMES, type Attempt, type UnusableKey } from '../routing/types.ts';
+import { RESENT_OUTCOMES, type Attempt, type UnusableKey } from '../calls/types.ts';
 
 /** A route set aside, in words: what it met, what to do about it, and its provider (for `auth explain`). */
 interface SetAside {

@@ -3,7 +3,7 @@
 import { fallbackReason, type FallbackReason } from './fallback-note.ts';
 import type { Route } from '../config/schema.ts';
 import type { ChatMessage } from '../providers/types.ts';
-import { sentAttempts } from '../routing/trail.ts';
+import { sentAttempts } from '../calls/trail.ts';
 import type { ChatBackend } from './backend.ts';
 import { formatDuration } from '../errors/explain-format.ts';
 import { explainErrorInline } from './error-text.ts';

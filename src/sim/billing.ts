@@ -2,7 +2,7 @@
 // ledger to it: an answer the client got whole, what it reported; a stream cut, stalled, failed or left by the
 // client part-way, its prompt and the output it delivered; a call the client left before any answer, or that never
 // answered, its prompt; an error status or a reset, nothing.
-import { countOutputTokens } from '../usage/count-tokens.ts';
+import { countOutputTokens } from '../calls/count-tokens.ts';
 import type { SimReply } from './reply.ts';
 import { estimateTokens } from './reply.ts';
 import type { FrameContent, SseFrame } from './sse.ts';

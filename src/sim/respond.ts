@@ -17,7 +17,7 @@ import { openAiCompletion, openAiStream } from './openai.ts';
 import { anthropicMessage, anthropicStream } from './anthropic.ts';
 import { formatFrame, SSE_HEADERS, type SseFrame, type StreamPlan } from './sse.ts';
 import { partialBill, promptBill, wholeBill, type SimBilled } from './billing.ts';
-import { countTextTokens } from '../usage/count-tokens.ts';
+import { countTextTokens } from '../calls/count-tokens.ts';
 import {
   compactionAnswer,
   failedResponse,

@@ -15,7 +15,7 @@ import type { SimBilled } from './billing.ts';
 import { promptCacheUsage } from './prompt-cache.ts';
 import { renderError, openAiErrorBody, anthropicErrorBody, type HttpReply } from './errors.ts';
 import { resolveScenario } from './scenario-load.ts';
-import { countPromptTokens } from '../usage/count-tokens.ts';
+import { countPromptTokens } from '../calls/count-tokens.ts';
 import { OAuthEndpoint, OAUTH2_TOKEN_PATH } from './oauth2.ts';
 import { localUrlFor } from '../config/listen.ts';
 import { AZURE_MODELS, azureChat, missingApiVersion, type AzureCall } from './azure.ts';

@@ -1,7 +1,7 @@
 // One child span per attempt of the trail, made when the call is over: the trail then holds every attempt's times,
 // key and outcome, so nothing has to be threaded through the ladder or carried across its awaits.
 import { SpanKind, SpanStatusCode, type Attributes, type Context, type Tracer } from '@opentelemetry/api';
-import { RESENT_OUTCOMES, type Attempt } from '../routing/types.ts';
+import { RESENT_OUTCOMES, type Attempt } from '../calls/types.ts';
 import { ATTR, type GenAiConventions } from './semconv.ts';
 
 /** A configured provider's `gen_ai.provider.name` (semconv.ts `providerName`), by the provider's config name. */

@@ -13,9 +13,9 @@ import {
 } from '@opentelemetry/api';
 import type { Usage } from '../providers/types.ts';
 import { isBlockBoundary } from '../providers/block-boundaries.ts';
-import type { StreamHook } from '../routing/stream-hook.ts';
-import { RESENT_OUTCOMES, type AnsweredBy, type Attempt } from '../routing/types.ts';
-import type { CallRecord } from '../routing/types.ts';
+import type { StreamHook } from '../calls/stream-hook.ts';
+import { RESENT_OUTCOMES, type AnsweredBy, type Attempt } from '../calls/types.ts';
+import type { CallRecord } from '../calls/types.ts';
 import { ATTR, SCOPE, genAiConventions, type GenAiConventions } from './semconv.ts';
 import { attemptPlaces, attemptSpans, type ProviderName } from './attempt-spans.ts';
 import { genAiInstruments, recordTokens, type GenAiInstruments } from './genai-metrics.ts';
@@ -82,7 +82,7 @@ export class ChatTelemetry {
     return attrs;
   }
 
-  /** The call is over: its span is made of its record (routing/call-record.ts), off the call's tick. Once. */
+  /** The call is over: its span is made of its record (calls/call-record.ts), off the call's tick. Once. */
   ended(r: CallRecord): void {
     if (this.#ended) return;
     const names = r.budgetWarnings?.map((w) => w.budget);
@@ -114,7 +114,7 @@ export class ChatTelemetry {
   }
 
   /** The time between a stream's chunks, when the metrics are on: a clock per event, not a fact of the call's
-   * record, so the one hook of its own it runs on the stream (routing/stream-hook.ts). */
+   * record, so the one hook of its own it runs on the stream (calls/stream-hook.ts). */
   chunkClock(answered: AnsweredBy): StreamHook | undefined {
     const m = this.#metrics;
     if (m === undefined) return undefined;

@@ -1,7 +1,7 @@
 // Ledger rows for calls made through the library (and `chat`, titles, compression): one a call, written when it
 // ends — a stream when its events are closed — with no client key, from the call's record. The gateway records its own (usage-record.ts).
 import { randomUUID } from 'node:crypto';
-import type { CallRecord } from '../routing/types.ts';
+import type { CallRecord } from '../calls/types.ts';
 import type { UsageLedger } from './ledger.ts';
 import { PriceBook } from './prices.ts';
 import { usageRow } from './request-row.ts';
@@ -16,7 +16,7 @@ export class CallRecorder {
     this.#ledger = ledger;
   }
 
-  /** A row for the call's record (routing/call-record.ts), read off the call's tick. */
+  /** A row for the call's record (calls/call-record.ts), read off the call's tick. */
   record(config: Config, r: CallRecord): void {
     if (this.#book?.config !== config) this.#book = { config, prices: new PriceBook(config) };
     const route = r.answered?.route;

@@ -1,6 +1,6 @@
 // A request's ledger row from what the gateway (or a library caller) knows when it ends: its trail, whose attempts
 // carry their own usage, priced per attempt by the route it went to.
-import { RESENT_OUTCOMES, type Attempt } from '../routing/types.ts';
+import { RESENT_OUTCOMES, type Attempt } from '../calls/types.ts';
 import { costOf, type PriceBook } from './prices.ts';
 import type { Charge, UsageRow } from './row.ts';
 

@@ -15,7 +15,7 @@ import {
   type TokenStep,
 } from '../helpers/token-script.ts';
 import { closePools } from '../../src/providers/registry.ts';
-import { formatTrail } from '../../src/routing/trail.ts';
+import { formatTrail } from '../../src/calls/trail.ts';
 
 after(closePools);
 

@@ -15,7 +15,7 @@ import {
 import { failureToApiError } from '../../src/gateway/failure-map.ts';
 import { buildModelIndex, metricRoute, resolveModel } from '../../src/gateway/model-resolve.ts';
 import { headerValue } from '../../src/gateway/header-value.ts';
-import type { Attempt } from '../../src/routing/types.ts';
+import type { Attempt } from '../../src/calls/types.ts';
 
 test('listen addresses parse, and only loopback counts as loopback', () => {
   assert.deepEqual(parseListen('127.0.0.1:4141'), { host: '127.0.0.1', port: 4141 });

@@ -8,7 +8,7 @@ import { openStore } from '../../src/state/open.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { waitFor } from '../state/wait.ts';
 import type { ChatMessage } from '../../src/providers/types.ts';
-import type { LadderEvent } from '../../src/routing/types.ts';
+import type { LadderEvent } from '../../src/calls/types.ts';
 import { MIN_CACHED_CHARS } from '../../src/credentials/affinity.ts';
 
 const KEYS = ['sk-sim-lib-affinity-1', 'sk-sim-lib-affinity-2', 'sk-sim-lib-affinity-3'];

@@ -13,7 +13,7 @@ import type { StateStore } from '../../src/state/types.ts';
 import assert from 'node:assert/strict';
 import { createSwitchyard, type Switchyard, type SwitchyardOptions } from '../../src/routing/switchyard.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
-import type { LadderEvent } from '../../src/routing/types.ts';
+import type { LadderEvent } from '../../src/calls/types.ts';
 import { withPatientMints } from '../helpers/patient-mints.ts';
 
 export function loadedFrom(

@@ -9,7 +9,7 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
 import { tokenCommand, tokenScriptRuns, writeTokenScript, type TokenStep } from '../helpers/token-script.ts';
 import { closePools } from '../../src/providers/registry.ts';
-import type { ChatSuccess } from '../../src/routing/types.ts';
+import type { ChatSuccess } from '../../src/calls/types.ts';
 
 after(closePools);
 

@@ -17,7 +17,7 @@ import {
   routeAction,
 } from '../../src/routing/policy.ts';
 import { backoff, coolingWait, retryDelay } from '../../src/routing/backoff.ts';
-import { ROUTE_FAILURE_KINDS } from '../../src/routing/failure-kinds.ts';
+import { ROUTE_FAILURE_KINDS } from '../../src/calls/failure-kinds.ts';
 
 test('route ladder: every kind has exactly the action docs/routing.md gives it', () => {
   const spec: [string[], string][] = [

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SwitchyardError } from '../../src/routing/errors.ts';
-import type { Attempt } from '../../src/routing/types.ts';
+import type { Attempt } from '../../src/calls/types.ts';
 import { FAST_RETRY, harness, hello, loadedFrom } from './helpers.ts';
 import { until } from '../helpers/until.ts';
 

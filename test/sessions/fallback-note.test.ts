@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fallbackReason } from '../../src/sessions/fallback-note.ts';
-import type { Attempt } from '../../src/routing/types.ts';
+import type { Attempt } from '../../src/calls/types.ts';
 
 function attempt(route: string, outcome: Attempt['outcome'], extra: Partial<Attempt> = {}): Attempt {
   const [provider = '', model = ''] = route.split('/');

@@ -1,6 +1,6 @@
 // Wraps the router so the demo can show the attempt trail of a call made deep inside a chat session or a
 // compression: the last call's trail, whether it succeeded (result.trail) or failed (SwitchyardError.trail).
-import type { ChatOptions, ChatSuccess, Disabled, StreamSuccess, Attempt } from '../../routing/types.ts';
+import type { ChatOptions, ChatSuccess, Disabled, StreamSuccess, Attempt } from '../../calls/types.ts';
 import { SwitchyardError } from '../../routing/errors.ts';
 import type { ChatBackend } from '../../sessions/backend.ts';
 

@@ -2,7 +2,7 @@
 // wrong upstream, shows the attempt trail as a table, and checks the outcome it promises.
 import type { ChatMessage } from '../../providers/types.ts';
 import { SwitchyardError } from '../../routing/errors.ts';
-import type { Attempt, ChatSuccess, Disabled } from '../../routing/types.ts';
+import type { Attempt, ChatSuccess, Disabled } from '../../calls/types.ts';
 import { explainError } from '../../sessions/error-text.ts';
 import type { Printer } from './printer.ts';
 import { trailTable } from './tables.ts';

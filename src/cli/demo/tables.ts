@@ -2,7 +2,7 @@
 import type { SourceKind } from '../../credentials/types.ts';
 import type { ProviderExplanation } from '../../credentials/pool.ts';
 import { CANDIDATE_HEADER, candidateRows } from '../../credentials/table.ts';
-import type { Attempt } from '../../routing/types.ts';
+import type { Attempt } from '../../calls/types.ts';
 import { renderTable } from '../../sessions/text-table.ts';
 import { tableText } from '../run.ts';
 

@@ -1,7 +1,7 @@
 // Every error leaves the gateway in the caller's API shape: fastify's own (body too large, malformed JSON, schema
 // validation, unknown route), ours (ApiError), the router's (SwitchyardError) and anything unexpected (a 500 whose
 // body says nothing internal). Installed on the root instance so it covers every route and the 404 handler.
-import { sentAttempts } from '../../routing/trail.ts';
+import { sentAttempts } from '../../calls/trail.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../log.ts';
 import { scrubSecrets } from '../../log.ts';

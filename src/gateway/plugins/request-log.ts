@@ -7,10 +7,10 @@ import { newRequestState } from '../request-state.ts';
 import { requestId } from '../request-id.ts';
 import { rawJson, rawJsonValue, type LineFields, type RawJson } from '../../log.ts';
 import { apiOf } from './errors.ts';
-import { sentAttempts } from '../../routing/trail.ts';
+import { sentAttempts } from '../../calls/trail.ts';
 import { CHAT_PATHS, pathOf } from '../chat-paths.ts';
 import type { Usage } from '../../providers/types.ts';
-import type { Attempt } from '../../routing/types.ts';
+import type { Attempt } from '../../calls/types.ts';
 import { requestOver } from '../request-end.ts';
 import type { RequestRecord } from '../request-record.ts';
 

@@ -3,11 +3,11 @@
 // ends the stream with an error event, never a clean end.
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ChatOptions, Attempt, AnsweredBy, ChatSuccess, Disabled, StreamSuccess } from '../../routing/types.ts';
+import type { ChatOptions, Attempt, AnsweredBy, ChatSuccess, Disabled, StreamSuccess } from '../../calls/types.ts';
 import type { StreamEvent } from '../../providers/types.ts';
 import { copySettings } from '../../providers/settings.ts';
-import { sentAttempts } from '../../routing/trail.ts';
-import { answeringCredential } from '../../routing/call-record.ts';
+import { sentAttempts } from '../../calls/trail.ts';
+import { answeringCredential } from '../../calls/call-record.ts';
 import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { checkModelName, resolveModel, shownModel, unknownModelMessage, type ModelTarget } from '../model-resolve.ts';

@@ -4,8 +4,8 @@
 // (a cooldown, a recovery, a breaker, a rotation, a fallback, with the ladder's reason) comes from its own events,
 // which also happen apart from any request (a probe, a cooldown running out, another replica's breaker).
 import type { FastifyReply } from 'fastify';
-import type { Attempt, LadderEvent } from '../../routing/types.ts';
-import type { LadderEvents } from '../../routing/events.ts';
+import type { Attempt, LadderEvent } from '../../calls/types.ts';
+import type { LadderEvents } from '../../calls/events.ts';
 import type { RequestRecord } from '../request-record.ts';
 
 /** What the page is told: enough to know what to refresh and to show a line in its activity list. */

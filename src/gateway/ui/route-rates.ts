@@ -3,7 +3,7 @@
 // runs. Bounded: 60 buckets per route seen. Each rate is a fraction of a whole it names: success and rotation of the
 // attempts sent, fallback of the requests that left the route (answered there or sent on), so none can pass 100 % — a
 // route skipped while its keys cool or its breaker is open sends nothing but still passes its requests on.
-import type { Attempt, LadderDecision } from '../../routing/types.ts';
+import type { Attempt, LadderDecision } from '../../calls/types.ts';
 
 const MINUTE = 60_000;
 const BUCKETS = 60;

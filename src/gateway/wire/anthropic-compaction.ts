@@ -4,10 +4,10 @@
 // skipped for the request (the chain's Anthropic routes compact it), and a chain without an Anthropic route refuses it
 // rather than send it on uncompacted (docs/shapes.md#anthropic-only-fields-thinking-context_management-effort).
 import type { ChatMessage } from '../../providers/types.ts';
-import type { RouteNeed } from '../../routing/types.ts';
+import type { RouteNeed } from '../../calls/types.ts';
 import { WireRequestError } from '../../providers/translate/wire-error.ts';
 import { isObj } from '../../providers/translate/obj.ts';
-import { countPromptTokens } from '../../usage/count-tokens.ts';
+import { countPromptTokens } from '../../calls/count-tokens.ts';
 
 /** Anthropic's default trigger: 150,000 input tokens. */
 const DEFAULT_TRIGGER = 150_000;

@@ -28,7 +28,7 @@ import {
   type ResponsesWireRequest,
 } from './responses-schema.ts';
 import { NamespaceNames } from './responses-namespace.ts';
-import { countPromptTokens } from '../../usage/count-tokens.ts';
+import { countPromptTokens } from '../../calls/count-tokens.ts';
 import {
   COMPACT_PROMPT,
   compactionItem,

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouteRates, type RouteSeries } from '../../../src/gateway/ui/route-rates.ts';
-import type { CallRecord } from '../../../src/routing/types.ts';
+import type { CallRecord } from '../../../src/calls/types.ts';
 import { closedPort, FAST_RETRY, harness, hello } from '../../routing/helpers.ts';
 import { droppingUpstream, pooled } from '../../helpers/dropping-upstream.ts';
 

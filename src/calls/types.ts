@@ -83,7 +83,7 @@ export interface ChatOptions extends RequestSettings {
   owner?: ConversationOwner;
   /** What only some provider types can do for this request: routes of any other type are skipped (need-step.ts). */
   needs?: RouteNeed;
-  /** Told the call's record (routing/call-record.ts) once, when the call is over: before its result or error reaches
+  /** Told the call's record (calls/call-record.ts) once, when the call is over: before its result or error reaches
    * the caller, or a stream's events end. The gateway builds its request record around it. */
   onRecord?: (record: CallRecord) => void;
 }
@@ -95,7 +95,7 @@ export interface RouteNeed {
   what: string;
 }
 
-/** One record per call: its facts gathered once, by the router, when it is over (routing/call-record.ts). */
+/** One record per call: its facts gathered once, by the router, when it is over (calls/call-record.ts). */
 export interface CallRecord {
   task: string;
   stream: boolean;

@@ -2,7 +2,7 @@
 // character (an upstream's garbage, a client's padded prompt) is counted in pieces, and ordinary text is not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countTextTokens, countTokens } from '../../src/usage/count-tokens.ts';
+import { countTextTokens, countTokens } from '../../src/calls/count-tokens.ts';
 
 test('ordinary text is counted whole, as the tokenizer counts it', () => {
   const prose = 'The quick brown fox jumps over the lazy dog. '.repeat(500);

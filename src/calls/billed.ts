@@ -3,7 +3,7 @@
 // entry per answer cost ~0.5 µs and made every scavenge walk it); an error carries it by identity, without changing
 // the error.
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext } from '../providers/types.ts';
-import type { AttemptUsage } from '../routing/types.ts';
+import type { AttemptUsage } from './types.ts';
 import { promptOnlyUsage, responseUsage } from './estimate.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 

@@ -2,7 +2,7 @@
 // sent and the output as received, counted with the tokenizer, marked `estimated`. A stream's events pass through a
 // tally as they arrive, so a stream cut or cancelled part-way is billed for what was delivered.
 import type { ChatMessage, ChatResponse, StreamEvent, Usage } from '../providers/types.ts';
-import type { AttemptUsage } from '../routing/types.ts';
+import type { AttemptUsage } from './types.ts';
 import { countOutputTokens, countPromptTokens } from './count-tokens.ts';
 
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {

@@ -1,11 +1,11 @@
-// One record per call (routing/call-record.ts): the router tells a call's record once, when it is over — before a
+// One record per call (calls/call-record.ts): the router tells a call's record once, when it is over — before a
 // buffered call's result or error comes back, when a stream's events end — with the route and key that answered, the
 // attempts sent, the usage and the outcome, read from the simulator on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/config/mask.ts';
-import type { CallRecord, LadderEvent } from '../../src/routing/types.ts';
-import { FAST_RETRY, failure, harness, hello } from './helpers.ts';
+import type { CallRecord, LadderEvent } from '../../src/calls/types.ts';
+import { FAST_RETRY, failure, harness, hello } from '../routing/helpers.ts';
 
 const LIMITED = 'sk-limited-0000000001';
 const BACKUP = 'sk-ant-backup-00000003';
