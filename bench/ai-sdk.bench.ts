@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { streamText } from 'ai7';
 import { createSwitchyardProvider } from '../src/ai-sdk/index.ts';
-import { createSwitchyard } from '../src/routing/switchyard.ts';
+import { createSwitchyard } from '../src/library/switchyard.ts';
 import { startSimulator } from '../src/sim/server.ts';
 import { openStore } from '../src/state/open.ts';
 import { loadedFrom } from '../test/routing/helpers.ts';

@@ -5,7 +5,7 @@ import type { LoadedConfig } from '../src/config/types.ts';
 import { openaiBodySchema } from '../src/gateway/routes/chat-completions.ts';
 import { openaiWire } from '../src/gateway/wire.ts';
 import { copySettings } from '../src/providers/settings.ts';
-import { createSwitchyard } from '../src/routing/switchyard.ts';
+import { createSwitchyard } from '../src/library/switchyard.ts';
 import type { ChatOptions } from '../src/calls/types.ts';
 import { openStore } from '../src/state/open.ts';
 import { listenLoopback, type BenchServer } from './listen.ts';

@@ -7,7 +7,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BatchSpanProcessor, InMemorySpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { configSchema } from '../src/config/schema.ts';
-import { createSwitchyard } from '../src/routing/switchyard.ts';
+import { createSwitchyard } from '../src/library/switchyard.ts';
 import { openStore } from '../src/state/open.ts';
 import { startFakeUpstream } from './fake-upstream.ts';
 

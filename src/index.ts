@@ -6,8 +6,8 @@ import './node-version.ts';
 
 // The router (it refuses anything but a LoadedConfig, in createSwitchyard and reload, with a UserError saying what
 // to pass)
-export { createSwitchyard } from './routing/switchyard.ts';
-export type { Switchyard, SwitchyardOptions } from './routing/switchyard.ts';
+export { createSwitchyard } from './library/switchyard.ts';
+export type { Switchyard, SwitchyardOptions } from './library/switchyard.ts';
 export type { AdapterFor, Sleep } from './routing/call-context.ts';
 export type { Breakers } from './routing/breaker.ts';
 export type { Logger } from './log.ts';

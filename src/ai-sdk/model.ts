@@ -3,7 +3,7 @@
 import type { Route } from '../config/schema.ts';
 import type { StreamEvent } from '../providers/types.ts';
 import { SwitchyardError } from '../routing/errors.ts';
-import type { Switchyard } from '../routing/switchyard.ts';
+import type { Switchyard } from '../library/switchyard.ts';
 import type { ChatOptions, Disabled, StreamSuccess } from '../calls/types.ts';
 import { toSettings } from './call-options.ts';
 import { toChatMessages } from './prompt.ts';

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { Logger } from '../log.ts';
 import type { StateStore } from '../state/types.ts';
-import { createSwitchyard, type Switchyard } from '../routing/switchyard.ts';
+import { createSwitchyard, type Switchyard } from '../library/switchyard.ts';
 import { UserError } from '../user-error.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import { openLedger } from '../usage/open.ts';

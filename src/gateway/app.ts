@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import { lineWriter, silentLogger } from '../log.ts';
 import type { StateStore } from '../state/types.ts';
 import { effectiveHealth } from '../credentials/health.ts';
-import { createSwitchyard, seedBudgetsFrom, type Switchyard } from '../routing/switchyard.ts';
+import { createSwitchyard, seedBudgetsFrom, type Switchyard } from '../library/switchyard.ts';
 import { settingsFrom, type GatewayContext } from './context.ts';
 import { KeyCache } from './key-cache.ts';
 import { KeyConcurrency } from './key-concurrency.ts';

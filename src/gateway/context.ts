@@ -5,7 +5,7 @@ import type { HostedToolsPolicy } from './wire/responses-wire.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { LineWriter, Logger } from '../log.ts';
 import type { StateStore } from '../state/types.ts';
-import type { Switchyard } from '../routing/switchyard.ts';
+import type { Switchyard } from '../library/switchyard.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { KeyCache } from './key-cache.ts';
 import type { KeyConcurrency } from './key-concurrency.ts';

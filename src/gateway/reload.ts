@@ -8,7 +8,7 @@ import { watchConfig } from '../config/watch.ts';
 import { UserError } from '../user-error.ts';
 import { scrubSecrets } from '../log.ts';
 import { settingsFrom, type GatewayContext } from './context.ts';
-import { forgetFormerHealth } from '../routing/forget-former.ts';
+import { forgetFormerHealth } from '../library/forget-former.ts';
 import { taskKeys } from '../credentials/task-keys.ts';
 import { keylessProviders } from '../credentials/key-warnings.ts';
 import { unknownClientKeyWarnings } from '../budgets/client-keys.ts';

@@ -8,7 +8,7 @@ import { openStore, stateHome } from '../state/open.ts';
 import { openLedger, pruneJobName } from '../usage/open.ts';
 import { PRUNE_EVERY_MS, type UsageLedger } from '../usage/ledger.ts';
 import type { StateStore } from '../state/types.ts';
-import type { Switchyard } from '../routing/switchyard.ts';
+import type { Switchyard } from '../library/switchyard.ts';
 import { buildGateway, type RequestTimeout } from './app.ts';
 import type { SocketOptions } from './responses-socket.ts';
 import type { ReaderName } from './request-record.ts';

@@ -25,7 +25,7 @@ export async function openChatRuntime(
   usageHome?: string,
 ): Promise<ChatRuntime> {
   // Loaded on use: `switchyard sessions` and `--help` need no router.
-  const { createSwitchyard } = await import('../routing/switchyard.ts');
+  const { createSwitchyard } = await import('../library/switchyard.ts');
   const ownsStore = store === undefined;
   const opened = store ?? openSessionStore(loaded);
   const { openLedger } = await import('../usage/open.ts');

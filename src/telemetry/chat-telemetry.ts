@@ -1,5 +1,5 @@
 // The span per library call (`chat {model}`, kind CLIENT, GenAI conventions) and the GenAI client metrics, made
-// from the call's record when it is over, off the call's tick (routing/call-readers.ts,
+// from the call's record when it is over, off the call's tick (library/call-readers.ts,
 // docs/observability.md#traces). Inert without an SDK.
 import {
   SpanKind,

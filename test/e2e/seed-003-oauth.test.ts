@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { loadConfig } from '../../src/config/load.ts';
-import { createSwitchyard } from '../../src/routing/switchyard.ts';
+import { createSwitchyard } from '../../src/library/switchyard.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import type { ScenarioInput } from '../../src/sim/scenario.ts';
 import { openStore } from '../../src/state/open.ts';

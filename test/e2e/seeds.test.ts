@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { fingerprint } from '../../src/config/mask.ts';
 import { createLogger } from '../../src/log.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
-import { createSwitchyard, type Switchyard } from '../../src/routing/switchyard.ts';
+import { createSwitchyard, type Switchyard } from '../../src/library/switchyard.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import type { ScenarioInput } from '../../src/sim/scenario.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { configSchema } from '../../src/config/schema.ts';
-import { createSwitchyard } from '../../src/routing/switchyard.ts';
+import { createSwitchyard } from '../../src/library/switchyard.ts';
 import { openStore } from '../../src/state/open.ts';
 import { loadedFrom } from '../routing/helpers.ts';
 import { loadConfig } from '../../src/config/load.ts';

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { harness, loadedFrom, FAST_RETRY, type Harness } from './helpers.ts';
-import { createSwitchyard } from '../../src/routing/switchyard.ts';
+import { createSwitchyard } from '../../src/library/switchyard.ts';
 import { openStore } from '../../src/state/open.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { waitFor } from '../state/wait.ts';

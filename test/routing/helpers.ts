@@ -11,7 +11,7 @@ import type { RunningSimulator } from '../../src/sim/types.ts';
 import { openStore } from '../../src/state/open.ts';
 import type { StateStore } from '../../src/state/types.ts';
 import assert from 'node:assert/strict';
-import { createSwitchyard, type Switchyard, type SwitchyardOptions } from '../../src/routing/switchyard.ts';
+import { createSwitchyard, type Switchyard, type SwitchyardOptions } from '../../src/library/switchyard.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import type { LadderEvent } from '../../src/calls/types.ts';
 import { withPatientMints } from '../helpers/patient-mints.ts';

@@ -3,7 +3,7 @@
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import type { LoadedConfig } from '../../src/config/types.ts';
-import { createSwitchyard, type Switchyard } from '../../src/routing/switchyard.ts';
+import { createSwitchyard, type Switchyard } from '../../src/library/switchyard.ts';
 import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
 import { openStore } from '../../src/state/open.ts';

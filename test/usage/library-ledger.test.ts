@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/sim/server.ts';
-import { createSwitchyard } from '../../src/routing/switchyard.ts';
+import { createSwitchyard } from '../../src/library/switchyard.ts';
 import { openStore } from '../../src/state/open.ts';
 import { UsageLedger } from '../../src/usage/ledger.ts';
 import { SqliteUsageStore } from '../../src/usage/sqlite-store.ts';

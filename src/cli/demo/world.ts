@@ -10,7 +10,7 @@ import { generateKey, newKeyRecord } from '../../gateway/keys.ts';
 import { startGateway, type GatewayHandle } from '../../gateway/server.ts';
 import { createLogger, type Logger } from '../../log.ts';
 import { defaultLogFormat, stderrLogDestination, type LogStderr } from '../../log-format.ts';
-import { createSwitchyard, type Switchyard } from '../../routing/switchyard.ts';
+import { createSwitchyard, type Switchyard } from '../../library/switchyard.ts';
 import { startSimulator } from '../../sim/server.ts';
 import type { RunningSimulator } from '../../sim/types.ts';
 import { openStore } from '../../state/open.ts';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildGateway } from '../../../src/gateway/app.ts';
-import { createSwitchyard } from '../../../src/routing/switchyard.ts';
+import { createSwitchyard } from '../../../src/library/switchyard.ts';
 import { openStore } from '../../../src/state/open.ts';
 import { loadedFrom } from '../../credentials/loaded.ts';
 

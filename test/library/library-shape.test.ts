@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { configFromObject } from '../../src/config/object.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log.ts';
-import { createSwitchyard } from '../../src/routing/switchyard.ts';
+import { createSwitchyard } from '../../src/library/switchyard.ts';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/config/mask.ts';
 import { emptyHealth } from '../../src/state/merge.ts';
 import { openStore } from '../../src/state/open.ts';
-import { createSwitchyard } from '../../src/routing/switchyard.ts';
-import { FORGET_AFTER_MS, formerHealth, knownFingerprints } from '../../src/routing/forget-former.ts';
+import { createSwitchyard } from '../../src/library/switchyard.ts';
+import { FORGET_AFTER_MS, formerHealth, knownFingerprints } from '../../src/library/forget-former.ts';
 import { startGateway } from '../../src/gateway/server.ts';
-import { loadedFrom } from './helpers.ts';
+import { loadedFrom } from '../routing/helpers.ts';
 
 const NOW = Date.UTC(2026, 10, 22);
 const OLD = NOW - FORGET_AFTER_MS - 1000;

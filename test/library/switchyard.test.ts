@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SwitchyardError } from '../../src/routing/errors.ts';
 import type { Attempt } from '../../src/calls/types.ts';
-import { FAST_RETRY, harness, hello, loadedFrom } from './helpers.ts';
+import { FAST_RETRY, harness, hello, loadedFrom } from '../routing/helpers.ts';
 import { until } from '../helpers/until.ts';
 
 const A = 'sk-lib-aaaaaaaa0001';
