@@ -5,7 +5,7 @@ import type { Usage } from '../providers/types.ts';
 import type { BudgetStore } from '../state/budget-store.ts';
 import { costOf, PriceBook } from '../usage/prices.ts';
 import { CallBudgets, type CostOf } from './call.ts';
-import type { BudgetWarning } from './words.ts';
+import type { BudgetWarning } from '../calls/budget-warning.ts';
 import { BudgetPlan, storeOutagePolicy } from './rules.ts';
 import { SEED_WAIT_MS, seedPlan, waitAtMost, type LedgerToolCalls, type LedgerTotals, type Seeded } from './seed.ts';
 

@@ -7,7 +7,8 @@ import type { Usage } from '../providers/types.ts';
 import type { BudgetStore, HoldItem } from '../state/budget-store.ts';
 import type { Attempt } from '../calls/types.ts';
 import { appliesToAttempt, MICRO_USD, type BudgetLimit, type BudgetPlan } from './rules.ts';
-import { refusalFor, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
+import { refusalFor, warningOf, type BudgetRefusal } from './words.ts';
+import type { BudgetWarning } from '../calls/budget-warning.ts';
 
 /** USD for a usage on a route, or null when its price is unknown (then it counts nothing against USD limits). */
 export type CostOf = (route: Route, usage: Usage) => number | null;

@@ -3,7 +3,8 @@
 import type { BudgetStore, HoldItem } from '../state/budget-store.ts';
 import { holdId } from './call.ts';
 import type { BudgetLimit, BudgetPlan } from './rules.ts';
-import { refusalFor, warningOf, type BudgetRefusal, type BudgetWarning } from './words.ts';
+import { refusalFor, warningOf, type BudgetRefusal } from './words.ts';
+import type { BudgetWarning } from '../calls/budget-warning.ts';
 
 export type ToolAdmission =
   { ok: true; warnings: BudgetWarning[]; settle: () => void } | { ok: false; refusal: BudgetRefusal };

@@ -4,6 +4,7 @@ import type { BudgetResource } from '../config/budgets-schema.ts';
 import { formatDuration } from '../errors/explain-format.ts';
 import { fromUnits, type BudgetLimit } from './rules.ts';
 import { isRateWindow } from './windows.ts';
+import type { BudgetWarning } from '../calls/budget-warning.ts';
 import type { HeldBack, ReserveResult } from '../state/budget-store.ts';
 
 const NOUNS: Record<Exclude<BudgetResource, 'usd'>, string> = {
@@ -130,15 +131,6 @@ export function unreachableRefusalOf(limit: BudgetLimit, state: Standing, now: n
     resetsAt: now + UNREACHABLE_RETRY_MS,
     message: `budget ${limit.budget} (${limit.scopeText}) cannot be checked: the budget store (Redis) is unreachable, and budgets.on_store_outage is refuse; try again once it answers`,
   };
-}
-
-/** A soft budget the call went over: served all the same. */
-export interface BudgetWarning {
-  budget: string;
-  scope: string;
-  resource: BudgetResource;
-  window: BudgetLimit['window'];
-  message: string;
 }
 
 export function warningOf(limit: BudgetLimit, state: Standing, resetsAt: number): BudgetWarning {

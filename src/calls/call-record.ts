@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FinishReason, StreamEvent, Usage } from '../providers/types.ts';
 import { isBlockBoundary } from '../providers/block-boundaries.ts';
-import type { BudgetWarning } from '../budgets/words.ts';
+import type { BudgetWarning } from './budget-warning.ts';
 import type { StreamEnd, StreamHook } from './stream-hook.ts';
 import type { CallEvents } from './events.ts';
 import { sentAttempts } from './trail.ts';

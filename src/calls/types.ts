@@ -6,7 +6,7 @@ import type { BlockedBy } from '../errors/classify.ts';
 import type { CoolingReason, CredentialSource, SourceKind } from '../credentials/types.ts';
 import type { ChatMessage, ChatResponse, FinishReason, StreamEvent, Usage } from '../providers/types.ts';
 import type { RequestSettings } from '../providers/settings.ts';
-import type { BudgetWarning } from '../budgets/words.ts';
+import type { BudgetWarning } from './budget-warning.ts';
 import type { StreamEnd } from './stream-hook.ts';
 
 export interface Attempt {
