@@ -1,5 +1,7 @@
 // The seam between the MCP gateway's transport (hub, /mcp route) and its governance (allow-lists, budgets, ledger,
 // metrics, spans). The hub asks the governor before it lists or calls a tool and tells it each call's facts after.
+import type { ToolCallFacts, ToolCallOutcome } from '../calls/tool-call.ts';
+
 /** Who is calling /mcp: the client key's name (undefined with require_keys off) and its MCP allow-list, if any. */
 export interface McpCaller {
   readonly requestId: string;
@@ -15,27 +17,6 @@ export interface McpAllowList {
   readonly servers?: readonly string[];
   /** Namespaced tool patterns (`github__*`, `exa__web_search`); omitted: every tool of an allowed server. */
   readonly tools?: readonly string[];
-}
-
-export type ToolCallOutcome = 'ok' | 'tool_error' | 'refused' | 'budget' | 'timeout' | 'upstream_error';
-
-/** One `tools/call`, as the ledger, metrics, log and span read it. Arguments and results are never in it. */
-export interface ToolCallFacts {
-  readonly requestId: string;
-  readonly keyName: string | undefined;
-  readonly server: string;
-  /** The tool's name on its server (not namespaced). */
-  readonly tool: string;
-  /** Epoch ms. */
-  readonly startedAt: number;
-  readonly latencyMs: number;
-  readonly outcome: ToolCallOutcome;
-  readonly requestBytes: number;
-  readonly responseBytes: number;
-  /** The credential used, by its label (never the secret). */
-  readonly credential?: string;
-  /** A short reason for a failed call (scrubbed of secrets). */
-  readonly error?: string;
 }
 
 export type Admission =

@@ -15,7 +15,8 @@ import type {
 import type { LoadedConfig } from '../config/types.ts';
 import type { McpServerConfig } from '../config/schema.ts';
 import { cleanMessage } from '../errors/error-body.ts';
-import type { McpCaller, McpGovernor, ToolCallFacts, ToolCallOutcome } from './governor.ts';
+import type { McpCaller, McpGovernor } from './governor.ts';
+import type { ToolCallFacts, ToolCallOutcome } from '../calls/tool-call.ts';
 import { withCallCredential, type CallCredential } from './call-credential.ts';
 import { namespaced, split } from './names.ts';
 import { logToolPayload } from './payload-log.ts';

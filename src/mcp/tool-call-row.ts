@@ -2,7 +2,7 @@
 // outcome as its status, latency and bytes. Nothing of the arguments or the result.
 import { randomUUID } from 'node:crypto';
 import type { UsageRow } from '../usage/row.ts';
-import type { ToolCallFacts } from './governor.ts';
+import type { ToolCallFacts } from '../calls/tool-call.ts';
 import { recordedName } from './names.ts';
 
 export function toolCallRow(facts: ToolCallFacts): UsageRow {

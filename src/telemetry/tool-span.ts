@@ -2,7 +2,7 @@
 // attributes and MCP's method name, made once the call's facts are known (docs/mcp.md#usage-and-observability-of-tool-calls). Never the
 // arguments or the result.
 import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
-import type { ToolCallFacts } from '../mcp/governor.ts';
+import type { ToolCallFacts } from '../calls/tool-call.ts';
 import { VERSION } from '../version.ts';
 import { tracingOn } from './active.ts';
 import { SCOPE } from './semconv.ts';

@@ -16,7 +16,7 @@ import { RedisStore } from '../../src/state/redis/store.ts';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import type { Seeded } from '../../src/budgets/seed.ts';
 import { toolCallRow } from '../../src/mcp/tool-call-row.ts';
-import type { ToolCallOutcome } from '../../src/mcp/governor.ts';
+import type { ToolCallOutcome } from '../../src/calls/tool-call.ts';
 import { loadedFrom } from '../routing/helpers.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';

@@ -12,7 +12,8 @@ import { startHarness, type Harness } from '../gateway/harness.ts';
 import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
 import { until } from '../helpers/until.ts';
 import type { StdioUpstream } from '../../src/mcp/upstream.ts';
-import { openGovernor, type McpCaller, type McpGovernor, type ToolCallFacts } from '../../src/mcp/governor.ts';
+import { openGovernor, type McpCaller, type McpGovernor } from '../../src/mcp/governor.ts';
+import type { ToolCallFacts } from '../../src/calls/tool-call.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/switchyard.js');
 
