@@ -1,37 +1,34 @@
 // The governor the gateway's /mcp hub asks (governor.ts): a key's allow-list decides what it may list and call,
-// `calls` budgets bound each call, and every call — made, refused or over a budget — becomes one ledger row, one
-// Prometheus sample, one `execute_tool` span and one log line. Arguments and results never reach any of them.
+// `calls` budgets bound each call, and every call — made, refused or over a budget — is read by the table of its
+// readers (tool-call-readers.ts): one ledger row, one Prometheus sample, one `execute_tool` span and one log line.
+// Arguments and results never reach any of them.
 import { HOLD_MS, type Budgets } from '../budgets/budgets.ts';
 import { admitToolCall } from '../budgets/tool-call.ts';
 import type { LoadedConfig } from '../config/types.ts';
-import type { Logger } from '../log.ts';
 import type { BudgetStore } from '../state/budget-store.ts';
-import { recordToolSpan } from '../telemetry/tool-span.ts';
 import { allows } from './allow-list.ts';
 import type { Admission, McpCaller, McpGovernor } from './governor.ts';
 import type { ToolCallFacts } from '../calls/tool-call.ts';
 import { recordedName } from './names.ts';
-import { toolCallRow } from './tool-call-row.ts';
-import type { UsageRow } from '../usage/row.ts';
+import { toolCallReaders, type ToolCallReaderName, type ToolCallSinks } from './tool-call-readers.ts';
+import type { BatchQueue } from '../calls/record-queue.ts';
 
-export interface GovernanceOptions {
+/** `record`, `metric`, `logger`: where each call's facts go (tool-call-readers.ts). */
+export interface GovernanceOptions extends ToolCallSinks {
   /** The config in force at each call (budgets are planned from it). */
   loaded: () => LoadedConfig;
   budgets: Budgets;
   budgetStore: BudgetStore;
-  /** The usage ledger's `record`, when one is kept. */
-  record?: ((row: UsageRow) => void) | undefined;
-  /** Prometheus: the call's outcome, and its latency when it reached its server. */
-  metric?: ((server: string, tool: string, outcome: string, seconds: number | undefined) => void) | undefined;
-  logger: Logger;
   now: () => number;
 }
 
 export class McpGovernance implements McpGovernor {
   readonly #o: GovernanceOptions;
+  readonly #readers: BatchQueue<ToolCallFacts, ToolCallReaderName>;
 
   constructor(o: GovernanceOptions) {
     this.#o = o;
+    this.#readers = toolCallReaders(o);
   }
 
   allows(caller: McpCaller, server: string, tool: string): boolean {
@@ -85,29 +82,9 @@ export class McpGovernance implements McpGovernor {
     this.#record(facts);
   }
 
-  /** The call's one record, read by every reader: ledger, metrics, span, log line. Its names as records keep them
-   * (names.ts): a refused call's are whatever the caller sent. */
+  /** The call's one record, read by every reader of the table (tool-call-readers.ts). Its names as records keep
+   * them (names.ts): a refused call's are whatever the caller sent. */
   #record(called: ToolCallFacts): void {
-    const facts = { ...called, server: recordedName(called.server), tool: recordedName(called.tool) };
-    const name = `${facts.server}__${facts.tool}`;
-    this.#o.record?.(toolCallRow(facts));
-    const reached = facts.outcome !== 'refused' && facts.outcome !== 'budget';
-    this.#o.metric?.(facts.server, facts.tool, facts.outcome, reached ? facts.latencyMs / 1000 : undefined);
-    recordToolSpan(facts, name);
-    this.#o.logger.info(
-      {
-        request_id: facts.requestId,
-        client_key: facts.keyName,
-        mcp_server: facts.server,
-        tool: facts.tool,
-        outcome: facts.outcome,
-        latency_ms: facts.latencyMs,
-        request_bytes: facts.requestBytes,
-        response_bytes: facts.responseBytes,
-        ...(facts.credential !== undefined ? { credential: facts.credential } : {}),
-        ...(facts.error !== undefined ? { error: facts.error } : {}),
-      },
-      'mcp tool call',
-    );
+    this.#readers.push({ ...called, server: recordedName(called.server), tool: recordedName(called.tool) });
   }
 }
