@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 240_000 });
+  // A bound only against a hang: a build (tsc, the UI) on a machine running other suites took past 4 minutes.
+  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 15 * 60_000 });
   assert.equal(r.status, 0, `${command} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
