@@ -14,6 +14,7 @@ export type FaultName =
   | 'redis-kill-9'
   | 'redis-pause'
   | 'redis-partition'
+  | 'redis-failover'
   | 'postgres-stop'
   | 'postgres-terminate'
   | 'gateway-kill-9'
@@ -45,13 +46,23 @@ export type CheckName =
   /** Issue 51: a replica killed with -9 and not restarted stops no budget below its cap. No budget refusal below a cap
    * (less what the requests in flight may hold) tells the client to stop, or asks it to wait past the dead replica's
    * presence lapse, or comes after that lapse. */
-  | 'refused-only-when-spent';
+  | 'refused-only-when-spent'
+  /** Issue 54: a Sentinel failover loses no request that was not in flight while it ran (a request that failed
+   * overlapped the failover), and every replica is ready and not degraded within 10 s of it. */
+  | 'failover-loses-only-in-flight';
+
+/** The store the replicas share (test/helpers/redis.ts): one server, a 3-master Redis Cluster (its faults fall on the
+ * master that owns the `{switchyard}` slot), or a master and replica behind a sentinel (its faults fall on the
+ * master). */
+export type Topology = 'single' | 'cluster' | 'sentinel';
 
 export interface FaultCase {
   name: string;
   /** Also run by `./dev test`: the cases issue 40's "Done when" names, and the short outage. */
   fast?: boolean;
   replicas: number;
+  /** Where Redis runs; a single server when absent. */
+  topology?: Topology;
   /** Requests in flight at once, over all replicas. */
   concurrency: number;
   ledger: 'sqlite' | 'postgres';
@@ -87,6 +98,8 @@ const CAPS_OUT_OF_REACH = { usd: 1_000_000, tokens: 1_000_000_000 };
 /** The bound on a request's wait for a slow store: a budget command over 250 ms counts Redis as down
  * (docs/budgets.md#when-the-store-is-down). */
 export const STORE_WAIT_BOUND_MS = 250;
+/** How soon after a failover every replica must be ready and not degraded (issue 54). */
+export const FAILOVER_RECOVERY_MS = 10_000;
 /** The ledger's flush interval the issue asks for (≤ 100 ms). */
 export const FLUSH_INTERVAL_MS = 100;
 /** A gateway above this RSS is killed by the suite (and counted lost), so a runaway read cannot take the machine. */
@@ -113,7 +126,15 @@ function keySourceCase(keySource: KeySource, fast = false): FaultCase {
   };
 }
 
-export const CASES: FaultCase[] = [
+/** The Redis faults issue 54 asks of a cluster and Sentinel, with the same bounds as on a single server. */
+const TOPOLOGY_FAULTS: FaultName[] = ['redis-stop', 'redis-kill-9', 'redis-pause', 'redis-partition'];
+
+/** A single server's Redis case again on another topology: a row per topology, the same criteria. */
+function onTopology(base: FaultCase, topology: Topology): FaultCase {
+  return { ...base, name: `${base.name} [${topology}]`, topology, fast: false };
+}
+
+const SINGLE_SERVER_CASES: FaultCase[] = [
   {
     name: 'redis down 3 s',
     fast: true,
@@ -286,4 +307,30 @@ export const CASES: FaultCase[] = [
   keySourceCase('oauth2-500', true),
   keySourceCase('oauth2-invalid-grant', true),
   keySourceCase('file-endless', true),
+];
+
+/** The fault on a single server that each topology plays too: one case per fault (the 10 s outage on 2 replicas). */
+const PER_TOPOLOGY = SINGLE_SERVER_CASES.filter(
+  (c) => TOPOLOGY_FAULTS.includes(c.fault) && c.replicas === 2 && !(c.fault === 'redis-stop' && c.faultMs < 10_000),
+);
+
+export const CASES: FaultCase[] = [
+  ...SINGLE_SERVER_CASES,
+  ...(['cluster', 'sentinel'] as const).flatMap((t) => PER_TOPOLOGY.map((c) => onTopology(c, t))),
+  {
+    // Issue 54: `SENTINEL FAILOVER` under 32 requests at once, with budgets in reach; the requests that fail are the
+    // ones in flight on the old master, and every replica is back within 10 s.
+    name: 'sentinel failover under c32',
+    topology: 'sentinel',
+    replicas: 2,
+    concurrency: 32,
+    ledger: 'sqlite',
+    fault: 'redis-failover',
+    faultMs: 0,
+    startAt: 'half-cap',
+    afterMs: 3_000,
+    maxRequests: 30_000,
+    caps: CAPS_IN_REACH,
+    checks: [...BUDGET_CHECKS, 'failover-loses-only-in-flight'],
+  },
 ];

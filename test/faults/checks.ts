@@ -1,6 +1,6 @@
 // Issue 40's "Done when" criteria as a table: each check reads a case's figures and says whether they meet it, and
 // with which numbers. A case passes when every check it names does.
-import { FLUSH_INTERVAL_MS, STORE_WAIT_BOUND_MS, type CheckName } from './cases.ts';
+import { FAILOVER_RECOVERY_MS, FLUSH_INTERVAL_MS, STORE_WAIT_BOUND_MS, type CheckName } from './cases.ts';
 import { PRESENCE_TTL_MS } from '../../src/state/redis/replicas.ts';
 import { spendMatches, type Figures } from './measure.ts';
 
@@ -117,6 +117,16 @@ const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
         `${b.refused} budget refusals below the caps: ${b.toldToStop} said x-should-retry: false, ` +
         `${b.afterLapse} came after the killed replica's presence lapsed; longest Retry-After ${b.longestRetryAfterS} s ` +
         `(bound ${longest} s)`,
+    };
+  },
+  'failover-loses-only-in-flight': (f) => {
+    const outside = f.failedOutsideFault ?? NaN;
+    const back = f.recoverMs;
+    return {
+      ok: outside === 0 && back !== undefined && back !== null && back <= FAILOVER_RECOVERY_MS,
+      detail:
+        `${f.failed} requests failed, ${outside} of them not in flight during the failover; every replica ready and ` +
+        `not degraded ${back === undefined || back === null ? 'never' : `${back} ms`} after it (bound ${FAILOVER_RECOVERY_MS} ms)`,
     };
   },
 };

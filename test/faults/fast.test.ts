@@ -10,8 +10,7 @@ import { runCase } from './measure.ts';
 import { renderTable } from './table.ts';
 import type { Figures } from './measure.ts';
 import type { Verdict } from './checks.ts';
-import { REDIS_MISSING } from '../helpers/redis.ts';
-import { PRIVATE_POSTGRES_MISSING } from '../helpers/private-postgres.ts';
+import { missingFor } from './world.ts';
 
 const rows: { figures: Figures; verdicts: Verdict[] }[] = [];
 after(() => {
@@ -19,7 +18,7 @@ after(() => {
 });
 
 for (const spec of CASES.filter((c) => c.fast === true)) {
-  const skip = REDIS_MISSING || (spec.ledger === 'postgres' && PRIVATE_POSTGRES_MISSING);
+  const skip = missingFor(spec) ?? false;
   test(`fault: ${spec.name}`, { skip, timeout: 120_000 }, async (t) => {
     const figures = await runCase(spec);
     const v = verdicts(figures);

@@ -29,9 +29,11 @@ export const FAULTS: Record<FaultName, Fault> = {
     end: async (w) => w.redis.thaw(),
   },
   'redis-partition': {
-    start: async (w) => w.proxy?.cut(),
-    end: async (w) => w.proxy?.mend(),
+    start: async (w) => w.partition?.cut(),
+    end: async (w) => w.partition?.mend(),
   },
+  // `SENTINEL FAILOVER`: resolves once the replica is the master and the old master its replica; nothing to end.
+  'redis-failover': { start: (w) => w.sentinel!.failover(), end: nothing },
   'postgres-stop': { start: (w) => w.pg!.stop(), end: (w) => w.pg!.start() },
   'postgres-terminate': {
     async start(w) {

@@ -21,6 +21,8 @@ export interface Shot {
   end: number;
   /** The HTTP status, or 0 when no answer came (refused connection, reset, timeout). */
   status: number;
+  /** The answer was a load balancer's own error page (no replica answered): not a gateway's answer. */
+  byProxy?: boolean;
   /** A 429 `budget_exceeded`. */
   refused: boolean;
   /** A refusal's `Retry-After` (seconds), and whether it said `x-should-retry: false` (stop: asking again cannot help). */
@@ -38,8 +40,30 @@ export interface Load {
   stop(): Promise<Shot[]>;
 }
 
+/** Where a request can go: a replica, or a load balancer before them (test/scale/). */
+export interface Target {
+  index: number;
+  url: string;
+  live(): boolean;
+}
+
 export function startLoad(
   replicas: Replica[],
+  clientKey: string,
+  bounds: { concurrency: number; maxRequests: number },
+): Load {
+  const targets = replicas.map((r) => ({
+    index: r.index,
+    get url() {
+      return r.proc.url;
+    },
+    live: () => r.proc.child.exitCode === null && r.proc.child.signalCode === null,
+  }));
+  return startTargetLoad(targets, clientKey, bounds);
+}
+
+export function startTargetLoad(
+  targets: Target[],
   clientKey: string,
   { concurrency, maxRequests }: { concurrency: number; maxRequests: number },
 ): Load {
@@ -48,12 +72,11 @@ export function startLoad(
   let sent = 0;
   let stopping = false;
   let turn = 0;
-  const live = (): Replica[] =>
-    replicas.filter((r) => r.proc.child.exitCode === null && r.proc.child.signalCode === null);
+  const live = (): Target[] => targets.filter((t) => t.live());
   const worker = async (): Promise<void> => {
     while (!stopping && sent < maxRequests) {
-      const targets = live();
-      const target = targets[turn++ % Math.max(1, targets.length)];
+      const up = live();
+      const target = up[turn++ % Math.max(1, up.length)];
       if (target === undefined) {
         // Every replica is down: what a client would meet, without spinning.
         await new Promise((r) => setTimeout(r, 50));
@@ -88,8 +111,8 @@ function body(shape: Shape): string {
   return JSON.stringify({ model: 'main', max_tokens: MAX_TOKENS, messages, ...(stream ? { stream: true } : {}) });
 }
 
-function shoot(agent: Agent, replica: Replica, shape: Shape, clientKey: string, id: string): Promise<Shot> {
-  const url = new URL(shape.startsWith('openai') ? '/v1/chat/completions' : '/v1/messages', replica.proc.url);
+function shoot(agent: Agent, replica: Target, shape: Shape, clientKey: string, id: string): Promise<Shot> {
+  const url = new URL(shape.startsWith('openai') ? '/v1/chat/completions' : '/v1/messages', replica.url);
   const auth: Record<string, string> = shape.startsWith('openai')
     ? { authorization: `Bearer ${clientKey}` }
     : { 'x-api-key': clientKey, 'anthropic-version': '2023-06-01' };
@@ -129,6 +152,7 @@ function shoot(agent: Agent, replica: Replica, shape: Shape, clientKey: string, 
       res.on('error', finish);
       res.on('close', finish);
       res.on('end', () => {
+        if (text.startsWith('<html><body><h1>')) shot.byProxy = true;
         // OpenAI's shape carries the code; Anthropic's only the message.
         if (shot.status === 429) {
           shot.refused = /budget_exceeded|refused before anything was sent: budget/.test(text);

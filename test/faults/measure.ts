@@ -65,6 +65,8 @@ export interface Figures {
    * in flight may hold (three times the load's concurrency in requests: the live ones, and the dead replica's, whose
    * holds count until they run out (HOLD_MS), each held at a little more than it spends). */
   belowCap?: BelowCap;
+  /** The failover case: requests that failed though they were not in flight while the failover ran. */
+  failedOutsideFault?: number;
 }
 
 export interface BelowCap {
@@ -316,6 +318,11 @@ function killLoss(
   };
 }
 
+/** Requests that failed (neither served nor refused by a budget) and did not overlap the fault's window. */
+function failedOutside(shots: Shot[], faultStart: number, faultEnd: number): number {
+  return shots.filter((s) => !s.served && !s.refused && (s.end < faultStart || s.start > faultEnd)).length;
+}
+
 /** The share a replica cut off from Redis states for itself (`held_locally_cap`), once it holds budgets on its own
  * (within the case's fault, at most); undefined if it never says. */
 async function statedShare(replica: Replica): Promise<Spend | undefined> {
@@ -437,5 +444,6 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
     ...(recoverMs !== undefined ? { recoverMs } : {}),
     ...(killAt !== undefined ? killLoss(world, shots, killAt) : {}),
     ...(killAt !== undefined ? { belowCap: refusalsBelowCap(shots, spec, seen.perRequest, killAt) } : {}),
+    ...(spec.fault === 'redis-failover' ? { failedOutsideFault: failedOutside(shots, faultStart, faultEnd) } : {}),
   };
 }

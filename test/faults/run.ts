@@ -1,13 +1,13 @@
 // `npm run faults [-- --fast] [-- NAME…]`: every fault case of test/faults/cases.ts (or the fast ones, or those whose
 // name contains one of the words given), each in a world of its own, one after another; prints the table of figures
 // (docs/faults.md) and exits 1 when any case failed a criterion. Skips, saying why, without redis-server or the
-// PostgreSQL server's programs.
+// PostgreSQL server's programs (or, for a case on a Redis Cluster or Sentinel, what that needs).
 import { CASES } from './cases.ts';
 import { verdicts } from './checks.ts';
 import { runCase } from './measure.ts';
 import { renderTable } from './table.ts';
 import { REDIS_MISSING } from '../helpers/redis.ts';
-import { PRIVATE_POSTGRES_MISSING } from '../helpers/private-postgres.ts';
+import { missingFor } from './world.ts';
 
 const args = process.argv.slice(2);
 const words = args.filter((a) => !a.startsWith('--'));
@@ -23,8 +23,9 @@ async function main(): Promise<number> {
   const rows = [];
   const started = Date.now();
   for (const spec of chosen) {
-    if (spec.ledger === 'postgres' && PRIVATE_POSTGRES_MISSING !== undefined) {
-      process.stderr.write(`faults: ${spec.name}: skipped: ${PRIVATE_POSTGRES_MISSING}\n`);
+    const missing = missingFor(spec);
+    if (missing !== undefined) {
+      process.stderr.write(`faults: ${spec.name}: skipped: ${missing}\n`);
       continue;
     }
     const caseStart = Date.now();

@@ -7,9 +7,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
-import { startTestRedis, type TestRedis } from '../helpers/redis.ts';
-import { startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import {
+  REDIS_CLUSTER_MISSING,
+  REDIS_MISSING,
+  REDIS_SENTINEL_MISSING,
+  startTestRedis,
+  startTestRedisCluster,
+  startTestRedisSentinel,
+  type ServerProcess,
+  type TestRedisSentinel,
+} from '../helpers/redis.ts';
+import { PRIVATE_POSTGRES_MISSING, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { GROUP_CUT_MISSING, startGroupCut } from '../helpers/group-cut.ts';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace, type TempWorkspace } from '../helpers/tmp.ts';
@@ -35,11 +45,22 @@ export interface Replica {
   peakRss: number;
 }
 
+/** What cuts the first replica off Redis and mends the cut: a TCP proxy before a single server, an nftables rule on
+ * its group id before a cluster or Sentinel (whose clients are handed the servers' own addresses). */
+export interface Partition {
+  cut(): void;
+  mend(): void;
+}
+
 export interface World extends AsyncDisposable {
   spec: FaultCase;
   ws: TempWorkspace;
-  redis: TestRedis;
-  proxy?: TcpProxy;
+  /** The Redis server the case's fault falls on: the single server, the cluster master that owns the `{switchyard}`
+   * slot, or the master the sentinel names at the start. */
+  redis: ServerProcess;
+  /** The Sentinel deployment, for the failover case. */
+  sentinel?: TestRedisSentinel;
+  partition?: Partition;
   pg?: PrivatePostgres;
   database?: string;
   sim: Awaited<ReturnType<typeof startSimulator>>;
@@ -133,8 +154,8 @@ async function build(
 ): Promise<World> {
   const ws = tempWorkspace('switchyard-faults-');
   undo.push(() => ws.cleanup());
-  const redis = await startTestRedis({ persistIn: ws.dir });
-  undo.push(() => redis.stop());
+  const store = await startStore(spec, ws.dir);
+  undo.push(() => store.stop());
   let pg: PrivatePostgres | undefined;
   let database: string | undefined;
   let ledger = 'sqlite';
@@ -151,15 +172,24 @@ async function build(
   const tokens = await startFailingTokenEndpoint();
   undo.push(() => new Promise((r) => tokens.close(r)));
   const tokenUrl = `http://127.0.0.1:${(tokens.address() as { port: number }).port}`;
-  // The partition case puts a cuttable proxy between the first replica and Redis.
-  let proxy: TcpProxy | undefined;
-  if (spec.fault === 'redis-partition') {
-    proxy = await startTcpProxy(redis.port);
-    undo.push(() => proxy?.close());
+  // The partition case cuts the first replica off Redis: through a proxy (its own URL) or by its group id.
+  let partition: Partition | undefined;
+  let cutUrl = store.url;
+  let cutGid: number | undefined;
+  if (spec.fault === 'redis-partition' && store.singlePort !== undefined) {
+    const proxy = await startTcpProxy(store.singlePort);
+    undo.push(() => proxy.close());
+    partition = proxy;
+    cutUrl = `redis://127.0.0.1:${proxy.port}/0`;
+  } else if (spec.fault === 'redis-partition') {
+    const cut = startGroupCut(store.ports);
+    undo.push(() => cut[Symbol.asyncDispose]());
+    partition = cut;
+    cutGid = cut.gid;
   }
   const configs = [
-    ws.write('via-proxy/switchyard.yaml', configYaml(spec, sim.url, tokenUrl, proxiedUrl(redis, proxy), ledger)),
-    ws.write('direct/switchyard.yaml', configYaml(spec, sim.url, tokenUrl, redis.url, ledger)),
+    ws.write('via-proxy/switchyard.yaml', configYaml(spec, sim.url, tokenUrl, cutUrl, ledger)),
+    ws.write('direct/switchyard.yaml', configYaml(spec, sim.url, tokenUrl, store.url, ledger)),
   ];
   const env = (home: string): Record<string, string> => ({ SWITCHYARD_HOME: home, SWITCHYARD_ADMIN_KEY: ADMIN_KEY });
   const created = await runCliInProcess(
@@ -175,6 +205,7 @@ async function build(
     // Killed after 3 minutes whatever happens (a case takes under one): a gateway that hangs cannot hang the suite.
     const proc = await spawnGateway({ after }, ['--config', configPath], env(home), undefined, {
       killAfterMs: 180_000,
+      ...(index === 0 && cutGid !== undefined ? { gid: cutGid } : {}),
     });
     undo.push(() => stopProcess(proc));
     void proc.exited.then((code) => {
@@ -186,7 +217,7 @@ async function build(
   };
   for (let i = 0; i < spec.replicas; i++) {
     const home = join(ws.dir, `home-${i}`);
-    const configPath = configs[i === 0 && proxy !== undefined ? 0 : 1]!;
+    const configPath = configs[i === 0 ? 0 : 1]!;
     const proc = await spawnReplica(i, home, configPath);
     replicas.push({ index: i, home, configPath, proc, endedByUs: false, peakRss: 0 });
   }
@@ -195,8 +226,9 @@ async function build(
   return {
     spec,
     ws,
-    redis,
-    ...(proxy ? { proxy } : {}),
+    redis: store.target,
+    ...(store.sentinel ? { sentinel: store.sentinel } : {}),
+    ...(partition ? { partition } : {}),
     ...(pg ? { pg } : {}),
     ...(database ? { database } : {}),
     sim,
@@ -211,8 +243,49 @@ async function build(
   };
 }
 
-function proxiedUrl(redis: TestRedis, proxy: TcpProxy | undefined): string {
-  return proxy === undefined ? redis.url : `redis://127.0.0.1:${proxy.port}/0`;
+/** Why a case cannot run here, or undefined: what its store, ledger and partition need. */
+export function missingFor(spec: FaultCase): string | undefined {
+  const topology = spec.topology ?? 'single';
+  const store = { single: REDIS_MISSING, cluster: REDIS_CLUSTER_MISSING, sentinel: REDIS_SENTINEL_MISSING }[topology];
+  if (store !== undefined) return store;
+  if (spec.ledger === 'postgres' && PRIVATE_POSTGRES_MISSING !== undefined) return PRIVATE_POSTGRES_MISSING;
+  if (spec.fault === 'redis-partition' && topology !== 'single') return GROUP_CUT_MISSING;
+  return undefined;
+}
+
+interface Store {
+  url: string;
+  ports: number[];
+  /** The single server's port (a proxy can stand before it). */
+  singlePort?: number;
+  target: ServerProcess;
+  sentinel?: TestRedisSentinel;
+  stop(): Promise<void>;
+}
+
+/** The case's Redis, every server with an append-only file so that one stopped and started keeps the counters. */
+async function startStore(spec: FaultCase, dir: string): Promise<Store> {
+  const topology = spec.topology ?? 'single';
+  if (topology === 'cluster') {
+    const cluster = await startTestRedisCluster({ persist: true });
+    try {
+      return { ...cluster, target: await cluster.ownerOf('{switchyard}:'), stop: () => cluster.stop() };
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+  }
+  if (topology === 'sentinel') {
+    const sentinel = await startTestRedisSentinel({ persist: true });
+    try {
+      return { ...sentinel, target: await sentinel.master(), sentinel, stop: () => sentinel.stop() };
+    } catch (err) {
+      await sentinel.stop();
+      throw err;
+    }
+  }
+  const redis = await startTestRedis({ persistIn: dir });
+  return { url: redis.url, ports: [redis.port], singlePort: redis.port, target: redis, stop: () => redis.stop() };
 }
 
 /** SIGTERM, then SIGKILL if it has not ended within 20 s: never waits longer. */

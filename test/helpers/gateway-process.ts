@@ -22,12 +22,27 @@ export async function spawnGateway(
   args: readonly string[],
   env: Record<string, string>,
   cwd?: string,
-  { killAfterMs = 120_000 }: { killAfterMs?: number } = {},
+  {
+    killAfterMs = 120_000,
+    gid,
+    listen = '127.0.0.1:0',
+    wrap = [],
+  }: {
+    killAfterMs?: number;
+    gid?: number;
+    /** Where it listens: another namespace's address (test/scale/). */
+    listen?: string;
+    /** A command it runs under, e.g. `ip netns exec NAME`. */
+    wrap?: string[];
+  } = {},
 ): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', '127.0.0.1:0', ...args], {
+  const command = [...wrap, process.execPath, CLI, 'gateway', '--listen', listen, ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(cwd !== undefined ? { cwd } : {}),
+    // A group of its own, for a test that cuts this process off the network by it (test/helpers/group-cut.ts).
+    ...(gid !== undefined ? { gid } : {}),
   });
   const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   t.after(() => clearTimeout(killer));

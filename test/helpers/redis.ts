@@ -39,7 +39,7 @@ export interface TestRedis extends AsyncDisposable {
 
 /** One redis-server (or sentinel) child on a loopback port: started, stopped by a signal, started again with the
  * same arguments. */
-interface ServerProcess {
+export interface ServerProcess {
   start(): Promise<void>;
   stop(signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
   freeze(): void;
@@ -92,8 +92,27 @@ export async function startTestRedis({ persistIn }: { persistIn?: string } = {})
 /** A private deployment of several servers: its `gateway.state` URL, stopped whole at the end of the scope. */
 export interface TestRedisDeployment extends AsyncDisposable {
   url: string;
+  /** Every port a client of it connects to (data nodes and sentinels): what a partition cuts. */
+  ports: number[];
   stop(): Promise<void>;
 }
+
+/** `persist`: an append-only file written on every write, so a node stopped and started keeps what it held. */
+export interface DeploymentOptions {
+  persist?: boolean;
+  /** An address of this machine's own to serve on besides loopback, and to name in the URL and to the cluster or
+   * sentinel (processes in other network namespaces reach the servers there: test/scale/). */
+  host?: string;
+}
+
+/** Loopback, and the deployment's own address when it has one. */
+const bindTo = (host: string | undefined): string[] => (host === undefined ? [] : ['--bind', '127.0.0.1', host]);
+
+/** Each server its own append-only directory: several share the deployment's directory. */
+const persistence = (dir: string, port: number, persist: boolean | undefined): string[] =>
+  persist === true
+    ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--appenddirname', `aof-${port}`]
+    : [];
 
 /** Polls until `check` holds, or throws naming what was awaited. */
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
@@ -141,6 +160,8 @@ export interface TestRedisCluster extends TestRedisDeployment {
   /** Moves the slot of `key` (its hash tag's) with its keys to another master, as a resharding does: clients that
    * knew the old owner are answered MOVED. Resolves with the new owner's port. */
   moveSlotOf(key: string): Promise<number>;
+  /** The master that owns the slot of `key` (its hash tag's), to stop, kill or pause as a fault. */
+  ownerOf(key: string): Promise<ServerProcess & { port: number }>;
 }
 
 /** The node id and port of every master, and which one serves `slot`. */
@@ -169,7 +190,9 @@ async function moveSlot(ports: readonly number[], key: string): Promise<number> 
   return target;
 }
 
-export async function startTestRedisCluster(): Promise<TestRedisCluster> {
+export async function startTestRedisCluster({ persist, host }: DeploymentOptions = {}): Promise<TestRedisCluster> {
+  const named = host ?? '127.0.0.1';
+  const announce = host === undefined ? [] : ['--cluster-announce-ip', host];
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-cluster-'));
   const servers: ServerProcess[] = [];
   const ports: number[] = [];
@@ -183,10 +206,11 @@ export async function startTestRedisCluster(): Promise<TestRedisCluster> {
       ports.push(port);
       const cluster = ['--cluster-enabled', 'yes', '--cluster-port', String(bus)];
       const config = ['--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir];
-      servers.push(serverProcess(port, ['--port', String(port), ...SERVER_ARGS, ...cluster, ...config]));
+      const kept = [...persistence(dir, port, persist), ...bindTo(host), ...announce];
+      servers.push(serverProcess(port, ['--port', String(port), ...SERVER_ARGS, ...cluster, ...config, ...kept]));
     }
     await Promise.all(servers.map((s) => s.start()));
-    const nodes = ports.map((p) => `127.0.0.1:${p}`);
+    const nodes = ports.map((p) => `${named}:${p}`);
     await redisCli(['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
     for (const port of ports)
       await until(async () => String(await ask(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), 'the cluster');
@@ -195,10 +219,16 @@ export async function startTestRedisCluster(): Promise<TestRedisCluster> {
     throw err;
   }
   return {
-    url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`,
+    url: `redis+cluster://${ports.map((p) => `${named}:${p}`).join(',')}`,
+    ports,
     stop,
     [Symbol.asyncDispose]: stop,
     moveSlotOf: (key) => moveSlot(ports, key),
+    ownerOf: async (key) => {
+      const slot = Number(await ask(ports[0]!, 'CLUSTER', 'KEYSLOT', key));
+      const { owner } = await slotOwner(ports, slot);
+      return { ...servers[ports.indexOf(owner)]!, port: owner };
+    },
   };
 }
 
@@ -210,24 +240,34 @@ export interface TestRedisSentinel extends TestRedisDeployment {
   /** `SENTINEL FAILOVER`; resolves once the sentinel names the replica as the master and the old master is its
    * replica. */
   failover(): Promise<void>;
+  /** The server the sentinel names as the master now, to stop, kill or pause as a fault. */
+  master(): Promise<ServerProcess & { port: number }>;
 }
 
 const MASTER_NAME = 'sy-master';
 
 /** A master, one replica of it and one sentinel watching them (a quorum of one, so it can fail over alone). */
-export async function startTestRedisSentinel(): Promise<TestRedisSentinel> {
+export async function startTestRedisSentinel({ persist, host }: DeploymentOptions = {}): Promise<TestRedisSentinel> {
+  const named = host ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-sentinel-'));
   const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()];
   // In the temporary directory: a replica's full sync writes the master's snapshot to its working directory.
-  const inDir = ['--dir', dir];
-  const master = serverProcess(masterPort, ['--port', String(masterPort), ...SERVER_ARGS, ...inDir]);
+  const inDir = ['--dir', dir, ...bindTo(host), ...(host === undefined ? [] : ['--replica-announce-ip', host])];
+  const master = serverProcess(masterPort, [
+    '--port',
+    String(masterPort),
+    ...SERVER_ARGS,
+    ...inDir,
+    ...persistence(dir, masterPort, persist),
+  ]);
   const replica = serverProcess(replicaPort, [
     '--port',
     String(replicaPort),
     ...SERVER_ARGS,
     ...inDir,
+    ...persistence(dir, replicaPort, persist),
     '--replicaof',
-    '127.0.0.1',
+    named,
     String(masterPort),
   ]);
   const conf = join(dir, 'sentinel.conf');
@@ -235,10 +275,11 @@ export async function startTestRedisSentinel(): Promise<TestRedisSentinel> {
     conf,
     [
       `port ${sentinelPort}`,
-      'bind 127.0.0.1',
+      `bind 127.0.0.1${host === undefined ? '' : ` ${host}`}`,
       'protected-mode no',
       `dir ${dir}`,
-      `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 1`,
+      ...(host === undefined ? [] : [`sentinel announce-ip ${host}`]),
+      `sentinel monitor ${MASTER_NAME} ${named} ${masterPort} 1`,
       `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
       `sentinel failover-timeout ${MASTER_NAME} 10000`,
       '',
@@ -270,8 +311,13 @@ export async function startTestRedisSentinel(): Promise<TestRedisSentinel> {
     throw err;
   }
   return {
-    url: `redis+sentinel://127.0.0.1:${sentinelPort}/${MASTER_NAME}/0`,
+    url: `redis+sentinel://${named}:${sentinelPort}/${MASTER_NAME}/0`,
+    ports: [masterPort, replicaPort, sentinelPort],
     stop,
+    master: async () => {
+      const port = await masterNow();
+      return { ...(port === masterPort ? master : replica), port };
+    },
     [Symbol.asyncDispose]: stop,
     switchQuietly: async () => {
       const [from, to] = (await masterNow()) === masterPort ? [masterPort, replicaPort] : [replicaPort, masterPort];
