@@ -36,7 +36,7 @@ async function listening(port: number, child: ChildProcess, deadlineMs = 30_000)
 }
 
 /** Starts PgBouncer (pool_mode=transaction, trust auth) in front of the database `target` names. */
-export async function startPgBouncer(target: string): Promise<TestPgBouncer> {
+export async function startPgBouncer(target: string, { host }: { host?: string } = {}): Promise<TestPgBouncer> {
   if (BIN === undefined) throw new Error(PGBOUNCER_MISSING);
   const t = new URL(target);
   const db = t.pathname.slice(1);
@@ -50,7 +50,8 @@ export async function startPgBouncer(target: string): Promise<TestPgBouncer> {
       '[databases]',
       `${db} = host=${t.hostname} port=${t.port || '5432'} dbname=${db} user=${user}`,
       '[pgbouncer]',
-      'listen_addr = 127.0.0.1',
+      // `host`: an address of this machine's own besides loopback, for clients in other network namespaces.
+      `listen_addr = 127.0.0.1${host === undefined ? '' : `,${host}`}`,
       `listen_port = ${port}`,
       `unix_socket_dir =`,
       'auth_type = trust',
@@ -74,7 +75,7 @@ export async function startPgBouncer(target: string): Promise<TestPgBouncer> {
   await listening(port, child);
   const url = new URL(target);
   url.port = String(port);
-  url.hostname = '127.0.0.1';
+  url.hostname = host ?? '127.0.0.1';
   return {
     url: url.href,
     async [Symbol.asyncDispose]() {
