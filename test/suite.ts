@@ -25,7 +25,8 @@ const GROUPS: Group[] = [
   { name: 'state, config', prefixes: ['test/state/', 'test/config/'] },
   {
     name: 'faults',
-    prefixes: ['test/faults/'],
+    // The scale suite's scenario too (test/scale/): the same kind of figures, across hosts.
+    prefixes: ['test/faults/', 'test/scale/'],
     after: 'its figures are waits and overshoot under load, which a machine busy with the other groups would blur',
   },
   {

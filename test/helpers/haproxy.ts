@@ -1,6 +1,6 @@
 // HAProxy (Debian's package) in front of gateway replicas, for the scale suite (test/scale/): started as an operator
-// would, from a generated config, round robin over the replicas, each checked on `/livez` every 200 ms and taken out
-// after two failed checks (a host cut off), put back after two good ones. Skipped with `HAPROXY_MISSING` without it.
+// would, from a generated config, round robin over the replicas, each checked on `/livez` every 250 ms and taken out
+// after two failed checks (a host cut off; each waits up to 1 s), put back after a good one. Skipped with `HAPROXY_MISSING` without it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,13 +33,15 @@ export async function startHaproxy(backends: readonly string[]): Promise<TestHap
       '  timeout client 60s',
       '  timeout server 60s',
       '  retries 0',
+      // A replica busy with the load answers /livez late: a check waits up to 1 s before it counts as failed.
+      '  timeout check 1s',
       'frontend switchyard',
       `  bind 127.0.0.1:${port}`,
       '  default_backend replicas',
       'backend replicas',
       '  balance roundrobin',
       '  option httpchk GET /livez',
-      ...backends.map((b, i) => `  server replica${i} ${b} check inter 200ms fall 2 rise 2`),
+      ...backends.map((b, i) => `  server replica${i} ${b} check inter 250ms fall 2 rise 1`),
       '',
     ].join('\n'),
   );

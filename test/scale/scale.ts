@@ -44,6 +44,8 @@ const COOLED_KEY = 'sk-sim-scale-cooled-0001';
 const OTHER_KEY = 'sk-sim-scale-spare-0002';
 /** Caps the load passes in its run, so each scenario ends refusing and the overshoot is measured. */
 export const CAPS = { usd: 30, tokens: 20_000 };
+/** How long the fault waits for every replica to skip the cooled key. */
+const COOLDOWN_BOUND_MS = 10_000;
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -82,6 +84,9 @@ export interface ScaleRow {
   overTokens: number;
   /** What clients had received when the fault began: what remained of a cap was the replicas' to share. */
   atFault: { usd: number; tokens: number };
+  /** The bound on `overUsd`: one request per replica; for a host cut off, also its share of what remained at the cut
+   * and what was in flight then (32 requests at most), as in a partition (docs/budgets.md#when-the-store-is-down). */
+  allowedUsd: number;
   perRequest: { usd: number; tokens: number };
   rows: number;
   ledgerTokens: number;
@@ -128,7 +133,11 @@ async function skipsCooled(url: string): Promise<boolean> {
 }
 
 /** When each replica first skips the cooled key, polled every 10 ms until all do or `stop` says. */
-function watchCooldown(urls: string[]): { seen: (number | undefined)[]; stop(): Promise<void> } {
+function watchCooldown(urls: string[]): {
+  seen: (number | undefined)[];
+  done(boundMs: number): Promise<void>;
+  stop(): Promise<void>;
+} {
   const seen: (number | undefined)[] = urls.map(() => undefined);
   let stopping = false;
   const loop = (async () => {
@@ -143,6 +152,7 @@ function watchCooldown(urls: string[]): { seen: (number | undefined)[]; stop(): 
   })();
   return {
     seen,
+    done: (boundMs) => Promise.race([loop, sleep(boundMs)]),
     stop: async () => {
       stopping = true;
       await loop;
@@ -208,6 +218,7 @@ function emptyRow(name: string): ScaleRow {
     overUsd: 0,
     overTokens: 0,
     atFault: { usd: 0, tokens: 0 },
+    allowedUsd: 0,
     perRequest: { usd: 0, tokens: 0 },
     rows: 0,
     ledgerTokens: 0,
@@ -278,6 +289,8 @@ async function play(
   });
   try {
     await sleep(spec.beforeMs);
+    // The cooldown is measured before the fault: a host cut off cannot hear of it until it is back.
+    await cooldown.done(COOLDOWN_BOUND_MS);
     say(`${spec.name}: ${spec.fault} after ${load.shots.length} requests`);
     faultAt = Date.now();
     await playFault(spec, net.hosts[REPLICAS - 1]!, sentinel?.failover);
@@ -299,12 +312,16 @@ async function play(
   const seen = cooldown.seen;
   const t = tally(shots);
   const before = shots.filter((s) => s.served && s.end < faultAt);
+  const atFaultUsd = before.reduce((n, s) => n + s.usd, 0);
   return {
     name: spec.name,
     ...t,
     overUsd: t.usd - CAPS.usd,
     overTokens: t.tokens - CAPS.tokens,
-    atFault: { usd: before.reduce((n, s) => n + s.usd, 0), tokens: before.reduce((n, s) => n + s.tokens, 0) },
+    atFault: { usd: atFaultUsd, tokens: before.reduce((n, s) => n + s.tokens, 0) },
+    allowedUsd:
+      REPLICAS * t.perRequest.usd +
+      (spec.fault === 'cut-host' ? Math.max(0, CAPS.usd - atFaultUsd) / REPLICAS + 32 * t.perRequest.usd : 0),
     rows: ledger.rows,
     ledgerTokens: ledger.tokens,
     billedTokens: billed.input_tokens + billed.output_tokens,
@@ -343,7 +360,7 @@ export function renderScaleTable(rows: ScaleRow[]): string {
     'served',
     'refused',
     'failed',
-    'over cap $ (req/replica)',
+    'over cap $ (req/replica; allowed $)',
     'over cap tok (req/replica)',
     'rows/answers',
     'ledger/billed tok',
@@ -367,7 +384,7 @@ export function renderScaleTable(rows: ScaleRow[]): string {
                   .map(([k, v]) => `${k}: ${v}`)
                   .join(', ')})`
           }`,
-          perReplica(r.overUsd, r.perRequest.usd),
+          `${perReplica(r.overUsd, r.perRequest.usd).slice(0, -1)}; ${r.allowedUsd.toFixed(2)})`,
           perReplica(r.overTokens, r.perRequest.tokens),
           `${r.rows}/${r.answers}`,
           `${r.ledgerTokens}/${r.billedTokens}`,
