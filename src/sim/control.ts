@@ -5,9 +5,9 @@ import type { HttpReply } from './errors.ts';
 import { parseScenarioText } from './scenario-load.ts';
 import type { Scenario } from './scenario.ts';
 import type { CallBook } from './call-book.ts';
-import type { OAuthEndpoint } from './oauth2.ts';
+import type { OAuthEndpoint } from './fronts/oauth2/service.ts';
 import { readBody } from './request.ts';
-import type { StsEndpoint } from './sts.ts';
+import type { StsEndpoint } from './fronts/sts/service.ts';
 import { STEPS, type StepName } from './steps.ts';
 
 export interface ControlTarget {

@@ -8,7 +8,7 @@ import { keyOf } from './request.ts';
 import { renderError, type HttpReply } from './errors.ts';
 import type { ErrorName } from './steps.ts';
 import { behaviourOf } from './decide.ts';
-import type { OAuthEndpoint } from './oauth2.ts';
+import type { OAuthEndpoint } from './fronts/oauth2/service.ts';
 
 const CREATED = 1_735_689_600; // 2025-01-01, fixed so answers are stable
 

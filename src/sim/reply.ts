@@ -5,7 +5,7 @@ import { instanceOf } from './schema-instance.ts';
 import { rngFor, type Rng } from './rng.ts';
 import type { CacheUsage } from './prompt-cache.ts';
 import { simThinking, type SimThinking } from './thinking.ts';
-import { compactionOpaque, compactionSummary } from './compaction.ts';
+import { compactionOpaque, compactionSummary } from './fronts/anthropic/compaction.ts';
 
 export interface SimToolCall {
   id: string;

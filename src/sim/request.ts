@@ -3,10 +3,16 @@ import type { IncomingMessage } from 'node:http';
 import type { ApiName } from './scenario.ts';
 import type { ErrorName } from './steps.ts';
 import { isObject, type Json } from './json.ts';
-import { anthropicProblem } from './anthropic-checks.ts';
-import { openAiProblem } from './openai-checks.ts';
+import { anthropicProblem } from './fronts/anthropic/checks.ts';
+import { openAiProblem } from './fronts/openai/checks.ts';
 import { thinkingOf } from './thinking.ts';
-import { afterCompaction, compactEditOf, compactionProblem, requestBetas, type SimCompactEdit } from './compaction.ts';
+import {
+  afterCompaction,
+  compactEditOf,
+  compactionProblem,
+  requestBetas,
+  type SimCompactEdit,
+} from './fronts/anthropic/compaction.ts';
 
 export interface SimMessage {
   role: string;

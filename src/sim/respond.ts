@@ -9,12 +9,18 @@ import { composeReply } from './reply.ts';
 import type { CacheUsage } from './prompt-cache.ts';
 import { renderError, type HttpReply } from './errors.ts';
 import type { ErrorName } from './steps.ts';
-import { azureError, withFilterResults, withPromptFilterChunk } from './azure.ts';
-import { GOOGLE_FRONT } from './vertex.ts';
-import { bedrockError, converseAnswer, converseStream, encodeEvent, EVENT_STREAM_HEADERS } from './bedrock.ts';
-import { geminiAnswer, geminiBlocked, geminiError, geminiStream, type GeminiMeta } from './gemini.ts';
-import { openAiCompletion, openAiStream } from './openai.ts';
-import { anthropicMessage, anthropicStream } from './anthropic.ts';
+import { azureError, withFilterResults, withPromptFilterChunk } from './fronts/azure/answer.ts';
+import { GOOGLE_FRONT } from './fronts/vertex/request.ts';
+import {
+  bedrockError,
+  converseAnswer,
+  converseStream,
+  encodeEvent,
+  EVENT_STREAM_HEADERS,
+} from './fronts/bedrock/answer.ts';
+import { geminiAnswer, geminiBlocked, geminiError, geminiStream, type GeminiMeta } from './fronts/gemini/answer.ts';
+import { openAiCompletion, openAiStream } from './fronts/openai/answer.ts';
+import { anthropicMessage, anthropicStream } from './fronts/anthropic/answer.ts';
 import { formatFrame, SSE_HEADERS, type SseFrame, type StreamPlan } from './sse.ts';
 import { partialBill, promptBill, wholeBill, type SimBilled } from './billing.ts';
 import { countTextTokens } from '../calls/count-tokens.ts';
@@ -26,7 +32,7 @@ import {
   responsesAnswer,
   responsesStream,
   type ResponsesMeta,
-} from './responses.ts';
+} from './fronts/responses/answer.ts';
 import type { Json } from './json.ts';
 import type { SimReply } from './reply.ts';
 

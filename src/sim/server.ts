@@ -16,31 +16,31 @@ import { promptCacheUsage } from './prompt-cache.ts';
 import { renderError, openAiErrorBody, anthropicErrorBody, type HttpReply } from './errors.ts';
 import { resolveScenario } from './scenario-load.ts';
 import { countPromptTokens } from '../calls/count-tokens.ts';
-import { OAuthEndpoint, OAUTH2_TOKEN_PATH } from './oauth2.ts';
+import { OAuthEndpoint, OAUTH2_TOKEN_PATH } from './fronts/oauth2/service.ts';
 import { localUrlFor } from '../config/listen.ts';
-import { AZURE_MODELS, azureChat, missingApiVersion, type AzureCall } from './azure.ts';
-import { geminiCall, geminiKey, parseGeminiRequest, type GeminiCall } from './gemini-request.ts';
-import { googleModelList, type GeminiMeta } from './gemini.ts';
-import { anthropicOnVertex, vertexCall, type VertexCall } from './vertex.ts';
+import { AZURE_MODELS, azureChat, missingApiVersion, type AzureCall } from './fronts/azure/answer.ts';
+import { geminiCall, geminiKey, parseGeminiRequest, type GeminiCall } from './fronts/gemini/request.ts';
+import { googleModelList, type GeminiMeta } from './fronts/gemini/answer.ts';
+import { anthropicOnVertex, vertexCall, type VertexCall } from './fronts/vertex/request.ts';
 import {
   bedrockCall,
   checkSignature,
   parseBedrockRequest,
   scenarioSecrets,
   type BedrockCall,
-} from './bedrock-request.ts';
-import { bedrockModelList, signatureRefusal } from './bedrock.ts';
-import { StsEndpoint, stsSignatureRefusal } from './sts.ts';
+} from './fronts/bedrock/request.ts';
+import { bedrockModelList, signatureRefusal } from './fronts/bedrock/answer.ts';
+import { StsEndpoint, stsSignatureRefusal } from './fronts/sts/service.ts';
 import type { StepName } from './steps.ts';
 import type { WebSocketServer } from 'ws';
 import { behaviourOf } from './decide.ts';
 import { mask } from '../config/mask.ts';
-import { ResponseStore } from './response-store.ts';
-import { parseResponsesBody, parseResponsesRequest, type ResponsesCall } from './responses-request.ts';
-import { numbering, responseId, warmUpEvents } from './responses.ts';
+import { ResponseStore } from './fronts/responses/store.ts';
+import { parseResponsesBody, parseResponsesRequest, type ResponsesCall } from './fronts/responses/request.ts';
+import { numbering, responseId, warmUpEvents } from './fronts/responses/answer.ts';
 import type { ResponsesAnswer } from './respond.ts';
-import { respondOnSocket } from './respond-socket.ts';
-import { installResponsesSocket, type SocketConnection, type SocketTurns } from './responses-socket.ts';
+import { respondOnSocket } from './fronts/responses/respond-socket.ts';
+import { installResponsesSocket, type SocketConnection, type SocketTurns } from './fronts/responses/socket.ts';
 
 /** Where a call came in, beside its body: what decides and records it. */
 interface CallSite {

@@ -58,11 +58,11 @@ export interface RunningSimulator extends SimulatorHandle {
   /** The scenario in force, resolved (durations in ms, defaults filled). */
   scenario(): import('./scenario.ts').Scenario;
   /** What the token endpoint did, per client (tokens issued, refresh tokens spent, invalid_grant answers). */
-  oauth2(): Record<string, import('./oauth2.ts').OAuthCounts>;
+  oauth2(): Record<string, import('./fronts/oauth2/service.ts').OAuthCounts>;
   /** Every token the client was issued answers 401 token_invalidated from now on; returns how many. */
   invalidateTokens(client: string): number;
   /** What AWS STS did: sessions AssumeRole issued, sessions expired by expireSessions(). */
-  sts(): import('./sts.ts').StsCounts;
+  sts(): import('./fronts/sts/service.ts').StsCounts;
   /** Every session STS issued expires now (Bedrock answers ExpiredTokenException to it); returns how many. */
   expireSessions(): number;
   /** Each region's step from now on (`{}`: every region up), as PUT /_sim/regions does. */

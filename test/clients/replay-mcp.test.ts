@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { startHarness, simProvider, type Harness } from '../gateway/harness.ts';
-import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
+import { startMcpSim, type McpSim } from '../../src/sim/fronts/mcp/http.ts';
 import { loadMcpFixtures, REDACTED, type Fixture } from './fixture.ts';
 import type { StdioUpstream } from '../../src/mcp/upstream.ts';
 import { until } from '../helpers/until.ts';

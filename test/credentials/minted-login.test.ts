@@ -8,7 +8,7 @@ import { Minter } from '../../src/credentials/minted/minter.ts';
 import { loginSource } from '../../src/credentials/minted/spec.ts';
 import { loginPath, writeLogin } from '../../src/credentials/minted/login-file.ts';
 import { runLoginFlow } from '../../src/mcp/login-flow.ts';
-import { startMcpSim } from '../../src/sim/mcp-http.ts';
+import { startMcpSim } from '../../src/sim/fronts/mcp/http.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { loadedFrom } from '../routing/helpers.ts';
 

@@ -5,7 +5,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from './harness.ts';
-import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
+import { startMcpSim, type McpSim } from '../../src/sim/fronts/mcp/http.ts';
 
 let h: Harness;
 let sim: McpSim;

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startHarness } from '../gateway/harness.ts';
-import { startMcpSim } from '../../src/sim/mcp-http.ts';
+import { startMcpSim } from '../../src/sim/fronts/mcp/http.ts';
 import { stringify } from 'yaml';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';

@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startHarness, type Harness } from '../gateway/harness.ts';
-import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
+import { startMcpSim, type McpSim } from '../../src/sim/fronts/mcp/http.ts';
 import { until } from '../helpers/until.ts';
 import type { StdioUpstream } from '../../src/mcp/upstream.ts';
 import { openGovernor, type McpCaller, type McpGovernor } from '../../src/mcp/governor.ts';

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ADMIN_KEY, startHarness, type Harness } from '../gateway/harness.ts';
-import { startMcpSim, type McpSim } from '../../src/sim/mcp-http.ts';
+import { startMcpSim, type McpSim } from '../../src/sim/fronts/mcp/http.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
 import { installOtel } from '../telemetry/otel.ts';
 import { until } from '../helpers/until.ts';

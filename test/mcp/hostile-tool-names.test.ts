@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness } from '../gateway/harness.ts';
-import { startMcpSim } from '../../src/sim/mcp-http.ts';
+import { startMcpSim } from '../../src/sim/fronts/mcp/http.ts';
 import { until } from '../helpers/until.ts';
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must not be kept

@@ -12,7 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startHarness } from '../gateway/harness.ts';
-import { startMcpSim } from '../../src/sim/mcp-http.ts';
+import { startMcpSim } from '../../src/sim/fronts/mcp/http.ts';
 import { tempWorkspace, type TempWorkspace } from '../helpers/tmp.ts';
 import { assertNoSecrets, CLI, REPO_ROOT, runCliInProcess } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';

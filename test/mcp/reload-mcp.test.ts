@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startHarness } from '../gateway/harness.ts';
-import { startMcpSim } from '../../src/sim/mcp-http.ts';
+import { startMcpSim } from '../../src/sim/fronts/mcp/http.ts';
 import { until } from '../helpers/until.ts';
 
 test('a reload adds and removes MCP servers and tells connected clients', async () => {

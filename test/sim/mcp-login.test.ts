@@ -11,7 +11,7 @@ import {
   extractWWWAuthenticateParams,
   registerClient,
 } from '@modelcontextprotocol/sdk/client/auth.js';
-import { startMcpSim } from '../../src/sim/mcp-http.ts';
+import { startMcpSim } from '../../src/sim/fronts/mcp/http.ts';
 import { CLI } from '../helpers/cli.ts';
 
 const REDIRECT = 'http://127.0.0.1:1/callback';

@@ -6,7 +6,7 @@
 // client key it never issued; `failover` one whose main routes a case makes fail mid-conversation (World.fault).
 import { startHarness, simProvider, type Harness } from '../../gateway/harness.ts';
 import { startRecorder, type Exchange, type Recorder } from '../record.ts';
-import { startMcpSim, type McpSim } from '../../../src/sim/mcp-http.ts';
+import { startMcpSim, type McpSim } from '../../../src/sim/fronts/mcp/http.ts';
 import type { GatewayKeyMcp } from '../../../src/state/types.ts';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

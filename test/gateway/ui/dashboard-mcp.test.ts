@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ADMIN_KEY, startHarness, type Harness } from '../harness.ts';
-import { startMcpSim, type McpSim } from '../../../src/sim/mcp-http.ts';
+import { startMcpSim, type McpSim } from '../../../src/sim/fronts/mcp/http.ts';
 import { until } from '../../helpers/until.ts';
 import { chromiumPath, launch, SCREENSHOTS } from './browser.ts';
 

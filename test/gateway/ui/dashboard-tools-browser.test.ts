@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ADMIN_KEY, simProvider, startHarness } from '../harness.ts';
-import { startMcpSim } from '../../../src/sim/mcp-http.ts';
+import { startMcpSim } from '../../../src/sim/fronts/mcp/http.ts';
 import { chromiumPath, launch, SCREENSHOTS } from './browser.ts';
 
 const KEY = 'sk-e2e-tools-000000000001';

@@ -1,6 +1,6 @@
 // How Anthropic ties tool calls to their results, and its 400s when they do not line up
 // (docs/simulator.md#request-checks). Consecutive messages of one role are one turn, as the API combines them.
-import { blocksOf, isObject, type Json } from './json.ts';
+import { blocksOf, isObject, type Json } from '../../json.ts';
 
 interface Located {
   message: number;

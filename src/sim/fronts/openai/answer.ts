@@ -1,9 +1,9 @@
 // OpenAI chat-completions wire format: the `chat.completion` object and the `chat.completion.chunk` stream
 // (`data: {...}` lines, then `data: [DONE]`; a final usage chunk when `stream_options.include_usage` is set).
-import type { SimReply } from './reply.ts';
-import type { ToolCallIds } from './scenario.ts';
-import { openAiErrorBody } from './errors.ts';
-import { halves, wordPieces, type SseFrame, type StreamPlan } from './sse.ts';
+import type { SimReply } from '../../reply.ts';
+import type { ToolCallIds } from '../../scenario.ts';
+import { openAiErrorBody } from '../../errors.ts';
+import { halves, wordPieces, type SseFrame, type StreamPlan } from '../../sse.ts';
 
 export interface OpenAiMeta {
   id: string;

@@ -1,8 +1,8 @@
 // The Messages request rules the real API enforces with a 400, worded as it words them, so a translation bug it would
 // refuse is refused here too. The rules and their sources: docs/simulator.md#request-checks.
-import { blocksOf, isObject, type Json } from './json.ts';
-import { toolPairingProblem } from './anthropic-tool-pairing.ts';
-import { offThinkingProblem, signatureProblem } from './thinking.ts';
+import { blocksOf, isObject, type Json } from '../../json.ts';
+import { toolPairingProblem } from './tool-pairing.ts';
+import { offThinkingProblem, signatureProblem } from '../../thinking.ts';
 
 /** The first rule the body breaks, as Anthropic's error message; undefined when the real API would accept it. */
 export function anthropicProblem(body: Json): string | undefined {

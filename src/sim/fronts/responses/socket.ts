@@ -6,8 +6,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { socketLimitReached, type HttpReply } from './errors.ts';
-import { isObject, type Json } from './json.ts';
+import { socketLimitReached, type HttpReply } from '../../errors.ts';
+import { isObject, type Json } from '../../json.ts';
 
 /** How long OpenAI keeps a connection open. */
 export const SOCKET_MAX_MS = 60 * 60 * 1000;

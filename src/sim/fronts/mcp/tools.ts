@@ -2,7 +2,7 @@
 // stdio. `hang` answers only when its call is cancelled, so a caller's timeout is what ends it.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../../../version.ts';
 
 /** The files `files_read` serves: fixed, so a test knows what it reads. */
 export const SIM_FILES: Readonly<Record<string, string>> = {

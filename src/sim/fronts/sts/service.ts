@@ -2,8 +2,8 @@
 // SigV4 by a scenario key that has an `aws_secret`. AssumeRole issues a session (an ASIA… key id, its secret and
 // session token) that lives for the scenario's `sts.session`; Bedrock then takes it like a scenario key, behaving as
 // the key that assumed the role, until it expires (ExpiredTokenException). GetCallerIdentity says who signed.
-import type { HttpReply } from './errors.ts';
-import type { AwsSecretEntry, AwsSecretLookup } from './bedrock-request.ts';
+import type { HttpReply } from '../../errors.ts';
+import type { AwsSecretEntry, AwsSecretLookup } from '../bedrock/request.ts';
 
 interface Session {
   secret: string;

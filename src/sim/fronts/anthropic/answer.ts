@@ -1,9 +1,9 @@
 // Anthropic Messages wire format: the `message` object, and the event stream
 // message_start → content_block_start → ping → content_block_delta… → content_block_stop → message_delta → message_stop.
 // A compaction (compaction.ts) is the first block: its summary whole in one `compaction_delta`, as Anthropic streams it.
-import type { SimReply } from './reply.ts';
-import { anthropicErrorBody } from './errors.ts';
-import { halves, wordPieces, type SseFrame, type StreamPlan } from './sse.ts';
+import type { SimReply } from '../../reply.ts';
+import { anthropicErrorBody } from '../../errors.ts';
+import { halves, wordPieces, type SseFrame, type StreamPlan } from '../../sse.ts';
 
 export interface AnthropicMeta {
   id: string;

@@ -10,9 +10,9 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { holdIdleConnections } from './idle-hold.ts';
-import { simMcpServer } from './mcp-tools.ts';
-import { McpLoginServer, type McpLoginSimOptions } from './mcp-oauth.ts';
+import { holdIdleConnections } from '../../idle-hold.ts';
+import { simMcpServer } from './tools.ts';
+import { McpLoginServer, type McpLoginSimOptions } from './oauth.ts';
 
 export interface McpSimOptions {
   host?: string;

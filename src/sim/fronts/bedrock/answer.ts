@@ -4,10 +4,10 @@
 // AWS's: a JSON `{"message"}` with the exception named in `x-amzn-errortype`, or an exception message mid-stream.
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import type { SimReply } from './reply.ts';
-import type { ErrorName } from './steps.ts';
-import type { HttpReply } from './errors.ts';
-import { halves, wordPieces, type SseFrame, type StreamPlan } from './sse.ts';
+import type { SimReply } from '../../reply.ts';
+import type { ErrorName } from '../../steps.ts';
+import type { HttpReply } from '../../errors.ts';
+import { halves, wordPieces, type SseFrame, type StreamPlan } from '../../sse.ts';
 
 const STOP: Record<SimReply['finish'], string> = {
   stop: 'end_turn',

@@ -5,7 +5,7 @@
 // issuing short-lived access tokens and single-use refresh tokens, so a client's refresh is exercised for real.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clientCredentials } from './oauth2.ts';
+import { clientCredentials } from '../oauth2/service.ts';
 
 export interface McpLoginSimOptions {
   /** How long an access token is good for; default 300 s. */

@@ -3,8 +3,8 @@
 // as the Gemini API does (gemini.ts); Anthropic's take the Messages body with `anthropic_version: vertex-2023-10-16`
 // and the model from the path, and answer as Anthropic does — but what Google's front refuses (the token, the
 // project's quota, a rate limit) is a google.rpc.Status, as on Vertex.
-import type { ErrorName } from './steps.ts';
-import { isObject } from './json.ts';
+import type { ErrorName } from '../../steps.ts';
+import { isObject } from '../../json.ts';
 
 export interface VertexCall {
   project: string;

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
-import { isObject, type Json } from './json.ts';
+import { isObject, type Json } from '../../json.ts';
 import {
   emptySimRequest,
   instructedFormat,
@@ -13,9 +13,9 @@ import {
   type SimMessage,
   type SimRequest,
   type ToolChoice,
-} from './request.ts';
-import type { Scenario } from './scenario.ts';
-import { simSignature, thinkingOf } from './thinking.ts';
+} from '../../request.ts';
+import type { Scenario } from '../../scenario.ts';
+import { simSignature, thinkingOf } from '../../thinking.ts';
 
 export interface BedrockCall {
   model: string;

@@ -3,12 +3,12 @@
 // part with its thought signature; a blocked prompt as a 200 with `promptFeedback.blockReason` and no candidates;
 // errors as google.rpc.Status (`{"error":{"code","message","status","details"}}`), a rate limit's wait in RetryInfo
 // rather than in headers.
-import type { SimReply } from './reply.ts';
-import type { ErrorName } from './steps.ts';
-import { renderError, type HttpReply } from './errors.ts';
-import type { Scenario } from './scenario.ts';
-import { wordPieces, type SseFrame, type StreamPlan } from './sse.ts';
-import { simThoughtSignature } from './gemini-request.ts';
+import type { SimReply } from '../../reply.ts';
+import type { ErrorName } from '../../steps.ts';
+import { renderError, type HttpReply } from '../../errors.ts';
+import type { Scenario } from '../../scenario.ts';
+import { wordPieces, type SseFrame, type StreamPlan } from '../../sse.ts';
+import { simThoughtSignature } from './request.ts';
 
 export interface GeminiMeta {
   responseId: string;

@@ -2,7 +2,7 @@
 // assertion: RS256 over `header.payload`, `iss` the client, `aud` the token endpoint, `exp` at most an hour after
 // `iat` and not passed. The signature is checked with the client's `public_key`, so a test proves the signing.
 import { createPublicKey, verify } from 'node:crypto';
-import type { Scenario } from './scenario.ts';
+import type { Scenario } from '../../scenario.ts';
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 

@@ -2,9 +2,9 @@
 // ?api-version=…`, the deployment naming the model) and the v1 API (`/openai/v1/chat/completions`), both the OpenAI
 // body. What differs is said here: the key in `api-key` (or an Entra ID Bearer token), Azure's own error bodies
 // (`{"error":{"code":"401",…}}`), content-filter results on every answer and the prompt's in a stream's first chunk.
-import type { ErrorName } from './steps.ts';
-import type { HttpReply } from './errors.ts';
-import type { SseFrame, StreamPlan } from './sse.ts';
+import type { ErrorName } from '../../steps.ts';
+import type { HttpReply } from '../../errors.ts';
+import type { SseFrame, StreamPlan } from '../../sse.ts';
 
 export interface AzureCall {
   /** The deployment named in the path (deployments API); absent on the v1 API. */

@@ -2,10 +2,10 @@
 // for `socket_limit`'s, after which it closes), a reset drops the connection, a timeout says nothing, and an answer is
 // the Responses stream, one message per event, its faults (cut, stall, an error inside) at the same places as over
 // HTTP (respond.ts playStream).
-import { socketError, type SocketConnection } from './responses-socket.ts';
-import { pause, playStream, renderedError, replyFor, type RespondContext } from './respond.ts';
-import { numbering, responsesStream } from './responses.ts';
-import { promptBill, type SimBilled } from './billing.ts';
+import { socketError, type SocketConnection } from './socket.ts';
+import { pause, playStream, renderedError, replyFor, type RespondContext } from '../../respond.ts';
+import { numbering, responsesStream } from './answer.ts';
+import { promptBill, type SimBilled } from '../../billing.ts';
 
 export async function respondOnSocket(conn: SocketConnection, ctx: RespondContext): Promise<SimBilled | null> {
   const { decision, request } = ctx;

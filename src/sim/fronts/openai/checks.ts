@@ -1,6 +1,6 @@
 // The chat-completions request rules OpenAI enforces with a 400, with its message, `param` and `code`, so a translation
 // bug it would refuse is refused here too (docs/simulator.md#request-checks).
-import { isObject, type Json } from './json.ts';
+import { isObject, type Json } from '../../json.ts';
 
 export interface OpenAiProblem {
   detail: string;

@@ -2,8 +2,8 @@
 // sharing one without a lease meet `invalid_grant` here as they would for real.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jwtBearerClient, JWT_BEARER } from './jwt-bearer.ts';
-import type { HttpReply } from './errors.ts';
-import type { OAuthClient, Scenario } from './scenario.ts';
+import type { HttpReply } from '../../errors.ts';
+import type { OAuthClient, Scenario } from '../../scenario.ts';
 
 interface Issued {
   client: string;

@@ -1,7 +1,7 @@
 // `switchyard sim mcp --stdio`: the simulator's MCP server on stdin/stdout, which a gateway runs as a local server.
 // `crashOn`: the process exits when that tool is called (the crash fault), so a test sees it restarted.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { simMcpServer } from './mcp-tools.ts';
+import { simMcpServer } from './tools.ts';
 
 export interface StdioSimOptions {
   crashOn?: string;

@@ -4,8 +4,14 @@
 // thought signature the simulator gave it.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isObject, type Json } from './json.ts';
-import { emptySimRequest, type RequestProblem, type SimMessage, type SimRequest, type ToolChoice } from './request.ts';
+import { isObject, type Json } from '../../json.ts';
+import {
+  emptySimRequest,
+  type RequestProblem,
+  type SimMessage,
+  type SimRequest,
+  type ToolChoice,
+} from '../../request.ts';
 
 /** A Gemini call: the model from the path, streamed or not from the method. */
 export interface GeminiCall {

@@ -1,7 +1,7 @@
 // Reading a Responses API request (POST /v1/responses, or a WebSocket `response.create`) into the facts the
 // simulator acts on, the same SimRequest a chat completion becomes, so one decision and one reply serve both. The
 // conversation is the stored one `previous_response_id` names, then this request's input (docs/simulator.md#the-responses-api).
-import { isObject, type Json } from './json.ts';
+import { isObject, type Json } from '../../json.ts';
 import {
   emptySimRequest,
   stringsOf,
@@ -12,7 +12,7 @@ import {
   type SimRequest,
   type ToolChoice,
   type ResponseFormat,
-} from './request.ts';
+} from '../../request.ts';
 
 export interface ResponsesCall {
   request: SimRequest;

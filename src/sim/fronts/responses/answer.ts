@@ -1,11 +1,11 @@
 // OpenAI Responses API wire format: the `response` object, its stream of named events (response.created …
 // response.completed, sequence-numbered as written), the `response.compaction` object of POST /v1/responses/compact,
 // and the failure a stream ends with. The same events go over HTTP SSE and, one message each, the WebSocket mode.
-import type { SimReply } from './reply.ts';
-import { estimateTokens } from './reply.ts';
-import { SIM_COMPACTION } from './responses-request.ts';
-import type { Json } from './json.ts';
-import { halves, wordPieces, type SseFrame, type StreamPlan } from './sse.ts';
+import type { SimReply } from '../../reply.ts';
+import { estimateTokens } from '../../reply.ts';
+import { SIM_COMPACTION } from './request.ts';
+import type { Json } from '../../json.ts';
+import { halves, wordPieces, type SseFrame, type StreamPlan } from '../../sse.ts';
 
 export interface ResponsesMeta {
   /** `resp_sim_N`; its items are `msg_sim_N`, `fc_sim_N`, `rs_sim_N`. */

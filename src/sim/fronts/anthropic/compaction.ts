@@ -3,7 +3,7 @@
 // `compaction` block (alone, stop reason `compaction`, with `pause_after_compaction`); a request that sends such a
 // block back is read from the last one on, as Anthropic drops everything before it.
 import { createHash } from 'node:crypto';
-import { blocksOf, isObject, type Json } from './json.ts';
+import { blocksOf, isObject, type Json } from '../../json.ts';
 
 /** The betas that turn compaction on, in the `anthropic-beta` header or the body's `betas`. */
 export const COMPACTION_BETAS: readonly string[] = ['compact-2026-01-12', 'compact-2026-09-04'];

@@ -2,7 +2,7 @@
 // go first, so a simulator left running for days stays small. A later request continues from a kept response's whole
 // conversation (its input items and its output), as OpenAI's stored responses do, and only with the key that made it:
 // OpenAI scopes them to the project, so another key's id is not found.
-import type { Json } from './json.ts';
+import type { Json } from '../../json.ts';
 
 /** Responses kept; past this the oldest is forgotten (and continuing from it is `previous_response_not_found`). */
 export const MAX_STORED_RESPONSES = 1000;
