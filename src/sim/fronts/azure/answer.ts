@@ -11,7 +11,7 @@ export interface AzureCall {
   deployment?: string;
 }
 
-const DEPLOYMENT_CHAT = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
+export const DEPLOYMENT_CHAT = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
 export const AZURE_V1_CHAT = '/openai/v1/chat/completions';
 /** The model lists of both APIs. */
 export const AZURE_MODELS = ['/openai/models', '/openai/v1/models'];

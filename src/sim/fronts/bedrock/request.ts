@@ -22,10 +22,10 @@ export interface BedrockCall {
   stream: boolean;
 }
 
-const PATH = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+export const BEDROCK_PATH = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
 
 export function bedrockCall(pathname: string): BedrockCall | undefined {
-  const m = PATH.exec(pathname);
+  const m = BEDROCK_PATH.exec(pathname);
   return m ? { model: decodeURIComponent(m[1]!), stream: m[2] === 'converse-stream' } : undefined;
 }
 

@@ -19,7 +19,7 @@ export interface GeminiCall {
   stream: boolean;
 }
 
-const GEMINI_PATH = /^\/v1(?:beta)?\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+export const GEMINI_PATH = /^\/v1(?:beta)?\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 
 export function geminiCall(pathname: string): GeminiCall | undefined {
   const m = GEMINI_PATH.exec(pathname);

@@ -14,7 +14,7 @@ export interface VertexCall {
   method: string;
 }
 
-const VERTEX_PATH =
+export const VERTEX_PATH =
   /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/([^/]+)\/models\/([^/:]+):(rawPredict|streamRawPredict|generateContent|streamGenerateContent)$/;
 
 export function vertexCall(pathname: string): VertexCall | undefined {
