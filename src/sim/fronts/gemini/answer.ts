@@ -163,116 +163,109 @@ export interface GeminiErrorContext {
   service: GeminiMeta['service'];
 }
 
+const UNAUTHENTICATED =
+  'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.';
+
+/** The errors Google answers in the same words whatever the call: code, status name and message. */
+const FIXED: Partial<Record<ErrorName, [number, string, string]>> = {
+  forbidden: [403, 'PERMISSION_DENIED', 'The caller does not have permission'],
+  model_access_denied: [403, 'PERMISSION_DENIED', 'The caller does not have permission'],
+  region_refused: [400, 'FAILED_PRECONDITION', 'User location is not supported for the API use.'],
+  server: [
+    500,
+    'INTERNAL',
+    'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+  ],
+  unavailable: [503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'],
+  overloaded: [503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'],
+  overloaded_529: [503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'],
+};
+
+const errorInfo = (reason: string, c: GeminiErrorContext): unknown[] => [
+  {
+    '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+    reason,
+    domain: 'googleapis.com',
+    metadata: { service: c.service },
+  },
+];
+
+const statusReply = (body: Record<string, unknown>): HttpReply => {
+  const code = (body['error'] as { code: number }).code;
+  return { status: code, contentType: 'application/json; charset=UTF-8', body: JSON.stringify(body) };
+};
+
 /** The google.rpc.Status of an error the simulator decided (the blocked prompt, a 200, is geminiBlocked). */
 export function geminiError(error: ErrorName, openai: HttpReply, c: GeminiErrorContext): HttpReply {
-  const json = (body: Record<string, unknown>): HttpReply => {
-    const code = (body['error'] as { code: number }).code;
-    return { status: code, contentType: 'application/json; charset=UTF-8', body: JSON.stringify(body) };
-  };
-  const errorInfo = (reason: string): unknown[] => [
-    {
-      '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-      reason,
-      domain: 'googleapis.com',
-      metadata: { service: c.service },
-    },
-  ];
+  if (error === 'bad_gateway') return openai;
+  const fixed = FIXED[error];
+  const body = fixed !== undefined ? status(...fixed) : (credentialStatus(error, c) ?? callStatus(error, c));
+  return statusReply(
+    body ?? status(openai.status, STATUS_NAMES[openai.status] ?? 'INVALID_ARGUMENT', c.detail ?? messageOf(openai)),
+  );
+}
+
+/** A key or token refused: Google's words differ by service (an API key's, or an OAuth token's on Vertex). */
+function credentialStatus(error: ErrorName, c: GeminiErrorContext): Record<string, unknown> | undefined {
   switch (error) {
-    case 'bad_gateway':
-      return openai;
     case 'missing_key':
-      return json(
-        status(
-          403,
-          'PERMISSION_DENIED',
-          "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
-          errorInfo('CONSUMER_INVALID'),
-        ),
+      return status(
+        403,
+        'PERMISSION_DENIED',
+        "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+        errorInfo('CONSUMER_INVALID', c),
       );
     case 'invalid_key':
     case 'token_invalidated':
       return c.service === 'aiplatform.googleapis.com'
-        ? json(
-            status(
-              401,
-              'UNAUTHENTICATED',
-              'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
-              errorInfo('ACCESS_TOKEN_TYPE_UNSUPPORTED'),
-            ),
-          )
-        : json(
-            status(
-              400,
-              'INVALID_ARGUMENT',
-              'API key not valid. Please pass a valid API key.',
-              errorInfo('API_KEY_INVALID'),
-            ),
+        ? status(401, 'UNAUTHENTICATED', UNAUTHENTICATED, errorInfo('ACCESS_TOKEN_TYPE_UNSUPPORTED', c))
+        : status(
+            400,
+            'INVALID_ARGUMENT',
+            'API key not valid. Please pass a valid API key.',
+            errorInfo('API_KEY_INVALID', c),
           );
     case 'token_expired':
-      return json(
-        status(
-          401,
-          'UNAUTHENTICATED',
-          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
-          errorInfo('ACCESS_TOKEN_EXPIRED'),
-        ),
-      );
-    case 'forbidden':
-    case 'model_access_denied':
-      return json(status(403, 'PERMISSION_DENIED', 'The caller does not have permission'));
-    case 'region_refused':
-      return json(status(400, 'FAILED_PRECONDITION', 'User location is not supported for the API use.'));
+      return status(401, 'UNAUTHENTICATED', UNAUTHENTICATED, errorInfo('ACCESS_TOKEN_EXPIRED', c));
+    default:
+      return undefined;
+  }
+}
+
+/** An error whose words name the call: its model, its prompt's size, the key's wait. */
+function callStatus(error: ErrorName, c: GeminiErrorContext): Record<string, unknown> | undefined {
+  switch (error) {
     case 'payment':
-      return json(
-        status(
-          400,
-          'FAILED_PRECONDITION',
-          'This API method requires billing to be enabled. Please enable billing on project #sim-project by visiting https://console.developers.google.com/billing/enable?project=sim-project then retry.',
-          errorInfo('BILLING_DISABLED'),
-        ),
+      return status(
+        400,
+        'FAILED_PRECONDITION',
+        'This API method requires billing to be enabled. Please enable billing on project #sim-project by visiting https://console.developers.google.com/billing/enable?project=sim-project then retry.',
+        errorInfo('BILLING_DISABLED', c),
       );
     case 'quota':
-      return json(status(429, 'RESOURCE_EXHAUSTED', QUOTA_MESSAGE, quotaDetails(c.model, 'Day', 17)));
+      return status(429, 'RESOURCE_EXHAUSTED', QUOTA_MESSAGE, quotaDetails(c.model, 'Day', 17));
     case 'rate_limited':
       // Without reset hints: Vertex's shared-capacity answer, which says nothing of when.
       return c.retryS === undefined
-        ? json(status(429, 'RESOURCE_EXHAUSTED', 'Resource exhausted. Please try again later.'))
-        : json(status(429, 'RESOURCE_EXHAUSTED', QUOTA_MESSAGE, quotaDetails(c.model, 'Minute', c.retryS)));
-    case 'server':
-      return json(
-        status(
-          500,
-          'INTERNAL',
-          'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
-        ),
-      );
-    case 'unavailable':
-    case 'overloaded':
-    case 'overloaded_529':
-      return json(status(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'));
+        ? status(429, 'RESOURCE_EXHAUSTED', 'Resource exhausted. Please try again later.')
+        : status(429, 'RESOURCE_EXHAUSTED', QUOTA_MESSAGE, quotaDetails(c.model, 'Minute', c.retryS));
     case 'context_length': {
       const window = c.contextWindow ?? 8000;
       const tokens = Math.max(c.promptTokens, window + 1);
-      return json(
-        status(
-          400,
-          'INVALID_ARGUMENT',
-          `The input token count (${tokens}) exceeds the maximum number of tokens allowed (${window}).`,
-        ),
+      return status(
+        400,
+        'INVALID_ARGUMENT',
+        `The input token count (${tokens}) exceeds the maximum number of tokens allowed (${window}).`,
       );
     }
     case 'model_not_found':
-      return json(
-        status(
-          404,
-          'NOT_FOUND',
-          `models/${c.model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`,
-        ),
+      return status(
+        404,
+        'NOT_FOUND',
+        `models/${c.model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`,
       );
     default:
-      return json(
-        status(openai.status, STATUS_NAMES[openai.status] ?? 'INVALID_ARGUMENT', c.detail ?? messageOf(openai)),
-      );
+      return undefined;
   }
 }
 
