@@ -67,154 +67,189 @@ interface Session {
   transport: Transport;
 }
 
+/** One MCP simulator's state, which each request reads and the test's handle changes. */
+interface McpState {
+  options: McpSimOptions;
+  /** Bearer tokens accepted; undefined: none needed. */
+  tokens: Set<string> | undefined;
+  login: McpLoginServer | undefined;
+  sessions: Map<string, Session>;
+  /** Tools added while running, which every new session's server has too. */
+  added: string[];
+  calls: McpSimCall[];
+  /** Tokens the OAuth2 endpoint issued, in order. */
+  issued: string[];
+  limited: { times: number; seconds: number };
+}
+
 export async function startMcpSim(options: McpSimOptions = {}): Promise<McpSim> {
-  const tokens =
-    options.tokens === undefined && options.login === undefined ? undefined : new Set(options.tokens ?? []);
-  let login: McpLoginServer | undefined;
-  const sessions = new Map<string, Session>();
-  const added: string[] = [];
-  const calls: McpSimCall[] = [];
-  let limited = { times: 0, seconds: 0 };
-
-  const newServer = (): McpServer => {
-    const server = simMcpServer();
-    for (const name of added) addEcho(server, name);
-    if (options.echoCredentials === true) addWhoami(server);
-    return server;
+  const state: McpState = {
+    options,
+    tokens: options.tokens === undefined && options.login === undefined ? undefined : new Set(options.tokens ?? []),
+    login: undefined,
+    sessions: new Map(),
+    added: [],
+    calls: [],
+    issued: [],
+    limited: { times: 0, seconds: 0 },
   };
-
-  const refuse = (req: IncomingMessage, res: ServerResponse, call: McpSimCall): boolean => {
-    const token = bearer(req);
-    if (token !== undefined) call.token = token.slice(0, 8);
-    if (tokens !== undefined && (token === undefined || !tokens.has(token))) {
-      call.status = 401;
-      const challenge = login?.challenge ?? 'Bearer';
-      res.writeHead(401, {
-        'content-type': 'application/json',
-        'www-authenticate': `${challenge}${challenge === 'Bearer' ? ' ' : ', '}error="invalid_token"`,
-      });
-      const description =
-        options.echoCredentials === true
-          ? `the access token ${token ?? '(none)'} is not known at ${req.url ?? '?'}`
-          : 'the access token expired or is not known';
-      res.end(JSON.stringify({ error: 'invalid_token', error_description: description }));
-      return true;
-    }
-    if (limited.times > 0) {
-      limited = { ...limited, times: limited.times - 1 };
-      call.status = 429;
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(limited.seconds) });
-      res.end(JSON.stringify({ error: 'rate_limited' }));
-      return true;
-    }
-    return false;
-  };
-
-  const issued: string[] = [];
-  const tokenEndpoint = (res: ServerResponse, form: URLSearchParams): void => {
-    const o = options.oauth2;
-    const ok =
-      o !== undefined &&
-      form.get('grant_type') === 'client_credentials' &&
-      form.get('client_id') === o.clientId &&
-      form.get('client_secret') === o.clientSecret;
-    if (!ok) {
-      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client' }));
-      return;
-    }
-    const token = `mcp-at-${issued.length + 1}-${randomUUID().slice(0, 8)}`;
-    issued.push(token);
-    tokens?.add(token);
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }));
-  };
-
   const http = createServer((req, res) => {
-    void (async () => {
-      const text = req.method === 'POST' ? await readText(req) : '';
-      if (req.url === '/oauth2/token') return tokenEndpoint(res, new URLSearchParams(text));
-      if (login?.serve(req, res, text) === true) return;
-      const body = parseJson(text);
-      const call: McpSimCall = { method: req.method ?? '', rpc: rpcMethods(body), status: 200 };
-      calls.push(call);
-      if (refuse(req, res, call)) return;
-      if (options.echoCredentials === true && callsTool(body, 'whoami_500')) {
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(`upstream failed: ${quoteRequest(req)}`);
-        return;
-      }
-      res.on('finish', () => (call.status = res.statusCode));
-      if (options.transport === 'sse') return serveSse(req, res, body);
-      return serveStreamable(req, res, body);
-    })().catch((err: unknown) => {
+    serveRequest(state, req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String(err));
     });
   });
-
-  const serveStreamable = async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
-    const id = req.headers['mcp-session-id'];
-    const known = typeof id === 'string' ? sessions.get(id) : undefined;
-    if (known !== undefined) return (known.transport as StreamableHTTPServerTransport).handleRequest(req, res, body);
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: randomUUID,
-      onsessioninitialized: (sid) => void sessions.set(sid, { server, transport }),
-    });
-    transport.onclose = () => {
-      if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
-    };
-    const server = newServer();
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
-  };
-
-  const serveSse = async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://sim');
-    if (req.method === 'GET' && url.pathname === '/sse') {
-      const transport = new SSEServerTransport('/messages', res);
-      const server = newServer();
-      sessions.set(transport.sessionId, { server, transport });
-      transport.onclose = () => sessions.delete(transport.sessionId);
-      await server.connect(transport);
-      return;
-    }
-    const known = sessions.get(url.searchParams.get('sessionId') ?? '');
-    if (req.method !== 'POST' || known === undefined) {
-      res.writeHead(404).end();
-      return;
-    }
-    await (known.transport as SSEServerTransport).handlePostMessage(req, res, body);
-  };
-
   holdIdleConnections(http);
   await new Promise<void>((resolve) => http.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   const base = `http://${options.host ?? '127.0.0.1'}:${port}`;
   const url = options.transport === 'sse' ? `${base}/sse` : `${base}/mcp`;
   if (options.login !== undefined)
-    login = new McpLoginServer({ base, resource: url, accept: (t) => void tokens?.add(t), options: options.login });
+    state.login = new McpLoginServer({
+      base,
+      resource: url,
+      accept: (t) => void state.tokens?.add(t),
+      options: options.login,
+    });
   const close = async (): Promise<void> => {
-    for (const s of sessions.values()) await s.server.close().catch(() => {});
-    sessions.clear();
+    for (const s of state.sessions.values()) await s.server.close().catch(() => {});
+    state.sessions.clear();
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));
   };
+  return handleOf(state, url, base, close);
+}
+
+/** What a test holds of a running MCP simulator. */
+function handleOf(state: McpState, url: string, base: string, close: () => Promise<void>): McpSim {
   return {
     url,
-    login,
+    login: state.login,
     tokenUrl: `${base}/oauth2/token`,
-    issuedTokens: () => issued,
-    expire: (token) => void tokens?.delete(token),
-    accept: (token) => void tokens?.add(token),
-    rateLimitNext: (seconds, times = 1) => (limited = { times, seconds }),
+    issuedTokens: () => state.issued,
+    expire: (token) => void state.tokens?.delete(token),
+    accept: (token) => void state.tokens?.add(token),
+    rateLimitNext: (seconds, times = 1) => (state.limited = { times, seconds }),
     addTool: (name) => {
-      added.push(name);
-      for (const s of sessions.values()) addEcho(s.server, name);
+      state.added.push(name);
+      for (const s of state.sessions.values()) addEcho(s.server, name);
     },
-    calls: () => calls,
+    calls: () => state.calls,
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+async function serveRequest(state: McpState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const text = req.method === 'POST' ? await readText(req) : '';
+  if (req.url === '/oauth2/token') return tokenEndpoint(state, res, new URLSearchParams(text));
+  if (state.login?.serve(req, res, text) === true) return;
+  const body = parseJson(text);
+  const call: McpSimCall = { method: req.method ?? '', rpc: rpcMethods(body), status: 200 };
+  state.calls.push(call);
+  if (refuse(state, req, res, call)) return;
+  if (state.options.echoCredentials === true && callsTool(body, 'whoami_500')) {
+    res.writeHead(500, { 'content-type': 'text/plain' }).end(`upstream failed: ${quoteRequest(req)}`);
+    return;
+  }
+  res.on('finish', () => (call.status = res.statusCode));
+  if (state.options.transport === 'sse') return serveSse(state, req, res, body);
+  return serveStreamable(state, req, res, body);
+}
+
+function newServer(state: McpState): McpServer {
+  const server = simMcpServer();
+  for (const name of state.added) addEcho(server, name);
+  if (state.options.echoCredentials === true) addWhoami(server);
+  return server;
+}
+
+/** Answers a request the server refuses (a token not accepted, a scripted 429) and says so. */
+function refuse(state: McpState, req: IncomingMessage, res: ServerResponse, call: McpSimCall): boolean {
+  const token = bearer(req);
+  if (token !== undefined) call.token = token.slice(0, 8);
+  const { tokens } = state;
+  if (tokens !== undefined && (token === undefined || !tokens.has(token))) {
+    call.status = 401;
+    const challenge = state.login?.challenge ?? 'Bearer';
+    res.writeHead(401, {
+      'content-type': 'application/json',
+      'www-authenticate': `${challenge}${challenge === 'Bearer' ? ' ' : ', '}error="invalid_token"`,
+    });
+    const description =
+      state.options.echoCredentials === true
+        ? `the access token ${token ?? '(none)'} is not known at ${req.url ?? '?'}`
+        : 'the access token expired or is not known';
+    res.end(JSON.stringify({ error: 'invalid_token', error_description: description }));
+    return true;
+  }
+  if (state.limited.times > 0) {
+    state.limited = { ...state.limited, times: state.limited.times - 1 };
+    call.status = 429;
+    res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(state.limited.seconds) });
+    res.end(JSON.stringify({ error: 'rate_limited' }));
+    return true;
+  }
+  return false;
+}
+
+function tokenEndpoint(state: McpState, res: ServerResponse, form: URLSearchParams): void {
+  const o = state.options.oauth2;
+  const ok =
+    o !== undefined &&
+    form.get('grant_type') === 'client_credentials' &&
+    form.get('client_id') === o.clientId &&
+    form.get('client_secret') === o.clientSecret;
+  if (!ok) {
+    res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client' }));
+    return;
+  }
+  const token = `mcp-at-${state.issued.length + 1}-${randomUUID().slice(0, 8)}`;
+  state.issued.push(token);
+  state.tokens?.add(token);
+  res
+    .writeHead(200, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }));
+}
+
+async function serveStreamable(
+  state: McpState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+): Promise<void> {
+  const { sessions } = state;
+  const id = req.headers['mcp-session-id'];
+  const known = typeof id === 'string' ? sessions.get(id) : undefined;
+  if (known !== undefined) return (known.transport as StreamableHTTPServerTransport).handleRequest(req, res, body);
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: randomUUID,
+    onsessioninitialized: (sid) => void sessions.set(sid, { server, transport }),
+  });
+  transport.onclose = () => {
+    if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
+  };
+  const server = newServer(state);
+  await server.connect(transport);
+  await transport.handleRequest(req, res, body);
+}
+
+async function serveSse(state: McpState, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://sim');
+  if (req.method === 'GET' && url.pathname === '/sse') {
+    const transport = new SSEServerTransport('/messages', res);
+    const server = newServer(state);
+    state.sessions.set(transport.sessionId, { server, transport });
+    transport.onclose = () => state.sessions.delete(transport.sessionId);
+    await server.connect(transport);
+    return;
+  }
+  const known = state.sessions.get(url.searchParams.get('sessionId') ?? '');
+  if (req.method !== 'POST' || known === undefined) {
+    res.writeHead(404).end();
+    return;
+  }
+  await (known.transport as SSEServerTransport).handlePostMessage(req, res, body);
 }
 
 /** An added tool answers like `echo`. */
