@@ -22,7 +22,8 @@ export interface DecideInput {
   requestProblem?: ErrorName;
   promptTokens: number;
   now: number;
-  /** The key is an access token of the simulator's token endpoint (oauth2.ts): its client, and what is wrong with it. */
+  /** The key is an access token of the simulator's token endpoint (fronts/oauth2/service.ts): its client, and what
+   * is wrong with it. */
   issued?: { client: string; problem?: 'token_expired' | 'token_invalidated' };
   /** The scenario's step for the call's region (`regions:`): a region down or throttled, whatever the key. */
   regionStep?: StepName;

@@ -75,7 +75,7 @@ export function describeOAuthClient(id: string, c: OAuthClient, asKey?: string):
   if (c.refresh_token !== undefined)
     parts.push(`refresh token ${mask(c.refresh_token)} (${c.rotate ? 'single-use, rotated' : 'reusable'})`);
   parts.push(`tokens expire after ${formatDurationSetting(c.expires_in)}`);
-  // Its tokens behave as the scenario's key named like the client, when there is one (oauth2.ts).
+  // Its tokens behave as the scenario's key named like the client, when there is one (fronts/oauth2/service.ts).
   if (asKey !== undefined) parts.push(`tokens behave as key ${asKey}`);
   parts.push(c.max_requests !== undefined ? `max_requests ${c.max_requests}` : 'no max_requests');
   if (c.script.length > 0) parts.push(`script ${c.script.join(', ')}`);

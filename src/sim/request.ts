@@ -47,7 +47,7 @@ export interface SimRequest {
   /** Anthropic `thinking`: when on (`enabled` or `adaptive`) the answer opens with a thinking block, its text left
    * out when the request says `display: "omitted"`. */
   thinking: 'off' | 'shown' | 'omitted';
-  /** Anthropic: the compact edit the request carries with its beta (compaction.ts). */
+  /** Anthropic: the compact edit the request carries with its beta (fronts/anthropic/compaction.ts). */
   compaction?: SimCompactEdit;
   /** Rough prompt size: characters / 4 (or counted with o200k under the `token_count` answer option). */
   promptTokens: number;
@@ -97,7 +97,7 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
   return key ? key : undefined;
 }
 
-/** A request with nothing in it yet (another API's parser fills it in: gemini-request.ts). */
+/** A request with nothing in it yet (another API's parser fills it in: fronts/gemini/request.ts). */
 export function emptySimRequest(api: ApiName, key: string | undefined): SimRequest {
   return {
     api,

@@ -56,11 +56,12 @@ export interface RespondContext {
   cache?: CacheUsage;
   /** The scenario's seed: values generated from a request's schema draw on it. */
   seed: number;
-  /** Came in at Azure OpenAI's paths: answered in Azure's dialect of the OpenAI shape (azure.ts). */
+  /** Came in at Azure OpenAI's paths: answered in Azure's dialect of the OpenAI shape (fronts/azure/answer.ts). */
   azure?: boolean;
-  /** Came in at a Gemini path (the Gemini API's or Vertex AI's): answered in Gemini's shape (gemini.ts). */
+  /** Came in at a Gemini path (the Gemini API's or Vertex AI's): answered in Gemini's shape
+   * (fronts/gemini/answer.ts). */
   gemini?: GeminiMeta['service'];
-  /** An Anthropic model on Vertex AI: what Google's front refuses is a google.rpc.Status (vertex.ts). */
+  /** An Anthropic model on Vertex AI: what Google's front refuses is a google.rpc.Status (fronts/vertex/request.ts). */
   googleFront?: boolean;
   /** Came in at Bedrock's Converse paths: answered in Converse's shape, streamed as AWS event-stream messages. */
   bedrock?: boolean;

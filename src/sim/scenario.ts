@@ -138,7 +138,7 @@ function checkKey(key: z.output<typeof keyObject>, ctx: z.RefinementCtx): void {
 
 export const keySchema = z.preprocess(emptyIsObject, keyObject.superRefine(checkKey));
 
-/** An OAuth2 client of the simulator's token endpoint (oauth2.ts, docs/simulator.md "OAuth2"). */
+/** An OAuth2 client of the simulator's token endpoint (fronts/oauth2/service.ts, docs/simulator.md "OAuth2"). */
 const oauthClientObject = z.strictObject({
   /** The client secret it must send; unset: any (or none). */
   secret: z.string().optional(),
@@ -168,7 +168,8 @@ const oauth2Object = z.strictObject({
   clients: z.record(z.string().min(1), z.preprocess(emptyIsObject, oauthClientObject)).default({}),
 });
 
-/** AWS STS (sts.ts): how long a session AssumeRole issues lives (at most; a shorter DurationSeconds is honoured). */
+/** AWS STS (fronts/sts/service.ts): how long a session AssumeRole issues lives (at most; a shorter DurationSeconds
+ * is honoured). */
 const stsObject = z.strictObject({
   session: duration.default(3_600_000),
 });

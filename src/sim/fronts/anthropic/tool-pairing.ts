@@ -20,7 +20,7 @@ export function toolPairingProblem(messages: Json[]): string | undefined {
 function turnsOf(messages: Json[]): Turn[] {
   const turns: Turn[] = [];
   for (const [i, m] of messages.entries()) {
-    // A mid-conversation system message holds text only and sits between turns (anthropic-checks.ts places it).
+    // A mid-conversation system message holds text only and sits between turns (checks.ts places it).
     if (m['role'] === 'system') continue;
     const blocks = blocksOf(m['content']).flatMap((b, j) => (isObject(b) ? [{ message: i, block: j, value: b }] : []));
     const last = turns.at(-1);

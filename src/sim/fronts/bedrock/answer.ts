@@ -120,7 +120,7 @@ const exception = (status: number, name: string, message: string): HttpReply => 
   headers: { 'x-amzn-errortype': `${name}:http://internal.amazon.com/coral/com.amazon.bedrock/` },
 });
 
-/** AWS's refusal of a request's signature (bedrock-request.ts). */
+/** AWS's refusal of a request's signature (request.ts). */
 export const signatureRefusal = ([name, message]: [string, string]): HttpReply => exception(403, name, message);
 
 const QUOTA =

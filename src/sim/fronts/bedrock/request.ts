@@ -34,7 +34,7 @@ export function bedrockCall(pathname: string): BedrockCall | undefined {
 export type SignatureCheck = { key: string; region: string; expired?: true } | { refused: [string, string] };
 
 /** What the simulator knows of an access key id: its secret, the session token a request must carry, and whether
- * that session has expired (a scenario key's, or a session its STS issued: sts.ts). */
+ * that session has expired (a scenario key's, or a session its STS issued: sts/service.ts). */
 export interface AwsSecretEntry {
   secret: string;
   sessionToken?: string;

@@ -2,7 +2,7 @@
 // notifications reach a connected client), or the older SSE transport; bearer tokens checked, with faults a test
 // turns on: a token that expires (401), a 429 with Retry-After, a tool added while clients are connected, a server
 // that quotes the credentials it was sent (`echoCredentials`); and, with `login`, the MCP authorization flow demanded
-// (mcp-oauth.ts).
+// (oauth.ts).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +25,7 @@ export interface McpSimOptions {
   /** An OAuth2 token endpoint at POST /oauth2/token (client credentials): each token it issues is accepted until
    * `expire`d. Needs `tokens` (the tokens accepted besides, possibly none). */
   oauth2?: { clientId: string; clientSecret: string };
-  /** Demand the MCP authorization flow (mcp-oauth.ts): a 401 names the protected resource metadata, and the tokens
+  /** Demand the MCP authorization flow (oauth.ts): a 401 names the protected resource metadata, and the tokens
    * its authorization server issues are accepted (besides `tokens`). */
   login?: McpLoginSimOptions;
   /** The echo fault: the server quotes back the credentials it was sent (the request's headers and URL) in a tool

@@ -13,7 +13,7 @@ export interface ResponsesMeta {
   model: string;
   /** Unix seconds. */
   created: number;
-  /** The request's settings the object repeats (responses-request.ts echoOf). */
+  /** The request's settings the object repeats (request.ts echoOf). */
   echo: Json;
   /** `include: ["reasoning.encrypted_content"]`: a reasoning item carries its (simulated) encrypted content. */
   encryptedReasoning?: boolean;

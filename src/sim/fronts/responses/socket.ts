@@ -12,7 +12,7 @@ import { isObject, type Json } from '../../json.ts';
 /** How long OpenAI keeps a connection open. */
 export const SOCKET_MAX_MS = 60 * 60 * 1000;
 
-/** What one connection can do with a turn: the simulator's decision and answer for it (server.ts). */
+/** What one connection can do with a turn: the simulator's decision and answer for it (turns.ts). */
 export interface SocketTurns {
   /** The HTTP refusal of an upgrade (no key, or one the scenario does not know), or undefined to accept it. */
   refusal(req: IncomingMessage): HttpReply | undefined;

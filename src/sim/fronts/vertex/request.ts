@@ -1,6 +1,6 @@
 // Vertex AI's front door on the simulator: `/v1/projects/P/locations/R/publishers/PUB/models/M:METHOD`, the key a
 // Bearer access token (one its token endpoint minted, checked for expiry, or a scenario key). Google's models answer
-// as the Gemini API does (gemini.ts); Anthropic's take the Messages body with `anthropic_version: vertex-2023-10-16`
+// as the Gemini API does (../gemini/); Anthropic's take the Messages body with `anthropic_version: vertex-2023-10-16`
 // and the model from the path, and answer as Anthropic does — but what Google's front refuses (the token, the
 // project's quota, a rate limit) is a google.rpc.Status, as on Vertex.
 import type { ErrorName } from '../../steps.ts';
