@@ -26,7 +26,7 @@ import {
 } from './wire/responses-wire.ts';
 import type { NamespaceNames } from './wire/responses-namespace.ts';
 import { createResponsesEventEncoder } from './wire/responses-stream.ts';
-import { RESPONSES_FRAME_KEY } from '../providers/translate/responses-upstream.ts';
+import { RESPONSES_FRAME_KEY } from '../providers/openai-responses/answer.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 import { refuseThread } from './anthropic-thread.ts';
@@ -210,7 +210,7 @@ export const responsesWire: WireApi = {
           tellAnswer(out, (response) => answered(response, encoder.upstreamId()));
         return out.map(namedSseFrame).join('');
       },
-      // A Responses route's own frames, relayed as they came (providers/openai-responses.ts).
+      // A Responses route's own frames, relayed as they came (providers/openai-responses/adapter.ts).
       passOn: (key, events, bytes) =>
         key === RESPONSES_FRAME_KEY && parsed.compactionTurn !== true && encoder.passOn(events) ? bytes : undefined,
       // response.completed comes with the `finish` event; the Responses API sends no [DONE].

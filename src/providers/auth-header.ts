@@ -17,7 +17,7 @@ const DEFAULTS: Readonly<Record<ProviderType, AuthHeader>> = {
   gemini: { header: 'x-goog-api-key', scheme: 'none' },
   // A Google access token (google_credentials, or any minted source).
   vertex: { header: 'authorization', scheme: 'Bearer' },
-  // Signed with SigV4 instead, unless the key is a Bedrock API key (bedrock.ts).
+  // Signed with SigV4 instead, unless the key is a Bedrock API key (bedrock/adapter.ts).
   bedrock: { header: 'authorization', scheme: 'Bearer' },
 };
 

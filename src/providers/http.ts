@@ -12,7 +12,7 @@ import { fromClassification, UpstreamError } from '../errors/upstream-error.ts';
 import type { Classification } from '../errors/classification.ts';
 import { callSecrets, type SentWith } from './call-secrets.ts';
 import { createDeadline, type Deadline } from './deadline.ts';
-import { responseSockets } from './responses-socket-pool.ts';
+import { responseSockets } from './openai-responses/socket-pool.ts';
 import { onReusedConnection } from './reused-connections.ts';
 import type { ChatRequest, ChatResponse, SendContext } from './types.ts';
 

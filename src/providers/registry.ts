@@ -1,11 +1,11 @@
 // Provider type → adapter. Adapters are stateless singletons (connection pools live in http.ts, per origin).
 import { UserError } from '../user-error.ts';
-import { anthropicAdapter } from './anthropic.ts';
-import { azureAdapter } from './azure.ts';
-import { geminiAdapter } from './gemini.ts';
-import { vertexAdapter } from './vertex.ts';
-import { bedrockAdapter } from './bedrock.ts';
-import { openaiAdapter } from './openai.ts';
+import { anthropicAdapter } from './anthropic/adapter.ts';
+import { azureAdapter } from './azure/adapter.ts';
+import { geminiAdapter } from './gemini/adapter.ts';
+import { vertexAdapter } from './vertex/adapter.ts';
+import { bedrockAdapter } from './bedrock/adapter.ts';
+import { openaiAdapter } from './openai/adapter.ts';
 import type { ProviderAdapter } from './types.ts';
 
 export type ProviderType = ProviderAdapter['type'];

@@ -48,7 +48,7 @@ export interface StreamHandler {
   onEvent(e: EventSourceMessage): { events: StreamEvent[]; done?: boolean; verbatim?: string | undefined };
   /** Events to flush at the end, or undefined when the stream ended before it was complete (a cut). */
   onEnd(): StreamEvent[] | undefined;
-  /** How the body is framed; default server-sent events (AWS's binary event stream: event-stream.ts). */
+  /** How the body is framed; default server-sent events (AWS's binary event stream: bedrock/event-stream.ts). */
   reader?: typeof sseReader;
 }
 

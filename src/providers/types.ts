@@ -115,7 +115,7 @@ export interface ChatRequest {
    * to Anthropic routes only, beside any the provider's config sets. */
   anthropic_beta?: string[];
   /** Anthropic request fields with no equivalent elsewhere, as an Anthropic caller sent them: sent to Anthropic routes
-   * only, as far as the route's model takes them (anthropic-wire.ts); an OpenAI-compatible route leaves them out. */
+   * only, as far as the route's model takes them (anthropic/request.ts); an OpenAI-compatible route leaves them out. */
   anthropic_fields?: AnthropicFields;
   /** A Responses request as its caller sent it, sent as is to a route with `responses_api: true`; others ignore it. */
   responses_body?: Record<string, unknown>;
@@ -231,7 +231,7 @@ export interface SendContext {
   /** The provider serves OpenAI's Responses API (`responses_api: true`): a request with a `responses_body` goes to
    * `{base_url}/responses` as it is. */
   responsesApi?: boolean;
-  /** `responses_websocket: true`: a Responses route's turns go over the WebSocket mode (responses-socket.ts). */
+  /** `responses_websocket: true`: a Responses route's turns go over the WebSocket mode (openai-responses/socket.ts). */
   responsesWebsocket?: boolean;
   /** Sent to a Responses route in place of the request's `responses_body`: a conversation's owner gets the body
    * only it can read (routing/owner-step.ts). */

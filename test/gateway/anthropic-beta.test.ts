@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { forwardedBetas } from '../../src/gateway/anthropic-beta.ts';
-import { betaHeader } from '../../src/providers/anthropic.ts';
+import { betaHeader } from '../../src/providers/anthropic/adapter.ts';
 
 test('only betas that change limits or efficiency are forwarded; product, OAuth and shape-changing ones are not', () => {
   const claudeCode =

@@ -1,5 +1,5 @@
 import { after } from 'node:test';
-import { anthropicAdapter } from '../../src/providers/anthropic.ts';
+import { anthropicAdapter } from '../../src/providers/anthropic/adapter.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { runAdapterConformance } from './adapter.case.ts';
 

@@ -4,7 +4,7 @@
 // results.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { azureAdapter } from '../../src/providers/azure.ts';
+import { azureAdapter } from '../../src/providers/azure/adapter.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { DEFAULT_MODELS } from '../../src/sim/scenario.ts';

@@ -1,7 +1,7 @@
 // The Azure OpenAI adapter against the simulator's Azure paths: the deployments API (api_version set, the model
 // naming the deployment) and the v1 API, each through the whole conformance suite with the key in `api-key`.
 import { after } from 'node:test';
-import { azureAdapter } from '../../src/providers/azure.ts';
+import { azureAdapter } from '../../src/providers/azure/adapter.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { runAdapterConformance } from './adapter.case.ts';
 

@@ -9,12 +9,12 @@ import { createHash } from 'node:crypto';
 import { harness, hello, FAST_RETRY } from '../routing/helpers.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { closePools } from '../../src/providers/registry.ts';
-import { bedrockAdapter } from '../../src/providers/bedrock.ts';
+import { bedrockAdapter } from '../../src/providers/bedrock/adapter.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { UpstreamError } from '../../src/errors/upstream-error.ts';
 import type { SendContext } from '../../src/providers/types.ts';
 import { mask } from '../../src/config/mask.ts';
-import { toConverseRequest } from '../../src/providers/translate/bedrock-wire.ts';
+import { toConverseRequest } from '../../src/providers/bedrock/request.ts';
 
 after(closePools);
 const ws = tempWorkspace('switchyard-aws-');

@@ -3,7 +3,7 @@
 // the whole conformance suite; its models from the control plane (ListInferenceProfiles, ListFoundationModels).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bedrockAdapter, controlPlaneOf } from '../../src/providers/bedrock.ts';
+import { bedrockAdapter, controlPlaneOf } from '../../src/providers/bedrock/adapter.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { UpstreamError } from '../../src/errors/upstream-error.ts';
 import { closePools } from '../../src/providers/registry.ts';

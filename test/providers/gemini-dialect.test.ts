@@ -4,7 +4,7 @@
 // a per-day quota, PERMISSION_DENIED, FAILED_PRECONDITION for billing, a refused key).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { geminiAdapter } from '../../src/providers/gemini.ts';
+import { geminiAdapter } from '../../src/providers/gemini/adapter.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { DEFAULT_MODELS } from '../../src/sim/scenario.ts';

@@ -1,7 +1,7 @@
 // The Gemini API adapter against the simulator's Gemini paths (`/v1beta/models/M:generateContent` and
 // `:streamGenerateContent?alt=sse`, the key in `x-goog-api-key`), through the whole conformance suite.
 import { after } from 'node:test';
-import { geminiAdapter } from '../../src/providers/gemini.ts';
+import { geminiAdapter } from '../../src/providers/gemini/adapter.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { runAdapterConformance } from './adapter.case.ts';
 

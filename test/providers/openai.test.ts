@@ -1,5 +1,5 @@
 import { after } from 'node:test';
-import { openaiAdapter } from '../../src/providers/openai.ts';
+import { openaiAdapter } from '../../src/providers/openai/adapter.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { runAdapterConformance } from './adapter.case.ts';
 

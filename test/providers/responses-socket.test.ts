@@ -1,13 +1,13 @@
-// A Responses route's turns over the WebSocket mode (src/providers/responses-socket.ts) against the simulator's: a
+// A Responses route's turns over the WebSocket mode (src/providers/openai-responses/socket.ts) against the simulator's: a
 // conversation kept on its connection until the connection's age cap (or the upstream's close at its own limit), then
 // carried on a new one; and the failures classified as over HTTP (a refused upgrade by its status, an `error` event
 // by the status it carries).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
-import { SocketTurn } from '../../src/providers/responses-socket.ts';
-import { SocketPool } from '../../src/providers/responses-socket-pool.ts';
-import { responsesStreamHandler } from '../../src/providers/openai-responses.ts';
+import { SocketTurn } from '../../src/providers/openai-responses/socket.ts';
+import { SocketPool } from '../../src/providers/openai-responses/socket-pool.ts';
+import { responsesStreamHandler } from '../../src/providers/openai-responses/adapter.ts';
 import { UpstreamError } from '../../src/errors/upstream-error.ts';
 import type { SendContext } from '../../src/providers/types.ts';
 import type { Obj } from '../../src/providers/translate/obj.ts';

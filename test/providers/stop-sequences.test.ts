@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitStops, stopAnswer, stopStream } from '../../src/providers/stop-sequences.ts';
-import { toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
+import { toOpenAIRequest } from '../../src/providers/openai/request.ts';
 import type { ChatResponse, StreamEvent } from '../../src/providers/types.ts';
 
 const STOPS = ['a1', 'a2', 'a3', 'a4', 'END', 'STOP'];

@@ -2,9 +2,9 @@
 // guess: OpenAI chunks, which have no blocks, Anthropic's content blocks one for one, and a Responses stream's items.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOpenAIChunkDecoder } from '../../src/providers/translate/openai-stream.ts';
-import { createAnthropicEventDecoder } from '../../src/providers/translate/anthropic-stream.ts';
-import { createResponsesStreamDecoder } from '../../src/providers/translate/responses-upstream.ts';
+import { createOpenAIChunkDecoder } from '../../src/providers/openai/stream.ts';
+import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
+import { createResponsesStreamDecoder } from '../../src/providers/openai-responses/answer.ts';
 import type { StreamEvent } from '../../src/providers/types.ts';
 import { assertBlocks } from '../helpers/stream-blocks.ts';
 

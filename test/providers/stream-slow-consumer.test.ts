@@ -4,7 +4,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
-import { openaiAdapter } from '../../src/providers/openai.ts';
+import { openaiAdapter } from '../../src/providers/openai/adapter.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import type { StreamEvent } from '../../src/providers/types.ts';
 

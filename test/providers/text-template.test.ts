@@ -3,8 +3,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TextTemplate } from '../../src/providers/text-template.ts';
-import { plainOpenAIText } from '../../src/providers/translate/openai-stream.ts';
-import { plainAnthropicText } from '../../src/providers/translate/anthropic-stream.ts';
+import { plainOpenAIText } from '../../src/providers/openai/stream.ts';
+import { plainAnthropicText } from '../../src/providers/anthropic/stream.ts';
 
 const openai = (content: string, extra: Record<string, unknown> = {}, delta: Record<string, unknown> = {}): string =>
   JSON.stringify({

@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatMessage, ChatRequest, StreamEvent } from '../../src/providers/types.ts';
-import { fromOpenAIResponse, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
-import { createOpenAIChunkDecoder } from '../../src/providers/translate/openai-stream.ts';
-import { fromAnthropicResponse, toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { fromOpenAIResponse, toOpenAIRequest } from '../../src/providers/openai/request.ts';
+import { createOpenAIChunkDecoder } from '../../src/providers/openai/stream.ts';
+import { fromAnthropicResponse, toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
 import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
-import { withAnthropicToolIds } from '../../src/providers/translate/anthropic-tool-ids.ts';
-import { createAnthropicEventDecoder } from '../../src/providers/translate/anthropic-stream.ts';
+import { withAnthropicToolIds } from '../../src/providers/anthropic/tool-ids.ts';
+import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
 
 const ANTHROPIC_ID = /^[a-zA-Z0-9_-]+$/;
 

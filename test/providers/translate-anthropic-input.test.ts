@@ -3,11 +3,11 @@
 // an OpenAI-compatible route as it can (system messages in place, the rest left out).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
 import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic-request.ts';
-import { toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
+import { toOpenAIRequest } from '../../src/providers/openai/request.ts';
 import type { ChatRequest } from '../../src/providers/types.ts';
-import { modelTakes } from '../../src/providers/translate/anthropic-features.ts';
+import { modelTakes } from '../../src/providers/anthropic/features.ts';
 
 type Obj = Record<string, unknown>;
 

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StreamEvent } from '../../src/providers/types.ts';
-import { fromAnthropicResponse } from '../../src/providers/translate/anthropic-wire.ts';
+import { fromAnthropicResponse } from '../../src/providers/anthropic/request.ts';
 import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
-import { createAnthropicEventDecoder } from '../../src/providers/translate/anthropic-stream.ts';
+import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
 import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic-stream.ts';
 import { toOpenAIResponse } from '../../src/gateway/wire/openai-answer.ts';
 import { toResponsesResponse } from '../../src/gateway/wire/responses-wire.ts';

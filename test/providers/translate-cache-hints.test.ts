@@ -3,7 +3,7 @@
 // derived from its conversation when the caller gave none.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
 import { requestFor } from '../../src/routing/adjust.ts';
 import { prefixHashes } from '../../src/credentials/affinity.ts';
 import type { ChatMessage, ChatRequest } from '../../src/providers/types.ts';

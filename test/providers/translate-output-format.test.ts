@@ -3,9 +3,9 @@
 // Anthropic takes it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toAnthropicRequest } from '../../src/providers/translate/anthropic-wire.ts';
+import { toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
 import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic-request.ts';
-import { anthropicOutputSchema, jsonAskFor } from '../../src/providers/translate/anthropic-output-format.ts';
+import { anthropicOutputSchema, jsonAskFor } from '../../src/providers/anthropic/output-format.ts';
 import type { ChatRequest } from '../../src/providers/types.ts';
 
 const SCHEMA = {

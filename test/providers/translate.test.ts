@@ -2,19 +2,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../../src/providers/types.ts';
-import { fromOpenAIResponse, toOpenAIRequest } from '../../src/providers/translate/openai-wire.ts';
+import { fromOpenAIResponse, toOpenAIRequest } from '../../src/providers/openai/request.ts';
 import { toOpenAIResponse } from '../../src/gateway/wire/openai-answer.ts';
 import { parseOpenAIRequest } from '../../src/gateway/wire/openai-request.ts';
-import { createOpenAIChunkDecoder } from '../../src/providers/translate/openai-stream.ts';
+import { createOpenAIChunkDecoder } from '../../src/providers/openai/stream.ts';
 import { createOpenAIChunkEncoder } from '../../src/gateway/wire/openai-stream.ts';
 import {
   DEFAULT_MAX_TOKENS,
   fromAnthropicResponse,
   toAnthropicRequest,
-} from '../../src/providers/translate/anthropic-wire.ts';
+} from '../../src/providers/anthropic/request.ts';
 import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
 import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic-request.ts';
-import { createAnthropicEventDecoder } from '../../src/providers/translate/anthropic-stream.ts';
+import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
 import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic-stream.ts';
 import { toResponsesResponse } from '../../src/gateway/wire/responses-wire.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';

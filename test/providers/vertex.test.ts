@@ -2,7 +2,7 @@
 // a Bearer token): Anthropic's models through rawPredict/streamRawPredict and Google's through generateContent, each
 // half through the whole conformance suite whatever the model is called.
 import { after } from 'node:test';
-import { vertexClaudeAdapter, vertexGeminiAdapter } from '../../src/providers/vertex.ts';
+import { vertexClaudeAdapter, vertexGeminiAdapter } from '../../src/providers/vertex/adapter.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { runAdapterConformance } from './adapter.case.ts';
 

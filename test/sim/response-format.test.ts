@@ -10,7 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { instanceOf } from '../../src/sim/schema-instance.ts';
 import { mulberry32 } from '../../src/sim/rng.ts';
-import { anthropicOutputSchema } from '../../src/providers/translate/anthropic-output-format.ts';
+import { anthropicOutputSchema } from '../../src/providers/anthropic/output-format.ts';
 import { withSim, openai, anthropic, parseJson, parseSse, userMessage } from './client.ts';
 
 const KEY = 'sk-sim-good';

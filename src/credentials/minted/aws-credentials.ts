@@ -1,6 +1,6 @@
 // AWS keys for a Bedrock provider from a named profile or the SDK's default chain (environment, SSO, the shared
 // files, a role assumed with STS, a credential process, container and instance metadata), with the SDK's own
-// providers. The token is the keys as one string (`ACCESS_KEY_ID:SECRET:SESSION_TOKEN`, providers/aws-sign.ts) and lives until the session expires;
+// providers. The token is the keys as one string (`ACCESS_KEY_ID:SECRET:SESSION_TOKEN`, providers/bedrock/sign.ts) and lives until the session expires;
 // the files are read afresh at each mint, so a session renewed by `aws sso login` or a rotated profile is found.
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { fromSSO } from '@aws-sdk/credential-provider-sso';

@@ -90,7 +90,7 @@ export const anthropicRequest = z.looseObject({
       format: z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).nullish(),
     })
     .optional(),
-  // Passed on to Anthropic routes as sent (providers/translate/anthropic-wire.ts): only their shape is checked here.
+  // Passed on to Anthropic routes as sent (providers/anthropic/request.ts): only their shape is checked here.
   thinking: z.looseObject({ type: z.string() }, { error: 'expected an object such as {"type": "adaptive"}' }).nullish(),
   context_management: z
     .record(z.string(), z.unknown(), { error: 'expected an object such as {"edits": [...]}' })

@@ -4,7 +4,7 @@ import { finishToAnthropic } from './anthropic-answer.ts';
 import { usageToAnthropic } from '../../providers/translate/usage.ts';
 import type { NamedSseEvent } from '../../providers/sse.ts';
 import { shapedId } from '../../providers/translate/ids.ts';
-import { anthropicFrameKey } from '../../providers/translate/anthropic-stream.ts';
+import { anthropicFrameKey } from '../../providers/anthropic/stream.ts';
 import { toolUseInput } from '../../providers/translate/tool-input.ts';
 import { type Obj } from '../../providers/translate/obj.ts';
 import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';

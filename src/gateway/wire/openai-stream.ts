@@ -4,7 +4,7 @@ import type { StreamEvent } from '../../providers/types.ts';
 import { finishToOpenAI } from './openai-answer.ts';
 import { usageToOpenAI } from '../../providers/translate/usage.ts';
 import { shapedId } from '../../providers/translate/ids.ts';
-import { openAIChunkKey } from '../../providers/translate/openai-stream.ts';
+import { openAIChunkKey } from '../../providers/openai/stream.ts';
 import { type Obj } from '../../providers/translate/obj.ts';
 import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
 

@@ -1,7 +1,7 @@
 // The sampling settings a Claude model takes: recent models refuse pairs or fields older ones accepted, which would
 // end a fallback with a 400 (docs/shapes.md#sampling-on-recent-claude-models).
 import type { ChatRequest } from '../types.ts';
-import type { Obj } from './obj.ts';
+import type { Obj } from '../translate/obj.ts';
 import { claudeModel, reaches, type SinceRule } from './claude-model.ts';
 
 /** `all`: the model takes any of them. `one`: temperature or top_p, not both. `none`: no sampling settings. */

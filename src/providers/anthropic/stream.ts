@@ -2,11 +2,11 @@
 // Anthropic's content blocks become canonical blocks one for one, with their starts and ends; Anthropic numbers
 // blocks (text and tool_use together) while canonical numbers tool calls only, so the decoder maps one to the other.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
-import { finishFromAnthropic } from './anthropic-wire.ts';
-import { usageFromAnthropic } from './usage.ts';
-import { toolCallIdOf } from './ids.ts';
-import { finishWithTools } from './answer-check.ts';
-import { type Obj, isObj } from './obj.ts';
+import { finishFromAnthropic } from './request.ts';
+import { usageFromAnthropic } from '../translate/usage.ts';
+import { toolCallIdOf } from '../translate/ids.ts';
+import { finishWithTools } from '../translate/answer-check.ts';
+import { type Obj, isObj } from '../translate/obj.ts';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);

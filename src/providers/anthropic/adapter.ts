@@ -1,18 +1,18 @@
 // Anthropic Messages API: POST {base_url}/v1/messages with x-api-key and anthropic-version; GET {base_url}/v1/models.
 // `event: error` (e.g. overloaded_error) inside a 200 stream is classified and thrown. Vertex AI serves the same body at
-// its own paths (vertex.ts): the adapter is made over a dialect that says where, and how the body differs.
-import { classifyStreamError } from '../errors/classify.ts';
-import { authHeaderFor, authHeaders } from './auth-header.ts';
-import { callSecrets } from './call-secrets.ts';
-import { fromClassification } from '../errors/upstream-error.ts';
-import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from './http.ts';
-import { modelIds } from './openai.ts';
-import { eventJson, streamCall } from './stream-call.ts';
-import type { StreamHandler } from './stream-call.ts';
-import { anthropicFrameKey, createAnthropicEventDecoder, plainAnthropicText } from './translate/anthropic-stream.ts';
-import { TextTemplate } from './text-template.ts';
-import { fromAnthropicResponse, toAnthropicRequest } from './translate/anthropic-wire.ts';
-import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
+// its own paths (../vertex/adapter.ts): the adapter is made over a dialect that says where, and how the body differs.
+import { classifyStreamError } from '../../errors/classify.ts';
+import { authHeaderFor, authHeaders } from '../auth-header.ts';
+import { callSecrets } from '../call-secrets.ts';
+import { fromClassification } from '../../errors/upstream-error.ts';
+import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from '../http.ts';
+import { modelIds } from '../openai/adapter.ts';
+import { eventJson, streamCall } from '../stream-call.ts';
+import type { StreamHandler } from '../stream-call.ts';
+import { anthropicFrameKey, createAnthropicEventDecoder, plainAnthropicText } from './stream.ts';
+import { TextTemplate } from '../text-template.ts';
+import { fromAnthropicResponse, toAnthropicRequest } from './request.ts';
+import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 

@@ -1,5 +1,5 @@
 // What a Claude model id says about the model: its family and version. Which request fields a model takes follows
-// from them (anthropic-sampling.ts, anthropic-features.ts), as tables of "from this version on" rules.
+// from them (sampling.ts, features.ts), as tables of "from this version on" rules.
 
 export interface ClaudeModel {
   /** `opus`, `sonnet`, `haiku`, … */

@@ -2,7 +2,7 @@
 // Mistral, Nova, …): `messages` of content blocks (`text`, `image`, `toolUse`, `toolResult`, `cachePoint`), `system`
 // blocks, `inferenceConfig`, `toolConfig`; model-specific settings (`top_k`, Claude's `thinking`) in
 // `additionalModelRequestFields`. Prompt-cache marks become `cachePoint` blocks after what they mark.
-import { compactionText, withoutCompaction } from './compaction.ts';
+import { compactionText, withoutCompaction } from '../translate/compaction.ts';
 import { randomUUID } from 'node:crypto';
 import type {
   ChatMessage,
@@ -13,10 +13,10 @@ import type {
   ThinkingPart,
   ToolCall,
 } from '../types.ts';
-import { type Obj, isObj } from './obj.ts';
-import { finishWithTools, malformed, toolCallName } from './answer-check.ts';
+import { type Obj, isObj } from '../translate/obj.ts';
+import { finishWithTools, malformed, toolCallName } from '../translate/answer-check.ts';
 import { splitStops } from '../stop-sequences.ts';
-import { jsonInstruction } from './response-format.ts';
+import { jsonInstruction } from '../translate/response-format.ts';
 import type { Usage } from '../types.ts';
 
 const CACHE_POINT: Obj = { cachePoint: { type: 'default' } };
@@ -121,7 +121,7 @@ function toolConfig(req: ChatRequest): Obj | undefined {
 }
 
 /** The caller's thinking, for a Claude model, unless the request answers tools of a turn that did not open with a
- * thinking block (which Claude refuses with thinking on, as on Anthropic's API: anthropic-thinking.ts). */
+ * thinking block (which Claude refuses with thinking on, as on Anthropic's API: anthropic/thinking.ts). */
 function thinkingOf(req: ChatRequest, messages: readonly Obj[]): Readonly<Record<string, unknown>> | undefined {
   const thinking = req.anthropic_fields?.thinking;
   if (thinking === undefined || !isAnthropicModel(req.model) || thinking['type'] === 'disabled') return undefined;

@@ -1,9 +1,9 @@
 // Whether an Anthropic route is sent the caller's thinking, and the history's thinking blocks that go with it
 // (docs/shapes.md#thinking-blocks).
 import type { ChatMessage, ChatRequest } from '../types.ts';
-import { modelTakes } from './anthropic-features.ts';
-import { isThinking, needsParts } from './parts.ts';
-import { type Obj, isObj } from './obj.ts';
+import { modelTakes } from './features.ts';
+import { isThinking, needsParts } from '../translate/parts.ts';
+import { type Obj, isObj } from '../translate/obj.ts';
 
 type Thinking = Readonly<Record<string, unknown>>;
 

@@ -5,7 +5,7 @@
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { EventSourceMessage } from 'eventsource-parser';
-import type { SseReader } from './sse.ts';
+import type { SseReader } from '../sse.ts';
 
 const header = (headers: Record<string, { type: string; value: unknown }>, name: string): string | undefined => {
   const h = headers[name];

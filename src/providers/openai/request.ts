@@ -11,12 +11,12 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from '../types.ts';
-import { hasImage, textOfParts } from './parts.ts';
-import { withoutCompaction } from './compaction.ts';
-import { toolCallIdOf } from './ids.ts';
-import { finishWithTools, malformed, textContent, toolCallArguments, toolCallName } from './answer-check.ts';
-import { usageFromOpenAI } from './usage.ts';
-import { type Obj, isObj } from './obj.ts';
+import { hasImage, textOfParts } from '../translate/parts.ts';
+import { withoutCompaction } from '../translate/compaction.ts';
+import { toolCallIdOf } from '../translate/ids.ts';
+import { finishWithTools, malformed, textContent, toolCallArguments, toolCallName } from '../translate/answer-check.ts';
+import { usageFromOpenAI } from '../translate/usage.ts';
+import { type Obj, isObj } from '../translate/obj.ts';
 
 function contentToWire(m: ChatMessage): unknown {
   if (m.parts === undefined || m.role !== 'user') return m.content;

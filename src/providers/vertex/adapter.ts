@@ -4,11 +4,11 @@
 // path; the rest are Google's Gemini models through `generateContent`/`streamGenerateContent?alt=sse`. base_url is
 // the region's endpoint (`https://us-east5-aiplatform.googleapis.com`, `https://aiplatform.googleapis.com` for
 // `region: global`), or a private one.
-import { upstreamTarget, type UpstreamTarget } from './http.ts';
-import { anthropicShapedAdapter, type AnthropicDialect } from './anthropic.ts';
-import { bareModel, geminiModelIds, geminiShapedAdapter, type GeminiDialect } from './gemini.ts';
-import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
-import { UserError } from '../user-error.ts';
+import { upstreamTarget, type UpstreamTarget } from '../http.ts';
+import { anthropicShapedAdapter, type AnthropicDialect } from '../anthropic/adapter.ts';
+import { bareModel, geminiModelIds, geminiShapedAdapter, type GeminiDialect } from '../gemini/adapter.ts';
+import type { ChatRequest, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
+import { UserError } from '../../user-error.ts';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 

@@ -4,10 +4,10 @@
 // in one part, the finish reason on the last, `usageMetadata` as it stands. The stream has no end marker: it is
 // complete once a finish reason came.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
-import { isObj } from './obj.ts';
-import { finishFromGemini, readParts } from './gemini-wire.ts';
-import { finishWithTools } from './answer-check.ts';
-import { usageFromGemini } from './usage.ts';
+import { isObj } from '../translate/obj.ts';
+import { finishFromGemini, readParts } from './request.ts';
+import { finishWithTools } from '../translate/answer-check.ts';
+import { usageFromGemini } from '../translate/usage.ts';
 
 export interface GeminiChunkDecoder {
   push(chunk: unknown): StreamEvent[];

@@ -2,8 +2,8 @@
 // generally available, no beta header) for models that have them, a system-prompt instruction for those that do not
 // (docs/shapes.md#structured-output-on-every-route).
 import { claudeModel, reaches, type SinceRule } from './claude-model.ts';
-import { jsonInstruction } from './response-format.ts';
-import { isObj, type Obj } from './obj.ts';
+import { jsonInstruction } from '../translate/response-format.ts';
+import { isObj, type Obj } from '../translate/obj.ts';
 import type { ResponseFormat } from '../types.ts';
 
 /** Claude models with structured outputs: Sonnet and Haiku 4.5, Opus 4.5, and every later model. */

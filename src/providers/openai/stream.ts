@@ -3,11 +3,11 @@
 // holds the finish back until usage (sent after the finish_reason chunk with `include_usage`) or the end of the
 // stream.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
-import { finishFromOpenAI } from './openai-wire.ts';
-import { usageFromOpenAI } from './usage.ts';
-import { toolCallIdOf } from './ids.ts';
-import { finishWithTools } from './answer-check.ts';
-import { isObj } from './obj.ts';
+import { finishFromOpenAI } from './request.ts';
+import { usageFromOpenAI } from '../translate/usage.ts';
+import { toolCallIdOf } from '../translate/ids.ts';
+import { finishWithTools } from '../translate/answer-check.ts';
+import { isObj } from '../translate/obj.ts';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 

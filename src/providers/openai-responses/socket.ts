@@ -1,22 +1,22 @@
 // A Responses route's turns over OpenAI's WebSocket mode (`responses_websocket: true`): `response.create` on a
-// connection to `{base_url}/responses`, kept per upstream and key (responses-socket-pool.ts). A turn continuing the
+// connection to `{base_url}/responses`, kept per upstream and key (socket-pool.ts). A turn continuing the
 // connection's last response sends only its new input items with that `previous_response_id`, as Codex does. Each
-// message goes to the same handler as an SSE event of the HTTP stream (openai-responses.ts); the failures are
+// message goes to the same handler as an SSE event of the HTTP stream (adapter.ts); the failures are
 // classified as over HTTP — a refused upgrade as its HTTP status, an `error` event as the status it carries, a close
 // before the end as a cut — so the ladder retries, rotates and falls back alike.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { classifyHttp } from '../errors/classify.ts';
-import { fromClassification } from '../errors/upstream-error.ts';
-import { authHeaderFor, authHeaders } from './auth-header.ts';
-import { callSecrets } from './call-secrets.ts';
-import { createDeadline, type Deadline } from './deadline.ts';
-import { joinUrl, MAX_EVENT_BYTES, transportFailure } from './http.ts';
-import { heard, type StreamHandler } from './stream-call.ts';
-import { responseSockets, type PooledSocket, type SocketPool } from './responses-socket-pool.ts';
-import { isObj, type Obj } from './translate/obj.ts';
-import type { SendContext, StreamEvent } from './types.ts';
+import { classifyHttp } from '../../errors/classify.ts';
+import { fromClassification } from '../../errors/upstream-error.ts';
+import { authHeaderFor, authHeaders } from '../auth-header.ts';
+import { callSecrets } from '../call-secrets.ts';
+import { createDeadline, type Deadline } from '../deadline.ts';
+import { joinUrl, MAX_EVENT_BYTES, transportFailure } from '../http.ts';
+import { heard, type StreamHandler } from '../stream-call.ts';
+import { responseSockets, type PooledSocket, type SocketPool } from './socket-pool.ts';
+import { isObj, type Obj } from '../translate/obj.ts';
+import type { SendContext, StreamEvent } from '../types.ts';
 
 /** The beta header Codex sends with the upgrade. */
 const BETA = 'responses_websockets=2026-02-06';

@@ -1,21 +1,16 @@
 // OpenAI's Responses API as an upstream (`responses_api: true`): the caller's request goes as sent, with the route's
 // model, so built-in tools reach a service that runs them (docs/responses.md#built-in-tools-web_search-file_search-mcp-);
-// over HTTP, or with `responses_websocket: true` over the WebSocket mode (responses-socket.ts), read alike.
-import { classifyStreamError } from '../errors/classify.ts';
-import { fromClassification } from '../errors/upstream-error.ts';
-import { authHeaderFor, authHeaders } from './auth-header.ts';
-import { callSecrets } from './call-secrets.ts';
-import { callJson, readAnswer, upstreamTarget, withModel } from './http.ts';
-import { eventJson, streamCall, type StreamHandler } from './stream-call.ts';
-import {
-  createResponsesStreamDecoder,
-  failureOf,
-  fromResponsesObject,
-  RESPONSES_FRAME_KEY,
-} from './translate/responses-upstream.ts';
-import { isObj } from './translate/obj.ts';
-import { SocketTurn } from './responses-socket.ts';
-import type { ChatRequest, ChatResponse, SendContext, StreamEvent } from './types.ts';
+// over HTTP, or with `responses_websocket: true` over the WebSocket mode (socket.ts), read alike.
+import { classifyStreamError } from '../../errors/classify.ts';
+import { fromClassification } from '../../errors/upstream-error.ts';
+import { authHeaderFor, authHeaders } from '../auth-header.ts';
+import { callSecrets } from '../call-secrets.ts';
+import { callJson, readAnswer, upstreamTarget, withModel } from '../http.ts';
+import { eventJson, streamCall, type StreamHandler } from '../stream-call.ts';
+import { createResponsesStreamDecoder, failureOf, fromResponsesObject, RESPONSES_FRAME_KEY } from './answer.ts';
+import { isObj } from '../translate/obj.ts';
+import { SocketTurn } from './socket.ts';
+import type { ChatRequest, ChatResponse, SendContext, StreamEvent } from '../types.ts';
 
 /** Sent to a Responses route: a Responses request with a route of that provider, which then gets it whole. */
 export const goesToResponses = (req: ChatRequest, ctx: SendContext): boolean =>

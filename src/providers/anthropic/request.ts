@@ -1,7 +1,7 @@
 // Canonical (src/providers/types.ts) → the Messages request the Anthropic adapter sends upstream (system messages,
 // tool_use/tool_result blocks, alternating turns; docs/shapes.md#what-is-carried-across-shapes), and its answer back
 // to canonical. What an Anthropic caller of the gateway sends and gets is gateway/wire/.
-import { limitCacheMarks } from './anthropic-cache-marks.ts';
+import { limitCacheMarks } from './cache-marks.ts';
 import type {
   AnthropicFields,
   ChatMessage,
@@ -13,20 +13,20 @@ import type {
   ToolCall,
   ToolChoice,
 } from '../types.ts';
-import { cacheField, thinkingBlock, thinkingPartOf, toAnthropicImage } from './parts.ts';
-import { anthropicJson } from './anthropic-output-format.ts';
-import { toolCallIdOf } from './ids.ts';
-import { finishWithTools, malformed, textContent, toolCallName } from './answer-check.ts';
-import { argumentsObject } from './tool-input.ts';
-import { withAnthropicToolIds } from './anthropic-tool-ids.ts';
-import { anthropicInputSchema } from './anthropic-input-schema.ts';
-import { samplingToWire } from './anthropic-sampling.ts';
-import { modelTakes } from './anthropic-features.ts';
-import { compactionFields } from './compaction.ts';
-import { holdsThinking, thinkingToSend, thinks, withoutThinking } from './anthropic-thinking.ts';
-import { usageFromAnthropic } from './usage.ts';
-import { WireRequestError } from './wire-error.ts';
-import { type Obj, isObj } from './obj.ts';
+import { cacheField, thinkingBlock, thinkingPartOf, toAnthropicImage } from '../translate/parts.ts';
+import { anthropicJson } from './output-format.ts';
+import { toolCallIdOf } from '../translate/ids.ts';
+import { finishWithTools, malformed, textContent, toolCallName } from '../translate/answer-check.ts';
+import { argumentsObject } from '../translate/tool-input.ts';
+import { withAnthropicToolIds } from './tool-ids.ts';
+import { anthropicInputSchema } from './input-schema.ts';
+import { samplingToWire } from './sampling.ts';
+import { modelTakes } from './features.ts';
+import { compactionFields } from '../translate/compaction.ts';
+import { holdsThinking, thinkingToSend, thinks, withoutThinking } from './thinking.ts';
+import { usageFromAnthropic } from '../translate/usage.ts';
+import { WireRequestError } from '../translate/wire-error.ts';
+import { type Obj, isObj } from '../translate/obj.ts';
 
 /** Anthropic requires max_tokens; canonical requests may leave it out. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -87,7 +87,7 @@ interface Turn {
 }
 
 export interface AnthropicMessagesOptions {
-  /** The route's model takes system messages in the middle of `messages` (anthropic-features.ts). */
+  /** The route's model takes system messages in the middle of `messages` (features.ts). */
   midSystem?: boolean;
 }
 

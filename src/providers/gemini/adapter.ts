@@ -2,16 +2,16 @@
 // key in `x-goog-api-key`; GET {base_url}/v1beta/models. A prompt Gemini blocks (`promptFeedback.blockReason`, no
 // candidates) is a `content_filter` failure; an error inside a 200 stream is classified and thrown. Vertex AI's
 // Gemini models speak the same body at other paths (a dialect, as Azure's is of OpenAI's).
-import { classifyStreamError } from '../errors/classify.ts';
-import { fromClassification } from '../errors/upstream-error.ts';
-import { authHeaderFor, authHeaders } from './auth-header.ts';
-import { callSecrets } from './call-secrets.ts';
-import { callJson, readAnswer, upstreamTarget, withModel, type UpstreamTarget } from './http.ts';
-import { eventJson, streamCall, type StreamHandler } from './stream-call.ts';
-import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
-import { createGeminiChunkDecoder } from './translate/gemini-stream.ts';
-import { fromGeminiResponse, promptBlockOf, toGeminiRequest } from './translate/gemini-wire.ts';
-import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
+import { classifyStreamError } from '../../errors/classify.ts';
+import { fromClassification } from '../../errors/upstream-error.ts';
+import { authHeaderFor, authHeaders } from '../auth-header.ts';
+import { callSecrets } from '../call-secrets.ts';
+import { callJson, readAnswer, upstreamTarget, withModel, type UpstreamTarget } from '../http.ts';
+import { eventJson, streamCall, type StreamHandler } from '../stream-call.ts';
+import { splitStops, stopAnswer, stopStream } from '../stop-sequences.ts';
+import { createGeminiChunkDecoder } from './stream.ts';
+import { fromGeminiResponse, promptBlockOf, toGeminiRequest } from './request.ts';
+import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 
 /** Where a Gemini-shaped API takes its calls. */
 export interface GeminiDialect {

@@ -2,9 +2,9 @@
 // with `api_version:` a call goes to the deployment the model names (`/openai/deployments/{model}/chat/completions
 // ?api-version=…`), without it to the v1 API (`/openai/v1/chat/completions`, the model in the body). The key goes in
 // `api-key` (auth-header.ts); an Entra ID token as `auth: { header: authorization }`.
-import { upstreamTarget, type UpstreamTarget } from './http.ts';
-import { openAIShapedAdapter, type OpenAIDialect } from './openai.ts';
-import type { ProviderAdapter, SendContext } from './types.ts';
+import { upstreamTarget, type UpstreamTarget } from '../http.ts';
+import { openAIShapedAdapter, type OpenAIDialect } from '../openai/adapter.ts';
+import type { ProviderAdapter, SendContext } from '../types.ts';
 
 /** What base_url names: the resource, its `/openai` path, or the v1 endpoint itself (as Azure's portal shows it). A
  * path already given is not doubled. */

@@ -1,20 +1,20 @@
 // Amazon Bedrock's Converse API: POST {base_url}/model/{modelId}/converse, or /converse-stream (AWS's binary
-// event-stream framing, event-stream.ts), every request signed with SigV4 for the provider's region (aws-sign.ts), or
+// event-stream framing, event-stream.ts), every request signed with SigV4 for the provider's region (sign.ts), or
 // a Bedrock API key as Bearer. The model id may be an inference profile (`us.anthropic.claude-…`) or an ARN. An
 // exception inside a 200 stream (`:message-type: exception`) is classified and thrown.
 import { randomUUID } from 'node:crypto';
-import { bedrockRegionOfUrl } from '../config/region.ts';
-import { classifyStreamError } from '../errors/classify.ts';
-import { fromClassification } from '../errors/upstream-error.ts';
-import { awsKeysOf, awsSecrets, sigv4Headers } from './aws-sign.ts';
-import { callSecrets } from './call-secrets.ts';
+import { bedrockRegionOfUrl } from '../../config/region.ts';
+import { classifyStreamError } from '../../errors/classify.ts';
+import { fromClassification } from '../../errors/upstream-error.ts';
+import { awsKeysOf, awsSecrets, sigv4Headers } from './sign.ts';
+import { callSecrets } from '../call-secrets.ts';
 import { eventStreamReader } from './event-stream.ts';
-import { callJson, readAnswer, upstreamTarget, withModel, type UpstreamCall, type UpstreamTarget } from './http.ts';
-import { eventJson, streamCall, type StreamHandler } from './stream-call.ts';
-import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
-import { createConverseDecoder } from './translate/bedrock-stream.ts';
-import { fromConverseResponse, toConverseRequest } from './translate/bedrock-wire.ts';
-import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
+import { callJson, readAnswer, upstreamTarget, withModel, type UpstreamCall, type UpstreamTarget } from '../http.ts';
+import { eventJson, streamCall, type StreamHandler } from '../stream-call.ts';
+import { splitStops, stopAnswer, stopStream } from '../stop-sequences.ts';
+import { createConverseDecoder } from './stream.ts';
+import { fromConverseResponse, toConverseRequest } from './request.ts';
+import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 
 /** `bedrock-runtime.REGION.amazonaws.com` names its region; a private endpoint's is the provider's `region:`. */
 export function regionOf(ctx: SendContext): string {

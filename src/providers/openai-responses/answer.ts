@@ -2,7 +2,7 @@
 // was) → canonical, so the router, logs and library callers read it like any answer; the Responses caller gets the
 // upstream's object and events themselves (ChatResponse.responses_object, `responses_event` stream events).
 import type { ChatResponse, FinishReason, StreamEvent, ToolCall, Usage } from '../types.ts';
-import { type Obj, isObj } from './obj.ts';
+import { type Obj, isObj } from '../translate/obj.ts';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const count = (v: unknown): number | undefined =>

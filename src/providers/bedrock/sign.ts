@@ -3,7 +3,7 @@
 // minted by aws-credentials.ts); one without a colon is a Bedrock API key, sent as Bearer instead.
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
-import type { UpstreamCall } from './http.ts';
+import type { UpstreamCall } from '../http.ts';
 
 export interface AwsKeys {
   accessKeyId: string;

@@ -2,7 +2,7 @@
 // without parameters, with `{}`, or with a schema that leaves out `type`; forwarded as they are, Anthropic refuses
 // the request and a fallback to it fails as a bad request.
 
-import { isObj, type Obj } from './obj.ts';
+import { isObj, type Obj } from '../translate/obj.ts';
 
 type Schema = Obj;
 

@@ -3,9 +3,9 @@
 // pieces, reasoning), contentBlockStop, messageStop (the stop reason), metadata (usage). Text blocks start at their
 // first delta: Converse opens only tool blocks.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
-import { isObj } from './obj.ts';
-import { finishFromConverse, usageFromConverse } from './bedrock-wire.ts';
-import { finishWithTools } from './answer-check.ts';
+import { isObj } from '../translate/obj.ts';
+import { finishFromConverse, usageFromConverse } from './request.ts';
+import { finishWithTools } from '../translate/answer-check.ts';
 
 export interface ConverseDecoder {
   push(event: string, data: unknown): StreamEvent[];

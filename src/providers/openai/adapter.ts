@@ -1,20 +1,20 @@
 // OpenAI-compatible chat completions (OpenAI, DeepSeek, MiMo, OpenRouter, vLLM, …): POST {base_url}/chat/completions
 // with a Bearer key; GET {base_url}/models. A Responses request to a provider that serves the Responses API goes to
-// {base_url}/responses instead (openai-responses.ts). Errors inside a 200 stream (`data: {"error": …}`) are classified and thrown.
-// Azure OpenAI speaks the same body at other paths (azure.ts): the adapter is made over a dialect that says where.
-import { classifyStreamError } from '../errors/classify.ts';
-import { authHeaderFor, authHeaders } from './auth-header.ts';
-import { callSecrets } from './call-secrets.ts';
-import { fromClassification } from '../errors/upstream-error.ts';
-import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from './http.ts';
-import { eventJson, streamCall } from './stream-call.ts';
-import type { StreamHandler } from './stream-call.ts';
-import { createOpenAIChunkDecoder, openAIFrameKey, plainOpenAIText } from './translate/openai-stream.ts';
-import { TextTemplate } from './text-template.ts';
-import { fromOpenAIResponse, maxTokensFieldFor, toOpenAIRequest } from './translate/openai-wire.ts';
-import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from './types.ts';
-import { splitStops, stopAnswer, stopStream } from './stop-sequences.ts';
-import { goesToResponses, sendResponses, streamResponses } from './openai-responses.ts';
+// {base_url}/responses instead (../openai-responses/adapter.ts). Errors inside a 200 stream (`data: {"error": …}`) are classified and thrown.
+// Azure OpenAI speaks the same body at other paths (../azure/adapter.ts): the adapter is made over a dialect that says where.
+import { classifyStreamError } from '../../errors/classify.ts';
+import { authHeaderFor, authHeaders } from '../auth-header.ts';
+import { callSecrets } from '../call-secrets.ts';
+import { fromClassification } from '../../errors/upstream-error.ts';
+import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from '../http.ts';
+import { eventJson, streamCall } from '../stream-call.ts';
+import type { StreamHandler } from '../stream-call.ts';
+import { createOpenAIChunkDecoder, openAIFrameKey, plainOpenAIText } from './stream.ts';
+import { TextTemplate } from '../text-template.ts';
+import { fromOpenAIResponse, maxTokensFieldFor, toOpenAIRequest } from './request.ts';
+import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
+import { splitStops, stopAnswer, stopStream } from '../stop-sequences.ts';
+import { goesToResponses, sendResponses, streamResponses } from '../openai-responses/adapter.ts';
 
 /** Where an OpenAI-shaped API takes its calls, and what it calls the output limit. */
 export interface OpenAIDialect {

@@ -2,7 +2,7 @@
 // up to that; past it, the last mark in tools and system (it covers both: the prefix every conversation of the agent
 // shares) and the last three in the messages (the conversation so far, and what the next turn reads back) stay, and
 // the others are left out (docs/credentials.md#cache-hints-across-api-shapes).
-import { isObj, type Obj } from './obj.ts';
+import { isObj, type Obj } from '../translate/obj.ts';
 
 /** Anthropic's limit on breakpoints in one request. */
 export const MAX_CACHE_MARKS = 4;

@@ -1,13 +1,13 @@
 // Canonical chat ⇄ Gemini's `generateContent` (the Gemini API and Vertex AI's Gemini models share it): messages become
 // `contents` of `user` and `model` turns with the system prompt apart, tools `functionDeclarations` with their JSON
 // Schema as it is (`parametersJsonSchema`), settings `generationConfig`. A model turn's function calls go back with
-// the thought signature their id carries (gemini-ids.ts).
-import { withoutCompaction } from './compaction.ts';
+// the thought signature their id carries (ids.ts).
+import { withoutCompaction } from '../translate/compaction.ts';
 import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, ToolCall, ToolChoice } from '../types.ts';
-import { type Obj, isObj } from './obj.ts';
-import { malformed, finishWithTools, toolCallName } from './answer-check.ts';
-import { usageFromGemini } from './usage.ts';
-import { geminiToolCallId, signatureOfId } from './gemini-ids.ts';
+import { type Obj, isObj } from '../translate/obj.ts';
+import { malformed, finishWithTools, toolCallName } from '../translate/answer-check.ts';
+import { usageFromGemini } from '../translate/usage.ts';
+import { geminiToolCallId, signatureOfId } from './ids.ts';
 import { splitStops } from '../stop-sequences.ts';
 
 const DATA_URL = /^data:([^;,]+);base64,/;

@@ -1,4 +1,4 @@
-// The WebSocket connections of Responses routes with `responses_websocket: true` (responses-socket.ts), kept per
+// The WebSocket connections of Responses routes with `responses_websocket: true` (socket.ts), kept per
 // upstream and key between turns so a conversation goes on on the connection that holds its last response, as Codex
 // does: one turn at a time on a connection, none started on one older than the age cap (OpenAI closes a connection at
 // 60 minutes), idle ones closed after a while, and a socket that is idle never keeps the process alive.
