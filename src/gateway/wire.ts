@@ -26,7 +26,7 @@ import {
 } from './wire/responses-wire.ts';
 import type { NamespaceNames } from './wire/responses-namespace.ts';
 import { createResponsesEventEncoder } from './wire/responses-stream.ts';
-import { RESPONSES_FRAME_KEY } from '../providers/openai-responses/answer.ts';
+import { RESPONSES_FRAME_KEY } from '../providers/openai-responses/stream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 import { refuseThread } from './anthropic-thread.ts';

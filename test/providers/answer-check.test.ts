@@ -2,8 +2,8 @@
 // field) where a field cannot be read — never passed on with blanked fields.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromOpenAIResponse } from '../../src/providers/openai/request.ts';
-import { fromAnthropicResponse } from '../../src/providers/anthropic/request.ts';
+import { fromOpenAIResponse } from '../../src/providers/openai/answer.ts';
+import { fromAnthropicResponse } from '../../src/providers/anthropic/answer.ts';
 import { readAnswer } from '../../src/providers/http.ts';
 import { UpstreamError } from '../../src/errors/upstream-error.ts';
 import { shapedId } from '../../src/providers/translate/ids.ts';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOpenAIChunkDecoder } from '../../src/providers/openai/stream.ts';
 import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
-import { createResponsesStreamDecoder } from '../../src/providers/openai-responses/answer.ts';
+import { createResponsesStreamDecoder } from '../../src/providers/openai-responses/stream.ts';
 import type { StreamEvent } from '../../src/providers/types.ts';
 import { assertBlocks } from '../helpers/stream-blocks.ts';
 

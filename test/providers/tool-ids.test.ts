@@ -3,9 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatMessage, ChatRequest, StreamEvent } from '../../src/providers/types.ts';
-import { fromOpenAIResponse, toOpenAIRequest } from '../../src/providers/openai/request.ts';
+import { toOpenAIRequest } from '../../src/providers/openai/request.ts';
+import { fromOpenAIResponse } from '../../src/providers/openai/answer.ts';
 import { createOpenAIChunkDecoder } from '../../src/providers/openai/stream.ts';
-import { fromAnthropicResponse, toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
+import { toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
+import { fromAnthropicResponse } from '../../src/providers/anthropic/answer.ts';
 import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
 import { withAnthropicToolIds } from '../../src/providers/anthropic/tool-ids.ts';
 import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';

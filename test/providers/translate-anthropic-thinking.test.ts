@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StreamEvent } from '../../src/providers/types.ts';
-import { fromAnthropicResponse } from '../../src/providers/anthropic/request.ts';
+import { fromAnthropicResponse } from '../../src/providers/anthropic/answer.ts';
 import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
 import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
 import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic-stream.ts';

@@ -11,7 +11,8 @@ import { eventJson, streamCall } from '../stream-call.ts';
 import type { StreamHandler } from '../stream-call.ts';
 import { anthropicFrameKey, createAnthropicEventDecoder, plainAnthropicText } from './stream.ts';
 import { TextTemplate } from '../text-template.ts';
-import { fromAnthropicResponse, toAnthropicRequest } from './request.ts';
+import { toAnthropicRequest } from './request.ts';
+import { fromAnthropicResponse } from './answer.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';

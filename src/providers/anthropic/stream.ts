@@ -2,7 +2,7 @@
 // Anthropic's content blocks become canonical blocks one for one, with their starts and ends; Anthropic numbers
 // blocks (text and tool_use together) while canonical numbers tool calls only, so the decoder maps one to the other.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
-import { finishFromAnthropic } from './request.ts';
+import { finishFromAnthropic } from './answer.ts';
 import { usageFromAnthropic } from '../translate/usage.ts';
 import { toolCallIdOf } from '../translate/ids.ts';
 import { finishWithTools } from '../translate/answer-check.ts';

@@ -13,7 +13,8 @@ import { callJson, readAnswer, upstreamTarget, withModel, type UpstreamCall, typ
 import { eventJson, streamCall, type StreamHandler } from '../stream-call.ts';
 import { splitStops, stopAnswer, stopStream } from '../stop-sequences.ts';
 import { createConverseDecoder } from './stream.ts';
-import { fromConverseResponse, toConverseRequest } from './request.ts';
+import { toConverseRequest } from './request.ts';
+import { fromConverseResponse } from './answer.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 
 /** `bedrock-runtime.REGION.amazonaws.com` names its region; a private endpoint's is the provider's `region:`. */

@@ -4,7 +4,7 @@
 // first delta: Converse opens only tool blocks.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
 import { isObj } from '../translate/obj.ts';
-import { finishFromConverse, usageFromConverse } from './request.ts';
+import { finishFromConverse, usageFromConverse } from './answer.ts';
 import { finishWithTools } from '../translate/answer-check.ts';
 
 export interface ConverseDecoder {

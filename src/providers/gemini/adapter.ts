@@ -10,7 +10,8 @@ import { callJson, readAnswer, upstreamTarget, withModel, type UpstreamTarget } 
 import { eventJson, streamCall, type StreamHandler } from '../stream-call.ts';
 import { splitStops, stopAnswer, stopStream } from '../stop-sequences.ts';
 import { createGeminiChunkDecoder } from './stream.ts';
-import { fromGeminiResponse, promptBlockOf, toGeminiRequest } from './request.ts';
+import { toGeminiRequest } from './request.ts';
+import { fromGeminiResponse, promptBlockOf } from './answer.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 
 /** Where a Gemini-shaped API takes its calls. */

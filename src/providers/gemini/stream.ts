@@ -5,7 +5,7 @@
 // complete once a finish reason came.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
 import { isObj } from '../translate/obj.ts';
-import { finishFromGemini, readParts } from './request.ts';
+import { finishFromGemini, readParts } from './answer.ts';
 import { finishWithTools } from '../translate/answer-check.ts';
 import { usageFromGemini } from '../translate/usage.ts';
 

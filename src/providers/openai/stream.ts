@@ -3,7 +3,7 @@
 // holds the finish back until usage (sent after the finish_reason chunk with `include_usage`) or the end of the
 // stream.
 import type { FinishReason, StreamEvent, Usage } from '../types.ts';
-import { finishFromOpenAI } from './request.ts';
+import { finishFromOpenAI } from './answer.ts';
 import { usageFromOpenAI } from '../translate/usage.ts';
 import { toolCallIdOf } from '../translate/ids.ts';
 import { finishWithTools } from '../translate/answer-check.ts';
