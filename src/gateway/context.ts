@@ -1,7 +1,7 @@
 // What every gateway plugin shares: the router (createSwitchyard), the store, the logger, the metrics, the key
 // cache, and the current settings snapshot. A reload swaps `settings` in one assignment, so a request that read it
 // at its start keeps a consistent view; the router keeps in-flight calls on the config they started with.
-import type { HostedToolsPolicy } from './wire/responses-wire.ts';
+import type { HostedToolsPolicy } from './wire/responses/request.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { LineWriter, Logger } from '../log.ts';
 import type { StateStore } from '../state/types.ts';

@@ -5,7 +5,7 @@
 import { ApiError } from './api-error.ts';
 import type { GatewayContext } from './context.ts';
 import { servesResponses } from './responses-routes.ts';
-import { gatewaySummary, summaryText } from './wire/responses-compaction-item.ts';
+import { gatewaySummary, summaryText } from './wire/responses/compaction-item.ts';
 import { isObj, type Obj } from '../providers/translate/obj.ts';
 import type { ConversationOwner } from '../calls/types.ts';
 import type { ConversationTurn } from '../state/types.ts';

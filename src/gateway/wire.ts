@@ -2,20 +2,20 @@
 // providers' pure translators: parse a wire body to the canonical request, turn a canonical response or stream into
 // the caller's shape, and write a mid-stream failure as that stream's own error event.
 import { isObj, type Obj } from '../providers/translate/obj.ts';
-import { COMPACTION_TASK, parseCompactRequest, toCompactResponse } from './wire/responses-compact.ts';
-import { asCompactionResponse, compactionTurnEncoder } from './wire/responses-compaction-stream.ts';
-import { checkCompactionEdit } from './wire/anthropic-compaction.ts';
+import { COMPACTION_TASK, parseCompactRequest, toCompactResponse } from './wire/responses/compact.ts';
+import { asCompactionResponse, compactionTurnEncoder } from './wire/responses/compaction-stream.ts';
+import { checkCompactionEdit } from './wire/anthropic/compaction.ts';
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
 import type { RouteNeed } from '../calls/types.ts';
-import { toOpenAIResponse } from './wire/openai-answer.ts';
-import { parseOpenAIRequest } from './wire/openai-request.ts';
+import { toOpenAIResponse } from './wire/openai/answer.ts';
+import { parseOpenAIRequest } from './wire/openai/request.ts';
 import { isResponsesShaped, parseResponsesShapedChat } from './wire/chat-responses-body.ts';
-import { OpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE, withoutNullUsage } from './wire/openai-stream.ts';
+import { OpenAIChunkEncoder, openAISseFrame, OPENAI_SSE_DONE, withoutNullUsage } from './wire/openai/stream.ts';
 import { dispatch } from '../providers/translate/event-methods.ts';
-import { toAnthropicResponse } from './wire/anthropic-answer.ts';
-import { parseAnthropicRequest } from './wire/anthropic-request.ts';
-import { AnthropicEventEncoder } from './wire/anthropic-stream.ts';
+import { toAnthropicResponse } from './wire/anthropic/answer.ts';
+import { parseAnthropicRequest } from './wire/anthropic/request.ts';
+import { AnthropicEventEncoder } from './wire/anthropic/stream.ts';
 import { namedSseFrame } from '../providers/sse.ts';
 import {
   parseResponsesRequest,
@@ -23,9 +23,9 @@ import {
   type HostedToolsPolicy,
   type ResponseEcho,
   type ResponsesAnswerOptions,
-} from './wire/responses-wire.ts';
-import type { NamespaceNames } from './wire/responses-namespace.ts';
-import { createResponsesEventEncoder } from './wire/responses-stream.ts';
+} from './wire/responses/request.ts';
+import type { NamespaceNames } from './wire/responses/namespace.ts';
+import { createResponsesEventEncoder } from './wire/responses/stream.ts';
 import { RESPONSES_FRAME_KEY } from '../providers/openai-responses/stream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
@@ -168,7 +168,7 @@ export const anthropicWire: WireApi = {
 
 /** The OpenAI Responses API: OpenAI's error shape, its own response object and stream events. */
 /** POST /v1/responses/compact: a summary asked of the `compression` task's chain, answered as OpenAI's compacted
- * response (wire/responses-compact.ts). Never streamed. */
+ * response (wire/responses/compact.ts). Never streamed. */
 export const responsesCompactWire: WireApi = {
   api: 'openai',
   task: COMPACTION_TASK,

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copySettings, SETTING_KEYS, type RequestSettings } from '../../src/providers/settings.ts';
-import { OPENAI_SETTINGS } from '../../src/gateway/wire/openai-schema.ts';
-import { fastOpenAIRequest } from '../../src/gateway/wire/openai-fast.ts';
+import { OPENAI_SETTINGS } from '../../src/gateway/wire/openai/schema.ts';
+import { fastOpenAIRequest } from '../../src/gateway/wire/openai/fast.ts';
 
 test('copySettings copies every key of SETTING_KEYS, and only those that are set', () => {
   for (const key of SETTING_KEYS) {

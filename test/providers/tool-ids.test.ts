@@ -8,7 +8,7 @@ import { fromOpenAIResponse } from '../../src/providers/openai/answer.ts';
 import { createOpenAIChunkDecoder } from '../../src/providers/openai/stream.ts';
 import { toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
 import { fromAnthropicResponse } from '../../src/providers/anthropic/answer.ts';
-import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
+import { toAnthropicResponse } from '../../src/gateway/wire/anthropic/answer.ts';
 import { withAnthropicToolIds } from '../../src/providers/anthropic/tool-ids.ts';
 import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
-import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic-request.ts';
+import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic/request.ts';
 import { toOpenAIRequest } from '../../src/providers/openai/request.ts';
 import type { ChatRequest } from '../../src/providers/types.ts';
 import { modelTakes } from '../../src/providers/anthropic/features.ts';

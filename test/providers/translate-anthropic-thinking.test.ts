@@ -4,11 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StreamEvent } from '../../src/providers/types.ts';
 import { fromAnthropicResponse } from '../../src/providers/anthropic/answer.ts';
-import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
+import { toAnthropicResponse } from '../../src/gateway/wire/anthropic/answer.ts';
 import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
-import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic-stream.ts';
-import { toOpenAIResponse } from '../../src/gateway/wire/openai-answer.ts';
-import { toResponsesResponse } from '../../src/gateway/wire/responses-wire.ts';
+import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic/stream.ts';
+import { toOpenAIResponse } from '../../src/gateway/wire/openai/answer.ts';
+import { toResponsesResponse } from '../../src/gateway/wire/responses/request.ts';
 
 const BLOCKS = [
   { type: 'thinking', thinking: 'The user wants the weather.', signature: 'EqQBCkYIBxgCKkA=' },

@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../src/providers/types.ts';
 import { toOpenAIRequest } from '../../src/providers/openai/request.ts';
-import { parseOpenAIRequest } from '../../src/gateway/wire/openai-request.ts';
+import { parseOpenAIRequest } from '../../src/gateway/wire/openai/request.ts';
 import { toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
-import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
-import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic-request.ts';
+import { toAnthropicResponse } from '../../src/gateway/wire/anthropic/answer.ts';
+import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic/request.ts';
 import { anthropicInputSchema } from '../../src/providers/anthropic/input-schema.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 

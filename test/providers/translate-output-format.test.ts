@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
-import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic-request.ts';
+import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic/request.ts';
 import { anthropicOutputSchema, jsonAskFor } from '../../src/providers/anthropic/output-format.ts';
 import type { ChatRequest } from '../../src/providers/types.ts';
 

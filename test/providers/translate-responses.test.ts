@@ -2,8 +2,8 @@
 // events, and what a stateless gateway refuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseResponsesRequest, toResponsesResponse } from '../../src/gateway/wire/responses-wire.ts';
-import { createResponsesEventEncoder } from '../../src/gateway/wire/responses-stream.ts';
+import { parseResponsesRequest, toResponsesResponse } from '../../src/gateway/wire/responses/request.ts';
+import { createResponsesEventEncoder } from '../../src/gateway/wire/responses/stream.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 
 test('responses request: instructions, messages, function calls and outputs → canonical messages', () => {

@@ -11,7 +11,7 @@ import {
   usageToResponses,
 } from '../../src/providers/translate/usage.ts';
 import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
-import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic-stream.ts';
+import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic/stream.ts';
 import { fromAnthropicResponse } from '../../src/providers/anthropic/answer.ts';
 
 const CACHED = { input_tokens: 1_200, output_tokens: 50, cache_read_tokens: 1_000, cache_write_tokens: 150 };

@@ -4,17 +4,17 @@ import assert from 'node:assert/strict';
 import type { ChatRequest, ChatResponse, StreamEvent } from '../../src/providers/types.ts';
 import { toOpenAIRequest } from '../../src/providers/openai/request.ts';
 import { fromOpenAIResponse } from '../../src/providers/openai/answer.ts';
-import { toOpenAIResponse } from '../../src/gateway/wire/openai-answer.ts';
-import { parseOpenAIRequest } from '../../src/gateway/wire/openai-request.ts';
+import { toOpenAIResponse } from '../../src/gateway/wire/openai/answer.ts';
+import { parseOpenAIRequest } from '../../src/gateway/wire/openai/request.ts';
 import { createOpenAIChunkDecoder } from '../../src/providers/openai/stream.ts';
-import { createOpenAIChunkEncoder } from '../../src/gateway/wire/openai-stream.ts';
+import { createOpenAIChunkEncoder } from '../../src/gateway/wire/openai/stream.ts';
 import { DEFAULT_MAX_TOKENS, toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
 import { fromAnthropicResponse } from '../../src/providers/anthropic/answer.ts';
-import { toAnthropicResponse } from '../../src/gateway/wire/anthropic-answer.ts';
-import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic-request.ts';
+import { toAnthropicResponse } from '../../src/gateway/wire/anthropic/answer.ts';
+import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic/request.ts';
 import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
-import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic-stream.ts';
-import { toResponsesResponse } from '../../src/gateway/wire/responses-wire.ts';
+import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic/stream.ts';
+import { toResponsesResponse } from '../../src/gateway/wire/responses/request.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 import {
   usageFromOpenAI,

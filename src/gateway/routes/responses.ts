@@ -55,7 +55,7 @@ export function responsesPlugin(ctx: GatewayContext) {
     app.post<{ Body: WireBody }>('/v1/responses', { schema: { body: responsesBodySchema } }, (req, reply) =>
       serveChat(ctx, responsesWire, req, reply),
     );
-    // A summary of the conversation, served as the `compression` task (wire/responses-compact.ts).
+    // A summary of the conversation, served as the `compression` task (wire/responses/compact.ts).
     app.post<{ Body: WireBody }>('/v1/responses/compact', { schema: { body: compactBodySchema } }, (req, reply) =>
       serveChat(ctx, responsesCompactWire, req, reply),
     );

@@ -3,8 +3,8 @@
 // `chat.completion.chunk` SSE). Such a body is read as the Responses request it is and answered in the chat
 // completions shape, as LiteLLM does (docs/clients.md#cursor).
 import { isObj, type Obj } from '../../providers/translate/obj.ts';
-import { parseResponsesRequest } from './responses-wire.ts';
-import type { ParsedOpenAIRequest } from './openai-request.ts';
+import { parseResponsesRequest } from './responses/request.ts';
+import type { ParsedOpenAIRequest } from './openai/request.ts';
 
 /** `input` without `messages`: a Responses body, since a chat completions body must have `messages`. */
 export function isResponsesShaped(body: unknown): body is Obj {

@@ -1,4 +1,4 @@
-// Schema helpers shared by the wire schemas (openai-, anthropic-, responses-schema.ts).
+// Schema helpers shared by the wire schemas (openai/, anthropic/, responses/schema.ts).
 import { z } from 'zod';
 
 /** A block of a type the gateway does not check: kept as sent, for the translator to take or refuse by name. */

@@ -2,9 +2,9 @@
 // they must be the same bytes the object would have been, for any text, id, model and block.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenAIChunkEncoder, openAISseFrame } from '../../../src/gateway/wire/openai-stream.ts';
+import { OpenAIChunkEncoder, openAISseFrame } from '../../../src/gateway/wire/openai/stream.ts';
 import { anthropicWire, openaiWire } from '../../../src/gateway/wire.ts';
-import { AnthropicEventEncoder } from '../../../src/gateway/wire/anthropic-stream.ts';
+import { AnthropicEventEncoder } from '../../../src/gateway/wire/anthropic/stream.ts';
 import { namedSseFrame } from '../../../src/providers/sse.ts';
 import type { StreamEvent } from '../../../src/providers/types.ts';
 

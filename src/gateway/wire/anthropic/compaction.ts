@@ -2,12 +2,12 @@
 // that is not Anthropic's: that route cannot compact, and the edit is left out for it like the rest of
 // `context_management`. Under the edit's trigger nothing would be compacted anyway; over it, the other routes are
 // skipped for the request (the chain's Anthropic routes compact it), and a chain without an Anthropic route refuses it
-// rather than send it on uncompacted (docs/shapes.md#anthropic-only-fields-thinking-context_management-effort).
-import type { ChatMessage } from '../../providers/types.ts';
-import type { RouteNeed } from '../../calls/types.ts';
-import { WireRequestError } from '../../providers/translate/wire-error.ts';
-import { isObj } from '../../providers/translate/obj.ts';
-import { countPromptTokens } from '../../calls/count-tokens.ts';
+// rather than send it on uncompacted (docs/gateway.md#anthropic-only-fields-thinking-context_management-effort).
+import type { ChatMessage } from '../../../providers/types.ts';
+import type { RouteNeed } from '../../../calls/types.ts';
+import { WireRequestError } from '../../../providers/translate/wire-error.ts';
+import { isObj } from '../../../providers/translate/obj.ts';
+import { countPromptTokens } from '../../../calls/count-tokens.ts';
 
 /** Anthropic's default trigger: 150,000 input tokens. */
 const DEFAULT_TRIGGER = 150_000;

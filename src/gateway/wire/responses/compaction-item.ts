@@ -2,9 +2,9 @@
 // (base64url after a marker: the caller's own words, not a secret), so any route can be sent it as a message; an item
 // OpenAI made is encrypted for OpenAI's models, so only a route serving the Responses API can take it.
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage } from '../../providers/types.ts';
-import { WireRequestError } from '../../providers/translate/wire-error.ts';
-import type { Obj } from '../../providers/translate/obj.ts';
+import type { ChatMessage } from '../../../providers/types.ts';
+import { WireRequestError } from '../../../providers/translate/wire-error.ts';
+import type { Obj } from '../../../providers/translate/obj.ts';
 
 /** What the model is asked, after the conversation, for a summary. */
 export const COMPACT_PROMPT =

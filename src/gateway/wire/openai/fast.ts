@@ -1,7 +1,7 @@
-// A fast path for the common OpenAI request, accepting exactly what openai-schema.ts accepts at a fraction of zod's
+// A fast path for the common OpenAI request, accepting exactly what schema.ts accepts at a fraction of zod's
 // cost. Anything unsure returns undefined so zod runs and reports the located error.
-import type { OpenAIWireRequest } from './openai-schema.ts';
-import { type Obj, isObj } from '../../providers/translate/obj.ts';
+import type { OpenAIWireRequest } from './schema.ts';
+import { type Obj, isObj } from '../../../providers/translate/obj.ts';
 
 const ROLES: ReadonlySet<unknown> = new Set(['system', 'developer', 'user', 'assistant']);
 

@@ -1,11 +1,11 @@
 // A canonical answer → the Anthropic `message` object the gateway answers an Anthropic caller with, and the stop
 // reasons that shape has.
-import type { ChatResponse, FinishReason } from '../../providers/types.ts';
-import { thinkingBlock } from '../../providers/translate/parts.ts';
-import { shapedId } from '../../providers/translate/ids.ts';
-import { toolUseInput } from '../../providers/translate/tool-input.ts';
-import { usageToAnthropic } from '../../providers/translate/usage.ts';
-import { type Obj } from '../../providers/translate/obj.ts';
+import type { ChatResponse, FinishReason } from '../../../providers/types.ts';
+import { thinkingBlock } from '../../../providers/translate/parts.ts';
+import { shapedId } from '../../../providers/translate/ids.ts';
+import { toolUseInput } from '../../../providers/translate/tool-input.ts';
+import { usageToAnthropic } from '../../../providers/translate/usage.ts';
+import { type Obj } from '../../../providers/translate/obj.ts';
 
 const FINISH_TO_ANTHROPIC: Readonly<Record<FinishReason, string>> = {
   stop: 'end_turn',

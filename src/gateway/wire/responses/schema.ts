@@ -2,11 +2,11 @@
 // The gateway is stateless: the conversation comes whole in `input`. Unknown fields are accepted and ignored; the
 // fields we translate must be well-formed.
 import { z } from 'zod';
-import { byType } from './wire-schema.ts';
+import { byType } from '../wire-schema.ts';
 
 const textPart = z.looseObject({ type: z.enum(['input_text', 'output_text', 'text']), text: z.string() });
 
-/** Text parts are checked; images (whose checks name their field in responses-wire.ts) and other types are left to
+/** Text parts are checked; images (whose checks name their field in request.ts) and other types are left to
  * the translator, which refuses what it cannot carry by name. */
 const part = byType({ input_text: textPart, output_text: textPart, text: textPart });
 
@@ -23,7 +23,7 @@ export const responsesFunctionCall = z.looseObject({
   call_id: z.string().min(1),
   name: z.string().min(1),
   arguments: z.string({ error: 'expected a string of JSON text' }),
-  /** The namespace tool the called function is in (responses-namespace.ts). */
+  /** The namespace tool the called function is in (namespace.ts). */
   namespace: z.string().min(1).nullish(),
 });
 

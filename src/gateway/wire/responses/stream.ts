@@ -1,8 +1,8 @@
 // Canonical StreamEvents → the Responses API's stream, event for event as the official SDK's stream helper rebuilds
 // the response from them.
-import type { StreamEvent, Usage } from '../../providers/types.ts';
-import type { NamedSseEvent } from '../../providers/sse.ts';
-import { newResponseId } from '../../providers/translate/ids.ts';
+import type { StreamEvent, Usage } from '../../../providers/types.ts';
+import type { NamedSseEvent } from '../../../providers/sse.ts';
+import { newResponseId } from '../../../providers/translate/ids.ts';
 import {
   customCallItem,
   finishedItemStatus,
@@ -15,10 +15,10 @@ import {
   statusOf,
   type ItemStatus,
   type ResponsesAnswerOptions,
-} from './responses-wire.ts';
-import { isObj, type Obj } from '../../providers/translate/obj.ts';
-import { compactionItem } from './responses-compaction-item.ts';
-import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
+} from './request.ts';
+import { isObj, type Obj } from '../../../providers/translate/obj.ts';
+import { compactionItem } from './compaction-item.ts';
+import { dispatch, type EventMethods, type EventOf } from '../../../providers/translate/event-methods.ts';
 
 /** A content part of the open message: its text, or the model's refusal (a part of its own, with its own events). */
 interface OpenPart {
@@ -227,7 +227,7 @@ class ResponsesEventEncoder implements EventMethods<NamedSseEvent[]> {
   }
 
   /** An Anthropic route's compaction block is a `compaction` item holding its summary (the gateway's own, which any
-   * route reads: responses-compaction-item.ts), added and done whole. */
+   * route reads: compaction-item.ts), added and done whole. */
   compaction(ev: EventOf<'compaction'>): NamedSseEvent[] {
     const out = [...this.closeMessage(), ...this.closeCalls()];
     const item = compactionItem(ev.content);

@@ -7,7 +7,7 @@ import type {
   ContentPart,
   ToolCall,
   ToolChoice,
-} from '../../providers/types.ts';
+} from '../../../providers/types.ts';
 import {
   cacheControlOf,
   cacheField,
@@ -16,17 +16,12 @@ import {
   needsParts,
   textOfParts,
   thinkingPartOf,
-} from '../../providers/translate/parts.ts';
-import { checkToolChoice } from './tool-choice.ts';
-import { compactionFields } from '../../providers/translate/compaction.ts';
-import type {
-  AnthropicCustomTool,
-  AnthropicWireBlock,
-  AnthropicWireMessage,
-  AnthropicWireRequest,
-} from './anthropic-schema.ts';
-import { anthropicRequest } from './anthropic-schema.ts';
-import { parseWire, WireRequestError } from '../../providers/translate/wire-error.ts';
+} from '../../../providers/translate/parts.ts';
+import { checkToolChoice } from '../tool-choice.ts';
+import { compactionFields } from '../../../providers/translate/compaction.ts';
+import type { AnthropicCustomTool, AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './schema.ts';
+import { anthropicRequest } from './schema.ts';
+import { parseWire, WireRequestError } from '../../../providers/translate/wire-error.ts';
 
 export interface ParsedAnthropicRequest {
   request: ChatRequest;

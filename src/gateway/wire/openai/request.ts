@@ -1,5 +1,5 @@
 // The OpenAI chat-completions request as a caller sends it to the gateway → canonical (src/providers/types.ts).
-// Validated by openai-schema.ts (or its fast path, openai-fast.ts); a bad field is a WireRequestError naming it.
+// Validated by schema.ts (or its fast path, fast.ts); a bad field is a WireRequestError naming it.
 import type {
   ChatMessage,
   ChatRequest,
@@ -7,14 +7,20 @@ import type {
   ResponseFormat,
   ToolChoice,
   ToolDefinition,
-} from '../../providers/types.ts';
-import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest, OpenAIWireTool } from './openai-schema.ts';
-import { cacheControlOf, cacheField, checkImageUrl, needsParts, textOfParts } from '../../providers/translate/parts.ts';
-import { jsonSchemaFormat } from '../../providers/translate/response-format.ts';
-import { checkToolChoice } from './tool-choice.ts';
-import { openaiRequest } from './openai-schema.ts';
-import { fastOpenAIRequest } from './openai-fast.ts';
-import { parseWire, WireRequestError } from '../../providers/translate/wire-error.ts';
+} from '../../../providers/types.ts';
+import type { OpenAIResponseFormat, OpenAIWireMessage, OpenAIWireRequest, OpenAIWireTool } from './schema.ts';
+import {
+  cacheControlOf,
+  cacheField,
+  checkImageUrl,
+  needsParts,
+  textOfParts,
+} from '../../../providers/translate/parts.ts';
+import { jsonSchemaFormat } from '../../../providers/translate/response-format.ts';
+import { checkToolChoice } from '../tool-choice.ts';
+import { openaiRequest } from './schema.ts';
+import { fastOpenAIRequest } from './fast.ts';
+import { parseWire, WireRequestError } from '../../../providers/translate/wire-error.ts';
 
 export interface ParsedOpenAIRequest {
   request: ChatRequest;

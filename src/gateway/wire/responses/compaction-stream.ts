@@ -2,10 +2,10 @@
 // the model's summary is not a message but the one `compaction` output item the client expects (it refuses any other
 // count). Its text is gathered instead of streamed, and the item is written, added and done, before the response's
 // end, and in the ended response's `output`. A Responses route's own stream is relayed as it is: it compacted itself.
-import type { StreamEvent } from '../../providers/types.ts';
-import type { NamedSseEvent } from '../../providers/sse.ts';
-import type { Obj } from '../../providers/translate/obj.ts';
-import { compactionItem } from './responses-compaction-item.ts';
+import type { StreamEvent } from '../../../providers/types.ts';
+import type { NamedSseEvent } from '../../../providers/sse.ts';
+import type { Obj } from '../../../providers/translate/obj.ts';
+import { compactionItem } from './compaction-item.ts';
 
 type Encode = (ev: StreamEvent) => NamedSseEvent[];
 

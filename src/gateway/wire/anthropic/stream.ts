@@ -1,13 +1,13 @@
 // Canonical StreamEvents → the Anthropic Messages SSE events the gateway writes to an Anthropic caller.
-import type { FinishReason, StreamEvent } from '../../providers/types.ts';
-import { finishToAnthropic } from './anthropic-answer.ts';
-import { usageToAnthropic } from '../../providers/translate/usage.ts';
-import type { NamedSseEvent } from '../../providers/sse.ts';
-import { shapedId } from '../../providers/translate/ids.ts';
-import { anthropicFrameKey } from '../../providers/anthropic/stream.ts';
-import { toolUseInput } from '../../providers/translate/tool-input.ts';
-import { type Obj } from '../../providers/translate/obj.ts';
-import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
+import type { FinishReason, StreamEvent } from '../../../providers/types.ts';
+import { finishToAnthropic } from './answer.ts';
+import { usageToAnthropic } from '../../../providers/translate/usage.ts';
+import type { NamedSseEvent } from '../../../providers/sse.ts';
+import { shapedId } from '../../../providers/translate/ids.ts';
+import { anthropicFrameKey } from '../../../providers/anthropic/stream.ts';
+import { toolUseInput } from '../../../providers/translate/tool-input.ts';
+import { type Obj } from '../../../providers/translate/obj.ts';
+import { dispatch, type EventMethods, type EventOf } from '../../../providers/translate/event-methods.ts';
 
 /** A tool call not yet written out: its arguments so far, and whether its end has come. */
 interface ToolCallSoFar {

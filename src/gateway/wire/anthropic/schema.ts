@@ -1,7 +1,7 @@
 // The Anthropic Messages request as clients send it to the gateway, validated with zod. Unknown fields (service_tier,
 // container, …) are accepted and ignored; the fields we translate or pass on must be well-formed.
 import { z } from 'zod';
-import { byType } from './wire-schema.ts';
+import { byType } from '../wire-schema.ts';
 
 const textBlock = z.looseObject({ type: z.literal('text'), text: z.string() });
 // The image's source is checked where it is translated (fromAnthropicImage in parts.ts), which names the bad field.

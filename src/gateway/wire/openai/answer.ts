@@ -1,9 +1,9 @@
 // A canonical answer → the OpenAI `chat.completion` object the gateway answers an OpenAI caller with, and the
 // finish reasons that shape has.
-import type { ChatResponse, FinishReason } from '../../providers/types.ts';
-import { shapedId } from '../../providers/translate/ids.ts';
-import { usageToOpenAI } from '../../providers/translate/usage.ts';
-import { type Obj } from '../../providers/translate/obj.ts';
+import type { ChatResponse, FinishReason } from '../../../providers/types.ts';
+import { shapedId } from '../../../providers/translate/ids.ts';
+import { usageToOpenAI } from '../../../providers/translate/usage.ts';
+import { type Obj } from '../../../providers/translate/obj.ts';
 
 /** OpenAI has four finish reasons. A stop sequence is a `stop` there (as OpenAI reports its own), and so is a paused
  * turn: the text so far is the answer, and an OpenAI caller has no way to ask for the rest. */

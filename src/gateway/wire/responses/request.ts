@@ -3,7 +3,7 @@
 // conversation-record.ts); items that point at stored state are refused with a located error rather than answered
 // without the context they name.
 import { randomUUID } from 'node:crypto';
-import { newResponseId } from '../../providers/translate/ids.ts';
+import { newResponseId } from '../../../providers/translate/ids.ts';
 import type {
   ChatMessage,
   ChatRequest,
@@ -15,29 +15,18 @@ import type {
   ToolChoice,
   ToolDefinition,
   Usage,
-} from '../../providers/types.ts';
-import { checkImageUrl, needsParts, textOfParts } from '../../providers/translate/parts.ts';
-import { jsonSchemaFormat } from '../../providers/translate/response-format.ts';
-import { checkToolChoice } from './tool-choice.ts';
-import { usageToResponses } from '../../providers/translate/usage.ts';
-import { customCallArguments, customInputOf, customToolDefinition } from './responses-custom-tools.ts';
-import {
-  responsesRequest,
-  responsesTool,
-  type ResponsesWireItem,
-  type ResponsesWireRequest,
-} from './responses-schema.ts';
-import { NamespaceNames } from './responses-namespace.ts';
-import { countPromptTokens } from '../../calls/count-tokens.ts';
-import {
-  COMPACT_PROMPT,
-  compactionItem,
-  compactionMessage,
-  gatewaySummary,
-  summaryText,
-} from './responses-compaction-item.ts';
-import { parseWire, WireRequestError } from '../../providers/translate/wire-error.ts';
-import { type Obj, isObj } from '../../providers/translate/obj.ts';
+} from '../../../providers/types.ts';
+import { checkImageUrl, needsParts, textOfParts } from '../../../providers/translate/parts.ts';
+import { jsonSchemaFormat } from '../../../providers/translate/response-format.ts';
+import { checkToolChoice } from '../tool-choice.ts';
+import { usageToResponses } from '../../../providers/translate/usage.ts';
+import { customCallArguments, customInputOf, customToolDefinition } from './custom-tools.ts';
+import { responsesRequest, responsesTool, type ResponsesWireItem, type ResponsesWireRequest } from './schema.ts';
+import { NamespaceNames } from './namespace.ts';
+import { countPromptTokens } from '../../../calls/count-tokens.ts';
+import { COMPACT_PROMPT, compactionItem, compactionMessage, gatewaySummary, summaryText } from './compaction-item.ts';
+import { parseWire, WireRequestError } from '../../../providers/translate/wire-error.ts';
+import { type Obj, isObj } from '../../../providers/translate/obj.ts';
 
 export interface ParsedResponsesRequest {
   request: ChatRequest;
@@ -51,7 +40,7 @@ export interface ParsedResponsesRequest {
   /** The request's settings the response object repeats (settingsEcho). */
   echo: ResponseEcho;
   /** The input ends with `compaction_trigger` (Codex's remote compaction): a translated route is asked for a summary,
-   * answered as one `compaction` output item (responses-compaction-stream.ts). */
+   * answered as one `compaction` output item (compaction-stream.ts). */
   compactionTurn?: true;
   /** Anthropic betas the request needs on Anthropic routes: compaction asked for by compact_threshold. */
   betas?: string[];
@@ -209,7 +198,7 @@ function messagesFromItems(
     } else if (item.type === 'reasoning') {
       // A reasoning item from an earlier answer: other providers could not use it. Dropped.
     } else if (item.type === 'compaction') {
-      // A compacted conversation's summary (responses-compaction-item.ts).
+      // A compacted conversation's summary (compaction-item.ts).
       const message = compactionMessage(item as Obj, path, options);
       if (message !== undefined) out.push(message);
     } else if (item.type === 'compaction_trigger') {

@@ -1,12 +1,12 @@
 // Canonical StreamEvents → OpenAI `chat.completion.chunk` objects, the stream the gateway writes to an OpenAI
 // chat-completions caller.
-import type { StreamEvent } from '../../providers/types.ts';
-import { finishToOpenAI } from './openai-answer.ts';
-import { usageToOpenAI } from '../../providers/translate/usage.ts';
-import { shapedId } from '../../providers/translate/ids.ts';
-import { openAIChunkKey } from '../../providers/openai/stream.ts';
-import { type Obj } from '../../providers/translate/obj.ts';
-import { dispatch, type EventMethods, type EventOf } from '../../providers/translate/event-methods.ts';
+import type { StreamEvent } from '../../../providers/types.ts';
+import { finishToOpenAI } from './answer.ts';
+import { usageToOpenAI } from '../../../providers/translate/usage.ts';
+import { shapedId } from '../../../providers/translate/ids.ts';
+import { openAIChunkKey } from '../../../providers/openai/stream.ts';
+import { type Obj } from '../../../providers/translate/obj.ts';
+import { dispatch, type EventMethods, type EventOf } from '../../../providers/translate/event-methods.ts';
 
 export interface OpenAIChunkEncoderOptions {
   /** Overrides the id/model of the `start` event (the gateway may name its own). */

@@ -1,7 +1,7 @@
 // The OpenAI chat-completions request as clients send it to the gateway, validated with zod. Unknown fields are
 // accepted and ignored (SDKs send many), but the fields we translate must be well-formed.
 import { z } from 'zod';
-import { byType } from './wire-schema.ts';
+import { byType } from '../wire-schema.ts';
 
 const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
 const imagePart = z.looseObject({
@@ -65,8 +65,8 @@ export const openaiResponseFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** Settings besides the messages that the gateway checks and carries (docs/shapes.md); the
- * fast path (openai-fast.ts) leaves a body holding any of them to this schema. */
+/** Settings besides the messages that the gateway checks and carries (docs/gateway.md, "What is carried"); the
+ * fast path (fast.ts) leaves a body holding any of them to this schema. */
 export const OPENAI_SETTINGS = [
   'user',
   'parallel_tool_calls',

@@ -4,12 +4,12 @@
 // any later request's translation turns back into a message. An item OpenAI made is read only by a route that serves
 // the Responses API, and refused by name on the others (docs/responses.md#compaction).
 import { randomUUID } from 'node:crypto';
-import type { ChatRequest, ChatResponse } from '../../providers/types.ts';
-import { usageToResponses } from '../../providers/translate/usage.ts';
-import { WireRequestError } from '../../providers/translate/wire-error.ts';
-import { isObj, type Obj } from '../../providers/translate/obj.ts';
-import { parseResponsesRequest, type ResponsesParseOptions } from './responses-wire.ts';
-import { COMPACT_PROMPT, compactionItem } from './responses-compaction-item.ts';
+import type { ChatRequest, ChatResponse } from '../../../providers/types.ts';
+import { usageToResponses } from '../../../providers/translate/usage.ts';
+import { WireRequestError } from '../../../providers/translate/wire-error.ts';
+import { isObj, type Obj } from '../../../providers/translate/obj.ts';
+import { parseResponsesRequest, type ResponsesParseOptions } from './request.ts';
+import { COMPACT_PROMPT, compactionItem } from './compaction-item.ts';
 
 /** The task a compaction is served as: its chain is the one `auxiliary.compression` gives (the main chain unless set). */
 export const COMPACTION_TASK = 'compression';

@@ -1,8 +1,8 @@
 // The Responses API's custom tools (`type: "custom"`): the model answers them with free-form text instead of JSON
 // arguments (Codex's apply_patch is one). Other providers only know JSON-argument tools, so a custom tool travels
 // as a function with one string parameter, `input`, and comes back as a `custom_tool_call` with that string.
-import type { ToolDefinition } from '../../providers/types.ts';
-import { type Obj, isObj } from '../../providers/translate/obj.ts';
+import type { ToolDefinition } from '../../../providers/types.ts';
+import { type Obj, isObj } from '../../../providers/translate/obj.ts';
 
 const INPUT_SCHEMA = {
   type: 'object',
