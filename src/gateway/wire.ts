@@ -17,13 +17,8 @@ import { toAnthropicResponse } from './wire/anthropic/answer.ts';
 import { parseAnthropicRequest } from './wire/anthropic/request.ts';
 import { AnthropicEventEncoder } from './wire/anthropic/stream.ts';
 import { namedSseFrame } from '../providers/sse.ts';
-import {
-  parseResponsesRequest,
-  toResponsesResponse,
-  type HostedToolsPolicy,
-  type ResponseEcho,
-  type ResponsesAnswerOptions,
-} from './wire/responses/request.ts';
+import { parseResponsesRequest, type HostedToolsPolicy, type ResponseEcho } from './wire/responses/request.ts';
+import { toResponsesResponse, type ResponsesAnswerOptions } from './wire/responses/answer.ts';
 import type { NamespaceNames } from './wire/responses/namespace.ts';
 import { createResponsesEventEncoder } from './wire/responses/stream.ts';
 import { RESPONSES_FRAME_KEY } from '../providers/openai-responses/stream.ts';

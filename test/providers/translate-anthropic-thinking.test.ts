@@ -8,7 +8,7 @@ import { toAnthropicResponse } from '../../src/gateway/wire/anthropic/answer.ts'
 import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
 import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic/stream.ts';
 import { toOpenAIResponse } from '../../src/gateway/wire/openai/answer.ts';
-import { toResponsesResponse } from '../../src/gateway/wire/responses/request.ts';
+import { toResponsesResponse } from '../../src/gateway/wire/responses/answer.ts';
 
 const BLOCKS = [
   { type: 'thinking', thinking: 'The user wants the weather.', signature: 'EqQBCkYIBxgCKkA=' },

@@ -2,7 +2,8 @@
 // events, and what a stateless gateway refuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseResponsesRequest, toResponsesResponse } from '../../src/gateway/wire/responses/request.ts';
+import { parseResponsesRequest } from '../../src/gateway/wire/responses/request.ts';
+import { toResponsesResponse } from '../../src/gateway/wire/responses/answer.ts';
 import { createResponsesEventEncoder } from '../../src/gateway/wire/responses/stream.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 

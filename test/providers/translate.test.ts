@@ -14,7 +14,7 @@ import { toAnthropicResponse } from '../../src/gateway/wire/anthropic/answer.ts'
 import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic/request.ts';
 import { createAnthropicEventDecoder } from '../../src/providers/anthropic/stream.ts';
 import { createAnthropicEventEncoder } from '../../src/gateway/wire/anthropic/stream.ts';
-import { toResponsesResponse } from '../../src/gateway/wire/responses/request.ts';
+import { toResponsesResponse } from '../../src/gateway/wire/responses/answer.ts';
 import { WireRequestError } from '../../src/providers/translate/wire-error.ts';
 import {
   usageFromOpenAI,

@@ -15,7 +15,7 @@ import {
   statusOf,
   type ItemStatus,
   type ResponsesAnswerOptions,
-} from './request.ts';
+} from './answer.ts';
 import { isObj, type Obj } from '../../../providers/translate/obj.ts';
 import { compactionItem } from './compaction-item.ts';
 import { dispatch, type EventMethods, type EventOf } from '../../../providers/translate/event-methods.ts';
