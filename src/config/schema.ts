@@ -17,6 +17,11 @@ import { redactUrl } from './mask.ts';
 import { isHeaderName, unsendableInHeader } from './header-values.ts';
 import { isRedisUrl, REDIS_FORMS, redisUrlProblem } from './redis-url.ts';
 import { budgetSchema, STORE_OUTAGE_KEY, STORE_OUTAGE_POLICIES } from './budgets-schema.ts';
+import { PROVIDER_TYPES } from './providers/types.ts';
+import { openaiChecks, openaiFields } from './providers/openai.ts';
+import { azureChecks, azureFields } from './providers/azure.ts';
+import { vertexFields, vertexPlace } from './providers/vertex.ts';
+import { bedrockFields } from './providers/bedrock.ts';
 
 export { DURATION_SCHEMAS, MAX_COOLDOWN_MS, MAX_DELAY_MS, MAX_TIMEOUT_MS, durationSchema } from './schema-duration.ts';
 export type { DurationBounds } from './schema-duration.ts';
@@ -321,16 +326,11 @@ function oneMintedSource(
     });
 }
 
-/** The upstream APIs an adapter speaks (src/providers/registry.ts). */
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure', 'gemini', 'vertex', 'bedrock'] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
+export { PROVIDER_TYPES } from './providers/types.ts';
+export type { ProviderType } from './providers/types.ts';
 
-/** Azure OpenAI's `api-version` query value (`2024-10-21`, `2025-04-01-preview`). */
-const apiVersion = (): z.ZodString =>
-  z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'expected an Azure api-version like 2024-10-21 or 2025-04-01-preview');
-
+/** A provider's entry: what every type takes, then each type's own fields and checks (config/providers/<type>.ts; an
+ * anthropic or gemini provider has none of its own). */
 export const providerSchema = z
   .strictObject({
     type: z.enum(PROVIDER_TYPES),
@@ -349,92 +349,23 @@ export const providerSchema = z
     models: namedRecord(z.string(), modelMetaSchema).default({}),
     /** The proxy to reach this provider through, or `none` to ignore the environment's (src/providers/proxy.ts). */
     proxy: proxyUrl().optional(),
-    /** The provider also serves OpenAI's Responses API at {base_url}/responses: the gateway's Responses requests are
-     * sent there as they came (built-in tools included) rather than translated to chat completions. */
-    responses_api: z.boolean().default(false),
-    /** With responses_api: the Responses requests go over OpenAI's WebSocket mode (`{base_url}/responses` upgraded),
-     * a connection kept per conversation, rather than one HTTP POST each. */
-    responses_websocket: z.boolean().default(false),
+    ...openaiFields,
     /** This provider's prompt-cache affinity; unset: `credentials.affinity`. */
     affinity: affinityModeSchema.optional(),
     auth: authSchema.optional(),
-    /** Azure OpenAI: set, calls go to the deployments API (`/openai/deployments/{model}/…?api-version=`), the
-     * model naming the deployment; unset, to the v1 API (`/openai/v1/…`). */
-    api_version: apiVersion().optional(),
-    /** Vertex AI: the Google Cloud project and the region (`us-east5`, `europe-west1`, or `global`) calls go to. */
-    project: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a Google Cloud project id (my-project-123)')
-      .optional(),
-    region: z
-      .string()
-      .regex(
-        /^(global|[a-z]+(-[a-z]+)+-?\d+)$/,
-        'expected a region like us-east5 or europe-west1 (Vertex AI, or global), us-east-1 (Bedrock)',
-      )
-      .optional(),
-    /** A Google service account's key file (JSON): an access token is minted from it (docs/minted.md). */
-    google_credentials: z.string().trim().min(1, 'expected a file path').optional(),
-    /** Bedrock: AWS keys from a named profile, or the SDK's default chain (environment, SSO, profile, process,
-     * container and instance metadata), re-read before they expire. */
-    aws_credentials: z
-      .union([z.literal('default_chain'), z.strictObject({ profile: z.string().trim().min(1) })], {
-        error: 'expected default_chain or { profile: NAME }',
-      })
-      .optional(),
+    ...azureFields,
+    ...vertexFields,
+    ...bedrockFields,
     ...mintedShape,
   })
   .superRefine((p, ctx) => {
     vertexPlace(p, ctx);
-    if (p.api_version !== undefined && p.type !== 'azure') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['api_version'],
-        message: `api_version is Azure OpenAI's; a type: ${p.type} provider has none — leave it out, or set type: azure`,
-      });
-    }
-    if (p.responses_api && p.type !== 'openai') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['responses_api'],
-        message: `only a type: openai provider can serve the Responses API; leave it out (or false) for a type: ${p.type} provider`,
-      });
-    }
-    if (p.responses_websocket && !p.responses_api) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['responses_websocket'],
-        message:
-          'responses_websocket sends the Responses API over its WebSocket mode, so it needs responses_api: true on this provider; add it, or leave responses_websocket out',
-      });
-    }
+    azureChecks(p, ctx);
+    openaiChecks(p, ctx);
     oneMintedSource(p, ctx);
     authHeaderClash(p, ctx);
   });
 export type ProviderConfig = z.infer<typeof providerSchema>;
-
-/** A vertex provider names its project and region; a bedrock one may name its region; no other type has them. */
-function vertexPlace(
-  p: { type: ProviderType; project?: string | undefined; region?: string | undefined },
-  ctx: z.RefinementCtx,
-): void {
-  for (const field of ['project', 'region'] as const) {
-    if (p.type === 'vertex' && p[field] === undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: [field],
-        message: `a type: vertex provider needs its ${field} (${field === 'project' ? 'the Google Cloud project id' : 'us-east5, europe-west1, global, …'})`,
-      });
-    // Bedrock signs for a region too (its base_url usually names it).
-    const takes = p.type === 'vertex' || (p.type === 'bedrock' && field === 'region');
-    if (!takes && p[field] !== undefined)
-      ctx.addIssue({
-        code: 'custom',
-        path: [field],
-        message: `${field} is Vertex AI's; a type: ${p.type} provider has none — leave it out, or set type: vertex`,
-      });
-  }
-}
 
 /** A `headers:` entry naming the header `auth.header` sends the key in: it would replace the key. */
 function authHeaderClash(
