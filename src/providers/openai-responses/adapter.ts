@@ -79,7 +79,7 @@ export function responsesStreamHandler(ctx: SendContext): StreamHandler {
         });
       }
       const events = decoder.push(e.event ?? type, data);
-      // Its own bytes say what the relay would (wire/responses-stream.ts passOn) when its `event:` is its type.
+      // Its own bytes say what the relay would (gateway/wire/responses/stream.ts passOn) when its `event:` is its type.
       return { events, done: decoder.complete, verbatim: e.event === type ? RESPONSES_FRAME_KEY : undefined };
     },
     onEnd: () => (decoder.complete ? [] : undefined),
