@@ -24,7 +24,7 @@ import { createResponsesEventEncoder } from './wire/responses/stream.ts';
 import { RESPONSES_FRAME_KEY } from '../providers/openai-responses/stream.ts';
 import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
-import { refuseThread } from './anthropic-thread.ts';
+import { refuseThread } from './wire/anthropic/thread.ts';
 import { estimateTokens } from '../routing/chain.ts';
 
 export interface ParsedWire {

@@ -1,7 +1,7 @@
 // Which of a caller's anthropic-beta names the gateway passes on, and how they join the provider's configured ones.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forwardedBetas } from '../../src/gateway/anthropic-beta.ts';
+import { forwardedBetas } from '../../src/gateway/wire/anthropic/beta.ts';
 import { betaHeader } from '../../src/providers/anthropic/adapter.ts';
 
 test('only betas that change limits or efficiency are forwarded; product, OAuth and shape-changing ones are not', () => {

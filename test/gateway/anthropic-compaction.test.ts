@@ -172,7 +172,7 @@ test("an Anthropic route gets the compaction beta, edit and block as they came, 
 test('compact-… betas are among those forwarded to Anthropic routes', async () => {
   // The canned upstream records bodies only; the header is checked through the simulator's record elsewhere
   // (anthropic-beta.test.ts): here, that the beta is one the gateway forwards.
-  const { forwardedBetas } = await import('../../src/gateway/anthropic-beta.ts');
+  const { forwardedBetas } = await import('../../src/gateway/wire/anthropic/beta.ts');
   assert.deepEqual(forwardedBetas('compact-2026-01-12, compact-2026-09-04, files-api-2025-04-14'), [
     'compact-2026-01-12',
     'compact-2026-09-04',

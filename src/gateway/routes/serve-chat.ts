@@ -12,7 +12,7 @@ import { ApiError } from '../api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { checkModelName, resolveModel, shownModel, unknownModelMessage, type ModelTarget } from '../model-resolve.ts';
 import type { RequestState } from '../request-state.ts';
-import { forwardedBetas } from '../anthropic-beta.ts';
+import { forwardedBetas } from '../wire/anthropic/beta.ts';
 import { headerValue } from '../header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, ParsedWire, WireParseOptions } from '../wire.ts';
