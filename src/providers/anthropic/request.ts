@@ -1,5 +1,5 @@
 // Canonical (src/providers/types.ts) → the Messages request the Anthropic adapter sends upstream (system messages,
-// tool_use/tool_result blocks, alternating turns; docs/gateway.md#what-is-carried-across-shapes); its answer back to
+// tool_use/tool_result blocks, alternating turns; docs/shapes.md#what-is-carried-across-shapes); its answer back to
 // canonical is answer.ts. What an Anthropic caller of the gateway sends and gets is gateway/wire/.
 import { limitCacheMarks } from './cache-marks.ts';
 import type { AnthropicFields, ChatMessage, ChatRequest, ContentPart, ToolChoice } from '../types.ts';

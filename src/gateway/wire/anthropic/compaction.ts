@@ -2,7 +2,7 @@
 // that is not Anthropic's: that route cannot compact, and the edit is left out for it like the rest of
 // `context_management`. Under the edit's trigger nothing would be compacted anyway; over it, the other routes are
 // skipped for the request (the chain's Anthropic routes compact it), and a chain without an Anthropic route refuses it
-// rather than send it on uncompacted (docs/gateway.md#anthropic-only-fields-thinking-context_management-effort).
+// rather than send it on uncompacted (docs/shapes.md#anthropic-only-fields-thinking-context_management-effort).
 import type { ChatMessage } from '../../../providers/types.ts';
 import type { RouteNeed } from '../../../calls/types.ts';
 import { WireRequestError } from '../../../providers/translate/wire-error.ts';

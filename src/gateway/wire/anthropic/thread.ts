@@ -1,5 +1,5 @@
 // `thread` (Anthropic's message threads): the gateway keeps no conversation, so a thread is refused with the code
-// the SDK then falls back on, rather than sending the newest turn alone (docs/gateway.md#message-threads).
+// the SDK then falls back on, rather than sending the newest turn alone (docs/shapes.md#message-threads).
 import { ApiError } from '../../api-error.ts';
 
 const MESSAGE =

@@ -65,7 +65,7 @@ export const openaiResponseFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** Settings besides the messages that the gateway checks and carries (docs/gateway.md, "What is carried"); the
+/** Settings besides the messages that the gateway checks and carries (docs/shapes.md); the
  * fast path (fast.ts) leaves a body holding any of them to this schema. */
 export const OPENAI_SETTINGS = [
   'user',
