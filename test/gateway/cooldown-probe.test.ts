@@ -37,7 +37,8 @@ test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key 
       },
     },
     config: (sim) => ({
-      providers: { p: simProvider(sim, 'openai', [COOLED, OTHER]) },
+      // The slow answer's 4 s with room to spare: the harness's 5 s timed it out at load 45 (three suites at once).
+      providers: { p: simProvider(sim, 'openai', [COOLED, OTHER], { timeout: '60s' }) },
       main: { provider: 'p', model: 'sim-large' },
       retry: FAST_RETRY,
     }),
