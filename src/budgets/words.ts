@@ -110,7 +110,32 @@ export function refusalFor(
 ): BudgetRefusal {
   if (refused.unreachable === true) return unreachableRefusalOf(limit, refused.state, now);
   if (refused.heldBack !== undefined) return heldBackRefusalOf(limit, refused.state, refused.heldBack, now);
+  if (refused.state.spent < limit.limit && refused.state.reserved > 0)
+    return inFlightRefusalOf(limit, refused.state, now);
   return refusalOf(limit, refused.state, resetsAt, now);
+}
+
+/** How soon a client refused for what calls in flight hold may try again: they end, and give back what they did not
+ * use, within seconds as a rule. */
+const IN_FLIGHT_RETRY_MS = 2_000;
+
+/** The room left is held by calls still running (a killed replica's, until its presence lapses, among them): not
+ * spent, so a client may try again shortly rather than at the window's end. */
+function inFlightRefusalOf(limit: BudgetLimit, state: Standing, now: number): BudgetRefusal {
+  const per = `${formatAmount(limit.resource, limit.limit)} per ${limit.window}`;
+  const until = now + IN_FLIGHT_RETRY_MS;
+  return {
+    budget: limit.budget,
+    scope: limit.scopeText,
+    resource: limit.resource,
+    window: limit.window,
+    rate: true,
+    limit: fromUnits(limit.resource, limit.limit),
+    used: fromUnits(limit.resource, state.spent),
+    held: fromUnits(limit.resource, state.reserved),
+    resetsAt: until,
+    message: `budget ${limit.budget} (${limit.scopeText}) is not spent: ${per}, ${standing(limit.resource, state)}; the rest is held by calls in flight, and what they do not use comes back as they end; try again in ${formatDuration(IN_FLIGHT_RETRY_MS)}`,
+  };
 }
 
 /** How soon a client refused for an unreachable budget store may try again. */

@@ -72,6 +72,14 @@ test("a refusal by this replica's share while Redis does not answer is not spent
   assert.equal(r.resetsAt, NOW + 1000, 'at least a second: Retry-After is whole seconds');
 });
 
+test('a store refusal whose room is held by calls in flight is not spent, and asks again in seconds', () => {
+  const r = refusalFor(TOKENS, { ok: false, refused: 0, state: { spent: 600, reserved: 400 } }, RESET, NOW);
+  assert.match(r.message, /is not spent: 1,000 tokens per day, 600 tokens used and 400 tokens held by calls in flight/);
+  assert.match(r.message, /try again in 2s$/);
+  assert.equal(r.rate, true);
+  assert.equal(r.resetsAt, NOW + 2000);
+});
+
 test('a store refusal without a share held back is the budget spent, until its reset', () => {
   const r = refusalFor(TOKENS, { ok: false, refused: 0, state: { spent: 1000, reserved: 0 } }, RESET, NOW);
   assert.match(r.message, /is spent: 1,000 tokens per day/);
