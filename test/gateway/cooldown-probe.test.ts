@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/config/mask.ts';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
-import { until } from '../helpers/until.ts';
+import { SLOW_STEP_MS, until } from '../helpers/until.ts';
 
 const COOLED = 'sk-sim-probe-cooled-key-01';
 const OTHER = 'sk-sim-probe-other-key-002';
@@ -50,7 +50,11 @@ test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key 
   await until('the cooldown to end', () => Date.now() > (cooled?.until ?? 0));
 
   const burst = Array.from({ length: 20 }, () => chat(h));
-  await until('the other 19 to be answered by the other key', async () => (await calls(h, OTHER)) >= 1 + 19);
+  await until(
+    'the other 19 to be answered by the other key',
+    async () => (await calls(h, OTHER)) >= 1 + 19,
+    SLOW_STEP_MS,
+  );
   assert.equal(await calls(h, COOLED), 2, 'one probe while its answer is out');
   assert.deepEqual(
     await Promise.all(burst),
