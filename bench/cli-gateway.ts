@@ -88,3 +88,23 @@ export function stopCliGateway(g: CliGateway): Promise<void> {
     g.child.kill('SIGTERM');
   });
 }
+
+/** The fake upstream in both shapes, as `bench/bench-model` and `bench_anthropic/claude-bench`; client keys required
+ * and the usage ledger on, as a gateway usually runs. */
+export function benchGatewayConfig(upstreamUrl: string): string {
+  return `providers:
+  bench:
+    type: openai
+    base_url: ${upstreamUrl}/v1
+    api_key: sk-bench-upstream-key-0000
+    models: { bench-model: { price: { input: 1, output: 2 } } }
+  bench_anthropic:
+    type: anthropic
+    base_url: ${upstreamUrl}
+    api_key: sk-bench-upstream-key-0000
+    models: { claude-bench: { price: { input: 1, output: 2 } } }
+main: { provider: bench, model: bench-model }
+usage: { store: sqlite }
+gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: info }
+`;
+}

@@ -3,17 +3,19 @@
 // fastify, the router and translation, none of the gateway's own per-request features) beside them, in interleaved
 // slices at 32 connections in front of one fake upstream. Every gateway keeps its usage ledger (SQLite), its line per
 // request and its metrics. The per-feature cost: this gateway again with each reader of the request records
-// (src/gateway/record-readers.ts) switched off in turn (`BENCH_FEATURES=0` leaves those out). On a shared machine two
+// (src/gateway/records/record-readers.ts) switched off in turn (`BENCH_FEATURES=0` leaves those out). On a shared machine two
 // separate runs drift more than a change is worth; here every server sees the same machine, CPU is each server's own
 // (process.cpuUsage, what /proc counts), and the spread over slices says how far to trust it.
+// `--sweep [--quick]`: the body-size sweep instead (bench/size-sweep.ts, issue 53), with the same DIR… as befores.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { combine, load, type LoadResult, type LoadTarget } from './load.ts';
 import { serve, stop, type Served } from './server-process.ts';
-import { GATEWAY_NODE_FLAGS } from '../src/gateway/process-memory.ts';
+import { GATEWAY_NODE_FLAGS } from '../src/gateway/server/process-memory.ts';
+import { sweep } from './size-sweep.ts';
 
-// Slices of a second each: a gateway idle for 10 s gives its heap back (gateway/idle-trim.ts) and its next slice pays
+// Slices of a second each: a gateway idle for 10 s gives its heap back (gateway/server/idle-trim.ts) and its next slice pays
 // for growing it again, so each must come round again sooner than that (up to ten servers).
 const SLICE_SECONDS = Number(process.env['BENCH_SLICE_SECONDS'] ?? 1);
 const SLICES = Math.max(1, Number(process.env['BENCH_SLICES'] ?? 12));
@@ -88,7 +90,7 @@ async function gateway(
 }
 
 async function main(): Promise<void> {
-  const others = process.argv.slice(2).map((d) => resolve(d));
+  const others = checkouts();
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-compare-'));
   const upstream = await serve(['upstream']);
   const proxy = await serve(['proxy', upstream.url]);
@@ -191,4 +193,13 @@ function report(tallies: Tally[]): void {
   }
 }
 
-await main();
+/** The checkouts named on the command line (what is not a `--` flag). */
+function checkouts(): string[] {
+  return process.argv
+    .slice(2)
+    .filter((a) => !a.startsWith('--'))
+    .map((d) => resolve(d));
+}
+
+if (process.argv.includes('--sweep')) await sweep({ quick: process.argv.includes('--quick'), others: checkouts() });
+else await main();

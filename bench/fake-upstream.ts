@@ -1,5 +1,5 @@
 // A fixed, fast fake upstream for the benchmark: plain node:http answering every chat completion with one canned
-// OpenAI response, so what the benchmark measures is the proxy in front of it. A request with `"stream":true` is
+// OpenAI response (an Anthropic one on `/messages`), so what the benchmark measures is the proxy in front of it. A request with `"stream":true` is
 // answered as a stream in the shape of its path (bench/stream-answer.ts), paced as POST /bench/stream last set.
 import { createServer } from 'node:http';
 import { listenLoopback, type BenchServer } from './listen.ts';
@@ -14,6 +14,17 @@ const CANNED = JSON.stringify({
     { index: 0, message: { role: 'assistant', content: 'Hello from the fake upstream.' }, finish_reason: 'stop' },
   ],
   usage: { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 },
+});
+
+const CANNED_ANTHROPIC = JSON.stringify({
+  id: 'msg_bench',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-bench',
+  content: [{ type: 'text', text: 'Hello from the fake upstream.' }],
+  stop_reason: 'end_turn',
+  stop_sequence: null,
+  usage: { input_tokens: 12, output_tokens: 7 },
 });
 
 const MODELS = JSON.stringify({
@@ -31,17 +42,18 @@ export async function startFakeUpstream(): Promise<Upstream> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const text = chunks.length === 0 ? '' : Buffer.concat(chunks).toString('utf8');
+      // Searched as bytes: an agent's 1 MB body decoded to a string per request would load the shared machine.
+      const bytes = Buffer.concat(chunks);
       if (req.url === '/bench/stream') {
-        pace = { ...DEFAULT_PACE, ...(JSON.parse(text) as Partial<StreamPace>) };
+        pace = { ...DEFAULT_PACE, ...(JSON.parse(bytes.toString('utf8')) as Partial<StreamPace>) };
         res.writeHead(204).end();
         return;
       }
-      if (text.includes('"stream":true')) {
+      if (bytes.includes('"stream":true')) {
         streamAnswer(req.url?.endsWith('/messages') ? 'anthropic' : 'openai', pace, res);
         return;
       }
-      const body = req.url?.endsWith('/models') ? MODELS : CANNED;
+      const body = req.url?.endsWith('/models') ? MODELS : req.url?.endsWith('/messages') ? CANNED_ANTHROPIC : CANNED;
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });

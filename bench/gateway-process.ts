@@ -1,7 +1,7 @@
 // The node flags and environment a bench starts a gateway process with: those `switchyard gateway` starts with
-// (src/gateway/process-memory.ts), plus what the run names to try others: `<PREFIX>_NODE_FLAGS` (space-separated, e.g.
+// (src/gateway/server/process-memory.ts), plus what the run names to try others: `<PREFIX>_NODE_FLAGS` (space-separated, e.g.
 // the lean heap's GATEWAY_NODE_FLAGS) and `<PREFIX>_ENV` (`A=1 B=2`, or `none` for glibc's defaults).
-import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
 
 export interface GatewayProcess {
   flags: string[];

@@ -26,6 +26,10 @@ export interface LoadTarget {
   name: string;
   url: string;
   headers: Record<string, string>;
+  /** Default `/v1/chat/completions`. */
+  path?: string;
+  /** Default: five words to `main`. */
+  body?: string;
 }
 
 const BODY = JSON.stringify({
@@ -40,20 +44,32 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i] ?? NaN;
 }
 
-export async function load(target: LoadTarget, connections: number, seconds: number): Promise<LoadResult> {
+/** `amount`: send that many requests and wait for every answer, instead of loading for `seconds` (a slice whose
+ * requests take long would otherwise count the CPU of the requests cut off at its end, and not their answers). */
+export async function load(
+  target: LoadTarget,
+  connections: number,
+  seconds: number,
+  amount?: number,
+): Promise<LoadResult> {
   const times: number[] = [];
+  const started = performance.now();
   const instance = autocannon({
-    url: `${target.url}/v1/chat/completions`,
+    url: `${target.url}${target.path ?? '/v1/chat/completions'}`,
     method: 'POST',
     connections,
-    duration: seconds,
+    ...(amount === undefined ? { duration: seconds } : { amount }),
     headers: { 'content-type': 'application/json', ...target.headers },
-    body: BODY,
+    body: target.body ?? BODY,
   });
+  // autocannon settles on its one-second tick: the last answer's time is when a slice of `amount` really ended.
+  let last = started;
   instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+    last = performance.now();
     if (status >= 200 && status < 300) times.push(responseTime);
   });
   const result = await instance;
+  const elapsed = amount !== undefined ? (last - started) / 1000 : seconds;
   times.sort((a, b) => a - b);
   return {
     name: target.name,
@@ -63,9 +79,9 @@ export async function load(target: LoadTarget, connections: number, seconds: num
     errors: result.errors,
     medianMs: percentile(times, 50),
     p99Ms: percentile(times, 99),
-    rps: times.length / seconds,
+    rps: times.length / elapsed,
     times,
-    seconds,
+    seconds: elapsed,
   };
 }
 

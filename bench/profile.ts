@@ -1,4 +1,4 @@
-// `node bench/profile.ts [seconds] [connections] [gateway|proxy|floor|stream] [openai|anthropic] [openai|anthropic]`:
+// `[PROFILE_BODY_KB=200] node bench/profile.ts [seconds] [connections] [gateway|proxy|floor|stream] [openai|anthropic] [openai|anthropic]`:
 // runs the gateway under load in its own process with `--cpu-prof`, then prints where its CPU time went (self time by
 // function and by file). `stream` holds `connections` streams (client shape, then upstream shape) instead of
 // request/response load. For finding hot spots; the numbers to compare come from `npm run bench` and `bench:stream`.
@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { load } from './load.ts';
 import { runStreams, shapedStreamJob } from './stream-load.ts';
+import { agentBody } from './agent-body.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 8);
@@ -129,13 +130,20 @@ const args =
   ROLE === 'proxy' || ROLE === 'floor'
     ? [ROLE, upstream.info.url]
     : [ROLE === 'stream' ? 'stream-gateway' : 'gateway', upstream.info.url, join(dir, 'gateway.log')];
+// PROFILE_BODY_KB: an agent-shaped OpenAI body of about that size (agent-body.ts) instead of five words.
+const bodyKb = Number(process.env['PROFILE_BODY_KB'] ?? 0);
 // PROFILE_INTERVAL_US: a finer sampling interval than V8's 1000 µs, for more samples per request.
 const interval = process.env['PROFILE_INTERVAL_US'];
 const profFlags = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(interval ? [`--cpu-prof-interval=${interval}`] : [])];
 const gateway = await start(args, profFlags);
 if (ROLE === 'stream') await profileStreams(upstream.info.url, gateway.info);
 else {
-  const target = { name: ROLE, url: gateway.info.url, headers: { authorization: `Bearer ${gateway.info.key ?? ''}` } };
+  const target = {
+    name: ROLE,
+    url: gateway.info.url,
+    headers: { authorization: `Bearer ${gateway.info.key ?? ''}` },
+    ...(bodyKb > 0 ? { body: agentBody('openai', { bytes: bodyKb * 1024 }, 'main') } : {}),
+  };
   await load(target, 8, 2);
   const r = await load(target, CONNECTIONS, SECONDS);
   console.log(`${r.rps.toFixed(0)} req/s, median ${r.medianMs.toFixed(3)} ms, ${r.non2xx} non-2xx`);

@@ -18,7 +18,7 @@ import { createLogger, lineWriter, rawJson } from '../src/log.ts';
 import { batchedDestination } from '../src/log-destination.ts';
 import { writeRequestLine } from '../src/gateway/plugins/request-log.ts';
 import type { GatewayContext } from '../src/gateway/context.ts';
-import type { RequestRecord } from '../src/gateway/request-record.ts';
+import type { RequestRecord } from '../src/gateway/records/request-record.ts';
 import type { Attempt } from '../src/calls/types.ts';
 
 const WARM = Number(process.env['WARM'] ?? 3000);
@@ -112,6 +112,7 @@ function record(i: number): RequestRecord {
     droppedTools: undefined,
     mcp: undefined,
     conversation: undefined,
+    guard: undefined,
   };
 }
 

@@ -3,13 +3,14 @@
 // (their RSS is a floor's: bench/stream.bench.ts compares idle memory).
 import { dirname } from 'node:path';
 import { configSchema } from '../src/config/schema.ts';
+import { guardModeSchema } from '../src/config/guard.ts';
 import type { LoadedConfig } from '../src/config/types.ts';
 import { createLogger } from '../src/log.ts';
 import { batchedDestination } from '../src/log-destination.ts';
 import { openStore } from '../src/state/open.ts';
-import { generateKey, newKeyRecord } from '../src/gateway/keys.ts';
-import { startGateway } from '../src/gateway/server.ts';
-import { READER_NAMES, type ReaderName } from '../src/gateway/request-record.ts';
+import { generateKey, newKeyRecord } from '../src/gateway/keys/keys.ts';
+import { startGateway } from '../src/gateway/server/server.ts';
+import { READER_NAMES, type ReaderName } from '../src/gateway/records/request-record.ts';
 
 const UPSTREAM_KEY = 'sk-bench-upstream-key-0000';
 
@@ -120,6 +121,14 @@ export async function startSwitchyardRole(argv: string[]): Promise<StartedRole |
     const floor = await startFloor(benchConfig(upstreamUrl));
     return { close: floor.close, info: { url: floor.url } };
   }
+  if (role === 'stack' && upstreamUrl && logFile !== undefined) {
+    // bench/http-stack.bench.ts: the chat path's HTTP stack alone; the third argument is the mode.
+    const { startHttpStack, STACK_MODES } = await import('./http-stack.ts');
+    const mode = STACK_MODES.find((m) => m === logFile);
+    if (mode === undefined) throw new Error(`stack ${logFile}: not a mode (${STACK_MODES.join(', ')})`);
+    const stack = await startHttpStack(benchConfig(upstreamUrl), mode);
+    return { close: stack.close, info: { url: stack.url } };
+  }
   if (role === 'gateway' && upstreamUrl && logFile) {
     const gw = await benchGateway(
       benchConfig(upstreamUrl),
@@ -129,6 +138,13 @@ export async function startSwitchyardRole(argv: string[]): Promise<StartedRole |
       undefined,
       readersOffArg(argv[3]),
     );
+    return { close: gw.close, info: { url: gw.url, key: gw.key } };
+  }
+  if (role === 'guard-gateway' && upstreamUrl && logFile) {
+    // bench/guard.bench.ts: the gateway with the secrets guard in the mode given (off, log, redact, block).
+    const loaded = benchConfig(upstreamUrl);
+    loaded.config.guard = { secrets: guardModeSchema.parse(argv[3] ?? 'off') };
+    const gw = await benchGateway(loaded, logFile);
     return { close: gw.close, info: { url: gw.url, key: gw.key } };
   }
   if (role === 'stream-gateway' && upstreamUrl && logFile) {

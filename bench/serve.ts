@@ -1,11 +1,12 @@
 // One benchmark server per process, so load generator, upstream and system under test never share an event loop.
-// Usage: node bench/serve.ts upstream | proxy URL | floor URL | gateway URL LOG | stream-gateway URL LOG | sim |
+// Usage: node bench/serve.ts upstream | proxy URL | piped URL | floor URL | gateway URL LOG | stream-gateway URL LOG | sim |
 // soak-gateway CONFIG LOG.
 // Prints {url, key?} when listening and {cpuMicros, heapUsed?, rss?} on SIGUSR2; exits on SIGTERM. The fake upstream
 // and the bare proxy load nothing of Switchyard (serve-switchyard.ts is imported only for the other roles).
 import { getHeapSpaceStatistics } from 'node:v8';
 import { startFakeUpstream } from './fake-upstream.ts';
 import { startBareProxy } from './bare-proxy.ts';
+import { startPipedProxy } from './piped-proxy.ts';
 import type { ServerUsage } from './server-process.ts';
 
 /** CPU used so far; with --expose-gc also the heap left after a full collection (what a leak would grow). */
@@ -31,12 +32,16 @@ async function main(): Promise<void> {
     const proxy = await startBareProxy(upstreamUrl);
     close = proxy.close;
     process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
+  } else if (role === 'piped' && upstreamUrl) {
+    const piped = await startPipedProxy(upstreamUrl);
+    close = piped.close;
+    process.stdout.write(`${JSON.stringify({ url: piped.url })}\n`);
   } else {
     const { startSwitchyardRole } = await import('./serve-switchyard.ts');
     const started = await startSwitchyardRole(process.argv.slice(2));
     if (started === undefined) {
       process.stderr.write(
-        'usage: node bench/serve.ts upstream | proxy <upstreamUrl> | floor <upstreamUrl> | gateway <upstreamUrl> <logFile> | stream-gateway <upstreamUrl> <logFile> | budgets-gateway <upstreamUrl> <logFile> on|off | sim | soak-gateway <configFile> <logFile>\n',
+        'usage: node bench/serve.ts upstream | proxy <upstreamUrl> | piped <upstreamUrl> | floor <upstreamUrl> | gateway <upstreamUrl> <logFile> | stream-gateway <upstreamUrl> <logFile> | budgets-gateway <upstreamUrl> <logFile> on|off | sim | soak-gateway <configFile> <logFile>\n',
       );
       process.exit(2);
     }

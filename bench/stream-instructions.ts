@@ -10,7 +10,7 @@
 // carry several chunks, which lowers it (INTERVAL_MS and fewer streams keep it at one).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
 import { serve, stop } from './server-process.ts';
 import { counted, perUnit, startCallgrind, stopCallgrind, type Callgrinded } from './callgrind.ts';
 import { runStreams, shapedStreamJob } from './stream-load.ts';

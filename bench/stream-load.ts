@@ -2,13 +2,19 @@
 // an event loop with a server under test. Holds `streams` streams open at once, opened over `rampMs`, and prints one
 // JSON line: each stream's time to first body byte, how many completed (their end marker seen) and why others failed.
 // Usage: node bench/stream-load.ts '<StreamLoadJob as JSON>'
+import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { agentBody } from './agent-body.ts';
 
 export interface StreamLoadJob {
   url: string;
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** Instead of `body`, an agent's streamed request of about `bytes` (bench/agent-body.ts), made in the load
+   * generator: an argument is limited to 128 KiB. */
+  agent?: { shape: 'openai' | 'anthropic'; bytes: number; model: string };
   streams: number;
   rampMs: number;
   /** Text the end of a complete stream holds (`[DONE]`, `message_stop`). */
@@ -22,10 +28,13 @@ export function shapedStreamJob(
   client: 'openai' | 'anthropic',
   server: { url: string; key?: string },
   model: string,
-  load: { streams: number; rampMs: number; timeoutMs?: number },
+  load: { streams: number; rampMs: number; timeoutMs?: number; agentBytes?: number },
 ): StreamLoadJob {
   const key = server.key ?? '';
   return {
+    ...(load.agentBytes !== undefined && load.agentBytes > 0
+      ? { agent: { shape: client, bytes: load.agentBytes, model } }
+      : {}),
     url: server.url,
     path: client === 'openai' ? '/v1/chat/completions' : '/v1/messages',
     headers: client === 'openai' ? { authorization: `Bearer ${key}` } : { 'x-api-key': key },
@@ -36,7 +45,9 @@ export function shapedStreamJob(
       messages: [{ role: 'user', content: 'Tell me a long story.' }],
     }),
     terminal: client === 'openai' ? '[DONE]' : 'message_stop',
-    ...load,
+    streams: load.streams,
+    rampMs: load.rampMs,
+    ...(load.timeoutMs !== undefined ? { timeoutMs: load.timeoutMs } : {}),
   };
 }
 
@@ -89,7 +100,11 @@ function runOne(job: StreamLoadJob, agent: Agent, done: (ttft: number | undefine
   req.end(job.body);
 }
 
-export function runStreams(job: StreamLoadJob): Promise<StreamLoadResult> {
+export function runStreams(given: StreamLoadJob): Promise<StreamLoadResult> {
+  const job =
+    given.agent === undefined
+      ? given
+      : { ...given, body: agentBody(given.agent.shape, given.agent, given.agent.model, true) };
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const cpu0 = process.cpuUsage();
   const ttfts: number[] = [];
@@ -128,6 +143,20 @@ export function runStreams(job: StreamLoadJob): Promise<StreamLoadResult> {
       if (opened < job.streams) setTimeout(open, 5);
     };
     open();
+  });
+}
+
+/** Runs a job in a load generator process of its own (this file), so its CPU is counted apart from the servers'. */
+export function spawnStreams(job: StreamLoadJob): Promise<StreamLoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as StreamLoadResult) : reject(new Error(`load generator exited ${code}`)),
+    );
   });
 }
 

@@ -6,19 +6,18 @@
 // interleaved rounds; then the targets with PASS/FAIL.
 // Last, RSS after BENCH_SUSTAIN_SECONDS (60; 0 skips) of non-streaming load at 32 connections against idle RSS.
 // Knobs: BENCH_STREAMS (100,1000,5000), BENCH_ROUNDS (3), BENCH_CHUNKS / BENCH_INTERVAL_MS / BENCH_FIRST_MS (the pace,
-// else per level below), BENCH_BUFFERED=0 (skip the non-streaming check), BENCH_PORTKEY=1 (Portkey, when installed),
+// else per level below), BENCH_BODIES=0 (skip the request side: streams whose requests are agents' bodies of 5 words
+// to 1 MB), BENCH_BUFFERED=0 (skip the non-streaming check), BENCH_PORTKEY=1 (Portkey, when installed),
 // BENCH_SOURCES=1 (the gateway run from this clone's TypeScript sources, as `./dev` and a clone's `switchyard` do,
 // instead of built and laid out as the installed package, which takes a build of ~1 min first).
 // BENCH_BASELINE=<another clone> (its gateway runs beside this one, round for round: the before/after of a change;
 // both then run from their sources). BENCH_STRACE=1 (every system call of each server per chunk, by strace attached
 // over each run: exact counts, but the CPU figures of such a run are strace's).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { GATEWAY_ENV } from '../src/gateway/process-memory.ts';
+import { join } from 'node:path';
+import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
 import { load, percentile, type LoadTarget } from './load.ts';
 import {
   cpuMicrosOf,
@@ -31,13 +30,13 @@ import {
   syscallsOf,
   type MemoryParts,
 } from './proc-memory.ts';
-import { installedCopy, startCliGateway, stopCliGateway } from './cli-gateway.ts';
+import { BODY_SIZES } from './agent-body.ts';
+import { benchGatewayConfig, installedCopy, startCliGateway, stopCliGateway } from './cli-gateway.ts';
 import { serve, stop, type Served } from './server-process.ts';
 import type { StreamPace, StreamShape } from './stream-answer.ts';
-import { shapedStreamJob, type StreamLoadJob, type StreamLoadResult } from './stream-load.ts';
+import { shapedStreamJob, spawnStreams, type StreamLoadJob } from './stream-load.ts';
 import { perUnitText, traceSyscalls, type SyscallCounts } from './strace.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const LEVELS = (process.env['BENCH_STREAMS'] ?? '100,1000,5000').split(',').map(Number);
 const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
 
@@ -99,7 +98,14 @@ function floorOf(r: Route): Route {
   return ROUTES.find((f) => f.server === 'floor' && f.upstream === r.upstream)!;
 }
 
-function jobFor(r: Route, s: Server, streams: number, rampMs: number, timeoutMs?: number): StreamLoadJob {
+function jobFor(
+  r: Route,
+  s: Server,
+  streams: number,
+  rampMs: number,
+  timeoutMs?: number,
+  agentBytes = 0,
+): StreamLoadJob {
   // Through the floor the model is the upstream's own; through the gateway a `provider/model` picks the upstream.
   const model =
     r.server === 'floor'
@@ -109,19 +115,11 @@ function jobFor(r: Route, s: Server, streams: number, rampMs: number, timeoutMs?
       : r.upstream === 'openai'
         ? 'bench/bench-model'
         : 'bench_anthropic/claude-bench';
-  return shapedStreamJob(r.client, s, model, { streams, rampMs, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
-}
-
-function runLoad(job: StreamLoadJob): Promise<StreamLoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(HERE, 'stream-load.ts'), JSON.stringify(job)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
-    child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as StreamLoadResult) : reject(new Error(`load generator exited ${code}`)),
-    );
+  return shapedStreamJob(r.client, s, model, {
+    streams,
+    rampMs,
+    agentBytes,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
 }
 
@@ -149,7 +147,13 @@ interface RunResult {
 
 const STRACE = process.env['BENCH_STRACE'] === '1';
 
-async function measure(r: Route, s: Server, streams: number, pace: StreamPace & { rampMs: number }) {
+async function measure(
+  r: Route,
+  s: Server,
+  streams: number,
+  pace: StreamPace & { rampMs: number },
+  agentBytes = 0,
+): Promise<RunResult> {
   const pid = s.child.pid ?? 0;
   const rss0 = rssOf(pid);
   let peak = rss0;
@@ -159,7 +163,7 @@ async function measure(r: Route, s: Server, streams: number, pace: StreamPace & 
   const untrace = STRACE ? await traceSyscalls(pid) : undefined;
   // A stream not over 30 s past its paced end counts as not completed rather than holding the run.
   const timeoutMs = pace.rampMs + pace.firstMs + pace.chunks * pace.intervalMs + 30_000;
-  const res = await runLoad(jobFor(r, s, streams, pace.rampMs, timeoutMs));
+  const res = await spawnStreams(jobFor(r, s, streams, pace.rampMs, timeoutMs, agentBytes));
   const syscalls = await untrace?.();
   const cpu1 = cpuSplitOf(pid);
   const calls1 = syscallsOf(pid);
@@ -324,6 +328,28 @@ function reportTargets(byLevel: Map<number, LevelRuns>, idle: { floor: number; g
   );
 }
 
+/** The request side of a stream (issue 53): C=32 streams of 50 chunks whose requests are agents' bodies of each size
+ * (bench/agent-body.ts), every route against the floor reading the same upstream shape, interleaved rounds: the time
+ * to first byte each adds over the floor's, and the CPU per stream (what a bigger request adds is its handling). */
+async function requestSide(servers: Servers, upstream: Served, rounds: number): Promise<void> {
+  const pace = { chunks: 50, intervalMs: 20, firstMs: 50, rampMs: 100 };
+  await setPace(upstream, pace);
+  console.log(`\nThe request side: C=32 streams of ${pace.chunks} chunks, agents' bodies (median of ${rounds} rounds)`);
+  for (const size of BODY_SIZES) {
+    const runs: LevelRuns = new Map(ROUTES.map((r) => [r.name, []]));
+    for (let round = 0; round < rounds; round++)
+      for (const r of ROUTES) runs.get(r.name)!.push(await measure(r, servers[r.server]!, 32, pace, size.bytes));
+    for (const r of ROUTES) {
+      const rs = runs.get(r.name)!;
+      const perStream = median(rs.map((x) => (x.cpuPerChunk * x.chunks) / Math.max(1, x.completed)));
+      const added = r.server === 'floor' ? '' : `  added ${median(differences(runs, r, (x) => x.p50)).toFixed(2)} ms`;
+      console.log(
+        `  ${size.name.padEnd(8)} ${r.name.padEnd(24)} CPU ${perStream.toFixed(0).padStart(6)} µs/stream  TTFB p50 ${median(rs.map((x) => x.p50)).toFixed(2)} ms${added}`,
+      );
+    }
+  }
+}
+
 /** Non-streaming CPU per request against the same floor buffering whole answers, interleaved; beside them the stack
  * alone (bench/floor.ts: fastify, the router and translation, none of the gateway's own per-request features), which
  * says how much of the ratio the stack accounts for before any feature. */
@@ -418,26 +444,6 @@ function portkeyNote(): string {
   return 'Portkey: skipped: installed, but this bench does not start it yet (see bench/README.md)';
 }
 
-/** The fake upstream in both shapes, as `bench/bench-model` and `bench_anthropic/claude-bench`; client keys required
- * and the usage ledger on, as a gateway usually runs. */
-function gatewayConfig(upstreamUrl: string): string {
-  return `providers:
-  bench:
-    type: openai
-    base_url: ${upstreamUrl}/v1
-    api_key: sk-bench-upstream-key-0000
-    models: { bench-model: { price: { input: 1, output: 2 } } }
-  bench_anthropic:
-    type: anthropic
-    base_url: ${upstreamUrl}
-    api_key: sk-bench-upstream-key-0000
-    models: { claude-bench: { price: { input: 1, output: 2 } } }
-main: { provider: bench, model: bench-model }
-usage: { store: sqlite }
-gateway: { listen: '127.0.0.1:0', require_keys: true, log_level: info }
-`;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -456,7 +462,7 @@ async function main(): Promise<void> {
   const gateway = await startCliGateway({
     dir: join(dir, 'gateway'),
     ...(installed ? { root: installedCopy(dir) } : {}),
-    config: gatewayConfig(upstream.url),
+    config: benchGatewayConfig(upstream.url),
     clientKey: true,
   });
   const servers: Servers = { floor, gateway };
@@ -464,7 +470,7 @@ async function main(): Promise<void> {
     servers.base = await startCliGateway({
       dir: join(dir, 'base'),
       root: BASELINE,
-      config: gatewayConfig(upstream.url),
+      config: benchGatewayConfig(upstream.url),
       clientKey: true,
     });
   try {
@@ -477,11 +483,12 @@ async function main(): Promise<void> {
     console.log(portkeyNote());
     // Warm-up: the JIT settles before anything is measured.
     await setPace(upstream, { chunks: 100, intervalMs: 2, firstMs: 5 });
-    for (const r of ROUTES) await runLoad(jobFor(r, servers[r.server]!, 100, 100));
+    for (const r of ROUTES) await spawnStreams(jobFor(r, servers[r.server]!, 100, 100));
     const byLevel = new Map<number, LevelRuns>();
     for (const streams of LEVELS) byLevel.set(streams, await level(streams, servers, upstream, ROUNDS));
     reportTargets(byLevel, idle);
     if (BASELINE !== undefined) reportBaseline(byLevel);
+    if (process.env['BENCH_BODIES'] !== '0') await requestSide(servers, upstream, ROUNDS);
     if (process.env['BENCH_BUFFERED'] !== '0') await buffered(servers, upstream.url, ROUNDS);
     await sustained(gateway, idle.gateway, idleParts);
   } finally {

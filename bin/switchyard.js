@@ -97,13 +97,16 @@ function servesGateway(words) {
 }
 
 /** A gateway runs with the allocator settings (and, with SWITCHYARD_GATEWAY_HEAP=lean, the V8 flags) of
- * src/gateway/process-memory.ts, which glibc and V8 read
+ * src/gateway/server/process-memory.ts, which glibc and V8 read
  * only when a process starts: this process is replaced (same pid, so systemd and signals are unaffected) by one
  * started with them. A variable the user set, or a flag node was given (on its command line or in NODE_OPTIONS), is
  * kept as it is. */
 async function withGatewayEnv() {
   if (typeof process.execve !== 'function' || process.platform !== 'linux' || !servesGateway(args)) return;
-  const memory = join(root, fromSource ? 'src/gateway/process-memory.ts' : 'dist/gateway/process-memory.js');
+  const memory = join(
+    root,
+    fromSource ? 'src/gateway/server/process-memory.ts' : 'dist/gateway/server/process-memory.js',
+  );
   const { GATEWAY_ENV, HEAP_VARIABLE, heapFlags } = await import(memory);
   const wanted = heapFlags(process.env[HEAP_VARIABLE]);
   if (typeof wanted === 'string') {

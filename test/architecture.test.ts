@@ -123,3 +123,31 @@ test('the top-level modules config/ uses import no folder', () => {
   );
   assert.deepEqual(reaching, []);
 });
+
+/** Every file of the repository outside node_modules and dot-folders, relative to the root. */
+function repoFiles(dir: string = ROOT): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    if (name === 'node_modules' || name.startsWith('.')) return [];
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? repoFiles(path) : [relative(ROOT, path)];
+  });
+}
+
+/** `wire/{openai,anthropic}/request.ts` → one name per alternative. */
+function expandBraces(name: string): string[] {
+  const m = /^(.*)\{([^}]*)\}(.*)$/.exec(name);
+  return m === null ? [name] : m[2]!.split(',').flatMap((alt) => expandBraces(`${m[1]}${alt}${m[3]}`));
+}
+
+test('each file docs/architecture.md names is there', () => {
+  const doc = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+  // A pattern (`seeds-*.ts`, `providers/<type>.ts`) names no one file; a path may start anywhere (`ui/live.ts`).
+  const names = [...doc.matchAll(/[\w.{},/-]*[\w-]+\.ts\b/g)]
+    .map((m) => m[0].replace(/^\/+/, ''))
+    .filter((name) => !/[*<]/.test(name) && name.length > 0);
+  const files = repoFiles();
+  const missing = [...new Set(names.flatMap(expandBraces))].filter(
+    (name) => !files.some((file) => file === name || file.endsWith(`/${name}`)),
+  );
+  assert.deepEqual(missing, []);
+});

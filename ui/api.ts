@@ -1,7 +1,22 @@
-// Talking to the gateway: GETs as JSON, and actions with the CSRF token the shell page carries in a meta tag.
+// Talking to the gateway: GETs as JSON, and actions with the CSRF token the shell page carries in a meta tag, as it
+// carries who is signed in and the actions their role may take (the server checks the role again).
+
+function meta(name: string): string {
+  return document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? '';
+}
 
 function csrf(): string {
-  return document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
+  return meta('csrf-token');
+}
+
+/** Who is signed in and their role, for the header. */
+export function signedIn(): { who: string; role: string } {
+  return { who: meta('signed-in'), role: meta('role') };
+}
+
+/** Whether the signed-in role may take `action` (`reset`, `refresh`): the page offers only those. */
+export function may(action: 'reset' | 'refresh'): boolean {
+  return meta('actions').split(' ').includes(action);
 }
 
 export class ApiFailure extends Error {}

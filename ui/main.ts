@@ -7,6 +7,7 @@ import { RequestsView } from './views/requests.ts';
 import { UsageView } from './views/usage.ts';
 import { McpView } from './views/mcp.ts';
 import { labelCellsOf } from './cells.ts';
+import { signedIn } from './api.ts';
 
 const VIEWS = [
   ['keys', 'Keys', KeysView],
@@ -29,6 +30,7 @@ function App() {
     return () => removeEventListener('hashchange', on);
   }, []);
   const View = VIEWS.find(([n]) => n === view)![2];
+  const me = signedIn();
   return html`<header>
       <strong class="brand">Switchyard</strong>
       <nav>
@@ -37,6 +39,7 @@ function App() {
             html`<a href=${`#${name}`} class=${name === view ? 'active' : ''} data-view=${name}>${label}</a>`,
         )}
       </nav>
+      <span class="who" data-role="signed-in">${me.who} <small data-role="role">${me.role}</small></span>
       <form method="post" action="/ui/logout"><button type="submit" class="quiet">Sign out</button></form>
     </header>
     <main><${View} /></main>`;

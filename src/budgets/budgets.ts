@@ -15,6 +15,8 @@ export const HOLD_MS = 30 * 60_000;
 export interface CallSubject {
   task: string;
   clientKey?: string | undefined;
+  /** The end user, as the ledger keeps it (budgets on a key's users: `per_user`, `user:`). */
+  user?: string | undefined;
   /** Prompt tokens a hold counts: asked only when a budget is configured. */
   inputTokens: () => number;
   maxTokens?: number | undefined;

@@ -20,6 +20,8 @@ export interface CallBudgetsInit {
   now: () => number;
   task: string;
   clientKey?: string | undefined;
+  /** The end user the call is made for, as the ledger keeps it: budgets on the key's users apply. */
+  user?: string | undefined;
   /** Prompt tokens, estimated before sending. */
   inputTokens: number;
   /** The request's max_tokens, when it set one. */
@@ -76,7 +78,8 @@ export class CallBudgets {
     const { plan, now } = this.#init;
     const at = now();
     const items: Held[] = [];
-    if (!this.#callHeld) this.#wanted(plan.callLimits(this.#init.task, this.#init.clientKey), route, at, items);
+    if (!this.#callHeld)
+      this.#wanted(plan.callLimits(this.#init.task, this.#init.clientKey, this.#init.user), route, at, items);
     this.#wanted(plan.attemptLimits(route.provider, route.model, fingerprint), route, at, items);
     if (items.length === 0) {
       this.#callHeld = true;
@@ -104,7 +107,7 @@ export class CallBudgets {
    * counters are held already, once for the call). */
   #wanted(limits: readonly BudgetLimit[], route: Route, at: number, items: Held[]): void {
     for (const rule of limits) {
-      const { counter, end } = this.#init.plan.counter(rule, at);
+      const { counter, end } = this.#init.plan.counter(rule, at, this.#init.user);
       if (this.#holds(counter)) continue;
       items.push({
         counter,

@@ -12,10 +12,11 @@ import {
   type BudgetWindow,
 } from '../config/budgets-schema.ts';
 import { windowBounds, type WindowBounds } from './windows.ts';
+import { userForms } from '../calls/end-user.ts';
 
 export type BudgetScope =
   | { kind: 'all' }
-  | { kind: 'client_key'; name: string }
+  | { kind: 'client_key'; name: string; user?: string; perUser?: true }
   | { kind: 'task'; name: string }
   | { kind: 'provider'; provider: string }
   | { kind: 'route'; provider: string; model: string }
@@ -58,7 +59,11 @@ function scopeOf(b: BudgetConfig): BudgetScope {
     return b.tool !== undefined
       ? { kind: 'tool', server: b.mcp_server, tool: b.tool }
       : { kind: 'mcp_server', server: b.mcp_server };
-  if (b.client_key !== undefined) return { kind: 'client_key', name: b.client_key };
+  if (b.client_key !== undefined) {
+    if (b.per_user === true) return { kind: 'client_key', name: b.client_key, perUser: true };
+    if (b.user !== undefined) return { kind: 'client_key', name: b.client_key, user: b.user };
+    return { kind: 'client_key', name: b.client_key };
+  }
   if (b.task !== undefined) return { kind: 'task', name: b.task };
   const provider = b.provider ?? '';
   if (b.credential !== undefined) return { kind: 'credential', provider, id: b.credential.toLowerCase() };
@@ -71,7 +76,7 @@ export function scopeText(scope: BudgetScope): string {
     case 'all':
       return 'everything';
     case 'client_key':
-      return `client key ${scope.name}`;
+      return `client key ${scope.name}${scope.perUser ? ' per user' : scope.user !== undefined ? ` user ${scope.user}` : ''}`;
     case 'task':
       return `task ${scope.name}`;
     case 'provider':
@@ -117,9 +122,22 @@ export function limitsOf(config: Config): BudgetLimit[] {
   return out;
 }
 
-/** The counter a limit counts in during the window starting at `start`. */
-export function counterKey(limit: BudgetLimit, start: number): string {
-  return `${limit.budget}|${limit.scopeText}|${limit.resource}|${limit.window}|${start}`;
+/** The counter a limit counts in during the window starting at `start`; a per-user limit's, for one end user
+ * (`''`: the requests that name none, which share one). */
+export function counterKey(limit: BudgetLimit, start: number, user?: string): string {
+  const scope = user === undefined ? limit.scopeText : `${limit.scopeText} ${JSON.stringify(user)}`;
+  return `${limit.budget}|${scope}|${limit.resource}|${limit.window}|${start}`;
+}
+
+/** A limit counted apart for each end user of its client key (`per_user: true`). */
+export function isPerUser(limit: BudgetLimit): boolean {
+  return limit.scope.kind === 'client_key' && limit.scope.perUser === true;
+}
+
+/** A limit on end users (`per_user:` or `user:`): applies to a call by its user, and is not seeded from the ledger,
+ * whose rollups do not keep users. */
+export function onUsers(scope: BudgetScope): boolean {
+  return scope.kind === 'client_key' && (scope.perUser === true || scope.user !== undefined);
 }
 
 /** A limit's counter in the window `at` falls in: its key and the window's bounds. */
@@ -135,6 +153,8 @@ export class BudgetPlan {
   readonly #all: BudgetLimit[] = [];
   readonly #byTask = new Map<string, BudgetLimit[]>();
   readonly #byClientKey = new Map<string, BudgetLimit[]>();
+  /** A client key's limits on its end users (`per_user:`, `user:`), model requests' and tool calls' alike. */
+  readonly #onUsers = new Map<string, UserLimit[]>();
   readonly #byProvider = new Map<string, BudgetLimit[]>();
   /** Limits on MCP tool calls (`calls`): over everything, by client key, by server (its tools' too). */
   readonly #toolAll: BudgetLimit[] = [];
@@ -153,7 +173,8 @@ export class BudgetPlan {
     this.limits = limitsOf(config);
     for (const l of this.limits) {
       const s = l.scope;
-      if (l.resource === 'calls') this.#indexToolLimit(l);
+      if (s.kind === 'client_key' && onUsers(s)) push(this.#onUsers, s.name, userLimit(l, s.user));
+      else if (l.resource === 'calls') this.#indexToolLimit(l);
       else if (s.kind === 'all') this.#all.push(l);
       else if (s.kind === 'task') push(this.#byTask, s.name, l);
       else if (s.kind === 'client_key') push(this.#byClientKey, s.name, l);
@@ -170,13 +191,27 @@ export class BudgetPlan {
     else if (s.kind === 'mcp_server' || s.kind === 'tool') push(this.#toolByServer, s.server, l);
   }
 
-  /** Limits on one MCP tool call: everything's, its client key's, its server's and its tool's. */
-  toolLimits(clientKey: string | undefined, server: string, tool: string): BudgetLimit[] {
+  /** Limits on one MCP tool call: everything's, its client key's (and its end user's), its server's and its tool's. */
+  toolLimits(clientKey: string | undefined, server: string, tool: string, user?: string): BudgetLimit[] {
     const ofKey = clientKey === undefined ? [] : (this.#toolByKey.get(clientKey) ?? []);
     const ofServer = (this.#toolByServer.get(server) ?? []).filter(
       (l) => l.scope.kind !== 'tool' || l.scope.tool === tool,
     );
-    return [...this.#toolAll, ...ofKey, ...ofServer];
+    const ofUser = this.#userLimits(clientKey, user, true);
+    return [...this.#toolAll, ...ofKey, ...ofUser, ...ofServer];
+  }
+
+  /** The key's limits on end users that apply to `user` (undefined: a request naming none, which `per_user` counts
+   * as one user of its own and `user:` never matches): its tool calls' or its model requests'. */
+  #userLimits(clientKey: string | undefined, user: string | undefined, calls: boolean): BudgetLimit[] {
+    const mine = clientKey === undefined ? undefined : this.#onUsers.get(clientKey);
+    if (mine === undefined) return [];
+    const out: BudgetLimit[] = [];
+    for (const u of mine) {
+      if ((u.limit.resource === 'calls') !== calls) continue;
+      if (u.forms === undefined || (user !== undefined && u.forms.includes(user))) out.push(u.limit);
+    }
+    return out;
   }
 
   get empty(): boolean {
@@ -188,8 +223,14 @@ export class BudgetPlan {
     return this.#byProvider.has(provider);
   }
 
-  /** Limits that refuse the call itself: everything, its task, its client key. */
-  callLimits(task: string, clientKey: string | undefined): readonly BudgetLimit[] {
+  /** Limits that refuse the call itself: everything, its task, its client key, and the key's on its end user. */
+  callLimits(task: string, clientKey: string | undefined, user?: string): readonly BudgetLimit[] {
+    const base = this.#keyLimits(task, clientKey);
+    if (clientKey === undefined || !this.#onUsers.has(clientKey)) return base;
+    return [...base, ...this.#userLimits(clientKey, user, false)];
+  }
+
+  #keyLimits(task: string, clientKey: string | undefined): readonly BudgetLimit[] {
     // A client key without limits of its own reads its task's entry: the cache grows only with configured names.
     const key = clientKey !== undefined && this.#byClientKey.has(clientKey) ? clientKey : undefined;
     let byKey = this.#byCall.get(task);
@@ -223,8 +264,13 @@ export class BudgetPlan {
     return b;
   }
 
-  /** The limit's counter in the window `now` falls in (counterKey), made once per window. */
-  counter(limit: BudgetLimit, now: number): LimitCounter {
+  /** The limit's counter in the window `now` falls in (counterKey), made once per window; a per-user limit's, for
+   * `user` (made each time: users are many). */
+  counter(limit: BudgetLimit, now: number, user?: string): LimitCounter {
+    if (isPerUser(limit)) {
+      const { start, end } = this.bounds(limit.window, now);
+      return { counter: counterKey(limit, start, user ?? ''), start, end };
+    }
     let c = this.#counters.get(limit);
     if (c === undefined || now >= c.end || now < c.start) {
       const { start, end } = this.bounds(limit.window, now);
@@ -233,6 +279,16 @@ export class BudgetPlan {
     }
     return c;
   }
+}
+
+/** A limit on end users, with the forms its `user:` may be kept in (none: `per_user`, every user). */
+interface UserLimit {
+  limit: BudgetLimit;
+  forms: readonly string[] | undefined;
+}
+
+function userLimit(limit: BudgetLimit, user: string | undefined): UserLimit {
+  return { limit, forms: user === undefined ? undefined : userForms(user) };
 }
 
 export function appliesToAttempt(scope: BudgetScope, provider: string, model: string, fingerprint: string): boolean {

@@ -4,7 +4,7 @@
 // counter is seeded from the ledger's tool-call rows (the calls a budget admitted).
 import type { BudgetStore } from '../state/budget-store.ts';
 import type { GroupTotals, ToolQuery, ToolTotals, UsageQuery } from '../usage/row.ts';
-import { MICRO_USD, type BudgetLimit, type BudgetPlan, type BudgetScope } from './rules.ts';
+import { MICRO_USD, onUsers, type BudgetLimit, type BudgetPlan, type BudgetScope } from './rules.ts';
 
 /** The ledger's grouped totals (UsageLedger.totals): what seeding reads. */
 export type LedgerTotals = (q: UsageQuery) => Promise<GroupTotals[]>;
@@ -33,7 +33,7 @@ export const SEED_WAIT_MS = 2_000;
 
 /** Seeds every counter of `plan`'s current windows that has no spend yet from the ledger; returns those it set.
  * Minute windows are left out: the ledger's rollups are hourly, and a minute is gone before it matters. Without
- * `toolCalls`, `calls` counters are left at 0. */
+ * `toolCalls`, `calls` counters are left at 0; so are a key's budgets on its end users (the rollups keep no users). */
 export async function seedPlan(
   plan: BudgetPlan,
   store: BudgetStore,
@@ -42,7 +42,7 @@ export async function seedPlan(
   toolCalls?: LedgerToolCalls,
 ): Promise<Seeded[]> {
   const limits = plan.limits.filter(
-    (l) => l.window !== 'minute' && (l.resource !== 'calls' || toolCalls !== undefined),
+    (l) => l.window !== 'minute' && (l.resource !== 'calls' || toolCalls !== undefined) && !onUsers(l.scope),
   );
   const counters = limits.map((l) => plan.counter(l, now));
   const states = await store.read(

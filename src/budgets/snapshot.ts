@@ -2,7 +2,7 @@
 // for `switchyard usage budgets`, `/admin/budgets` and the Prometheus gauges. Read off the request path.
 import type { BudgetResource, BudgetWindow } from '../config/budgets-schema.ts';
 import type { BudgetStore } from '../state/budget-store.ts';
-import { counterKey, fromUnits, toUnits, type BudgetPlan } from './rules.ts';
+import { counterKey, fromUnits, isPerUser, toUnits, type BudgetPlan } from './rules.ts';
 import { seededWords } from './words.ts';
 
 export interface BudgetRow {
@@ -30,12 +30,15 @@ export interface BudgetRow {
   held_locally_cap?: number;
 }
 
+/** A `per_user` budget has a counter per user: it has no one row (nor gauge: a metric has no user label), and where each
+ * user stands is `usage --by user`'s. */
 export async function budgetRows(plan: BudgetPlan, store: BudgetStore, now: number): Promise<BudgetRow[]> {
-  const windows = plan.limits.map((l) => plan.bounds(l.window, now));
-  const counters = plan.limits.map((l, i) => counterKey(l, windows[i]!.start));
+  const limits = plan.limits.filter((l) => !isPerUser(l));
+  const windows = limits.map((l) => plan.bounds(l.window, now));
+  const counters = limits.map((l, i) => counterKey(l, windows[i]!.start));
   const states = await store.read(counters, now);
   const since = store.heldLocallySince?.();
-  return plan.limits.map((l, i) => {
+  return limits.map((l, i) => {
     const state = states[i]!;
     const units = (n: number): number => fromUnits(l.resource, n);
     const cap = since !== undefined ? store.heldLocallyCap?.(counters[i]!, l.limit, l.soft) : undefined;
@@ -75,4 +78,41 @@ export function rowView(r: BudgetRow): object {
       : {}),
     ...(since !== undefined ? { held_locally_since: new Date(since).toISOString() } : {}),
   };
+}
+
+/** A `per_user` budget, which has no row: its limit for each user of its client key, and its window's start, from
+ * which `usage --by user` (or `--by tool --user U` for calls) says where each user stands. */
+export interface PerUserBudget {
+  budget: string;
+  /** `client key coding per user`. */
+  scope: string;
+  client_key: string;
+  resource: BudgetResource;
+  window: BudgetWindow;
+  soft: boolean;
+  /** Each user's limit, in the resource's units (USD as dollars). */
+  limit: number;
+  /** ISO time the current window began. */
+  window_start: string;
+  /** The command that shows where each user stands in the window. */
+  see: string;
+}
+
+export function perUserBudgets(plan: BudgetPlan, now: number): PerUserBudget[] {
+  return plan.limits.filter(isPerUser).map((l) => {
+    const start = new Date(plan.bounds(l.window, now).start).toISOString().replace('.000Z', 'Z');
+    const key = l.scope.kind === 'client_key' ? l.scope.name : '';
+    const by = l.resource === 'calls' ? 'tool --user U' : 'user';
+    return {
+      budget: l.budget,
+      scope: l.scopeText,
+      client_key: key,
+      resource: l.resource,
+      window: l.window,
+      soft: l.soft,
+      limit: fromUnits(l.resource, l.limit),
+      window_start: start,
+      see: `switchyard usage --by ${by} --client-key ${key} --since ${start}`,
+    };
+  });
 }

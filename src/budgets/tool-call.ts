@@ -19,14 +19,14 @@ const NOTHING_HELD = (): void => {};
 export async function admitToolCall(
   plan: BudgetPlan,
   store: BudgetStore,
-  call: { clientKey: string | undefined; server: string; tool: string },
+  call: { clientKey: string | undefined; server: string; tool: string; user?: string | undefined },
   at: number,
   holdMs: number,
 ): Promise<ToolAdmission> {
-  const limits = plan.toolLimits(call.clientKey, call.server, call.tool);
+  const limits = plan.toolLimits(call.clientKey, call.server, call.tool, call.user);
   if (limits.length === 0) return { ok: true, warnings: [], settle: NOTHING_HELD };
   const items: Held[] = limits.map((rule) => {
-    const { counter, end } = plan.counter(rule, at);
+    const { counter, end } = plan.counter(rule, at, call.user);
     return { counter, limit: rule.limit, amount: 1, soft: rule.soft, resetsAt: end, rule };
   });
   const hold = holdId();

@@ -59,10 +59,18 @@ function standing(resource: BudgetResource, s: Standing): string {
 
 export function refusalOf(limit: BudgetLimit, state: Standing, resetsAt: number, now: number): BudgetRefusal {
   const rate = isRateWindow(limit.window);
-  const per = `${formatAmount(limit.resource, limit.limit)} per ${limit.window}`;
-  const stands = standing(limit.resource, state);
   const when = `resets at ${formatReset(resetsAt)} (in ${formatDuration(Math.max(0, resetsAt - now))})`;
-  const message = `budget ${limit.budget} (${limit.scopeText}) is ${rate ? 'at its limit' : 'spent'}: ${per}, ${stands}; ${when}`;
+  const message = `budget ${limit.budget} (${limit.scopeText}) is ${rate ? 'at its limit' : 'spent'}: ${perWindow(limit)}, ${standing(limit.resource, state)}; ${when}`;
+  return refusal(limit, state, rate, resetsAt, message);
+}
+
+/** `$20.00 per day`: the limit and its window. */
+function perWindow(limit: BudgetLimit): string {
+  return `${formatAmount(limit.resource, limit.limit)} per ${limit.window}`;
+}
+
+/** Every refusal says the same of its budget and where it stands; what differs is when it ends and why. */
+function refusal(limit: BudgetLimit, state: Standing, rate: boolean, resetsAt: number, message: string): BudgetRefusal {
   return {
     budget: limit.budget,
     scope: limit.scopeText,
@@ -80,25 +88,15 @@ export function refusalOf(limit: BudgetLimit, state: Standing, resetsAt: number,
 /** The shared store has room under the limit, but not once the share held back for replicas not seen on it is
  * taken (docs/budgets.md#when-the-store-is-down): not spent, so a client may try again when the hold-back ends. */
 export function heldBackRefusalOf(limit: BudgetLimit, state: Standing, heldBack: HeldBack, now: number): BudgetRefusal {
-  const per = `${formatAmount(limit.resource, limit.limit)} per ${limit.window}`;
+  const notSpent = `budget ${limit.budget} (${limit.scopeText}) is not spent: ${perWindow(limit)}, ${standing(limit.resource, state)}`;
   const kept = formatAmount(limit.resource, Math.round(heldBack.amount));
   const until = Math.max(now + 1000, heldBack.until);
   const wait = formatDuration(until - now);
-  return {
-    budget: limit.budget,
-    scope: limit.scopeText,
-    resource: limit.resource,
-    window: limit.window,
-    rate: true,
-    limit: fromUnits(limit.resource, limit.limit),
-    used: fromUnits(limit.resource, state.spent),
-    held: fromUnits(limit.resource, state.reserved),
-    resetsAt: until,
-    message:
-      heldBack.why === 'outage'
-        ? `budget ${limit.budget} (${limit.scopeText}) is not spent: ${per}, ${standing(limit.resource, state)}; while Redis does not answer this replica admits only its share, and ${kept} of it is the other replicas'; try again in ${wait}`
-        : `budget ${limit.budget} (${limit.scopeText}) is not spent: ${per}, ${standing(limit.resource, state)}; ${kept} of it is held back for a replica that stopped answering on Redis (it may be spending that share unseen) until it is back or its presence lapses; try again in ${wait}`,
-  };
+  const message =
+    heldBack.why === 'outage'
+      ? `${notSpent}; while Redis does not answer this replica admits only its share, and ${kept} of it is the other replicas'; try again in ${wait}`
+      : `${notSpent}; ${kept} of it is held back for a replica that stopped answering on Redis (it may be spending that share unseen) until it is back or its presence lapses; try again in ${wait}`;
+  return refusal(limit, state, true, until, message);
 }
 
 /** What a store's refusal says: the budget spent, the store unreachable, or a share held back. */
@@ -122,20 +120,8 @@ const IN_FLIGHT_RETRY_MS = 2_000;
 /** The room left is held by calls still running (a killed replica's, until its presence lapses, among them): not
  * spent, so a client may try again shortly rather than at the window's end. */
 function inFlightRefusalOf(limit: BudgetLimit, state: Standing, now: number): BudgetRefusal {
-  const per = `${formatAmount(limit.resource, limit.limit)} per ${limit.window}`;
-  const until = now + IN_FLIGHT_RETRY_MS;
-  return {
-    budget: limit.budget,
-    scope: limit.scopeText,
-    resource: limit.resource,
-    window: limit.window,
-    rate: true,
-    limit: fromUnits(limit.resource, limit.limit),
-    used: fromUnits(limit.resource, state.spent),
-    held: fromUnits(limit.resource, state.reserved),
-    resetsAt: until,
-    message: `budget ${limit.budget} (${limit.scopeText}) is not spent: ${per}, ${standing(limit.resource, state)}; the rest is held by calls in flight, and what they do not use comes back as they end; try again in ${formatDuration(IN_FLIGHT_RETRY_MS)}`,
-  };
+  const message = `budget ${limit.budget} (${limit.scopeText}) is not spent: ${perWindow(limit)}, ${standing(limit.resource, state)}; the rest is held by calls in flight, and what they do not use comes back as they end; try again in ${formatDuration(IN_FLIGHT_RETRY_MS)}`;
+  return refusal(limit, state, true, now + IN_FLIGHT_RETRY_MS, message);
 }
 
 /** How soon a client refused for an unreachable budget store may try again. */
@@ -144,18 +130,8 @@ const UNREACHABLE_RETRY_MS = 1_000;
 /** `budgets.on_store_outage: refuse` while the shared store does not answer: the budget cannot be checked, so the
  * call is refused (fail closed); a client may try again shortly. */
 export function unreachableRefusalOf(limit: BudgetLimit, state: Standing, now: number): BudgetRefusal {
-  return {
-    budget: limit.budget,
-    scope: limit.scopeText,
-    resource: limit.resource,
-    window: limit.window,
-    rate: true,
-    limit: fromUnits(limit.resource, limit.limit),
-    used: fromUnits(limit.resource, state.spent),
-    held: fromUnits(limit.resource, state.reserved),
-    resetsAt: now + UNREACHABLE_RETRY_MS,
-    message: `budget ${limit.budget} (${limit.scopeText}) cannot be checked: the budget store (Redis) is unreachable, and budgets.on_store_outage is refuse; try again once it answers`,
-  };
+  const message = `budget ${limit.budget} (${limit.scopeText}) cannot be checked: the budget store (Redis) is unreachable, and budgets.on_store_outage is refuse; try again once it answers`;
+  return refusal(limit, state, true, now + UNREACHABLE_RETRY_MS, message);
 }
 
 export function warningOf(limit: BudgetLimit, state: Standing, resetsAt: number): BudgetWarning {
@@ -164,7 +140,7 @@ export function warningOf(limit: BudgetLimit, state: Standing, resetsAt: number)
     scope: limit.scopeText,
     resource: limit.resource,
     window: limit.window,
-    message: `soft budget ${limit.budget} (${limit.scopeText}) is over ${formatAmount(limit.resource, limit.limit)} per ${limit.window} (${standing(limit.resource, state)}); served anyway, resets at ${formatReset(resetsAt)}`,
+    message: `soft budget ${limit.budget} (${limit.scopeText}) is over ${perWindow(limit)} (${standing(limit.resource, state)}); served anyway, resets at ${formatReset(resetsAt)}`,
   };
 }
 

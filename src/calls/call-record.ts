@@ -22,6 +22,8 @@ export interface CallStart {
   startedAt: number;
   t0: number;
   now: () => number;
+  /** The end user the call was made for (ChatOptions.end_user). */
+  endUser?: string | undefined;
 }
 
 /** How the call ended, told by the router. */
@@ -54,6 +56,7 @@ export function answeringCredential(trail: readonly Attempt[]): string | undefin
 export function callRecord(start: CallStart, end: CallEnd): CallRecord {
   return {
     task: start.task,
+    endUser: start.endUser,
     stream: start.stream,
     startedAt: start.startedAt,
     endedNow: start.now(),

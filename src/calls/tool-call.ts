@@ -6,6 +6,10 @@ export type ToolCallOutcome = 'ok' | 'tool_error' | 'refused' | 'budget' | 'time
 export interface ToolCallFacts {
   readonly requestId: string;
   readonly keyName: string | undefined;
+  /** The end user behind the key, as the ledger keeps it. */
+  readonly user?: string | undefined;
+  /** The end user the call's span may name (`enduser.id`): only where the operator allows it. */
+  readonly spanUser?: string | undefined;
   readonly server: string;
   /** The tool's name on its server (not namespaced). */
   readonly tool: string;

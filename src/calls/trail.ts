@@ -1,7 +1,7 @@
 // The attempt trail (docs/routing.md): one entry per try — route, credential (fingerprint, masked, its sources), outcome,
 // status, latency and the wait before it. Never a secret.
 import type { Credential } from '../credentials/types.ts';
-import type { Attempt } from './types.ts';
+import type { Attempt, AttemptSkip } from './types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import { routeName } from '../config/route-name.ts';
 import type { LadderSink } from './events.ts';
@@ -26,6 +26,8 @@ export interface AttemptInit {
   endedAt: number;
   waitMs: number;
   message?: string;
+  /** `skipped`: why nothing was sent (Attempt.skip). */
+  skip?: AttemptSkip;
   note?: string;
   refusal?: Attempt['refusal'];
   /** `max_tokens_clamped`: the max_tokens the request is sent again with. */
@@ -49,6 +51,7 @@ export function makeAttempt(init: AttemptInit): Attempt {
   if (init.credential) a.credential = credentialView(init.credential);
   if (init.status !== undefined) a.status = init.status;
   if (init.message !== undefined) a.message = init.message;
+  if (init.skip !== undefined) a.skip = init.skip;
   if (init.note !== undefined) a.note = init.note;
   if (init.refusal !== undefined) a.refusal = init.refusal;
   if (init.maxTokens !== undefined) a.max_tokens = init.maxTokens;
@@ -66,10 +69,10 @@ export interface SkipTarget {
 }
 
 /** A route passed over without a request (its context window, a conversation it cannot continue): said in the trail
- * and to the events, as an attempt that was skipped. */
-export function skipRoute(ctx: SkipTarget, route: RouteSpec, message: string): void {
+ * and to the events, as an attempt that was skipped, why as a value and in words. */
+export function skipRoute(ctx: SkipTarget, route: RouteSpec, skip: AttemptSkip, message: string): void {
   const now = ctx.now();
-  const attempt = makeAttempt({ route, outcome: 'skipped', startedAt: now, endedAt: now, waitMs: 0, message });
+  const attempt = makeAttempt({ route, outcome: 'skipped', startedAt: now, endedAt: now, waitMs: 0, skip, message });
   ctx.trail.push(attempt);
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
 }

@@ -28,6 +28,8 @@ export interface Attempt {
   wait_ms: number;
   /** Short explanation (never contains a secret). */
   message?: string;
+  /** With `skipped`: why nothing was sent, as a value (the message says it in words). */
+  skip?: AttemptSkip;
   /** What was done before this attempt besides waiting: `re-minted after 401` (a minted credential's new token). */
   note?: string;
   /** A refusal that was neither the key's credentials nor a missing model (classify.ts): the key may not use this
@@ -59,10 +61,18 @@ export interface AttemptUsage extends Usage {
 export interface UnusableKey {
   masked: string;
   from: CredentialSource[];
+  /** Why it is set aside: `rejected (never accepted); next probe at 11:02:00`; `why_parts` the same as its parts
+   * (`["rejected (never accepted)", "next probe at 11:02:00"]`), for a line naming several keys. */
   why: string;
+  why_parts: string[];
 }
 
 export type AttemptRefusal = 'model_access' | BlockedBy;
+
+/** Why a route sent nothing: every key of its provider set aside (`unusable_keys` names them), a context window too
+ * small for the prompt, a provider type that cannot do what the request needs (ChatOptions.needs), a conversation only
+ * its owner's route reads (ChatOptions.owner), or a route the config cannot make work. */
+export type AttemptSkip = 'no_usable_key' | 'context_window' | 'needs' | 'unportable' | 'invalid_route';
 
 /** The request's settings (tools, sampling, response format, …) are those of the canonical request. */
 export interface ChatOptions extends RequestSettings {
@@ -79,6 +89,9 @@ export interface ChatOptions extends RequestSettings {
   estimated_tokens?: number;
   /** The gateway client key (by name) the call is made for: budgets scoped to it apply (docs/budgets.md). */
   client_key?: string;
+  /** The end user the call is made for, as the ledger keeps it (calls/end-user.ts): budgets on the client key's users
+   * (`per_user`, `user:`) apply (docs/budgets.md#end-users). */
+  end_user?: string;
   /** A Responses turn continuing a conversation whose upstream state lives with one route and key. */
   owner?: ConversationOwner;
   /** What only some provider types can do for this request: routes of any other type are skipped (need-step.ts). */
@@ -98,6 +111,8 @@ export interface RouteNeed {
 /** One record per call: its facts gathered once, by the router, when it is over (calls/call-record.ts). */
 export interface CallRecord {
   task: string;
+  /** The end user the call was made for, as the ledger keeps it (ChatOptions.end_user). */
+  endUser?: string | undefined;
   stream: boolean;
   /** Epoch ms the call started. */
   startedAt: number;

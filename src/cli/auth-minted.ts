@@ -2,12 +2,10 @@
 // are recorded there, and `auth refresh` (docs/credentials.md#auth-refresh-p-id).
 import type { Command } from 'commander';
 import type { CredentialPool } from '../credentials/pool.ts';
-import type { MintedSource } from '../credentials/minted/spec.ts';
-import { MintError } from '../credentials/minted/mint-error.ts';
+import { refreshMinted } from '../credentials/minted/refresh.ts';
 import { mintReasonText } from '../credentials/minted/mint-reason.ts';
 import { formatClock } from '../errors/explain-format.ts';
 import { UserError } from '../user-error.ts';
-import { matchOne } from '../state/match.ts';
 import type { StateStore } from '../state/types.ts';
 import type { CliRun } from './run.ts';
 
@@ -68,39 +66,9 @@ async function refresh(
   id: string | undefined,
   opts: RefreshOptions,
 ): Promise<void> {
-  const all = ctx.pool.mintedSources(provider);
-  if (all.length === 0)
-    throw new UserError(
-      `${provider} has no minted credential to refresh: its keys are used as written (a minted one comes from api_key_file, api_key_command or oauth2 under providers.${provider}, or under a task auxiliary.T with provider: ${provider})`,
-    );
-  const chosen =
-    id === undefined
-      ? all
-      : [matchOne(all, id, () => undefined, `minted credential of ${provider}`)].filter(
-          (s): s is MintedSource => s !== undefined,
-        );
-  if (chosen.length === 0)
-    throw new UserError(
-      `no minted credential of ${provider} has the ID "${id ?? ''}"; its minted credentials: ${all.map((s) => `${s.id} (${s.describe})`).join(', ')}`,
-    );
-  const results: { id: string; source: string; ok: boolean; expires_at?: string; error?: string; failure?: string }[] =
-    [];
-  for (const source of chosen) {
-    try {
-      const t = await ctx.pool.minter.refresh(source);
-      // Asked as of this mint: the gateways holding an older token mint again.
-      await ctx.store.writeMint(source.id, { provider, at: Date.now(), refresh_requested_at: t.mintedAt });
-      results.push({
-        id: source.id,
-        source: source.describe,
-        ok: true,
-        ...(t.expiresAt !== undefined ? { expires_at: new Date(t.expiresAt).toISOString() } : {}),
-      });
-    } catch (err) {
-      if (!MintError.isInstance(err)) throw err;
-      results.push({ id: source.id, source: source.describe, ok: false, error: err.message, failure: err.failure });
-    }
-  }
+  const outcome = await refreshMinted(ctx.pool, ctx.store, provider, id);
+  if ('refused' in outcome) throw new UserError(outcome.message);
+  const { results } = outcome;
   if (results.some((r) => !r.ok)) ctx.cli.exitCode = 1;
   if (opts.json) return ctx.cli.json({ provider, results });
   const now = Date.now();

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { LoadedConfig } from '../config/types.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
-import { UNIT_NAME, unitPath } from '../gateway/systemd.ts';
+import { UNIT_NAME, unitPath } from '../gateway/server/systemd.ts';
 import { sharedKeyWarnings, withheldKeyWarnings } from './key-checks.ts';
 import { streamingTimeoutWarnings } from '../config/streaming-warnings.ts';
 import { unknownClientKeyWarnings } from '../budgets/client-keys.ts';

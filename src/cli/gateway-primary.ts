@@ -1,4 +1,4 @@
-// `switchyard gateway --workers N` in the process the user started: forks the workers (gateway/workers.ts), prints the
+// `switchyard gateway --workers N` in the process the user started: forks the workers (gateway/server/workers.ts), prints the
 // banner once they all listen, and turns its own signals into orders to them.
 import type { LoadedConfig } from '../config/types.ts';
 import type { CliRun } from './run.ts';
@@ -7,10 +7,10 @@ import type { Logger } from '../log.ts';
 import { isRepeat } from '../signal-repeat.ts';
 import { UserError } from '../user-error.ts';
 import { VERSION } from '../version.ts';
-import { sharedStateProblem, startWorkers, WorkerStartError, type Workers } from '../gateway/workers.ts';
+import { sharedStateProblem, startWorkers, WorkerStartError, type Workers } from '../gateway/server/workers.ts';
 import { statePath } from '../state/open.ts';
 import { maskRedisUrl } from '../config/redis-url.ts';
-import { guardProcess } from '../gateway/process-guard.ts';
+import { guardProcess } from '../gateway/server/process-guard.ts';
 
 export interface PrimaryOptions {
   cli: CliRun;

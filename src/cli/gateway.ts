@@ -1,5 +1,6 @@
 // `switchyard gateway` — run the OpenAI/Anthropic-compatible gateway; `gateway keys create|list|show|update|revoke`
 // manage client keys (and their MCP allow-lists); `gateway service --print|--install` write a systemd user unit.
+import { GUARD_MODES, type GuardMode } from '../config/guard.ts';
 import { Option, type Command } from 'commander';
 import cluster from 'node:cluster';
 import { dirname, join, resolve } from 'node:path';
@@ -18,15 +19,21 @@ import { openCliStore } from './open-state.ts';
 import { unknownCommand } from './unknown-command.ts';
 import { matchOne, shortPrefixHint } from '../state/match.ts';
 import type { StateStore, GatewayKeyRecord } from '../state/types.ts';
-import { generateKey, newKeyRecord } from '../gateway/keys.ts';
-import { enableInstructions, installUnit, renderUnit, unitPath, userManagerMissing } from '../gateway/systemd.ts';
+import { generateKey, newKeyRecord } from '../gateway/keys/keys.ts';
+import {
+  enableInstructions,
+  installUnit,
+  renderUnit,
+  unitPath,
+  userManagerMissing,
+} from '../gateway/server/systemd.ts';
 import { serviceCommand } from './service-command.ts';
 import { parseDuration } from '../config/duration.ts';
 import { systemdDotenvWarnings } from '../config/systemd-dotenv.ts';
 import { serviceShellWarnings } from './service-env.ts';
 import { gatewayAdminKeyWarning } from '../config/admin-key.ts';
 import { everyInterfaceNote, localUrlFor, parseListen } from '../config/listen.ts';
-import type { FromWorker } from '../gateway/workers.ts';
+import type { FromWorker } from '../gateway/server/workers.ts';
 import {
   keyShowLines,
   keyShowText,
@@ -36,6 +43,7 @@ import {
   type ServersReached,
 } from './key-mcp.ts';
 import { checkMcpServers } from '../mcp/probe.ts';
+import { keyUserCell, keyUserLine, keyUserOf, type KeyUserOptions } from './key-user.ts';
 
 const BIN = resolve(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'switchyard.js'));
 
@@ -69,10 +77,17 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     .option('--name <name>', 'a name to recognise the key by in logs and `keys list`')
     .option('--mcp-tools <patterns>', 'MCP tools the key may call, comma-separated (files__*,exa__web_search)')
     .option('--mcp-servers <names>', 'MCP servers the key may reach, comma-separated')
+    .option(
+      '--user-from <where>',
+      "read each request's end user from the x-switchyard-user header, the client's body, or both (header, body, both)",
+    )
+    .option('--user-hash', 'keep the end user hashed (sha256:…) in the ledger, budgets and spans')
+    .option(
+      '--guard <mode>',
+      "the secrets guard for this key's requests: redact, block, log or off (default: the config's guard.secrets)",
+    )
     .option('--json', 'machine-readable output')
-    .action((name: string | undefined, opts: { name?: string; json?: boolean } & KeyMcpOptions, cmd: Command) =>
-      keysCreate(cli, name, opts, cmd),
-    );
+    .action((name: string | undefined, opts: KeyCreateOptions, cmd: Command) => keysCreate(cli, name, opts, cmd));
   keys
     .command('list')
     .description('list client keys (never the keys themselves)')
@@ -158,7 +173,7 @@ async function runGateway(cli: CliRun, opts: GatewayOptions, cmd: Command): Prom
     loaded,
     'a gateway serves whoever reaches it with your keys, as the file says (its listen address, require_keys, the Redis its client keys come from)',
   );
-  const { workerCount, WORKER_ENV } = await import('../gateway/workers.ts');
+  const { workerCount, WORKER_ENV } = await import('../gateway/server/workers.ts');
   const count = workerCount(
     opts.workers ?? loaded.config.gateway.workers,
     opts.workers !== undefined ? '--workers' : 'gateway.workers',
@@ -194,9 +209,9 @@ async function runGateway(cli: CliRun, opts: GatewayOptions, cmd: Command): Prom
     return;
   }
   // Loaded on demand: `switchyard --help` and the keys/service commands need none of the router.
-  const { startGateway } = await import('../gateway/server.ts');
-  const { handleSignals } = await import('../gateway/signals.ts');
-  const { memoryReducingCollection } = await import('../gateway/idle-trim.ts');
+  const { startGateway } = await import('../gateway/server/server.ts');
+  const { handleSignals } = await import('../gateway/server/signals.ts');
+  const { memoryReducingCollection } = await import('../gateway/server/idle-trim.ts');
   // A gateway that cannot start leaves nothing running: its log lines so far are written, and its timer stopped.
   const handle = await startGateway({
     loaded,
@@ -212,7 +227,7 @@ async function runGateway(cli: CliRun, opts: GatewayOptions, cmd: Command): Prom
   });
   handleSignals(handle, logger, exit, worker !== undefined);
   // From here a bug that slips through is logged, counted and survived rather than the end of every request in flight.
-  const { guardProcess } = await import('../gateway/process-guard.ts');
+  const { guardProcess } = await import('../gateway/server/process-guard.ts');
   guardProcess(logger);
   // Starting left ~20–35 MiB behind (the young generation grown by loading ~1,300 modules and parsing the config, and
   // their garbage) that nothing would give back until the first idle stretch after some requests: one collection now,
@@ -285,6 +300,9 @@ function publicView(k: GatewayKeyRecord) {
     last_used_at: k.last_used_at ? new Date(k.last_used_at).toISOString() : null,
     revoked_at: k.revoked_at ? new Date(k.revoked_at).toISOString() : null,
     mcp: k.mcp ?? null,
+    user_from: k.user_from ?? null,
+    user_hash: k.user_hash === true,
+    guard: k.guard ?? null,
   };
 }
 
@@ -298,14 +316,25 @@ function requestedName(positional: string | undefined, option: string | undefine
   return positional ?? option;
 }
 
+type KeyCreateOptions = { name?: string; json?: boolean; guard?: string } & KeyMcpOptions & KeyUserOptions;
+
+/** `--guard MODE`, checked before anything is stored. */
+function guardOption(value: string | undefined): GuardMode | undefined {
+  if (value === undefined) return undefined;
+  if ((GUARD_MODES as readonly string[]).includes(value)) return value as GuardMode;
+  throw new UserError(`--guard: expected one of ${GUARD_MODES.join(', ')}, got ${JSON.stringify(value.slice(0, 40))}`);
+}
+
 async function keysCreate(
   cli: CliRun,
   positional: string | undefined,
-  opts: { name?: string; json?: boolean } & KeyMcpOptions,
+  opts: KeyCreateOptions,
   cmd: Command,
 ): Promise<void> {
   const requested = requestedName(positional, opts.name);
+  const guard = guardOption(opts.guard);
   const change = mcpChangeOf(opts);
+  const users = keyUserOf(opts);
   if (change.kind === 'set') warnUnknownServers(cli, change.list, cmd);
   const created = await withStore(cli, cmd, (store) => {
     const active = store.listGatewayKeys().filter((k) => !k.revoked_at);
@@ -315,8 +344,9 @@ async function keysCreate(
     if (active.some((k) => k.name === name))
       throw new UserError(`a gateway key named "${name}" already exists; pick another name or revoke it first`);
     const key = generateKey();
-    const record = newKeyRecord(key, name);
+    const record = { ...newKeyRecord(key, name), ...users };
     if (change.kind === 'set') Object.assign(record, { mcp: change.list, mcp_updated_at: record.created_at });
+    if (guard !== undefined) record.guard = guard;
     store.addGatewayKey(record);
     return { key, record };
   });
@@ -330,6 +360,8 @@ async function keysCreate(
   cli.stdout.write(
     'Clients send it as `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key: <key>` (Anthropic SDKs).\n',
   );
+  // Where its end users come from is fixed at creation: said now, while a wrong choice is a revoke away.
+  if (created.record.user_from !== undefined) cli.stdout.write(`${keyUserLine(created.record)}\n`);
 }
 
 /** A list naming servers the config does not define grants nothing for them now: said, not refused (the config may be
@@ -417,9 +449,11 @@ async function keysList(cli: CliRun, opts: { json?: boolean }, cmd: Command): Pr
       `${k.prefix}…`,
       when(k.created_at),
       when(k.last_used_at),
-      k.revoked_at ? `revoked ${when(k.revoked_at)}` : 'active',
+      keyUserCell(k),
+      // A key's own secrets guard mode is said beside its status: it changes what its requests may carry.
+      `${k.revoked_at ? `revoked ${when(k.revoked_at)}` : 'active'}${k.guard !== undefined ? `, guard ${k.guard}` : ''}`,
     ]),
-    ['ID', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'STATUS'],
+    ['ID', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'USERS', 'STATUS'],
   );
 }
 

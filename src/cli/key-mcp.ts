@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.ts';
 import { explainAllowList, parseServerNames, parseToolPatterns, type KnownServers } from '../mcp/allow-list.ts';
 import type { GatewayKeyMcp, GatewayKeyRecord } from '../state/types.ts';
 import { UserError } from '../user-error.ts';
+import { keyUserLine } from './key-user.ts';
 
 export interface KeyMcpOptions {
   mcpTools?: string;
@@ -59,6 +60,7 @@ export function keyShowLines(k: GatewayKeyRecord, config: Config, reached?: Serv
   const unreached = [...(reached ?? [])].flatMap(([s, r]) => ('error' in r ? [`${s} (${r.error})`] : []));
   const head = [
     `Gateway key "${k.name}" (id ${k.id}, ${k.prefix}…), ${k.revoked_at ? 'revoked' : 'active'}`,
+    keyUserLine(k),
     ...(known.size === 0 ? ['No MCP servers are configured (mcp.servers): /mcp offers no tool.'] : []),
   ];
   const lines = [

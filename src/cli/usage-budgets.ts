@@ -5,7 +5,7 @@ import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
 import { openCliStore } from './open-state.ts';
 import { BudgetPlan, toUnits } from '../budgets/rules.ts';
-import { budgetRows, rowView, type BudgetRow } from '../budgets/snapshot.ts';
+import { budgetRows, perUserBudgets, rowView, type BudgetRow } from '../budgets/snapshot.ts';
 import { formatReset, seededWords } from '../budgets/words.ts';
 import { renderTable } from '../sessions/text-table.ts';
 
@@ -43,29 +43,41 @@ async function budgets(cli: CliRun, own: JsonOpt, cmd: Command): Promise<void> {
     await store.close();
   }
   if (opts.json) return cli.json(rows.map(rowView));
+  const perUser = perUserLines(plan, Date.now());
   const since = rows.find((r) => r.held_locally_since !== undefined)?.held_locally_since;
   if (since !== undefined)
     cli.stdout.write(
       `held locally since ${formatReset(since)}: the shared budget store (Redis) does not answer; these are this state directory's own figures (budgets.on_store_outage), added to the shared counters when it answers; LOCAL CAP is the most it admits of each meanwhile\n`,
     );
-  cli.stdout.write(
-    renderTable(rows, [
-      { header: 'BUDGET', cell: (r) => `${r.budget}${r.soft ? ' (soft)' : ''}` },
-      { header: 'SCOPE', cell: (r) => r.scope },
-      { header: 'PER', cell: (r) => r.window },
-      { header: 'LIMIT', cell: (r) => amount(r, r.limit), right: true },
-      { header: 'SPENT', cell: (r) => amount(r, r.spent), right: true },
-      { header: 'RESERVED', cell: (r) => amount(r, r.reserved), right: true },
-      { header: 'REMAINING', cell: (r) => amount(r, r.remaining), right: true },
-      { header: 'RESETS', cell: (r) => formatReset(r.resets_at) },
-      ...(since !== undefined ? [{ header: 'LOCAL CAP', cell: (r: BudgetRow) => localCap(r), right: true }] : []),
-    ]) + '\n',
-  );
+  if (rows.length > 0 || perUser.length === 0)
+    cli.stdout.write(
+      renderTable(rows, [
+        { header: 'BUDGET', cell: (r) => `${r.budget}${r.soft ? ' (soft)' : ''}` },
+        { header: 'SCOPE', cell: (r) => r.scope },
+        { header: 'PER', cell: (r) => r.window },
+        { header: 'LIMIT', cell: (r) => amount(r, r.limit), right: true },
+        { header: 'SPENT', cell: (r) => amount(r, r.spent), right: true },
+        { header: 'RESERVED', cell: (r) => amount(r, r.reserved), right: true },
+        { header: 'REMAINING', cell: (r) => amount(r, r.remaining), right: true },
+        { header: 'RESETS', cell: (r) => formatReset(r.resets_at) },
+        ...(since !== undefined ? [{ header: 'LOCAL CAP', cell: (r: BudgetRow) => localCap(r), right: true }] : []),
+      ]) + '\n',
+    );
+  for (const line of perUser) cli.stdout.write(`${line}\n`);
   for (const r of rows)
     if (r.seeded !== undefined)
       cli.stdout.write(
         `${r.budget} (${r.resource} per ${r.window}): ${seededWords(r.resource, { amount: toUnits(r.resource, r.seeded.amount), at: r.seeded.at })}\n`,
       );
+}
+
+/** A `per_user` budget has a counter per user and so no row: it is said under the table, with the command that shows
+ * where each user stands in the current window (an operator would otherwise see nothing of it). */
+function perUserLines(plan: BudgetPlan, now: number): string[] {
+  return perUserBudgets(plan, now).map((b) => {
+    const each = b.resource === 'usd' ? `$${b.limit}` : `${b.limit.toLocaleString('en-US')} ${UNITS[b.resource]}`;
+    return `${b.budget}${b.soft ? ' (soft)' : ''} (${b.scope}): ${each} per ${b.window} for each user, counted apart; where each stands: ${b.see}`;
+  });
 }
 
 const UNITS: Record<Exclude<BudgetRow['resource'], 'usd'>, string> = { tokens: 'tok', requests: 'req', calls: 'calls' };

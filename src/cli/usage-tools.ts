@@ -12,6 +12,7 @@ export interface ToolReportOpts {
   json?: boolean | undefined;
   csv?: boolean | undefined;
   clientKey?: string | undefined;
+  user?: string | undefined;
   task?: string | undefined;
   route?: string | undefined;
 }
@@ -37,6 +38,7 @@ export async function toolReport(cli: CliRun, ledger: UsageLedger, opts: ToolRep
   const tools = await ledger.toolTotals({
     since: opts.since,
     ...(opts.clientKey !== undefined ? { client_key: opts.clientKey } : {}),
+    ...(opts.user !== undefined ? { user: opts.user } : {}),
   });
   if (opts.json) return cli.json({ by: 'tool', since: new Date(opts.since).toISOString(), store: ledger.kind, tools });
   if (opts.csv)

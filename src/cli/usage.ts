@@ -1,6 +1,8 @@
-// `switchyard usage [--by day|hour|client_key|task|route|credential|tool] [--since 7d] [--json|--csv]` — what requests
+// `switchyard usage [--by day|hour|client_key|user|task|route|credential|tool] [--user U] [--since 7d] [--json|--csv]` — what requests
 // cost, from the usage ledger (docs/usage.md), and MCP tool calls (`--by tool`, usage-tools.ts); `switchyard usage prices` — the price that applies to each route;
-// `switchyard usage budgets` — where each budget stands (usage-budgets.ts, docs/budgets.md).
+// `switchyard usage budgets` — where each budget stands (usage-budgets.ts, docs/budgets.md); `switchyard usage audit` —
+// who changed what through the dashboard or the admin API (usage-audit.ts).
+import { guardReport } from './usage-guard.ts';
 import type { Command } from 'commander';
 import type { CliRun } from './run.ts';
 import { cliConfig } from './context.ts';
@@ -20,6 +22,7 @@ import { redactUrl } from '../config/mask.ts';
 import { addBudgetsCommand } from './usage-budgets.ts';
 import { routeName } from '../config/route-name.ts';
 import { toolReport } from './usage-tools.ts';
+import { addAuditCommand } from './usage-audit.ts';
 
 interface UsageOpts {
   by?: string;
@@ -27,6 +30,7 @@ interface UsageOpts {
   json?: boolean;
   csv?: boolean;
   clientKey?: string;
+  user?: string;
   task?: string;
   route?: string;
 }
@@ -34,10 +38,17 @@ interface UsageOpts {
 export function register(program: Command, { cli }: { cli: CliRun }): void {
   const usage = program
     .command('usage')
-    .description('tokens and estimated cost from the usage ledger, by day, client key, task, route or credential')
-    .option('--by <group>', `one of ${GROUPS.join(', ')}, tool (MCP tool calls)`, 'day')
+    .description(
+      'tokens and estimated cost from the usage ledger, by day, client key, end user, task, route, credential or tool',
+    )
+    .option(
+      '--by <group>',
+      `one of ${GROUPS.join(', ')}, tool (MCP tool calls), guard (requests the secrets guard found a secret in)`,
+      'day',
+    )
     .option('--since <when>', 'how far back: 7d, 24h, 2w or a date (2026-11-01)', '7d')
     .option('--client-key <name>', 'only this client key')
+    .option('--user <user>', 'only this end user (as sent; a key that hashes its users is matched too)')
     .option('--task <task>', 'only this task')
     .option('--route <provider/model>', 'only this route')
     .option('--json', 'machine-readable output')
@@ -54,6 +65,7 @@ export function register(program: Command, { cli }: { cli: CliRun }): void {
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }, cmd: Command) => migrate(cli, opts, cmd));
   addBudgetsCommand(usage, cli);
+  addAuditCommand(usage, cli);
 }
 
 async function migrate(cli: CliRun, own: { json?: boolean }, cmd: Command): Promise<void> {
@@ -84,8 +96,8 @@ function messageOf(err: unknown): string {
 
 async function report(cli: CliRun, opts: UsageOpts, cmd: Command): Promise<void> {
   const by = opts.by as Group;
-  if (!GROUPS.includes(by) && opts.by !== 'tool')
-    throw new UserError(`--by: expected one of ${GROUPS.join(', ')}, tool, got ${JSON.stringify(opts.by)}`);
+  if (!GROUPS.includes(by) && opts.by !== 'tool' && opts.by !== 'guard')
+    throw new UserError(`--by: expected one of ${GROUPS.join(', ')}, tool, guard, got ${JSON.stringify(opts.by)}`);
   if (opts.json && opts.csv) throw new UserError('--json and --csv: choose one');
   const since = parseSince(opts.since ?? '7d', Date.now());
   const loaded = cliConfig(cli, cmd, { store: false });
@@ -94,10 +106,12 @@ async function report(cli: CliRun, opts: UsageOpts, cmd: Command): Promise<void>
   if (ledger === undefined) throw new UserError('usage.store is off: no usage is recorded (docs/usage.md)');
   try {
     if (opts.by === 'tool') return await toolReport(cli, ledger, { ...opts, since });
+    if (opts.by === 'guard') return await guardReport(cli, ledger, { ...opts, since });
     const groups = await ledger.totals({
       by,
       since,
       ...(opts.clientKey !== undefined ? { client_key: opts.clientKey } : {}),
+      ...(opts.user !== undefined ? { user: opts.user } : {}),
       ...(opts.task !== undefined ? { task: opts.task } : {}),
       ...(opts.route !== undefined ? { route: opts.route } : {}),
     });

@@ -1,4 +1,5 @@
-// Warnings about a missing `gateway.admin_key`, which leaves /metrics open. They are gatewayWarnings, not `warnings`:
+// Warnings about a missing `gateway.admin_key`, which leaves /metrics open (and, with `gateway.sso` and no client
+// secret, the dashboard with nothing to sign its sessions). They are gatewayWarnings, not `warnings`:
 // the library and `chat` run no gateway (docs/config.md#gateway).
 import type { Config } from './schema.ts';
 import type { LoadedConfig, Origin } from './types.ts';
@@ -15,11 +16,25 @@ export function adminKeyWarnings(
   unsetVar: string | undefined,
   origin: Origin | undefined,
 ): string[] {
+  return [...keyWarnings(config, written, unsetVar, origin), ...unsignedSso(config)];
+}
+
+function keyWarnings(config: Config, written: unknown, unsetVar: string | undefined, origin: Origin | undefined) {
   if (unsetVar) return [`${SUBJECT}: \${${unsetVar}} is not set, ${ADMIN_OFF}`];
   const empty = emptyAdminKey(config, origin);
   if (empty) return [empty];
   if (config.gateway.admin_key === undefined && hasGatewaySection(written)) return [NOT_SET];
   return [];
+}
+
+/** `gateway.sso` with nothing to sign the dashboard's sessions with (src/gateway/ui/access.ts): it would be off. */
+function unsignedSso(config: Config): string[] {
+  const g = config.gateway;
+  if (g.sso === undefined || g.sso.client_secret !== undefined || g.admin_key !== undefined) return [];
+  return [
+    "gateway.sso has no client_secret and gateway.admin_key is not set: nothing signs the dashboard's sessions, " +
+      'so the dashboard is off; set one of them',
+  ];
 }
 
 /** At the gateway's start: the config's admin key warnings, or the same "not set" for a config with no `gateway:`

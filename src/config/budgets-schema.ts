@@ -30,6 +30,10 @@ export const budgetSchema = z
   .strictObject({
     /** A client key of the gateway, by the name `gateway keys create NAME` gave it. */
     client_key: z.string().min(1).optional(),
+    /** With `client_key`: only this end user of the key (docs/budgets.md#end-users). */
+    user: z.string().min(1).optional(),
+    /** With `client_key`: each end user of the key gets the limits, counted apart. */
+    per_user: z.literal(true, { message: 'expected true (each user of the key gets the limits)' }).optional(),
     /** `main` or a task under `auxiliary:`. */
     task: z.string().min(1).optional(),
     /** A provider; with `model`, one route of it; with `credential`, one of its keys. */
@@ -56,6 +60,7 @@ export const budgetSchema = z
     reserve_tokens: count.default(4096),
   })
   .superRefine(oneScope)
+  .superRefine(userFitsScope)
   .superRefine(callsFitScope)
   .superRefine(someLimit);
 
@@ -99,6 +104,24 @@ function oneScope(b: Raw, ctx: z.RefinementCtx): void {
       code: 'custom',
       path: ['credential'],
       message: 'a budget covers one route (provider + model) or one key (provider + credential), not both',
+    });
+}
+
+/** `user:` and `per_user:` narrow a client key's budget to its end users: they need the key, and say one user or each. */
+function userFitsScope(b: Raw & { user?: unknown; per_user?: unknown }, ctx: z.RefinementCtx): void {
+  const field = b.user !== undefined ? 'user' : b.per_user !== undefined ? 'per_user' : undefined;
+  if (field === undefined) return;
+  if (b.client_key === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: [field],
+      message: `${field} narrows a client key's budget to its end users: add client_key: NAME (the key they call through)`,
+    });
+  if (b.user !== undefined && b.per_user !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['per_user'],
+      message: 'a budget covers one user (user: U) or each user of the key (per_user: true), not both',
     });
 }
 

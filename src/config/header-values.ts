@@ -29,11 +29,22 @@ export function isHeaderName(name: string): boolean {
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
-/** What in `value` an HTTP header cannot carry, or undefined. Sent, it would fail in the HTTP client like a network
- * fault, and be retried as one. */
+/** What an HTTP header cannot carry, in the order a value is looked at, and its words. */
+const UNSENDABLE = [
+  { sort: 'line_break', found: /[\r\n]/, words: 'a line break (a quoted value written over several lines?)' },
+  { sort: 'control', found: CONTROL, words: 'a control character' },
+  { sort: 'beyond_latin1', found: /[^\t\x20-\xff]/, words: 'a character beyond Latin-1 (such as €)' },
+] as const;
+
+export type Unsendable = (typeof UNSENDABLE)[number]['sort'];
+
+/** What in `value` an HTTP header cannot carry, as its sort and in words, or undefined. Sent, it would fail in the
+ * HTTP client like a network fault, and be retried as one. */
+export function unsendableOf(value: string): { sort: Unsendable; words: string } | undefined {
+  return UNSENDABLE.find((u) => u.found.test(value));
+}
+
+/** unsendableOf's words. */
 export function unsendableInHeader(value: string): string | undefined {
-  if (/[\r\n]/.test(value)) return 'a line break (a quoted value written over several lines?)';
-  if (CONTROL.test(value)) return 'a control character';
-  if (/[^\t\x20-\xff]/.test(value)) return 'a character beyond Latin-1 (such as €)';
-  return undefined;
+  return unsendableOf(value)?.words;
 }

@@ -11,6 +11,9 @@ export interface ConfigIssue {
   path: string;
   /** What is wrong and what was expected, ending with any "did you mean" hint. */
   message: string;
+  /** A problem the YAML parse found: a syntax error (past the first, mostly echoes of it), or a key written twice in
+   * one mapping (the document is still read). */
+  yaml?: 'syntax' | 'duplicate_key';
 }
 
 /** How many issues are listed before "… and N more": enough to fix a batch, not a wall of text. */

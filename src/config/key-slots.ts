@@ -3,7 +3,7 @@
 import type { Config } from './schema.ts';
 import type { LoadedConfig } from './types.ts';
 import { envValue } from './local-env.ts';
-import { unsendableInHeader } from './header-values.ts';
+import { unsendableOf } from './header-values.ts';
 
 /** `key_env`, default `<NAME>_API_KEY` with the name uppercased and anything not alphanumeric as `_`. */
 export function keyEnvName(loaded: LoadedConfig, provider: string): string {
@@ -39,10 +39,10 @@ export function unsendableKeys(loaded: LoadedConfig, provider: string): string[]
   const out: string[] = [];
   for (const { where, value } of slots) {
     const v = value?.trim();
-    const what = v === undefined ? undefined : unsendableInHeader(v);
+    const what = v === undefined ? undefined : unsendableOf(v);
     if (what === undefined) continue;
     out.push(
-      `providers.${provider}: the key from ${where()} contains ${what}, which an HTTP header cannot carry; it is not used — ${what.startsWith('a line break') ? 'write the key on one line' : 'copy the key again from where it was issued'}`,
+      `providers.${provider}: the key from ${where()} contains ${what.words}, which an HTTP header cannot carry; it is not used — ${what.sort === 'line_break' ? 'write the key on one line' : 'copy the key again from where it was issued'}`,
     );
   }
   return out;

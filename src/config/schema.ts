@@ -1,5 +1,6 @@
 // The configuration contract (docs/config.md). Every section is parsed and typed here, including the ones only later
 // parts of the product act on. Durations are normalised to milliseconds.
+import { guardModeSchema, guardSchema } from './guard.ts';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import {
@@ -22,6 +23,7 @@ import { openaiChecks, openaiFields } from './providers/openai.ts';
 import { azureChecks, azureFields } from './providers/azure.ts';
 import { vertexFields, vertexPlace } from './providers/vertex.ts';
 import { bedrockFields } from './providers/bedrock.ts';
+import { ssoSchema } from './sso.ts';
 
 export { DURATION_SCHEMAS, MAX_COOLDOWN_MS, MAX_DELAY_MS, MAX_TIMEOUT_MS, durationSchema } from './schema-duration.ts';
 export type { DurationBounds } from './schema-duration.ts';
@@ -508,6 +510,8 @@ export const gatewaySchema = z.strictObject({
   state_prefix: z.string().regex(/^\S+$/, 'expected a key prefix without spaces, e.g. {switchyard}:').optional(),
   /** Key for /admin/*; usually `${SWITCHYARD_ADMIN_KEY}`. Without one the admin endpoints are off. */
   admin_key: z.string().optional(),
+  /** Sign-in to the dashboard through an OpenID Connect provider, with roles (config/sso.ts). */
+  sso: ssoSchema.optional(),
   /** Largest accepted request body in bytes. 32 MiB is Anthropic's own request limit: agents send screenshots
    * (base64, 1–5 MB each) and re-send them with the rest of the conversation every turn. */
   body_limit: z
@@ -530,7 +534,7 @@ export const gatewaySchema = z.strictObject({
     })
     .default(1),
   /** Client model names (or patterns: `claude-*`, `"*"` for any other) → a task or `provider/model`; the targets are
-   * checked in cross-check.ts, the matching is src/gateway/model-aliases.ts. */
+   * checked in cross-check.ts, the matching is src/gateway/request/model-aliases.ts. */
   aliases: namedRecord(
     z.string().min(1, 'an alias name cannot be empty'),
     z.string().min(1, 'expected a task name or provider/model'),
@@ -541,6 +545,9 @@ export const gatewaySchema = z.strictObject({
   /** Export OpenTelemetry traces and GenAI metrics, configured by the standard OTEL_* variables
    * (docs/observability.md#traces); `--otel` turns it on too. */
   otel: z.boolean().default(false),
+  /** Name each request's end user on its span as `enduser.id` (as the ledger keeps it: hashed where its key says);
+   * off by default, since a span may leave for a tracing vendor (docs/observability.md#traces). */
+  otel_end_user: z.boolean().default(false),
   /** The longest Retry-After a client is left to wait out by itself: a 503 saying to wait longer (every key cooling
    * for a minute or an hour) also says `x-should-retry: false`, so agents show it at once (docs/clients.md). */
   client_retry_max_wait: delay().default(10_000),
@@ -689,6 +696,8 @@ const mcpRemoteSchema = z
     /** How long one request to the server may take. */
     timeout: timeout().default(60_000),
     headers: z.record(headerName(), headerValue()).default({}),
+    /** The secrets guard on this server's tool results (docs/guard.md); unset: the top-level `guard.secrets`. */
+    guard: guardModeSchema.optional(),
   })
   .superRefine((value, ctx) => {
     oneMintedSource(value, ctx);
@@ -709,6 +718,8 @@ const mcpStdioSchema = z.strictObject({
   /** The child's working directory (relative: to the config's). */
   cwd: z.string().min(1).optional(),
   timeout: timeout().default(60_000),
+  /** The secrets guard on this server's tool results (docs/guard.md); unset: the top-level `guard.secrets`. */
+  guard: guardModeSchema.optional(),
 });
 
 type McpRemoteOut = z.output<typeof mcpRemoteSchema>;
@@ -761,6 +772,8 @@ export const configSchema = z.strictObject({
   budgets: budgetsSection().default({}),
   /** The MCP servers behind the gateway's /mcp (docs/mcp.md). */
   mcp: mcpSchema.default({ servers: {}, log_arguments: false }),
+  /** The secrets guard on requests and MCP tool results (config/guard.ts, docs/guard.md). */
+  guard: guardSchema.default({}),
 });
 export type Config = z.infer<typeof configSchema>;
 

@@ -13,6 +13,8 @@ export function isSecretPath(path: ConfigPath): boolean {
   if (last === 'api_key' || last === 'admin_key' || last === 'headers') return true;
   // An OAuth client's secret and refresh token (`oauth2:`).
   if (parent === 'oauth2' && (last === 'client_secret' || last === 'refresh_token')) return true;
+  // The dashboard's OpenID Connect client (`gateway.sso`).
+  if (parent === 'sso' && last === 'client_secret') return true;
   // An MCP server's `login:` client made beforehand.
   if (path[0] === 'mcp' && parent === 'login' && last === 'client_secret') return true;
   if (path.includes('api_keys')) return true;

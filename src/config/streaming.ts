@@ -30,7 +30,7 @@ export const STREAMING_DEFAULTS = { resume: false };
 
 /** The clocks a stream runs with when neither the task nor the top level sets them (docs/config.md#streaming): an
  * upstream sending only keep-alives or empty deltas is given up on, before the commit after 30 s (the caller, held,
- * hears keep-alives meanwhile: gateway/stream-hold.ts), in time for the next route to answer within about a minute of
+ * hears keep-alives meanwhile: gateway/stream/stream-hold.ts), in time for the next route to answer within about a minute of
  * the request; after it within a minute of silence. */
 export const DEFAULT_FIRST_TOKEN_MS = 30_000;
 export const DEFAULT_IDLE_MS = 60_000;

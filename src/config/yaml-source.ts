@@ -55,10 +55,18 @@ export function parseYaml(file: string, text: string): { source: YamlSource; iss
         col: pos.col,
         path: '',
         message: 'YAML syntax error: a second document starts here (`---`); a config file is one YAML document',
+        yaml: 'syntax',
       };
     }
     const hint = unquotedVariableHint(lineAt(text, pos.line));
-    return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${message}${hint}` };
+    return {
+      file,
+      line: pos.line,
+      col: pos.col,
+      path: '',
+      message: `YAML syntax error: ${message}${hint}`,
+      yaml: 'syntax',
+    };
   });
   const issues = firstSyntaxErrorOnly([...parsed, ...structure.issues]);
   // A duplicate key leaves the document readable (the later entry wins, as in YAML loaders that allow it), so the
@@ -184,8 +192,8 @@ export function locateKey(source: YamlSource, path: ConfigPath): Located {
 /** Past the first syntax error the parser's further complaints are mostly echoes of it: report that one (and every
  * duplicate key, which are independent). */
 function firstSyntaxErrorOnly(issues: ConfigIssue[]): ConfigIssue[] {
-  const syntax = issues.filter((i) => i.message.startsWith('YAML syntax error'));
-  const rest = issues.filter((i) => !i.message.startsWith('YAML syntax error'));
+  const syntax = issues.filter((i) => i.yaml === 'syntax');
+  const rest = issues.filter((i) => i.yaml !== 'syntax');
   if (syntax.length <= 1) return issues;
   const first = {
     ...syntax[0]!,
@@ -196,7 +204,7 @@ function firstSyntaxErrorOnly(issues: ConfigIssue[]): ConfigIssue[] {
 
 /** A duplicate-key issue (the only parse issue after which the document is still read). */
 export function isDuplicateKey(issue: ConfigIssue): boolean {
-  return issue.message.startsWith('duplicate key');
+  return issue.yaml === 'duplicate_key';
 }
 
 /** An unquoted `${VAR}` inside `{ … }` or `[ … ]` reads as a nested flow mapping: the parser's complaint names

@@ -29,9 +29,10 @@ export function checkStructure(file: string, doc: Document.Parsed, lines: LineCo
   const issues: ConfigIssue[] = [];
   const aliases = new Map<Alias, Node>();
   const anchors = new Map<string, Node>();
-  const at = (node: Node, message: string): void => {
+  const at = (node: Node, message: string, yaml?: ConfigIssue['yaml']): void => {
     const pos = lines.linePos(node.range?.[0] ?? 0);
-    issues.push({ file, line: pos.line, col: pos.col, path: '', message });
+    const issue: ConfigIssue = { file, line: pos.line, col: pos.col, path: '', message };
+    issues.push(yaml === undefined ? issue : { ...issue, yaml });
   };
   visit(doc, {
     // Document order: an anchor is seen before the aliases after it, and a collection before what it holds.
@@ -60,13 +61,20 @@ export function checkStructure(file: string, doc: Document.Parsed, lines: LineCo
 
 /** Each key written again in the same mapping, at the later one. Keys are compared as the parser compares them
  * (the same scalar value), through a Set instead of with every earlier key. */
-function duplicateKeys(items: readonly unknown[], at: (node: Node, message: string) => void): void {
+function duplicateKeys(
+  items: readonly unknown[],
+  at: (node: Node, message: string, yaml: 'duplicate_key') => void,
+): void {
   const seen = new Set<unknown>();
   for (const pair of items) {
     if (!isPair(pair) || !isScalar(pair.key)) continue;
     const key = pair.key.value;
     if (seen.has(key))
-      at(pair.key, `duplicate key \`${keyText(pair.key.source ?? key)}\`: each key may appear only once in a mapping`);
+      at(
+        pair.key,
+        `duplicate key \`${keyText(pair.key.source ?? key)}\`: each key may appear only once in a mapping`,
+        'duplicate_key',
+      );
     seen.add(key);
   }
 }

@@ -1,10 +1,11 @@
 // Prompt-cache affinity, the hashing half: which prefixes of a request an earlier request may have left in a
-// provider's prompt cache, as hashes (never the text). One pass over the prompt with one hash, copied at the few
-// message boundaries that matter (docs/credentials.md#cache-affinity).
-import { createHash } from 'node:crypto';
+// provider's prompt cache, as hashes (never the text). One pass over the prompt, one fast hash per message chained
+// onto the prefix before it (credentials/prefix-chain.ts), read at the few message boundaries that matter
+// (docs/credentials.md#cache-affinity).
 import type { AffinityMode, Config } from '../config/schema.ts';
 import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { AffinityRecord } from '../state/types.ts';
+import { bytesStep, openChain, prefixKey, textStep, type PrefixState } from './prefix-chain.ts';
 
 /** What one request's prompt says for affinity: the prefixes to look up, most recent first, and its own prompt to
  * remember once it is answered. */
@@ -23,8 +24,8 @@ export interface PrefixHashes {
 export interface AffinityPrompt {
   /** What else must match besides the prompt (the task, a model the caller named). */
   scope: string;
-  messages: readonly ChatMessage[];
-  tools: readonly ToolDefinition[] | undefined;
+  messages: PromptMessages;
+  tools: readonly ToolDefinition[] | Uint8Array | undefined;
 }
 
 /** One call's affinity (routing/affinity-step.ts): its prompt and, once needed, its hashes (turnHashes); the earlier
@@ -93,42 +94,85 @@ export function turnHashes(turn: AffinityTurn): PrefixHashes {
   return (turn.hashes ??= prefixHashes(turn.prompt.scope, turn.prompt.messages, turn.prompt.tools));
 }
 
-/** `scope`: what else must match besides the prompt (the task, a model the caller named). */
+/** A message as the bytes its caller sent (a request forwarded as it came), with what the lookups are placed by. Hashed
+ * as bytes: a conversation whose turns come once as spans and once as canonical messages misses once, never hits
+ * wrongly. */
+export interface MessageSpan {
+  role: ChatMessage['role'];
+  bytes: Uint8Array;
+  /** The message carries a cache breakpoint (an Anthropic caller's `cache_control`). */
+  marked?: boolean;
+}
+
+/** A prompt's messages in one form: canonical, or as their spans of the caller's body. */
+export type PromptMessages = readonly ChatMessage[] | readonly MessageSpan[];
+
+/** `scope`: what else must match besides the prompt (the task, a model the caller named). `tools`: canonical, or the
+ * span of the caller's tools. */
 export function prefixHashes(
   scope: string,
-  messages: readonly ChatMessage[],
-  tools: readonly ToolDefinition[] | undefined,
+  messages: PromptMessages,
+  tools: readonly ToolDefinition[] | Uint8Array | undefined,
 ): PrefixHashes {
-  const wanted = boundaries(messages);
-  const opening = messages.findIndex((m) => m.role !== 'system');
-  const hash = createHash('sha256');
-  // The text between two boundaries is hashed in one update: one per message cost more than the hashing itself.
-  let pending = toolText(scope, tools);
-  let chars = 0;
+  const list: readonly (ChatMessage | MessageSpan)[] = messages;
+  const wanted = boundaries(list);
+  const opening = list.findIndex((m) => m.role !== 'system');
+  const start = openPrefix(scope, isSpans(messages), tools);
+  let state = start.state;
+  let chars = start.chars;
   const lookups: PrefixHashes['lookups'] = [];
   let conversation: string | undefined;
-  const cut = (): string => {
-    hash.update(pending);
-    chars += pending.length;
-    pending = '';
-    return hash.copy().digest('base64url');
-  };
-  for (let i = 0; i < messages.length; i++) {
-    if (wanted.has(i)) {
-      const at = cut();
-      lookups.push({ hash: at, tokens: Math.ceil(chars / 4) });
+  for (let i = 0; i < list.length; i++) {
+    if (wanted.has(i)) lookups.push({ hash: prefixKey(state), tokens: Math.ceil(chars / 4) });
+    const m = list[i]!;
+    if ('bytes' in m) {
+      state = bytesStep(state, m.bytes);
+      chars += m.bytes.length;
+    } else {
+      const text = messageText(m);
+      state = textStep(state, text);
+      chars += text.length;
     }
-    pending += messageText(messages[i]!);
-    if (i === opening) conversation = cut();
+    if (i === opening) conversation = prefixKey(state);
   }
   lookups.reverse();
-  const whole = cut();
+  const whole = prefixKey(state);
   return { lookups, whole: { hash: whole, tokens: Math.ceil(chars / 4) }, conversation: conversation ?? whole };
+}
+
+/** The hash of a prefix extended by the messages after it: an earlier turn's hash (`whole`) continued with what a
+ * later turn added gives the later turn's, without hashing again what they share. The messages must be in the form
+ * the prefix was hashed in. */
+export function continuePrefix(hash: string, messages: PromptMessages): string {
+  let state = BigInt(`0x${hash}`);
+  for (const m of messages as readonly (ChatMessage | MessageSpan)[])
+    state = 'bytes' in m ? bytesStep(state, m.bytes) : textStep(state, messageText(m));
+  return prefixKey(state);
+}
+
+function isSpans(messages: PromptMessages): messages is readonly MessageSpan[] {
+  const first = messages[0];
+  return first !== undefined && 'bytes' in first;
+}
+
+/** The chain's start: the form, the scope and the tools, and how many characters (or bytes) they count for. */
+function openPrefix(
+  scope: string,
+  spans: boolean,
+  tools: readonly ToolDefinition[] | Uint8Array | undefined,
+): { state: PrefixState; chars: number } {
+  const form = spans ? 'bytes' : 'text';
+  if (tools instanceof Uint8Array) {
+    const text = toolText(scope, undefined);
+    return { state: bytesStep(openChain(form, text), tools), chars: text.length + tools.length };
+  }
+  const text = toolText(scope, tools);
+  return { state: openChain(form, text), chars: text.length };
 }
 
 /** Indexes the lookups are taken before: each of the last few assistant messages, and the message after the last
  * cache breakpoint (an Anthropic caller's mark ends the prefix it wants cached). */
-function boundaries(messages: readonly ChatMessage[]): Set<number> {
+function boundaries(messages: readonly (ChatMessage | MessageSpan)[]): Set<number> {
   const at = new Set<number>();
   for (let i = messages.length - 1; i > 0 && at.size < TURNS_LOOKED_BACK; i--)
     if (messages[i]!.role === 'assistant') at.add(i);
@@ -141,7 +185,8 @@ function boundaries(messages: readonly ChatMessage[]): Set<number> {
   return at;
 }
 
-function marked(m: ChatMessage): boolean {
+function marked(m: ChatMessage | MessageSpan): boolean {
+  if ('bytes' in m) return m.marked === true;
   if (m.cache_control !== undefined) return true;
   if (m.parts === undefined) return false;
   for (const p of m.parts) if ('cache_control' in p && p.cache_control !== undefined) return true;

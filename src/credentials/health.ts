@@ -197,7 +197,9 @@ export interface Usability {
   /** Picking it would be a single probe: of a rejected key whose probe window has come (usable: picked in its turn),
    * or of a key resting as auth_suspect whose probe is due (not usable: picked only when no key of the route is). */
   probe: boolean;
+  /** Why it is set aside, or why its probe is due (KeyWhy): said whole, and as its parts. */
   why?: string;
+  whyParts?: readonly string[];
   /** When it becomes usable again (cooling) or may next be probed (rejected). */
   until?: number;
   /** Cooling only: when it may next be sent alone (its cooldown's end, or a suspect key's earlier probe), which is
@@ -210,12 +212,35 @@ const REJECTED_TEXT = {
   revoked: 'rejected (worked before; probably revoked)',
 } as const;
 
-/** Why a key is set aside and until when (`rate-limited until 10:32:10`); `revoked`: a key that worked once and is
- * rejected since (see authVerdict). */
-export function restingText(reason: CoolingReason | 'rejected' | 'revoked', until: number, now?: number): string {
+/** Why a key is set aside, as its parts (`rejected (never accepted)`, `next probe at 10:32:10`) and as they read
+ * joined with `; `. A line naming several keys joins each one's parts with `, ` instead, so the keys stay apart
+ * (routing/skip-reasons.ts, sessions/fallback-note.ts). */
+export interface KeyWhy {
+  why: string;
+  whyParts: readonly string[];
+}
+
+export function keyWhy(...parts: string[]): KeyWhy {
+  return { why: parts.join('; '), whyParts: parts };
+}
+
+/** A key's parts of why it is set aside (KeyWhy): its `why` as the one part when it has no parts, `unusable` when
+ * nothing was said. */
+export function whyPartsOf(k: { why?: string; whyParts?: readonly string[] }): readonly string[] {
+  return k.whyParts ?? [k.why ?? 'unusable'];
+}
+
+/** Why a key is set aside and until when (`rate-limited until 10:32:10`), as its parts; `revoked`: a key that worked
+ * once and is rejected since (see authVerdict). */
+function restingParts(reason: CoolingReason | 'rejected' | 'revoked', until: number, now?: number): string[] {
   const at = formatClock(until, { seconds: true, ...(now !== undefined ? { now } : {}) });
-  if (reason === 'rejected' || reason === 'revoked') return `${REJECTED_TEXT[reason]}; next probe at ${at}`;
-  return `${COOLING_RULES[reason].text} until ${at}`;
+  if (reason === 'rejected' || reason === 'revoked') return [REJECTED_TEXT[reason], `next probe at ${at}`];
+  return [`${COOLING_RULES[reason].text} until ${at}`];
+}
+
+/** restingParts as one line. */
+export function restingText(reason: CoolingReason | 'rejected' | 'revoked', until: number, now?: number): string {
+  return keyWhy(...restingParts(reason, until, now)).why;
 }
 
 /** Why a key had been set aside, in a few words, for the line saying it answers again. */
@@ -262,8 +287,11 @@ function cooledDown(record: HealthRecord, until: number, now: number): Usability
   const rule = COOLING_RULES[record.reason ?? 'rate_limited'];
   if (!rule.probeWhenOver) return { usable: true, probe: false };
   if (!probeOut(record, until, now)) return { usable: true, probe: true };
-  const why = `${rule.brief}${until > 0 ? ` until ${formatClock(until, { seconds: true, now })}` : ''}; its single probe is out, and it rests until the answer`;
-  return { usable: false, probe: false, until: record.probe_at!, back: now + PROBE_RECHECK_MS, why };
+  const why = keyWhy(
+    `${rule.brief}${until > 0 ? ` until ${formatClock(until, { seconds: true, now })}` : ''}`,
+    'its single probe is out, and it rests until the answer',
+  );
+  return { usable: false, probe: false, until: record.probe_at!, back: now + PROBE_RECHECK_MS, ...why };
 }
 
 export function usability(record: HealthRecord | undefined, now: number): Usability {
@@ -277,11 +305,11 @@ export function usability(record: HealthRecord | undefined, now: number): Usabil
       probe,
       until,
       back: backAt(record, until, now),
-      why: restingText(record.reason ?? 'rate_limited', until, now),
+      ...keyWhy(...restingParts(record.reason ?? 'rate_limited', until, now)),
     };
   }
   const rejected = isKnownGood(record) ? 'revoked' : 'rejected';
   if (until === undefined || until <= now)
-    return { usable: true, probe: true, why: `${REJECTED_TEXT[rejected]}; one probe is due` };
-  return { usable: false, probe: false, until, why: restingText(rejected, until, now) };
+    return { usable: true, probe: true, ...keyWhy(REJECTED_TEXT[rejected], 'one probe is due') };
+  return { usable: false, probe: false, until, ...keyWhy(...restingParts(rejected, until, now)) };
 }

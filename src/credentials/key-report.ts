@@ -2,7 +2,7 @@
 // why. The gateway's /admin/credentials and `doctor` show the same object.
 import type { Strategy } from '../config/schema.ts';
 import { formatClock } from '../errors/explain-format.ts';
-import { describeNoKey } from '../errors/messages.ts';
+import { describeNoKey, type Untrusted } from '../errors/messages.ts';
 import { CLI_COMMANDS, type Commands } from '../errors/advice.ts';
 import { renderLine } from '../errors/explanation.ts';
 import { describeCredential } from './describe.ts';
@@ -53,6 +53,8 @@ export interface ExplainInput {
   chosen: Evaluated | undefined;
   withheld: readonly WithheldKey[];
   lookedIn: string[];
+  /** What an untrusted ./switchyard.yaml kept from the provider's keys (missingFacts), for the advice. */
+  untrusted?: Untrusted;
   warnings: string[];
   now: number;
   /** Whose commands the summary names: the CLI's by default, a library caller's for a configFromObject config. */
@@ -76,7 +78,7 @@ export function buildExplanation(input: ExplainInput): ProviderExplanation {
     return explanation;
   }
   if (all.length === 0) {
-    explanation.summary = renderLine(describeNoKey(provider, input.lookedIn), input.commands);
+    explanation.summary = renderLine(describeNoKey(provider, input.lookedIn, input.untrusted), input.commands);
     return explanation;
   }
   if (!chosen) return withUnusableSummary(explanation, all, input.now, input.commands ?? CLI_COMMANDS);

@@ -1,7 +1,7 @@
 // Warnings about a config's keys as a whole: providers with no key, one key held by several providers. Not among
 // `loaded.warnings`, since they depend on the state store, which `config check` does not open.
 import { sourcesText } from './describe.ts';
-import { lookedIn, resolveCredentials, unsetKeySlots } from './resolve.ts';
+import { missingFacts, resolveCredentials, unsetKeySlots } from './resolve.ts';
 import { keyEnvName } from '../config/key-slots.ts';
 import type { CredentialStore } from '../state/types.ts';
 import type { WithheldKey } from './host-binding.ts';
@@ -53,18 +53,19 @@ export function keylessProviders(loaded: LoadedConfig, options: KeylessOptions =
   for (const name of Object.keys(loaded.config.providers)) {
     if (hasKey(name)) continue;
     const withheld = options.withheld?.(name) ?? [];
-    const places = [...lookedIn(loaded, name, withheld), ...(options.storeChecked ? ['stored keys'] : [])];
+    const facts = missingFacts(loaded, name, withheld);
     // A stored key held back for another host is the news: said as every "no API key" error says it.
     if (withheld.length > 0) {
-      out.push(`providers.${name}: ${explainMissing({ provider: name, lookedIn: lookedIn(loaded, name, withheld) })}`);
+      out.push(`providers.${name}: ${explainMissing(facts)}`);
       continue;
     }
+    const places = [...facts.lookedIn, ...(options.storeChecked ? ['stored keys'] : [])];
     const tail = options.storeChecked ? '' : ' (stored keys are not checked here)';
     // The variable the config itself names comes first: setting the default one would work, but is not what was meant.
     const variable = unsetKeySlots(loaded, name)[0]?.[1] ?? keyEnvName(loaded, name);
     const cloud = CLOUD_CREDENTIALS[loaded.config.providers[name]!.type];
     const advice = loaded.withheldEnv?.has(variable)
-      ? missingKeyAdvice(name, places)
+      ? missingKeyAdvice(name, facts.untrusted)
       : cloud !== undefined
         ? cloud(name, variable)
         : `set ${variable}, or store one with \`switchyard auth add ${name}\`${tail}`;

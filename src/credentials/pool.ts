@@ -9,15 +9,22 @@ import type { StateStore } from '../state/types.ts';
 import { describeCredential } from './describe.ts';
 import { buildExplanation, type Evaluated, type ProviderExplanation } from './key-report.ts';
 import { commandsFor } from '../errors/advice.ts';
-import { effectiveHealth, failurePatch, probePatch, successPatch, usability, usePatch } from './health.ts';
+import { effectiveHealth, failurePatch, keyWhy, probePatch, successPatch, usability, usePatch } from './health.ts';
 import type { TargetOverride, WithheldKey } from './host-binding.ts';
-import { envConflict, envConflictMessage, lookedIn, resolveCredentials, type ProviderKeys } from './resolve.ts';
+import {
+  envConflict,
+  envConflictMessage,
+  lookedIn,
+  missingFacts,
+  resolveCredentials,
+  type ProviderKeys,
+} from './resolve.ts';
 // (routing imports the pool only as a type: this is no import cycle at run time.)
 import { taskKeys } from './task-keys.ts';
 import { ResolutionCache } from './resolution-cache.ts';
 import { fingerprint } from '../config/mask.ts';
 import { selectCandidate } from './select.ts';
-import { healthKey, splitRegionalKey, standingHealth, whyInRegion, type HealthScope } from './scoped-health.ts';
+import { candidateStatus, healthKey, splitRegionalKey, standingHealth, type HealthScope } from './scoped-health.ts';
 import { Minter } from './minted/minter.ts';
 import type { MintedSource } from './minted/spec.ts';
 import { HeadroomBook } from './headroom.ts';
@@ -300,6 +307,7 @@ export class CredentialPool {
     const chosen = all.length > 0 ? this.choose(provider, all, new Set()) : undefined;
     const conflict = envConflict(this.loaded, provider);
     const withheld = this.withheld(provider);
+    const untrusted = missingFacts(this.loaded, provider, withheld).untrusted;
     const explanation = buildExplanation({
       provider,
       strategy: this.loaded.config.credentials.strategy,
@@ -307,6 +315,7 @@ export class CredentialPool {
       chosen,
       withheld,
       lookedIn: lookedIn(this.loaded, provider, withheld),
+      ...(untrusted !== undefined ? { untrusted } : {}),
       warnings: conflict ? [envConflictMessage(provider, conflict)] : [],
       now: this.now(),
       // A configFromObject config is invisible to the CLI: its advice names library calls instead.
@@ -376,9 +385,7 @@ export class CredentialPool {
       const standing = standingHealth(this.store, credential, now);
       const health = standing.record;
       const u = usability(health, now);
-      const status: CandidateStatus = { credential: visible, health, usable: u.usable };
-      if (u.why !== undefined) status.why = whyInRegion(u.why, standing.region);
-      if (standing.region !== undefined) status.region = standing.region;
+      const status = candidateStatus(visible, health, u, standing.region);
       const entry: Evaluated = { credential, status, probe: u.probe, order };
       if (standing.key !== credential.fingerprint) entry.healthKey = standing.key;
       if (u.until !== undefined) entry.until = u.until;
@@ -463,7 +470,7 @@ export class CredentialPool {
 
 function statusFor(e: Evaluated, exclude: ReadonlySet<string>): CandidateStatus {
   if (e.status.usable && exclude.has(e.credential.fingerprint))
-    return { ...e.status, usable: false, why: ALREADY_TRIED };
+    return { ...e.status, usable: false, ...keyWhy(ALREADY_TRIED) };
   return e.status;
 }
 

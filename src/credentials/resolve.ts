@@ -2,7 +2,13 @@
 // on every call, so an edited key takes effect at the next request with no cached copy to shadow it.
 import { join } from 'node:path';
 import { formatPath, originalPath } from '../config/issue.ts';
-import { heldBackPlace, UNTRUSTED_MINT, UNTRUSTED_READ } from '../errors/messages.ts';
+import {
+  heldBackPlace,
+  UNTRUSTED_MINT,
+  UNTRUSTED_READ,
+  type MissingFacts,
+  type Untrusted,
+} from '../errors/messages.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { envValue } from '../config/local-env.ts';
 import type { CredentialStore, StoredCredential } from '../state/types.ts';
@@ -24,9 +30,13 @@ import { unsendableInHeader } from '../config/header-values.ts';
 import { keyEnvName, slotVia } from '../config/key-slots.ts';
 import { mintedSource, type MintedSource } from './minted/spec.ts';
 
-/** Where we look, for the "no API key" message: a missing `.env` is named by its path so a key kept where a service
- * never looks is found out at once. `withheld`: stored keys not sent to this host. */
-export function lookedIn(loaded: LoadedConfig, provider: string, withheld: readonly WithheldKey[] = []): string[] {
+/** Where we look, for the "no API key" message, as its facts: a missing `.env` is named by its path so a key kept
+ * where a service never looks is found out at once. `withheld`: stored keys not sent to this host. */
+export function missingFacts(
+  loaded: LoadedConfig,
+  provider: string,
+  withheld: readonly WithheldKey[] = [],
+): MissingFacts & { lookedIn: string[]; heldBack: string[] } {
   // Stored keys are not listed: the message goes on to say "add one with `switchyard auth add P`".
   const hasDotenv = loaded.dotenvPath !== null || Object.keys(loaded.dotenv).length > 0;
   const variable = keyEnvName(loaded, provider);
@@ -37,9 +47,6 @@ export function lookedIn(loaded: LoadedConfig, provider: string, withheld: reado
     ([slot, name]) =>
       `${slot} is \${${name}}, which is ${envNote(loaded, name) ?? `not set (${hasDotenv ? 'neither in the environment nor in .env' : 'not in the environment, and there is no .env'})`}`,
   );
-  const stored = withheld.map((w) =>
-    heldBackPlace(`${describeWithheld(w)} is held back — ${w.why} (${rebindHint(w)})`),
-  );
   // A slot reading the default variable itself (`api_keys: [${DEEPSEEK_API_KEY}, …]`) has just said where that
   // variable is not: "env DEEPSEEK_API_KEY" after it would say it again.
   const readBySlot = unset.some(([, name]) => name === variable);
@@ -49,14 +56,26 @@ export function lookedIn(loaded: LoadedConfig, provider: string, withheld: reado
   const dropped = (loaded.untrustedMinting?.slots ?? [])
     .filter((slot) => slot.startsWith(`providers.${provider}.`))
     .map((slot) => `${slot} (${UNTRUSTED_MINT})`);
-  return [
-    ...slots,
-    ...otherKeySlots(loaded, provider, unset),
-    ...dropped,
-    ...env,
-    hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`,
-    ...stored,
-  ];
+  const withheldEnv = [variable, ...unset.map(([, name]) => name)].some((name) => loaded.withheldEnv?.has(name));
+  const untrusted: Untrusted | undefined = withheldEnv ? 'sends_keys' : dropped.length > 0 ? 'mints_key' : undefined;
+  return {
+    provider,
+    lookedIn: [
+      ...slots,
+      ...otherKeySlots(loaded, provider, unset),
+      ...dropped,
+      ...env,
+      hasDotenv ? '.env' : `no .env at ${join(loaded.dir, '.env')}`,
+    ],
+    heldBack: withheld.map((w) => `${describeWithheld(w)} is held back — ${w.why} (${rebindHint(w)})`),
+    ...(untrusted !== undefined ? { untrusted } : {}),
+  };
+}
+
+/** Every place looked in, as `auth explain` lists them: missingFacts' places, then each stored key held back. */
+export function lookedIn(loaded: LoadedConfig, provider: string, withheld: readonly WithheldKey[] = []): string[] {
+  const facts = missingFacts(loaded, provider, withheld);
+  return [...facts.lookedIn, ...facts.heldBack.map(heldBackPlace)];
 }
 
 /** The provider's key slots not already named as unset: those the file has, else `api_key`, where a key would go. */
@@ -200,7 +219,8 @@ function seenInTheClear(
   // Read as the URL it is (`HTTP://`, a leading space): the text's first letters say nothing for sure.
   if (!loaded.localConfig || p === undefined || protocolOf(baseUrl) !== 'http:') return undefined;
   const proxy = proxyFor(p, provider, baseUrl, loaded.env, loaded.dotenv);
-  if (proxy === undefined || proxy.from.startsWith('env ')) return undefined;
+  // A proxy of the process's own environment was not chosen by the directory's files.
+  if (proxy === undefined || proxy.variable?.inDotenv === false) return undefined;
   const w: WithheldKey = {
     provider,
     id: key.id,

@@ -4,8 +4,8 @@
 // is whose is routing/policy.ts's HEALTH_SCOPE; this file says where each is kept and which one decides.
 import type { HealthStore } from '../state/types.ts';
 import { emptyHealth } from '../state/merge.ts';
-import { usability } from './health.ts';
-import type { Credential, HealthRecord } from './types.ts';
+import { keyWhy, usability, whyPartsOf, type KeyWhy, type Usability } from './health.ts';
+import type { CandidateStatus, Credential, HealthRecord } from './types.ts';
 
 /** `credential`: the credential's own record, read by every route holding it; `region`: its record for the route's
  * region (a provider with no region keeps it on the credential's own). */
@@ -72,7 +72,25 @@ function withRegionalState(own: HealthRecord, regional: HealthRecord): HealthRec
   return r;
 }
 
-/** Why a key is unusable, naming the region whose record decided it (the pool's keys and a task's own key alike). */
-export function whyInRegion(why: string, region: string | undefined): string {
-  return region !== undefined ? `${why} (in ${region})` : why;
+/** Why a key is unusable, naming the region whose record decided it (the pool's keys and a task's own key alike):
+ * after its state, the last of its parts. */
+export function whyInRegion(w: KeyWhy, region: string | undefined): KeyWhy {
+  if (region === undefined) return w;
+  const parts = [...w.whyParts];
+  parts[parts.length - 1] = `${parts.at(-1) ?? ''} (in ${region})`;
+  return keyWhy(...parts);
+}
+
+/** A key with its health as the pool, the task keys and the dashboard list it: `region` when its region's record
+ * decides. */
+export function candidateStatus(
+  credential: CandidateStatus['credential'],
+  health: HealthRecord,
+  u: Usability,
+  region?: string,
+): CandidateStatus {
+  const status: CandidateStatus = { credential, health, usable: u.usable };
+  if (u.why !== undefined) Object.assign(status, whyInRegion(keyWhy(...whyPartsOf(u)), region));
+  if (region !== undefined) status.region = region;
+  return status;
 }

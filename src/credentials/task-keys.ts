@@ -5,6 +5,7 @@ import { describeOrigin } from '../config/origins.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import type { AuthConfig } from '../config/schema.ts';
 import { usability } from './health.ts';
+import { candidateStatus } from './scoped-health.ts';
 import type { CandidateStatus, Credential } from './types.ts';
 import { emptyHealth } from '../state/merge.ts';
 import type { HealthStore } from '../state/types.ts';
@@ -68,8 +69,5 @@ function slotWhere(loaded: LoadedConfig, slot: string): string {
 export function taskKeyStatus(store: Pick<HealthStore, 'getHealth'>, key: TaskKey, now: number): CandidateStatus {
   const visible = visibleCredential(key.credential);
   const health = store.getHealth(visible.fingerprint) ?? emptyHealth(visible.fingerprint, key.provider);
-  const u = usability(health, now);
-  const status: CandidateStatus = { credential: visible, health, usable: u.usable };
-  if (u.why !== undefined) status.why = u.why;
-  return status;
+  return candidateStatus(visible, health, usability(health, now));
 }

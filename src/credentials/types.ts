@@ -83,8 +83,10 @@ export interface CandidateStatus {
   credential: Omit<Credential, 'secret'>;
   health: HealthRecord;
   usable: boolean;
-  /** Why it is not usable: `rate_limited until 10:32:10`, `rejected (never accepted)`, … */
+  /** Why it is not usable: `rate_limited until 10:32:10`, `rejected (never accepted); next probe at 10:32:10`, …;
+   * `whyParts` the same as its parts (KeyWhy in health.ts), for a line that joins them otherwise. */
   why?: string;
+  whyParts?: readonly string[];
   /** Its state is its region's (a throttle or quota there, scoped-health.ts), not the credential's own. */
   region?: string;
 }

@@ -1,6 +1,7 @@
 // What classification says of one upstream outcome: its kind and the facts beyond it. Its own module, so that
 // classify.ts and classify-transport.ts (HTTP answers and transport errors) both produce it without importing each other.
 import type { ErrorKind } from './kinds.ts';
+import type { PromptOverflow } from './prompt-overflow.ts';
 
 export interface Classification {
   kind: ErrorKind;
@@ -20,6 +21,8 @@ export interface Classification {
   /** A `bad_request` only because max_tokens is above what the model may write, and the provider said the largest it
    * would accept (output-limit.ts): that number. The router sends the request again with max_tokens lowered to it. */
   outputLimit?: number;
+  /** A `context_length` whose message gives the prompt's tokens and the model's maximum (prompt-overflow.ts). */
+  promptOverflow?: PromptOverflow;
   /** A `bad_request` refusing a thinking block's signature, one another platform made: sent again without the
    * history's thinking blocks, it goes through. */
   thinkingSignature?: boolean;

@@ -8,6 +8,7 @@ import type { ErrorBody } from './error-body.ts';
 import { readErrorBody, readErrorPayload } from './error-body.ts';
 import { honouredReset, nextMidnight, parseRetryHints } from './retry-after.ts';
 import { outputLimitOf } from './output-limit.ts';
+import { promptOverflowOf } from './prompt-overflow.ts';
 
 export { classifyTransport } from './classify-transport.ts';
 
@@ -307,6 +308,8 @@ function build(
   if (rule?.blocked) c.blocked = rule.blocked;
   const outputLimit = rule?.outputLimit ? outputLimitOf(body.message) : undefined;
   if (outputLimit !== undefined) c.outputLimit = outputLimit;
+  const overflow = kind === 'context_length' ? promptOverflowOf(body.message) : undefined;
+  if (overflow !== undefined) c.promptOverflow = overflow;
   if (rule?.thinkingSignature) c.thinkingSignature = true;
   return c;
 }

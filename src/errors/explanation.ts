@@ -15,6 +15,9 @@ export interface Explanation {
   postscript?: string;
   /** How times in the advice are said. */
   time?: TimeFormat;
+  /** The route the headline opens with (`down/m failed with a server error …`), so a reader that names the route
+   * itself says only the rest (whatHappenedAfter). */
+  route?: string;
 }
 
 /** The explanation as one line in a reader's commands: headline — detail — advice (each after its joint). */
@@ -35,7 +38,7 @@ export function libraryLine(e: Explanation): string {
   return renderLine(e, LIBRARY_COMMANDS);
 }
 
-/** The line for a gateway's client, in an API error's message (gateway/failure-map.ts): the gateway's commands. */
+/** The line for a gateway's client, in an API error's message (gateway/answer/failure-map.ts): the gateway's commands. */
 export function gatewayLine(e: Explanation): string {
   return renderLine(e, GATEWAY_COMMANDS);
 }
@@ -43,6 +46,12 @@ export function gatewayLine(e: Explanation): string {
 /** What happened, without what to do or any detail: the headline. */
 export function whatHappened(e: Explanation): string {
   return e.headline;
+}
+
+/** What happened, for a reader that has just named `route`: the headline after that route when it opens with it
+ * (`failed with a server error …`), else undefined. */
+export function whatHappenedAfter(e: Explanation, route: string): string | undefined {
+  return e.route === route ? e.headline.slice(route.length + 1) : undefined;
 }
 
 /** The same explanation with more said after it. */

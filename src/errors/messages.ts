@@ -64,6 +64,8 @@ export interface FailureFacts extends TimeFormat {
    * short first), and that task timeout's own length. */
   timeoutSetting?: string;
   taskTimeoutMs?: number;
+  /** The route had all of the task's timeout (no route before or after it shared it). */
+  taskTimeoutWhole?: true;
   /** The failure came after the answer had started streaming. */
   midStream?: boolean;
   /** not_found because this key may not use this model (the provider knows both). */
@@ -74,16 +76,14 @@ export interface FailureFacts extends TimeFormat {
   /** Not the key at all: a firewall or challenge page in front of the provider answered (`firewall`), the
    * provider refuses the region the request comes from (`region`), or the proxy refused the tunnel (`proxy`). */
   blocked?: BlockedBy;
-  /** Where keys were looked for (auth_missing), e.g. from lookedIn() in src/credentials/resolve.ts. */
+  /** Where keys were looked for (auth_missing), e.g. from missingFacts() in src/credentials/resolve.ts. */
   lookedIn?: readonly string[];
 }
 
-const HELD_BACK = 'held back: ';
-
-/** A place in `lookedIn` that did hold a key, which is not sent: a stored key added for another host than the config
- * names (src/credentials/host-binding.ts). explainMissing leads with it: "looked in …" would hide it. */
+/** A place in "looked in" that did hold a key, which is not sent: a stored key added for another host than the config
+ * names (src/credentials/host-binding.ts), as `auth explain` lists it. */
 export function heldBackPlace(text: string): string {
-  return `${HELD_BACK}${text}`;
+  return `held back: ${text}`;
 }
 
 /** How a "looked in" place says its variable is set but withheld from an untrusted ./switchyard.yaml
@@ -96,45 +96,61 @@ export const UNTRUSTED_READ =
 export const UNTRUSTED_MINT =
   'written, but not used: a ./switchyard.yaml found in the current directory and not trusted may not run commands, read files or ask for tokens with your credentials';
 
+/** What an untrusted ./switchyard.yaml kept from the provider's keys: a variable it would send to a host of its own
+ * (`sends_keys`, said as UNTRUSTED_READ), or a minted source it may not use (`mints_key`, UNTRUSTED_MINT). */
+export type Untrusted = 'sends_keys' | 'mints_key';
+
+/** Where keys were looked for, and what was there but is not used: the "no API key" message's facts
+ * (credentials/resolve.ts missingFacts). */
+export interface MissingFacts {
+  provider: string;
+  /** The places, in words (`providers.P.api_key`, `env P_API_KEY (…)`, `.env`); by default the provider's usual ones. */
+  lookedIn?: readonly string[];
+  /** Stored keys held back for another host, each in words: the message leads with them, "looked in …" would hide them. */
+  heldBack?: readonly string[];
+  untrusted?: Untrusted;
+}
+
 /** What to do about no key. "Add one" — unless the key is there and withheld from a ./switchyard.yaml that would
  * send it to a host of its own: a key added now would be stored for that host, which is the very thing withheld. */
-export function missingAdvice(provider: string, lookedIn: readonly string[]): Said[] {
-  if (lookedIn.some((l) => l.includes(UNTRUSTED_READ)))
-    return [{ kind: 'trust_config', provider, because: 'sends_keys' }];
-  if (lookedIn.some((l) => l.includes(UNTRUSTED_MINT)))
-    return [
-      { kind: 'trust_config', provider, because: 'mints_key' },
-      { kind: 'add_key', provider, count: 'one', joint: '; or ' },
-    ];
-  return [{ kind: 'add_key', provider, count: 'one' }];
+const MISSING_ADVICE: Readonly<Record<Untrusted | 'none', (provider: string) => Said[]>> = {
+  sends_keys: (provider) => [{ kind: 'trust_config', provider, because: 'sends_keys' }],
+  mints_key: (provider) => [
+    { kind: 'trust_config', provider, because: 'mints_key' },
+    { kind: 'add_key', provider, count: 'one', joint: '; or ' },
+  ],
+  none: (provider) => [{ kind: 'add_key', provider, count: 'one' }],
+};
+
+export function missingAdvice(provider: string, untrusted?: Untrusted): Said[] {
+  return MISSING_ADVICE[untrusted ?? 'none'](provider);
 }
 
 /** missingAdvice as the CLI says it. */
-export function missingKeyAdvice(provider: string, lookedIn: readonly string[]): string {
-  return adviceText(missingAdvice(provider, lookedIn), CLI_COMMANDS, {}, '');
+export function missingKeyAdvice(provider: string, untrusted?: Untrusted): string {
+  return adviceText(missingAdvice(provider, untrusted), CLI_COMMANDS, {}, '');
 }
 
 /** `no API key for provider mimo — looked in providers.mimo.api_key, env MIMO_API_KEY, .env; add one with …` */
-export function describeMissing(f: { provider: string; lookedIn?: readonly string[] }): Explanation {
+export function describeMissing(f: MissingFacts): Explanation {
   const looked = f.lookedIn ?? [
     `providers.${f.provider}.api_key`,
     `env ${f.provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`,
     '.env',
   ];
-  const held = looked.filter((l) => l.startsWith(HELD_BACK)).map((l) => l.slice(HELD_BACK.length));
+  const held = f.heldBack ?? [];
   if (held.length > 0) {
-    const empty = looked.filter((l) => !l.startsWith(HELD_BACK));
     return {
-      headline: `no API key of provider ${f.provider} may be sent where the config sends it: ${held.join('; ')}; nothing in ${empty.join(', ')}`,
+      headline: `no API key of provider ${f.provider} may be sent where the config sends it: ${held.join('; ')}; nothing in ${looked.join(', ')}`,
       advice: [{ kind: 'add_key', provider: f.provider, count: 'for_host', joint: '; or ' }],
     };
   }
-  return describeNoKey(f.provider, looked);
+  return describeNoKey(f.provider, looked, f.untrusted);
 }
 
 /** No key anywhere it was looked for (and none held back). */
-export function describeNoKey(provider: string, looked: readonly string[]): Explanation {
-  const [first, ...rest] = missingAdvice(provider, looked);
+export function describeNoKey(provider: string, looked: readonly string[], untrusted?: Untrusted): Explanation {
+  const [first, ...rest] = missingAdvice(provider, untrusted);
   return {
     headline: `no API key for provider ${provider}`,
     detail: `looked in ${looked.join(', ')}`,
@@ -142,7 +158,7 @@ export function describeNoKey(provider: string, looked: readonly string[]): Expl
   };
 }
 
-export function explainMissing(f: { provider: string; lookedIn?: readonly string[] }): string {
+export function explainMissing(f: MissingFacts): string {
   return cliLine(describeMissing(f));
 }
 
@@ -278,6 +294,12 @@ function explainRateLimited(f: FailureFacts): Explanation {
 /** The route when the facts name a model, else the provider. */
 function routeOf(f: FailureFacts): string {
   return f.model ? routeName({ provider: f.provider, model: f.model }) : f.provider;
+}
+
+/** A headline that opens with the route (or the provider, without a model), and says which route in the value. */
+function routeLed(f: FailureFacts, rest: string): Pick<Explanation, 'headline' | 'route'> {
+  const route = routeOf(f);
+  return { headline: `${route} ${rest}`, ...(f.model ? { route } : {}) };
 }
 
 function explainContextLength(f: FailureFacts): Explanation {
@@ -436,10 +458,12 @@ function explainTimeout(f: FailureFacts): Explanation {
       ],
     };
   const within =
-    f.timeoutMs !== undefined ? ` within ${timeoutWords(f.timeoutMs, f.timeoutSetting, f.taskTimeoutMs)}` : ' in time';
+    f.timeoutMs !== undefined
+      ? ` within ${timeoutWords(f.timeoutMs, f.timeoutSetting, f.taskTimeoutMs, f.taskTimeoutWhole)}`
+      : ' in time';
   const raise = f.timeoutSetting ?? `providers.${f.provider}.timeout (or the task's timeout)`;
   return {
-    headline: `${routeOf(f)} did not answer${within}${f.retries ? `; ${retried(f.retries)}` : ''}`,
+    ...routeLed(f, `did not answer${within}${f.retries ? `; ${retried(f.retries)}` : ''}`),
     advice: [
       { kind: 'raise_setting', path: raise, why: 'slow_model' },
       { kind: 'add_fallback', to: 'any', joint: ', or ' },
@@ -447,22 +471,19 @@ function explainTimeout(f: FailureFacts): Explanation {
   };
 }
 
-/** The part of a task's timeout above which a route is said to have had all of it (timeoutWords). */
-const WHOLE_SHARE = 0.95;
-
 /** How long an attempt waited and which setting decided it, so a timeout says what to raise. */
-export function timeoutWords(ms: number, setting?: string, taskMs?: number): string {
+export function timeoutWords(ms: number, setting?: string, taskMs?: number, whole?: boolean): string {
   if (setting === undefined) return formatDuration(ms);
   if (taskMs === undefined) return `${formatDuration(ms)} (${setting})`;
-  // A route that had (nearly: the call spends a moment before its first attempt) the whole of the task's time — the
-  // only route, or the others failed at once — had no "share": the setting's own length is the time it had.
-  if (ms >= taskMs * WHOLE_SHARE) return `${formatDuration(taskMs)} (${setting})`;
+  // A route that had the whole of the task's time had no "share": the setting's own length is the time it had, even
+  // when the call spent a moment (on a busy machine, hundreds of ms) before its first attempt.
+  if (whole === true) return `${formatDuration(taskMs)} (${setting})`;
   return `${formatDuration(ms)} (its share of ${setting}, ${formatDuration(taskMs)})`;
 }
 
 function explainServer(f: FailureFacts): Explanation {
   return {
-    headline: `${routeOf(f)} failed with a server error${detail(f.status, f.providerMessage)}; ${retried(f.retries)}`,
+    ...routeLed(f, `failed with a server error${detail(f.status, f.providerMessage)}; ${retried(f.retries)}`),
     advice: [
       { kind: 'hiccup', side: 'provider' },
       { kind: 'retry_later', when: 'later' },
@@ -473,7 +494,7 @@ function explainServer(f: FailureFacts): Explanation {
 
 function explainOverloaded(f: FailureFacts): Explanation {
   return {
-    headline: `${routeOf(f)} is overloaded${detail(f.status, f.providerMessage)}; ${retried(f.retries)}`,
+    ...routeLed(f, `is overloaded${detail(f.status, f.providerMessage)}; ${retried(f.retries)}`),
     advice: [
       { kind: 'retry_later', when: 'shortly' },
       { kind: 'add_fallback', to: 'any', joint: ' or ' },
@@ -483,14 +504,14 @@ function explainOverloaded(f: FailureFacts): Explanation {
 
 function explainBadRequest(f: FailureFacts): Explanation {
   return {
-    headline: `${routeOf(f)} refused the request as invalid${detail(f.status, f.providerMessage)}`,
+    ...routeLed(f, `refused the request as invalid${detail(f.status, f.providerMessage)}`),
     advice: [{ kind: 'fix_request', how: 'fix' }],
   };
 }
 
 function explainContentFilter(f: FailureFacts): Explanation {
   return {
-    headline: `${routeOf(f)} blocked the request or its answer with a content filter${detail(f.status, f.providerMessage)}`,
+    ...routeLed(f, `blocked the request or its answer with a content filter${detail(f.status, f.providerMessage)}`),
     advice: [{ kind: 'fix_request', how: 'rephrase' }],
   };
 }

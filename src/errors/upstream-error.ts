@@ -4,6 +4,7 @@
 import type { ErrorKind } from './kinds.ts';
 import { isErrorKind } from './kinds.ts';
 import type { BlockedBy, Classification } from './classification.ts';
+import type { PromptOverflow } from './prompt-overflow.ts';
 import { errorMarker, hasMarker, markAs } from '../error-marker.ts';
 
 /** What classification found (Classification), and where the failure happened. */
@@ -70,6 +71,7 @@ export class UpstreamError extends Error {
   readonly modelAccessDenied: boolean;
   readonly blocked: BlockedBy | undefined;
   readonly outputLimit: number | undefined;
+  readonly promptOverflow: PromptOverflow | undefined;
   readonly thinkingSignature: boolean;
   readonly staleConnection: boolean;
   readonly providerMessage: string;
@@ -91,6 +93,7 @@ export class UpstreamError extends Error {
     this.modelAccessDenied = init.modelAccessDenied ?? false;
     this.blocked = init.blocked;
     this.outputLimit = init.outputLimit;
+    this.promptOverflow = init.promptOverflow;
     this.thinkingSignature = init.thinkingSignature ?? false;
     this.staleConnection = init.staleConnection ?? false;
     this.providerMessage = init.providerMessage;

@@ -6,7 +6,7 @@ import { COMPACTION_TASK, parseCompactRequest, toCompactResponse } from './wire/
 import { asCompactionResponse, compactionTurnEncoder } from './wire/responses/compaction-stream.ts';
 import { checkCompactionEdit } from './wire/anthropic/compaction.ts';
 import { randomUUID } from 'node:crypto';
-import type { ChatRequest, ChatResponse, StreamEvent } from '../providers/types.ts';
+import type { ChatRequest, ChatResponse, StreamEvent, WireBody } from '../providers/types.ts';
 import type { RouteNeed } from '../calls/types.ts';
 import { toOpenAIResponse } from './wire/openai/answer.ts';
 import { parseOpenAIRequest } from './wire/openai/request.ts';
@@ -22,10 +22,11 @@ import { toResponsesResponse, type ResponsesAnswerOptions } from './wire/respons
 import type { NamespaceNames } from './wire/responses/namespace.ts';
 import { createResponsesEventEncoder } from './wire/responses/stream.ts';
 import { RESPONSES_FRAME_KEY } from '../providers/openai-responses/stream.ts';
-import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './api-error.ts';
+import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './answer/api-error.ts';
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 import { refuseThread } from './wire/anthropic/thread.ts';
 import { estimateTokens } from '../routing/chain.ts';
+import { bodyBytes } from './request/json-body.ts';
 
 export interface ParsedWire {
   request: ChatRequest;
@@ -103,7 +104,8 @@ export const openaiWire: WireApi = {
   api: 'openai',
   parsesAlone: true,
   // Cursor sends some models' turns as Responses bodies here (wire/chat-responses-body.ts).
-  parse: (body) => (isResponsesShaped(body) ? parseResponsesShapedChat(body) : parseOpenAIRequest(body)),
+  parse: (body) =>
+    isResponsesShaped(body) ? parseResponsesShapedChat(body) : withWireBody(parseOpenAIRequest(body), body),
   response: (res) => toOpenAIResponse(res),
   streamEncoder(parsed) {
     const chunks = new OpenAIChunkEncoder({ includeUsage: parsed.includeUsage === true });
@@ -128,6 +130,20 @@ export const openaiWire: WireApi = {
     };
   },
 };
+
+/** The caller's bytes beside what they were read as, when the body was parsed from them (json-body.ts): a route of
+ * the caller's shape is sent them, spliced (providers/openai/splice-body.ts, openai-responses/splice-body.ts). */
+function withWireBody<T extends { request: ChatRequest }>(
+  parsed: T,
+  body: unknown,
+  shape: WireBody['shape'] = 'openai_chat',
+): T {
+  const bytes = bodyBytes(body);
+  // A Responses body is passed on only while it is the request's own (not one rebuilt from a conversation's record).
+  if (bytes !== undefined && (shape === 'openai_chat' || parsed.request.responses_body === body))
+    parsed.request.wire_body = { shape, bytes, body: body as Obj, request: { ...parsed.request } };
+  return parsed;
+}
 
 export const anthropicWire: WireApi = {
   api: 'anthropic',
@@ -182,7 +198,7 @@ export const responsesCompactWire: WireApi = {
 export const responsesWire: WireApi = {
   api: 'openai',
   conversations: true,
-  parse: (body, options) => parseResponsesRequest(body, options),
+  parse: (body, options) => withWireBody(parseResponsesRequest(body, options), body, 'responses'),
   response: (res, parsed) => {
     const response = toResponsesResponse(res, responsesOptions(parsed));
     const answer =

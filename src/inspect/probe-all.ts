@@ -2,7 +2,7 @@
 // and, for a caller showing progress, one at a time as they come in. Read-only unless `record`.
 import type { LoadedConfig } from '../config/types.ts';
 import type { CredentialPool } from '../credentials/pool.ts';
-import { lookedIn, resolveProviderKeys } from '../credentials/resolve.ts';
+import { missingFacts, resolveProviderKeys } from '../credentials/resolve.ts';
 import { explainMissing } from '../errors/messages.ts';
 import type { StateStore } from '../state/types.ts';
 import type { AdapterFor, Sleep } from '../routing/call-context.ts';
@@ -91,7 +91,7 @@ export function planProbes(
     if (proxy !== undefined) plan.proxy = describeProxy(proxy);
     // A named ID asks about one key: the provider's lack of others is not part of the answer.
     if (all.length === 0 && input.id === undefined)
-      plan.missing = explainMissing({ provider, lookedIn: lookedIn(input.loaded, provider, keys.withheld) });
+      plan.missing = explainMissing(missingFacts(input.loaded, provider, keys.withheld));
     return plan;
   });
 }

@@ -382,7 +382,7 @@ async function sendAsARequest(
     only: { credential: key, keys: probeWriter(deps, probe.listing) },
   };
   if (deps.timeZone !== undefined) ctx.timeZone = deps.timeZone;
-  const outcome = await runRoute(probe.route, ctx, probe.send, probe.deadline);
+  const outcome = await runRoute(probe.route, ctx, probe.send, { deadline: probe.deadline });
   // Each trail entry is one attempt of the one key: every one after the first asked again.
   const retries = Math.max(0, trail.length - 1);
   if (outcome.ok) return { retries, value: outcome.value };

@@ -270,6 +270,7 @@ class Router implements Switchyard {
       startedAt: Date.now(),
       t0: performance.now(),
       now: this.#now,
+      endUser: options.end_user,
     };
     const over = (record: CallRecord): void => callOver(record, readers, this.#ended, this.#calls !== undefined);
     try {
@@ -344,6 +345,7 @@ class Router implements Switchyard {
     return this.budgets.forCall(loaded, {
       task,
       clientKey: options.client_key,
+      user: options.end_user,
       // Counted only when some budget is configured (forCall says), as an upper bound (hold-size.ts).
       inputTokens: () => Math.max(holdInputTokens(options.messages), options.estimated_tokens ?? 0),
       maxTokens: options.max_tokens,

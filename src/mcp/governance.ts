@@ -39,7 +39,7 @@ export class McpGovernance implements McpGovernor {
     const { budgets, budgetStore, loaded, now } = this.#o;
     const startedAt = now();
     const plan = budgets.plan(loaded());
-    const call = { clientKey: caller.keyName, server, tool };
+    const call = { clientKey: caller.keyName, server, tool, user: caller.user };
     let admission;
     try {
       admission = await admitToolCall(plan, budgetStore, call, startedAt, HOLD_MS);
@@ -53,6 +53,8 @@ export class McpGovernance implements McpGovernor {
       this.#record({
         requestId: caller.requestId,
         keyName: caller.keyName,
+        user: caller.user,
+        spanUser: caller.spanUser,
         server,
         tool,
         startedAt,

@@ -1,15 +1,25 @@
 // The seam between the MCP gateway's transport (hub, /mcp route) and its governance (allow-lists, budgets, ledger,
 // metrics, spans). The hub asks the governor before it lists or calls a tool and tells it each call's facts after.
+import type { GuardMode } from '../guard/mode.ts';
+import type { GuardFinding } from '../guard/body.ts';
 import type { ToolCallFacts, ToolCallOutcome } from '../calls/tool-call.ts';
 
 /** Who is calling /mcp: the client key's name (undefined with require_keys off) and its MCP allow-list, if any. */
 export interface McpCaller {
   readonly requestId: string;
   readonly keyName: string | undefined;
+  /** The end user behind the key, from the `x-switchyard-user` header where the key takes it (as the ledger keeps it). */
+  readonly user?: string | undefined;
+  /** The same, when the operator lets spans name it (gateway.otel_end_user). */
+  readonly spanUser?: string | undefined;
   /** The key's (or its group's) `mcp` field; undefined: the key has no list (everything configured is visible). */
   readonly allow: McpAllowList | undefined;
   /** Told a `tools/call`'s outcome once it has one (the request line's `outcome`). */
   readonly onOutcome?: (outcome: ToolCallOutcome) => void;
+  /** The key's own secrets guard mode, for a tool result whose server sets none (docs/guard.md). */
+  readonly guard?: GuardMode;
+  /** Told the secrets the guard found in a tool's result (rule, where, action; never the secret). */
+  readonly onGuard?: (findings: readonly GuardFinding[]) => void;
 }
 
 export interface McpAllowList {

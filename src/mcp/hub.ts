@@ -1,6 +1,8 @@
 // The hub behind /mcp: one endpoint over the configured MCP servers (docs/mcp.md). Lists are the union of the
 // servers' own, namespaced by server and filtered by the governor; a call is checked again, admitted, sent to its
 // server with the server's timeout, and its facts settled. A failing server leaves the others listed.
+import { guardValue } from '../guard/tool-result.ts';
+import { resolveGuardMode, type GuardMode } from '../guard/mode.ts';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type {
@@ -46,6 +48,8 @@ export class McpHub {
   #configs: Readonly<Record<string, McpServerConfig>>;
   /** `mcp.log_arguments` of the config in force (payload-log.ts). */
   #logArguments: boolean;
+  /** `guard.secrets` of the config in force: a tool result's guard mode when neither its server nor the key sets one. */
+  #guardDefault: GuardMode | undefined;
 
   constructor(o: HubOptions) {
     this.#o = o;
@@ -60,6 +64,7 @@ export class McpHub {
     };
     this.#configs = o.loaded.config.mcp.servers;
     this.#logArguments = o.loaded.config.mcp.log_arguments;
+    this.#guardDefault = o.loaded.config.guard.secrets;
     for (const [name, s] of Object.entries(this.#configs)) this.#upstreams.set(name, this.#upstreamFor(name, s));
   }
 
@@ -76,6 +81,7 @@ export class McpHub {
   async reload(loaded: LoadedConfig): Promise<void> {
     this.#o.credentials.setConfig(loaded);
     this.#logArguments = loaded.config.mcp.log_arguments;
+    this.#guardDefault = loaded.config.guard.secrets;
     const next = loaded.config.mcp.servers;
     const closing: Upstream[] = [];
     for (const [name, up] of this.#upstreams) {
@@ -159,34 +165,44 @@ export class McpHub {
     });
   }
 
-  async listPrompts(caller: McpCaller): Promise<Prompt[]> {
-    return this.#gather('prompts', async (server, client) => {
-      if (!this.#serverVisible(caller, server) || client.getServerCapabilities()?.prompts === undefined) return [];
-      const prompts = await allPages((c) =>
-        client.listPrompts(params(c)).then((r) => ({ items: r.prompts, next: r.nextCursor })),
-      );
-      return prompts.map((p) => ({ ...p, name: namespaced(server, p.name) }));
-    });
+  listPrompts(caller: McpCaller): Promise<Prompt[]> {
+    return this.#gatherNamed('prompts', caller, 'prompts', (client, c) =>
+      client.listPrompts(params(c)).then((r) => ({ items: r.prompts, next: r.nextCursor })),
+    );
   }
 
-  async listResources(caller: McpCaller): Promise<Resource[]> {
-    return this.#gather('resources', async (server, client) => {
-      if (!this.#serverVisible(caller, server) || client.getServerCapabilities()?.resources === undefined) return [];
-      const list = await allPages((c) =>
-        client.listResources(params(c)).then((r) => ({ items: r.resources, next: r.nextCursor })),
-      );
-      for (const r of list) this.#resourceServer.set(r.uri, server);
-      return list.map((r) => ({ ...r, name: namespaced(server, r.name) }));
-    });
+  listResources(caller: McpCaller): Promise<Resource[]> {
+    return this.#gatherNamed(
+      'resources',
+      caller,
+      'resources',
+      (client, c) => client.listResources(params(c)).then((r) => ({ items: r.resources, next: r.nextCursor })),
+      (server, list) => {
+        for (const r of list) this.#resourceServer.set(r.uri, server);
+      },
+    );
   }
 
-  async listResourceTemplates(caller: McpCaller): Promise<ResourceTemplate[]> {
-    return this.#gather('resource templates', async (server, client) => {
-      if (!this.#serverVisible(caller, server) || client.getServerCapabilities()?.resources === undefined) return [];
-      const list = await allPages((c) =>
-        client.listResourceTemplates(params(c)).then((r) => ({ items: r.resourceTemplates, next: r.nextCursor })),
-      );
-      return list.map((r) => ({ ...r, name: namespaced(server, r.name) }));
+  listResourceTemplates(caller: McpCaller): Promise<ResourceTemplate[]> {
+    return this.#gatherNamed('resource templates', caller, 'resources', (client, c) =>
+      client.listResourceTemplates(params(c)).then((r) => ({ items: r.resourceTemplates, next: r.nextCursor })),
+    );
+  }
+
+  /** A list only the servers the caller may see and that have `capability` give: each one's pages, its names
+   * namespaced; `seen` is told each server's list as it gave it. */
+  #gatherNamed<T extends { name: string }>(
+    what: string,
+    caller: McpCaller,
+    capability: 'prompts' | 'resources',
+    page: (client: Client, cursor: string | undefined) => Promise<Page<T>>,
+    seen?: (server: string, list: T[]) => void,
+  ): Promise<T[]> {
+    return this.#gather(what, async (server, client) => {
+      if (!this.#serverVisible(caller, server) || client.getServerCapabilities()?.[capability] === undefined) return [];
+      const list = await allPages((c) => page(client, c));
+      seen?.(server, list);
+      return list.map((item) => ({ ...item, name: namespaced(server, item.name) }));
     });
   }
 
@@ -230,6 +246,8 @@ export class McpHub {
     const base = {
       requestId: caller.requestId,
       keyName: caller.keyName,
+      user: caller.user,
+      spanUser: caller.spanUser,
       server: target?.server ?? '',
       tool: target?.name ?? name,
       startedAt,
@@ -267,7 +285,8 @@ export class McpHub {
       );
       noted = call.noted;
       // A tool's error is relayed as its result is: either may quote what the gateway sent the server.
-      const result = scrubAnswer((await call.result) as CallToolResult, up.secrets.list());
+      const scrubbed = scrubAnswer((await call.result) as CallToolResult, up.secrets.list());
+      const result = this.#guarded(caller, target.server, scrubbed);
       settle(result.isError === true ? 'tool_error' : 'ok', byteLength(result));
       logToolPayload(this.#o.logger, this.#logArguments, { ...base, server: target.server }, args, result);
       return result;
@@ -282,6 +301,27 @@ export class McpHub {
           : `MCP server ${target.server} failed ${name}: ${why}`,
       );
     }
+  }
+
+  /** A tool's result through the secrets guard (docs/guard.md): its server's `guard`, else the key's, else the
+   * config's. Under block the caller gets an error result naming the rule, never the secret. */
+  #guarded(caller: McpCaller, server: string, result: CallToolResult): CallToolResult {
+    const mode = resolveGuardMode(this.#configs[server]?.guard, caller.guard, this.#guardDefault);
+    if (mode === 'off') return result;
+    const guarded = guardValue(result, mode, 'result');
+    if (guarded.findings.length === 0) return result;
+    caller.onGuard?.(guarded.findings);
+    if (mode !== 'block') return guarded.value;
+    const first = guarded.findings[0]!;
+    return {
+      content: [
+        {
+          type: 'text',
+          text: `the tool's result carries a credential (rule ${first.rule}) at ${first.where}: this gateway's secrets guard blocks it`,
+        },
+      ],
+      isError: true,
+    };
   }
 
   async close(): Promise<void> {

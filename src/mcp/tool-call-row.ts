@@ -1,14 +1,14 @@
 // One MCP tool call as a usage ledger row (docs/usage.md#tool-calls): the client key, the server and tool, the
 // outcome as its status, latency and bytes. Nothing of the arguments or the result.
 import { randomUUID } from 'node:crypto';
-import type { UsageRow } from '../usage/row.ts';
+import { NO_TOKENS, type UsageRow } from '../usage/row.ts';
 import type { ToolCallFacts } from '../calls/tool-call.ts';
 import { recordedName } from './names.ts';
 
 export function toolCallRow(facts: ToolCallFacts): UsageRow {
   // A name a caller typed is kept, but bounded and printable: a refused call's tool may be anything.
   const tool = recordedName(facts.tool) || '-';
-  return {
+  const row: UsageRow = {
     id: facts.requestId === '' ? randomUUID() : `${facts.requestId}.${randomUUID().slice(0, 8)}`,
     at: facts.startedAt,
     client_key: facts.keyName ?? '',
@@ -18,11 +18,7 @@ export function toolCallRow(facts: ToolCallFacts): UsageRow {
     route: '',
     credential: facts.credential ?? '',
     attempts: facts.outcome === 'refused' || facts.outcome === 'budget' ? 0 : 1,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
+    ...NO_TOKENS,
     estimated: false,
     cost_usd: null,
     status: facts.outcome,
@@ -36,4 +32,6 @@ export function toolCallRow(facts: ToolCallFacts): UsageRow {
     request_bytes: facts.requestBytes,
     response_bytes: facts.responseBytes,
   };
+  if (facts.user !== undefined) row.user = facts.user;
+  return row;
 }

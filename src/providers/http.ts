@@ -106,7 +106,8 @@ export interface UpstreamCall {
   url: UpstreamTarget;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  body?: string;
+  /** JSON text, or the bytes of a caller's own body spliced for a same-shape route (translate/splice.ts). */
+  body?: string | Uint8Array;
   deadline: Deadline;
   /** What the call was sent with: its secrets (callSecrets) are scrubbed verbatim from upstream messages, worked out
    * only when there is a failure to clean. */
@@ -305,6 +306,14 @@ export function readAnswer<T>(read: () => T, provider: string): T {
       provider,
     );
   }
+}
+
+/** A 2xx answer an adapter could not read as an answer: an error object in it (`errorBody`; some servers send one
+ * with a 200) fails as it says; anything else is an upstream `server` failure naming what was missing. */
+export function unreadAnswer(ctx: SendContext, errorBody: unknown, missing: string): UpstreamError {
+  if (errorBody !== undefined)
+    return fromClassification(classifyStreamError(errorBody, callSecrets(ctx)), ctx.provider);
+  return fromClassification({ kind: 'server', code: 'invalid_response', providerMessage: missing }, ctx.provider);
 }
 
 /** Collects a non-streaming answer through undici's dispatch API, skipping the Readable, promise-per-chunk and

@@ -13,12 +13,18 @@ const TUNNEL_WHY: Readonly<Record<string, string>> = {
 
 const TUNNEL_REFUSED = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/;
 
-/** undici's "Proxy response (407) !== 200 when HTTP Tunneling", said as what it means; other messages unchanged. */
-export function tunnelMessage(message: string): string {
+/** undici's "Proxy response (407) !== 200 when HTTP Tunneling", said as what it means; undefined for any other
+ * message. */
+export function tunnelWords(message: string): string | undefined {
   const m = TUNNEL_REFUSED.exec(message);
-  if (!m?.[1]) return message;
+  if (!m?.[1]) return undefined;
   const why = TUNNEL_WHY[m[1]];
   return `the proxy refused the tunnel with HTTP ${m[1]}${why ? `: ${why}` : ''}`;
+}
+
+/** tunnelWords, or the message unchanged. */
+export function tunnelMessage(message: string): string {
+  return tunnelWords(message) ?? message;
 }
 
 /** The proxy said no to the tunnel for a reason asking again cannot change (its user and password, or where it lets

@@ -4,15 +4,9 @@ import type { ChatRequest } from './types.ts';
 
 export type RequestSettings = Omit<ChatRequest, 'model' | 'messages'>;
 
-/** Every key of RequestSettings: the type below fails to check when one is added to ChatRequest and not here
- * (then add it to copySettings too; test/providers/settings.test.ts checks that every listed key is copied). */
-export const SETTING_KEYS = [
-  'tools',
-  'tool_choice',
-  'max_tokens',
-  'temperature',
-  'top_p',
-  'stop',
+/** The settings an OpenAI chat body carries under these very names; the gateway's OpenAI shape checks them
+ * (gateway/wire/openai/schema.ts `OPENAI_SETTINGS`). */
+export const OPENAI_NAMED_SETTINGS = [
   'user',
   'parallel_tool_calls',
   'response_format',
@@ -22,10 +16,23 @@ export const SETTING_KEYS = [
   'reasoning_effort',
   'logit_bias',
   'prompt_cache_key',
+] as const;
+
+/** Every key of RequestSettings: the type below fails to check when one is added to ChatRequest and not here
+ * (then add it to copySettings too; test/providers/settings.test.ts checks that every listed key is copied). */
+export const SETTING_KEYS = [
+  'tools',
+  'tool_choice',
+  'max_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  ...OPENAI_NAMED_SETTINGS,
   'top_k',
   'anthropic_beta',
   'anthropic_fields',
   'responses_body',
+  'wire_body',
 ] as const satisfies readonly (keyof RequestSettings)[];
 type Listed = (typeof SETTING_KEYS)[number];
 const allListed: [Exclude<keyof RequestSettings, Listed>] extends [never] ? true : never = true;
@@ -53,5 +60,6 @@ export function copySettings<T extends RequestSettings>(to: T, from: RequestSett
   if (from.anthropic_beta !== undefined) to.anthropic_beta = from.anthropic_beta;
   if (from.anthropic_fields !== undefined) to.anthropic_fields = from.anthropic_fields;
   if (from.responses_body !== undefined) to.responses_body = from.responses_body;
+  if (from.wire_body !== undefined) to.wire_body = from.wire_body;
   return to;
 }

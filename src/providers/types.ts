@@ -119,6 +119,22 @@ export interface ChatRequest {
   anthropic_fields?: AnthropicFields;
   /** A Responses request as its caller sent it, sent as is to a route with `responses_api: true`; others ignore it. */
   responses_body?: Record<string, unknown>;
+  /** The caller's own body, when it came in a provider's shape: a route of that shape is sent these bytes with only
+   * what must change spliced in (openai/splice-body.ts); any other is sent the translation, as without it. */
+  wire_body?: WireBody;
+}
+
+/** A caller's body as it came, beside what it was read as. */
+export interface WireBody {
+  /** The API shape it is in: OpenAI's chat completions, or its Responses API (then `body` is the request's
+   * `responses_body` while no step has changed it). */
+  shape: 'openai_chat' | 'responses';
+  bytes: Buffer;
+  /** The body as parsed: read, never changed. */
+  body: Readonly<Record<string, unknown>>;
+  /** The canonical request read from it (its settings, without this field): an attempt whose request differs from it
+   * in anything but what is spliced (the model, the output limit, the prompt cache key) is translated instead. */
+  request: Readonly<ChatRequest>;
 }
 
 /** The Anthropic-only request fields carried to Anthropic routes (docs/shapes.md says what each does elsewhere). */

@@ -2,12 +2,12 @@
 // (docs/routing.md#the-route-ladder-one-route). Shared through the store, so one replica's finding holds for all.
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { BreakerStore } from '../state/types.ts';
-import { BREAKER_KINDS } from './policy.ts';
+import { breakerHears, type BreakerHearing } from './policy.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 export interface BreakerOptions {
-  /** Consecutive connection/timeout/server failures that open the breaker. */
+  /** Consecutive failures that open the breaker: those BREAKER_RULE (policy.ts) counts. */
   threshold: number;
   /** How long it stays open before one probe is let through. */
   pauseMs: number;
@@ -91,9 +91,19 @@ export class Breakers {
     this.recordSuccess(provider);
   }
 
-  /** Any answered failure (4xx) proves the provider reachable; only BREAKER_KINDS count towards opening. */
+  /** A failure of this kind, as its row of BREAKER_RULE says (policy.ts breakerHears). */
   recordFailure(provider: string, kind: ErrorKind): void {
-    if (!BREAKER_KINDS.has(kind)) {
+    this.hear(provider, breakerHears(kind));
+  }
+
+  /** A failed attempt as breakerHears judged it: one more towards opening, an answer that ends the streak, or
+   * nothing but the end of its probe. */
+  hear(provider: string, hearing: BreakerHearing): void {
+    if (hearing === 'deaf') {
+      this.release(provider);
+      return;
+    }
+    if (hearing === 'answered') {
       this.recordSuccess(provider);
       return;
     }

@@ -84,7 +84,7 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     }
     const window = contextWindowOf(ctx.loaded.config, route);
     if (needed !== undefined && window !== undefined && window <= needed) {
-      skipRoute(ctx, route, `context window ${window} cannot hold ≈${needed} tokens`);
+      skipRoute(ctx, route, 'context_window', `context window ${window} cannot hold ≈${needed} tokens`);
       // Skipped for its window without a request; the fallback is from the last route tried, or from this one.
       previous ??= { name: routeName(route), kind: 'context_length' };
       continue;
@@ -102,7 +102,8 @@ export async function runChain<T>(ctx: CallContext, input: ChainInput, send: Sen
     const later = (): LaterRoutes =>
       routes.slice(index + 1).some((r) => canServeNow(ctx, r, needed)) ? 'one_can_serve_now' : 'none_can_serve_now';
     const share = routeShare(deadline, now, routes.length - index);
-    const outcome = await runRoute(route, ctx, send, share, later);
+    const wholeTask = failures.length === 0 && routes.length - index <= 1;
+    const outcome = await runRoute(route, ctx, send, { deadline: share, wholeTask, later });
     if (outcome.ok) {
       rememberAffinity(ctx, route, outcome.credential);
       ctx.events.emit({

@@ -74,10 +74,14 @@ export function inChain(f: RouteFailure, routes: number): RouteFailure {
   return { ...f, explained, explanation: cliLine(explained) };
 }
 
+/** The lead line: the task and the lead route's explanation, after "every route failed" when several did. */
+export function composeHeadline(task: string, failures: readonly RouteFailure[], lead: RouteFailure): string {
+  return failures.length > 1 ? `${task}: every route failed; ${lead.explanation}` : `${task}: ${lead.explanation}`;
+}
+
 /** Lead line first, then one line per route in the order tried. */
 export function composeExplanation(task: string, failures: readonly RouteFailure[], lead: RouteFailure): string {
-  const head =
-    failures.length > 1 ? `${task}: every route failed; ${lead.explanation}` : `${task}: ${lead.explanation}`;
+  const head = composeHeadline(task, failures, lead);
   if (failures.length <= 1) return head;
   const lines = failures.map((f, i) => `  ${i + 1}. ${f.route}: ${f === lead ? `${f.kind} (above)` : f.explanation}`);
   return [head, ...lines].join('\n');
@@ -87,6 +91,9 @@ export interface SwitchyardErrorInit {
   task: string;
   kind: RouteFailureKind;
   explanation: string;
+  /** The explanation's lead line, when more lines follow it (one per route tried): what a one-line reader says.
+   * The explanation itself when absent. */
+  headline?: string;
   trail: Attempt[];
   failures: RouteFailure[];
   retryAfterMs?: number;
@@ -110,6 +117,8 @@ export class SwitchyardError extends Error {
   readonly task: string;
   readonly kind: RouteFailureKind;
   readonly explanation: string;
+  /** See SwitchyardErrorInit.headline: the lead line, without the routes' lines after it. */
+  readonly headline: string;
   readonly trail: Attempt[];
   readonly failures: RouteFailure[];
   readonly retryAfterMs: number | undefined;
@@ -131,6 +140,7 @@ export class SwitchyardError extends Error {
     this.task = init.task;
     this.kind = init.kind;
     this.explanation = init.explanation;
+    this.headline = init.headline ?? init.explanation;
     this.trail = init.trail;
     this.failures = init.failures;
     this.retryAfterMs = init.retryAfterMs;
@@ -157,6 +167,7 @@ export function callFailed(task: string, failures: RouteFailure[], trail: Attemp
     task,
     kind: lead.kind,
     explanation: composeExplanation(task, failures, lead),
+    headline: composeHeadline(task, failures, lead),
     trail,
     failures,
   };

@@ -8,8 +8,9 @@ import type {
   HealthRecord,
   PickResult,
 } from '../credentials/types.ts';
-import { authVerdict, suspectProbeInterval, suspectSince } from '../credentials/health.ts';
+import { authVerdict, keyWhy, suspectProbeInterval, suspectSince, whyPartsOf } from '../credentials/health.ts';
 import { describeCredential } from '../credentials/describe.ts';
+import { missingFacts } from '../credentials/resolve.ts';
 import type { UpstreamError } from '../errors/upstream-error.ts';
 import {
   describeAllUnusable,
@@ -190,7 +191,7 @@ export async function noUsableKey(run: RouteRun, picked: Exclude<PickResult, { o
     run.record({ outcome: 'auth_missing', startedAt: now, endedAt: now, message: 'no API key' });
     return {
       next: 'done',
-      failure: run.fail('auth_missing', describeMissing({ provider: route.provider, lookedIn: picked.lookedIn })),
+      failure: run.fail('auth_missing', describeMissing(missingFacts(ctx.loaded, route.provider, picked.withheld))),
     };
   }
   // Rate-limited with no key left: wait only if the first key is back within max_wait (and the deadline), and no later
@@ -236,6 +237,7 @@ export async function noUsableKey(run: RouteRun, picked: Exclude<PickResult, { o
   if (run.tried === 0)
     run.record({
       outcome: 'skipped',
+      skip: 'no_usable_key',
       startedAt: now,
       endedAt: now,
       message: `every key for ${route.provider} is unusable: ${unusableKeysReason(candidates, now, ctx.trials, tf)}`,
@@ -254,13 +256,14 @@ function unusableKey(c: CandidateStatus): UnusableKey {
     masked: c.credential.masked,
     from: c.credential.sources.map((src) => ({ ...src })),
     why: c.why ?? 'unusable',
+    why_parts: [...whyPartsOf(c)],
   };
 }
 
 /** A key refused this route's model says so in the list of unusable keys, rather than "already tried". */
 function markRefused(c: CandidateStatus, run: RouteRun): CandidateStatus {
   if (!run.modelRefused.has(c.credential.fingerprint)) return c;
-  return { ...c, usable: false, why: `may not use model "${run.route.model}"` };
+  return { ...c, usable: false, ...keyWhy(`may not use model "${run.route.model}"`) };
 }
 
 /** Every key of the provider was refused this model: one explanation naming them all, with the provider's words. */

@@ -45,7 +45,7 @@ function mintFailed(run: RouteRun, cred: Credential, err: MintError, startedAt: 
   const waited = err.failure === 'wait';
   const kind = waited ? 'timeout' : 'auth_missing';
   const explanation = waited
-    ? `waiting for a token from ${err.message.replace(`${err.source}: `, `${err.source}${at}: `)}`
+    ? `waiting for a token from ${err.source}${at}: ${err.said}`
     : `could not get a token for ${run.route.provider} from ${err.message}${at}`;
   run.record({ outcome: kind, startedAt, endedAt: run.ctx.now(), message: explanation });
   run.setAside(cred, { kind, explanation: statement(explanation) });

@@ -11,6 +11,6 @@ export function skipUnable(ctx: CallContext, route: RouteSpec): boolean {
   if (need === undefined) return false;
   const type = ctx.loaded.config.providers[route.provider]?.type;
   if (type !== undefined && need.providerTypes.includes(type)) return false;
-  skipRoute(ctx, route, `cannot ${need.what}: only ${need.providerTypes.join(' or ')} routes can`);
+  skipRoute(ctx, route, 'needs', `cannot ${need.what}: only ${need.providerTypes.join(' or ')} routes can`);
   return true;
 }

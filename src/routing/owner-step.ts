@@ -12,8 +12,8 @@ import type { CallContext } from './call-context.ts';
 import { skipRoute } from '../calls/trail.ts';
 import type { ConversationOwner } from '../calls/types.ts';
 
-/** Starts the skip message of a route passed over: the gateway reads it back to answer in the caller's terms. */
-export const UNPORTABLE_SKIP = 'cannot be sent this conversation';
+/** Starts the skip message of a route passed over, and the refusal of another key of the owner's route. */
+const UNPORTABLE_SKIP = 'cannot be sent this conversation';
 
 /** The call's affinity with the owner as the earlier turn found: its key is picked first on its route. */
 export function ownerAffinity(
@@ -38,7 +38,7 @@ export function ownerAffinity(
 export function skipUnportable(ctx: CallContext, route: RouteSpec): boolean {
   const owner = ctx.owner;
   if (owner?.unportable === undefined || routeName(route) === owner.route) return false;
-  skipRoute(ctx, route, `${UNPORTABLE_SKIP}: ${owner.unportable}`);
+  skipRoute(ctx, route, 'unportable', `${UNPORTABLE_SKIP}: ${owner.unportable}`);
   return true;
 }
 

@@ -1,13 +1,13 @@
 // Which credential a route uses next: the task's own `api_key` first (a config-source credential of that task),
 // then the provider's pool. Everything synchronous and in memory, like the pool itself.
 import type { CredentialPool } from '../credentials/pool.ts';
-import { probePatch, usability } from '../credentials/health.ts';
+import { keyWhy, probePatch, usability } from '../credentials/health.ts';
 import type { CandidateStatus, Credential, PickResult } from '../credentials/types.ts';
 import type { Cooldowns } from '../config/schema.ts';
 import type { LoadedConfig } from '../config/types.ts';
 import { taskCredential } from '../credentials/task-credential.ts';
 import { visibleCredential } from '../credentials/resolution-cache.ts';
-import { standingHealth, whyInRegion } from '../credentials/scoped-health.ts';
+import { candidateStatus, standingHealth } from '../credentials/scoped-health.ts';
 import type { StateStore } from '../state/types.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 
@@ -31,9 +31,7 @@ function statusOf(
   const u = usability(health, deps.now());
   // A task's minted key: its source's settings (a client secret, a command's environment) stay out of statuses too.
   const visible = visibleCredential(credential);
-  const status: CandidateStatus = { credential: visible, health, usable: u.usable };
-  if (u.why !== undefined) status.why = whyInRegion(u.why, standing.region);
-  if (standing.region !== undefined) status.region = standing.region;
+  const status = candidateStatus(visible, health, u, standing.region);
   const out = { status, probe: u.probe, key: standing.key };
   return u.back !== undefined ? { ...out, back: u.back } : out;
 }
@@ -64,7 +62,7 @@ export function pickFor(route: RouteSpec, deps: PickDeps, exclude: ReadonlySet<s
   const mine = statusOf(own, deps);
   const tried = exclude.has(own.fingerprint);
   if (!tried && mine.status.usable) return take(own, mine, deps);
-  const status: CandidateStatus = tried ? { ...mine.status, usable: false, why: ALREADY_TRIED } : mine.status;
+  const status: CandidateStatus = tried ? { ...mine.status, usable: false, ...keyWhy(ALREADY_TRIED) } : mine.status;
   const rest = deps.pool.pick(route.provider, options);
   if (rest.ok) return { ...rest, skipped: [status, ...rest.skipped] };
   // Nothing else usable: the task key's own probe, if one is due (a key resting as auth_suspect), as in the pool.

@@ -4,7 +4,6 @@
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { AuthVerdict, FailureReport } from '../credentials/types.ts';
 import type { HealthScope } from '../credentials/scoped-health.ts';
-import type { BlockedBy } from '../errors/classify.ts';
 import type { RouteFailureKind } from '../calls/failure-kinds.ts';
 
 /** What one route does with a failed attempt. */
@@ -156,10 +155,6 @@ export const REQUESTED_ROUTE_RULE: Readonly<Partial<Record<RouteFailureKind, Cha
   not_found: 'fail_call',
 };
 
-/** Kinds that count towards a provider's circuit breaker: the provider did not answer properly at all. A 4xx
- * answer (auth, quota, bad request…) proves the provider is up and closes the streak. */
-export const BREAKER_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['connection', 'timeout', 'server']);
-
 /** Failures that rest rather than fail: every key cooling, out of quota, or a breaker open. The call's Retry-After is
  * the soonest any of those routes is back (routing/errors.ts callFailed). */
 export const RESTING_KINDS: ReadonlySet<RouteFailureKind> = new Set<RouteFailureKind>([
@@ -168,13 +163,43 @@ export const RESTING_KINDS: ReadonlySet<RouteFailureKind> = new Set<RouteFailure
   'breaker_open',
 ]);
 
-/** Actions whose failed attempt says nothing of the provider: the breaker does not hear of it (it neither opens nor
- * closes). */
-export const BREAKER_DEAF_ACTIONS: ReadonlySet<RouteAction> = new Set<RouteAction>(['resend_fresh']);
+/** What a failed attempt tells its provider's circuit breaker (breaker.ts `hear`). */
+export type BreakerHearing =
+  /** The provider did not answer properly at all: one more towards opening. */
+  | 'counts'
+  /** The provider answered (a 4xx, an error it sent inside a stream): it is up, and the streak ends. */
+  | 'answered'
+  /** Says nothing of the provider: the breaker neither opens nor closes. */
+  | 'deaf';
 
-/** Refusals the breaker does not hear of at all: the proxy refused before the provider was reached, so the failure
- * says nothing about the provider — it neither opens the breaker ("X is failing repeatedly") nor closes it. */
-export const BREAKER_DEAF: ReadonlySet<BlockedBy> = new Set<BlockedBy>(['proxy']);
+/** Only a provider that did not answer properly at all counts towards its breaker. */
+export const BREAKER_RULE: Readonly<Record<ErrorKind, BreakerHearing>> = {
+  connection: 'counts',
+  timeout: 'counts',
+  server: 'counts',
+  overloaded: 'answered',
+  rate_limited: 'answered',
+  quota: 'answered',
+  auth_rejected: 'answered',
+  context_length: 'answered',
+  not_found: 'answered',
+  auth_missing: 'answered',
+  bad_request: 'answered',
+  content_filter: 'answered',
+};
+
+/** Looked up before BREAKER_RULE: a proxy that refused the tunnel, or a pooled connection closed while idle as the
+ * request went out (sent again on a fresh one), never reached the provider, so they say nothing of it. */
+export const REFINED_BREAKER_RULE: Readonly<Partial<Record<Refinement, BreakerHearing>>> = {
+  proxy_refused: 'deaf',
+  stale_connection: 'deaf',
+};
+
+/** The one filter for the breaker: the ladder's failed attempts and a committed stream's break both ask it.
+ * `refinement`: as for routeAction, what the classification said beyond the kind. */
+export function breakerHears(kind: ErrorKind, refinement?: Refinement): BreakerHearing {
+  return (refinement !== undefined ? REFINED_BREAKER_RULE[refinement] : undefined) ?? BREAKER_RULE[kind];
+}
 
 /** `refinement`: what the classification said beyond the kind, if its row may still be used (a route lowers
  * max_tokens once; after that the kind's row decides). */

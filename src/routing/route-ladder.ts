@@ -10,10 +10,10 @@ import type { CallContext, Sender } from './call-context.ts';
 import type { RouteFailure } from './errors.ts';
 import { pickFor } from './pick.ts';
 import { sendContextFor } from './send-context.ts';
-import { BREAKER_DEAF, BREAKER_DEAF_ACTIONS, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
+import { breakerHears, routeAction, type LaterRoutes, type Refinement } from './policy.ts';
 import type { RouteSpec } from '../config/resolve-task.ts';
 import type { Attempt, AttemptRefusal } from '../calls/types.ts';
-import { makeAttempt } from '../calls/trail.ts';
+import { skipRoute } from '../calls/trail.ts';
 import { ownerBody, ownerRefusal } from './owner-step.ts';
 import { contextWindowOf, routeName } from '../config/route-name.ts';
 import { coolAndRotate, emitRecovered, noUsableKey, refusedModel } from './key-health.ts';
@@ -30,22 +30,28 @@ export type RouteOutcome<T> =
 
 /** A route the config cannot make work (unknown provider, no model): fails at once, nothing is sent. */
 function invalidRoute(ctx: CallContext, route: RouteSpec, why: string): RouteOutcome<never> {
-  const now = ctx.now();
-  const attempt = makeAttempt({ route, outcome: 'skipped', startedAt: now, endedAt: now, waitMs: 0, message: why });
-  ctx.trail.push(attempt);
-  ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
+  skipRoute(ctx, route, 'invalid_route', why);
   return { ok: false, failure: { route: routeName(route), kind: 'not_found', ...explained(statement(why)) } };
 }
 
-/** `deadline`: when this route must give up (its share of a task's deadline, see runChain); else the provider's
- * timeout bounds each attempt. `later`: whether a later route of the chain could answer now (COOLING_WAIT_RULE). */
+/** How long a route may take, as its chain gives it. */
+export interface RouteTime {
+  /** When this route must give up (its share of a task's deadline, see runChain); else the provider's timeout bounds
+   * each attempt. */
+  deadline?: number | undefined;
+  /** The deadline is the task's whole one: no route was tried before this one and none is left after it. */
+  wholeTask?: boolean;
+  /** Whether a later route of the chain could answer now (COOLING_WAIT_RULE). */
+  later?: () => LaterRoutes;
+}
+
 export async function runRoute<T>(
   route: RouteSpec,
   ctx: CallContext,
   send: Sender<T>,
-  deadline?: number,
-  later: () => LaterRoutes = () => 'none_can_serve_now',
+  time: RouteTime = {},
 ): Promise<RouteOutcome<T>> {
+  const { deadline, wholeTask = false, later = () => 'none_can_serve_now' } = time;
   const provider = ctx.loaded.config.providers[route.provider];
   if (route.invalid || !provider)
     return invalidRoute(
@@ -59,6 +65,7 @@ export async function runRoute<T>(
     route,
     provider,
     deadline: deadline ?? ctx.deadline ?? started + provider.timeout,
+    wholeTask,
     later,
   });
   deriveCacheKey(run);
@@ -209,8 +216,7 @@ async function tryOnce<T>(
       throw err;
     }
     run.failedWith(err);
-    if (breakerDeaf(run, err)) ctx.breakers.release(route.provider);
-    else ctx.breakers.recordFailure(route.provider, err.kind);
+    ctx.breakers.hear(route.provider, breakerHears(err.kind, refinementOf(run, err)));
     const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
     const billed = billedBy(err);
     const init = {
@@ -226,12 +232,6 @@ async function tryOnce<T>(
   }
 }
 
-/** A failure the breaker does not hear of: a proxy's refusal, or one whose action says nothing of the provider. */
-function breakerDeaf(run: RouteRun, err: UpstreamError): boolean {
-  if (err.blocked !== undefined && BREAKER_DEAF.has(err.blocked)) return true;
-  return BREAKER_DEAF_ACTIONS.has(routeAction(err.kind, refinementOf(run, err)));
-}
-
 /** A failed attempt's outcome in the trail: its kind, or `max_tokens_clamped` (and to what) when the route is about
  * to send the request again with a lower max_tokens (afterFailure's `lower_max_tokens`), or `stale_connection` when
  * it is about to send it again on a fresh connection (`resend_fresh`). */
@@ -243,7 +243,7 @@ function failedOutcome(
   const said = err.providerMessage
     ? {
         message: ownTimeout(err)
-          ? `no answer within ${timeoutWords(run.attemptTimeoutMs, limit.setting, limit.taskMs)}`
+          ? `no answer within ${timeoutWords(run.attemptTimeoutMs, limit.setting, limit.taskMs, limit.whole)}`
           : err.providerMessage,
       }
     : {};

@@ -27,10 +27,11 @@ export interface KeyFailure {
 }
 
 /** What bounded an attempt's time: the provider's own timeout (`providers.P.timeout`), or — when less of it was left
- * — the task's (`auxiliary.T.timeout`, `taskMs`), which its routes share. */
+ * — the task's (`auxiliary.T.timeout`, `taskMs`), which its routes share; `whole` when this route had all of it. */
 export interface TimeoutLimit {
   setting: string;
   taskMs?: number;
+  whole?: true;
 }
 
 export type Step = { next: 'again' } | { next: 'done'; failure: RouteFailure; contextWindow?: number };
@@ -39,9 +40,13 @@ export type Step = { next: 'again' } | { next: 'done'; failure: RouteFailure; co
 export type RecordInit = Omit<AttemptInit, 'route' | 'waitMs'>;
 
 /** The limit on an attempt given `leftMs` before the route's deadline. */
-function timeoutLimit(ctx: CallContext, provider: string, providerTimeoutMs: number, leftMs: number): TimeoutLimit {
-  if (ctx.timeoutMs === undefined || leftMs >= providerTimeoutMs) return { setting: `providers.${provider}.timeout` };
-  return { setting: `auxiliary.${ctx.task}.timeout`, taskMs: ctx.timeoutMs };
+function timeoutLimit(run: RouteRun, leftMs: number): TimeoutLimit {
+  const { ctx, provider, route } = run;
+  if (ctx.timeoutMs === undefined || leftMs >= provider.timeout)
+    return { setting: `providers.${route.provider}.timeout` };
+  const limit: TimeoutLimit = { setting: `auxiliary.${ctx.task}.timeout`, taskMs: ctx.timeoutMs };
+  if (run.wholeTask) limit.whole = true;
+  return limit;
 }
 
 export interface RouteRunInit {
@@ -49,6 +54,8 @@ export interface RouteRunInit {
   route: RouteSpec;
   provider: ProviderConfig;
   deadline: number;
+  /** The route has the task's whole deadline: no route was tried before it and none is left after it. */
+  wholeTask?: boolean;
   later: () => LaterRoutes;
 }
 
@@ -80,6 +87,8 @@ export class RouteRun {
   readonly route: RouteSpec;
   readonly provider: ProviderConfig;
   readonly deadline: number;
+  /** RouteRunInit.wholeTask. */
+  readonly wholeTask: boolean;
   /** Whether a later route of the chain could answer now (asked only when the route would wait for a reset). */
   readonly later: () => LaterRoutes;
   /** Where the run writes its keys' health: the pool, or the live probe's writer (CallContext.only). */
@@ -131,6 +140,7 @@ export class RouteRun {
     this.route = init.route;
     this.provider = init.provider;
     this.deadline = init.deadline;
+    this.wholeTask = init.wholeTask ?? false;
     this.later = init.later;
     this.keys = init.ctx.only?.keys ?? init.ctx.pool;
     this.#attemptTimeoutMs = init.provider.timeout;
@@ -328,7 +338,7 @@ export class RouteRun {
   startAttempt(startedAt: number): number {
     this.#tried += 1;
     this.#attemptTimeoutMs = Math.max(1, Math.min(this.provider.timeout, this.deadline - startedAt));
-    this.#attemptLimit = timeoutLimit(this.ctx, this.route.provider, this.provider.timeout, this.deadline - startedAt);
+    this.#attemptLimit = timeoutLimit(this, this.deadline - startedAt);
     return this.#attemptTimeoutMs;
   }
 
@@ -346,12 +356,13 @@ export class RouteRun {
   }
 
   /** A timeout's facts: how long the last attempt was given and by which setting. */
-  timeoutFacts(): Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs'> {
-    const f: Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs'> = {
+  timeoutFacts(): Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs' | 'taskTimeoutWhole'> {
+    const f: Pick<FailureFacts, 'timeoutMs' | 'timeoutSetting' | 'taskTimeoutMs' | 'taskTimeoutWhole'> = {
       timeoutMs: this.#attemptTimeoutMs,
       timeoutSetting: this.#attemptLimit.setting,
     };
     if (this.#attemptLimit.taskMs !== undefined) f.taskTimeoutMs = this.#attemptLimit.taskMs;
+    if (this.#attemptLimit.whole) f.taskTimeoutWhole = true;
     return f;
   }
 

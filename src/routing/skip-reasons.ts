@@ -1,7 +1,7 @@
 // The short reason a route sent nothing, for its trail entry's `message` (and so the gateway's request log): which
 // keys were set aside and until when, or what the provider's breaker is waiting for.
 import type { CandidateStatus } from '../credentials/types.ts';
-import { COOLING_RULES } from '../credentials/health.ts';
+import { COOLING_RULES, whyPartsOf } from '../credentials/health.ts';
 import { formatClock, type TimeFormat } from '../errors/explain-format.ts';
 import type { BreakerState } from './breaker.ts';
 import type { TrialsOut } from './trials-out.ts';
@@ -35,7 +35,7 @@ export function unusableKeysReason(
   return [...listed, ...(more > 0 ? [`${more} more`] : [])].join('; ');
 }
 
-/** One key's state; its own `; ` becomes `, ` so the keys stay apart in the joined reason. A trial request is out
+/** One key's state, its parts joined with `, ` so the keys stay apart in the reason joined with `; `. A trial request is out
  * when this process sent it (`trials`), or when the health record says a cooled-down key's is (another process's). */
 function keyState(c: CandidateStatus, now: number, trials: TrialsOut): string {
   const h = c.health;
@@ -44,7 +44,7 @@ function keyState(c: CandidateStatus, now: number, trials: TrialsOut): string {
     const what = h.state === 'rejected' ? 'rejected' : COOLING_RULES[h.reason ?? 'rate_limited'].brief;
     return `${what}: its trial request is in flight`;
   }
-  return (c.why ?? 'unusable').replace(/; /g, ', ');
+  return whyPartsOf(c).join(', ');
 }
 
 /** Why the breaker let nothing through: half-open with its single trial request out, or open until the trial may go. */

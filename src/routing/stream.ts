@@ -15,7 +15,7 @@ import { routeName } from '../config/route-name.ts';
 import type { Attempt } from '../calls/types.ts';
 import { StreamTally } from '../calls/estimate.ts';
 import { abandoned, markBilled } from '../calls/billed.ts';
-import { BREAKER_KINDS } from './policy.ts';
+import { breakerHears } from './policy.ts';
 import type { StreamingSettings } from '../config/streaming.ts';
 import { StreamWatch, watchError } from './stream-watch.ts';
 import { countedFailurePatch } from '../credentials/health.ts';
@@ -144,7 +144,9 @@ export function markBroken(
   }
   if (UpstreamError.isInstance(err) && err.status !== undefined) attempt.status = err.status;
   ctx.events.emit({ type: 'attempt', task: ctx.task, attempt });
-  if (BREAKER_KINDS.has(kind)) ctx.breakers.recordFailure(route.provider, kind);
+  // No refinement: what would make the breaker deaf (a proxy's refusal, a stale pooled connection) comes before any
+  // byte of the answer, and this stream was answered.
+  ctx.breakers.hear(route.provider, breakerHears(kind));
   if (UpstreamError.isInstance(err) && err.code === 'idle_timeout' && attempt.credential !== undefined)
     ctx.store.applyHealth(
       attempt.credential.fingerprint,

@@ -2,7 +2,7 @@
 // never a secret. Not clipped: upstream messages are already bounded where they are read (src/errors/error-body.ts),
 // and a reason cut mid-word ("…so Switchyard can skip routes tha…") is worse than a long line.
 import { scrubSecrets } from '../log.ts';
-import { leadFailure, SwitchyardError } from '../routing/errors.ts';
+import { leadFailure, SwitchyardError, type RouteFailure } from '../routing/errors.ts';
 import { whatHappened } from '../errors/explanation.ts';
 
 /** One line: the lead reason (for notices, and the `error` of `chat -m --json`). */
@@ -25,14 +25,15 @@ export function explainErrorInline(err: unknown): string {
   if (!SwitchyardError.isInstance(err) || err.failures.length < 2) return explainError(err);
   const lead = leadFailure(err.failures);
   const routes = err.failures.map(
-    (f, i) => `${i + 1}. ${atRoute(f.route, f === lead || !f.explained ? f.explanation : whatHappened(f.explained))}`,
+    (f, i) => `${i + 1}. ${atRoute(f, f === lead || !f.explained ? f.explanation : whatHappened(f.explained))}`,
   );
   return oneLine(`${err.task}: every route failed: ${routes.join('; ')}`);
 }
 
-/** `openai/gpt-4o-mini did not answer within 15s` rather than naming the route twice. */
-function atRoute(route: string, text: string): string {
-  return text.startsWith(`${route} `) ? text : `${route}: ${text}`;
+/** `openai/gpt-4o-mini did not answer within 15s` rather than naming the route twice: the explanation's value says
+ * whether its headline opens with the route. */
+function atRoute(f: RouteFailure, text: string): string {
+  return f.explained?.route === f.route ? text : `${f.route}: ${text}`;
 }
 
 export function isAbort(err: unknown): boolean {
@@ -48,8 +49,8 @@ function oneLine(text: string): string {
 }
 
 function rawExplanation(err: unknown): string {
-  // A failed call's explanation leads with the most useful reason; its first line is that reason.
-  if (SwitchyardError.isInstance(err)) return firstLine(err.explanation);
+  // A failed call's explanation leads with the most useful reason: its headline, before a line per route.
+  if (SwitchyardError.isInstance(err)) return err.headline;
   if (err instanceof Error) return firstLine(err.message);
   return String(err);
 }

@@ -16,15 +16,14 @@ const authExplain = (a: Attempt): string => `\`switchyard auth explain ${a.provi
 
 /** Skipped without a call because no key of the provider is usable (known rejected, cooling): a key problem seen
  * from a later call. */
-const skippedUnusable = (a: Attempt): boolean =>
-  a.outcome === 'skipped' && a.credential === undefined && /unusable/.test(a.message ?? '');
+const skippedUnusable = (a: Attempt): boolean => a.outcome === 'skipped' && a.skip === 'no_usable_key';
 
 /** A skipped route's keys with their real state (`rate-limited until 10:32:10`, `out of quota until …`, `rejected
  * (never accepted)`), as the trail recorded them: "rejected or cooling" left the user to guess which, and until when. */
 function unusableKeys(a: Attempt): string {
   const keys = a.unusable_keys ?? [];
-  // A reason's own "; next probe at …" would read as the start of the next route's reason in a joined note.
-  const why = (k: UnusableKey): string => k.why.replace(/; /g, ', ');
+  // A key's parts joined with "; " ("…; next probe at …") would read as the start of the next route's reason.
+  const why = (k: UnusableKey): string => k.why_parts.join(', ');
   const [only] = keys;
   if (only === undefined) return `every key for ${a.provider} is set aside`;
   if (keys.length === 1)

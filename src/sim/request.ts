@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApiName } from './scenario.ts';
 import type { ErrorName } from './steps.ts';
-import { isObject, type Json } from './json.ts';
+import { isObject, jsonObjectOf, type Json, type NotAnObject } from './json.ts';
 import { anthropicProblem } from './fronts/anthropic/checks.ts';
 import { openAiProblem } from './fronts/openai/checks.ts';
 import { thinkingOf } from './thinking.ts';
@@ -65,6 +65,8 @@ export interface SimRequest {
   problem?: RequestProblem;
   /** The body as sent (an empty object when it was not a JSON object), for prompt-cache accounting. */
   body: Json;
+  /** The body's text as it came (kept in the call's record with the `keepBodies` option). */
+  raw?: string;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'any' | { name: string };
@@ -97,13 +99,18 @@ export function keyOf(req: IncomingMessage, api: ApiName): string | undefined {
   return key ? key : undefined;
 }
 
-/** A request with nothing in it yet (another API's parser fills it in: fronts/gemini/request.ts). */
-export function emptySimRequest(api: ApiName, key: string | undefined): SimRequest {
+/** A request with nothing in it yet (another API's parser fills it in: fronts/gemini/request.ts), but the model and
+ * whether it streams when its path says them (Gemini's, Bedrock's). */
+export function emptySimRequest(
+  api: ApiName,
+  key: string | undefined,
+  path?: { model: string; stream: boolean },
+): SimRequest {
   return {
     api,
     key,
-    model: undefined,
-    stream: false,
+    model: path?.model,
+    stream: path?.stream ?? false,
     includeUsage: false,
     maxTokens: undefined,
     system: '',
@@ -124,6 +131,12 @@ export function emptySimRequest(api: ApiName, key: string | undefined): SimReque
   };
 }
 
+/** What OpenAI's and Anthropic's front doors (and the Responses API's) say of a body that is not a JSON object. */
+export const NOT_AN_OBJECT: Record<NotAnObject, string> = {
+  'not json': 'the request body is not valid JSON',
+  'not an object': 'the request body must be a JSON object',
+};
+
 export function parseChatRequest(
   api: ApiName,
   key: string | undefined,
@@ -132,19 +145,13 @@ export function parseChatRequest(
   anthropicBeta?: string,
 ): SimRequest {
   const empty = emptySimRequest(api, key);
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody);
-  } catch {
-    return { ...empty, problem: { error: 'invalid_body', detail: 'the request body is not valid JSON' } };
-  }
-  if (!isObject(body))
-    return { ...empty, problem: { error: 'invalid_body', detail: 'the request body must be a JSON object' } };
+  const body = jsonObjectOf(rawBody);
+  if (typeof body === 'string') return { ...empty, problem: { error: 'invalid_body', detail: NOT_AN_OBJECT[body] } };
   const betas = api === 'anthropic' ? requestBetas(anthropicBeta, body) : [];
   // What the model reads: an Anthropic conversation from its last compaction block on.
   const read = api === 'anthropic' && Array.isArray(body['messages']) ? withMessagesRead(body) : body;
   const parsed = api === 'openai' ? fromOpenAi(body) : fromAnthropic(read);
-  const request: SimRequest = { ...empty, ...parsed, body };
+  const request: SimRequest = { ...empty, ...parsed, body, raw: rawBody };
   const edit = api === 'anthropic' ? compactEditOf(body, betas) : undefined;
   if (edit !== undefined) request.compaction = edit;
   request.promptTokens = Math.ceil(

@@ -202,12 +202,15 @@ export function replyFor(ctx: RespondContext): { reply: SimReply; model: string 
   return { reply, model };
 }
 
-async function answerWhole(
+/** Writes the decided answer (whole, or as a stream) on the response; resolves with what was billed. */
+type Answerer = (
   req: IncomingMessage,
   res: ServerResponse,
   ctx: RespondContext,
   headers: Record<string, string>,
-): Promise<SimBilled | null> {
+) => Promise<SimBilled | null>;
+
+const answerWhole: Answerer = async (req, res, ctx, headers) => {
   const { reply, model } = replyFor(ctx);
   const api = ctx.request.api;
   const action = ctx.decision.action;
@@ -259,14 +262,9 @@ async function answerWhole(
   res.end(body);
   // An error inside a 200 is a refusal: nothing billed.
   return action.kind === 'stream_error' ? null : wholeBill(reply);
-}
+};
 
-async function streamAnswer(
-  req: IncomingMessage,
-  res: ServerResponse,
-  ctx: RespondContext,
-  headers: Record<string, string>,
-): Promise<SimBilled | null> {
+const streamAnswer: Answerer = async (req, res, ctx, headers) => {
   const { reply, model } = replyFor(ctx);
   const answer = ctx.decision.answer;
   const openaiPlan = (): StreamPlan =>
@@ -301,7 +299,7 @@ async function streamAnswer(
     end: () => res.end(),
     cut: () => req.socket.destroy(),
   });
-}
+};
 
 /** Where a stream's events go: an HTTP response's body, or a WebSocket (one message each). */
 export interface StreamOut {

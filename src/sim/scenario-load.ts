@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../user-error.ts';
 import { issuesError, type ConfigIssue } from '../config/issue.ts';
-import { parseYaml } from '../config/yaml-source.ts';
+import { isDuplicateKey, parseYaml } from '../config/yaml-source.ts';
 import { zodIssues, type Subject } from '../config/zod-issues.ts';
 import type { SchemaLike } from '../config/schema-walk.ts';
 import { decodeUtf8 } from '../config/encoding.ts';
@@ -41,7 +41,7 @@ export function loadScenario(path: string): Scenario {
 export function parseScenarioText(text: string, source = '<scenario>'): Scenario {
   const { source: yaml, issues } = parseYaml(source, text);
   // Past a syntax error the structure is guesswork; a duplicate key is reported with everything else.
-  const syntax = issues.filter((i) => !i.message.startsWith('duplicate key'));
+  const syntax = issues.filter((i) => !isDuplicateKey(i));
   if (syntax.length > 0) throw issuesError(source, issues, 'scenario');
   const result = scenarioSchema.safeParse(yaml.data);
   const all = [...issues, ...(result.success ? [] : zodIssues(result.error.issues, yaml, yaml.data, SUBJECT))];

@@ -72,6 +72,7 @@ export async function serveCall(
   if (decision.answer.tokenCount === 'o200k') request.promptTokens = countPromptTokens(request.promptTexts);
   const cache = cacheRead(sim, request, decision, now);
   const call = callRecord(request, at, decision, now, cache);
+  if (sim.keepBodies && request.raw !== undefined) call.body = request.raw;
   sim.book.record(call);
   sim.served++;
   sim.onCall?.(call, scenario);

@@ -30,10 +30,13 @@ export interface SimulatorOptions {
   onCall?: (call: SimCallRecord, scenario: Scenario) => void;
   /** How long a Responses WebSocket connection lasts (default an hour, as OpenAI's): a test's shorter limit. */
   socketMaxMs?: number;
+  /** Each call's record keeps the body's text as it came (`SimCallRecord.body`): for tests of what was sent. */
+  keepBodies?: boolean;
 }
 
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const sim = new Simulation(options.scenario, options.onCall);
+  sim.keepBodies = options.keepBodies === true;
   const server = createServer((req, res) => {
     handle(sim, req, res).catch((err: unknown) => {
       // A bug in the simulator, not a scripted fault: say so plainly.

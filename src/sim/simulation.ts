@@ -27,6 +27,8 @@ export class Simulation implements ControlTarget {
   /** Aborted when the simulator closes: pending waits end quietly. */
   readonly closing = new AbortController();
   readonly onCall: OnCall | undefined;
+  /** Each call's record keeps its body's text (SimulatorOptions.keepBodies). */
+  keepBodies = false;
   /** Regions down or throttled: the scenario's `regions:`, changed at run time by PUT /_sim/regions. */
   #regions: Record<string, StepName>;
   /** Numbers the ids of answers (`req_sim_N`, `chatcmpl-sim-N`, `call_sim_N`, …). Never reset: an id names one

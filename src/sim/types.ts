@@ -32,6 +32,9 @@ export interface SimCallRecord {
   /** A turn of the Responses API's WebSocket mode (`GET /v1/responses` upgraded), not an HTTP request: the number of
    * its connection (1 for the simulator's first), so a test can tell turns of one connection. */
   websocket?: number;
+  /** The request body as it came, byte for byte (OpenAI's and Anthropic's own paths), with the `keepBodies` option:
+   * what a test compares with what the gateway was sent. */
+  body?: string;
 }
 
 /** `await using sim = await startSimulator(…)` closes it at the end of the scope. */

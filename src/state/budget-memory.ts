@@ -1,15 +1,7 @@
 // The budget store of one process with nothing written (`openStore({ kind: 'memory' })`, tests, and the stand-in while
 // Redis does not answer): counters and holds in maps.
-import {
-  EMPTY_COUNTER,
-  hasRoom,
-  type BudgetStore,
-  type CounterState,
-  type HoldItem,
-  type ReserveResult,
-  type Seed,
-  type Spend,
-} from './budget-store.ts';
+import { EMPTY_COUNTER, hasRoom } from './budget-store.ts';
+import type { BudgetStore, CounterState, HoldItem, ReserveResult, Seed, Spend } from './budget-store.ts';
 
 interface Counter {
   spent: number;

@@ -1,6 +1,7 @@
 // The state store contract (docs/gateway.md). One interface, several implementations (SQLite, Redis), one
 // conformance suite. Reads on the request path are synchronous and come from memory; writes are applied to memory
 // at once and persisted asynchronously in batches. Changes made by another process become visible within 1s.
+import type { GuardMode } from '../config/guard.ts';
 import type { HealthRecord, CoolingReason, HealthState } from '../credentials/types.ts';
 import type { ErrorKind } from '../errors/kinds.ts';
 import type { MintReason } from '../credentials/minted/mint-reason.ts';
@@ -52,6 +53,13 @@ export interface GatewayKeyRecord {
   mcp?: GatewayKeyMcp;
   /** When `mcp` was last set or cleared: the latest setting wins between replicas, whole (never merged). */
   mcp_updated_at?: number;
+  /** Where the gateway reads a request's end user (calls/end-user.ts): the `x-switchyard-user` header, the client's
+   * body, or both (the header wins). Absent: no end user is read, and the header is refused. Set at creation. */
+  user_from?: 'header' | 'body' | 'both';
+  /** The ledger, budgets and spans keep the end user hashed (`sha256:…`), not as sent. */
+  user_hash?: boolean;
+  /** The secrets guard's mode for this key's requests (`keys create --guard`); absent: the config's `guard.secrets`. */
+  guard?: GuardMode;
 }
 
 /** Server names and namespaced tool patterns (`github__*`) a key may call; the shape of mcp/governor.ts McpAllowList. */
@@ -200,13 +208,20 @@ export type MintPatch = { provider: string; at: number } & {
   [K in Exclude<keyof MintRecord, 'id' | 'provider' | 'updated_at'>]?: MintRecord[K] | null;
 };
 
+export interface LeaseOptions {
+  /** Only the shared store may grant it: a once-per-deployment job must never run on two replicas, where a mint
+   * would rather have a token of its own than none. */
+  sharedOnly?: boolean;
+}
+
 /** Named leases shared by the processes on one store (the workers on a state file, the replicas on a Redis): one mint
- * at a time per credential (`mint:…`), one runner per once-per-deployment job (`job:…`, gateway/cluster-jobs.ts). */
+ * at a time per credential (`mint:…`), one runner per once-per-deployment job (`job:…`, gateway/server/cluster-jobs.ts). */
 export interface LeaseStore {
   /** Takes the lease `name` for `holder` for `ttlMs` (wall clock) when it is free, has run out, or is the holder's
    * already (then it is extended: a renewal); true when taken. Two processes or replicas never hold one lease at once
-   * (Redis: while it answers; past that each replica holds its own, and status() says `shared_store_unreachable`). */
-  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+   * (Redis: while it answers; past that each replica holds its own, and status() says `shared_store_unreachable`,
+   * unless `sharedOnly` says to reject instead: then nobody can tell who holds it). */
+  acquireLease(name: string, holder: string, ttlMs: number, options?: LeaseOptions): Promise<boolean>;
   /** Lets the lease go, if `holder` still holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
 }

@@ -20,7 +20,7 @@ import { ATTR, SCOPE, genAiConventions, type GenAiConventions } from './semconv.
 import { attemptPlaces, attemptSpans, type ProviderName } from './attempt-spans.ts';
 import { genAiInstruments, recordTokens, type GenAiInstruments } from './genai-metrics.ts';
 import { metricsOn, tracingOn } from './active.ts';
-import { callerKey } from './caller.ts';
+import { callerKey, callerUser } from './caller.ts';
 import { VERSION } from '../version.ts';
 import type { Explanation } from '../errors/explanation.ts';
 import { explanationAttributes } from './advice-attributes.ts';
@@ -79,6 +79,8 @@ export class ChatTelemetry {
     if (call.temperature !== undefined) attrs[ATTR.temperature] = call.temperature;
     const key = callerKey(active);
     if (key !== undefined) attrs[ATTR.clientKey] = key;
+    const user = callerUser(active);
+    if (user !== undefined) attrs[ATTR.endUser] = user;
     return attrs;
   }
 

@@ -16,6 +16,24 @@ export interface GenAiInstruments {
   perChunk: Histogram;
 }
 
+/** Each instrument as the conventions name it: name, description, unit and advised buckets. */
+const INSTRUMENTS: Record<keyof GenAiInstruments, [string, string, string, number[]]> = {
+  duration: ['gen_ai.client.operation.duration', 'GenAI operation duration', 's', DURATION_BUCKETS],
+  tokens: ['gen_ai.client.token.usage', 'Number of input and output tokens used', '{token}', TOKEN_BUCKETS],
+  firstChunk: [
+    'gen_ai.client.operation.time_to_first_chunk',
+    'Time to receive the first chunk of a streamed answer',
+    's',
+    DURATION_BUCKETS,
+  ],
+  perChunk: [
+    'gen_ai.client.operation.time_per_output_chunk',
+    'Time between consecutive chunks of a streamed answer',
+    's',
+    CHUNK_BUCKETS,
+  ],
+};
+
 let cached: { provider: unknown; instruments: GenAiInstruments } | undefined;
 
 /** The instruments of the meter provider registered now (kept until another is registered: tests swap them). */
@@ -23,27 +41,15 @@ export function genAiInstruments(): GenAiInstruments {
   const provider = metrics.getMeterProvider();
   if (cached?.provider === provider) return cached.instruments;
   const meter = provider.getMeter(SCOPE, VERSION);
+  const made = (key: keyof GenAiInstruments): Histogram => {
+    const [name, description, unit, buckets] = INSTRUMENTS[key];
+    return meter.createHistogram(name, { description, unit, advice: { explicitBucketBoundaries: buckets } });
+  };
   const instruments: GenAiInstruments = {
-    duration: meter.createHistogram('gen_ai.client.operation.duration', {
-      description: 'GenAI operation duration',
-      unit: 's',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    }),
-    tokens: meter.createHistogram('gen_ai.client.token.usage', {
-      description: 'Number of input and output tokens used',
-      unit: '{token}',
-      advice: { explicitBucketBoundaries: TOKEN_BUCKETS },
-    }),
-    firstChunk: meter.createHistogram('gen_ai.client.operation.time_to_first_chunk', {
-      description: 'Time to receive the first chunk of a streamed answer',
-      unit: 's',
-      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-    }),
-    perChunk: meter.createHistogram('gen_ai.client.operation.time_per_output_chunk', {
-      description: 'Time between consecutive chunks of a streamed answer',
-      unit: 's',
-      advice: { explicitBucketBoundaries: CHUNK_BUCKETS },
-    }),
+    duration: made('duration'),
+    tokens: made('tokens'),
+    firstChunk: made('firstChunk'),
+    perChunk: made('perChunk'),
   };
   cached = { provider, instruments };
   return instruments;

@@ -94,6 +94,8 @@ export const ATTR = {
   httpStatus: 'http.response.status_code',
   task: 'switchyard.task',
   clientKey: 'switchyard.client_key',
+  /** The request's end user (OpenTelemetry's `enduser.id`), only with gateway.otel_end_user. */
+  endUser: 'enduser.id',
   switchyardProvider: 'switchyard.provider',
   route: 'switchyard.route',
   credentialId: 'switchyard.credential.id',

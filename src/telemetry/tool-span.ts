@@ -15,6 +15,7 @@ export const TOOL_ATTR = {
   mcpMethod: 'mcp.method.name',
   errorType: 'error.type',
   clientKey: 'switchyard.client_key',
+  endUser: 'enduser.id',
   server: 'switchyard.mcp.server',
   outcome: 'switchyard.mcp.outcome',
   requestBytes: 'switchyard.mcp.request_bytes',
@@ -38,6 +39,7 @@ export function recordToolSpan(facts: ToolCallFacts, toolName: string): void {
     [TOOL_ATTR.responseBytes]: facts.responseBytes,
   };
   if (facts.keyName !== undefined) attributes[TOOL_ATTR.clientKey] = facts.keyName;
+  if (facts.spanUser !== undefined) attributes[TOOL_ATTR.endUser] = facts.spanUser;
   if (facts.credential !== undefined) attributes[TOOL_ATTR.credential] = facts.credential;
   if (facts.outcome !== 'ok') attributes[TOOL_ATTR.errorType] = facts.outcome;
   const span = trace

@@ -5,7 +5,17 @@
 // wait in the spool (or in memory, up to a bound, oldest dropped first and counted) until the store takes them.
 import type { UsageStore } from './store.ts';
 import { SpoolFullError, type SpoolBatch, type UsageSpool } from './spool.ts';
-import type { GroupTotals, RequestPage, RequestQuery, ToolQuery, ToolTotals, UsageQuery, UsageRow } from './row.ts';
+import type {
+  GroupTotals,
+  GuardTotals,
+  RequestPage,
+  RequestQuery,
+  ToolQuery,
+  ToolTotals,
+  UsageQuery,
+  UsageRow,
+} from './row.ts';
+import type { AuditEntry, AuditQuery } from './audit.ts';
 
 export interface LedgerOptions {
   store: UsageStore;
@@ -24,7 +34,7 @@ export interface LedgerOptions {
   /** Rows per transaction. */
   batchSize?: number;
   /** Prunes past retention after a send, once an hour at most (default). False: only when `prune()` is called, as
-   * the gateway's once-per-deployment job does (gateway/cluster-jobs.ts), so replicas do not each prune. */
+   * the gateway's once-per-deployment job does (gateway/server/cluster-jobs.ts), so replicas do not each prune. */
   selfPrune?: boolean;
 }
 
@@ -138,6 +148,22 @@ export class UsageLedger {
   async #tick(): Promise<void> {
     await this.#spoolNow();
     if (this.#now() >= this.#retryAt) void this.#sendNow();
+  }
+
+  /** Takes over the spool files of replicas gone since this one started (the once-per-deployment job
+   * `spool-adopt`, gateway/server/cluster-jobs.ts) and sends them; how many rows it took over. Without a spool, none. */
+  async adoptLeftovers(): Promise<number> {
+    if (this.#spool === undefined || this.#closed) return 0;
+    await this.#spoolNow();
+    if (!this.#spoolOpened) return 0;
+    const rows = await this.#spool.adopt();
+    if (rows === 0) return 0;
+    this.stats.spooled = this.#spool.unsent;
+    this.#options.warn?.(
+      `usage spool: took over ${rows} rows a stopped replica left in ${this.#spool.path}'s directory`,
+    );
+    this.#schedule();
+    return rows;
   }
 
   /** Puts what is queued on disk and sends what the store will take; resolves once done or failed, never rejects. */
@@ -262,22 +288,38 @@ export class UsageLedger {
     return this.#store.prune(now - r.requests, now - r.rollups);
   }
 
-  async totals(q: UsageQuery): Promise<GroupTotals[]> {
-    await this.flush();
-    await this.#ensureOpen();
-    return this.#store.totals(q, this.#now());
+  totals(q: UsageQuery): Promise<GroupTotals[]> {
+    return this.#afterFlush(() => this.#store.totals(q, this.#now()));
   }
 
-  async requests(q: RequestQuery): Promise<RequestPage> {
-    await this.flush();
-    await this.#ensureOpen();
-    return this.#store.requests(q);
+  requests(q: RequestQuery): Promise<RequestPage> {
+    return this.#afterFlush(() => this.#store.requests(q));
   }
 
-  async toolTotals(q: ToolQuery): Promise<ToolTotals[]> {
+  toolTotals(q: ToolQuery): Promise<ToolTotals[]> {
+    return this.#afterFlush(() => this.#store.toolTotals(q));
+  }
+
+  /** Keeps an action at once, not batched: it is rare, and who did it must not wait in a queue a crash empties. */
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.#ensureOpen();
+    await this.#store.writeAudit(entry);
+  }
+
+  async auditEntries(q: AuditQuery): Promise<AuditEntry[]> {
+    await this.#ensureOpen();
+    return this.#store.audit(q);
+  }
+
+  guardTotals(q: ToolQuery): Promise<GuardTotals[]> {
+    return this.#afterFlush(() => this.#store.guardTotals(q));
+  }
+
+  /** A read of the store that sees every row recorded before it: what is queued is written first. */
+  async #afterFlush<T>(read: () => Promise<T>): Promise<T> {
     await this.flush();
     await this.#ensureOpen();
-    return this.#store.toolTotals(q);
+    return read();
   }
 
   async #ensureOpen(): Promise<void> {
@@ -286,7 +328,7 @@ export class UsageLedger {
     this.#opened = true;
   }
 
-  /** Writes what is queued (to the store, or to the spool for the next start when the store is failing), then
+  /** Writes what is queued (to the store, or to the spool for the next start when the store still fails), then
    * closes; rows that could not be kept anywhere are counted in `stats.unkept` and said. */
   async close(): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -295,8 +337,9 @@ export class UsageLedger {
     await this.#spooling;
     await this.#sending;
     await this.#toSpool();
-    // A remote store that is failing is not waited for again: the spool keeps its rows for the next start.
-    if (this.#failing === undefined || this.#spool === undefined || this.#pending.length > 0) await this.#send();
+    // A failing store is tried once more, within its own bounds: it may be back while the backoff still waits, and a
+    // next start may never come (a pod's emptyDir goes with it). Still failing, the spool keeps its rows.
+    await this.#send();
     this.stats.unkept = this.#pending.length;
     if (this.stats.unkept > 0)
       this.#options.error?.(

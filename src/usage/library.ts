@@ -26,6 +26,7 @@ export class CallRecorder {
           id: randomUUID(),
           at: r.startedAt,
           task: r.task,
+          user: r.endUser,
           ...(route !== undefined ? { route } : {}),
           ...(r.credential !== undefined ? { credential: r.credential } : {}),
           status: r.outcome,

@@ -63,3 +63,9 @@ export function openLedger(config: UsageConfig, options: OpenLedgerOptions): Usa
 export function pruneJobName(config: UsageConfig, home: string): string {
   return config.store === 'sqlite' ? `usage-prune:${hostname()}:${join(home, USAGE_FILE)}` : 'usage-prune';
 }
+
+/** The name of the spool takeover job: one for every gateway whose spool directory has this path (pods sharing a
+ * volume mount it at one path); none for the embedded file, which has no spool. */
+export function spoolAdoptJobName(config: UsageConfig, home: string): string | undefined {
+  return config.store === 'sqlite' || config.store === 'off' ? undefined : `usage-spool-adopt:${join(home, SPOOL_DIR)}`;
+}

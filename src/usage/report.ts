@@ -30,6 +30,7 @@ const UNNAMED: Record<string, string> = {
   route: 'no route answered',
   credential: 'no key answered',
   client_key: 'no client key',
+  user: 'no end user',
 };
 
 /** A group's name as people read it: its value, or what '' stands for in that grouping. */

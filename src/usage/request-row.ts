@@ -2,7 +2,7 @@
 // carry their own usage, priced per attempt by the route it went to.
 import { RESENT_OUTCOMES, type Attempt } from '../calls/types.ts';
 import { costOf, type PriceBook } from './prices.ts';
-import type { Charge, UsageRow } from './row.ts';
+import { NO_TOKENS, type Charge, type UsageRow } from './row.ts';
 
 /** Optional fields may be given as undefined: the gateway passes what its request state holds as it is. */
 export interface RequestFacts {
@@ -10,6 +10,8 @@ export interface RequestFacts {
   /** Epoch ms the request arrived. */
   at: number;
   clientKey?: string | undefined;
+  /** The end user, as its key keeps it. */
+  user?: string | undefined;
   task: string;
   model?: string | undefined;
   alias?: string | undefined;
@@ -69,11 +71,7 @@ export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
     route: facts.route ?? '',
     credential: facts.credential ?? '',
     attempts,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
+    ...NO_TOKENS,
     estimated: false,
     cost_usd: 0,
     status: facts.status,
@@ -83,6 +81,7 @@ export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
     stream_end: facts.streamEnd ?? '',
     charges,
   };
+  if (facts.user !== undefined) row.user = facts.user;
   for (const c of charges) {
     row.input_tokens += c.input_tokens;
     row.output_tokens += c.output_tokens;

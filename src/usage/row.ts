@@ -1,27 +1,43 @@
 // The ledger's records (docs/usage.md#the-ledger): one row per request (or MCP tool call), the charge of each attempt
 // in it, and the rollups per hour and day by client key × task × route × credential that model requests add to.
 
-/** What one attempt was billed: its own tokens and their cost (null: no price for its route). */
-export interface Charge {
-  route: string;
-  /** The credential's fingerprint. */
-  credential: string;
-  outcome: string;
+/** Tokens by kind, as an attempt's charge and a whole row count them. */
+export interface TokenCounts {
   input_tokens: number;
   output_tokens: number;
   cache_read_tokens: number;
   cache_write_tokens: number;
   reasoning_tokens: number;
+}
+
+/** No tokens of any kind: where a row's count starts, and all a tool call's row has. */
+export const NO_TOKENS: Readonly<TokenCounts> = {
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_tokens: 0,
+  cache_write_tokens: 0,
+  reasoning_tokens: 0,
+};
+
+/** What one attempt was billed: its own tokens and their cost (null: no price for its route). */
+export interface Charge extends TokenCounts {
+  route: string;
+  /** The credential's fingerprint. */
+  credential: string;
+  outcome: string;
   estimated: boolean;
   cost_usd: number | null;
 }
 
-export interface UsageRow {
+/** One request or tool call, its tokens the sum of its charges'. */
+export interface UsageRow extends TokenCounts {
   id: string;
   /** Epoch ms the request arrived. */
   at: number;
   /** The client key's name ('' without one: require_keys off, or the library). */
   client_key: string;
+  /** The end user behind the client key (docs/security.md#end-users-behind-a-shared-key), as its key keeps it; absent: none named. */
+  user?: string;
   task: string;
   /** The model the caller asked for, and what it matched (`alias → target`; '' when it named a route or task). */
   model: string;
@@ -31,11 +47,6 @@ export interface UsageRow {
   credential: string;
   /** Attempts sent to a provider. */
   attempts: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  reasoning_tokens: number;
   /** Some attempt's tokens were estimated. */
   estimated: boolean;
   /** USD, an estimate; null when some billed attempt's route has no price. */
@@ -57,6 +68,18 @@ export interface UsageRow {
   tool?: string;
   request_bytes?: number;
   response_bytes?: number;
+  /** What the secrets guard did to the request (docs/guard.md): `block`, `redact` or `log`, the strongest of its
+   * findings; absent when it found nothing. */
+  guard?: string;
+}
+
+/** `usage --by guard`: requests per guard action, from the rows (within usage.retention.requests). */
+export interface GuardTotals {
+  guard: string;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
 }
 
 /** `usage --by tool`: tool calls per server and tool, from the rows (within usage.retention.requests). */
@@ -64,6 +87,8 @@ export interface ToolQuery {
   since: number;
   until?: number;
   client_key?: string;
+  /** One end user's calls (either form it may be kept in: calls/end-user.ts userForms). */
+  user?: string;
 }
 
 export interface ToolTotals {
@@ -80,8 +105,8 @@ export interface ToolTotals {
   response_bytes: number;
 }
 
-export type Group = 'hour' | 'day' | 'client_key' | 'task' | 'route' | 'credential';
-export const GROUPS: readonly Group[] = ['day', 'hour', 'client_key', 'task', 'route', 'credential'];
+export type Group = 'hour' | 'day' | 'client_key' | 'user' | 'task' | 'route' | 'credential';
+export const GROUPS: readonly Group[] = ['day', 'hour', 'client_key', 'user', 'task', 'route', 'credential'];
 
 export interface Totals {
   requests: number;
@@ -109,6 +134,9 @@ export interface UsageQuery {
   since: number;
   until?: number;
   client_key?: string;
+  /** One end user (either form it may be kept in: calls/end-user.ts userForms). With it, or by `user`, the totals
+   * are summed from the rows (the rollups keep no users), within usage.retention.requests. */
+  user?: string;
   task?: string;
   route?: string;
   credential?: string;
@@ -122,6 +150,8 @@ export interface RequestQuery {
   until?: number;
   limit: number;
   client_key?: string;
+  /** One end user (either form it may be kept in). */
+  user?: string;
   task?: string;
   route?: string;
   status?: string;

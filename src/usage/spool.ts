@@ -117,6 +117,26 @@ export class UsageSpool {
     this.#heartbeat.unref();
   }
 
+  /** Claims, while running, the files of processes gone since it opened (a pod deleted for good leaves its file on a
+   * shared volume, and no process starts again on its name): they are sent before this process's own rows. Returns
+   * how many rows were taken over. */
+  adopt(): Promise<number> {
+    return this.#serial(async () => {
+      const own = this.#opened();
+      let rows = 0;
+      for (const path of await this.#claim()) {
+        const s = await openSegment(path);
+        if (s.rows === 0) {
+          await s.fh.close().then(() => unlink(path));
+          continue;
+        }
+        this.#segments.splice(this.#segments.indexOf(own), 0, s);
+        rows += s.rows;
+      }
+      return rows;
+    });
+  }
+
   /** Says this process runs to the other hosts sharing the directory: their claim waits for a stale mtime. */
   #touch(): Promise<void> {
     return this.#serial(async () => {
@@ -137,6 +157,8 @@ export class UsageSpool {
       const host = m[1] ?? this.#host;
       const owner = Number(m[2]);
       if (host === this.#host && owner !== this.#pid && alive(owner)) continue;
+      // This process's own files (its claimed ones too, named after it) are already open here.
+      if (host === this.#host && owner === this.#pid && this.#own !== undefined) continue;
       const s = await stat(join(this.#options.dir, name)).catch(() => undefined);
       if (s === undefined) continue;
       // Another host's pid says nothing here: its process is gone when it stopped touching its file.

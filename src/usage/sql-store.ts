@@ -14,6 +14,7 @@ import {
   type RollupDelta,
   type ToolQuery,
   type ToolTotals,
+  type GuardTotals,
   type UsageQuery,
   type UsageRow,
 } from './row.ts';
@@ -27,11 +28,14 @@ import {
   ROLLUP_TABLES,
   toolTotalsFrom,
   toolTotalsQuery,
+  guardTotalsQuery,
+  guardTotalsFrom,
   totalsQuery,
   upsertRollup,
   type Dialect,
   type SqlValue,
 } from './sql.ts';
+import { auditFrom, auditQuery, insertAudit, pruneAudit, type AuditEntry, type AuditQuery } from './audit.ts';
 
 /** One statement, `?` placeholders as sql.ts writes them. */
 export interface SqlStatement {
@@ -96,8 +100,20 @@ export class SqlUsageStore implements UsageStore {
     return (await this.#db.all(toolTotalsQuery(q))).map(toolTotalsFrom);
   }
 
+  writeAudit(entry: AuditEntry): Promise<void> {
+    return this.#db.transaction(statements([insertAudit(entry)]));
+  }
+
+  async audit(q: AuditQuery): Promise<AuditEntry[]> {
+    return (await this.#db.all(auditQuery(q))).map(auditFrom);
+  }
+
+  async guardTotals(q: ToolQuery): Promise<GuardTotals[]> {
+    return (await this.#db.all(guardTotalsQuery(q))).map(guardTotalsFrom);
+  }
+
   prune(rowsBefore: number, rollupsBefore: number): Promise<void> {
-    return this.#db.transaction(statements(pruneStatements(rowsBefore, rollupsBefore)));
+    return this.#db.transaction(statements([...pruneStatements(rowsBefore, rollupsBefore), pruneAudit(rollupsBefore)]));
   }
 
   close(): Promise<void> {

@@ -1,18 +1,18 @@
 // The ledger's SQL, one text for SQLite and PostgreSQL (`?` placeholders, numbered for PostgreSQL by `numbered`):
 // the tables, the batch write (rows inserted, rollups added to), the grouped totals and the keyset-paged row list.
-import {
-  DAY_MS,
-  HOUR_MS,
-  parseCursor,
-  type Group,
-  type RequestQuery,
-  type RollupDelta,
-  type ToolQuery,
-  type ToolTotals,
-  type UsageQuery,
-  type UsageRow,
+import { DAY_MS, HOUR_MS, parseCursor } from './row.ts';
+import type {
+  Group,
+  GuardTotals,
+  RequestQuery,
+  RollupDelta,
+  ToolQuery,
+  ToolTotals,
+  UsageQuery,
+  UsageRow,
 } from './row.ts';
 import { TOTAL_FIELDS } from './store.ts';
+import { userForms } from '../calls/end-user.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type SqlValue = string | number | null;
@@ -50,6 +50,7 @@ export function addedColumns(d: Dialect): [name: string, type: string][] {
     ['tool', "TEXT NOT NULL DEFAULT ''"],
     ['request_bytes', `${int} NOT NULL DEFAULT 0`],
     ['response_bytes', `${int} NOT NULL DEFAULT 0`],
+    ['guard', "TEXT NOT NULL DEFAULT ''"],
   ];
 }
 
@@ -61,6 +62,18 @@ export function addColumnStatements(d: Dialect, present?: ReadonlySet<string>): 
       ([name, type]) =>
         `ALTER TABLE usage_requests ADD COLUMN ${d === 'postgres' ? 'IF NOT EXISTS ' : ''}${name} ${type}`,
     );
+}
+
+/** The end user behind a client key (row.ts `user`), added in schema version 4: not `user`, which PostgreSQL reads as
+ * its own current user. Indexed for `usage --user` and the dashboard's filter. */
+export function userColumnStatements(d: Dialect, present?: ReadonlySet<string>): string[] {
+  const add =
+    present === undefined || !present.has('end_user')
+      ? [
+          `ALTER TABLE usage_requests ADD COLUMN ${d === 'postgres' ? 'IF NOT EXISTS ' : ''}end_user TEXT NOT NULL DEFAULT ''`,
+        ]
+      : [];
+  return [...add, 'CREATE INDEX IF NOT EXISTS usage_requests_user ON usage_requests (end_user, at)'];
 }
 
 const ROW_COLUMNS = [
@@ -90,6 +103,8 @@ const ROW_COLUMNS = [
   'tool',
   'request_bytes',
   'response_bytes',
+  'end_user',
+  'guard',
 ] as const;
 
 /** Inserting a row (a row written twice — a flush retried after an error it had survived — is kept once). */
@@ -126,11 +141,17 @@ export function rowValues(r: UsageRow): SqlValue[] {
     r.tool ?? '',
     r.request_bytes ?? 0,
     r.response_bytes ?? 0,
+    r.user ?? '',
+    r.guard ?? '',
   ];
 }
 
 export function rowFrom(rec: Record<string, unknown>): UsageRow {
   const row = modelRowFrom(rec);
+  const user = rec['end_user'];
+  if (typeof user === 'string' && user !== '') row.user = user;
+  const guard = rec['guard'];
+  if (typeof guard === 'string' && guard !== '') row.guard = guard;
   const tool = rec['tool'];
   if (typeof tool !== 'string' || tool === '') return row;
   return {
@@ -206,21 +227,34 @@ function groupExpr(by: Group): string {
 
 const FILTERS = ['client_key', 'task', 'route', 'credential'] as const;
 
+/** A condition of a WHERE clause and the value of its one placeholder (undefined: the condition is left out). */
+type Condition = readonly [sql: string, value: SqlValue | undefined];
+
+/** The conditions whose value is given, and their values in the same order. */
+function whereOf(conditions: readonly Condition[]): { where: string[]; values: SqlValue[] } {
+  const where: string[] = [];
+  const values: SqlValue[] = [];
+  for (const [sql, value] of conditions) {
+    if (value === undefined) continue;
+    where.push(sql);
+    values.push(value);
+  }
+  return { where, values };
+}
+
+/** `column = ?` for each of `columns` the query names. */
+function equalTo<K extends string>(q: Partial<Record<K, string>>, columns: readonly K[]): Condition[] {
+  return columns.map((c) => [`${c} = ?`, q[c]]);
+}
+
 export function totalsQuery(q: UsageQuery, now: number, d: Dialect): { sql: string; values: SqlValue[] } {
+  if (q.by === 'user' || q.user !== undefined) return rowTotalsQuery(q, d);
   const { table, size } = tableFor(q, now);
-  const where = ['bucket >= ?'];
-  const values: SqlValue[] = [q.since - (q.since % size)];
-  if (q.until !== undefined) {
-    where.push('bucket < ?');
-    values.push(q.until);
-  }
-  for (const f of FILTERS) {
-    const v = q[f];
-    if (v !== undefined) {
-      where.push(`${f} = ?`);
-      values.push(v);
-    }
-  }
+  const { where, values } = whereOf([
+    ['bucket >= ?', q.since - (q.since % size)],
+    ['bucket < ?', q.until],
+    ...equalTo(q, FILTERS),
+  ]);
   const sum = (c: string) => (d === 'postgres' ? `SUM(${c})::float8 AS ${c}` : `SUM(${c}) AS ${c}`);
   const g = groupExpr(q.by);
   return {
@@ -231,29 +265,60 @@ export function totalsQuery(q: UsageQuery, now: number, d: Dialect): { sql: stri
   };
 }
 
+/** A group of rows: the hour or day of its time, or a column (the end user's is `end_user`). */
+function rowGroupExpr(by: Group): string {
+  if (by === 'hour') return `(at - (at % ${HOUR_MS}))`;
+  if (by === 'day') return `(at - (at % ${DAY_MS}))`;
+  return by === 'user' ? 'end_user' : by;
+}
+
+/** Totals by end user, or of one user: summed from the model requests' rows, since the rollups keep no users. A
+ * request's tokens and cost count at the route and key that answered it; `unpriced` and `estimated` count requests
+ * (the rollups count attempts). */
+function rowTotalsQuery(q: UsageQuery, d: Dialect): { sql: string; values: SqlValue[] } {
+  const { where, values } = whereOf([['at >= ?', q.since], ['at < ?', q.until], ...equalTo(q, FILTERS)]);
+  where.unshift("tool = ''");
+  if (q.user !== undefined) {
+    where.push('end_user IN (?, ?)');
+    values.push(...userForms(q.user));
+  }
+  const float = (e: string) => (d === 'postgres' ? `(${e})::float8` : e);
+  const sums: Record<(typeof TOTAL_FIELDS)[number], string> = {
+    requests: 'COUNT(*)',
+    input_tokens: 'SUM(input_tokens)',
+    output_tokens: 'SUM(output_tokens)',
+    cache_read_tokens: 'SUM(cache_read_tokens)',
+    cache_write_tokens: 'SUM(cache_write_tokens)',
+    reasoning_tokens: 'SUM(reasoning_tokens)',
+    cost_usd: 'SUM(COALESCE(cost_usd, 0))',
+    unpriced: 'SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END)',
+    estimated: 'SUM(estimated)',
+  };
+  const g = rowGroupExpr(q.by);
+  return {
+    sql:
+      `SELECT ${g} AS grp, ${TOTAL_FIELDS.map((c) => `${float(sums[c])} AS ${c}`).join(', ')} FROM usage_requests ` +
+      `WHERE ${where.join(' AND ')} GROUP BY ${g} ORDER BY ${g}`,
+    values,
+  };
+}
+
 /** One page of rows, newest first: one range scan of the (at, id) key, or of (client_key, at) with a key. */
 export function requestsQuery(q: RequestQuery): { sql: string; values: SqlValue[] } {
-  const where: string[] = [];
-  const values: SqlValue[] = [];
+  const { where, values } = whereOf([
+    ['at >= ?', q.since],
+    ['at < ?', q.until],
+    ...equalTo(q, ['client_key', 'task', 'route', 'status', 'credential']),
+  ]);
   const cursor = q.before === undefined ? undefined : parseCursor(q.before);
   if (cursor !== undefined) {
-    where.push('(at < ? OR (at = ? AND id < ?))');
-    values.push(cursor.at, cursor.at, cursor.id);
+    // First, as its three placeholders are.
+    where.unshift('(at < ? OR (at = ? AND id < ?))');
+    values.unshift(cursor.at, cursor.at, cursor.id);
   }
-  if (q.since !== undefined) {
-    where.push('at >= ?');
-    values.push(q.since);
-  }
-  if (q.until !== undefined) {
-    where.push('at < ?');
-    values.push(q.until);
-  }
-  for (const f of ['client_key', 'task', 'route', 'status', 'credential'] as const) {
-    const v = q[f];
-    if (v !== undefined) {
-      where.push(`${f} = ?`);
-      values.push(v);
-    }
+  if (q.user !== undefined) {
+    where.push('end_user IN (?, ?)');
+    values.push(...userForms(q.user));
   }
   if (q.kind !== undefined) where.push(q.kind === 'tool' ? "tool <> ''" : "tool = ''");
   values.push(q.limit + 1);
@@ -265,18 +330,24 @@ export function requestsQuery(q: RequestQuery): { sql: string; values: SqlValue[
   };
 }
 
+/** The WHERE of a query over rows of one sort (`tool <> ''`: MCP tool calls), in a time range, of a key and a user. */
+function rowsWhere(sort: string, q: ToolQuery): { where: string[]; values: SqlValue[] } {
+  const { where, values } = whereOf([
+    ['at >= ?', q.since],
+    ['at < ?', q.until],
+    ['client_key = ?', q.client_key],
+  ]);
+  where.unshift(sort);
+  if (q.user !== undefined) {
+    where.push('end_user IN (?, ?)');
+    values.push(...userForms(q.user));
+  }
+  return { where, values };
+}
+
 /** `usage --by tool`: calls per server and tool from the rows, with failures, mean latency and bytes. */
 export function toolTotalsQuery(q: ToolQuery): { sql: string; values: SqlValue[] } {
-  const where = ["tool <> ''", 'at >= ?'];
-  const values: SqlValue[] = [q.since];
-  if (q.until !== undefined) {
-    where.push('at < ?');
-    values.push(q.until);
-  }
-  if (q.client_key !== undefined) {
-    where.push('client_key = ?');
-    values.push(q.client_key);
-  }
+  const { where, values } = rowsWhere("tool <> ''", q);
   return {
     sql:
       "SELECT mcp_server, tool, COUNT(*) AS calls, SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS failed, " +
@@ -284,6 +355,27 @@ export function toolTotalsQuery(q: ToolQuery): { sql: string; values: SqlValue[]
       'AVG(latency_ms) AS latency_ms, SUM(request_bytes) AS request_bytes, SUM(response_bytes) AS response_bytes ' +
       `FROM usage_requests WHERE ${where.join(' AND ')} GROUP BY mcp_server, tool ORDER BY mcp_server, tool`,
     values,
+  };
+}
+
+/** `usage --by guard`: requests, tokens and cost per guard action, from the rows the guard found something in. */
+export function guardTotalsQuery(q: ToolQuery): { sql: string; values: SqlValue[] } {
+  const { where, values } = rowsWhere("guard <> ''", q);
+  return {
+    sql:
+      'SELECT guard, COUNT(*) AS requests, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, ' +
+      `SUM(COALESCE(cost_usd, 0)) AS cost_usd FROM usage_requests WHERE ${where.join(' AND ')} GROUP BY guard ORDER BY guard`,
+    values,
+  };
+}
+
+export function guardTotalsFrom(rec: Record<string, unknown>): GuardTotals {
+  return {
+    guard: String(rec['guard']),
+    requests: Number(rec['requests']),
+    input_tokens: Number(rec['input_tokens'] ?? 0),
+    output_tokens: Number(rec['output_tokens'] ?? 0),
+    cost_usd: Number(rec['cost_usd'] ?? 0),
   };
 }
 

@@ -6,8 +6,9 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SqlUsageStore, type SqlDriver, type SqlStatement, type SqlSteps } from './sql-store.ts';
 import type { MigrationReport } from './store.ts';
-import { addColumnStatements, schema } from './sql.ts';
+import { addColumnStatements, schema, userColumnStatements } from './sql.ts';
 import { SCHEMA_STEPS, SCHEMA_VERSION } from './schema-version.ts';
+import { auditSchema } from './audit.ts';
 
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -69,7 +70,10 @@ class SqliteDriver implements SqlDriver {
     this.#versionAtOpen = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
     for (const s of schema('sqlite')) db.exec(s);
     const columns = db.prepare('PRAGMA table_info(usage_requests)').all() as { name: string }[];
-    for (const s of addColumnStatements('sqlite', new Set(columns.map((c) => c.name)))) db.exec(s);
+    const present = new Set(columns.map((c) => c.name));
+    for (const s of addColumnStatements('sqlite', present)) db.exec(s);
+    for (const s of auditSchema('sqlite')) db.exec(s);
+    for (const s of userColumnStatements('sqlite', present)) db.exec(s);
     if (this.#versionAtOpen < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     if (this.#options.maxPageCount !== undefined)
       db.exec(`PRAGMA max_page_count = ${Math.floor(this.#options.maxPageCount)}`);

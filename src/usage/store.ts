@@ -8,10 +8,12 @@ import {
   type RequestQuery,
   type ToolQuery,
   type ToolTotals,
+  type GuardTotals,
   type Totals,
   type UsageQuery,
   type UsageRow,
 } from './row.ts';
+import type { AuditEntry, AuditQuery } from './audit.ts';
 
 /** The fields of a group's totals, in the order of the rollup tables' columns and of `--csv`. */
 export const TOTAL_FIELDS = [
@@ -50,6 +52,12 @@ export interface UsageStore {
   requests(q: RequestQuery): Promise<RequestPage>;
   /** MCP tool calls per server and tool (`usage --by tool`). */
   toolTotals(q: ToolQuery): Promise<ToolTotals[]>;
+  /** Keeps one dashboard or admin API action (audit.ts). */
+  writeAudit(entry: AuditEntry): Promise<void>;
+  /** The actions since `q.since`, newest first. */
+  audit(q: AuditQuery): Promise<AuditEntry[]>;
+  /** Requests per secrets guard action (`usage --by guard`). */
+  guardTotals(q: ToolQuery): Promise<GuardTotals[]>;
   /** Deletes rows older than `rowsBefore` and rollups older than `rollupsBefore` (epoch ms). */
   prune(rowsBefore: number, rollupsBefore: number): Promise<void>;
   close(): Promise<void>;

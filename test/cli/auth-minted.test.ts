@@ -91,6 +91,20 @@ test('auth test and doctor report a failed mint as such; the provider is not ask
   for (const out of [t, d, list]) assert.doesNotMatch(out.stdout + out.stderr, /tok-should-never-show|stderr text/);
 });
 
+test('auth refresh of a command that fails says why, in words and in --json, and exits 1', async () => {
+  const c = config('refresh-failing', [{ exit: 7, print: 'tok-should-never-show' }]);
+  const r = await runCliInProcess(['auth', 'refresh', 'p', '--config', c.path], { env: env() });
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^p [0-9a-f]+: could not mint a token: command node: node exited with code 7/);
+  const j = await runCliInProcess(['auth', 'refresh', 'p', '--json', '--config', c.path], { env: env() });
+  assert.equal(j.code, 1);
+  const [result] = (JSON.parse(j.stdout) as { results: { ok: boolean; failure?: string; error?: string }[] }).results;
+  assert.equal(result?.ok, false);
+  assert.equal(result?.failure, 'exit');
+  assert.match(result?.error ?? '', /^command node: node exited with code 7/);
+  for (const out of [r, j]) assert.doesNotMatch(out.stdout + out.stderr, /tok-should-never-show/);
+});
+
 test('auth refresh of a provider with no minted credential says so', async () => {
   const path = ws.write(
     'static/switchyard.yaml',

@@ -8,6 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, afterInEffect, assertNoSecrets, inEffectJson, runCliInProcess } from '../helpers/cli.ts';
+import { WAIT_MS } from '../helpers/until.ts';
 import {
   ALL_KEYS,
   BACKUP,
@@ -320,7 +321,8 @@ test('a running chat picks up an edited config: an invalid edit keeps the old on
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const until = async (check: () => boolean, what: string): Promise<void> => {
-    for (let i = 0; i < 800 && !check(); i++) await sleep(25);
+    const end = Date.now() + WAIT_MS;
+    while (!check() && Date.now() < end) await sleep(25);
     assert.ok(check(), `timed out waiting for ${what}; stderr: ${stderr}`);
   };
   try {

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { startSimulator } from '../../src/sim/server.ts';
 import { assertNoSecrets, CLI, inEffectLine, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { HUNG_PROCESS_MS, SLOW_STEP_MS } from '../helpers/until.ts';
 
 const SHELL_KEY = 'sk-svc-shell-only-key-0001';
 const DOTENV_KEY = 'sk-svc-dotenv-key-0002';
@@ -137,7 +138,7 @@ gateway: { require_keys: false }
     env: { PATH: process.env['PATH'] ?? '', HOME: ws.dir, SWITCHYARD_HOME: ws.home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), HUNG_PROCESS_MS);
   let logs = '';
   child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
   const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -168,7 +169,8 @@ gateway: { require_keys: false }
 });
 
 async function until(check: () => boolean, what: () => string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+  const end = Date.now() + SLOW_STEP_MS;
+  while (Date.now() < end) {
     if (check()) return;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -72,6 +72,7 @@ test('every command runs as a child process: what it prints and its exit code', 
     { args: ['usage', '--by', 'tool'], code: 0, stdout: /^no tool calls since/m },
     { args: ['usage', 'prices'], code: 0, stdout: /^main\/sim-large\s+main\S*\s/m },
     { args: ['usage', 'migrate'], code: 0, stdout: /^usage ledger \(sqlite\): schema (version|at version)/ },
+    { args: ['usage', 'audit'], code: 0, stdout: /^no actions since/m },
     { args: ['gateway', 'keys', 'create', '--name', 'smoke'], code: 0, stdout: /Copy it now/ },
     { args: ['gateway', 'keys', 'list'], code: 0, stdout: /^\S+\s+smoke\s+sy-/m },
     {

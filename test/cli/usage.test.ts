@@ -68,7 +68,7 @@ test('usage: totals by route and by day from the ledger, as a table, JSON and CS
   assert.match(bad.stderr, /--since: expected a duration back from now/);
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
   const badBy = await run('usage', '--by', 'planet');
-  assert.match(badBy.stderr, /--by: expected one of day, hour, client_key, task, route, credential/);
+  assert.match(badBy.stderr, /--by: expected one of day, hour, client_key, user, task, route, credential/);
 });
 
 test('usage prices: the config price, the table price with the model it matched, and none said as unknown', async () => {

@@ -14,7 +14,7 @@ import { capturedTurns, replaySocket } from './replay-socket.ts';
 /** What the gateway must answer: a reply, a tool call, the every-route-failed error (502), every key cooling (503 with
  * Retry-After), a plain status, or (`turns`, a WebSocket capture) each turn what it came to at capture: a warm-up, a
  * reply, a tool call, a compaction. The cooling world's 10 min stays past gateway.client_retry_max_wait however slow
- * the run, so a client that ignores x-should-retry gets its own stop (src/gateway/client-retry.ts): `cooling_now`
+ * the run, so a client that ignores x-should-retry gets its own stop (src/gateway/answer/client-retry.ts): `cooling_now`
  * (the AI SDK, OpenCode) the 503 with `retry-after-ms: 0` and no Retry-After, `cooling_429` (LangChain) a 429
  * without Retry-After, `cooling_400` (Codex) a 400; Codex gets every other answer not to retry as a 400 too
  * (`failed_400`). */
@@ -370,7 +370,7 @@ for (const [file, row] of Object.entries(TABLE)) {
 
 // Retry hints on captured requests: what Claude Code (which obeys x-should-retry) and Codex sent, replayed with a
 // key the gateway never issued, and against keys cooling longer and shorter than gateway.client_retry_max_wait.
-// Codex, which would retry a 401 five times, is told it as a 400 (src/gateway/client-retry.ts).
+// Codex, which would retry a 401 five times, is told it as a 400 (src/gateway/answer/client-retry.ts).
 const HINTED = { 'claude-code-2.1.331/text-1.json': 401, 'codex-0.169.0/text-1.json': 400 };
 
 for (const [file, status] of Object.entries(HINTED)) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
 import { EXAMPLE_CONFIG } from '../../src/config/example.ts';
 import { trustConfig } from '../../src/config/trust.ts';
-import { buildModelIndex, resolveModel } from '../../src/gateway/model-resolve.ts';
+import { buildModelIndex, resolveModel } from '../../src/gateway/request/model-resolve.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { userError } from '../helpers/errors.ts';

@@ -93,3 +93,24 @@ test(
     assert.doesNotMatch(down.stdout, /no client key is named/);
   },
 );
+
+test('config check warns of a budget on the end users of a key that reads none', async () => {
+  const rel = `p${n++}`;
+  ws.write(
+    join(rel, 'switchyard.yaml'),
+    'providers:\n  p: { type: openai, base_url: https://api.example.com/v1, api_key: sk-literal000000000000abcd }\n' +
+      'main: { provider: p, model: m }\nbudgets:\n' +
+      '  each: { client_key: plain, per_user: true, requests: { day: 100 } }\n' +
+      '  fine: { client_key: team, per_user: true, requests: { day: 100 } }\n',
+  );
+  const p = { dir: join(ws.dir, rel), home: join(ws.dir, rel, 'state') };
+  assert.equal((await run(p, ['gateway', 'keys', 'create', 'plain'])).code, 0);
+  assert.equal((await run(p, ['gateway', 'keys', 'create', 'team', '--user-from', 'body'])).code, 0);
+  const r = await run(p, ['config', 'check']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /warning: budgets\.each\.per_user: client key `plain` reads no end users \(it was made without --user-from\), so all its requests count as one user/,
+  );
+  assert.doesNotMatch(r.stdout, /budgets\.fine/);
+});

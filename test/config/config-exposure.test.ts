@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { startSimulator } from '../../src/sim/server.ts';
 import { CLI, assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { HUNG_PROCESS_MS } from '../helpers/until.ts';
 
 const KEY = 'sk-exposed-literal-key-0001';
 const HEADER_TOKEN = 'tok-exposed-header-0002';
@@ -148,7 +149,7 @@ async function gatewayStartLog(t: TestContext, configPath: string, env: Record<s
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), HUNG_PROCESS_MS);
   t.after(() => clearTimeout(killer));
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

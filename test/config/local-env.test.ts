@@ -12,7 +12,7 @@ import { envValue, hostsFor, referencedNames, withheldVariables } from '../../sr
 import { loadConfig } from '../../src/config/load.ts';
 import { trustConfig } from '../../src/config/trust.ts';
 import { redisUrlProblem } from '../../src/config/redis-url.ts';
-import { lookedIn } from '../../src/credentials/resolve.ts';
+import { lookedIn, missingFacts } from '../../src/credentials/resolve.ts';
 import { UserError } from '../../src/user-error.ts';
 import { explainMissing } from '../../src/errors/messages.ts';
 import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
@@ -283,7 +283,7 @@ test('the "no API key" advice for a withheld key is to trust the file if it is y
     cwd: join(ws.dir, 'repo'),
     env: { OPENAI_API_KEY: SHELL_KEY, SWITCHYARD_HOME: ws.home },
   });
-  const message = explainMissing({ provider: 'openai', lookedIn: lookedIn(loaded, 'openai') });
+  const message = explainMissing(missingFacts(loaded, 'openai'));
   assert.match(
     message,
     /; if this \.\/switchyard\.yaml is yours, `switchyard config trust`; if not, it sends openai's keys to a host of its choosing \(providers\.openai\.base_url\) — do not add one for it$/,
@@ -487,4 +487,21 @@ test("an untrusted local config does not decide where your keys' health is kept,
   const trusted = loadConfig({ cwd, env });
   assert.equal(trusted.config.gateway.state, 'redis://127.0.0.1:6379/0');
   assert.equal(trusted.config.cooldowns.rejected, 8760 * 3_600_000);
+});
+
+test("a proxy from the process's environment holds no stored key back; one from the directory's .env does", async (t) => {
+  const ws = tempWorkspace('switchyard-local-env-proxy-');
+  t.after(() => ws.cleanup());
+  const config = 'providers:\n  lan: { type: openai, base_url: http://ollama.invalid:11434/v1 }\n';
+  const own = ws.write('own/switchyard.yaml', config);
+  const env = { SWITCHYARD_HOME: ws.home, HOME: ws.dir };
+  const added = await runCliInProcess(['-c', own, 'auth', 'add', 'lan'], { env, input: 'sk-stored-lan-00000c3d4\n' });
+  assert.equal(added.code, 0, added.stderr);
+  ws.write('repo/switchyard.yaml', `${config}main: { provider: lan, model: m }\n`);
+  const listed = async (e: Record<string, string>): Promise<string> =>
+    (await runCliInProcess(['auth', 'list', 'lan'], { cwd: join(ws.dir, 'repo'), env: e })).stdout;
+  assert.doesNotMatch(await listed({ ...env, HTTP_PROXY: 'http://spy.invalid:3128' }), /held back/);
+  ws.write('repo/.env', 'HTTP_PROXY=http://spy.invalid:3128\n');
+  assert.match(await listed(env), /held back/);
+  assertNoSecrets(['sk-stored-lan-00000c3d4']);
 });

@@ -10,6 +10,7 @@ import { loadConfigOffThread } from '../../src/config/load-off-thread.ts';
 import type { LoadedConfig } from '../../src/config/types.ts';
 import { UserError } from '../../src/user-error.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { SLOW_STEP_MS } from '../helpers/until.ts';
 
 const ws = tempWorkspace('switchyard-config-watch-');
 after(() => ws.cleanup());
@@ -31,7 +32,7 @@ function collector(): { push(v: LoadedConfig | UserError): void; next(): Promise
       const v = queue.shift();
       if (v) return Promise.resolve(v);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no reload within 10s')), 10_000);
+        const timer = setTimeout(() => reject(new Error(`no reload within ${SLOW_STEP_MS} ms`)), SLOW_STEP_MS);
         waiting.push((value) => {
           clearTimeout(timer);
           resolve(value);

@@ -8,7 +8,7 @@ import { Minter } from '../../src/credentials/minted/minter.ts';
 import type { MintedSource } from '../../src/credentials/minted/spec.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { until } from '../helpers/until.ts';
+import { SLOW_STEP_MS, until } from '../helpers/until.ts';
 
 test("an assumed role's session is assumed again before it expires, the old one serving meanwhile", async (t) => {
   using ws = tempWorkspace('switchyard-assume-');
@@ -46,6 +46,6 @@ test("an assumed role's session is assumed again before it expires, the old one 
   // A minute before the end (inside refreshAheadMs, outside safetyMs): the old session still serves, a new one comes.
   now = first.expiresAt - 30_000;
   assert.equal((await minter.token(source)).token, first.token);
-  await until('the role assumed again', () => sim.sts().assumed === 2);
-  await until('the new session in use', async () => (await minter.token(source)).token !== first.token);
+  await until('the role assumed again', () => sim.sts().assumed === 2, SLOW_STEP_MS);
+  await until('the new session in use', async () => (await minter.token(source)).token !== first.token, SLOW_STEP_MS);
 });

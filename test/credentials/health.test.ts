@@ -95,8 +95,12 @@ describe('health table', () => {
     assert.deepEqual([r.state, r.until, r.last_failure_message], ['rejected', NOW + 30_000, 'invalid key']);
     assert.equal(usability(r, NOW).usable, false);
     assert.match(usability(r, NOW).why ?? '', /rejected \(never accepted\); next probe at/);
+    // The same as its parts, for a line naming several keys, which joins them otherwise.
+    assert.deepEqual(usability(r, NOW).whyParts?.[0], 'rejected (never accepted)');
+    assert.match(usability(r, NOW).whyParts?.[1] ?? '', /^next probe at \d\d:\d\d:\d\d$/);
     const due = usability(r, NOW + 30_000);
     assert.deepEqual([due.usable, due.probe], [true, true]);
+    assert.deepEqual(due.whyParts, ['rejected (never accepted)', 'one probe is due']);
     // Taking the probe pushes the window, so a second caller does not probe too.
     const probing = apply(r, probePatch(r, 'p', cooldowns, NOW + 30_000));
     assert.equal(usability(probing, NOW + 30_000).usable, false);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { originOf } from '../../src/credentials/host-binding.ts';
 import { fingerprint } from '../../src/config/mask.ts';
 import { CredentialPool } from '../../src/credentials/pool.ts';
-import { resolveProviderKeys } from '../../src/credentials/resolve.ts';
+import { missingFacts, resolveProviderKeys } from '../../src/credentials/resolve.ts';
 import { explainMissing } from '../../src/errors/messages.ts';
 import { openStore } from '../../src/state/open.ts';
 import type { LoadedConfig } from '../../src/config/types.ts';
@@ -68,12 +68,13 @@ describe('stored keys and hosts', () => {
   });
 
   it('the "no API key" message leads with the key held back, then where else it looked', () => {
-    const pool = new CredentialPool({ loaded: config('https://evil.example/v1'), store });
+    const loaded = config('https://evil.example/v1');
+    const pool = new CredentialPool({ loaded, store });
     const picked = pool.pick('oa');
     assert.equal(picked.ok, false);
     if (picked.ok || picked.reason !== 'missing') throw new Error('expected missing');
     assert.equal(picked.withheld?.length, 1);
-    const message = explainMissing({ provider: 'oa', lookedIn: picked.lookedIn });
+    const message = explainMissing(missingFacts(loaded, 'oa', picked.withheld));
     assert.match(
       message,
       /^no API key of provider oa may be sent where the config sends it: stored sk-…0001 \([0-9a-f]{12}\) is held back — it was added for https:\/\/api\.openai\.com, but providers\.oa\.base_url \(the config\) sends oa's keys to https:\/\/evil\.example \(if you trust https:\/\/evil\.example, `switchyard auth rebind oa [0-9a-f]{12}` sends it there\); nothing in providers\.oa\.api_key, env OA_API_KEY, no \.env at \/nonexistent\/\.env; or store a key for that host with `switchyard auth add oa`$/,

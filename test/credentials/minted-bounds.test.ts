@@ -79,6 +79,16 @@ describe('minted sources are read within bounds', () => {
     }
   });
 
+  it('a key file that is not a token says what it holds, where a command says what it printed', async () => {
+    const path = ws.write('two-lines.key', 'sk-one\nsk-two\n');
+    const file = await mintFailure({ api_key_file: path });
+    assert.equal(file.failure, 'format');
+    assert.match(file.message, /^file .*two-lines\.key: it holds 2 lines; print the token alone on one line/);
+    assert.equal(file.said, file.message.slice(file.source.length + 2), 'the words without the source, as a value');
+    const command = await mintFailure({ api_key_command: "printf 'sk-one\\nsk-two\\n'" });
+    assert.match(command.message, /: it printed 2 lines; print the token alone on one line/);
+  });
+
   it('a missing file and a directory are said as such', async () => {
     assert.match((await mintFailure({ api_key_file: join(ws.dir, 'nope') })).message, /there is no such file$/);
     assert.match((await mintFailure({ api_key_file: ws.dir })).message, /it is a directory$/);

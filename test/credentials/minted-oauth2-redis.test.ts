@@ -141,10 +141,11 @@ for (const outage of ['stopped', 'stalled'] as const) {
 
         if (outage === 'stopped') await redis.start();
         else redis.thaw();
+        // b too: a replica still reconnecting reads its own copy, the old refresh token.
         await waitFor(
-          () => a.store.status().degraded !== true && a.store.status().pendingWrites === 0,
-          'the rotated refresh token to reach Redis',
-          10_000,
+          () => a.store.status().pendingWrites === 0 && [a, b].every((r) => r.store.status().degraded !== true),
+          'the rotated refresh token to reach Redis, and replica b back on it',
+          60_000,
         );
         await new Minter({ store: b.store }).refresh(source);
         const counts = sim.oauth2()['app']!;

@@ -1,7 +1,7 @@
 // Source order, dedup of one secret seen in several places, and that config/env secrets are references.
 import { it, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { envConflict, lookedIn, resolveCredentials } from '../../src/credentials/resolve.ts';
+import { envConflict, lookedIn, missingFacts, resolveCredentials } from '../../src/credentials/resolve.ts';
 import { keyEnvName } from '../../src/config/key-slots.ts';
 import { fingerprint } from '../../src/config/mask.ts';
 import { openStore } from '../../src/state/open.ts';
@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.ts';
+import type { LoadedConfig } from '../../src/config/types.ts';
 import { describeKey } from '../../src/credentials/describe.ts';
 import { describeCredential } from '../../src/credentials/describe.ts';
 import { taskKeys } from '../../src/credentials/task-keys.ts';
@@ -140,6 +141,25 @@ describe('resolveCredentials', () => {
       '.env',
     ]);
     assert.deepEqual(lookedIn(loadedFrom(raw), 'p').at(-1), 'no .env at /nonexistent/.env');
+  });
+
+  it('says as values what an untrusted ./switchyard.yaml kept back: a variable it would send away, a minted source', () => {
+    const raw = { providers: { p: { type: 'openai', base_url: BASE } } };
+    const plain = missingFacts(loadedFrom(raw), 'p');
+    assert.equal(plain.untrusted, undefined);
+    assert.deepEqual(plain.heldBack, []);
+    const withheld = { name: 'P_API_KEY', hosts: ['https://evil.invalid'], readAt: ['providers.p.key_env'] };
+    const sends: LoadedConfig = { ...loadedFrom(raw), withheldEnv: new Map([['P_API_KEY', withheld]]) };
+    assert.equal(missingFacts(sends, 'p').untrusted, 'sends_keys');
+    const slots = ['providers.p.api_key_command'];
+    const mints: LoadedConfig = { ...loadedFrom(raw), untrustedMinting: { slots, warning: '' } };
+    const facts = missingFacts(mints, 'p');
+    assert.equal(facts.untrusted, 'mints_key');
+    assert.deepEqual(
+      facts.lookedIn,
+      lookedIn(mints, 'p'),
+      'with nothing held back, the places are all `auth explain` lists',
+    );
   });
 
   it('names a key by its position in the file when an earlier entry was dropped for an unset ${VAR}', () => {

@@ -26,6 +26,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
 import { freePort } from '../helpers/net.ts';
+import { HUNG_BUILD_MS, HUNG_PROCESS_MS } from '../helpers/until.ts';
 
 const run = promisify(execFile);
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,7 +66,7 @@ test(
   'the image builds from the Containerfile, runs non-root under tini, serves a request and drains on SIGTERM',
   {
     skip: missing(),
-    timeout: 30 * 60_000,
+    timeout: 2 * HUNG_BUILD_MS,
   },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-image-'));
@@ -75,7 +76,7 @@ test(
         ['--storage-driver', 'vfs', '--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), ...args],
         {
           maxBuffer: 64 << 20,
-          timeout: 20 * 60_000,
+          timeout: HUNG_BUILD_MS,
         },
       );
     let gateway: ReturnType<typeof spawn> | undefined;
@@ -83,7 +84,7 @@ test(
       // The base: Debian with tini, this machine's Node and npm, and its CA bundle (a registry behind a proxy of its own).
       const root = join(dir, 'base');
       await run('debootstrap', ['--variant=minbase', '--include=tini', 'bookworm', root, mirror()], {
-        timeout: 20 * 60_000,
+        timeout: HUNG_BUILD_MS,
         maxBuffer: 64 << 20,
       });
       mkdirSync(join(root, 'usr/local/bin'), { recursive: true });
@@ -175,7 +176,7 @@ test(
       gateway.stdout!.on('data', (d: Buffer) => (log += d.toString()));
       const exited = new Promise<number | null>((resolve) => gateway!.once('exit', (code) => resolve(code)));
       const base_ = `http://127.0.0.1:${port}`;
-      const until = Date.now() + 120_000;
+      const until = Date.now() + HUNG_PROCESS_MS;
       for (;;) {
         const ready = await fetch(`${base_}/readyz`).then(
           (r) => r.status === 200,

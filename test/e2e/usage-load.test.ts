@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log.ts';
-import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
+import { startGateway, type GatewayHandle } from '../../src/gateway/server/server.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { createTestDatabase, POSTGRES_MISSING } from '../helpers/postgres.ts';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeAllUnusable, describeMissing, describeRejected, explain } from '../../src/errors/messages.ts';
-import { cliLine, libraryLine, whatHappened, withPostscript } from '../../src/errors/explanation.ts';
+import { cliLine, libraryLine, whatHappened, whatHappenedAfter, withPostscript } from '../../src/errors/explanation.ts';
 import type { Advice } from '../../src/errors/advice.ts';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';
 
@@ -74,6 +74,7 @@ test('no key advises adding one; an untrusted ./switchyard.yaml that would send 
     lookedIn: [
       'env MIMO_API_KEY (set, but not read by a ./switchyard.yaml found in the current directory that would send it to another host; `switchyard config trust` if the file is yours)',
     ],
+    untrusted: 'sends_keys',
   });
   assert.deepEqual(kinds(untrusted.advice), ['trust_config']);
 });
@@ -97,4 +98,21 @@ test('what happened is the headline, whatever punctuation the provider put in it
   const e = explain({ kind: 'server', provider: 'odd', model: 'm', status: 500, providerMessage: 'upstream — busy' });
   assert.equal(whatHappened(e), 'odd/m failed with a server error (HTTP 500: upstream — busy); not retried');
   assert.equal(cliLine(withPostscript(e, '; then main.timeout ran out')), `${cliLine(e)}; then main.timeout ran out`);
+});
+
+test('a headline that opens with its route says so in the value, so a reader naming the route says only the rest', () => {
+  const server = explain({ kind: 'server', provider: 'down', model: 'm', status: 500, retries: 0 });
+  assert.equal(server.route, 'down/m');
+  assert.equal(whatHappenedAfter(server, 'down/m'), 'failed with a server error (HTTP 500); not retried');
+  assert.equal(whatHappenedAfter(server, 'other/m'), undefined);
+  for (const kind of ['timeout', 'overloaded', 'bad_request', 'content_filter'] as const)
+    assert.equal(explain({ kind, provider: 'p', model: 'm' }).route, 'p/m', kind);
+  assert.equal(
+    explain({ kind: 'server', provider: 'p' }).route,
+    undefined,
+    'without a model it opens with the provider',
+  );
+  const firstToken = explain({ kind: 'timeout', provider: 'p', model: 'm', code: 'first_token_timeout' });
+  assert.equal(firstToken.route, undefined, '"p/m: no content …" is the route as a label, not the subject');
+  assert.equal(explain({ kind: 'rate_limited', provider: 'p', model: 'm' }).route, undefined);
 });

@@ -277,8 +277,7 @@ const SINGLE_SERVER_CASES: FaultCase[] = [
     // Killed early, so that the dead replica's share is large (the issue's task budget was refused at 58 % used), and
     // never restarted: the survivor must have the whole budget back once the dead one's presence lapses (5 s).
     name: 'gateway kill -9, not restarted, budgets in reach (sqlite ledger)',
-    // Not in `./dev test` yet: in a full run its refused-only-when-spent check still counted 14 refusals said spent
-    // (Retry-After to the day's end) with the $ cap just reached (+$1.07); `npm run faults` runs it (issue 51 note).
+    fast: true,
     replicas: 2,
     concurrency: 32,
     ledger: 'sqlite',

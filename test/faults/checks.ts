@@ -91,13 +91,12 @@ const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
     detail: `ledger ${f.rows} rows / ${f.ledgerTokens} tokens; ${f.answers} answers; simulator billed ${f.billedTokens} tokens`,
   }),
   'kill-loses-one-flush': (f) => {
-    // SQLite: the killed replica's answers matched to its rows by request id; PostgreSQL: rows against answers.
+    // The killed replica's answers matched to the ledger's rows by request id.
     const lostRows = f.killLost ?? f.answers - (f.rows ?? 0);
     const allowed = Math.ceil(((f.killedRate ?? 0) * FLUSH_INTERVAL_MS) / 1000);
     const age = f.killLostOldestMs;
     return {
-      // With request ids the promise itself is checked: every answer given more than one interval before the kill has
-      // its row. Without (PostgreSQL), the count against the rate just before the kill stands in for it.
+      // The promise itself is checked: every answer given more than one interval before the kill has its row.
       ok: age === undefined ? lostRows <= allowed : age <= FLUSH_INTERVAL_MS,
       detail:
         `${lostRows} answers without a row` +
@@ -116,7 +115,15 @@ const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
       detail:
         `${b.refused} budget refusals below the caps: ${b.toldToStop} said x-should-retry: false, ` +
         `${b.afterLapse} came after the killed replica's presence lapsed; longest Retry-After ${b.longestRetryAfterS} s ` +
-        `(bound ${longest} s)`,
+        `(bound ${longest} s)` +
+        // A load slowed by a busy machine may end before a cap: then nothing was judged, and the row says so.
+        (f.received.usd < f.spec.caps.usd && f.received.tokens < f.spec.caps.tokens
+          ? `; no cap was reached (clients received $${f.received.usd.toFixed(2)} of $${f.spec.caps.usd})`
+          : '') +
+        (b.firstStop === undefined
+          ? ''
+          : `; the first to say stop came ${b.firstStop.afterKillMs} ms after the kill, clients having received ` +
+            `$${b.firstStop.received.usd.toFixed(2)} and ${b.firstStop.received.tokens} tokens`),
     };
   },
   'failover-loses-only-in-flight': (f) => {

@@ -3,6 +3,7 @@
 // the ledger's rows against the answers and the simulator's bill, the slowest wait during the fault, and the time
 // until every replica is ready and no longer degraded. Every wait is bounded; a world that breaks is a row too.
 import { DatabaseSync } from 'node:sqlite';
+import pg from 'pg';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_KEY } from '../gateway/harness.ts';
@@ -63,7 +64,8 @@ export interface Figures {
   killLostOldestMs?: number;
   /** The kill -9 cases: budget refusals made while clients had received less than either cap less what the requests
    * in flight may hold (three times the load's concurrency in requests: the live ones, and the dead replica's, whose
-   * holds count until they run out (HOLD_MS), each held at a little more than it spends). */
+   * holds count until they run out (HOLD_MS), each held at a little more than it spends). A request whose answer never
+   * reached its client counts as spent at the mean cost from when it was sent. */
   belowCap?: BelowCap;
   /** The failover case: requests that failed though they were not in flight while the failover ran. */
   failedOutsideFault?: number;
@@ -77,6 +79,8 @@ export interface BelowCap {
   afterLapse: number;
   /** The longest Retry-After among them (s). */
   longestRetryAfterS: number;
+  /** The first of them that said stop: when (ms after the kill) and what clients had received by then. */
+  firstStop?: { afterKillMs: number; received: Spend };
 }
 
 interface BudgetView {
@@ -282,26 +286,45 @@ interface Timeline {
 
 const RATE_WINDOW_MS = 1_000;
 
-/** What a kill -9 cost the killed replica's SQLite ledger, answer by answer: its answers given before the kill whose
- * request id has no row, their oldest age at the kill, and its answer rate just before it (not averaged from the
- * load's start, whose first second is the replicas warming up). */
-function killLoss(
+/** What a kill -9 cost the killed replica's rows, answer by answer: its answers given before the kill whose request id
+ * has no row (in its own SQLite file, or the shared PostgreSQL ledger), their oldest age at the kill, and its answer
+ * rate just before it (not averaged from the load's start, whose first second is the replicas warming up). */
+async function killLoss(
   world: World,
   shots: Shot[],
   killAt: number,
-): Pick<Figures, 'killedRate' | 'killLost' | 'killLostOldestMs'> {
+): Promise<Pick<Figures, 'killedRate' | 'killLost' | 'killLostOldestMs'>> {
   const killed = world.replicas[killedReplica(world)!]!;
   // Its answers until the kill: requests sent to it before the kill (a few are answered while the signal is on its
   // way); after the restart the same home answers again, and those rows are not at stake.
   const answered = shots.filter((s) => s.replica === killed.index && s.status > 0 && s.start <= killAt);
   const killedRate =
     answered.filter((s) => s.end > killAt - RATE_WINDOW_MS && s.end <= killAt).length / (RATE_WINDOW_MS / 1000);
-  // The shared PostgreSQL ledger is counted whole (rows against answers); SQLite is the killed replica's own file.
-  if (world.spec.ledger !== 'sqlite') return { killedRate };
+  const ids = await ledgerIds(world, killed);
+  const lost = answered.filter((s) => !ids.has(s.id));
+  return {
+    killedRate,
+    killLost: lost.length,
+    killLostOldestMs: lost.reduce((m, s) => Math.max(m, killAt - s.end), 0),
+  };
+}
+
+/** The request ids with a row: the killed replica's own SQLite file, or the PostgreSQL ledger all replicas share. A
+ * count against the rate before the kill stood in for PostgreSQL's; at load 40 it misjudged a loss of one interval. */
+async function ledgerIds(world: World, killed: Replica): Promise<Set<string>> {
+  if (world.spec.ledger === 'postgres') {
+    const client = new pg.Client({ connectionString: `${world.pg!.url.replace(/\/[^/]*$/, '')}/${world.database!}` });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ id: string }>('SELECT id FROM usage_requests');
+      return new Set(rows.map((r) => r.id));
+    } finally {
+      await client.end();
+    }
+  }
   const db = new DatabaseSync(join(killed.home, 'usage.db'), { readOnly: true });
-  let ids: Set<string>;
   try {
-    ids = new Set(
+    return new Set(
       db
         .prepare('SELECT id FROM usage_requests')
         .all()
@@ -310,12 +333,6 @@ function killLoss(
   } finally {
     db.close();
   }
-  const lost = answered.filter((s) => !ids.has(s.id));
-  return {
-    killedRate,
-    killLost: lost.length,
-    killLostOldestMs: lost.reduce((m, s) => Math.max(m, killAt - s.end), 0),
-  };
 }
 
 /** Requests that failed (neither served nor refused by a budget) and did not overlap the fault's window. */
@@ -348,22 +365,36 @@ function refusalsBelowCap(shots: Shot[], spec: FaultCase, perRequest: Spend, kil
   const slack = 3 * spec.concurrency;
   const floor = { usd: spec.caps.usd - slack * perRequest.usd, tokens: spec.caps.tokens - slack * perRequest.tokens };
   const served = shots.filter((s) => s.served).sort((a, b) => a.end - b.end);
+  // A request whose answer never reached its client (cut by the kill, or timed out on a loaded machine) may still
+  // have been spent: from when it was sent, at the mean cost, so a refusal after it is not taken for one below cap.
+  const unanswered = shots.filter((s) => !s.served && !s.refused).sort((a, b) => a.start - b.start);
   const refused = shots.filter((s) => s.refused).sort((a, b) => a.end - b.end);
   const below: Shot[] = [];
   const received = { usd: 0, tokens: 0 };
+  let firstStop: BelowCap['firstStop'];
   let next = 0;
+  let nextUnanswered = 0;
   for (const r of refused) {
     for (; next < served.length && served[next]!.end <= r.end; next++) {
       received.usd += served[next]!.usd;
       received.tokens += served[next]!.tokens;
     }
-    if (received.usd < floor.usd && received.tokens < floor.tokens) below.push(r);
+    for (; nextUnanswered < unanswered.length && unanswered[nextUnanswered]!.start <= r.end; nextUnanswered++) {
+      received.usd += perRequest.usd;
+      received.tokens += perRequest.tokens;
+    }
+    if (received.usd < floor.usd && received.tokens < floor.tokens) {
+      below.push(r);
+      if (r.toldToStop === true && firstStop === undefined)
+        firstStop = { afterKillMs: r.end - killAt, received: { ...received } };
+    }
   }
   return {
     refused: below.length,
     toldToStop: below.filter((r) => r.toldToStop === true).length,
     afterLapse: below.filter((r) => r.start > killAt + LAPSE_SEEN_MS).length,
     longestRetryAfterS: below.reduce((m, r) => Math.max(m, r.retryAfterS ?? Infinity), 0),
+    ...(firstStop !== undefined ? { firstStop } : {}),
   };
 }
 
@@ -442,7 +473,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
     baselineP99Ms: p99(before),
     faultMaxMs: during.reduce((m, v) => Math.max(m, v), 0),
     ...(recoverMs !== undefined ? { recoverMs } : {}),
-    ...(killAt !== undefined ? killLoss(world, shots, killAt) : {}),
+    ...(killAt !== undefined ? await killLoss(world, shots, killAt) : {}),
     ...(killAt !== undefined ? { belowCap: refusalsBelowCap(shots, spec, seen.perRequest, killAt) } : {}),
     ...(spec.fault === 'redis-failover' ? { failedOutsideFault: failedOutside(shots, faultStart, faultEnd) } : {}),
   };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { FAST_RETRY, simProvider, startHarness } from './harness.ts';
 import { callFailed, type RouteFailure } from '../../src/routing/errors.ts';
 import { explained } from '../../src/errors/explanation.ts';
-import { failureToApiError } from '../../src/gateway/failure-map.ts';
+import { failureToApiError } from '../../src/gateway/answer/failure-map.ts';
 
 const KEYS = {
   cooling: 'sk-mixed-cooling-0000001',

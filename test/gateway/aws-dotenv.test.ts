@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, FAST_RETRY, type Harness } from './harness.ts';
-import { reloadFromDisk } from '../../src/gateway/reload.ts';
+import { reloadFromDisk } from '../../src/gateway/server/reload.ts';
 import { tempWorkspace, type TempWorkspace } from '../helpers/tmp.ts';
 
 const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, simProvider } from './harness.ts';
-import { reloadFromDisk } from '../../src/gateway/reload.ts';
+import { reloadFromDisk } from '../../src/gateway/server/reload.ts';
 import { until } from '../helpers/until.ts';
 
 const KEY = 'sk-sim-budget-keys-0001';

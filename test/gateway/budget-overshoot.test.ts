@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 import { BudgetPlan, counterKey } from '../../src/budgets/rules.ts';
 import { holdInputTokens } from '../../src/budgets/hold-size.ts';
 import { startHarness, simProvider, FAST_RETRY } from './harness.ts';

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 import { dirname } from 'node:path';
 import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
 import { runCliInProcess } from '../helpers/cli.ts';

@@ -1,4 +1,4 @@
-// A streamed answer's frames are written to the socket with their own chunk framing (gateway/chunked-socket.ts): read
+// A streamed answer's frames are written to the socket with their own chunk framing (gateway/stream/chunked-socket.ts): read
 // here as raw bytes from a plain TCP socket, so a chunk size counted in characters rather than bytes, a frame written
 // before the reply's head, or a trailer out of place would show. An HTTP/1.0 caller, which has no chunks, gets the
 // frames through Node's own reply.

@@ -11,7 +11,7 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import { freePort } from '../helpers/net.ts';
 import { formatClock } from '../../src/errors/explain-format.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
-import { GATEWAY_NODE_FLAGS } from '../../src/gateway/process-memory.ts';
+import { GATEWAY_NODE_FLAGS } from '../../src/gateway/server/process-memory.ts';
 
 const UPSTREAM_KEY = 'sk-sim-cli-upstream-key-9d8c';
 
@@ -69,7 +69,7 @@ test('keys create shows the key once; list never shows it; revoke by name', asyn
       'm',
     ),
   );
-  assert.match(list.stdout, /ci\s+sy-[0-9a-f]{6}…\s+(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\s+-\s+active$/m);
+  assert.match(list.stdout, /ci\s+sy-[0-9a-f]{6}…\s+(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\s+-\s+-\s+active$/m);
   const againJson = JSON.parse(
     (await runCliInProcess(['gateway', 'keys', 'revoke', 'ci', '--json', '--config', configPath], { env })).stdout,
   ) as { already_revoked: boolean; revoked_at: string };

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, FAST_RETRY } from './harness.ts';
-import { reloadFromDisk } from '../../src/gateway/reload.ts';
+import { reloadFromDisk } from '../../src/gateway/server/reload.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
 

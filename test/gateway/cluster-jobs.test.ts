@@ -1,19 +1,20 @@
-// Once-per-deployment jobs (src/gateway/cluster-jobs.ts) over real stores shared as a deployment shares them: two
+// Once-per-deployment jobs (src/gateway/server/cluster-jobs.ts) over real stores shared as a deployment shares them: two
 // processes' handles on one state file (`gateway --workers`), two replicas on one private Redis. Exactly one runs the
 // job; a holder that hangs (its sleep never ends, so it never renews) hands the job over once its lease runs out; a
-// holder that stops lets it go at once; a replica cut off from Redis runs nothing.
+// holder that stops lets it go at once; a replica cut off from Redis runs nothing, and with Redis stopped under both
+// neither does, the holder included, until it is back.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/state/open.ts';
-import { startClusterJobs, type ClusterJob } from '../../src/gateway/cluster-jobs.ts';
+import { startClusterJobs, type ClusterJob } from '../../src/gateway/server/cluster-jobs.ts';
 import type { StateStore } from '../../src/state/types.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { freePort } from '../helpers/net.ts';
-import { until } from '../helpers/until.ts';
+import { SLOW_STEP_MS, until } from '../helpers/until.ts';
 
 /** Long enough that a loaded machine's late renewal never hands the job over while its holder lives. */
-const TTL_MS = 3_000;
+const TTL_MS = 10_000;
 const RENEW_MS = 50;
 
 /** A process's sleep between renewals, which the test can hang (as a process stopped or killed: it never renews). */
@@ -151,6 +152,53 @@ test(
       assert.deepEqual(jobs.held(), []);
     } finally {
       await jobs.stop();
+    }
+  },
+);
+
+test(
+  'Redis stopped under two replicas: neither runs the job, the holder included, until Redis answers again',
+  { skip: REDIS_MISSING },
+  async () => {
+    const redis = await startTestRedis();
+    using one = tempWorkspace('switchyard-jobs-stopped-a-');
+    using two = tempWorkspace('switchyard-jobs-stopped-b-');
+    await using a = openStore({ kind: redis.url, home: one.home, warn: () => {} });
+    await using b = openStore({ kind: redis.url, home: two.home, warn: () => {} });
+    await Promise.all([a.ready(), b.ready()]);
+    const runs: string[] = [];
+    const napsA = napper();
+    const napsB = napper();
+    // Nothing here waits for a lease to run out (the restarted Redis holds none): a lease far longer than any stall of
+    // this process on a saturated machine, so the other replica never takes the job before Redis stops.
+    const timing = { ttlMs: 600_000, renewEveryMs: RENEW_MS };
+    const jobsA = startClusterJobs({ store: a, jobs: [job(runs, 'a')], sleep: napsA.sleep, ...timing });
+    await until('the first replica to run the job', () => runs.length === 1);
+    const jobsB = startClusterJobs({ store: b, jobs: [job(runs, 'b')], sleep: napsB.sleep, ...timing });
+    try {
+      await until('the second replica to ask for the lease', () => napsB.naps() >= 2);
+      await redis.stop();
+      const [askedA, askedB] = [napsA.naps(), napsB.naps()];
+      // Each asks many times while Redis is gone: the first asks come before the client has seen it go.
+      await until('both replicas to ask a few times with Redis gone', () =>
+        [napsA.naps() - askedA, napsB.naps() - askedB].every((n) => n >= 10),
+      );
+      assert.deepEqual(runs, ['a'], 'the other replica never takes the job from its own embedded store');
+      assert.deepEqual(jobsA.held(), [], 'the holder cannot know its lease still holds');
+      assert.deepEqual(jobsB.held(), []);
+
+      await redis.start();
+      // The client reconnects on its own schedule (at most every 2 s), later on a busy machine.
+      await until(
+        'one replica to hold the job again',
+        () => jobsA.held().length + jobsB.held().length === 1,
+        SLOW_STEP_MS,
+      );
+      assert.ok(runs.length <= 2, `ran ${runs.join(', ')}`);
+    } finally {
+      await jobsB.stop();
+      await jobsA.stop();
+      await redis.stop();
     }
   },
 );

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callFailed, SwitchyardError, type RouteFailure } from '../../src/routing/errors.ts';
 import { cliLine, explained, gatewayLine, type Explanation } from '../../src/errors/explanation.ts';
-import { failureToApiError } from '../../src/gateway/failure-map.ts';
+import { failureToApiError } from '../../src/gateway/answer/failure-map.ts';
 import { CLI_COMMANDS, GATEWAY_COMMANDS } from '../../src/errors/advice.ts';
 
 const notServed: Explanation = {

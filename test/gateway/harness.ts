@@ -8,10 +8,10 @@ import { openStore, statePath } from '../../src/state/open.ts';
 import type { StateStore } from '../../src/state/types.ts';
 import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import type { RunningSimulator } from '../../src/sim/types.ts';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
-import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
-import type { RequestTimeout } from '../../src/gateway/app.ts';
-import type { SocketOptions } from '../../src/gateway/responses-socket.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
+import { startGateway, type GatewayHandle } from '../../src/gateway/server/server.ts';
+import type { RequestTimeout } from '../../src/gateway/server/app.ts';
+import type { SocketOptions } from '../../src/gateway/conversations/responses-socket.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { withPatientMints } from '../helpers/patient-mints.ts';
 import type { CannedUpstream } from '../helpers/canned-upstream.ts';
@@ -33,6 +33,8 @@ export interface HarnessOptions {
   listen?: string;
   /** The state file: `prepare` runs on its path before the store opens it; `maxPageCount` caps its size (openStore). */
   stateFile?: { prepare?: (path: string) => void; maxPageCount?: number };
+  /** The simulator keeps each call's body as it came (SimCallRecord.body). */
+  keepBodies?: boolean;
 }
 
 /** `await using h = await startHarness(…)` closes it when the test's scope ends. */
@@ -55,7 +57,7 @@ export interface Harness extends AsyncDisposable {
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const ws = tempWorkspace('switchyard-gw-');
-  const sim = await startSimulator({ scenario: options.scenario });
+  const sim = await startSimulator({ scenario: options.scenario, keepBodies: options.keepBodies === true });
   const configPath = ws.write('switchyard.yaml', stringify(withPatientMints(options.config(sim.url))));
   if (options.dotenv !== undefined) ws.write('.env', options.dotenv);
   const env = { SWITCHYARD_ADMIN_KEY: ADMIN_KEY, ...options.env };

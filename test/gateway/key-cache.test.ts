@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../src/state/open.ts';
-import { KeyCache } from '../../src/gateway/key-cache.ts';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { KeyCache } from '../../src/gateway/keys/key-cache.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 test('a key created by another process a moment ago is accepted at once', async () => {

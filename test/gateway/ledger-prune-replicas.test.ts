@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log.ts';
-import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
+import { startGateway, type GatewayHandle } from '../../src/gateway/server/server.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { PostgresUsageStore } from '../../src/usage/postgres-store.ts';
 import type { UsageRow } from '../../src/usage/row.ts';
+import { ledgerRow } from '../usage/rows.ts';
 import { tempWorkspace, type TempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { createTestDatabase, POSTGRES_MISSING } from '../helpers/postgres.ts';
@@ -23,32 +24,7 @@ const RUNS = 'runs the once-per-deployment job usage-prune';
 /** Long enough that a loaded machine's late renewal never hands the job over while its holder lives. */
 const TTL_MS = 3_000;
 
-function oldRow(id: string): UsageRow {
-  return {
-    id,
-    at: Date.now() - 400 * DAY,
-    client_key: '',
-    task: 'main',
-    model: 'm',
-    alias: '',
-    route: 'p/m',
-    credential: 'c',
-    attempts: 1,
-    input_tokens: 10,
-    output_tokens: 5,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
-    estimated: false,
-    cost_usd: 0.001,
-    status: 'ok',
-    failure_kind: '',
-    latency_ms: 1,
-    ttft_ms: null,
-    stream_end: '',
-    charges: [],
-  };
-}
+const oldRow = (id: string): UsageRow => ledgerRow(id, { at: Date.now() - 400 * DAY });
 
 interface Replica {
   gw: GatewayHandle;

@@ -10,7 +10,7 @@ import { startSimulator } from '../../src/sim/server.ts';
 import { CLI, runCliInProcess, assertNoSecrets } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { until } from '../helpers/until.ts';
+import { HUNG_PROCESS_MS, SLOW_STEP_MS, until } from '../helpers/until.ts';
 
 const OLD_KEY = 'sk-sim-reload-old-key-7a1c';
 const NEW_KEY = 'sk-sim-reload-new-key-3e9d';
@@ -49,7 +49,7 @@ async function startGateway(
     [CLI, 'gateway', ...(listenFlag ? ['--listen', '127.0.0.1:0'] : []), '--config', configPath],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), HUNG_PROCESS_MS);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -97,7 +97,7 @@ for (const [name, processEnv] of [
     const g = await startGateway(t, processEnv);
     assert.equal((await g.chat()).status, 502, 'the old key is rejected upstream');
     g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
-    await until('the new key from .env to serve', async () => (await g.chat()).status === 200, 30_000);
+    await until('the new key from .env to serve', async () => (await g.chat()).status === 200, SLOW_STEP_MS);
     assert.ok(g.sim.calls(NEW_KEY) > 0);
     // A variable the process got from this .env follows the file: the old value is not kept as "the
     // environment's", to be tried first (a known-good old key would cost auth retries on every request).
@@ -120,7 +120,7 @@ test('under systemd (EnvironmentFile= is the .env) a rotated key in .env replace
   await until(
     'the new key from .env to serve',
     async () => (await g.chat()).status === 200 && g.sim.calls(NEW_KEY) > 0,
-    30_000,
+    SLOW_STEP_MS,
   );
   const oldCalls = g.sim.calls(OLD_KEY);
   assert.equal((await g.chat()).status, 200);
@@ -132,7 +132,7 @@ test("under systemd, a key taken out of the .env is not used, and the warning sa
   const g = await startGateway(t, { SIM_API_KEY: OLD_KEY }, true);
   assert.equal((await g.chat()).status, 200);
   g.ws.write('.env', '# the key moved elsewhere\n');
-  await until('the reload warning', () => /no API key found/.test(g.logs()), 30_000);
+  await until('the reload warning', () => /no API key found/.test(g.logs()), SLOW_STEP_MS);
   assert.match(
     g.logs(),
     /providers\.sim\.api_key is \$\{SIM_API_KEY\}, which is set in this process only as the \.env's value at start \(systemd's EnvironmentFile=\), and it follows the \.env, which no longer has it/,
@@ -144,7 +144,7 @@ test("under systemd, a key taken out of the .env is not used, and the warning sa
 test('SIGHUP with a broken config keeps the old one and logs the located error', async (t) => {
   const g = await startGateway(t, {});
   g.ws.write('.env', `SIM_API_KEY=${NEW_KEY}\n`);
-  await until('the new key from .env to serve', async () => (await g.chat()).status === 200, 30_000);
+  await until('the new key from .env to serve', async () => (await g.chat()).status === 200, SLOW_STEP_MS);
   g.writeConfig(
     'providers:\n  sim: { type: openai, base_url: http://127.0.0.1:1/v1, api_key: x }\nmain: { provider: sim, model: sim-small }\nretry: { max_retries: lots }\n',
   );
@@ -152,7 +152,7 @@ test('SIGHUP with a broken config keeps the old one and logs the located error',
   await until(
     'the SIGHUP reload to be refused',
     () => /"signal":"SIGHUP"[\s\S]*new config is invalid/.test(g.logs()),
-    30_000,
+    SLOW_STEP_MS,
   );
   const refused =
     g
@@ -165,7 +165,7 @@ test('SIGHUP with a broken config keeps the old one and logs the located error',
   // A good config afterwards is taken again.
   g.writeConfig(g.config('sim-small'));
   g.child.kill('SIGHUP');
-  await until('the fixed config to serve', async () => (await g.chat()).route === 'sim/sim-small', 30_000);
+  await until('the fixed config to serve', async () => (await g.chat()).route === 'sim/sim-small', SLOW_STEP_MS);
 });
 
 test('an emptied or truncated config is refused on reload like a syntax error; the old one keeps serving', async (t) => {
@@ -178,21 +178,21 @@ test('an emptied or truncated config is refused on reload like a syntax error; t
       .filter((l) => l.includes('new config is invalid; still serving with the previous one'));
   // `: > switchyard.yaml`, or a generator writing with `>` that failed before its first line.
   g.writeConfig('');
-  await until('the emptied file to be refused', () => refusals().length >= 1, 30_000);
+  await until('the emptied file to be refused', () => refusals().length >= 1, SLOW_STEP_MS);
   assert.match(refusals()[0]!, /"level":50.*switchyard\.yaml:1:1: the file is empty/);
   assert.deepEqual(await g.chat(), { status: 200, route: 'sim/sim-large' }, 'still serving on the old config');
   // Cut off after the providers: no main route any more.
   g.writeConfig(stringify(g.config('sim-small')).split('main:')[0]!);
-  await until('the truncated file to be refused', () => refusals().length >= 2, 30_000);
+  await until('the truncated file to be refused', () => refusals().length >= 2, SLOW_STEP_MS);
   assert.match(refusals()[1]!, /switchyard\.yaml: main: not set, and the running config has one \(sim\/sim-large\)/);
   // Only comments left: as empty as an empty file.
   g.writeConfig('# generated by deploy.sh\n');
-  await until('the comment-only file to be refused', () => refusals().length >= 3, 30_000);
+  await until('the comment-only file to be refused', () => refusals().length >= 3, SLOW_STEP_MS);
   assert.match(refusals()[2]!, /switchyard\.yaml:1:1: the file is empty/);
   assert.doesNotMatch(g.logs(), /"msg":"config reloaded"/);
   assert.deepEqual(await g.chat(), { status: 200, route: 'sim/sim-large' }, 'still serving on the old config');
   g.writeConfig(g.config('sim-small'));
-  await until('a whole config to be taken again', async () => (await g.chat()).route === 'sim/sim-small', 30_000);
+  await until('a whole config to be taken again', async () => (await g.chat()).route === 'sim/sim-small', SLOW_STEP_MS);
 });
 
 test('a reload to thousands of providers is read off the main thread: requests flow meanwhile and the new config applies', async (t) => {
@@ -237,7 +237,7 @@ test('a refused reload is shown by /readyz (when) and /admin/status (when and wh
   };
   g.writeConfig(g.config('sim-large', { admin_key: '${SWITCHYARD_ADMIN_KEY}' }));
   g.child.kill('SIGHUP');
-  await until('the admin key to apply', async () => (await get('/admin/status', true)).status === 200, 30_000);
+  await until('the admin key to apply', async () => (await get('/admin/status', true)).status === 200, SLOW_STEP_MS);
   assert.equal((await get('/admin/status', true)).body.config?.last_reload?.ok, true);
   assert.equal((await get('/readyz')).body.config, undefined, 'nothing to say while the last reload applied');
 
@@ -248,7 +248,7 @@ test('a refused reload is shown by /readyz (when) and /admin/status (when and wh
   await until(
     'the reload to be refused',
     async () => (await get('/readyz')).body.config?.last_reload?.ok === false,
-    30_000,
+    SLOW_STEP_MS,
   );
   const ready = await get('/readyz');
   assert.equal(ready.status, 200, 'still ready: the previous config serves');
@@ -266,7 +266,7 @@ test('a refused reload is shown by /readyz (when) and /admin/status (when and wh
   await until(
     'the fixed config to apply',
     async () => (await get('/admin/status', true)).body.config?.last_reload?.ok === true,
-    30_000,
+    SLOW_STEP_MS,
   );
   assert.equal((await get('/readyz')).body.config, undefined);
   assertNoSecrets([ADMIN]);
@@ -276,7 +276,7 @@ test('a gateway.listen edit warns that it takes effect at the next restart, unle
   const [flagged, plain] = await Promise.all([startGateway(t, {}), startGateway(t, {}, false, { listenFlag: false })]);
   for (const g of [flagged, plain]) {
     g.writeConfig(g.config('sim-large', { listen: '127.0.0.1:4999', body_limit: 1048576, state_prefix: 'other:' }));
-    await until('the edit to be applied', () => /"msg":"config reloaded"/.test(g.logs()), 30_000);
+    await until('the edit to be applied', () => /"msg":"config reloaded"/.test(g.logs()), SLOW_STEP_MS);
     // Restart-only settings the override does not touch still warn.
     assert.match(g.logs(), /gateway\.body_limit changed; it takes effect at the next restart/);
     assert.match(g.logs(), /gateway\.state_prefix changed; it takes effect at the next restart/);
@@ -323,9 +323,9 @@ test('the ./switchyard.yaml it started with removed: the reload says so as it is
       .split('\n')
       .filter((l) => l.includes('new config is invalid'));
   unlinkSync(configPath);
-  await until('the file watch to refuse the reload', () => refusals().length >= 1, 30_000);
+  await until('the file watch to refuse the reload', () => refusals().length >= 1, SLOW_STEP_MS);
   g.child.kill('SIGHUP');
-  await until('the SIGHUP reload to be refused', () => refusals().length >= 2, 30_000);
+  await until('the SIGHUP reload to be refused', () => refusals().length >= 2, SLOW_STEP_MS);
   for (const line of refusals()) {
     assert.equal((JSON.parse(line) as { error: string }).error, gone);
     assert.match(line, /still serving with the previous one/);
@@ -333,5 +333,5 @@ test('the ./switchyard.yaml it started with removed: the reload says so as it is
   assert.doesNotMatch(g.stderr(), /--config|config init/);
   assert.equal(await chat(), 200, 'still serving on the config it has');
   ws.write('switchyard.yaml', text.replace('sim-large', 'sim-small'));
-  await until('the file put back to be taken again', () => /"msg":"config reloaded"/.test(g.stderr()), 30_000);
+  await until('the file put back to be taken again', () => /"msg":"config reloaded"/.test(g.stderr()), SLOW_STEP_MS);
 });

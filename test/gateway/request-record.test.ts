@@ -7,9 +7,9 @@ import { loadConfig } from '../../src/config/load.ts';
 import { createLogger, type RawJson } from '../../src/log.ts';
 import { openStore } from '../../src/state/open.ts';
 import { startSimulator } from '../../src/sim/server.ts';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
-import { startGateway } from '../../src/gateway/server.ts';
-import { RecordQueue, type ReaderName, type RequestRecord } from '../../src/gateway/request-record.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
+import { startGateway } from '../../src/gateway/server/server.ts';
+import { RecordQueue, type ReaderName, type RequestRecord } from '../../src/gateway/records/request-record.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const SIM_KEY = 'sk-sim-request-record-key-01';
@@ -49,6 +49,7 @@ function record(id: string): RequestRecord {
     droppedTools: undefined,
     conversation: undefined,
     mcp: undefined,
+    guard: undefined,
   };
 }
 

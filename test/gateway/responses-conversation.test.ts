@@ -14,7 +14,7 @@ import { until } from '../helpers/until.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { redisReplica } from './redis-replica.ts';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 
 const KEY = 'sk-canned-conversation-01';
 /** Another account's key, on another Responses provider: neither reads the other's encrypted reasoning. */

@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { startHarness, simProvider, type Harness } from './harness.ts';
 import { startCannedUpstream, type CannedReply, type CannedUpstream } from '../helpers/canned-upstream.ts';
 import { until } from '../helpers/until.ts';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 
 const KEY = 'sk-canned-repeated-ids-01';
 /** What every chat answer and every Responses answer of the upstream is called. */

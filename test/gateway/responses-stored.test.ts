@@ -9,7 +9,7 @@ import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.t
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { redisReplica } from './redis-replica.ts';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 
 const SIM = 'sk-sim-stored-responses-01';
 let h: Harness;

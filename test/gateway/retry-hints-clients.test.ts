@@ -1,4 +1,4 @@
-// Retry hints for clients that ignore `x-should-retry` (src/gateway/client-retry.ts): past
+// Retry hints for clients that ignore `x-should-retry` (src/gateway/answer/client-retry.ts): past
 // gateway.client_retry_max_wait, the AI SDK and OpenCode are told `retry-after-ms: 0` with no Retry-After (they spend
 // their few retries at once) and LangChain a 429 without Retry-After (which it throws at once); Codex, which retries
 // even a 502 or a 401, gets every answer not to retry as a 400; every other client, and every short wait, gets the
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 import { loadFixtures, REDACTED } from '../clients/fixture.ts';
 
 const KEY = 'sk-gw-retry-clients-0000001';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 import type { ScenarioInput } from '../../src/sim/server.ts';
 
 type KeyBehaviourInput = NonNullable<NonNullable<ScenarioInput['keys']>[string]>;

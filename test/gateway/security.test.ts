@@ -3,7 +3,7 @@
 // dashboard's data, metrics, logs, and the OpenTelemetry spans an SDK registered for the file exports).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
 import { installOtel, type TestOtel } from '../telemetry/otel.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import { createLogger } from '../../src/log.ts';
-import { startGateway, type GatewayHandle } from '../../src/gateway/server.ts';
+import { startGateway, type GatewayHandle } from '../../src/gateway/server/server.ts';
 import { startSimulator, type ScenarioInput } from '../../src/sim/server.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis, type TestRedis } from '../helpers/redis.ts';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { installUnit, quoteArg, renderUnit, unitPath } from '../../src/gateway/systemd.ts';
+import { installUnit, quoteArg, renderUnit, unitPath } from '../../src/gateway/server/systemd.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 test('the unit runs the gateway with absolute paths and the .env beside the config', () => {

@@ -4,17 +4,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configSchema } from '../../src/config/schema.ts';
 import { everyInterfaceNote, isLoopback, localUrlFor, parseListen } from '../../src/config/listen.ts';
-import { generateKey, hashKey, matchKey, newKeyRecord, presentedKey, secretsEqual } from '../../src/gateway/keys.ts';
+import {
+  generateKey,
+  hashKey,
+  matchKey,
+  newKeyRecord,
+  presentedKey,
+  secretsEqual,
+} from '../../src/gateway/keys/keys.ts';
 import {
   ApiError,
   anthropicErrorBody,
   errorHeaders,
   openaiErrorBody,
   promptTooLong,
-} from '../../src/gateway/api-error.ts';
-import { failureToApiError } from '../../src/gateway/failure-map.ts';
-import { buildModelIndex, metricRoute, resolveModel } from '../../src/gateway/model-resolve.ts';
-import { headerValue } from '../../src/gateway/header-value.ts';
+} from '../../src/gateway/answer/api-error.ts';
+import { failureToApiError } from '../../src/gateway/answer/failure-map.ts';
+import { classifyHttp } from '../../src/errors/classify.ts';
+import { promptOverflowOf } from '../../src/errors/prompt-overflow.ts';
+import { fromClassification } from '../../src/errors/upstream-error.ts';
+import { buildModelIndex, metricRoute, resolveModel } from '../../src/gateway/request/model-resolve.ts';
+import { headerValue } from '../../src/gateway/answer/header-value.ts';
 import type { Attempt } from '../../src/calls/types.ts';
 
 test('listen addresses parse, and only loopback counts as loopback', () => {
@@ -219,10 +229,24 @@ test('header values: printable ASCII as is, anything else (and %) percent-encode
 });
 
 test("an Anthropic-shaped context-length error leads with Anthropic's wording, numbers from either provider type", () => {
-  const fromOpenAI = new ApiError(
-    'invalid_request',
-    "oa: the conversation is too long (HTTP 400: This model's maximum context length is 128000 tokens. However, your messages resulted in 130001 tokens.)",
-    { code: 'context_length_exceeded' },
+  const openaiWords =
+    "This model's maximum context length is 128000 tokens. However, your messages resulted in 130001 tokens.";
+  const explanation = `oa: the conversation is too long (HTTP 400: ${openaiWords})`;
+  // The numbers are read where the upstream's answer is classified, and carried to the ApiError as a value.
+  const cause = fromClassification(
+    classifyHttp({
+      status: 400,
+      body: JSON.stringify({ error: { message: openaiWords, code: 'context_length_exceeded' } }),
+    }),
+    'oa',
+  );
+  const fromOpenAI = failureToApiError(
+    {
+      kind: 'context_length',
+      message: explanation,
+      failures: [{ route: 'oa/m', kind: 'context_length', explanation, cause }],
+    },
+    false,
   );
   assert.match(
     anthropicErrorBody(fromOpenAI).error.message,
@@ -230,10 +254,14 @@ test("an Anthropic-shaped context-length error leads with Anthropic's wording, n
   );
   assert.equal(openaiErrorBody(fromOpenAI).error.message, fromOpenAI.message, 'the OpenAI shape has its code');
   assert.equal(
-    promptTooLong('ant: too long (HTTP 400: prompt is too long: 210118 tokens > 200000 maximum)'),
+    promptTooLong(promptOverflowOf('ant: too long (HTTP 400: prompt is too long: 210118 tokens > 200000 maximum)')),
     'prompt is too long: 210118 tokens > 200000 maximum',
   );
-  assert.equal(promptTooLong('no numbers here'), 'prompt is too long');
+  assert.equal(promptTooLong(promptOverflowOf('no numbers here')), 'prompt is too long');
+  const unnumbered = new ApiError('invalid_request', 'the conversation is too long', {
+    code: 'context_length_exceeded',
+  });
+  assert.equal(anthropicErrorBody(unnumbered).error.message, 'prompt is too long. the conversation is too long');
   const other = new ApiError('invalid_request', 'something else', { code: 'upstream_bad_request' });
   assert.equal(anthropicErrorBody(other).error.message, 'something else');
 });

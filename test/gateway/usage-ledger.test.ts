@@ -282,3 +282,15 @@ test('the admin API pages the rows and sums them', async () => {
     /^switchyard_usage_tokens_total\{task="main",route="oa\/sim-large",client_key="test-client",kind="input"\} \d+$/m,
   );
 });
+
+test("the ledger's own health is on /metrics: rows pending, spooled, failed to write and dropped", async () => {
+  const metrics = await (await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+  for (const series of ['pending_rows', 'spooled_rows', 'write_failures', 'dropped_rows'])
+    assert.match(
+      metrics,
+      new RegExp(
+        `^# HELP switchyard_usage_ledger_${series} Ledger .+\\n# TYPE switchyard_usage_ledger_${series} gauge\\nswitchyard_usage_ledger_${series} \\d+$`,
+        'm',
+      ),
+    );
+});

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { anthropicWire, openaiWire, responsesWire, type WireApi } from '../../src/gateway/wire.ts';
-import { anthropicErrorBody, ApiError, openaiErrorBody } from '../../src/gateway/api-error.ts';
+import { anthropicErrorBody, ApiError, openaiErrorBody } from '../../src/gateway/answer/api-error.ts';
 import type { ChatResponse } from '../../src/providers/types.ts';
 import {
   ANSWER_CASES,

@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { CLI } from './cli.ts';
+import { HUNG_PROCESS_MS } from './until.ts';
 
 /** `await using gw = await spawnGateway(…)` stops it (SIGTERM, then waits for its exit) when the scope ends. */
 export interface GatewayProcess extends AsyncDisposable {
@@ -23,7 +24,7 @@ export async function spawnGateway(
   env: Record<string, string>,
   cwd?: string,
   {
-    killAfterMs = 120_000,
+    killAfterMs = HUNG_PROCESS_MS,
     gid,
     listen = '127.0.0.1:0',
     wrap = [],

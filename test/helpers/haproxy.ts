@@ -1,6 +1,7 @@
 // HAProxy (Debian's package) in front of gateway replicas, for the scale suite (test/scale/): started as an operator
 // would, from a generated config, round robin over the replicas, each checked on `/livez` every 250 ms and taken out
-// after two failed checks (a host cut off; each waits up to 1 s), put back after a good one. Skipped with `HAPROXY_MISSING` without it.
+// after two failed checks (a host cut off; each waits up to 1 s), put back after a good one; with all of them out at
+// once, sent to all of them unchecked. Skipped with `HAPROXY_MISSING` without it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,9 @@ export async function startHaproxy(backends: readonly string[]): Promise<TestHap
       '  balance roundrobin',
       '  option httpchk GET /livez',
       ...backends.map((b, i) => `  server replica${i} ${b} check inter 250ms fall 2 rise 1`),
+      // Fail open: when every replica misses its checks at once (each busy past the check's timeout, as at load 12–15
+      // during a Sentinel failover), requests still go to them, not to HAProxy's own 503.
+      ...backends.map((b, i) => `  server open${i} ${b} backup`),
       '',
     ].join('\n'),
   );

@@ -30,12 +30,24 @@ export interface Hosts extends AsyncDisposable {
 
 const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 
-/** 10.213.0.0/16: host i is 10.213.(i+1).2 (this machine's end 10.213.(i+1).1), the stores 10.213.250.1. */
+/** A 10.B.0.0/16 (B in 200–249) no address here is in: two runs side by side (three suites at once) each get their
+ * own, where one fixed block had them route each other's hosts. */
+function freeBlock(): number {
+  const used = execFileSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' });
+  for (let k = 0; k < 50; k++) {
+    const block = 200 + ((process.pid + k) % 50);
+    if (!used.includes(` 10.${block}.`)) return block;
+  }
+  throw new Error('no free 10.200–249.0.0/16 block for the test hosts');
+}
+
+/** In a free 10.B.0.0/16: host i is 10.B.(i+1).2 (this machine's end 10.B.(i+1).1), the stores 10.B.250.1. */
 export function startHosts(count: number): Hosts {
   if (NETNS_MISSING !== undefined) throw new Error(NETNS_MISSING);
   const tag = String(process.pid % 100_000);
   const dummy = `sys${tag}`;
-  const storeAddress = '10.213.250.1';
+  const block = freeBlock();
+  const storeAddress = `10.${block}.250.1`;
   const made: (() => void)[] = [];
   const close = async (): Promise<void> => {
     for (const undo of made.reverse()) {
@@ -54,7 +66,7 @@ export function startHosts(count: number): Hosts {
     ip('link', 'set', dummy, 'up');
     ip('link', 'set', `${dummy}p`, 'up');
     const hosts: Host[] = [];
-    for (let i = 0; i < count; i++) hosts.push(startHost(tag, i, made));
+    for (let i = 0; i < count; i++) hosts.push(startHost(tag, block, i, made));
     return { storeAddress, hosts, [Symbol.asyncDispose]: close };
   } catch (err) {
     void close();
@@ -62,11 +74,11 @@ export function startHosts(count: number): Hosts {
   }
 }
 
-function startHost(tag: string, i: number, made: (() => void)[]): Host {
+function startHost(tag: string, block: number, i: number, made: (() => void)[]): Host {
   const name = `switchyard-${tag}-h${i}`;
   const outside = `syh${tag}-${i}`;
-  const here = `10.213.${i + 1}.1`;
-  const address = `10.213.${i + 1}.2`;
+  const here = `10.${block}.${i + 1}.1`;
+  const address = `10.${block}.${i + 1}.2`;
   ip('netns', 'add', name);
   made.push(() => ip('netns', 'del', name));
   ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name);

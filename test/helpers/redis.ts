@@ -50,9 +50,12 @@ function serverProcess(port: number, args: readonly string[]): ServerProcess {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     if (child && child.exitCode === null) return;
-    child = spawn('redis-server', [...args], { stdio: 'ignore' });
+    const started = spawn('redis-server', [...args], { stdio: 'ignore' });
+    child = started;
     const deadline = Date.now() + 10_000;
-    while (!(await accepting(port))) {
+    // Ours answering, not another test's server that took the port while it was free (a restart after a kill).
+    while (!(await accepting(port)) || !(await servedBy(port, started))) {
+      if (started.exitCode !== null) throw new Error(`redis-server exited at start on port ${port} (taken?)`);
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -69,6 +72,16 @@ function serverProcess(port: number, args: readonly string[]): ServerProcess {
     });
   };
   return { start, stop, freeze: () => child?.kill('SIGSTOP'), thaw: () => child?.kill('SIGCONT') };
+}
+
+/** Whether the server on `port` is `child` (its INFO's process_id). */
+async function servedBy(port: number, child: ChildProcess): Promise<boolean> {
+  try {
+    return /^process_id:(\d+)\r?$/m.exec(String(await ask(port, 'INFO', 'server')))?.[1] === String(child.pid);
+  } catch {
+    // Loading its data, or gone: asked again.
+    return false;
+  }
 }
 
 /** Loopback, nothing saved unless asked: the arguments every test server shares. */
@@ -237,6 +250,10 @@ export interface TestRedisSentinel extends TestRedisDeployment {
    * operator's REPLICAOF would, and the sentinel pointed at the new one: a client left on the old master is
    * answered READONLY until it asks the sentinel again. */
   switchQuietly(): Promise<void>;
+  /** The replica made a master and named by the sentinel, while the old master stays a master with no replica and
+   * nothing tells its clients (no `+switch-master`, no READONLY): as a master killed and back in a second looks to a
+   * client that reached it just before the sentinel switched. */
+  promoteQuietly(): Promise<void>;
   /** `SENTINEL FAILOVER`; resolves once the sentinel names the replica as the master and the old master is its
    * replica. */
   failover(): Promise<void>;
@@ -325,6 +342,13 @@ export async function startTestRedisSentinel({ persist, host }: DeploymentOption
       await ask(to, 'REPLICAOF', 'NO', 'ONE');
       await ask(from, 'REPLICAOF', '127.0.0.1', to);
       await ask(sentinelPort, 'SENTINEL', 'MONITOR', MASTER_NAME, '127.0.0.1', to, 1);
+      await until(async () => (await masterNow()) === to, 'the sentinel to name the new master');
+    },
+    promoteQuietly: async () => {
+      const to = (await masterNow()) === masterPort ? replicaPort : masterPort;
+      await ask(sentinelPort, 'SENTINEL', 'REMOVE', MASTER_NAME);
+      await ask(to, 'REPLICAOF', 'NO', 'ONE');
+      await ask(sentinelPort, 'SENTINEL', 'MONITOR', MASTER_NAME, named, to, 1);
       await until(async () => (await masterNow()) === to, 'the sentinel to name the new master');
     },
     failover: async () => {

@@ -7,7 +7,7 @@ import { emptyHealth } from '../../src/state/merge.ts';
 import { openStore } from '../../src/state/open.ts';
 import { createSwitchyard } from '../../src/library/switchyard.ts';
 import { FORGET_AFTER_MS, formerHealth, knownFingerprints } from '../../src/library/forget-former.ts';
-import { startGateway } from '../../src/gateway/server.ts';
+import { startGateway } from '../../src/gateway/server/server.ts';
 import { loadedFrom } from '../routing/helpers.ts';
 
 const NOW = Date.UTC(2026, 10, 22);

@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ADMIN_KEY, startHarness, type Harness } from '../gateway/harness.ts';
 import { startMcpSim, type McpSim } from '../../src/sim/fronts/mcp/http.ts';
-import { generateKey, newKeyRecord } from '../../src/gateway/keys.ts';
+import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 import { installOtel } from '../telemetry/otel.ts';
 import { until } from '../helpers/until.ts';
 

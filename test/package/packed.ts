@@ -5,12 +5,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HUNG_BUILD_MS } from '../helpers/until.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  // A bound only against a hang: a build (tsc, the UI) on a machine running other suites took past 4 minutes.
-  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: 15 * 60_000 });
+  // A bound only against a hang: a build (tsc, the UI) on a machine running other suites took past 15 minutes.
+  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: HUNG_BUILD_MS });
   assert.equal(r.status, 0, `${command} ${args.join(' ')} failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }

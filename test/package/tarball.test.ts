@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { packInto, ROOT, run, type Packed } from './packed.ts';
 import { freePort } from '../helpers/net.ts';
+import { HUNG_BUILD_MS } from '../helpers/until.ts';
 
 let packed: Packed;
 let packDir: string;
@@ -68,7 +69,7 @@ export { r, b, first, v3 };
 
 test(
   'npm pack → installed copy in node_modules: imports by name, runs a chat against the simulator, types resolve, the CLI starts',
-  { timeout: 20 * 60_000 },
+  { timeout: 2 * HUNG_BUILD_MS },
   () => {
     const tmp = mkdtempSync(join(ROOT, '.pkgtest-'));
     try {
@@ -168,7 +169,7 @@ const olderThanNeeded = isOld !== null && (Number(isOld[1]) < 22 || (Number(isOl
 
 test(
   'npm install -g of the packed tarball, then gateway service --install: a unit for the installed command that starts and waits until ready',
-  { timeout: 20 * 60_000 },
+  { timeout: 2 * HUNG_BUILD_MS },
   async (t) => {
     const tmp = mkdtempSync(join(tmpdir(), 'switchyard-install-'));
     t.after(() => rmSync(tmp, { recursive: true, force: true }));

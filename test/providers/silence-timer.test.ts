@@ -52,3 +52,17 @@ test('a clock that runs out while the process is busy reads what came meanwhile 
   clock.stop();
   assert.deepEqual(said, ['chunk', 'silent']);
 });
+
+test("a clock of the process's own silence that runs out while it is busy speaks before a peer's clock due later", async () => {
+  const said: string[] = [];
+  // A held stream's keep-alive (due first) and an upstream's first-token clock (due later), both run out in one stall.
+  const own = new SilenceTimer(10, () => said.push('keep-alive'), { own: true });
+  const peer = new SilenceTimer(40, () => said.push('first-token'));
+  own.touch();
+  peer.touch();
+  busyFor(120);
+  await until('both clocks to run out', () => said.length === 2);
+  own.stop();
+  peer.stop();
+  assert.deepEqual(said, ['keep-alive', 'first-token']);
+});

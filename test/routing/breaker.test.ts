@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Breakers, type BreakerState } from '../../src/routing/breaker.ts';
+import { breakerHears } from '../../src/routing/policy.ts';
 import { openStore } from '../../src/state/open.ts';
 
 test('breaker opens after N consecutive failures, lets one probe through after the pause, closes on success', () => {
@@ -94,4 +95,19 @@ test('once the pause is over the state reads half-open before any request asks, 
   assert.equal(b.probing('p'), true);
   assert.equal(b.allow('p'), false);
   assert.deepEqual(seen, ['open', 'half_open']);
+});
+
+test('a failure the breaker is deaf to neither counts nor ends the streak, and frees a half-open probe', () => {
+  let now = 0;
+  const b = new Breakers({ threshold: 2, pauseMs: 10 }, () => now);
+  b.hear('p', breakerHears('server'));
+  b.hear('p', breakerHears('connection', 'stale_connection'));
+  assert.equal(b.state('p'), 'closed', 'the stale connection did not count');
+  b.hear('p', breakerHears('connection'));
+  assert.equal(b.state('p'), 'open', 'nor did it end the streak: two server-side failures in a row');
+  now = 20;
+  assert.equal(b.allow('p'), true, 'half-open: the probe goes');
+  b.hear('p', breakerHears('connection', 'proxy_refused'));
+  assert.equal(b.state('p'), 'half_open', "a proxy's refusal says nothing of the provider");
+  assert.equal(b.allow('p'), true, 'and the probe is free to go again');
 });

@@ -2,11 +2,15 @@
 // what the caller gets back, never on timing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fingerprint } from '../../src/config/mask.ts';
 import { QuotaExceededError } from '../../src/errors/upstream-error.ts';
 import { ERROR_KINDS, type ErrorKind } from '../../src/errors/kinds.ts';
 import { closedPort, failure, FAST_RETRY, harness, hello } from './helpers.ts';
 import { until } from '../helpers/until.ts';
+import { tempWorkspace } from '../helpers/tmp.ts';
+import { tokenCommand, tokenScriptRuns, writeTokenScript } from '../helpers/token-script.ts';
 
 const GOOD = 'sk-good-0000000001';
 const OTHER = 'sk-other-000000002';
@@ -341,6 +345,7 @@ test('a first route skipped for its window (the caller gave an estimate) is fall
     r.trail.map((a) => a.outcome),
     ['skipped', 'ok'],
   );
+  assert.equal(r.trail[0]?.skip, 'context_window');
   const moves = h.events.flatMap((e) => (e.type === 'fallback' ? [`${e.from} → ${e.to}: ${e.kind}`] : []));
   assert.deepEqual(moves, ['small/sim-small → big/sim-large: context_length']);
 });
@@ -453,6 +458,34 @@ test("a task's own base_url that cannot be reached is named as that setting, not
       `could not reach mimo at http://127\\.0\\.0\\.1:${port}/v1 .*check auxiliary\\.title_generation\\.base_url`,
     ),
   );
+});
+
+test("a task's only route that timed out names the task's whole timeout, though the call spent some of it before its first attempt", async () => {
+  // The key command holds the first attempt back a second of the task's 10s, as a mint (or a busy machine) does.
+  using ws = tempWorkspace('switchyard-whole-timeout-');
+  const release = join(ws.dir, 'release');
+  const script = writeTokenScript(join(ws.dir, 'script.json'), [{ token: GOOD, after: release }]);
+  await using h = await harness({
+    scenario: { latency: '60s', keys: { [GOOD]: {} } },
+    config: (u) => ({
+      providers: {
+        mimo: { type: 'openai', base_url: u.openai, api_key_command: { run: tokenCommand(script) }, mint_wait: '10s' },
+      },
+      main: { provider: 'mimo', model: 'sim-large' },
+      auxiliary: {
+        title_generation: { provider: 'mimo', model: 'sim-large', timeout: '10s', fallback_to_main: false },
+      },
+      retry: FAST_RETRY,
+    }),
+  });
+  const call = failure(h.router.chat({ task: 'title_generation', messages: hello }));
+  await until('the key command to start', () => tokenScriptRuns(script) >= 1);
+  await new Promise((r) => setTimeout(r, 1_000));
+  writeFileSync(release, '');
+  const err = await call;
+  assert.equal(err.kind, 'timeout');
+  assert.match(err.explanation ?? '', /did not answer within 10s \(auxiliary\.title_generation\.timeout\)/);
+  assert.doesNotMatch(err.explanation ?? '', /its share/);
 });
 
 test('a call whose own timeouts open the breaker fails as a timeout (not "come back later"); the next call meets the open breaker', async () => {

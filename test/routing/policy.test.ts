@@ -4,15 +4,15 @@ import assert from 'node:assert/strict';
 import { ERROR_KINDS } from '../../src/errors/kinds.ts';
 import {
   AUTH_RULES,
-  BREAKER_DEAF,
-  BREAKER_DEAF_ACTIONS,
-  BREAKER_KINDS,
+  BREAKER_RULE,
+  REFINED_BREAKER_RULE,
   CHAIN_RULE,
   COOLING_WAIT_RULE,
   HEALTH_SCOPE,
   REFINED_ROUTE_LADDER,
   REQUESTED_ROUTE_RULE,
   ROUTE_LADDER,
+  breakerHears,
   chainAction,
   routeAction,
 } from '../../src/routing/policy.ts';
@@ -84,9 +84,14 @@ test("health scope: a region's limits rest the key in that region, a rejection r
 });
 
 test("breaker counts only failures where the provider did not answer properly, and never hears of a proxy's refusal", () => {
-  assert.deepEqual([...BREAKER_KINDS].sort(), ['connection', 'server', 'timeout']);
-  assert.deepEqual([...BREAKER_DEAF], ['proxy']);
-  assert.deepEqual([...BREAKER_DEAF_ACTIONS], ['resend_fresh'], 'nor of a stale pooled connection sent again');
+  const counted = ERROR_KINDS.filter((k) => BREAKER_RULE[k] === 'counts');
+  assert.deepEqual([...counted].sort(), ['connection', 'server', 'timeout']);
+  for (const k of ERROR_KINDS) if (!counted.includes(k)) assert.equal(BREAKER_RULE[k], 'answered', k);
+  assert.deepEqual(REFINED_BREAKER_RULE, { proxy_refused: 'deaf', stale_connection: 'deaf' });
+  assert.equal(breakerHears('connection', 'proxy_refused'), 'deaf');
+  assert.equal(breakerHears('connection', 'stale_connection'), 'deaf', 'nor of a stale pooled connection sent again');
+  assert.equal(breakerHears('timeout', 'same_again'), 'counts', 'a refinement without a row: the kind decides');
+  assert.equal(breakerHears('bad_request', 'output_limit'), 'answered');
 });
 
 test('full-jitter backoff stays within [0, min(max, base·2^n)]', () => {

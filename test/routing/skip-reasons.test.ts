@@ -37,6 +37,7 @@ test('a route whose keys all rest is skipped with the reason "every key rate-lim
   const [skipped] = second.trail;
   assert.equal(skipped?.outcome, 'skipped');
   assert.equal(skipped.message, 'every key for p is unusable: every key rate-limited until 12:00:30');
+  assert.equal(skipped.skip, 'no_usable_key', 'why it was skipped is a value too');
   assert.equal(second.trail.at(-1)?.route, 'up/sim-large');
 });
 
@@ -63,6 +64,14 @@ test("keys set aside for different reasons are each named with their state in th
   assert.match(
     skipped.message ?? '',
     /^every key for p is unusable: sk-…0001 rejected \(never accepted\), next probe at \d\d:\d0:30; sk-…-002 rate-limited until \d\d:\d0:30$/,
+  );
+  // The trail keeps each key's reason as its parts too, for notes that join them their own way.
+  assert.deepEqual(
+    skipped.unusable_keys?.map((k) => [k.masked, k.why_parts.length, k.why === k.why_parts.join('; ')]),
+    [
+      ['sk-…0001', 2, true],
+      ['sk-…-002', 1, true],
+    ],
   );
 });
 

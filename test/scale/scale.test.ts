@@ -8,16 +8,12 @@ import { SCALE_MISSING, SCENARIOS, renderScaleTable, runScenario } from './scale
 
 const spec = SCENARIOS.find((s) => s.fault === 'cut-host')!;
 
-/** Why it is not part of `./dev test` yet (issue 54 is open on it): `npm run scale` still runs it. */
-const NOT_YET =
-  'its ledger check misses a few rows of the cut host (12,864 of 12,930 in a loaded run; 2 of 4 loaded runs) ' +
-  'before they are sent: issue 54 is open on it; `npm run scale` runs it';
-
-test(`scale: ${spec.name}`, { skip: SCALE_MISSING ?? NOT_YET, timeout: 180_000 }, async (t) => {
+test(`scale: ${spec.name}`, { skip: SCALE_MISSING ?? false, timeout: 180_000 }, async (t) => {
   const row = await runScenario(spec);
   for (const line of renderScaleTable([row]).trimEnd().split('\n')) t.diagnostic(line);
   assert.equal(row.error, undefined);
   assert.equal(row.lost, 0, 'no replica process lost');
+  assert.equal(row.spooled, 0, 'every replica sent its spool by the time it stopped');
   assert.equal(row.rows, row.answers, 'a ledger row per answer a replica gave');
   // A partition's bound on the USD cap (the one the load reaches): the cut host's share of what remained, what was in
   // flight, one request per replica.

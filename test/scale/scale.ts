@@ -4,10 +4,12 @@
 // replica's host is cut off the store and the others (its link set down), or the Sentinel fails over; then the
 // figures: requests, budget overshoot per replica, ledger rows against answers and the simulator's bill, how long a
 // key's 429 on one replica took to reach the others' choice, processes lost. Loads are bounded in count and time.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
+import { SPOOL_DIR } from '../../src/usage/open.ts';
 import { ADMIN_KEY, simProvider } from '../gateway/harness.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
@@ -89,6 +91,8 @@ export interface ScaleRow {
   allowedUsd: number;
   perRequest: { usd: number; tokens: number };
   rows: number;
+  /** Rows left in the replicas' spools once they stopped (not in the ledger: a next start would send them). */
+  spooled: number;
   ledgerTokens: number;
   billedTokens: number;
   /** ms from the first 429 on the cooled key to the last replica reporting it unusable; null: not seen. */
@@ -221,6 +225,7 @@ function emptyRow(name: string): ScaleRow {
     allowedUsd: 0,
     perRequest: { usd: 0, tokens: 0 },
     rows: 0,
+    spooled: 0,
     ledgerTokens: 0,
     billedTokens: 0,
     cooldownMs: null,
@@ -306,6 +311,7 @@ async function play(
     ended.add(p);
     await stopProcess(p);
   }
+  const spooled = net.hosts.reduce((n, _, i) => n + spoolRows(join(ws.dir, `home-${i}`, SPOOL_DIR)), 0);
   const billed = sim.billed();
   const ledger = await usageTotal(configPath, join(ws.dir, 'home-keys'), ws.dir);
   const first429 = sim.log().find((c) => c.key === COOLED_KEY && c.outcome === 'rate_limited')?.at;
@@ -323,6 +329,7 @@ async function play(
       REPLICAS * t.perRequest.usd +
       (spec.fault === 'cut-host' ? Math.max(0, CAPS.usd - atFaultUsd) / REPLICAS + 32 * t.perRequest.usd : 0),
     rows: ledger.rows,
+    spooled,
     ledgerTokens: ledger.tokens,
     billedTokens: billed.input_tokens + billed.output_tokens,
     cooldownMs:
@@ -337,6 +344,14 @@ async function playFault(spec: Scenario, victim: Host, failover?: () => Promise<
   victim.cut();
   await sleep(spec.faultMs);
   victim.mend();
+}
+
+/** Rows a stopped replica left in its spool directory: one JSON line each. */
+function spoolRows(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .reduce((n, f) => n + readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).length, 0);
 }
 
 async function usageTotal(configPath: string, home: string, cwd: string): Promise<{ rows: number; tokens: number }> {
@@ -386,7 +401,7 @@ export function renderScaleTable(rows: ScaleRow[]): string {
           }`,
           `${perReplica(r.overUsd, r.perRequest.usd).slice(0, -1)}; ${r.allowedUsd.toFixed(2)})`,
           perReplica(r.overTokens, r.perRequest.tokens),
-          `${r.rows}/${r.answers}`,
+          `${r.rows}/${r.answers}${r.spooled > 0 ? ` (${r.spooled} left in spools)` : ''}`,
           `${r.ledgerTokens}/${r.billedTokens}`,
           r.cooldownMs === null ? 'never' : String(r.cooldownMs),
           String(r.lost),

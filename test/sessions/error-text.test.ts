@@ -39,6 +39,7 @@ test('a background failure on one line: every route with what happened, the lead
         kind: 'timeout',
         ...explained({
           headline: 'slow/m did not answer within 15s',
+          route: 'slow/m',
           advice: [{ kind: 'raise_setting', path: 'providers.slow.timeout', why: 'slow_model' }],
         }),
       },
@@ -54,6 +55,7 @@ test('a background failure on one line: every route with what happened, the lead
         // The provider's own words hold a " — ": the headline is a value, so nothing has to find where it ends.
         ...explained({
           headline: 'odd/m failed with a server error (HTTP 500: upstream — busy); not retried',
+          route: 'odd/m',
           advice: [{ kind: 'retry_later', when: 'later' }],
         }),
       },
@@ -72,4 +74,19 @@ test('a background failure on one line: every route with what happened, the lead
     [],
   );
   assert.equal(explainErrorInline(one), 'compression: p/m did not answer within 15s — raise providers.p.timeout');
+});
+
+test("the lead reason is the failure's headline: a line break in the provider's words does not cut it", () => {
+  const err = callFailed(
+    'main',
+    [
+      { route: 'odd/m', kind: 'server', explanation: 'odd/m failed with a server error (HTTP 500: upstream\nbusy)' },
+      { route: 'down/m', kind: 'connection', explanation: 'could not reach down' },
+    ],
+    [],
+  );
+  assert.equal(
+    explainError(err),
+    'main: every route failed; odd/m failed with a server error (HTTP 500: upstream — busy)',
+  );
 });

@@ -45,6 +45,7 @@ test('a route skipped for want of a usable key names each key and its real state
   const skipped = (keys: Attempt['unusable_keys']): Attempt[] => [
     attempt('mimo/pro', 'skipped', {
       credential: undefined,
+      skip: 'no_usable_key',
       message: 'every key for mimo is unusable',
       ...(keys ? { unusable_keys: keys } : {}),
     }),
@@ -55,6 +56,7 @@ test('a route skipped for want of a usable key names each key and its real state
       masked: 'sk-…a1b2',
       from: [{ kind: 'env' as const, where: 'env MIMO_API_KEY' }],
       why: 'out of quota until 10:32:10',
+      why_parts: ['out of quota until 10:32:10'],
     },
   ];
   assert.equal(
@@ -66,14 +68,16 @@ test('a route skipped for want of a usable key names each key and its real state
       masked: 'sk-…a1b2',
       from: [{ kind: 'config' as const, where: 'providers.mimo.api_keys[0]' }],
       why: 'rate-limited until 10:32:10',
+      why_parts: ['rate-limited until 10:32:10'],
     },
     {
       masked: 'sk-…c3d4',
       from: [{ kind: 'stored' as const, where: 'stored "backup"' }],
       why: 'rejected (never accepted); next probe at 11:02:00',
+      why_parts: ['rejected (never accepted)', 'next probe at 11:02:00'],
     },
   ];
-  // The reason's own "; " becomes ", ": in a note joining several routes, "; " starts the next route's reason.
+  // A key's parts are joined with ", ": in a note joining several routes, "; " starts the next route's reason.
   assert.equal(
     fallbackReason(skipped(two), 'main/large')?.text,
     'every key for mimo is set aside: sk-…a1b2 (config providers.mimo.api_keys[0]) rate-limited until 10:32:10, sk-…c3d4 (stored "backup") rejected (never accepted), next probe at 11:02:00 — `switchyard auth explain mimo`',
@@ -82,5 +86,20 @@ test('a route skipped for want of a usable key names each key and its real state
     fallbackReason(skipped(undefined), 'main/large')?.text,
     'every key for mimo is set aside — `switchyard auth explain mimo`',
     'a trail without the keys (recorded elsewhere) still says it',
+  );
+});
+
+test('a route skipped for its keys is told by the skip, not its words; one skipped for its window is not', () => {
+  const skipped = (skip: Attempt['skip'], message?: string): Attempt[] => [
+    attempt('mimo/pro', 'skipped', { credential: undefined, skip, ...(message ? { message } : {}) }),
+    attempt('main/large', 'ok'),
+  ];
+  assert.equal(
+    fallbackReason(skipped('no_usable_key'), 'main/large')?.text,
+    'every key for mimo is set aside — `switchyard auth explain mimo`',
+  );
+  assert.equal(
+    fallbackReason(skipped('context_window', 'context window 8192 cannot hold ≈9000 tokens'), 'main/large'),
+    undefined,
   );
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CLI, REPO_ROOT, runCliInProcess, assertNoSecrets } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { fingerprint } from '../../src/config/mask.ts';
+import { HUNG_PROCESS_MS } from '../helpers/until.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'basic.yaml');
 const FIXTURE_KEYS = [
@@ -43,7 +44,7 @@ async function spawnSim(t: TestContext, args: string[]): Promise<SimChild> {
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), HUNG_PROCESS_MS);
   t.after(() => clearTimeout(killer));
   let stdout = '';
   let stderr = '';

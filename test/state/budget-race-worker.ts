@@ -1,11 +1,11 @@
 // A child process for the budget race: COUNT reserves of AMOUNT against LIMIT on one counter of a shared store,
 // as fast as it can. Usage: node budget-race-worker.ts HOME COUNT AMOUNT LIMIT [STATE]. Prints {"admitted": n}, then
 // stays (its holds held) until its stdin ends.
-import { openStore } from '../../src/state/open.ts';
+import { openRaceStore } from './race-store.ts';
 
 const [home, countText, amountText, limitText, kind = 'sqlite'] = process.argv.slice(2);
 if (!home) throw new Error('usage: budget-race-worker.ts HOME COUNT AMOUNT LIMIT [STATE]');
-const store = openStore({ home, kind });
+const store = openRaceStore(home, kind, (m) => process.stderr.write(`store: ${m}\n`));
 await store.ready();
 const now = Date.now();
 const item = {

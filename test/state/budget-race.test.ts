@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/state/open.ts';
+import { openRaceStore } from './race-store.ts';
 import { REDIS_CLUSTER_MISSING, REDIS_MISSING, startTestRedis, startTestRedisCluster } from '../helpers/redis.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
@@ -18,6 +19,8 @@ const LIMIT = 1000;
 
 interface Worker {
   admitted: number;
+  /** What it wrote to stderr (its store's warnings). */
+  said(): string;
   /** Ends the worker (it closes its store) and waits for it to exit. */
   end(): Promise<void>;
 }
@@ -40,6 +43,7 @@ function runWorker(home: string, kind: string): Promise<Worker> {
       const admitted = (JSON.parse(out) as { admitted: number }).admitted;
       resolve({
         admitted,
+        said: () => err,
         end: () => {
           child.stdin.end();
           return exited;
@@ -55,22 +59,22 @@ async function race(home: string, kind: string): Promise<void> {
   const workers = await Promise.all(Array.from({ length: PROCESSES }, () => runWorker(home, kind)));
   try {
     const admitted = workers.reduce((a, w) => a + w.admitted, 0);
-    await check(home, kind, admitted);
+    await check(home, kind, admitted, workers.map((w) => w.said()).join(''));
   } finally {
     await Promise.all(workers.map((w) => w.end()));
   }
 }
 
-async function check(home: string, kind: string, admitted: number): Promise<void> {
+async function check(home: string, kind: string, admitted: number, said: string): Promise<void> {
   // Admitted while spent + held is below the cap: at most ceil(1000 / 30) = 34 holds, 1020 held — 20 over, less than
   // one. Each process leases room in chunks, so at the end each may keep less than one hold of it unused: the others
   // are refused that much early (docs/budgets.md#how-it-holds).
-  assert.ok(admitted <= Math.ceil(LIMIT / AMOUNT), `admitted ${admitted}`);
-  assert.ok(admitted * AMOUNT > LIMIT - (PROCESSES - 1) * AMOUNT, `admitted ${admitted}`);
-  await using store = openStore({ home, kind });
+  assert.ok(admitted <= Math.ceil(LIMIT / AMOUNT), `admitted ${admitted}\n${said}`);
+  assert.ok(admitted * AMOUNT > LIMIT - (PROCESSES - 1) * AMOUNT, `admitted ${admitted}\n${said}`);
+  await using store = openRaceStore(home, kind);
   await store.ready();
   const [state] = await store.budgets.read(['race'], Date.now());
-  assert.ok(state!.reserved >= admitted * AMOUNT, 'every admitted hold is held');
+  assert.ok(state!.reserved >= admitted * AMOUNT, `every admitted hold is held\n${said}`);
   assert.ok(admitted * AMOUNT - LIMIT < AMOUNT, 'less than one hold over the cap');
 }
 

@@ -4,6 +4,7 @@ import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HoldItem } from '../../src/state/budget-store.ts';
 import { conformanceHandles, type SkipList, type StoreFactory } from './conformance-handles.ts';
+import { counterKey, scopeText, type BudgetLimit } from '../../src/budgets/rules.ts';
 
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 const LATER = NOW + 600_000;
@@ -11,6 +12,22 @@ const RESETS = NOW + 3_600_000;
 
 function item(counter: string, limit: number, amount: number, soft = false): HoldItem {
   return { counter, limit, amount, soft, resetsAt: RESETS };
+}
+
+/** A `per_user: true` budget's limit, as the plan makes it from the config. */
+function perUserLimit(): BudgetLimit {
+  const scope = { kind: 'client_key', name: 'coding', perUser: true } as const;
+  return {
+    budget: 'each-dev',
+    scope,
+    scopeText: scopeText(scope),
+    level: 'call',
+    resource: 'usd',
+    window: 'hour',
+    limit: 10,
+    soft: false,
+    reserveTokens: 4096,
+  };
 }
 
 export function budgetStoreConformance(name: string, makeFactory: () => StoreFactory, skip: SkipList = {}): void {
@@ -96,6 +113,26 @@ export function budgetStoreConformance(name: string, makeFactory: () => StoreFac
       assert.equal((await budgets.read(['c'], NOW))[0]!.spent, 52);
       assert.equal(await budgets.seed('c', { amount: 99, at: NOW }, RESETS), false);
       assert.equal((await budgets.read(['c'], NOW))[0]!.spent, 52);
+    });
+
+    test("a per-user budget's counters are one per end user: one user spent, another still admitted", async () => {
+      const { budgets } = await open(fresh());
+      const limit = perUserLimit();
+      // Users as callers send them: quotes, braces (a Redis hash tag's characters), spaces, non-ASCII.
+      const users = ['alice', 'bob {x}', 'zoë "z"', ''];
+      const counters = users.map((u) => counterKey(limit, NOW, u));
+      assert.equal(new Set(counters).size, users.length);
+      await budgets.reserve('h1', [item(counters[0]!, 10, 10)], NOW, LATER);
+      budgets.settle('h1', [{ counter: counters[0]!, amount: 10, resetsAt: RESETS }]);
+      assert.equal((await budgets.reserve('h2', [item(counters[0]!, 10, 1)], NOW, LATER)).ok, false);
+      for (const [i, c] of counters.slice(1).entries())
+        assert.equal((await budgets.reserve(`h${i + 3}`, [item(c, 10, 1)], NOW, LATER)).ok, true, users[i + 1]);
+      assert.deepEqual(await budgets.read(counters, NOW), [
+        { spent: 10, reserved: 0 },
+        { spent: 0, reserved: 1 },
+        { spent: 0, reserved: 1 },
+        { spent: 0, reserved: 1 },
+      ]);
     });
 
     test('a counter with spend recorded is not seeded', async () => {

@@ -1,6 +1,7 @@
 // The budget store conformance suite against each state store: private memory, the SQLite state file (two handles
-// standing in for two processes on one file) and Redis (two replicas on one real redis-server, and on a 3-master
-// Redis Cluster, where every script's keys must share the prefix's hash tag).
+// standing in for two processes on one file) and Redis (two replicas on one real redis-server, on a 3-master Redis
+// Cluster, where every script's keys must share the prefix's hash tag, and behind Sentinel, where budget writes are
+// fenced until the replica has them).
 import { after, describe } from 'node:test';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import { RedisStore } from '../../src/state/redis/store.ts';
@@ -9,8 +10,10 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import {
   REDIS_CLUSTER_MISSING,
   REDIS_MISSING,
+  REDIS_SENTINEL_MISSING,
   startTestRedis,
   startTestRedisCluster,
+  startTestRedisSentinel,
   type TestRedis,
 } from '../helpers/redis.ts';
 import { budgetStoreConformance } from './budget-store.case.ts';
@@ -46,9 +49,11 @@ budgetStoreConformance('sqlite', () => {
 
 const redis: TestRedis | undefined = REDIS_MISSING ? undefined : await startTestRedis();
 const cluster = REDIS_CLUSTER_MISSING ? undefined : await startTestRedisCluster();
+const sentinel = REDIS_SENTINEL_MISSING ? undefined : await startTestRedisSentinel();
 after(async () => {
   await redis?.stop();
   await cluster?.stop();
+  await sentinel?.stop();
 });
 let prefixes = 0;
 
@@ -79,5 +84,7 @@ if (redis) budgetStoreConformance('redis', redisFactory(redis.url));
 else describe('BudgetStore conformance: redis', { skip: REDIS_MISSING }, () => {});
 if (cluster) budgetStoreConformance('redis cluster (3 masters)', redisFactory(cluster.url));
 else describe('BudgetStore conformance: redis cluster', { skip: REDIS_CLUSTER_MISSING }, () => {});
+if (sentinel) budgetStoreConformance('redis sentinel (master + replica)', redisFactory(sentinel.url));
+else describe('BudgetStore conformance: redis sentinel', { skip: REDIS_SENTINEL_MISSING }, () => {});
 
 // Redis down, paused or cut off from one replica: redis-budget-outage.test.ts.

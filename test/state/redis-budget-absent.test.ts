@@ -260,3 +260,41 @@ describe('the holds of replicas cut off by an outage', { skip: REDIS_MISSING, ti
     }
   });
 });
+
+test(
+  "a hold taken with a caller's clock days behind the replicas' keeps counting across another replica's beat",
+  { skip: REDIS_MISSING },
+  async () => {
+    await using server = await startTestRedis();
+    const clients = [new Redis(server.url), new Redis(server.url)];
+    const prefix = `clock${process.pid}:`;
+    // The replicas' clocks: a's stands still (it beats once), b's is moved on by the test.
+    const F = Date.now();
+    let bNow = F;
+    const a = new RedisBudgetStore(clients[0]!, { prefix, now: () => F, warn: () => {} });
+    const b = new RedisBudgetStore(clients[1]!, { prefix, now: () => bNow, warn: () => {} });
+    const presence = `${prefix}budget:replicas`;
+    const beatsAt = async (at: number): Promise<number> =>
+      ((await clients[0]!.zrange(presence, '0', '-1', 'WITHSCORES')) as string[]).filter(
+        (v, i) => i % 2 === 1 && Number(v) === at,
+      ).length;
+    try {
+      await until('both replicas to beat once', async () => (await beatsAt(F)) === 2);
+      // The caller's `now` (a budget plan's, a test's fixed date) is two days behind the replicas' clocks.
+      const callerNow = F - 2 * 86_400_000;
+      const hold = (amount: number): HoldItem[] => [
+        { counter: 'c', limit: 10, amount, soft: false, resetsAt: callerNow + 3_600_000 },
+      ];
+      assert.equal((await a.reserve('h1', hold(10), callerNow, callerNow + 600_000)).ok, true);
+      // b beats again: a presence older than one TTL on b's clock would be dropped, and a's hold stop counting.
+      bNow = F + 300;
+      await until("b's next beat", async () => (await beatsAt(bNow)) === 1);
+      const r: ReserveResult = await b.reserve('h2', hold(1), callerNow, callerNow + 600_000);
+      assert.equal(r.ok, false, "a's hold still counts: a is present on the replicas' clocks");
+    } finally {
+      await a.close();
+      await b.close();
+      for (const c of clients) c.disconnect();
+    }
+  },
+);

@@ -566,7 +566,7 @@ export function storeConformance(name: string, makeFactory: () => StoreFactory, 
     });
 
     test('leases: a holder that stopped renewing loses the lease to another handle, and its late renewal is refused', async () => {
-      // The once-per-deployment jobs' case (gateway/cluster-jobs.ts): a hung replica must learn it no longer runs the job.
+      // The once-per-deployment jobs' case (gateway/server/cluster-jobs.ts): a hung replica must learn it no longer runs the job.
       const f = fresh();
       const a = await open(f);
       const b = await open(f);

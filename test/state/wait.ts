@@ -1,8 +1,8 @@
-/** Resolves once `check()` is true; rejects with `what` after `timeoutMs`. Polls; never asserts on timing itself. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+// The state tests' wait, in their argument order: the suite's shared `until` (test/helpers/until.ts), so its bound
+// against a wait that will never end is the same as every other wait's.
+import { until, WAIT_MS } from '../helpers/until.ts';
+
+/** Resolves once `check()` is true; fails naming `what` after `timeoutMs`. Polls; never asserts on timing itself. */
+export function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  return until(what, check, timeoutMs);
 }

@@ -117,6 +117,15 @@ test("the caller's traceparent is continued and its client key named", async () 
   assert.ok(root, 'the call span is a child of the incoming span');
   assert.equal(root.spanContext().traceId, traceId);
   assert.equal(root.attributes['switchyard.client_key'], 'team-a');
+  assert.equal(root.attributes['enduser.id'], undefined, 'no end user unless the gateway names one');
+});
+
+test('the end user is on the call span only when the caller is run with one (gateway.otel_end_user)', async () => {
+  await using otel = installOtel();
+  await using h = await harness({ scenario: { keys: { [BACKUP]: {} } }, config: rotateThenFallBack });
+  await withCaller({}, 'team-a', () => h.router.chat({ task: 'main', messages: hello }).catch(() => {}), 'alice');
+  const root = (await otel.spans()).find((s) => s.parentSpanContext === undefined);
+  assert.equal(root?.attributes['enduser.id'], 'alice');
 });
 
 test('the four GenAI client metrics: duration per attempt, tokens by type, first chunk and per chunk for a stream', async () => {

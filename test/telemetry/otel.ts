@@ -23,6 +23,12 @@ export interface TestOtel extends AsyncDisposable {
 }
 
 export function installOtel(): TestOtel {
+  // A global left by an earlier file in this process (a gateway's own SDK started with `otel: true`) would refuse
+  // this registration silently, and its spans would go elsewhere.
+  trace.disable();
+  metrics.disable();
+  propagation.disable();
+  context.disable();
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const reader = new OnDemandReader();

@@ -1,43 +1,19 @@
 // Who prunes the ledger: on its own (the library, the CLI) it deletes what is past retention after a send, once an
 // hour at most; handed to the gateway (`selfPrune: false`) it never does, and prunes only when asked, by the one
-// process of the deployment that holds the prune job's lease (src/gateway/cluster-jobs.ts). A real SQLite store.
+// process of the deployment that holds the prune job's lease (src/gateway/server/cluster-jobs.ts). A real SQLite store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { UsageLedger } from '../../src/usage/ledger.ts';
 import { SqliteUsageStore } from '../../src/usage/sqlite-store.ts';
 import type { UsageRow } from '../../src/usage/row.ts';
+import { ledgerRow } from './rows.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 31);
 
-function row(id: string, at: number): UsageRow {
-  return {
-    id,
-    at,
-    client_key: '',
-    task: 'main',
-    model: 'm',
-    alias: '',
-    route: 'p/m',
-    credential: 'c',
-    attempts: 1,
-    input_tokens: 10,
-    output_tokens: 5,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
-    estimated: false,
-    cost_usd: 0.001,
-    status: 'ok',
-    failure_kind: '',
-    latency_ms: 1,
-    ttft_ms: null,
-    stream_end: '',
-    charges: [],
-  };
-}
+const row = (id: string, at: number): UsageRow => ledgerRow(id, { at });
 
 async function ids(ledger: UsageLedger): Promise<string[]> {
   return (await ledger.requests({ limit: 10 })).rows.map((r) => r.id).sort();

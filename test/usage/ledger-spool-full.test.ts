@@ -8,36 +8,12 @@ import { UsageLedger } from '../../src/usage/ledger.ts';
 import { UsageSpool } from '../../src/usage/spool.ts';
 import { SqliteUsageStore } from '../../src/usage/sqlite-store.ts';
 import type { UsageRow } from '../../src/usage/row.ts';
+import { ledgerRow } from './rows.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
 const DAY = 86_400_000;
 
-function row(id: string): UsageRow {
-  return {
-    id,
-    at: Date.now(),
-    client_key: '',
-    task: 'main',
-    model: 'm',
-    alias: '',
-    route: 'p/m',
-    credential: 'c',
-    attempts: 1,
-    input_tokens: 10,
-    output_tokens: 5,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
-    estimated: false,
-    cost_usd: 0.001,
-    status: 'ok',
-    failure_kind: '',
-    latency_ms: 1,
-    ttft_ms: null,
-    stream_end: '',
-    charges: [],
-  };
-}
+const row = (id: string): UsageRow => ledgerRow(id, { at: Date.now() });
 
 test('a full spool: rows go to the store directly, and it is said once', async () => {
   using ws = tempWorkspace('switchyard-ledger-spool-full-');

@@ -40,14 +40,18 @@ test('library calls: a row each, with each attempt billed as the simulator bille
   const streamed = await router.chat({ messages, stream: true });
   assert.equal(streamed.status, 'ok');
   if (streamed.status === 'ok') for await (const _ of streamed.events);
-  await router.chat({ task: 'title_generation', messages: [{ role: 'user', content: 'Title this: a ledger' }] });
+  await router.chat({
+    task: 'title_generation',
+    messages: [{ role: 'user', content: 'Title this: a ledger' }],
+    end_user: 'alice',
+  });
   await until('every call ended', () => sim.log().every((c) => c.ended));
   const rows = (await ledger.requests({ limit: 10 })).rows;
   assert.deepEqual(
-    rows.map((r) => [r.task, r.status, r.stream_end, r.charges.length]),
+    rows.map((r) => [r.task, r.status, r.stream_end, r.charges.length, r.user]),
     [
-      ['title_generation', 'ok', '', 1],
-      ['main', 'ok', 'finished', 2],
+      ['title_generation', 'ok', '', 1, 'alice'],
+      ['main', 'ok', 'finished', 2, undefined],
     ],
   );
   const [t] = await ledger.totals({ by: 'task', since: 0 }).then((g) => [

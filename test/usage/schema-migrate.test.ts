@@ -1,13 +1,15 @@
 // The ledger's schema changes only when it is behind: a ledger made before versions were kept is brought up to date
 // at open (or by `switchyard usage migrate`), and a replica that starts on a current ledger runs no DDL and takes no
-// lock, so starting many replicas at once never queues them behind one another (docs/usage.md).
+// lock, so starting many replicas at once never queues them behind one another; a ledger from before end users gains
+// their column with its old rows kept, userless (docs/usage.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { PostgresUsageStore } from '../../src/usage/postgres-store.ts';
 import { SqliteUsageStore } from '../../src/usage/sqlite-store.ts';
-import { SCHEMA_VERSION } from '../../src/usage/schema-version.ts';
+import { SCHEMA_STEPS, SCHEMA_VERSION } from '../../src/usage/schema-version.ts';
+import type { Dialect } from '../../src/usage/sql.ts';
 import { createTestDatabase, POSTGRES_MISSING } from '../helpers/postgres.ts';
 import { PGBOUNCER_MISSING, startPgBouncer } from '../helpers/pgbouncer.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
@@ -49,6 +51,95 @@ test('a ledger from before schema versions is brought up to date at open', { ski
   assert.equal((await sql(db.url, 'SELECT version FROM usage_schema')).rows[0].version, SCHEMA_VERSION);
   assert.deepEqual(await store.migrate(), { from: SCHEMA_VERSION, to: SCHEMA_VERSION, ran: [] });
   await store.close();
+});
+
+/** A ledger as a gateway from before end users left it (schema version 3), holding one request of that time. */
+function beforeUsers(d: Dialect, at: number): string[] {
+  return [
+    ...SCHEMA_STEPS.filter((s) => s.version <= 3).flatMap((s) => s.statements(d)),
+    ...(d === 'postgres'
+      ? [
+          'CREATE TABLE usage_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)',
+          'INSERT INTO usage_schema VALUES (1, 3)',
+        ]
+      : ['PRAGMA user_version = 3']),
+    'INSERT INTO usage_requests (id, at, client_key, task, model, alias, route, credential, attempts, input_tokens, ' +
+      'output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, estimated, cost_usd, status, ' +
+      "failure_kind, latency_ms, ttft_ms, stream_end, charges) VALUES ('old', " +
+      `${at}, 'team', 'main', 'gpt-4o', '', 'oa/gpt-4o', 'fp1', 1, 10, 2, 0, 0, 0, 0, 0.001, 'ok', '', 5, NULL, '', '[]')`,
+  ];
+}
+
+/** What a ledger migrated from version 3 reads: its old row with no user, a new row found by its user, both totalled. */
+async function readsUsers(store: PostgresUsageStore | SqliteUsageStore, at: number): Promise<void> {
+  await store.write([usageRow({ id: 'new', at: at + 1, client_key: 'team', user: 'alice' })]);
+  const rows = (await store.requests({ limit: 10 })).rows;
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.user]),
+    [
+      ['new', 'alice'],
+      ['old', undefined],
+    ],
+  );
+  assert.deepEqual(
+    (await store.requests({ limit: 10, user: 'alice' })).rows.map((r) => r.id),
+    ['new'],
+  );
+  const byUser = await store.totals({ by: 'user', since: at - 1 }, at + 2);
+  assert.deepEqual(
+    byUser.map((g) => [g.group, g.requests]),
+    [
+      ['', 1],
+      ['alice', 1],
+    ],
+  );
+}
+
+test(
+  'a PostgreSQL ledger from before end users gains their column: old rows have none, new ones are found by theirs',
+  { skip: POSTGRES_MISSING },
+  async () => {
+    await using db = await createTestDatabase();
+    const at = Date.now() - 60_000;
+    for (const s of beforeUsers('postgres', at)) await sql(db.url, s);
+    const store = new PostgresUsageStore({ url: db.url });
+    try {
+      assert.deepEqual(await store.migrate(), {
+        from: 3,
+        to: SCHEMA_VERSION,
+        ran: SCHEMA_STEPS.filter((s) => s.version > 3).map((s) => s.what),
+      });
+      await store.open();
+      const cols = await sql(
+        db.url,
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'usage_requests' AND column_name = 'end_user'",
+      );
+      assert.equal(cols.rows.length, 1, 'the end_user column');
+      const index = await sql(db.url, "SELECT indexname FROM pg_indexes WHERE indexname = 'usage_requests_user'");
+      assert.equal(index.rows.length, 1, 'its index');
+      await readsUsers(store, at);
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+test('an SQLite ledger from before end users gains their column the same way', async () => {
+  using ws = tempWorkspace('switchyard-usage-users-');
+  const path = `${ws.home}/usage.db`;
+  const at = Date.now() - 60_000;
+  const { DatabaseSync } = await import('node:sqlite');
+  const old = new DatabaseSync(path);
+  for (const s of beforeUsers('sqlite', at)) old.exec(s);
+  old.close();
+  const store = new SqliteUsageStore({ path });
+  try {
+    await store.open();
+    assert.deepEqual((await store.migrate()).from, 3);
+    await readsUsers(store, at);
+  } finally {
+    await store.close();
+  }
 });
 
 test('a replica starting on a current ledger takes no schema lock', { skip: POSTGRES_MISSING }, async () => {

@@ -7,34 +7,10 @@ import { appendFileSync, existsSync, readdirSync, statSync, utimesSync, writeFil
 import { basename, join } from 'node:path';
 import { SPOOL_STALE_MS, SpoolFullError, UsageSpool } from '../../src/usage/spool.ts';
 import type { UsageRow } from '../../src/usage/row.ts';
+import { ledgerRow } from './rows.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 
-function row(id: string): UsageRow {
-  return {
-    id,
-    at: 1_700_000_000_000,
-    client_key: '',
-    task: 'main',
-    model: 'm',
-    alias: '',
-    route: 'p/m',
-    credential: 'c',
-    attempts: 1,
-    input_tokens: 1,
-    output_tokens: 1,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
-    estimated: false,
-    cost_usd: null,
-    status: 'ok',
-    failure_kind: '',
-    latency_ms: 1,
-    ttft_ms: null,
-    stream_end: '',
-    charges: [],
-  };
-}
+const row = (id: string): UsageRow => ledgerRow(id, { input_tokens: 1, output_tokens: 1, cost_usd: null });
 
 const ids = (rows: readonly UsageRow[] | undefined): string[] => (rows ?? []).map((r) => r.id);
 
@@ -149,4 +125,41 @@ test('pods sharing a volume, each pid 1, keep files apart; a gone host is claime
   await podD.close();
   assert.deepEqual(readdirSync(dir), [basename(podB.path)]);
   await podB.close();
+});
+
+test('a running pod takes over the file of a pod deleted after it started, before its own rows', async () => {
+  using ws = tempWorkspace('switchyard-spool-');
+  const dir = join(ws.home, 'usage-spool');
+  let now = Date.now();
+  const survivor = new UsageSpool({
+    dir,
+    maxBytes: 1 << 20,
+    pid: 1,
+    host: 'gw-7d9f-s',
+    alive: () => true,
+    now: () => now,
+  });
+  const deleted = new UsageSpool({ dir, maxBytes: 1 << 20, pid: 1, host: 'gw-7d9f-x', alive: () => true });
+  await survivor.open();
+  await deleted.open();
+  await deleted.append([row('x-1'), row('x-2')]);
+  await survivor.append([row('s-1')]);
+  // Still beating: nothing to take over.
+  assert.equal(await survivor.adopt(), 0);
+  // The deleted pod stops touching its file; no process ever starts on its name again.
+  const stale = new Date(now - SPOOL_STALE_MS - 1_000);
+  utimesSync(deleted.path, stale, stale);
+  assert.equal(await survivor.adopt(), 2);
+  assert.equal(survivor.unsent, 3);
+  const first = await survivor.take(10);
+  assert.deepEqual(ids(first?.rows), ['x-1', 'x-2']);
+  await survivor.done(first!);
+  const second = await survivor.take(10);
+  assert.deepEqual(ids(second?.rows), ['s-1']);
+  await survivor.done(second!);
+  // Its own file, touched by its heartbeat or not, is never taken over by itself.
+  now += 10 * SPOOL_STALE_MS;
+  assert.equal(await survivor.adopt(), 0);
+  assert.deepEqual(readdirSync(dir), [basename(survivor.path)]);
+  await survivor.close();
 });

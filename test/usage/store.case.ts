@@ -4,6 +4,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { UsageStore } from '../../src/usage/store.ts';
 import type { UsageRow } from '../../src/usage/row.ts';
+import { hashUser } from '../../src/calls/end-user.ts';
 
 export interface UsageStoreFactory {
   open(): Promise<UsageStore>;
@@ -104,6 +105,47 @@ export function usageStoreConformance(
       assert.deepEqual(
         bob.rows.map((r) => r.id),
         ['r3', 'r1'],
+      );
+    });
+
+    it('end users are kept per row, totalled by user and filtered by user, hashed or not', async () => {
+      const { a, b } = await fresh();
+      const hashed = hashUser('carol');
+      await a.write([
+        usageRow({ id: 'u1', user: 'dave' }),
+        usageRow({ id: 'u2', at: T0 + 1, user: 'dave', cost_usd: 0.002, input_tokens: 50 }),
+        usageRow({ id: 'u3', at: T0 + 2, user: hashed }),
+        usageRow({ id: 'u4', at: T0 + 3 }),
+      ]);
+      const read = await b.requests({ limit: 10 });
+      assert.deepEqual(
+        read.rows.map((r) => [r.id, r.user]),
+        [
+          ['u4', undefined],
+          ['u3', hashed],
+          ['u2', 'dave'],
+          ['u1', 'dave'],
+        ],
+      );
+      const byUser = await b.totals({ by: 'user', since: T0 - 3_600_000 }, T0);
+      assert.deepEqual(
+        byUser.map((g) => [g.group, g.requests, g.input_tokens, Number(g.cost_usd.toFixed(6))]),
+        [
+          ['', 1, 100, 0.001],
+          ['dave', 2, 150, 0.003],
+          [hashed, 1, 100, 0.001],
+        ],
+      );
+      // An operator names the user as it came: a key that hashes its users is matched all the same.
+      const carol = await b.totals({ by: 'client_key', since: T0 - 3_600_000, user: 'carol' }, T0);
+      assert.deepEqual(
+        carol.map((g) => [g.group, g.requests]),
+        [['alice', 1]],
+      );
+      const daveRows = await b.requests({ limit: 10, user: 'dave' });
+      assert.deepEqual(
+        daveRows.rows.map((r) => r.id),
+        ['u2', 'u1'],
       );
     });
 
@@ -221,6 +263,24 @@ export function usageStoreConformance(
         },
       ]);
       assert.deepEqual(await b.toolTotals({ since: T0, client_key: 'bob' }), []);
+    });
+
+    it('the audit keeps who took each action, read back newest first from another handle', async () => {
+      const { a, b } = await fresh();
+      const action = { role: 'operator', via: 'sso', action: 'reset', target: 'mimo', outcome: 'ok' };
+      await a.writeAudit({ at: T0, who: 'ada@example.com', ...action });
+      await a.writeAudit({ at: T0 + 1000, who: 'bob@example.com', ...action, target: 'mimo/fp1' });
+      await a.writeAudit({ at: T0 - 86_400_000, who: 'old@example.com', ...action });
+      assert.deepEqual(await b.audit({ since: T0, limit: 10 }), [
+        { at: T0 + 1000, who: 'bob@example.com', ...action, target: 'mimo/fp1' },
+        { at: T0, who: 'ada@example.com', ...action },
+      ]);
+      assert.equal((await b.audit({ since: 0, limit: 1 })).length, 1);
+      await a.prune(T0 - 30 * 86_400_000, T0 - 3600_000);
+      assert.deepEqual(
+        (await b.audit({ since: 0, limit: 10 })).map((e) => e.who),
+        ['bob@example.com', 'ada@example.com'],
+      );
     });
 
     it('prune drops rows and rollups past their retention', async () => {

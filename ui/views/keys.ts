@@ -2,22 +2,12 @@
 // refresh as `auth reset` and `auth refresh` do.
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { clock, get, post } from '../api.ts';
+import { clock, get, may, post } from '../api.ts';
+import { keyCells, keyHeaderCells, type KeyHealth } from './key-cells.ts';
 
-interface Key {
-  id: string;
-  masked: string;
-  label?: string;
-  sources: { kind: string; where: string }[];
-  state: 'ok' | 'cooling' | 'rejected';
-  reason: string | null;
-  until: string | null;
+interface Key extends KeyHealth {
   usable: boolean;
-  why: string | null;
-  last_success_at: string | null;
   last_failure_kind: string | null;
-  successes: number;
-  failures: number;
   position?: number;
   next?: boolean;
   task?: string;
@@ -53,38 +43,50 @@ interface Live {
   at: string;
 }
 
-function stateText(k: Key): string {
-  if (k.state === 'ok') return 'ok';
-  return k.reason ? `${k.state} (${k.reason})` : k.state;
+/** One minted source's refresh, as `auth refresh --json` gives it (credentials/minted/refresh.ts). */
+interface Refreshed {
+  id: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** A failed mint says why, in the words `auth refresh` prints. */
+function refreshedNote(r: Refreshed): string {
+  return r.ok ? `refreshed ${r.id}` : `${r.id}: could not mint a token: ${r.error ?? ''}`;
 }
 
 function KeyRow({ k, onReset }: { k: Key; onReset: (id: string) => void }) {
   return html`<tr data-key=${k.id} data-state=${k.state}>
     <td>${k.next ? '→' : ''}${k.position ?? k.task ?? ''}</td>
-    <td><code>${k.masked}</code>${k.label ? html` <small>${k.label}</small>` : ''}</td>
-    <td>${k.sources.map((s) => s.where).join(', ')}</td>
-    <td><span class=${`badge ${k.state}`} data-role="state">${stateText(k)}</span></td>
-    <td>${clock(k.until)}</td>
-    <td class="why">${k.why ?? ''}</td>
-    <td>${clock(k.last_success_at)}</td>
-    <td>${k.successes} / ${k.failures}</td>
-    <td>${k.state !== 'ok' ? html`<button data-action="reset" onClick=${() => onReset(k.id)}>Reset</button>` : ''}</td>
+    ${keyCells(k, 'state')}
+    <td>
+      ${
+        k.state !== 'ok' && may('reset')
+          ? html`<button data-action="reset" onClick=${() => onReset(k.id)}>Reset</button>`
+          : ''
+      }
+    </td>
   </tr>`;
 }
 
 function ProviderCard({ p, reload }: { p: Provider; reload: () => void }) {
   const [note, setNote] = useState('');
-  const act = async (path: string, body: unknown, done: string): Promise<void> => {
+  const act = async <T>(path: string, body: unknown, done: (answer: T) => string): Promise<void> => {
     try {
-      await post(path, body);
-      setNote(done);
+      setNote(done(await post<T>(path, body)));
     } catch (err) {
       setNote(String(err instanceof Error ? err.message : err));
     }
     reload();
   };
   const reset = (id?: string): Promise<void> =>
-    act(`/ui/api/keys/${encodeURIComponent(p.provider)}/reset`, id ? { id } : {}, id ? `reset ${id}` : 'reset all');
+    act(`/ui/api/keys/${encodeURIComponent(p.provider)}/reset`, id ? { id } : {}, () =>
+      id ? `reset ${id}` : 'reset all',
+    );
+  const refresh = (id: string): Promise<void> =>
+    act<{ results: Refreshed[] }>(`/ui/api/keys/${encodeURIComponent(p.provider)}/refresh`, { id }, (answer) =>
+      answer.results.map(refreshedNote).join('; '),
+    );
   return html`<section class="card" data-provider=${p.provider}>
     <h2>${p.provider} <small>${p.type} · ${p.strategy} · breaker ${p.breaker}</small></h2>
     <p class="summary">${p.summary}</p>
@@ -93,13 +95,7 @@ function ProviderCard({ p, reload }: { p: Provider; reload: () => void }) {
       <thead>
         <tr>
           <th>#</th>
-          <th>Key</th>
-          <th>Source</th>
-          <th>State</th>
-          <th>Until</th>
-          <th>Why</th>
-          <th>Last success</th>
-          <th>OK / failed</th>
+          ${keyHeaderCells()}
           <th></th>
         </tr>
       </thead>
@@ -119,18 +115,18 @@ function ProviderCard({ p, reload }: { p: Provider; reload: () => void }) {
                     ${m.minted_at ? ` minted ${clock(m.minted_at)}${m.mint_reason ? ` (${m.mint_reason})` : ''}` : ' not minted yet'}
                     ${m.expires_at ? `; expires ${clock(m.expires_at)}` : ''}
                     ${m.error ? html`; <span class="warn">last mint failed: ${m.error}</span>` : ''}
-                    <button
-                      onClick=${() => act(`/ui/api/keys/${encodeURIComponent(p.provider)}/refresh`, { id: m.id }, `refreshed ${m.id}`)}
-                    >
-                      Refresh
-                    </button>
+                    ${
+                      may('refresh')
+                        ? html`<button data-action="refresh" onClick=${() => refresh(m.id)}>Refresh</button>`
+                        : ''
+                    }
                   </li>`,
               )}
             </ul>`
         : ''
     }
     <p class="actions">
-      <button data-action="reset-all" onClick=${() => reset()}>Reset all keys</button>
+      ${may('reset') ? html`<button data-action="reset-all" onClick=${() => reset()}>Reset all keys</button>` : ''}
       <span class="note" role="status">${note}</span>
     </p>
   </section>`;

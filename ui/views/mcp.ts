@@ -4,19 +4,7 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { clock, get } from '../api.ts';
-
-interface Key {
-  id: string;
-  masked: string;
-  sources: { kind: string; where: string }[];
-  state: 'ok' | 'cooling' | 'rejected';
-  reason: string | null;
-  until: string | null;
-  why: string | null;
-  last_success_at: string | null;
-  successes: number;
-  failures: number;
-}
+import { keyCells, keyHeaderCells, type KeyHealth } from './key-cells.ts';
 
 interface Server {
   server: string;
@@ -25,7 +13,7 @@ interface Server {
   restarts: number | null;
   last_error: { message: string; at: string } | null;
   tools: number | null;
-  keys: Key[];
+  keys: KeyHealth[];
 }
 
 /** What each connection state is called on the page, and the badge it wears. */
@@ -41,11 +29,6 @@ const STATES: Record<string, { text: string; badge: string }> = {
 
 function stateOf(s: Server): { text: string; badge: string } {
   return STATES[s.state] ?? { text: s.state, badge: 'quiet' };
-}
-
-function keyState(k: Key): string {
-  if (k.state === 'ok') return 'ok';
-  return k.reason ? `${k.state} (${k.reason})` : k.state;
 }
 
 function ServerCard({ s }: { s: Server }) {
@@ -70,26 +53,14 @@ function ServerCard({ s }: { s: Server }) {
         : html`<table>
             <thead>
               <tr>
-                <th>Key</th>
-                <th>Source</th>
-                <th>State</th>
-                <th>Until</th>
-                <th>Why</th>
-                <th>Last success</th>
-                <th>OK / failed</th>
+                ${keyHeaderCells()}
               </tr>
             </thead>
             <tbody>
               ${s.keys.map(
                 (k) =>
                   html`<tr data-key=${k.id} data-state=${k.state}>
-                    <td><code>${k.masked}</code></td>
-                    <td>${k.sources.map((x) => x.where).join(', ')}</td>
-                    <td><span class=${`badge ${k.state}`} data-role="key-state">${keyState(k)}</span></td>
-                    <td>${clock(k.until)}</td>
-                    <td class="why">${k.why ?? ''}</td>
-                    <td>${clock(k.last_success_at)}</td>
-                    <td>${k.successes} / ${k.failures}</td>
+                    ${keyCells(k, 'key-state')}
                   </tr>`,
               )}
             </tbody>

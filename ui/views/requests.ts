@@ -3,7 +3,7 @@
 // tool calls through /mcp are rows beside the model calls (their tool in place of a route, bytes in place of tokens).
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { clock, get, post } from '../api.ts';
+import { clock, get, may, post } from '../api.ts';
 
 interface Charge {
   route: string;
@@ -19,6 +19,8 @@ interface Row {
   id: string;
   at: string;
   client_key: string;
+  /** The end user behind the key, as the ledger keeps it (docs/gateway.md#end-users); absent: none named. */
+  user?: string;
   task: string;
   model: string;
   route: string;
@@ -38,7 +40,16 @@ interface Row {
   tool?: string;
   request_bytes?: number;
   response_bytes?: number;
+  /** What the secrets guard did to the request (docs/guard.md): block, redact or log; absent when it found none. */
+  guard?: string;
 }
+
+/** The secrets guard's action as the Requests view says it. */
+const GUARD_WORDS: Readonly<Record<string, string>> = {
+  redact: 'secret redacted',
+  block: 'secret blocked',
+  log: 'secret seen',
+};
 
 /** One advice of the explanation (src/gateway/ui/advice-view.ts): its words, and the dashboard's button for it. */
 interface AdviceView {
@@ -65,7 +76,7 @@ interface Trail {
   }[];
 }
 
-const FILTERS = ['kind', 'status', 'client_key', 'task', 'route', 'key', 'since', 'until'] as const;
+const FILTERS = ['kind', 'status', 'client_key', 'user', 'task', 'route', 'key', 'since', 'until'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
 
 function money(n: number | null): string {
@@ -125,7 +136,7 @@ function Advice({ advice }: { advice: AdviceView[] }) {
           html`<li data-advice=${a.kind}>
             ${a.text}
             ${
-              a.act?.action === 'reset'
+              a.act?.action === 'reset' && may('reset')
                 ? html` <button data-action="reset" onClick=${() => reset(a.act!.provider)}>Reset</button>`
                 : ''
             }
@@ -165,7 +176,7 @@ function ToolRow({ r, onClick }: { r: Row; onClick: () => void }) {
   return html`<tr class="clickable" data-request=${r.id} data-status=${r.status} data-kind="tool" onClick=${onClick}>
     <td>${clock(r.at)}</td>
     <td><span class=${`badge ${r.status === 'ok' ? 'ok' : 'failed'}`}>${r.status}</span></td>
-    <td>${r.client_key}</td>
+    <td>${r.client_key}${r.user ? html` <small data-role="user">${r.user}</small>` : ''}</td>
     <td><small>tool call</small></td>
     <td data-role="route"><code>${r.mcp_server}__${r.tool}</code></td>
     <td>${r.key ? html`<code>${r.key}</code>` : html`<small>none</small>`}</td>
@@ -280,9 +291,9 @@ export function RequestsView() {
           <option value="tool">tool calls</option>
         </select></label
       >
-      ${input('status', 'Status (ok, rate_limited, …)')} ${input('client_key', 'Client key')} ${input('task', 'Task')}
-      ${input('route', 'Route')} ${input('key', 'Key ID')} ${input('since', 'Since', 'datetime-local')}
-      ${input('until', 'Until', 'datetime-local')}
+      ${input('status', 'Status (ok, rate_limited, …)')} ${input('client_key', 'Client key')}
+      ${input('user', 'End user')} ${input('task', 'Task')} ${input('route', 'Route')} ${input('key', 'Key ID')}
+      ${input('since', 'Since', 'datetime-local')} ${input('until', 'Until', 'datetime-local')}
       <label>${'\u00a0'}<button type="submit">Filter</button></label>
     </form>
     ${error ? html`<p class="warn">${error}</p>` : ''}
@@ -291,7 +302,7 @@ export function RequestsView() {
         <tr>
           <th>Time</th>
           <th>Status</th>
-          <th>Client key</th>
+          <th>Client key (user)</th>
           <th>Task</th>
           <th>Route</th>
           <th>Key</th>
@@ -322,9 +333,11 @@ export function RequestsView() {
                   <td>${clock(r.at)}</td>
                   <td>
                     <span class=${`badge ${r.status === 'ok' ? 'ok' : 'failed'}`}>${r.status}</span
-                    >${r.failure_kind && r.status === 'ok' ? html` <small>after ${r.failure_kind}</small>` : ''}
+                    >${r.failure_kind && r.status === 'ok' ? html` <small>after ${r.failure_kind}</small>` : ''}${
+                      r.guard ? html` <small data-role="guard">${GUARD_WORDS[r.guard] ?? r.guard}</small>` : ''
+                    }
                   </td>
-                  <td>${r.client_key}</td>
+                  <td>${r.client_key}${r.user ? html` <small data-role="user">${r.user}</small>` : ''}</td>
                   <td>${r.task}</td>
                   <td data-role="route">
                     ${r.route ? html`<code>${r.route}</code>` : html`<small>${r.route_note}</small>`}

@@ -30,6 +30,36 @@ interface Budget {
   seeded?: { amount: number; at: string; note: string };
 }
 
+/** A `per_user` budget: a counter per user of its key, so no one row; where each user stands is a command's. */
+interface PerUserBudget {
+  budget: string;
+  scope: string;
+  resource: Budget['resource'];
+  window: string;
+  soft: boolean;
+  limit: number;
+  see: string;
+}
+
+/** `$5 per day for each user, counted apart; where each stands: …`, one string: htm drops a space at a line break
+ * before an interpolation. */
+function perUserWords(b: PerUserBudget): string {
+  const each = b.resource === 'usd' ? `$${b.limit}` : `${b.limit.toLocaleString('en-US')} ${b.resource}`;
+  return ` (${b.scope}): ${each} per ${b.window} for each user, counted apart; where each stands: `;
+}
+
+function PerUser({ budgets }: { budgets: PerUserBudget[] }) {
+  if (budgets.length === 0) return '';
+  return html`<ul class="per-user" data-role="per-user-budgets">
+    ${budgets.map(
+      (b) =>
+        html`<li data-budget=${b.budget}>
+          <code>${b.budget}</code>${b.soft ? html` <small>soft</small>` : ''}${perUserWords(b)}<code>${b.see}</code>
+        </li>`,
+    )}
+  </ul>`;
+}
+
 function BudgetRow({ b }: { b: Budget }) {
   const used = b.limit > 0 ? Math.min(100, ((b.spent + b.reserved) / b.limit) * 100) : 0;
   const a = budgetAmounts(b.resource, b);
@@ -60,12 +90,14 @@ function heldLocally(budgets: Budget[]) {
   </p>`;
 }
 
-function Budgets({ budgets }: { budgets: Budget[] }) {
+function Budgets({ budgets, perUser }: { budgets: Budget[]; perUser: PerUserBudget[] }) {
   return html`<section class="card" data-role="budgets">
     <h2>Budgets</h2>
     ${
       budgets.length === 0
-        ? html`<p class="quiet">No budgets configured (<code>budgets:</code> in the config).</p>`
+        ? perUser.length === 0
+          ? html`<p class="quiet">No budgets configured (<code>budgets:</code> in the config).</p>`
+          : ''
         : html`${heldLocally(budgets)}
             <table>
               <thead>
@@ -84,6 +116,7 @@ function Budgets({ budgets }: { budgets: Budget[] }) {
               </tbody>
             </table>`
     }
+    <${PerUser} budgets=${perUser} />
   </section>`;
 }
 
@@ -95,17 +128,23 @@ interface Task {
   routes: Route[];
 }
 
+interface TasksData {
+  tasks: Task[];
+  budgets: Budget[];
+  per_user_budgets: PerUserBudget[];
+}
+
 export function TasksView() {
-  const [data, setData] = useState<{ tasks: Task[]; budgets: Budget[] } | undefined>();
+  const [data, setData] = useState<TasksData | undefined>();
   const [error, setError] = useState('');
   useEffect(() => {
-    get<{ tasks: Task[]; budgets: Budget[] }>('/ui/api/tasks').then(setData, (err: unknown) => setError(String(err)));
+    get<TasksData>('/ui/api/tasks').then(setData, (err: unknown) => setError(String(err)));
   }, []);
   if (error) return html`<p class="warn">${error}</p>`;
   if (!data) return html`<p>Loading…</p>`;
   const { tasks, budgets } = data;
   return html`<div class="tasks">
-    <${Budgets} budgets=${budgets} />
+    <${Budgets} budgets=${budgets} perUser=${data.per_user_budgets} />
     ${tasks.map(
       (t) =>
         html`<section class="card" data-task=${t.task}>

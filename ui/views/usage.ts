@@ -1,4 +1,5 @@
-// Usage: tokens (or cost) per day by client key, task and route, from the ledger's daily rollups; and per route,
+// Usage: tokens (or cost) per day by client key, end user, task and route, from the ledger (one end user's alone when
+// the filter names one); and per route,
 // the success, rotation and fallback rates of the last hour, minute by minute, as small charts (uPlot).
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -22,7 +23,7 @@ interface Rates {
 }
 
 const COLORS = ['#2f5bd3', '#1a7f37', '#b35900', '#8e24aa', '#00838f', '#c62828', '#667085'];
-const TITLES: Record<string, string> = { client_key: 'client key', task: 'task', route: 'route' };
+const TITLES: Record<string, string> = { client_key: 'client key', user: 'end user', task: 'task', route: 'route' };
 
 /** A uPlot chart as wide as its container, resized with it: a fixed width would push a phone's page sideways. */
 function Chart({ opts, data }: { opts: Omit<uPlot.Options, 'width'>; data: uPlot.AlignedData }) {
@@ -85,14 +86,22 @@ function RateChart({ r }: { r: Rates }) {
 }
 
 export function UsageView() {
-  const [usage, setUsage] = useState<{ daily: Daily[]; rates: Rates[] } | undefined>();
+  // The charts with the end user they were asked for: the label says whose they are only once they are that user's.
+  const [usage, setUsage] = useState<{ daily: Daily[]; rates: Rates[]; user: string } | undefined>();
   const [metric, setMetric] = useState<'tokens' | 'cost'>('tokens');
   const [error, setError] = useState('');
+  const [user, setUser] = useState('');
   useEffect(() => {
-    get<{ daily: Daily[]; rates: Rates[] }>('/ui/api/usage?days=14').then(setUsage, (err: unknown) =>
-      setError(String(err)),
+    const whose = user === '' ? '' : `&user=${encodeURIComponent(user)}`;
+    get<{ daily: Daily[]; rates: Rates[] }>(`/ui/api/usage?days=14${whose}`).then(
+      (u) => setUsage({ ...u, user }),
+      (err: unknown) => setError(String(err)),
     );
-  }, []);
+  }, [user]);
+  const onFilter = (e: Event): void => {
+    e.preventDefault();
+    setUser(String(new FormData(e.target as HTMLFormElement).get('user') ?? '').trim());
+  };
   if (error) return html`<p class="warn">${error}</p>`;
   if (!usage) return html`<p>Loading…</p>`;
   return html`<div>
@@ -101,8 +110,14 @@ export function UsageView() {
       <button class=${metric === 'cost' ? '' : 'quiet'} onClick=${() => setMetric('cost')} data-action="cost">
         Cost
       </button>
-      <span class="quiet">last 14 days, from the usage ledger</span>
+      <span class="quiet"
+        >last 14 days, from the usage ledger${usage.user ? html`, end user <code>${usage.user}</code>` : ''}</span
+      >
     </p>
+    <form class="filters" data-role="user-filter" onSubmit=${onFilter}>
+      <label>End user<input name="user" value=${user} /></label>
+      <label>${'\u00a0'}<button type="submit">Filter</button></label>
+    </form>
     <div class="charts">${usage.daily.map((d) => html`<${DailyChart} d=${d} metric=${metric} />`)}</div>
     <h2>Last hour, per route</h2>
     ${usage.rates.length === 0 ? html`<p class="quiet">No attempts in the last hour.</p>` : ''}

@@ -83,14 +83,20 @@ function roleOf(profile: string, roleArn: string, p: Profile): AwsRole {
   return role;
 }
 
-/** Where the profile's session comes from, in a few words; undefined for the default chain, which has no profile. */
-export async function awsProfileFrom(spec: AwsSpec): Promise<string | undefined> {
+/** Where the profile's session comes from, in a few words, and `missing` when the profile is in neither file;
+ * undefined for the default chain, which has no profile. */
+export async function awsProfileOf(spec: AwsSpec): Promise<{ from: string; missing: boolean } | undefined> {
   if (spec.profile === undefined) return undefined;
   const profiles = await profilesOf(spec);
   if (profiles === undefined) return undefined;
   const p = profiles[spec.profile];
-  if (p === undefined) return `profile ${spec.profile} is in neither ${filesOf(spec)}`;
-  return holds(p, spec, profiles);
+  if (p === undefined) return { from: `profile ${spec.profile} is in neither ${filesOf(spec)}`, missing: true };
+  return { from: holds(p, spec, profiles), missing: false };
+}
+
+/** awsProfileOf's words. */
+export async function awsProfileFrom(spec: AwsSpec): Promise<string | undefined> {
+  return (await awsProfileOf(spec))?.from;
 }
 
 const filesOf = (spec: AwsSpec): string =>

@@ -18,7 +18,8 @@ export interface ReadBounds {
   timeoutMs: number;
 }
 
-export type BoundedRead = { ok: true; text: string } | { ok: false; failure: MintFailure; why: string };
+/** A failed read says why in words; `absent`: there is no such file (for a reader to whom none is an answer). */
+export type BoundedRead = { ok: true; text: string } | { ok: false; failure: MintFailure; why: string; absent?: true };
 
 const openAsync = promisify(open);
 const fstatAsync = promisify(fstat);
@@ -38,8 +39,8 @@ export async function fileVersion(spec: FileSpec): Promise<string | undefined> {
 export async function readKeyFile(spec: FileSpec, source: string, now: number): Promise<ParsedToken> {
   const got = await readBounded(spec.path);
   if (!got.ok) throw new MintError(source, got.failure, got.why);
-  const parsed = parseTokenOutput(got.text, now);
-  if (!parsed.ok) throw new MintError(source, 'format', parsed.why.replace(/^it printed/, 'it holds'));
+  const parsed = parseTokenOutput(got.text, now, 'file');
+  if (!parsed.ok) throw new MintError(source, 'format', parsed.why);
   return parsed.value;
 }
 
@@ -50,14 +51,14 @@ export async function readBounded(path: string, bounds = KEY_FILE_BOUNDS): Promi
   try {
     fd = await openAsync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    return { ok: false, failure: 'read', why: openFailure((err as NodeJS.ErrnoException).code, err) };
+    return readFailed(err);
   }
   let kind: Stats;
   try {
     kind = await fstatAsync(fd);
   } catch (err) {
     await closeAsync(fd).catch(() => {});
-    return { ok: false, failure: 'read', why: openFailure((err as NodeJS.ErrnoException).code, err) };
+    return readFailed(err);
   }
   if (kind.isDirectory()) {
     await closeAsync(fd).catch(() => {});
@@ -79,7 +80,7 @@ export async function readBounded(path: string, bounds = KEY_FILE_BOUNDS): Promi
       };
     return { ok: true, text: bytes.toString('utf8') };
   } catch (err) {
-    return { ok: false, failure: 'read', why: openFailure((err as NodeJS.ErrnoException).code, err) };
+    return readFailed(err);
   }
 }
 
@@ -125,6 +126,12 @@ function readPipe(fd: number, bounds: ReadBounds): Promise<Buffer | 'timeout'> {
     pipe.on('end', () => done(Buffer.concat(chunks)));
     pipe.on('error', (err) => done(err));
   });
+}
+
+function readFailed(err: unknown): BoundedRead {
+  const code = (err as NodeJS.ErrnoException).code;
+  const failed: BoundedRead = { ok: false, failure: 'read', why: openFailure(code, err) };
+  return code === 'ENOENT' ? { ...failed, absent: true } : failed;
 }
 
 function openFailure(code: string | undefined, err: unknown): string {

@@ -50,7 +50,7 @@ export function writeLogin(path: string, login: StoredLogin): void {
 export async function readLogin(path: string, server: string, source: string): Promise<StoredLogin | undefined> {
   const got = await readBounded(path);
   if (!got.ok) {
-    if (got.why === 'there is no such file') return undefined;
+    if (got.absent === true) return undefined;
     throw new MintError(source, got.failure, `the stored login ${path}: ${got.why}; ${loginAdvice(server)}`);
   }
   let parsed: unknown;

@@ -28,11 +28,14 @@ export class MintError extends Error {
   readonly failure: MintFailure;
   /** `command gcloud`, `oauth2 client app at login.example.com`. */
   readonly source: string;
+  /** What went wrong, without the source (`message` is both): for a reader that says the source its own way. */
+  readonly said: string;
 
   constructor(source: string, failure: MintFailure, message: string) {
     super(`${source}: ${message}`);
     this.name = 'MintError';
     this.source = source;
+    this.said = message;
     this.failure = failure;
     markAs(this, MARKER);
   }

@@ -3,7 +3,7 @@
 import { ProxyAgent, request, type Dispatcher } from 'undici';
 import type { OAuth2Spec } from './spec.ts';
 import { MintError } from './mint-error.ts';
-import { describeProxy, tunnelMessage } from '../../providers/proxy.ts';
+import { describeProxy, tunnelWords } from '../../providers/proxy.ts';
 import { existsSync } from 'node:fs';
 import { googleTokenRequest } from './google-jwt.ts';
 
@@ -118,8 +118,8 @@ async function tokenCall(
         `the token endpoint did not answer within ${Math.round(spec.timeoutMs / 100) / 10}s (oauth2 timeout)`,
       );
     // A proxy's refusal is in the message only (its code is UND_ERR_ABORTED); otherwise the code says enough.
-    const message = tunnelMessage(scrub(e.message ?? String(err), secrets));
-    const why = message.startsWith('the proxy') ? message : (e.code ?? message);
+    const message = scrub(e.message ?? String(err), secrets);
+    const why = tunnelWords(message) ?? e.code ?? message;
     const via = spec.proxy === undefined ? '' : ` through the proxy ${describeProxy(spec.proxy)}`;
     throw new MintError(
       source,

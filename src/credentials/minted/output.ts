@@ -15,29 +15,35 @@ const UNSENDABLE = /[\x00-\x08\x0a-\x1f\x7f]/;
  * not at all (undici refuses it, which would look like a connection failure). */
 const NOT_ASCII = /[\u0080-\uffff]/;
 
-export function parseTokenOutput(text: string, now: number): ParseResult {
+/** Where the text came from: a key command's output, or a key file. */
+export type TokenText = 'output' | 'file';
+
+/** How a refusal says what the text was: the command printed it, the file holds it. */
+const IT_GAVE: Readonly<Record<TokenText, string>> = { output: 'it printed', file: 'it holds' };
+
+export function parseTokenOutput(text: string, now: number, from: TokenText = 'output'): ParseResult {
   const out = text.trim();
-  if (out === '') return { ok: false, why: 'it printed nothing' };
-  if (out.startsWith('{')) return parseJson(out, now);
+  const gave = IT_GAVE[from];
+  if (out === '') return { ok: false, why: `${gave} nothing` };
+  if (out.startsWith('{')) return parseJson(out, now, gave);
   const lines = out.split(/\r?\n/).length;
   if (lines > 1)
     return {
       ok: false,
-      why: `it printed ${lines} lines; print the token alone on one line, or JSON with "token" and "expires_at"`,
+      why: `${gave} ${lines} lines; print the token alone on one line, or JSON with "token" and "expires_at"`,
     };
-  if (UNSENDABLE.test(out))
-    return { ok: false, why: 'it printed a control character, which an HTTP header cannot carry' };
+  if (UNSENDABLE.test(out)) return { ok: false, why: `${gave} a control character, which an HTTP header cannot carry` };
   if (NOT_ASCII.test(out))
-    return { ok: false, why: 'it printed a character outside ASCII (binary output?), which no token holds' };
+    return { ok: false, why: `${gave} a character outside ASCII (binary output?), which no token holds` };
   return { ok: true, value: { token: out } };
 }
 
-function parseJson(text: string, now: number): ParseResult {
+function parseJson(text: string, now: number, gave: string): ParseResult {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    return { ok: false, why: 'it printed text starting with { that is not JSON' };
+    return { ok: false, why: `${gave} text starting with { that is not JSON` };
   }
   const o = body as Record<string, unknown>;
   const token = o['token'] ?? o['access_token'];

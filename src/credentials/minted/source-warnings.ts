@@ -3,15 +3,15 @@
 // check`, at gateway start and on each reload, from the same spec a mint reads.
 import { existsSync } from 'node:fs';
 import type { LoadedConfig } from '../../config/types.ts';
-import { awsProfileFrom } from './aws-profile.ts';
+import { awsProfileOf } from './aws-profile.ts';
 import { mintedSource, type MintedSource } from './spec.ts';
 
 /** What is missing for one source, or undefined when nothing is (or it cannot be told before minting). */
 async function missing(source: MintedSource): Promise<string | undefined> {
   const spec = source.spec;
   if (spec.kind === 'aws') {
-    const from = await awsProfileFrom(spec);
-    return from?.startsWith(`profile ${spec.profile} is in neither`) ? `${from}, so no AWS credentials` : undefined;
+    const profile = await awsProfileOf(spec);
+    return profile?.missing === true ? `${profile.from}, so no AWS credentials` : undefined;
   }
   if (spec.kind === 'oauth2' && spec.grant === 'jwt_bearer' && spec.serviceAccountFile !== undefined) {
     // Application Default Credentials with no file go on to the metadata server, as Google's libraries do.

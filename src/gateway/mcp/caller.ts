@@ -2,7 +2,7 @@
 // allow-list when the key record carries one (the `mcp` field the governance side adds).
 import type { FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
-import { presentedKey } from '../keys.ts';
+import { presentedKey } from '../keys/keys.ts';
 import type { McpAllowList, McpCaller } from '../../mcp/governor.ts';
 
 /** Names that client-auth gives a request without a key of its own. */
@@ -16,10 +16,17 @@ export function mcpCaller(ctx: GatewayContext, req: FastifyRequest): McpCaller {
   return {
     requestId: state?.id ?? '',
     keyName: name === undefined || NO_KEY.has(name) ? undefined : name,
+    user: state?.user,
+    spanUser: ctx.settings.loaded.config.gateway.otel_end_user ? state?.user : undefined,
     allow: record === undefined ? undefined : (record as { mcp?: McpAllowList }).mcp,
     // The call's outcome is the request's: a refused or failed call is said on its line, though JSON-RPC answers 200.
     onOutcome: (outcome) => {
       if (state && outcome !== 'ok') state.outcome = outcome;
+    },
+    ...(record?.guard !== undefined ? { guard: record.guard } : {}),
+    // What the guard found in a tool's result goes on the request's line and counter, as a chat request's does.
+    onGuard: (findings) => {
+      if (state) (state.guard ??= []).push(...findings);
     },
   };
 }

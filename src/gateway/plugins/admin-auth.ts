@@ -1,9 +1,31 @@
-// The admin key (`gateway.admin_key`, usually `${SWITCHYARD_ADMIN_KEY}`) guards /admin/* and, when set, /metrics.
-// Client keys never open these: only the admin key compares equal (constant time, on sha256 digests).
+// The admin key (`gateway.admin_key`, usually `${SWITCHYARD_ADMIN_KEY}`) guards /admin/* and, when set, /metrics; a
+// person signed in to the dashboard (its session cookie, ui/access.ts) may use them too, an action needing the page's
+// CSRF token and a role that may take it (checked by the route, ui/roles.ts). Client keys never open these: only the
+// admin key compares equal (constant time, on sha256 digests).
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../api-error.ts';
+import { ApiError } from '../answer/api-error.ts';
 import type { GatewayContext } from '../context.ts';
-import { presentedKey, secretsEqual } from '../keys.ts';
+import { presentedKey, secretsEqual } from '../keys/keys.ts';
+import { access, checkCsrf } from '../ui/access.ts';
+import { ADMIN_API_IDENTITY, type Identity } from '../ui/session.ts';
+
+/** Who each admin request is, for a route's role check and audit: a signed-in person, or the admin key. */
+const identities = new WeakMap<FastifyRequest, Identity>();
+
+export function adminIdentity(req: FastifyRequest): Identity {
+  return identities.get(req) ?? ADMIN_API_IDENTITY;
+}
+
+/** A dashboard session on a request that sends no key. */
+function signedIn(ctx: GatewayContext, req: FastifyRequest): boolean {
+  if (presentedKey(req.headers) !== undefined) return false;
+  const a = access(ctx, req, Date.now());
+  if (a === undefined) return false;
+  checkCsrf(ctx, req, a);
+  identities.set(req, a.identity);
+  if (req.sy) req.sy.keyName = 'dashboard';
+  return true;
+}
 
 /** `optional`: with no admin key configured the endpoint is open (used by /metrics); otherwise it is off (404). */
 export function adminAuthHook(
@@ -11,6 +33,7 @@ export function adminAuthHook(
   mode: { optional: boolean },
 ): (req: FastifyRequest) => Promise<void> {
   return async (req) => {
+    if (signedIn(ctx, req)) return;
     const adminKey = ctx.settings.adminKey;
     if (!adminKey) {
       if (mode.optional) return;

@@ -2,7 +2,7 @@
 // route or credential, and the request rows a page at a time (newest first, a keyset cursor: one index range scan
 // a page, however deep), both with filters. Behind the admin key.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from '../api-error.ts';
+import { ApiError } from '../answer/api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { adminAuthHook } from './admin-auth.ts';
 import { parseSince } from '../../usage/since.ts';
@@ -58,7 +58,7 @@ export function adminUsagePlugin(ctx: GatewayContext) {
       const groups = await ledgerOf(ctx).totals({
         by,
         since: from,
-        ...filters(q, ['client_key', 'task', 'route', 'credential'] as const),
+        ...filters(q, ['client_key', 'user', 'task', 'route', 'credential'] as const),
       });
       return {
         by,
@@ -81,7 +81,7 @@ export function adminUsagePlugin(ctx: GatewayContext) {
         limit,
         ...(q['since'] !== undefined ? { since: since(q, '1d') } : {}),
         ...(q['before'] !== undefined ? { before: q['before'] } : {}),
-        ...filters(q, ['client_key', 'task', 'route', 'status'] as const),
+        ...filters(q, ['client_key', 'user', 'task', 'route', 'status'] as const),
       });
       return { requests: page.rows, ...(page.next !== undefined ? { next: page.next } : {}) };
     });

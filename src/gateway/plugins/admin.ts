@@ -5,11 +5,13 @@ import { effectiveHealth } from '../../credentials/health.ts';
 import type { ResetOutcome } from '../../credentials/pool.ts';
 import type { CandidateStatus } from '../../credentials/types.ts';
 import { UserError } from '../../user-error.ts';
-import { ApiError } from '../api-error.ts';
+import { ApiError } from '../answer/api-error.ts';
 import type { GatewayContext } from '../context.ts';
-import { adminAuthHook } from './admin-auth.ts';
+import { adminAuthHook, adminIdentity } from './admin-auth.ts';
 import { gatewayStatus } from './health.ts';
-import { budgetsView } from '../budgets-view.ts';
+import { budgetsView } from '../records/budgets-view.ts';
+import { recordAction, targetOf } from '../records/action-audit.ts';
+import { mayTake } from '../ui/roles.ts';
 
 function iso(ms: number | undefined): string | null {
   return ms === undefined || ms === null ? null : new Date(ms).toISOString();
@@ -76,6 +78,8 @@ export function adminPlugin(ctx: GatewayContext) {
       { schema: resetSchema },
       async (req) => {
         const { provider } = req.params;
+        const by = adminIdentity(req);
+        mayTake(by, 'reset');
         if (!Object.hasOwn(ctx.settings.loaded.config.providers, provider)) {
           throw new ApiError(
             'not_found',
@@ -106,6 +110,7 @@ export function adminPlugin(ctx: GatewayContext) {
           'credentials reset through the admin API',
         );
         const now = Date.now();
+        await recordAction(ctx, by, { action: 'reset', target: targetOf(provider, id), outcome: 'ok' }, now);
         return {
           ...outcome,
           provider,

@@ -1,10 +1,12 @@
 // Client-key authentication for /v1/*. With `require_keys: false`, only a direct local request gets in without a key:
 // not one through a proxy or to another host name, which would open it to a proxy's users or DNS rebinding.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from '../api-error.ts';
+import { ApiError } from '../answer/api-error.ts';
+import type { GuardMode } from '../../config/guard.ts';
 import type { GatewayContext } from '../context.ts';
-import { presentedKey } from '../keys.ts';
+import { presentedKey } from '../keys/keys.ts';
 import { isLoopback } from '../../config/listen.ts';
+import { headerUser, userPolicyOf, type UserPolicy } from '../request/end-user.ts';
 
 const HOW =
   'send a gateway key as `Authorization: Bearer sy-…` or `x-api-key: sy-…` (create one with `switchyard gateway keys create`)';
@@ -21,13 +23,25 @@ export interface KeyVerdict {
   keyName: string;
   /** The key's id, when one was verified: what the in-flight limit counts by. */
   id?: string;
+  /** Where the key reads its requests' end user (end-user.ts). */
+  users?: UserPolicy;
+  /** The key's own secrets guard mode (`keys create --guard`), when it has one. */
+  guard?: GuardMode;
   error?: ApiError;
 }
 
 export function clientKeyVerdict(ctx: GatewayContext, headers: FastifyRequest['headers']): KeyVerdict {
   const presented = presentedKey(headers);
   const record = presented === undefined ? undefined : ctx.keys.verify(presented);
-  if (record) return { keyName: record.name, id: record.id };
+  if (record) {
+    const users = userPolicyOf(record);
+    return {
+      keyName: record.name,
+      id: record.id,
+      ...(users !== undefined ? { users } : {}),
+      ...(record.guard !== undefined ? { guard: record.guard } : {}),
+    };
+  }
   if (!ctx.settings.requireKeys) {
     const notLocal = notFromThisMachine(headers);
     if (notLocal === undefined) return { keyName: 'anonymous' };
@@ -67,8 +81,14 @@ export function clientAuthHook(
 ): (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
   return (req, reply, done) => {
     const verdict = clientKeyVerdict(ctx, req.headers);
-    if (req.sy) req.sy.keyName = verdict.keyName;
+    if (req.sy) {
+      req.sy.keyName = verdict.keyName;
+      if (verdict.users !== undefined) req.sy.userPolicy = verdict.users;
+      if (verdict.guard !== undefined) req.sy.keyGuard = verdict.guard;
+    }
     if (verdict.error !== undefined) return done(verdict.error);
+    const badUser = headerUser(req.sy, verdict.keyName, verdict.users, req.headers);
+    if (badUser !== undefined) return done(badUser);
     const limit = ctx.settings.maxInFlightPerKey;
     if (verdict.id !== undefined && limit !== undefined && !ctx.keyConcurrency.enter(verdict.id, limit, reply.raw))
       return done(tooManyInFlight(verdict.keyName, limit));

@@ -3,16 +3,16 @@
 // do not drown the requests that matter. The line names the client key by its *name*; the key never reaches here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
-import { newRequestState } from '../request-state.ts';
-import { requestId } from '../request-id.ts';
+import { newRequestState } from '../request/request-state.ts';
+import { requestId } from '../request/request-id.ts';
 import { rawJson, rawJsonValue, type LineFields, type RawJson } from '../../log.ts';
 import { apiOf } from './errors.ts';
 import { sentAttempts } from '../../calls/trail.ts';
-import { CHAT_PATHS, pathOf } from '../chat-paths.ts';
+import { CHAT_PATHS, pathOf } from '../request/chat-paths.ts';
 import type { Usage } from '../../providers/types.ts';
 import type { Attempt } from '../../calls/types.ts';
-import { requestOver } from '../request-end.ts';
-import type { RequestRecord } from '../request-record.ts';
+import { requestOver } from '../records/request-end.ts';
+import type { RequestRecord } from '../records/request-record.ts';
 
 const PROBES = new Set(['/', '/healthz', '/livez', '/readyz', '/metrics']);
 
@@ -132,11 +132,13 @@ export function writeRequestLine(ctx: GatewayContext, r: RequestRecord): void {
   // Every line of the WebSocket mode carries it: its upgrade (responses-socket.ts) and each turn.
   if (r.method === 'WS') line['websocket'] = true;
   if (r.alias !== undefined) line['alias'] = r.alias;
+  if (r.user !== undefined) line['user'] = r.user;
   if (r.credential !== undefined) line['credential'] = r.credential;
   if (r.trail !== undefined && r.trail.length > 0) line['upstream'] = upstreamJson(r.trail);
   if (r.usage !== undefined) addTokenFields(line, r.usage);
   if (r.droppedTools !== undefined) line['dropped_tools'] = r.droppedTools.join(',');
   if (r.conversation !== undefined) line['conversation'] = r.conversation;
+  if (r.guard !== undefined) line['guard'] = guardField(r.guard);
   if (r.mcp !== undefined) {
     line['mcp_method'] = r.mcp.method;
     if (r.mcp.tool !== undefined) line['tool'] = r.mcp.tool;
@@ -144,4 +146,9 @@ export function writeRequestLine(ctx: GatewayContext, r: RequestRecord): void {
   // Rendered here, not through the line writer's memo of repeated values: a message seen once would only churn it.
   if (r.error !== undefined) line['error'] = rawJson(r.error, false);
   ctx.requestLine(probe ? 'debug' : r.status >= 500 ? 'warn' : 'info', line, 'request');
+}
+
+/** The guard's findings in one field: `rule@where:action`, comma-separated (never the secret). */
+function guardField(findings: RequestRecord['guard'] & object): string {
+  return findings.map((f) => `${f.rule}@${f.where}:${f.action}`).join(',');
 }

@@ -4,7 +4,7 @@ import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
 import { openaiWire } from '../wire.ts';
 import { serveChat, type WireBody } from './serve-chat.ts';
-import { MODEL_FIELD_SCHEMA } from '../model-resolve.ts';
+import { MODEL_FIELD_SCHEMA } from '../request/model-resolve.ts';
 
 /** The shape fastify checks before anything else runs (compiled, cheap); the translator validates the details. A
  * body with `input` and no `messages` is a Responses one (Cursor's: wire/chat-responses-body.ts), checked there. */

@@ -1,9 +1,9 @@
 // POST /v1/messages/count_tokens, estimated here (o200k) without an upstream call: the chain may not end at
 // Anthropic, and a count should not spend a key's quota.
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../api-error.ts';
+import { ApiError } from '../answer/api-error.ts';
 import type { GatewayContext } from '../context.ts';
-import { checkModelName, resolveModel, unknownModelMessage } from '../model-resolve.ts';
+import { checkModelName, resolveModel, unknownModelMessage } from '../request/model-resolve.ts';
 import { anthropicWire } from '../wire.ts';
 import type { WireBody } from './serve-chat.ts';
 

@@ -12,7 +12,7 @@ import { carryCaller, openSession, type McpSession } from '../mcp/session.ts';
 import { answerStateless, STATELESS_REVISION } from '../mcp/stateless.ts';
 import { LISTEN_METHOD, serveListen, type ListenStream } from '../mcp/listen.ts';
 import { mcpFactsOf } from '../mcp/request-facts.ts';
-import { requestOver } from '../request-end.ts';
+import { requestOver } from '../records/request-end.ts';
 
 function rpcError(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code: -32000, message } });

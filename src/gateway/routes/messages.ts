@@ -5,7 +5,7 @@ import { clientAuthHook } from '../plugins/client-auth.ts';
 import { anthropicWire } from '../wire.ts';
 import { serveChat, type WireBody } from './serve-chat.ts';
 import { countTokensRoute } from './count-tokens.ts';
-import { MODEL_FIELD_SCHEMA } from '../model-resolve.ts';
+import { MODEL_FIELD_SCHEMA } from '../request/model-resolve.ts';
 
 /** `max_tokens` is required by Anthropic's API but not here: the router applies a default when it is absent. */
 export const anthropicBodySchema = {

@@ -1,11 +1,11 @@
 // GET /v1/models and /v1/models/{id}: tasks, alias names and known `provider/model`s, in Anthropic's shape when the
 // caller sends `anthropic-version`, else OpenAI's.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from '../api-error.ts';
+import { ApiError } from '../answer/api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
 import { apiOf } from '../plugins/errors.ts';
-import { patternAlias } from '../model-aliases.ts';
+import { patternAlias } from '../request/model-aliases.ts';
 
 type ModelObject = Record<string, unknown> & { id: string };
 

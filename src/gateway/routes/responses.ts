@@ -2,14 +2,14 @@
 // comes whole in `input` (what `store: false` clients, such as Codex, send anyway) or continues one the gateway
 // recorded (`previous_response_id`: conversation-turn.ts), whose turns are read back and deleted as stored responses.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from '../api-error.ts';
+import { ApiError } from '../answer/api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
 import { responsesCompactWire, responsesWire } from '../wire.ts';
 import { serveChat, type WireBody } from './serve-chat.ts';
-import { MODEL_FIELD_SCHEMA } from '../model-resolve.ts';
-import type { RequestState } from '../request-state.ts';
-import { deleteResponse, inputItemsPage, storedResponse } from '../stored-responses.ts';
+import { MODEL_FIELD_SCHEMA } from '../request/model-resolve.ts';
+import type { RequestState } from '../request/request-state.ts';
+import { deleteResponse, inputItemsPage, storedResponse } from '../conversations/stored-responses.ts';
 
 /** The shape fastify checks before anything else runs; the translator validates the details. */
 export const responsesBodySchema = {

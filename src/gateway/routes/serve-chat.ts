@@ -8,32 +8,40 @@ import type { StreamEvent } from '../../providers/types.ts';
 import { copySettings } from '../../providers/settings.ts';
 import { sentAttempts } from '../../calls/trail.ts';
 import { answeringCredential } from '../../calls/call-record.ts';
-import { ApiError } from '../api-error.ts';
+import { ApiError } from '../answer/api-error.ts';
 import type { GatewayContext } from '../context.ts';
-import { checkModelName, resolveModel, shownModel, unknownModelMessage, type ModelTarget } from '../model-resolve.ts';
-import type { RequestState } from '../request-state.ts';
+import {
+  checkModelName,
+  resolveModel,
+  shownModel,
+  unknownModelMessage,
+  type ModelTarget,
+} from '../request/model-resolve.ts';
+import type { RequestState } from '../request/request-state.ts';
 import { forwardedBetas } from '../wire/anthropic/beta.ts';
-import { headerValue } from '../header-value.ts';
+import { headerValue } from '../answer/header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, ParsedWire, WireParseOptions } from '../wire.ts';
-import { failStream, startStreamReply, writeStream, type FramesLife } from '../stream-writer.ts';
-import { DEFAULT_HOLD_KEEPALIVE_MS, HOLD_FRAME, StreamHold } from '../stream-hold.ts';
+import { failStream, startStreamReply, writeStream, type FramesLife } from '../stream/stream-writer.ts';
+import { DEFAULT_HOLD_KEEPALIVE_MS, HOLD_FRAME, StreamHold } from '../stream/stream-hold.ts';
 import {
   anyAnthropicRoute,
   routeWithoutAnthropic,
   routeWithoutCompaction,
   routeWithoutResponses,
   servesResponses,
-} from '../responses-routes.ts';
+} from '../conversations/responses-routes.ts';
 import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
-import { usageHeaderValue } from '../usage-record.ts';
-import { streamSettled } from '../request-end.ts';
+import { usageHeaderValue } from '../records/usage-record.ts';
+import { streamSettled } from '../records/request-end.ts';
+import { guardAnswer, guardAnswerEvents } from '../answer/guard-answer.ts';
 import { streamingSettings } from '../../config/streaming.ts';
 import type { Obj } from '../../providers/translate/obj.ts';
-import { keepTurn, openTurn, unportableFailure, wholeConversation } from '../conversation-turn.ts';
-import { isSocketTurn } from '../socket-turn-mark.ts';
-import { conversationHeader } from '../conversation-record.ts';
+import { keepTurn, openTurn, unportableFailure, wholeConversation } from '../conversations/conversation-turn.ts';
+import { isSocketTurn } from '../conversations/socket-turn-mark.ts';
+import { conversationHeader } from '../conversations/conversation-record.ts';
+import { requestUser } from '../request/end-user.ts';
 
 export interface WireBody {
   model: string;
@@ -133,6 +141,8 @@ export async function serveChat(
       param: 'model',
     });
   sy.target = target;
+  // The end user, from the body when its key reads it there (end-user.ts); a header's was read at auth.
+  const user = requestUser(sy, wire.api, body);
   // Said on failures too: a mistyped name caught by `"*"` is what a user most needs to see.
   if (target.alias !== undefined) reply.header('x-switchyard-alias', headerValue(target.alias));
   const conversation = wire.conversations
@@ -152,6 +162,7 @@ export async function serveChat(
   const opts = chatOptions(parsed, target, abortOnDisconnect(ctx, req, reply, sy), trail, sy);
   // Budgets scoped to the client key apply (docs/budgets.md); `anonymous` and the like are names too.
   if (sy.keyName !== undefined) opts.client_key = sy.keyName;
+  if (user !== undefined) opts.end_user = user;
   if (conversation !== undefined) keepTurn(ctx, sy, parsed, opts, conversation);
   if (body.stream === true && wire.buffered !== true) {
     sy.stream = true;
@@ -179,7 +190,7 @@ export async function serveChat(
   sy.usage = call?.usage;
   answerHeaders(ctx, reply, sy);
   reply.header('x-switchyard-usage', usageHeaderValue(ctx, sy));
-  return wire.response(result.response, parsed);
+  return wire.response(guardAnswer(req, result.response), parsed);
 }
 
 /** The router call, in the caller's trace (`traceparent`) and naming its client key when OpenTelemetry is on. */
@@ -195,7 +206,10 @@ function callRouter(
   opts: ChatOptions & { stream?: boolean },
 ): Promise<ChatSuccess | StreamSuccess | Disabled> {
   if (!tracingOn()) return ctx.router.chat(opts);
-  return withCaller(req.headers, (req.sy as RequestState).keyName, () => ctx.router.chat(opts));
+  const sy = req.sy as RequestState;
+  // The end user on the span only where the operator allows it (gateway.otel_end_user).
+  const user = ctx.settings.loaded.config.gateway.otel_end_user ? sy.user : undefined;
+  return withCaller(req.headers, sy.keyName, () => ctx.router.chat(opts), user);
 }
 
 /** The route that answered, and its credential (call-record.ts answeringCredential). A route that serves the
@@ -319,7 +333,7 @@ async function commitStream(ctx: GatewayContext, req: FastifyRequest, opts: Chat
   }
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
-  const events = result.events[Symbol.asyncIterator]();
+  const events = guardAnswerEvents(req, result.events[Symbol.asyncIterator]());
   // Nothing is sent before the first event (but a long hold's keep-alives): until then a failure is an HTTP error.
   let first: IteratorResult<StreamEvent>;
   try {

@@ -3,7 +3,7 @@
 // One renderer per advice kind, so a new kind is named here by the type checker.
 import type { Advice } from '../../errors/advice.ts';
 import { adviceClause, CLI_COMMANDS } from '../../errors/advice.ts';
-import type { Explanation } from '../../errors/explanation.ts';
+import { whatHappenedAfter, type Explanation } from '../../errors/explanation.ts';
 import type { RouteFailure } from '../../routing/errors.ts';
 import { scrubSecrets } from '../../log.ts';
 
@@ -79,11 +79,9 @@ export interface RouteLineView {
 
 export function routeLineView(f: RouteFailure): RouteLineView {
   const e = f.explained;
-  const text =
-    e === undefined
-      ? f.explanation
-      : `${e.headline}${e.detail !== undefined ? ` — ${e.detail}` : ''}${e.postscript ?? ''}`;
+  if (e === undefined) return { route: f.route, kind: f.kind, text: scrubSecrets(f.explanation) };
   // The line names its route already: "down/m failed with …" reads "failed with …" after it.
-  const own = text.startsWith(`${f.route} `) ? text.slice(f.route.length + 1) : text;
-  return { route: f.route, kind: f.kind, text: scrubSecrets(own) };
+  const headline = whatHappenedAfter(e, f.route) ?? e.headline;
+  const text = `${headline}${e.detail !== undefined ? ` — ${e.detail}` : ''}${e.postscript ?? ''}`;
+  return { route: f.route, kind: f.kind, text: scrubSecrets(text) };
 }

@@ -1,6 +1,6 @@
 // The Requests and Usage views' data, read from the usage ledger (docs/usage.md): a page of requests is one indexed
 // query (cursor-paged, newest first); usage per day is read from the daily rollups, a few small queries per chart.
-import { ApiError } from '../api-error.ts';
+import { ApiError } from '../answer/api-error.ts';
 import type { GatewayContext } from '../context.ts';
 import type { GroupTotals, RequestQuery, UsageRow } from '../../usage/row.ts';
 import type { RecentTrails } from './recent.ts';
@@ -30,6 +30,8 @@ export interface RequestFilters {
   kind?: string;
   status?: string;
   client_key?: string;
+  /** One end user, as sent or hashed (usage/row.ts). */
+  user?: string;
   task?: string;
   route?: string;
   key?: string;
@@ -50,7 +52,7 @@ function time(value: string | undefined, name: string): number | undefined {
 
 export async function requestsPage(ctx: GatewayContext, f: RequestFilters) {
   const q: RequestQuery = { limit: Math.min(200, Math.max(1, Number(f.limit ?? PAGE) || PAGE)) };
-  for (const k of ['status', 'client_key', 'task', 'route', 'before'] as const) if (f[k]) q[k] = f[k];
+  for (const k of ['status', 'client_key', 'user', 'task', 'route', 'before'] as const) if (f[k]) q[k] = f[k];
   if (f.key) q.credential = f.key;
   if (f.kind === 'model' || f.kind === 'tool') q.kind = f.kind;
   else if (f.kind) throw new ApiError('invalid_request', `kind: expected model or tool, got ${JSON.stringify(f.kind)}`);
@@ -94,31 +96,34 @@ export function trailOf(recent: RecentTrails, id: string) {
 }
 
 export interface DailySeries {
-  by: 'client_key' | 'task' | 'route';
+  by: 'client_key' | 'user' | 'task' | 'route';
   days: string[];
   series: { name: string; tokens: number[]; cost: number[] }[];
 }
 
 /** Tokens and cost per day for the biggest `by` groups over `days` days: one rollup query for the groups, one per
- * group shown (at most TOP + 1). */
+ * group shown (at most TOP + 1). With `user`, that end user's only (from the rows: the rollups keep no users). */
 export async function dailyUsage(
   ctx: GatewayContext,
   by: DailySeries['by'],
   days: number,
   now: number,
+  user?: string,
 ): Promise<DailySeries> {
   const ledger = ledgerOf(ctx);
   const since = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
   const dayList = Array.from({ length: days }, (_, i) => new Date(since + i * DAY_MS).toISOString().slice(0, 10));
-  const groups = (await ledger.totals({ by, since })).sort((a, b) => tokens(b) - tokens(a));
+  const whose = user === undefined ? {} : { user };
+  const groups = (await ledger.totals({ by, since, ...whose })).sort((a, b) => tokens(b) - tokens(a));
   const shown = groups.slice(0, TOP);
   const series: DailySeries['series'] = [];
   for (const g of shown) {
-    const perDay = await ledger.totals({ by: 'day', since, [by]: g.group });
+    // A user group is the user as kept ('': the requests naming none), matched as it is.
+    const perDay = await ledger.totals({ by: 'day', since, ...whose, [by]: g.group });
     series.push(dailySeries(groupName(by, g.group), dayList, perDay));
   }
   if (groups.length > TOP) {
-    const all = dailySeries('all', dayList, await ledger.totals({ by: 'day', since }));
+    const all = dailySeries('all', dayList, await ledger.totals({ by: 'day', since, ...whose }));
     series.push({
       name: 'other',
       tokens: all.tokens.map((t, i) => t - series.reduce((n, s) => n + s.tokens[i]!, 0)),

@@ -6,7 +6,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Attempt, LadderEvent } from '../../calls/types.ts';
 import type { LadderEvents } from '../../calls/events.ts';
-import type { RequestRecord } from '../request-record.ts';
+import type { RequestRecord } from '../records/request-record.ts';
 
 /** What the page is told: enough to know what to refresh and to show a line in its activity list. */
 export interface LiveEvent {

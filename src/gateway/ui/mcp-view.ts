@@ -3,6 +3,7 @@
 // their health, as the Keys view shows a provider's.
 import type { CandidateStatus } from '../../credentials/types.ts';
 import { usability } from '../../credentials/health.ts';
+import { candidateStatus } from '../../credentials/scoped-health.ts';
 import { visibleCredential } from '../../credentials/resolution-cache.ts';
 import { emptyHealth } from '../../state/merge.ts';
 import type { UpstreamState } from '../../mcp/upstream.ts';
@@ -28,10 +29,7 @@ const TOOL_COUNT_LIMIT_MS = 2_000;
 function keyStatuses(ctx: GatewayContext, server: string, now: number): CandidateStatus[] {
   return ctx.mcp.credentials.credentials(server).map((c) => {
     const health = ctx.store.getHealth(c.fingerprint) ?? emptyHealth(c.fingerprint, healthName(server));
-    const u = usability(health, now);
-    const status: CandidateStatus = { credential: visibleCredential(c), health, usable: u.usable };
-    if (u.why !== undefined) status.why = u.why;
-    return status;
+    return candidateStatus(visibleCredential(c), health, usability(health, now));
   });
 }
 

@@ -1,7 +1,7 @@
 // The last few hundred requests that failed or needed more than one attempt, with their whole trail and the
 // explanation the caller was told: the ledger keeps each attempt's charge, not why it failed, so the Requests view
 // reads the why here while it is recent. Bounded; a request that went through on its first try costs one check.
-import type { RequestRecord } from '../request-record.ts';
+import type { RequestRecord } from '../records/request-record.ts';
 import { explanationView, routeLineView, type ExplanationView, type RouteLineView } from './advice-view.ts';
 
 /** What the ring reads of a request's record. */

@@ -1,9 +1,10 @@
 // The Tasks view's data: each task's chain as the next call would run it, every route with where it comes from
-// (the config path and the file line or default that `config show --explain` names), and every budget as it stands.
+// (the config path and the file line or default that `config show --explain` names), and every budget as it stands
+// (a `per_user` budget, which has no one standing, as its limit for each user).
 import { explainRows, type ExplainRow } from '../../config/render.ts';
 import type { GatewayContext } from '../context.ts';
-import { currentBudgets } from '../budgets-view.ts';
-import { rowView } from '../../budgets/snapshot.ts';
+import { currentBudgets } from '../records/budgets-view.ts';
+import { perUserBudgets, rowView, type PerUserBudget } from '../../budgets/snapshot.ts';
 
 export interface TaskRoute {
   provider: string;
@@ -55,4 +56,9 @@ export function tasksView(ctx: GatewayContext): TaskView[] {
 export async function budgetsView(ctx: GatewayContext) {
   const rows = await currentBudgets(ctx);
   return rows.map(rowView);
+}
+
+/** Every `per_user` budget: its limit for each user and where to see each user's standing (it has no row). */
+export function perUserView(ctx: GatewayContext): PerUserBudget[] {
+  return perUserBudgets(ctx.router.budgets.plan(ctx.settings.loaded), Date.now());
 }

@@ -5,7 +5,7 @@ import { classifyStreamError } from '../../errors/classify.ts';
 import { authHeaderFor, authHeaders } from '../auth-header.ts';
 import { callSecrets } from '../call-secrets.ts';
 import { fromClassification } from '../../errors/upstream-error.ts';
-import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from '../http.ts';
+import { callJson, readAnswer, unreadAnswer, withModel, upstreamTarget, type UpstreamTarget } from '../http.ts';
 import { modelIds } from '../openai/adapter.ts';
 import { eventJson, streamCall } from '../stream-call.ts';
 import type { StreamHandler } from '../stream-call.ts';
@@ -14,6 +14,8 @@ import { TextTemplate } from '../text-template.ts';
 import { toAnthropicRequest } from './request.ts';
 import { fromAnthropicResponse } from './answer.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
+import { adapterOver } from '../dialect-adapter.ts';
+import { jsonBytes } from '../translate/json-bytes.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -84,17 +86,12 @@ async function send(dialect: AnthropicDialect, req: ChatRequest, ctx: SendContex
     url: dialect.messages(ctx, req, false),
     method: 'POST',
     headers: headers(dialect, ctx, 'application/json', req),
-    body: JSON.stringify(dialect.body(toAnthropicRequest(req, { stream: false }))),
+    body: jsonBytes(dialect.body(toAnthropicRequest(req, { stream: false }))),
   });
   const res = readAnswer(() => fromAnthropicResponse(body), ctx.provider);
   if (res) return withModel(res, req);
-  if (typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'error') {
-    throw fromClassification(classifyStreamError(body, callSecrets(ctx)), ctx.provider);
-  }
-  throw fromClassification(
-    { kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a message' },
-    ctx.provider,
-  );
+  const isError = typeof body === 'object' && body !== null && (body as { type?: unknown }).type === 'error';
+  throw unreadAnswer(ctx, isError ? body : undefined, 'answer was not a message');
 }
 
 function streamHandler(ctx: SendContext): StreamHandler {
@@ -133,7 +130,7 @@ function stream(dialect: AnthropicDialect, req: ChatRequest, ctx: SendContext): 
       url: dialect.messages(ctx, req, true),
       method: 'POST',
       headers: headers(dialect, ctx, 'text/event-stream', req),
-      body: JSON.stringify(dialect.body(toAnthropicRequest(req, { stream: true }))),
+      body: jsonBytes(dialect.body(toAnthropicRequest(req, { stream: true }))),
     },
     streamHandler(ctx),
   );
@@ -150,12 +147,7 @@ async function listModels(dialect: AnthropicDialect, ctx: SendContext): Promise<
 
 /** The Messages adapter over one dialect's paths and body. */
 export function anthropicShapedAdapter(dialect: AnthropicDialect): ProviderAdapter {
-  return {
-    type: dialect.type,
-    send: (req, ctx) => send(dialect, req, ctx),
-    stream: (req, ctx) => stream(dialect, req, ctx),
-    listModels: (ctx) => listModels(dialect, ctx),
-  };
+  return adapterOver(dialect, { send, stream, listModels });
 }
 
 export const anthropicAdapter: ProviderAdapter = anthropicShapedAdapter(ANTHROPIC);

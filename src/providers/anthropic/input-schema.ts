@@ -2,7 +2,7 @@
 // without parameters, with `{}`, or with a schema that leaves out `type`; forwarded as they are, Anthropic refuses
 // the request and a fallback to it fails as a bad request.
 
-import { isObj, type Obj } from '../translate/obj.ts';
+import { isObj, setKey, type Obj } from '../translate/obj.ts';
 
 type Schema = Obj;
 
@@ -45,7 +45,8 @@ function withoutCombinators(parameters: Schema): Schema {
 
 function merge(branch: Schema, properties: Schema, onRequired: (required: string[]) => void): void {
   if (isObj(branch['properties']))
-    for (const [k, v] of Object.entries(branch['properties'])) if (!(k in properties)) properties[k] = v;
+    for (const [k, v] of Object.entries(branch['properties']))
+      if (!Object.hasOwn(properties, k)) setKey(properties, k, v);
   if (Array.isArray(branch['required']))
     onRequired(branch['required'].filter((r): r is string => typeof r === 'string'));
 }

@@ -3,7 +3,7 @@
 // (docs/shapes.md#structured-output-on-every-route).
 import { claudeModel, reaches, type SinceRule } from './claude-model.ts';
 import { jsonInstruction } from '../translate/response-format.ts';
-import { isObj, type Obj } from '../translate/obj.ts';
+import { isObj, setKey, type Obj } from '../translate/obj.ts';
 import type { ResponseFormat } from '../types.ts';
 
 /** Claude models with structured outputs: Sonnet and Haiku 4.5, Opus 4.5, and every later model. */
@@ -68,14 +68,14 @@ export function anthropicOutputSchema(schema: Obj, close = true): Obj {
   const out: Obj = {};
   const moved: Obj = {};
   for (const [k, v] of Object.entries(schema)) {
-    if (UNSUPPORTED.includes(k) || (k === 'minItems' && v !== 0 && v !== 1)) moved[k] = v;
+    if (UNSUPPORTED.includes(k) || (k === 'minItems' && v !== 0 && v !== 1)) setKey(moved, k, v);
     else if (k === 'oneOf' && Array.isArray(v)) out['anyOf'] = v.map(sub);
     else if (ONE.includes(k)) out[k] = sub(v);
     else if (LIST.includes(k) && Array.isArray(v)) out[k] = v.map(sub);
     // Branches of an allOf each see only some of the properties: closed, no object could match them all.
     else if (k === 'allOf' && Array.isArray(v)) out[k] = v.map((s) => (isObj(s) ? anthropicOutputSchema(s, false) : s));
     else if (MAP.includes(k) && isObj(v)) out[k] = Object.fromEntries(Object.entries(v).map(([n, s]) => [n, sub(s)]));
-    else out[k] = v;
+    else setKey(out, k, v);
   }
   if (
     close &&

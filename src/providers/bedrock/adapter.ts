@@ -15,7 +15,9 @@ import { splitStops, stopAnswer, stopStream } from '../stop-sequences.ts';
 import { createConverseDecoder } from './stream.ts';
 import { toConverseRequest } from './request.ts';
 import { fromConverseResponse } from './answer.ts';
+import { listedIds } from '../listed-ids.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
+import { jsonBytes } from '../translate/json-bytes.ts';
 
 /** `bedrock-runtime.REGION.amazonaws.com` names its region; a private endpoint's is the provider's `region:`. */
 export function regionOf(ctx: SendContext): string {
@@ -52,7 +54,7 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
     url: target(ctx, req.model, 'converse'),
     method: 'POST' as const,
     headers: baseHeaders(ctx, 'application/json'),
-    body: JSON.stringify(toConverseRequest(req)),
+    body: jsonBytes(toConverseRequest(req)),
   };
   const sign = signer(ctx);
   if (sign !== undefined) call.headers = { ...call.headers, ...(await sign(call)) };
@@ -87,7 +89,7 @@ function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> 
       url: target(ctx, req.model, 'converse-stream'),
       method: 'POST',
       headers: baseHeaders(ctx, 'application/vnd.amazon.eventstream'),
-      body: JSON.stringify(toConverseRequest(req)),
+      body: jsonBytes(toConverseRequest(req)),
       ...(sign !== undefined ? { sign } : {}),
     },
     streamHandler(ctx, req),
@@ -119,23 +121,15 @@ async function controlGet(ctx: SendContext, path: string): Promise<unknown> {
   return callJson(ctx, call);
 }
 
-const idsOf = (body: unknown, list: string, field: string): string[] => {
-  const items = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[list] : undefined;
-  if (!Array.isArray(items)) return [];
-  return items
-    .map((m: unknown) => (typeof m === 'object' && m !== null ? (m as Record<string, unknown>)[field] : undefined))
-    .filter((id): id is string => typeof id === 'string');
-};
-
 /** The region's inference profiles (`us.anthropic.claude-…`), then its foundation models (ListInferenceProfiles,
  * ListFoundationModels on the control plane), each call signed as a chat is. */
 async function listModels(ctx: SendContext): Promise<string[]> {
-  const profiles = idsOf(
+  const profiles = listedIds(
     await controlGet(ctx, '/inference-profiles'),
     'inferenceProfileSummaries',
     'inferenceProfileId',
   );
-  const models = idsOf(await controlGet(ctx, '/foundation-models'), 'modelSummaries', 'modelId');
+  const models = listedIds(await controlGet(ctx, '/foundation-models'), 'modelSummaries', 'modelId');
   return [...profiles, ...models];
 }
 

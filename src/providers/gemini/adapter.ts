@@ -12,7 +12,10 @@ import { splitStops, stopAnswer, stopStream } from '../stop-sequences.ts';
 import { createGeminiChunkDecoder } from './stream.ts';
 import { toGeminiRequest } from './request.ts';
 import { fromGeminiResponse, promptBlockOf } from './answer.ts';
+import { listedIds } from '../listed-ids.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
+import { adapterOver } from '../dialect-adapter.ts';
+import { jsonBytes } from '../translate/json-bytes.ts';
 
 /** Where a Gemini-shaped API takes its calls. */
 export interface GeminiDialect {
@@ -62,7 +65,7 @@ async function send(dialect: GeminiDialect, req: ChatRequest, ctx: SendContext):
     url: dialect.call(ctx, req.model, 'generateContent'),
     method: 'POST',
     headers: headers(ctx, dialect.type, 'application/json'),
-    body: JSON.stringify(toGeminiRequest(req)),
+    body: jsonBytes(toGeminiRequest(req)),
   });
   if (inBandError(body)) throw fromClassification(classifyStreamError(body, callSecrets(ctx)), ctx.provider);
   const block = promptBlockOf(body);
@@ -96,7 +99,7 @@ function stream(dialect: GeminiDialect, req: ChatRequest, ctx: SendContext): Asy
       url: dialect.call(ctx, req.model, 'streamGenerateContent?alt=sse'),
       method: 'POST',
       headers: headers(ctx, dialect.type, 'text/event-stream'),
-      body: JSON.stringify(toGeminiRequest(req)),
+      body: jsonBytes(toGeminiRequest(req)),
     },
     streamHandler(ctx),
   );
@@ -105,12 +108,7 @@ function stream(dialect: GeminiDialect, req: ChatRequest, ctx: SendContext): Asy
 
 /** `{models: [{name: "models/gemini-2.5-flash", …}]}` → the bare names. */
 export function geminiModelIds(body: unknown): string[] {
-  const models = typeof body === 'object' && body !== null ? (body as { models?: unknown }).models : undefined;
-  if (!Array.isArray(models)) return [];
-  return models
-    .map((m: unknown) => (typeof m === 'object' && m !== null ? (m as { name?: unknown }).name : undefined))
-    .filter((n): n is string => typeof n === 'string')
-    .map((n) => n.replace(/^(publishers\/[^/]+\/)?models\//, ''));
+  return listedIds(body, 'models', 'name').map((n) => n.replace(/^(publishers\/[^/]+\/)?models\//, ''));
 }
 
 async function listModels(dialect: GeminiDialect, ctx: SendContext): Promise<string[]> {
@@ -124,12 +122,7 @@ async function listModels(dialect: GeminiDialect, ctx: SendContext): Promise<str
 }
 
 export function geminiShapedAdapter(dialect: GeminiDialect): ProviderAdapter {
-  return {
-    type: dialect.type,
-    send: (req, ctx) => send(dialect, req, ctx),
-    stream: (req, ctx) => stream(dialect, req, ctx),
-    listModels: (ctx) => listModels(dialect, ctx),
-  };
+  return adapterOver(dialect, { send, stream, listModels });
 }
 
 export const geminiAdapter: ProviderAdapter = geminiShapedAdapter(GEMINI);

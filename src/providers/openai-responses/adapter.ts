@@ -5,13 +5,15 @@ import { classifyStreamError } from '../../errors/classify.ts';
 import { fromClassification } from '../../errors/upstream-error.ts';
 import { authHeaderFor, authHeaders } from '../auth-header.ts';
 import { callSecrets } from '../call-secrets.ts';
-import { callJson, readAnswer, upstreamTarget, withModel } from '../http.ts';
+import { callJson, readAnswer, unreadAnswer, upstreamTarget, withModel } from '../http.ts';
 import { eventJson, streamCall, type StreamHandler } from '../stream-call.ts';
 import { failureOf, fromResponsesObject } from './answer.ts';
 import { createResponsesStreamDecoder, RESPONSES_FRAME_KEY } from './stream.ts';
 import { isObj } from '../translate/obj.ts';
 import { SocketTurn } from './socket.ts';
+import { splicedResponsesBody } from './splice-body.ts';
 import type { ChatRequest, ChatResponse, SendContext, StreamEvent } from '../types.ts';
+import { jsonBytes } from '../translate/json-bytes.ts';
 
 /** Sent to a Responses route: a Responses request with a route of that provider, which then gets it whole. */
 export const goesToResponses = (req: ChatRequest, ctx: SendContext): boolean =>
@@ -26,9 +28,11 @@ function headers(ctx: SendContext, accept: string): Record<string, string> {
   };
 }
 
-/** The caller's body, or the one the conversation's owner is sent (SendContext.responsesBody). */
-const bodyFor = (req: ChatRequest, ctx: SendContext, stream: boolean): string =>
-  JSON.stringify({ ...(ctx.responsesBody ?? req.responses_body), model: req.model, stream });
+/** The caller's body, or the one the conversation's owner is sent (SendContext.responsesBody): the caller's own bytes
+ * when the body is still theirs (splice-body.ts). */
+const bodyFor = (req: ChatRequest, ctx: SendContext, stream: boolean): string | Buffer =>
+  splicedResponsesBody(req, ctx, stream) ??
+  jsonBytes({ ...(ctx.responsesBody ?? req.responses_body), model: req.model, stream });
 
 /** The route's turns go over the WebSocket mode (`responses_websocket: true`); not through a proxy, which carries
  * HTTP only here: such a route's turns go over HTTP. */
@@ -57,12 +61,8 @@ export async function sendResponses(req: ChatRequest, ctx: SendContext): Promise
   const res = readAnswer(() => fromResponsesObject(body), ctx.provider);
   if (res && res.responses_object?.['status'] !== 'failed') return withModel(res, req);
   // A failed response, or an error object in a 200.
-  if (isObj(body) && (isObj(body['error']) || body['status'] === 'failed'))
-    throw fromClassification(classifyStreamError(failureOf(body), callSecrets(ctx)), ctx.provider);
-  throw fromClassification(
-    { kind: 'server', code: 'invalid_response', providerMessage: 'answer was not a Responses API response object' },
-    ctx.provider,
-  );
+  const failed = isObj(body) && (isObj(body['error']) || body['status'] === 'failed');
+  throw unreadAnswer(ctx, failed ? failureOf(body) : undefined, 'answer was not a Responses API response object');
 }
 
 /** Reads a Responses stream's events, from SSE or the WebSocket alike, into canonical events. */

@@ -15,7 +15,7 @@ import { createDeadline, type Deadline } from '../deadline.ts';
 import { joinUrl, MAX_EVENT_BYTES, transportFailure } from '../http.ts';
 import { heard, type StreamHandler } from '../stream-call.ts';
 import { responseSockets, type PooledSocket, type SocketPool } from './socket-pool.ts';
-import { isObj, type Obj } from '../translate/obj.ts';
+import { isObj, setKey, type Obj } from '../translate/obj.ts';
 import type { SendContext, StreamEvent } from '../types.ts';
 
 /** The beta header Codex sends with the upgrade. */
@@ -106,7 +106,7 @@ export class SocketTurn implements AsyncIterable<StreamEvent> {
     fresh: boolean,
   ): Promise<{ socket: PooledSocket; sent: Obj; before: string[] }> {
     const body: Obj = {};
-    for (const [k, v] of Object.entries(this.#body)) if (!HTTP_ONLY.has(k)) body[k] = v;
+    for (const [k, v] of Object.entries(this.#body)) if (!HTTP_ONLY.has(k)) setKey(body, k, v);
     const previous = body['previous_response_id'];
     const input = Array.isArray(body['input']) ? body['input'].map((i) => JSON.stringify(i)) : undefined;
     const rest = restOf(body);

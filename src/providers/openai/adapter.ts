@@ -6,16 +6,19 @@ import { classifyStreamError } from '../../errors/classify.ts';
 import { authHeaderFor, authHeaders } from '../auth-header.ts';
 import { callSecrets } from '../call-secrets.ts';
 import { fromClassification } from '../../errors/upstream-error.ts';
-import { callJson, readAnswer, withModel, upstreamTarget, type UpstreamTarget } from '../http.ts';
+import { callJson, readAnswer, unreadAnswer, withModel, upstreamTarget, type UpstreamTarget } from '../http.ts';
 import { eventJson, streamCall } from '../stream-call.ts';
 import type { StreamHandler } from '../stream-call.ts';
 import { createOpenAIChunkDecoder, openAIFrameKey, plainOpenAIText } from './stream.ts';
 import { TextTemplate } from '../text-template.ts';
 import { maxTokensFieldFor, toOpenAIRequest } from './request.ts';
+import { splicedOpenAIBody } from './splice-body.ts';
 import { fromOpenAIResponse } from './answer.ts';
+import { listedIds } from '../listed-ids.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 import { splitStops, stopAnswer, stopStream } from '../stop-sequences.ts';
 import { goesToResponses, sendResponses, streamResponses } from '../openai-responses/adapter.ts';
+import { jsonBytes } from '../translate/json-bytes.ts';
 
 /** Where an OpenAI-shaped API takes its calls, and what it calls the output limit. */
 export interface OpenAIDialect {
@@ -45,23 +48,26 @@ function inBandError(body: unknown): unknown {
   return typeof body === 'object' && body !== null && 'error' in body ? (body as { error: unknown }).error : undefined;
 }
 
+/** What the upstream is sent: an OpenAI caller's own bytes, spliced, on OpenAI's own dialect (splice-body.ts);
+ * otherwise the translation. */
+function requestBody(dialect: OpenAIDialect, req: ChatRequest, ctx: SendContext, stream: boolean): string | Buffer {
+  const options = { stream, maxTokensField: dialect.maxTokensField(ctx) };
+  const spliced = dialect.type === 'openai' ? splicedOpenAIBody(req, options) : undefined;
+  return spliced ?? jsonBytes(toOpenAIRequest(req, options));
+}
+
 async function send(dialect: OpenAIDialect, req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   if (goesToResponses(req, ctx)) return sendResponses(req, ctx);
   const body = await callJson(ctx, {
     url: dialect.chat(ctx, req.model),
     method: 'POST',
     headers: headers(ctx, 'application/json', dialect.type),
-    body: JSON.stringify(toOpenAIRequest(req, { stream: false, maxTokensField: dialect.maxTokensField(ctx) })),
+    body: requestBody(dialect, req, ctx, false),
   });
   const res = readAnswer(() => fromOpenAIResponse(body), ctx.provider);
   if (res) return stopAnswer(withModel(res, req), splitStops(req.stop).kept);
   // Some compatible servers answer 200 with an error object instead of choices.
-  if (inBandError(body) !== undefined)
-    throw fromClassification(classifyStreamError(body, callSecrets(ctx)), ctx.provider);
-  throw fromClassification(
-    { kind: 'server', code: 'invalid_response', providerMessage: 'answer had no choices' },
-    ctx.provider,
-  );
+  throw unreadAnswer(ctx, inBandError(body) !== undefined ? body : undefined, 'answer had no choices');
 }
 
 function streamHandler(ctx: SendContext): StreamHandler {
@@ -97,19 +103,16 @@ function stream(dialect: OpenAIDialect, req: ChatRequest, ctx: SendContext): Asy
       url: dialect.chat(ctx, req.model),
       method: 'POST',
       headers: headers(ctx, 'text/event-stream', dialect.type),
-      body: JSON.stringify(toOpenAIRequest(req, { stream: true, maxTokensField: dialect.maxTokensField(ctx) })),
+      body: requestBody(dialect, req, ctx, true),
     },
     streamHandler(ctx),
   );
   return kept.length > 0 ? stopStream(events, kept) : events;
 }
 
+/** `{data: [{id: "gpt-4o", …}]}` → the ids. */
 export function modelIds(body: unknown): string[] {
-  const data = typeof body === 'object' && body !== null ? (body as { data?: unknown }).data : undefined;
-  if (!Array.isArray(data)) return [];
-  return data
-    .map((m: unknown) => (typeof m === 'object' && m !== null ? (m as { id?: unknown }).id : undefined))
-    .filter((id): id is string => typeof id === 'string');
+  return listedIds(body, 'data', 'id');
 }
 
 async function listModels(dialect: OpenAIDialect, ctx: SendContext): Promise<string[]> {

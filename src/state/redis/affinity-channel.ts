@@ -1,7 +1,7 @@
 // Prompt-cache affinity between replicas on one Redis: each flush publishes the records set since the last one, and
 // every replica subscribed takes them into its memory. Nothing is kept in Redis: a record is a hint that expires in
 // minutes, so one missed while a replica was disconnected costs at most one cold cache.
-import { isCluster, type RedisClient } from './client.ts';
+import { closeRedisClient, isCluster, keepConnecting, type RedisClient } from './client.ts';
 import { parseAffinity } from '../affinity-cache.ts';
 import type { AffinityRecord } from '../types.ts';
 
@@ -23,6 +23,7 @@ export class AffinityChannel {
     // A connection in subscriber mode takes no other command: a second one, with the first one's options (a
     // cluster's subscribes on one node, and a PUBLISH on any node reaches it).
     this.subscriber = isCluster(redis) ? redis.duplicate() : redis.duplicate();
+    keepConnecting(this.subscriber);
     this.subscriber.on('error', () => {
       // The main connection reports Redis being unreachable; this one only retries.
     });
@@ -44,7 +45,7 @@ export class AffinityChannel {
   }
 
   close(): void {
-    this.subscriber.disconnect();
+    closeRedisClient(this.subscriber);
   }
 }
 

@@ -5,34 +5,35 @@
 // (docs/budgets.md#when-the-store-is-down).
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './client.ts';
-import {
-  hasRoom,
-  type BudgetStore,
-  type CounterState,
-  type HoldItem,
-  type ReserveResult,
-  type Seed,
-  type Spend,
-} from '../budget-store.ts';
+import { hasRoom } from '../budget-store.ts';
+import type { BudgetStore, CounterState, HoldItem, ReserveResult, Seed, Spend } from '../budget-store.ts';
 import { DEFAULT_STORE_OUTAGE_POLICY, type StoreOutagePolicy } from '../../config/budgets-schema.ts';
 import { OutageBook } from './budget-outage-book.ts';
 import { AbsentReplicas } from './budget-absent.ts';
 import { beat, leave, PRESENCE_TTL_MS } from './replicas.ts';
 import { bounded } from './bounded.ts';
+import { connections, isReady, readiness as redisReadiness } from './client.ts';
+import { BudgetFence, type HoldWrite, type Replication } from './budget-fence.ts';
 
-/** A counter is one hash: `spent`, a field `h:REPLICA/HOLD` = `AMOUNT:EXPIRES_AT` per hold, and a field `r:REPLICA`
- * per live replica = spent + held as its last reserve read it. Holds that ran out are dropped as they are met; a hold
+/** A counter is one hash: `spent`, a field `h:REPLICA/HOLD` = `AMOUNT:EXPIRES_AT` per hold, a field `r:REPLICA`
+ * per live replica = spent + held as its last reserve read it, and a field `s:REPLICA` per replica that settled on it =
+ * the sequence number of its last settle applied (SETTLE). Holds that ran out are dropped as they are met; a hold
  * whose replica's presence lapsed (killed mid-call) is kept, for its settle should that replica be back, but no longer
  * counts; reads of replicas no longer live are dropped. Each item's answer also says how far behind this read the other
  * live replicas' last reads are, summed: what their outage shares may count twice. KEYS: the counters, then the
- * presence set; ARGV: the hold's field, now, when it runs out, this replica's id, the oldest presence that is live, the
- * replicas (comma-separated) whose presence lapsed in an outage and which may yet be back, then four per counter. */
+ * presence set; ARGV: the hold's field, now, when it runs out, this replica's id, the time on this replica's clock
+ * (presence is kept and judged in the replicas' clocks, as their beats keep it, never in a caller's `now`), the
+ * replicas (comma-separated) whose presence lapsed in an outage and which may yet be back, `1` when the master is
+ * expected to have a replica in sync (budget-fence.ts: else it answers `{2}` and takes nothing, as its writes may be
+ * about to be dropped by a failover), then four per counter. */
 const RESERVE = `
+if ARGV[7] == '1' and not string.find(redis.call('INFO', 'replication'), 'state=online', 1, true) then return {2} end
 local hold = ARGV[1]
 local now = tonumber(ARGV[2])
 local expires = ARGV[3]
 local self = ARGV[4]
-local liveSince = tonumber(ARGV[5])
+local seenAt = tonumber(ARGV[5])
+local liveSince = seenAt - ${PRESENCE_TTL_MS}
 local presence = KEYS[#KEYS]
 local n = #KEYS - 1
 local selfRead = 'r:' .. self
@@ -54,7 +55,7 @@ local function counts(field)
   return alive(owner)
 end
 for i = 1, n do
-  local base = 6 + (i - 1) * 4
+  local base = 7 + (i - 1) * 4
   local limit = tonumber(ARGV[base + 1])
   local fields = redis.call('HGETALL', KEYS[i])
   local spent, reserved = 0, 0
@@ -69,7 +70,7 @@ for i = 1, n do
       elseif f ~= selfRead then
         reads[#reads + 1] = tonumber(v)
       end
-    else
+    elseif string.sub(f, 1, 2) == 'h:' then
       local sep = string.find(v, ':', 1, true)
       if sep and tonumber(string.sub(v, sep + 1)) > now then
         if counts(f) then reserved = reserved + tonumber(string.sub(v, 1, sep - 1)) end
@@ -94,37 +95,52 @@ for i = 1, n do
   out[#out + 1] = tostring(behind)
 end
 for i = 1, n do
-  local base = 6 + (i - 1) * 4
+  local base = 7 + (i - 1) * 4
   redis.call('HSET', KEYS[i], 'h:' .. hold, ARGV[base + 2] .. ':' .. expires, selfRead, tostring(after[i]))
   redis.call('PEXPIREAT', KEYS[i], ARGV[base + 4])
 end
 -- The holder is present from its first hold on, before its first beat: its holds count for every replica.
-redis.call('ZADD', presence, now, self)
+redis.call('ZADD', presence, seenAt, self)
 out[#out + 1] = table.concat(soft, ',')
 return out
 `;
 
-/** KEYS: per settle, its counter and the counter's set of ids written once; ARGV: per settle, its id, amount, when
- * the keys may go, and `1` to write it once under its id (outage spend, a hold that may have run out), else `0`: only
- * while its hold is still there (so a retry after a timeout that did reach Redis adds nothing twice). */
+/** KEYS: per settle, its counter and the counter's set of ids written once; ARGV: per settle, its id
+ * (`REPLICA/HOLD`), amount, when the keys may go, `1` to write it once under its id (outage spend, kept in a set), else
+ * `0`, and its sequence number: applied only when above the last one this replica applied to the counter (field
+ * `s:REPLICA`). Either way one sent again — a retry after a timeout that did reach Redis, or a write sent again after a
+ * failover (budget-fence.ts) — adds nothing twice, whether or not its hold is still there. */
 const SETTLE = `
 for i = 1, #KEYS / 2 do
   local key, done = KEYS[2 * i - 1], KEYS[2 * i]
-  local base = (i - 1) * 4
+  local base = (i - 1) * 5
   local id = ARGV[base + 1]
   local apply
   if ARGV[base + 4] == '1' then
     apply = redis.call('SADD', done, id) == 1
     if apply then redis.call('PEXPIREAT', done, ARGV[base + 3]) end
-    redis.call('HDEL', key, 'h:' .. id)
   else
-    apply = redis.call('HDEL', key, 'h:' .. id) == 1
+    local mark = 's:' .. (string.match(id, '^([^/]*)/') or '')
+    apply = tonumber(ARGV[base + 5]) > (tonumber(redis.call('HGET', key, mark)) or 0)
+    if apply then redis.call('HSET', key, mark, ARGV[base + 5]) end
   end
+  redis.call('HDEL', key, 'h:' .. id)
   local amount = tonumber(ARGV[base + 2])
   if apply and amount > 0 then redis.call('HINCRBY', key, 'spent', amount) end
   redis.call('PEXPIREAT', key, ARGV[base + 3])
 end
 return #KEYS / 2
+`;
+
+/** KEYS: counters; ARGV: per counter, a hold's field, its value, when the key may go. A hold the reserve script took
+ * on a master that a failover may have dropped, written again as it was (budget-fence.ts). */
+const HOLD_AGAIN = `
+for i = 1, #KEYS do
+  local base = (i - 1) * 3
+  redis.call('HSET', KEYS[i], ARGV[base + 1], ARGV[base + 2])
+  redis.call('PEXPIREAT', KEYS[i], ARGV[base + 3])
+end
+return #KEYS
 `;
 
 /** KEYS: the counter, its seed record; ARGV: the amount, when it was seeded, when the keys may go. Sets `spent` only
@@ -136,6 +152,13 @@ redis.call('SET', KEYS[2], ARGV[1] .. ':' .. ARGV[2])
 redis.call('PEXPIREAT', KEYS[2], ARGV[3])
 return 1
 `;
+
+/** Why budgets stop being shared when a fenced master has lost its replica. */
+const NO_REPLICA = 'the master has lost its replica: a failover may be under way, and would drop what it takes now';
+
+/** Why budgets stop being shared when the sentinels say the master has no replica and is not theirs, or is failing. */
+const LEFT_ALONE =
+  'the master has no replica and the sentinels name another, or find it down and fail it over: what it takes now a failover would drop';
 
 /** Counters outlive their window by a week, so `usage budgets` still shows the last one. */
 const KEEP_AFTER_RESET_MS = 7 * 24 * 3_600_000;
@@ -149,8 +172,6 @@ const PROBE_MS = 250;
 const BEAT_MS = 250;
 /** How often (in ticks) the state directory is looked at for outage spend a process that ended left there. */
 const ADOPT_EVERY_TICKS = 8;
-/** A hold this close to running out may have been dropped by another replica's clock: written once under its id. */
-const EXPIRY_MARGIN_MS = 60_000;
 /** Work off the request path (the presence beat, the write-back) may take this many times the bound: a Redis slow
  * under load is not taken for down by the probe that would bring budgets back. */
 const OFF_PATH_FACTOR = 4;
@@ -159,24 +180,25 @@ type BudgetRedis = RedisClient & {
   budgetReserve(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[]>;
   budgetSettle(numKeys: number, ...args: (string | number)[]): Promise<number>;
   budgetSeed(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  budgetHoldAgain(numKeys: number, ...args: (string | number)[]): Promise<number>;
 };
 
 type Refused = Extract<ReserveResult, { ok: false }>;
 
-/** A settle of a hold taken in Redis, waiting to be sent. */
+/** A settle of a hold taken in Redis, waiting to be sent: numbered in the order it is sent. */
 interface QueuedSpend extends Spend {
   hold: string;
-  /** When the hold stops counting (0: unknown, as for the release of a reserve that may not have reached Redis). */
-  expiresAt: number;
+  seq: number;
 }
 
-/** One settle as the script takes it. */
+/** One settle as the script takes it: written once under its id (`once`), or by its sequence number. */
 interface Settle {
   id: string;
   counter: string;
   amount: number;
   resetsAt: number;
   once: boolean;
+  seq: number;
 }
 
 export interface RedisBudgetStoreOptions {
@@ -188,6 +210,12 @@ export interface RedisBudgetStoreOptions {
   outageDir?: string | undefined;
   /** Which Redis (URL with the password masked): in the log and the kept outage file. */
   location?: string;
+  /** Keep each settle until a replica of the master acknowledges it, and send it again after a reconnect (a
+   * Sentinel-watched master: a failover drops what the replica had not received). */
+  fenceWrites?: boolean;
+  /** Fenced: whether a master with no replica online may take budget writes alone (sentinel-check.ts): not one the
+   * sentinels no longer name (the client then reconnects), nor one they find down or fail over. */
+  checkMaster?: () => Promise<boolean>;
   warn?: (message: string) => void;
   now?: () => number;
 }
@@ -209,9 +237,13 @@ export class RedisBudgetStore implements BudgetStore {
   #members = new Map<string, number>();
   #seen = new Map<string, number>();
   #policy: StoreOutagePolicy = DEFAULT_STORE_OUTAGE_POLICY;
-  /** Holds taken in Redis and not settled yet: when each stops counting. */
-  readonly #expiry = new Map<string, number>();
   #queue: QueuedSpend[] = [];
+  /** The last settle's sequence number: each is applied once, in this order (SETTLE). */
+  #seq = 0;
+  /** Holds and settles the master took and no replica has acknowledged yet, when `fenceWrites`. */
+  readonly #fence: BudgetFence<Settle> | undefined;
+  readonly #checkMaster: (() => Promise<boolean>) | undefined;
+  #saidDropped = false;
   /** Since when budgets are not shared; whether the log has said so. */
   #downSince: number | undefined;
   #said = false;
@@ -231,9 +263,12 @@ export class RedisBudgetStore implements BudgetStore {
     this.#location = options.location ?? 'redis';
     this.#warn = options.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`));
     this.#now = options.now ?? Date.now;
+    this.#fence = options.fenceWrites === true ? new BudgetFence<Settle>() : undefined;
+    this.#checkMaster = options.checkMaster;
     redis.defineCommand('budgetReserve', { lua: RESERVE });
     redis.defineCommand('budgetSettle', { lua: SETTLE });
     redis.defineCommand('budgetSeed', { lua: SEED });
+    redis.defineCommand('budgetHoldAgain', { lua: HOLD_AGAIN });
     this.#redis = redis as BudgetRedis;
     this.#book = new OutageBook({
       id: this.#id,
@@ -268,33 +303,38 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   async reserve(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): Promise<ReserveResult> {
+    if (this.#fence !== undefined && this.#shared()) await this.#replayFirst();
     if (this.#shared()) {
       try {
         const reply = await bounded(
           this.#redis.budgetReserve(items.length + 1, ...this.#reserveArgs(hold, items, now, expiresAt)),
           this.#timeoutMs,
         );
+        if (Number(reply[0]) === 2) {
+          // Nothing taken: this master lost its replica, and what it takes now a failover may drop.
+          this.#markDown(NO_REPLICA, now);
+          return this.#book.reserve(this.#policy, hold, items, now, expiresAt, now + PROBE_MS);
+        }
         const { result, behind } = parseReserve(reply, items.length);
         this.#book.remember(items, result, behind);
         if (!result.ok) return this.#heldBackOr(result, items[result.refused]!);
-        this.#expiry.set(hold, expiresAt);
+        this.#fence?.held(hold, this.#holdWrites(hold, items, expiresAt));
         return result;
       } catch (err) {
         this.#markDown(message(err), now);
         // The script may yet run when Redis wakes: its hold is released then (after it, on the same connection).
         for (const item of items)
-          this.#queue.push({ hold, counter: item.counter, amount: 0, resetsAt: item.resetsAt, expiresAt: 0 });
+          this.#queue.push({ hold, counter: item.counter, amount: 0, resetsAt: item.resetsAt, seq: ++this.#seq });
       }
     }
     return this.#book.reserve(this.#policy, hold, items, now, expiresAt, now + PROBE_MS);
   }
 
   settle(hold: string, spends: readonly Spend[]): void {
-    const expiresAt = this.#expiry.get(hold) ?? 0;
-    this.#expiry.delete(hold);
+    this.#fence?.settling(hold);
     if (this.#book.owns(hold)) this.#book.settle(hold, spends);
     else if (this.#closed) return;
-    else for (const s of spends) this.#queue.push({ ...s, hold, expiresAt });
+    else for (const s of spends) this.#queue.push({ ...s, hold, seq: ++this.#seq });
     this.#schedule();
   }
 
@@ -304,11 +344,12 @@ export class RedisBudgetStore implements BudgetStore {
         await this.flush();
         const pipeline = this.#redis.pipeline();
         for (const c of counters) pipeline.hgetall(this.#key(c)).get(this.#seedKey(c));
-        pipeline.zrangebyscore(this.#replicasKey(), `(${now - PRESENCE_TTL_MS}`, '+inf');
+        const seenAt = this.#now();
+        pipeline.zrangebyscore(this.#replicasKey(), `(${seenAt - PRESENCE_TTL_MS}`, '+inf');
         const replies = (await bounded(pipeline.exec(), this.#timeoutMs)) ?? [];
         const [liveErr, present] = replies[2 * counters.length] ?? [null, []];
         if (liveErr) throw liveErr;
-        const live = new Set([this.#id, ...(present as string[]), ...this.#absent.expected(now)]);
+        const live = new Set([this.#id, ...(present as string[]), ...this.#absent.expected(seenAt)]);
         const behind: number[] = [];
         const states = counters.map((_, i) => {
           const [err, fields] = replies[2 * i] ?? [null, {}];
@@ -368,13 +409,14 @@ export class RedisBudgetStore implements BudgetStore {
 
   #shared(): boolean {
     if (this.#downSince !== undefined) return false;
-    if (this.#redis.status === 'ready') return true;
-    this.#markDown(`Redis is ${this.#redis.status}`, this.#now());
+    const readiness = redisReadiness(this.#redis);
+    if (readiness === 'ready') return true;
+    this.#markDown(`Redis is ${readiness}`, this.#now());
     return false;
   }
 
   #waiting(): number {
-    return this.#queue.length + this.#book.pending();
+    return this.#queue.length + this.#book.pending() + (this.#fence?.toReplay ?? 0);
   }
 
   /** Budgets stop being shared; said by the next tick unless Redis answers by then (a connection still being made at
@@ -423,7 +465,7 @@ export class RedisBudgetStore implements BudgetStore {
       this.#book.touch(now);
       if (++this.#ticks % ADOPT_EVERY_TICKS === 0) this.#adopt();
       if (this.#downSince !== undefined) {
-        if (this.#redis.status !== 'ready') return this.#sayDown();
+        if (!isReady(this.#redis) || !(await this.#replicaInSync(now))) return this.#sayDown();
         // The write-back before the beat: a replica seen again has its outage spend in the counters.
         await this.#sendNow();
         await this.#beat(now);
@@ -431,8 +473,9 @@ export class RedisBudgetStore implements BudgetStore {
         // a replica under steady load on its own book, on an ever older read, for as long as the load lasts.
         this.#up();
         await this.flush();
-      } else if (now - this.#lastBeat >= BEAT_MS && this.#redis.status === 'ready') {
-        await this.#beat(now);
+      } else if (isReady(this.#redis)) {
+        if (now - this.#lastBeat >= BEAT_MS) await this.#beat(now);
+        await this.#confirm();
       }
     } catch (err) {
       this.#markDown(message(err), now);
@@ -472,44 +515,115 @@ export class RedisBudgetStore implements BudgetStore {
     await this.#flushing;
   }
 
-  /** The outage spend first (under its ids, once), then the queued settles; throws when Redis does not take them. */
+  /** What a master took and its replica may not have (when fenced) first, in its order; then the outage spend (under
+   * its ids, once); then the queued settles. Throws when Redis does not take them. */
   async #send(): Promise<void> {
+    this.#fence?.onConnection(connections(this.#redis));
+    await this.#fence?.replay({ holds: (b) => this.#holdAgain(b), settles: (b) => this.#settleScript(b) });
     const outage = this.#book.toWrite();
     while (outage.length > 0) {
-      const batch = outage.slice(0, SETTLE_BATCH);
-      await this.#settleScript(batch.map((s) => ({ ...s, once: true })));
+      const batch = outage.slice(0, SETTLE_BATCH).map((s) => ({ ...s, once: true, seq: 0 }));
+      await this.#settleScript(batch);
+      this.#fence?.sent(batch);
       this.#book.written(batch.length);
     }
     while (this.#queue.length > 0) {
-      const now = this.#now();
       const batch = this.#queue.slice(0, SETTLE_BATCH).map((s) => ({
         id: this.#field(s.hold),
         counter: s.counter,
         amount: s.amount,
         resetsAt: s.resetsAt,
-        once: s.expiresAt !== 0 && now >= s.expiresAt - EXPIRY_MARGIN_MS,
+        once: false,
+        seq: s.seq,
       }));
       await this.#settleScript(batch);
+      this.#fence?.sent(batch);
       this.#queue.splice(0, batch.length);
     }
+  }
+
+  /** Fenced, on a connection other than the last one's (maybe to a new master): what the last one's master may not
+   * have passed on is sent first, before this reserve is counted against it. */
+  async #replayFirst(): Promise<void> {
+    this.#fence!.onConnection(connections(this.#redis));
+    if (this.#fence!.toReplay > 0) await this.flush();
+  }
+
+  /** Fenced: asks the master how far its replicas have acknowledged, which confirms the writes before it; on another
+   * connection than theirs, the unconfirmed ones are sent again at once. */
+  async #confirm(): Promise<void> {
+    const fence = this.#fence;
+    // Not while a send is on its way: what it sends again is taken off the list by position.
+    if (fence === undefined || fence.waiting === 0 || this.#flushing !== undefined) return;
+    fence.onConnection(connections(this.#redis));
+    if (fence.toReplay > 0) return this.flush();
+    const now = this.#now();
+    if (!(await this.#aloneOk(await fence.confirm(this.#info, now)))) this.#markDown(LEFT_ALONE, now);
+    if (fence.dropped > 0 && !this.#saidDropped) {
+      this.#saidDropped = true;
+      this.#warn(
+        `no replica of the Redis master at ${this.#location} has acknowledged budget writes for a long while; a failover now would lose the oldest of them`,
+      );
+    }
+  }
+
+  /** Fenced: whether the master has the replica it is expected to have (or, past the grace, is trusted alone). */
+  async #replicaInSync(now: number): Promise<boolean> {
+    const fence = this.#fence;
+    if (fence === undefined) return true;
+    fence.onConnection(connections(this.#redis));
+    if (!fence.expectsReplica && this.#checkMaster === undefined) return true;
+    const replication = await fence.confirm(this.#info, now);
+    if (!(await this.#aloneOk(replication))) return false;
+    // On a demoted master the next write is answered READONLY, and the client reconnects to the new one.
+    return replication.role !== 'master' || replication.acked !== undefined || !fence.expectsReplica;
+  }
+
+  /** A master with no replica online may be one a failover left behind or is about to: asked whether it may take
+   * budget writes alone. */
+  async #aloneOk(replication: Replication): Promise<boolean> {
+    if (replication.role !== 'master' || replication.acked !== undefined || this.#checkMaster === undefined)
+      return true;
+    return this.#checkMaster();
+  }
+
+  readonly #info = (): Promise<string> => bounded(this.#redis.info('replication'), this.#timeoutMs * OFF_PATH_FACTOR);
+
+  /** The fields a reserve wrote, as HOLD_AGAIN writes them again. */
+  #holdWrites(hold: string, items: readonly HoldItem[], expiresAt: number): HoldWrite[] {
+    return items.map((item) => ({
+      hold,
+      key: this.#key(item.counter),
+      field: `h:${this.#field(hold)}`,
+      value: `${item.amount}:${expiresAt}`,
+      keepUntil: item.resetsAt + KEEP_AFTER_RESET_MS,
+    }));
+  }
+
+  async #holdAgain(batch: readonly HoldWrite[]): Promise<void> {
+    const args: (string | number)[] = batch.map((w) => w.key);
+    for (const w of batch) args.push(w.field, w.value, w.keepUntil);
+    await bounded(this.#redis.budgetHoldAgain(batch.length, ...args), this.#timeoutMs * OFF_PATH_FACTOR);
   }
 
   async #settleScript(batch: readonly Settle[]): Promise<void> {
     const args: (string | number)[] = [];
     for (const s of batch) args.push(this.#key(s.counter), this.#doneKey(s.counter));
-    for (const s of batch) args.push(s.id, s.amount, s.resetsAt + KEEP_AFTER_RESET_MS, s.once ? '1' : '0');
+    for (const s of batch) args.push(s.id, s.amount, s.resetsAt + KEEP_AFTER_RESET_MS, s.once ? '1' : '0', s.seq);
     await bounded(this.#redis.budgetSettle(batch.length * 2, ...args), this.#timeoutMs * OFF_PATH_FACTOR);
   }
 
   #reserveArgs(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): (string | number)[] {
     const keys = [...items.map((i) => this.#key(i.counter)), this.#replicasKey()];
+    const seenAt = this.#now();
     const args: (string | number)[] = [
       this.#field(hold),
       now,
       expiresAt,
       this.#id,
-      now - PRESENCE_TTL_MS,
-      this.#absent.expected(now).join(','),
+      seenAt,
+      this.#absent.expected(seenAt).join(','),
+      this.#fence?.expectsReplica === true ? '1' : '0',
     ];
     for (const item of items)
       args.push(this.#limitHere(item), item.amount, item.soft ? '1' : '0', item.resetsAt + KEEP_AFTER_RESET_MS);

@@ -31,6 +31,12 @@ const retry = (times: number): number => Math.min(100 * times, 2000);
  * Sentinel client ask where the master is now (and a single server's find it again once promoted back). */
 const reconnectOnReadonly = (err: Error): boolean => err.message.startsWith('READONLY');
 
+/** A cluster's command whose master's connection closed (or that was answered CLUSTERDOWN) fails at once, as a
+ * single server's does (`maxRetriesPerRequest: 0`), rather than being sent again later behind the caller's back: a
+ * budget reserve given up on past its bound is released, and one run after its release would stay reserved. MOVED,
+ * ASK and TRYAGAIN (a slot moving, the command not run) are still followed. */
+const NO_RETRY_ON_CONNECTION_LOSS = { retryDelayOnFailover: 0, retryDelayOnClusterDown: 0 } as const;
+
 function connectionOptions(timing: ClientTiming): RedisOptions {
   return {
     maxRetriesPerRequest: 0,
@@ -49,10 +55,49 @@ function auth(target: { username?: string; password?: string; tls: boolean }): R
 }
 
 export function openRedisClient(target: RedisTarget, timing: ClientTiming): RedisClient {
+  const client = newClient(target, timing);
+  keepConnecting(client);
+  if (isCluster(client)) connectNodesEagerly(client);
+  return client;
+}
+
+/** ioredis connects a cluster's node on its first command and, with no offline queue, fails every other command sent
+ * to it while it connects with "Connection is closed.": at load 40 that took each store's first presence beat, and
+ * its budgets went unshared. Each node is connected as soon as it is known instead. */
+function connectNodesEagerly(cluster: Cluster): void {
+  const connect = (node: Redis): void => {
+    if (node.status === 'wait') node.connect().catch(() => {});
+  };
+  cluster.on('ready', () => cluster.nodes('all').forEach(connect));
+  cluster.on('+node', connect);
+}
+
+/** 'ready' when a command sent now goes out at once: one server's client ready, or a cluster ready with each of its
+ * masters connected (else what it waits for). */
+export function readiness(client: RedisClient): string {
+  if (client.status !== 'ready' || !isCluster(client)) return client.status;
+  const waiting = client.nodes('master').find((n) => n.status !== 'ready');
+  return waiting === undefined ? 'ready' : `connecting to ${waiting.options.host}:${waiting.options.port}`;
+}
+
+export function isReady(client: RedisClient): boolean {
+  return readiness(client) === 'ready';
+}
+
+/** Resolves once a ready cluster has each master connected too (or it is not ready, or `timeoutMs` passed): a store
+ * whose first load went to one master is not ready while another is still connecting. */
+export async function mastersConnected(client: RedisClient, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (client.status === 'ready' && !isReady(client) && Date.now() < end)
+    await new Promise((resolve) => setTimeout(resolve, 10).unref());
+}
+
+function newClient(target: RedisTarget, timing: ClientTiming): RedisClient {
   const { Redis: RedisCtor, Cluster: ClusterCtor } = loadIoredis();
   if (target.form === 'cluster') {
     return new ClusterCtor(target.nodes, {
       enableOfflineQueue: false,
+      ...NO_RETRY_ON_CONNECTION_LOSS,
       clusterRetryStrategy: retry,
       redisOptions: { ...connectionOptions(timing), ...auth(target) },
     });
@@ -72,6 +117,31 @@ export function openRedisClient(target: RedisTarget, timing: ClientTiming): Redi
     // Told by the sentinels of a switch, rather than finding out at the next write to the old master.
     failoverDetector: true,
   });
+}
+
+/** Clients this process closed on purpose: the only ones left ended. */
+const closedByUs = new WeakSet<RedisClient>();
+
+/** A client that ends without being closed is started again, after the same pause as a reconnect. ioredis ends a
+ * Sentinel client for good when the sentinels' `+switch-master` reaches the failover detector of its last connection
+ * while it is connecting anew (the detector closes the connector mid-connect): seen after a master killed and back in
+ * a second, the replica then never shared state again. */
+export function keepConnecting(client: RedisClient): void {
+  let attempts = 0;
+  client.on('ready', () => (attempts = 0));
+  client.on('end', () => {
+    if (closedByUs.has(client)) return;
+    const timer = setTimeout(() => {
+      if (!closedByUs.has(client) && client.status === 'end') client.connect().catch(() => {});
+    }, retry(++attempts));
+    timer.unref();
+  });
+}
+
+/** Closes a client for good (it is not started again). */
+export function closeRedisClient(client: RedisClient): void {
+  closedByUs.add(client);
+  client.disconnect();
 }
 
 export function isCluster(client: RedisClient): client is Cluster {

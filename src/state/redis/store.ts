@@ -10,6 +10,7 @@ import type {
   MintPatch,
   MintRecord,
   ConversationTurn,
+  LeaseOptions,
   SessionRecord,
   StateStore,
   StoreStatus,
@@ -24,7 +25,18 @@ import { sharedKeys, loadShared, mergeGatewayKey, readSeq, writeShared, type Sha
 import { UserError } from '../../user-error.ts';
 import { matchOne } from '../match.ts';
 import { maskRedisUrl, redisTarget } from '../../config/redis-url.ts';
-import { DEFAULT_PREFIX, openRedisClient, prefixProblem, type RedisClient } from './client.ts';
+import {
+  closeRedisClient,
+  DEFAULT_PREFIX,
+  isCluster,
+  isReady,
+  mastersConnected,
+  openRedisClient,
+  readiness,
+  prefixProblem,
+  type RedisClient,
+} from './client.ts';
+import { SentinelCheck } from './sentinel-check.ts';
 import { mirrorSignature, readKeyMirror, writeKeyMirror } from './key-mirror.ts';
 import { DEFAULT_BUDGET_TIMEOUT_MS, RedisBudgetStore } from './budgets.ts';
 import { bounded } from './bounded.ts';
@@ -94,6 +106,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private readonly warn: (message: string) => void;
   private readonly flushIntervalMs: number;
   private readonly sharedTimeoutMs: number;
+  /** How long `ready()` waits for Redis (and a cluster's masters) before going on with local state. */
+  private readonly connectTimeoutMs: number;
   private readonly pollTimer: NodeJS.Timeout;
   private readonly readyPromise: Promise<void>;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -105,6 +119,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   private degraded = false;
   private onFirstLoad: (() => void) | undefined;
   private closed = false;
+  private readonly sentinelCheck: SentinelCheck | undefined;
 
   constructor(options: RedisStoreOptions) {
     super();
@@ -121,16 +136,25 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     this.keyMirrorPath = options.keyMirrorPath;
     this.loadKeyMirror();
     const connectTimeout = options.connectTimeoutMs ?? 2000;
+    this.connectTimeoutMs = connectTimeout;
     this.redis = openRedisClient(target, {
       connectTimeoutMs: connectTimeout,
       commandTimeoutMs: options.commandTimeoutMs ?? 2000,
     });
     this.redis.on('error', (err: unknown) => this.noteFailure(err));
+    const sentinelCheck = target.form === 'sentinel' ? new SentinelCheck(target, connectTimeout) : undefined;
+    this.sentinelCheck = sentinelCheck;
+    const client = this.redis;
     this.budgets = new RedisBudgetStore(this.redis, {
       prefix: this.prefix,
       location: this.location,
       warn: this.warn,
       outageDir: options.budgetOutageDir,
+      // A Sentinel fails over to a replica that may lack what the master last took: settles wait for the replica.
+      fenceWrites: target.form === 'sentinel',
+      ...(sentinelCheck !== undefined && !isCluster(client)
+        ? { checkMaster: () => sentinelCheck.aloneOk(client) }
+        : {}),
       ...(options.sharedTimeoutMs !== undefined ? { timeoutMs: options.sharedTimeoutMs } : {}),
       ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
     });
@@ -149,12 +173,14 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
 
   /** Resolves once health has been read from Redis, or after the connect timeout (then on local state, warned). */
   ready(): Promise<void> {
-    return this.readyPromise.then(() => this.listening());
+    return this.readyPromise
+      .then(() => mastersConnected(this.redis, this.connectTimeoutMs))
+      .then(() => this.listening());
   }
 
   /** The affinity channel subscribed, or a moment given up on it: affinity is a hint, not worth holding start-up. */
   private async listening(): Promise<void> {
-    if (this.redis.status !== 'ready') return;
+    if (!isReady(this.redis)) return;
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, 1000);
@@ -194,11 +220,21 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   // ---- minted credentials: leases and mint records in Redis, shared by every replica; the embedded store's when
   // Redis does not answer (a replica minting alone is better than no token) ----
 
-  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    return this.sharedOrLocal(
-      () => mint.acquireLease(this.redis, this.mintKeys, name, holder, ttlMs),
-      () => this.local.acquireLease(name, holder, ttlMs),
-    );
+  acquireLease(name: string, holder: string, ttlMs: number, options?: LeaseOptions): Promise<boolean> {
+    const shared = (): Promise<boolean> => mint.acquireLease(this.redis, this.mintKeys, name, holder, ttlMs);
+    if (options?.sharedOnly === true) return this.sharedOrThrow(name, shared);
+    return this.sharedOrLocal(shared, () => this.local.acquireLease(name, holder, ttlMs));
+  }
+  /** Redis's answer, or a rejection: never the embedded store's, which knows nothing of the other replicas. */
+  private async sharedOrThrow<T>(name: string, shared: () => Promise<T>): Promise<T> {
+    const unknown = (why: string): Error => new Error(`the lease ${name} cannot be asked of Redis (${why})`);
+    if (!isReady(this.redis)) throw unknown(readiness(this.redis));
+    try {
+      return await bounded(shared(), this.sharedTimeoutMs);
+    } catch (err) {
+      this.noteFailure(err);
+      throw unknown(message(err));
+    }
   }
   releaseLease(name: string, holder: string): Promise<void> {
     return this.sharedOrLocal(
@@ -244,7 +280,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   }
 
   private async sharedOrLocal<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
-    if (this.redis.status !== 'ready') return local();
+    if (!isReady(this.redis)) return local();
     try {
       // A request may be waiting on it (a mint): a paused Redis counts as down past the bound.
       return await bounded(shared(), this.sharedTimeoutMs);
@@ -378,7 +414,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     this.unsubscribeLocal();
     this.dropListeners();
     this.affinityChannel.close();
-    this.redis.disconnect();
+    closeRedisClient(this.redis);
+    this.sentinelCheck?.close();
     await this.local.close();
   }
 
@@ -507,7 +544,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
 
   /** Cheap when nothing changed: one GET of the counter. */
   private async poll(): Promise<void> {
-    if (this.closed || this.polling || this.redis.status !== 'ready') return;
+    if (this.closed || this.polling || !isReady(this.redis)) return;
     this.polling = true;
     try {
       const seq = await readSeq(this.redis, this.keys);
@@ -533,7 +570,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   /** One flush at a time (WATCH belongs to the connection); a call during a flush waits for it and goes again. */
   private async flushNow(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.closed || this.redis.status !== 'ready') return;
+    if (this.closed || !isReady(this.redis)) return;
     if (this.affinity.pending.size > 0) await this.publishAffinity();
     if (this.conversations.pending.size + this.conversations.extensions.size > 0) await this.sendConversations();
     // A flush is done when the turns already on their way are written too.
@@ -555,7 +592,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
 
   private async sendConversations(): Promise<void> {
     const waiting = this.conversations.pending.size + this.conversations.extensions.size;
-    if (this.closed || this.redis.status !== 'ready' || waiting === 0) return;
+    if (this.closed || !isReady(this.redis) || waiting === 0) return;
     const batch = this.conversations.pending.take();
     const extensions = this.conversations.extensions.take();
     try {
@@ -573,7 +610,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
   }
 
   protected async loadConversationTurns(ids: readonly string[]): Promise<(ConversationTurn | undefined)[]> {
-    if (this.closed || this.redis.status !== 'ready') return ids.map(() => undefined);
+    if (this.closed || !isReady(this.redis)) return ids.map(() => undefined);
     try {
       const read = readConversationTurns(this.redis, this.prefix, ids, Date.now());
       return await bounded(read, this.sharedTimeoutMs);

@@ -8,15 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { statement } from './statements.ts';
 import { inTransaction } from './transaction.ts';
-import {
-  hasRoom,
-  type BudgetStore,
-  type CounterState,
-  type HoldItem,
-  type ReserveResult,
-  type Seed,
-  type Spend,
-} from '../budget-store.ts';
+import { hasRoom } from '../budget-store.ts';
+import type { BudgetStore, CounterState, HoldItem, ReserveResult, Seed, Spend } from '../budget-store.ts';
 
 export interface SqliteBudgetStoreOptions {
   flushIntervalMs?: number;

@@ -1,6 +1,7 @@
 // SQL for stored credentials (`switchyard auth add`) and gateway client keys (stored as hashes). Both are small
 // tables written rarely (CLI) and read on the request path, so the store caches them and reloads them when their
 // change counter moves.
+import { GUARD_MODES, type GuardMode } from '../../config/guard.ts';
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { GatewayKeyMcp, GatewayKeyRecord, StoredCredential } from '../types.ts';
 import { nextSeq } from './health-table.ts';
@@ -27,6 +28,9 @@ interface GatewayKeyRow {
   last_used_at: number | null;
   mcp: string | null;
   mcp_updated_at: number | null;
+  user_from: string | null;
+  user_hash: number | null;
+  guard: string | null;
 }
 
 export function readCounter(db: DatabaseSync, key: 'seq' | 'credentials_seq' | 'gateway_keys_seq'): number {
@@ -79,6 +83,9 @@ export function deleteCredential(db: DatabaseSync, provider: string, id: string)
   db.prepare('DELETE FROM credentials WHERE provider = ? AND id = ?').run(provider, id);
 }
 
+/** What `user_from` may hold; anything else stored reads as no end user (the header is then refused). */
+const USER_FROM = ['header', 'body', 'both'] as const;
+
 function rowToGatewayKey(row: GatewayKeyRow): GatewayKeyRecord {
   const k: GatewayKeyRecord = {
     id: row.id,
@@ -92,6 +99,11 @@ function rowToGatewayKey(row: GatewayKeyRow): GatewayKeyRecord {
   const mcp = row.mcp === null ? undefined : parseMcp(row.mcp);
   if (mcp !== undefined) k.mcp = mcp;
   if (row.mcp_updated_at !== null) k.mcp_updated_at = row.mcp_updated_at;
+  const from = USER_FROM.find((f) => f === row.user_from);
+  if (from !== undefined) k.user_from = from;
+  if (row.user_hash === 1) k.user_hash = true;
+  // A mode this version does not know is left out: the config's mode applies rather than none.
+  if (row.guard !== null && (GUARD_MODES as readonly string[]).includes(row.guard)) k.guard = row.guard as GuardMode;
   return k;
 }
 
@@ -111,9 +123,12 @@ export function insertGatewayKey(db: DatabaseSync, k: GatewayKeyRecord): void {
     k.last_used_at ?? null,
     k.mcp === undefined ? null : JSON.stringify(k.mcp),
     k.mcp_updated_at ?? null,
+    k.user_from ?? null,
+    k.user_hash === true ? 1 : null,
+    k.guard ?? null,
   ];
   db.prepare(
-    'INSERT INTO gateway_keys (id, name, hash, prefix, created_at, revoked_at, last_used_at, mcp, mcp_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO gateway_keys (id, name, hash, prefix, created_at, revoked_at, last_used_at, mcp, mcp_updated_at, user_from, user_hash, guard) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(...values);
 }
 

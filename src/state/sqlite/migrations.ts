@@ -149,6 +149,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE gateway_keys ADD COLUMN mcp TEXT;
   ALTER TABLE gateway_keys ADD COLUMN mcp_updated_at INTEGER;
   `,
+  // 13: where a client key reads its requests' end user, and whether it keeps them hashed (calls/end-user.ts).
+  `
+  ALTER TABLE gateway_keys ADD COLUMN user_from TEXT;
+  ALTER TABLE gateway_keys ADD COLUMN user_hash INTEGER;
+  `,
+  // 14: a client key's secrets guard mode (docs/guard.md), set by `keys create --guard`.
+  `
+  ALTER TABLE gateway_keys ADD COLUMN guard TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -141,22 +141,24 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
   }
 
   removeStoredCredential(provider: string, idOrLabel: string): StoredCredential | undefined {
-    this.reloadCredentials();
-    const found = matchOne(
-      this.listStoredCredentials(provider),
-      idOrLabel,
-      (c) => c.label,
-      `stored key of ${provider}`,
+    return this.changeStoredCredential(provider, idOrLabel, (found) =>
+      creds.deleteCredential(this.db, provider, found.id),
     );
-    if (!found) return undefined;
-    this.writeThrough(() =>
-      creds.writeMarked(this.db, 'credentials_seq', () => creds.deleteCredential(this.db, provider, found.id)),
-    );
-    this.afterCredentialsWrite(provider);
-    return found;
   }
 
   bindStoredCredential(provider: string, idOrLabel: string, origin: string): StoredCredential | undefined {
+    return this.changeStoredCredential(provider, idOrLabel, (found) =>
+      creds.updateCredentialOrigin(this.db, provider, found.id, origin),
+    );
+  }
+
+  /** Finds one stored key by id or label on the file as it is now, and writes `change` to it (marked, so other
+   * processes reload): the key as it was found, or undefined when none matches. */
+  private changeStoredCredential(
+    provider: string,
+    idOrLabel: string,
+    change: (found: StoredCredential) => void,
+  ): StoredCredential | undefined {
     this.reloadCredentials();
     const found = matchOne(
       this.listStoredCredentials(provider),
@@ -165,11 +167,7 @@ export class SqliteStore extends MemoryFirstStore implements StateStore {
       `stored key of ${provider}`,
     );
     if (!found) return undefined;
-    this.writeThrough(() =>
-      creds.writeMarked(this.db, 'credentials_seq', () =>
-        creds.updateCredentialOrigin(this.db, provider, found.id, origin),
-      ),
-    );
+    this.writeThrough(() => creds.writeMarked(this.db, 'credentials_seq', () => change(found)));
     this.afterCredentialsWrite(provider);
     return found;
   }

@@ -116,6 +116,10 @@ const claudeMcp =
       ...claude(prompt)(ctx).env,
       // Claude Code otherwise offers MCP tools only through its tool search, which the simulator's model does not use.
       ENABLE_TOOL_SEARCH: 'false',
+      // In -p mode Claude Code 2.1 connects to HTTP MCP servers without waiting: its first request, about two seconds
+      // in, offered none of /mcp's tools whenever the connection took longer (a busy machine, the gateway connecting
+      // its remote server for the first list). 0 makes it wait for the connection first, as docs/clients.md says.
+      MCP_CONNECTION_NONBLOCKING: '0',
       CLAUDE: bin('claude'),
       MCP_URL: `${ctx.url}/mcp`,
       MCP_KEY: ctx.key,
@@ -648,7 +652,7 @@ function worldOf(name: string): WorldName {
 }
 
 /** The rows every library has for answers a retry cannot change, by the prefixes its driver knows: each shown
- * within seconds, whether the library reads x-should-retry or is told by src/gateway/client-retry.ts's table. */
+ * within seconds, whether the library reads x-should-retry or is told by src/gateway/answer/client-retry.ts's table. */
 const hopeless = (prefixes: readonly string[]): [string, LiveCase['check']][] =>
   prefixes.flatMap((p): [string, LiveCase['check']][] => [
     [`${p}badkey`, wrongKeyShown],

@@ -2,7 +2,7 @@
 // its trial, not "open until" a time gone by. No request is sent: the breaker is opened and the clock moved by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGateway } from '../../../src/gateway/app.ts';
+import { buildGateway } from '../../../src/gateway/server/app.ts';
 import { createSwitchyard } from '../../../src/library/switchyard.ts';
 import { openStore } from '../../../src/state/open.ts';
 import { loadedFrom } from '../../credentials/loaded.ts';

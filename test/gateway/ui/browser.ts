@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { WAIT_MS } from '../../helpers/until.ts';
 
 const CANDIDATES = [process.env['SWITCHYARD_CHROMIUM'], '/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
@@ -37,5 +38,12 @@ export async function launch(executablePath: string): Promise<Browser & AsyncDis
       '--disable-sync',
     ],
   });
+  // Every page waits as long as the suite's other waits: playwright's 30 s was met at load 45 by clicks that did land.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.setDefaultTimeout(WAIT_MS);
+    return context;
+  };
   return Object.assign(browser, { [Symbol.asyncDispose]: () => browser.close() });
 }

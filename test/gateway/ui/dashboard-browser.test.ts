@@ -4,8 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { ADMIN_KEY, FAST_RETRY, simProvider, startHarness } from '../harness.ts';
 import { chromiumPath, launch, SCREENSHOTS } from './browser.ts';
+import { tokenCommand, writeTokenScript } from '../../helpers/token-script.ts';
 
 const FLAKY = 'sk-e2e-flaky-0000000001';
 const SPARE = 'sk-e2e-spare-0000000002';
@@ -100,5 +103,42 @@ test(
     for (const secret of [FLAKY, SPARE, REVOKED, ADMIN_KEY, h.key])
       assert.ok(!html.includes(secret), 'no secret on the page');
     assert.deepEqual(errors, [], 'no script error, no CSP violation');
+  },
+);
+
+test(
+  "the Keys page's Refresh of a key whose command fails says why, as `auth refresh` does",
+  { skip: executable === undefined ? 'no Chromium (apt-get install chromium, or set SWITCHYARD_CHROMIUM)' : false },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-ui-refresh-'));
+    try {
+      const script = writeTokenScript(join(dir, 'token.json'), [{ exit: 7, print: 'sk-e2e-never-shown-0004' }]);
+      await using h = await startHarness({
+        scenario: { keys: { [SPARE]: {} } },
+        config: (sim) => ({
+          providers: {
+            vault: { type: 'openai', base_url: `${sim}/v1`, api_key_command: { run: tokenCommand(script) } },
+          },
+          main: { provider: 'vault', model: 'sim-large' },
+          gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
+        }),
+      });
+      await using browser = await launch(executable!);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${h.url}/ui`);
+      await page.fill('input[name="key"]', ADMIN_KEY);
+      await page.click('button[type="submit"]');
+      const card = page.locator('[data-provider="vault"]');
+      await card.locator('[data-minted] button').click();
+      const note = card.locator('[role="status"]');
+      await note.filter({ hasText: /could not mint a token/ }).waitFor();
+      assert.match(
+        (await note.textContent()) ?? '',
+        /^[0-9a-f]+: could not mint a token: command node: node exited with code 7/,
+      );
+      assert.ok(!(await page.content()).includes('sk-e2e-never-shown'), "the command's output is not on the page");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
 );

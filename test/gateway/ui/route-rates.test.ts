@@ -11,6 +11,9 @@ import { droppingUpstream, pooled } from '../../helpers/dropping-upstream.ts';
 const GOOD = 'sk-good-0000000001';
 const OTHER = 'sk-other-000000002';
 
+/** The rates' clock held in one minute: a test's requests, slow on a loaded machine, never straddle two buckets. */
+const oneMinute = (): number => Date.UTC(2026, 10, 25, 12, 0, 30);
+
 function assertFractions(series: RouteSeries[]): void {
   for (const s of series)
     for (const rate of ['success', 'rotation', 'fallback'] as const)
@@ -29,7 +32,7 @@ function last(series: RouteSeries[], route: string): { fallback: number | null; 
 }
 
 test('every key of the main route cooling: its fallback rate is 100 % of the requests it passed on, not more', async () => {
-  const rates = new RouteRates();
+  const rates = new RouteRates(oneMinute);
   await using h = await harness({
     scenario: { keys: { [GOOD]: { rate_limit_after: 0, reset: '60s' }, [OTHER]: {} } },
     config: (u) => ({
@@ -54,7 +57,7 @@ test('every key of the main route cooling: its fallback rate is 100 % of the req
 });
 
 test('an open breaker: the route sends nothing and its fallback rate stays a fraction', async () => {
-  const rates = new RouteRates();
+  const rates = new RouteRates(oneMinute);
   const port = await closedPort();
   await using h = await harness({
     scenario: { keys: { [OTHER]: {} } },
@@ -80,7 +83,7 @@ test('an open breaker: the route sends nothing and its fallback rate stays a fra
 });
 
 test('a pooled connection gone stale, sent again on a fresh one, is not a failed attempt of the route', async () => {
-  const rates = new RouteRates();
+  const rates = new RouteRates(oneMinute);
   await using up = await droppingUpstream();
   await using h = await harness({
     scenario: {},

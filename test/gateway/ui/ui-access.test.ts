@@ -1,5 +1,5 @@
 // The dashboard's doors, over HTTP: the login form and its cookie, the CSRF token on actions, the CSP on pages, the
-// Keys and Tasks data, the live event stream, and no secret in anything it serves.
+// Keys and Tasks data, the live event stream, and no secret in anything it serves or audits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -61,7 +61,7 @@ test('the dashboard: login cookie, CSP, CSRF on actions, keys and tasks, no secr
   const setCookie = ok.headers.get('set-cookie') ?? '';
   assert.match(setCookie, /HttpOnly/i);
   assert.match(setCookie, /SameSite=Strict/i);
-  assert.match(setCookie, /Path=\/ui/);
+  assert.match(setCookie, /Path=\/(;|$)/, 'the dashboard and the admin API read it');
   assert.ok(!setCookie.includes(ADMIN_KEY));
   const cookie = setCookie.split(';')[0]!;
 
@@ -265,6 +265,47 @@ test("a minted key's token status shows, and Refresh mints it again", async () =
   }
 });
 
+test("the dashboard's Refresh of a key whose command fails says why, as `auth refresh --json` does", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-ui-mint-fail-'));
+  try {
+    const script = writeTokenScript(join(dir, 'token.json'), [{ exit: 7, print: 'sk-ui-never-shown-0000004' }]);
+    await using h = await startHarness({
+      scenario: { keys: { [GOOD]: {} } },
+      config: (sim) => ({
+        providers: {
+          vault: { type: 'openai', base_url: `${sim}/v1`, api_key_command: { run: tokenCommand(script) } },
+        },
+        main: { provider: 'vault', model: 'sim-large' },
+        gateway: { admin_key: '${SWITCHYARD_ADMIN_KEY}' },
+      }),
+    });
+    const refresh = await fetch(`${h.url}/ui/api/keys/vault/refresh`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const text = await refresh.text();
+    assert.equal(refresh.status, 200, text);
+    const [result] = (JSON.parse(text) as { results: { ok: boolean; failure?: string; error?: string }[] }).results;
+    assert.equal(result?.ok, false);
+    assert.equal(result?.failure, 'exit', 'the reason, as a value');
+    assert.match(result?.error ?? '', /^command node: node exited with code 7/);
+    assert.ok(!text.includes('sk-ui-never-shown'), "the command's output is never served");
+    const none = await fetch(`${h.url}/ui/api/keys/vault/refresh`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'ffffffffffff' }),
+    });
+    assert.equal(none.status, 404);
+    assert.match(
+      await none.text(),
+      /no minted credential of vault has the ID \\"ffffffffffff\\"; its minted credentials: /,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('without an admin key the dashboard is off', async () => {
   await using h = await startHarness({
     scenario: { keys: { [GOOD]: {} } },
@@ -302,4 +343,29 @@ test("a failed request's trail carries its explanation's advice, with the dashbo
     advice.filter((a) => a.kind !== 'reset_key').every((a) => a.act === undefined),
     'only a reset has a button',
   );
+});
+
+test('an action naming a key itself is refused, and the key is in neither the audit nor the log', async () => {
+  await using h = await startHarness({ scenario: { keys: { [LIMITED]: {}, [GOOD]: {} } }, config });
+  const auth = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
+  // An operator pastes the key where its ID goes, on the dashboard's reset and refresh and the admin API's reset.
+  for (const path of ['/ui/api/keys/mimo/reset', '/ui/api/keys/mimo/refresh', '/admin/credentials/mimo/reset']) {
+    const res = await fetch(`${h.url}${path}`, { method: 'POST', headers: auth, body: JSON.stringify({ id: GOOD }) });
+    assert.ok(res.status >= 400, `${path}: refused`);
+    assert.ok(!(await res.text()).includes(GOOD), `${path}: not in the answer`);
+  }
+  // A key as the provider's name, too.
+  const asProvider = await fetch(`${h.url}/ui/api/keys/${GOOD}/reset`, { method: 'POST', headers: auth, body: '{}' });
+  assert.equal(asProvider.status, 404);
+  const audit = await h.gw.app.gateway.usage!.auditEntries({ since: 0, limit: 50 });
+  assert.ok(audit.length >= 3, 'the refused actions are audited');
+  assert.ok(
+    audit.every((e) => !JSON.stringify(e).includes(GOOD)),
+    `no key in the audit: ${JSON.stringify(audit.map((e) => e.target))}`,
+  );
+  assert.ok(
+    audit.some((e) => e.target === 'mimo/…0002'),
+    'the audit names it masked',
+  );
+  assert.ok(!h.logs.join('\n').includes(GOOD), 'nor in the log');
 });

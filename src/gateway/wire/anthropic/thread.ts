@@ -1,6 +1,6 @@
 // `thread` (Anthropic's message threads): the gateway keeps no conversation, so a thread is refused with the code
 // the SDK then falls back on, rather than sending the newest turn alone (docs/shapes.md#message-threads).
-import { ApiError } from '../../api-error.ts';
+import { ApiError } from '../../answer/api-error.ts';
 
 const MESSAGE =
   "thread: message threads are not supported here: this gateway keeps no conversation between requests (each may be answered by another route or key), so send the whole conversation in `messages` without `thread`. The Anthropic SDK's toolRunner() does so by itself; thread() does with unsupportedRequestBehavior: 'continue_unthreaded'";

@@ -1,6 +1,7 @@
 // The OpenAI chat-completions request as clients send it to the gateway, validated with zod. Unknown fields are
 // accepted and ignored (SDKs send many), but the fields we translate must be well-formed.
 import { z } from 'zod';
+import { OPENAI_NAMED_SETTINGS } from '../../../providers/settings.ts';
 import { byType } from '../wire-schema.ts';
 
 const textPart = z.looseObject({ type: z.literal('text'), text: z.string() });
@@ -67,19 +68,7 @@ export const openaiResponseFormat = z.discriminatedUnion('type', [
 
 /** Settings besides the messages that the gateway checks and carries (docs/shapes.md); the
  * fast path (fast.ts) leaves a body holding any of them to this schema. */
-export const OPENAI_SETTINGS = [
-  'user',
-  'parallel_tool_calls',
-  'response_format',
-  'seed',
-  'presence_penalty',
-  'frequency_penalty',
-  'reasoning_effort',
-  'logit_bias',
-  'prompt_cache_key',
-  'n',
-  'logprobs',
-] as const;
+export const OPENAI_SETTINGS = [...OPENAI_NAMED_SETTINGS, 'n', 'logprobs'] as const;
 
 export const openaiRequest = z.looseObject({
   model: z.string().min(1),

@@ -55,37 +55,33 @@ function messageParts(res: ChatResponse): Obj[] {
 const callee = (name: string, namespaces: NamespaceNames | undefined): { name: string; namespace?: string } =>
   namespaces?.unflatten(name) ?? { name };
 
-export function functionCallItem(
-  id: string,
-  call: { id: string; name: string; arguments: string },
-  status: ItemStatus,
-  namespaces?: NamespaceNames,
-): Obj {
-  return {
-    type: 'function_call',
-    id,
-    call_id: call.id,
-    ...callee(call.name, namespaces),
-    arguments: call.arguments,
-    status,
-  };
+/** A tool call as a stream and a whole answer both give it: the call's id and name, what it was given, its status. */
+interface CalledTool {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export function functionCallItem(id: string, call: CalledTool, status: ItemStatus, namespaces?: NamespaceNames): Obj {
+  return callItem('function_call', id, call, status, namespaces, { arguments: call.arguments });
 }
 
 /** A call of a custom tool: its free-form input, unwrapped from the `{"input": …}` it travelled as. */
-export function customCallItem(
+export function customCallItem(id: string, call: CalledTool, status: ItemStatus, namespaces?: NamespaceNames): Obj {
+  const input = status === 'in_progress' ? '' : customInputOf(call.arguments);
+  return callItem('custom_tool_call', id, call, status, namespaces, { input });
+}
+
+/** The fields every call item has, in the order OpenAI gives them, around what the tool was given (`given`). */
+function callItem(
+  type: string,
   id: string,
-  call: { id: string; name: string; arguments: string },
+  call: CalledTool,
   status: ItemStatus,
-  namespaces?: NamespaceNames,
+  namespaces: NamespaceNames | undefined,
+  given: Obj,
 ): Obj {
-  return {
-    type: 'custom_tool_call',
-    id,
-    call_id: call.id,
-    ...callee(call.name, namespaces),
-    input: status === 'in_progress' ? '' : customInputOf(call.arguments),
-    status,
-  };
+  return { type, id, call_id: call.id, ...callee(call.name, namespaces), ...given, status };
 }
 
 /** The response object around its output: what `responses.create` returns and `response.completed` carries. */

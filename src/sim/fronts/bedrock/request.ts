@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
-import { isObject, type Json } from '../../json.ts';
+import { isObject, jsonObjectOf, type Json } from '../../json.ts';
 import {
   emptySimRequest,
   instructedFormat,
@@ -222,19 +222,9 @@ function toolChoiceOf(config: unknown): ToolChoice {
 }
 
 export function parseBedrockRequest(key: string | undefined, raw: string, call: BedrockCall): SimRequest {
-  const request = emptySimRequest('anthropic', key);
-  request.model = call.model;
-  request.stream = call.stream;
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    return {
-      ...request,
-      problem: { error: 'invalid_body', detail: 'Malformed input request, please reformat your input and try again.' },
-    };
-  }
-  if (!isObject(body))
+  const request = emptySimRequest('anthropic', key, call);
+  const body = jsonObjectOf(raw);
+  if (typeof body === 'string')
     return {
       ...request,
       problem: { error: 'invalid_body', detail: 'Malformed input request, please reformat your input and try again.' },

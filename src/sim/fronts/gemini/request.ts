@@ -4,7 +4,7 @@
 // thought signature the simulator gave it.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { isObject, type Json } from '../../json.ts';
+import { isObject, jsonObjectOf, type Json } from '../../json.ts';
 import {
   emptySimRequest,
   type RequestProblem,
@@ -166,16 +166,9 @@ function thinkingOf(g: Json): SimRequest['thinking'] {
 }
 
 export function parseGeminiRequest(key: string | undefined, rawBody: string, call: GeminiCall): SimRequest {
-  const request = emptySimRequest('openai', key);
-  request.model = call.model;
-  request.stream = call.stream;
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody);
-  } catch {
-    return { ...request, problem: { error: 'invalid_body', detail: 'Invalid JSON payload received.' } };
-  }
-  if (!isObject(body))
+  const request = emptySimRequest('openai', key, call);
+  const body = jsonObjectOf(rawBody);
+  if (typeof body === 'string')
     return { ...request, problem: { error: 'invalid_body', detail: 'Invalid JSON payload received.' } };
   const contents = Array.isArray(body['contents']) ? body['contents'].filter(isObject) : [];
   const system = isObject(body['systemInstruction']) ? textOfParts(partsOf(body['systemInstruction'])) : '';

@@ -63,34 +63,29 @@ export function openAiCompletion(reply: SimReply, meta: OpenAiMeta): Record<stri
 }
 
 export function openAiStream(reply: SimReply, meta: OpenAiMeta, includeUsage: boolean): StreamPlan {
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null): SseFrame => ({
+  // Every chunk is the same object around its choices and, when asked for, usage (null until the last).
+  const frame = (rest: Record<string, unknown>): SseFrame => ({
     data: JSON.stringify({
       id: meta.id,
       object: 'chat.completion.chunk',
       created: meta.created,
       model: meta.model,
       system_fingerprint: null,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-      ...(includeUsage ? { usage: null } : {}),
+      ...rest,
     }),
   });
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null): SseFrame =>
+    frame({
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      ...(includeUsage ? { usage: null } : {}),
+    });
   const head = [chunk({ role: 'assistant', content: '', refusal: null })];
   const deltas = reply.toolCall
     ? toolDeltas(reply, meta, chunk)
     : wordPieces(reply.text).map((piece) => ({ ...chunk({ content: piece }), content: { text: piece } }));
   const tail = [chunk({}, FINISH[reply.finish])];
   if (includeUsage) {
-    tail.push({
-      data: JSON.stringify({
-        id: meta.id,
-        object: 'chat.completion.chunk',
-        created: meta.created,
-        model: meta.model,
-        system_fingerprint: null,
-        choices: [],
-        usage: usageOf(reply),
-      }),
-    });
+    tail.push(frame({ choices: [], usage: usageOf(reply) }));
   }
   tail.push({ data: '[DONE]' });
   // OpenAI-compatible servers (vLLM, OpenRouter, …) report a failure mid-stream as a bare error object.

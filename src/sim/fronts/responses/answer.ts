@@ -146,13 +146,16 @@ export function responsesStream(reply: SimReply, meta: ResponsesMeta): StreamPla
   return { head, deltas, tail, error };
 }
 
-function textEvents(
+/** The events of the answer's one output item after any reasoning: `at` is its index, `head` takes its `added`. */
+type OutputEvents = (
   reply: SimReply,
   meta: ResponsesMeta,
   at: number,
   status: string,
   head: SseFrame[],
-): { deltas: SseFrame[]; tail: SseFrame[] } {
+) => { deltas: SseFrame[]; tail: SseFrame[] };
+
+const textEvents: OutputEvents = (reply, meta, at, status, head) => {
   const where = { item_id: `msg_sim_${meta.seq}`, output_index: at, content_index: 0 };
   head.push(
     event('response.output_item.added', { output_index: at, item: messageItem(meta, 'in_progress', []) }),
@@ -167,15 +170,9 @@ function textEvents(
     event('response.output_item.done', { output_index: at, item: messageItem(meta, status, [textPart(reply.text)]) }),
   ];
   return { deltas, tail };
-}
+};
 
-function callEvents(
-  reply: SimReply,
-  meta: ResponsesMeta,
-  at: number,
-  status: string,
-  head: SseFrame[],
-): { deltas: SseFrame[]; tail: SseFrame[] } {
+const callEvents: OutputEvents = (reply, meta, at, status, head) => {
   const call = reply.toolCall!;
   const where = { item_id: `fc_sim_${meta.seq}`, output_index: at };
   head.push(event('response.output_item.added', { output_index: at, item: callItem(reply, meta, 'in_progress', '') }));
@@ -187,7 +184,7 @@ function callEvents(
     event('response.output_item.done', { output_index: at, item: callItem(reply, meta, status, call.arguments) }),
   ];
   return { deltas, tail };
-}
+};
 
 /** A warm-up (`generate: false`, Codex's first message on a connection): no model call, only a response the next
  * turn can continue from, created and completed with no output. */

@@ -1,9 +1,10 @@
 // Reading a Responses API request (POST /v1/responses, or a WebSocket `response.create`) into the facts the
 // simulator acts on, the same SimRequest a chat completion becomes, so one decision and one reply serve both. The
 // conversation is the stored one `previous_response_id` names, then this request's input (docs/simulator.md#the-responses-api).
-import { isObject, type Json } from '../../json.ts';
+import { isObject, jsonObjectOf, type Json } from '../../json.ts';
 import {
   emptySimRequest,
+  NOT_AN_OBJECT,
   stringsOf,
   textOf,
   toolsOf,
@@ -46,14 +47,11 @@ export function parseResponsesRequest(
     echo: {},
     encryptedReasoning: false,
   });
-  let body: unknown;
-  try {
-    body = JSON.parse(rawBody);
-  } catch {
-    return refused({ error: 'invalid_body', detail: 'the request body is not valid JSON' });
-  }
-  if (!isObject(body)) return refused({ error: 'invalid_body', detail: 'the request body must be a JSON object' });
-  return parseResponsesBody(key, body, earlier);
+  const body = jsonObjectOf(rawBody);
+  if (typeof body === 'string') return refused({ error: 'invalid_body', detail: NOT_AN_OBJECT[body] });
+  const call = parseResponsesBody(key, body, earlier);
+  call.request.raw = rawBody;
+  return call;
 }
 
 export function parseResponsesBody(key: string | undefined, body: Json, earlier: EarlierResponse): ResponsesCall {

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { socketLimitReached, type HttpReply } from '../../errors.ts';
-import { isObject, type Json } from '../../json.ts';
+import { jsonObjectOf, type Json } from '../../json.ts';
 
 /** How long OpenAI keeps a connection open. */
 export const SOCKET_MAX_MS = 60 * 60 * 1000;
@@ -102,12 +102,8 @@ function serveConnection(ws: WebSocket, req: IncomingMessage, turns: SocketTurns
 }
 
 function parse(text: string): Json | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = jsonObjectOf(text);
+  return typeof value === 'string' ? undefined : value;
 }
 
 const unsupported = (event: Json | undefined): Json => ({

@@ -4,7 +4,7 @@
 // and the model from the path, and answer as Anthropic does — but what Google's front refuses (the token, the
 // project's quota, a rate limit) is a google.rpc.Status, as on Vertex.
 import type { ErrorName } from '../../steps.ts';
-import { isObject } from '../../json.ts';
+import { jsonObjectOf } from '../../json.ts';
 
 export interface VertexCall {
   project: string;
@@ -29,13 +29,8 @@ export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 /** An Anthropic body as Vertex takes it → the body the Messages checks read (the model put back from the path), or
  * Vertex's refusal of its version. */
 export function anthropicOnVertex(raw: string, model: string): { body: string } | { problem: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return { body: raw };
-  }
-  if (!isObject(parsed)) return { body: raw };
+  const parsed = jsonObjectOf(raw);
+  if (typeof parsed === 'string') return { body: raw };
   const { anthropic_version: version, ...rest } = parsed;
   if (version !== VERTEX_ANTHROPIC_VERSION)
     return {

@@ -1,0 +1,74 @@
+// A chat request's usage row (the ledger's shape: each attempt's charge priced, the totals, the cost), made once: for
+// the `x-switchyard-usage` header or trailer while the request is served, and kept for its request record
+// (request-end.ts), which only dates it and gives it its status and latency.
+import type { GatewayContext } from '../context.ts';
+import type { RequestState } from '../request/request-state.ts';
+import { roundMs, usageHeader, usageRow } from '../../usage/request-row.ts';
+import type { UsageRow } from '../../usage/row.ts';
+import { resolveModel } from '../request/model-resolve.ts';
+import { parseRoute, routeName } from '../../config/route-name.ts';
+
+/** The alias a model name matched (`claude-* → main`), or '' when it named a task or route itself. */
+function aliasOf(ctx: GatewayContext, model: string | undefined): string {
+  if (model === undefined) return '';
+  const index = ctx.settings.models;
+  if (index.tasks.includes(model) || index.bare.has(model)) return '';
+  const named = parseRoute(model);
+  if (named !== undefined && index.providers.has(named.provider)) return '';
+  const target = resolveModel(index, model);
+  if (target === undefined) return '';
+  return target.route ? routeName(target.route) : target.task;
+}
+
+function requestRow(ctx: GatewayContext, s: RequestState, at: number, latencyMs: number): UsageRow {
+  return usageRow(
+    {
+      id: s.id,
+      at,
+      clientKey: s.keyName,
+      user: s.user,
+      task: s.target?.task ?? 'main',
+      model: s.model,
+      alias: s.model !== undefined ? aliasOf(ctx, s.model) : undefined,
+      route: s.route,
+      credential: s.credential,
+      status: s.outcome,
+      latencyMs,
+      ttftMs: s.ttftMs,
+      streamEnd: s.streamEnd,
+      trail: s.trail ?? [],
+    },
+    ctx.settings.prices,
+  );
+}
+
+/** The header (or trailer) value for an answer whose trail is complete. The row is kept for the request's record
+ * unless a stream's usage may still change (its events are still open). The header says neither the row's time nor
+ * its latency, which finalRow sets when the request ends: no clock is read for them here. */
+export function usageHeaderValue(ctx: GatewayContext, s: RequestState): string {
+  const row = requestRow(ctx, s, 0, 0);
+  if (s.usagePending !== true) s.usageRow = row;
+  return usageHeader(row);
+}
+
+/** The request's row, as its record holds it: the one its header was made from (dated now), or a new one. */
+export function finalRow(ctx: GatewayContext, s: RequestState, at: number, latencyMs: number): UsageRow {
+  const row = s.usageRow ?? requestRow(ctx, s, at, latencyMs);
+  const guard = strongestAction(s.guard);
+  if (guard !== undefined) row.guard = guard;
+  if (s.usageRow === undefined) return row;
+  row.at = Math.round(at);
+  row.status = s.outcome;
+  row.latency_ms = roundMs(latencyMs);
+  // Set after the header was made: a stream's end, as it ended.
+  row.stream_end = s.streamEnd ?? '';
+  return row;
+}
+
+/** The ledger's `guard` column: the strongest thing the guard did in the request (block, then redact, then log). */
+function strongestAction(findings: RequestState['guard']): string | undefined {
+  if (findings === undefined || findings.length === 0) return undefined;
+  for (const action of ['block', 'redact', 'log'] as const)
+    if (findings.some((f) => f.action === action)) return action;
+  return undefined;
+}

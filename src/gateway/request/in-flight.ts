@@ -1,0 +1,67 @@
+// The chat requests being served, each until its log line is written. When a shutdown's drain time is up, each is
+// ended with an error in its own shape (a stream with its error event, any other request with a 503) instead of
+// having its connection cut, and the shutdown waits until every one of them has written its line.
+import { formatDurationSetting } from '../../config/duration.ts';
+import { ApiError } from '../answer/api-error.ts';
+
+/** What a request still running when the drain time is up ends with: a 503, or its stream's error event. */
+export function drainTimeUp(drainMs: number): ApiError {
+  const message = `the gateway is shutting down and its drain time (gateway.drain_timeout: ${formatDurationSetting(drainMs)}) ran out before this answer was complete; send the request again`;
+  return new ApiError('unavailable', message, { code: 'gateway_shutting_down' });
+}
+
+/** What they end with when a second signal stops the gateway at once (their log lines say it; the callers' connections
+ * are cut). */
+export function stoppedAtOnce(): ApiError {
+  return new ApiError(
+    'unavailable',
+    'the gateway was stopped at once (a second signal) before this answer was complete',
+    { code: 'gateway_shutting_down' },
+  );
+}
+
+export class InFlight {
+  readonly #cuts = new Map<object, (err: ApiError) => void>();
+  #emptied: (() => void) | undefined;
+  #started = 0;
+
+  /** `cut` ends the request with the shutdown's error; called at most once. */
+  add(request: object, cut: (err: ApiError) => void): void {
+    this.#cuts.set(request, cut);
+    this.#started++;
+  }
+
+  /** How many requests were ever added (the idle trim's sign of activity). */
+  get started(): number {
+    return this.#started;
+  }
+
+  /** The request's line is written: nothing more to wait for. */
+  done(request: object): void {
+    if (this.#cuts.delete(request) && this.#cuts.size === 0) this.#emptied?.();
+  }
+
+  get size(): number {
+    return this.#cuts.size;
+  }
+
+  /** Ends every request still running; returns how many there were. */
+  cutAll(err: ApiError): number {
+    const cuts = [...this.#cuts.values()];
+    for (const cut of cuts) cut(err);
+    return cuts.length;
+  }
+
+  /** Resolves once every request has written its line, or after `ms`: a line that never comes must not hold the
+   * exit. */
+  settled(ms: number): Promise<void> {
+    if (this.#cuts.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#emptied = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,92 @@
+// The JSON body parser. The body is read as bytes and parsed once by JSON.parse: no whole-body `__proto__` /
+// `constructor` regex scans (JSON.parse makes such a key an own property, never a prototype; the few places that
+// copy a caller's keys into an object of ours use `setKey`, providers/translate/obj.ts). The bytes are kept beside the
+// parsed body (`bodyBytes`), so a same-shape route can be sent the caller's own bytes (providers/translate/splice.ts).
+// A body that does not parse is refused saying where: fastify 5's own parser reports only "invalid JSON body",
+// leaving a caller with a 40 KB conversation to find the broken quote alone.
+import { errorCodes, type FastifyInstance } from 'fastify';
+import { ApiError } from '../answer/api-error.ts';
+import { guardRequestBytes } from './guard-request.ts';
+import { parseJsonBytes, type ParsedBytes } from '../../providers/translate/json-pieces.ts';
+import { rememberMembers } from '../../providers/translate/splice.ts';
+
+/** Each parsed body's bytes, as they came: weakly held, so they go with the request. */
+const BYTES = new WeakMap<object, Buffer>();
+
+/** The bytes a body parsed here was read from (a JSON object or array), if it was. */
+export function bodyBytes(body: unknown): Buffer | undefined {
+  return typeof body === 'object' && body !== null ? BYTES.get(body) : undefined;
+}
+
+/** Installs the parser for `application/json` (and its `; charset=…` forms). */
+export function installJsonBody(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw, done) => {
+    // A compressed body would be read as text: refused, saying so, rather than parsed as garbage or taken as it is.
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')
+      return done(unsupportedEncoding(encoding), undefined);
+    // parseAs 'buffer': always a Buffer here (the type allows a string for parseAs 'string'). The secrets guard reads
+    // the bytes first: what is parsed is its bytes (redacted), or its refusal is the answer.
+    const bytes = raw as Buffer;
+    try {
+      done(
+        null,
+        parseBody(bytes, (b) => guardRequestBytes(req, b)),
+      );
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}
+
+/** The parsed body, its bytes remembered (as the guard left them); a refusal saying where when it does not parse,
+ * or the guard's. The body is never made one string (providers/translate/json-pieces.ts). */
+export function parseBody(raw: Buffer, guard?: (bytes: Buffer) => Buffer | ApiError): unknown {
+  if (raw.length === 0) throw new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY();
+  let bytes = raw;
+  if (guard !== undefined) {
+    const guarded = guard(bytes);
+    if (guarded instanceof ApiError) throw guarded;
+    // A redacted body is what goes upstream.
+    bytes = guarded;
+  }
+  let parsed: ParsedBytes;
+  try {
+    parsed = parseJsonBytes(bytes);
+  } catch (err) {
+    throw err instanceof SyntaxError ? whereParseFails(err, bytes) : err;
+  }
+  const body = parsed.value;
+  if (typeof body === 'object' && body !== null) {
+    BYTES.set(body, bytes);
+    if (parsed.members !== undefined) rememberMembers(bytes, parsed.members);
+  }
+  return body;
+}
+
+function unsupportedEncoding(encoding: string): ApiError {
+  return new ApiError(
+    'unsupported_media',
+    `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the request body uncompressed`,
+    { code: 'unsupported_content_encoding' },
+  );
+}
+
+/** Whether JSON.parse stopped at the end of the text: "Unexpected end of JSON input", or a position at its end
+ * ("Expected ',' or '}' after property value in JSON at position 15" for `{"model":"main"`). */
+function endsEarly(message: string, length: number): boolean {
+  if (message === 'Unexpected end of JSON input') return true;
+  const at = / at position (\d+)/.exec(message);
+  return at !== null && Number(at[1]) >= length;
+}
+
+/** JSON.parse's own error, saying where; a body that ends early says so, since it was likely cut by a size cap or a
+ * proxy. */
+function whereParseFails(err: SyntaxError, bytes: Buffer): SyntaxError {
+  // A UTF-8 byte-order mark is taken off before parsing (as fastify's own parser does): not counted.
+  const length = bytes.toString('utf8').replace(/^\uFEFF/, '').length;
+  return endsEarly(err.message, length)
+    ? new SyntaxError(`it ends before the JSON is complete (${length} characters)`)
+    : err;
+}

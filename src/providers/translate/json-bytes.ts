@@ -1,0 +1,66 @@
+// A request body serialised to bytes in pieces, never as one string: JSON.stringify of a 200 KB body makes a string in
+// V8's large-object space, which on a busy host costs more than the serialising (json-pieces.ts says why), and then a
+// copy into bytes. The body and the containers near its top are written member by member; below them each value is
+// one JSON.stringify, small. The bytes are JSON.stringify's, byte for byte.
+
+/** How deep containers are written member by member: the body, its members (`messages`), their elements (a message)
+ * and theirs (a message's content blocks). Below, one JSON.stringify per value. */
+const WRITTEN_LEVELS = 4;
+/** Text is gathered to about this many characters before it becomes bytes: few Buffers, none of them large strings. */
+const FLUSH_CHARS = 16 * 1024;
+
+class Writer {
+  readonly chunks: Buffer[] = [];
+  #text = '';
+
+  add(text: string): void {
+    this.#text += text;
+    if (this.#text.length >= FLUSH_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (this.#text.length > 0) this.chunks.push(Buffer.from(this.#text));
+    this.#text = '';
+  }
+}
+
+/** `JSON.stringify(value)` as UTF-8 bytes, made without a whole-body string. */
+export function jsonBytes(value: unknown): Buffer {
+  const out = new Writer();
+  write(out, value, 0);
+  out.flush();
+  return out.chunks.length === 1 ? out.chunks[0]! : Buffer.concat(out.chunks);
+}
+
+/** Written as JSON.stringify writes it: an own `toJSON` (a Date) is left to it, as is anything below the top. */
+function write(out: Writer, value: unknown, level: number): void {
+  if (level >= WRITTEN_LEVELS || typeof value !== 'object' || value === null || hasToJson(value)) {
+    out.add(JSON.stringify(value) ?? 'null');
+    return;
+  }
+  if (Array.isArray(value)) {
+    out.add('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.add(',');
+      const item: unknown = value[i];
+      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') out.add('null');
+      else write(out, item, level + 1);
+    }
+    out.add(']');
+    return;
+  }
+  out.add('{');
+  let first = true;
+  for (const key of Object.keys(value)) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    out.add(`${first ? '' : ','}${JSON.stringify(key)}:`);
+    first = false;
+    write(out, item, level + 1);
+  }
+  out.add('}');
+}
+
+function hasToJson(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+}

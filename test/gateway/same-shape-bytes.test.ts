@@ -1,0 +1,172 @@
+// Same shape, same bytes: an OpenAI chat-completions caller on an OpenAI route is sent its own body byte for byte
+// (its spacing, its escapes, fields the gateway does not read) with only what must change spliced in — the route's
+// model, and on a stream `stream_options.include_usage`. A fallback to another shape is still sent the translation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import type { SimCallRecord } from '../../src/sim/types.ts';
+
+const OA_OK = 'sk-oa-bytes-good-key-001';
+const OA_LIMITED = 'sk-oa-bytes-limited-0001';
+const ANT_OK = 'sk-ant-bytes-good-key-01';
+
+let h: Harness;
+
+before(async () => {
+  h = await startHarness({
+    keepBodies: true,
+    scenario: { keys: { [OA_OK]: {}, [OA_LIMITED]: { script: ['429'], loop_script: true }, [ANT_OK]: {} } },
+    config: (sim) => ({
+      providers: {
+        oa: simProvider(sim, 'openai', OA_OK),
+        oalimited: simProvider(sim, 'openai', OA_LIMITED),
+        ant: simProvider(sim, 'anthropic', ANT_OK),
+        resp: simProvider(sim, 'openai', OA_OK, { responses_api: true }),
+      },
+      main: { provider: 'oa', model: 'sim-large' },
+      auxiliary: {
+        over: {
+          provider: 'oalimited',
+          model: 'sim-large',
+          fallback_chain: [{ provider: 'ant', model: 'sim-small' }],
+          fallback_to_main: false,
+        },
+      },
+      retry: FAST_RETRY,
+    }),
+  });
+});
+after(() => h.close());
+
+/** An agent's turn: a system prompt, tool schemas, a tool call and its result, text with escapes and non-ASCII, a
+ * field the gateway does not read; spaced as a pretty-printer spaces it, `model` first and `stream` last. */
+function agentBody(model: string, stream: boolean, systemLines = 40): string {
+  const tools = Array.from({ length: 6 }, (_, i) => ({
+    type: 'function',
+    function: {
+      name: `tool_${i}`,
+      description: `Reads a file (${i}). `.repeat(8),
+      parameters: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+    },
+  }));
+  const messages = [
+    { role: 'system', content: 'You are a coding agent — café rules apply.\n'.repeat(systemLines) },
+    { role: 'user', content: 'Fix the test "a \\"quoted\\" name".' },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'tool_1', arguments: '{"path":"src/x.ts"}' } }],
+    },
+    { role: 'tool', tool_call_id: 'call_1', content: 'export const x = "\\u00e9";\n'.repeat(60) },
+    { role: 'user', content: 'Go on.' },
+  ];
+  const body = { model, messages, tools, max_tokens: 64, metadata: { turn: 'seven' }, ...(stream ? { stream } : {}) };
+  // \u escapes the gateway must not normalise.
+  return JSON.stringify(body, null, 2).replace('café', 'caf\\u00e9');
+}
+
+function post(path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${h.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}`, ...headers },
+    body,
+  });
+}
+
+function callsTo(key: string): SimCallRecord[] {
+  return h.sim.log().filter((c) => c.key === key);
+}
+
+test('a non-streamed OpenAI body reaches an OpenAI route as it came, its model spliced in', async () => {
+  const sent = agentBody('main', false);
+  const res = await post('/v1/chat/completions', sent);
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.json();
+  const got = callsTo(OA_OK).at(-1)?.body;
+  assert.equal(got, sent.replace('"model": "main"', '"model": "sim-large"'));
+});
+
+test('a 250 KB body, parsed in pieces from its bytes, reaches an OpenAI route as it came, its model spliced in', async () => {
+  const sent = agentBody('main', false, 5_500);
+  assert.ok(Buffer.byteLength(sent) > 200 * 1024);
+  const res = await post('/v1/chat/completions', sent);
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.json();
+  assert.equal(callsTo(OA_OK).at(-1)?.body, sent.replace('"model": "main"', '"model": "sim-large"'));
+});
+
+test('a streamed OpenAI body reaches an OpenAI route as it came, with its model and include_usage spliced in', async () => {
+  const sent = agentBody('main', true);
+  const res = await post('/v1/chat/completions', sent);
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /data: \[DONE\]/);
+  const got = callsTo(OA_OK).at(-1)?.body;
+  const expected = sent
+    .replace('"model": "main"', '"model": "sim-large"')
+    .replace(/"stream": true\n\}$/, '"stream": true,"stream_options":{"include_usage":true}\n}');
+  assert.equal(got, expected);
+});
+
+test('a fallback to an Anthropic route is sent the translation, the OpenAI attempts before it the bytes', async () => {
+  for (const stream of [false, true]) {
+    const sent = agentBody('over', stream);
+    const antBefore = callsTo(ANT_OK).length;
+    const limitedBefore = callsTo(OA_LIMITED).length;
+    const res = await post('/v1/chat/completions', sent);
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.text();
+    // The first turn finds the key and cools it; the second may skip it while it cools.
+    const limited = callsTo(OA_LIMITED);
+    if (!stream) assert.equal(limited.length, limitedBefore + 1);
+    if (limited.length > limitedBefore) {
+      assert.equal(limited.at(-1)?.outcome, 'rate_limited');
+      const spliced = sent.replace('"model": "over"', '"model": "sim-large"');
+      const expected = stream ? spliced.replace(/\n\}$/, ',"stream_options":{"include_usage":true}\n}') : spliced;
+      assert.equal(limited.at(-1)?.body, expected, 'the OpenAI attempt got the bytes');
+    }
+    const ant = callsTo(ANT_OK);
+    assert.equal(ant.length, antBefore + 1);
+    const body = JSON.parse(ant.at(-1)!.body!) as Record<string, unknown>;
+    assert.equal(body['model'], 'sim-small');
+    assert.match(String(JSON.stringify(body['system'])), /café rules apply/);
+    assert.equal((body['tools'] as { input_schema: unknown }[]).length, 6);
+    assert.equal(body['metadata'], undefined, 'a field the gateway does not read stays out of a translation');
+    assert.deepEqual(
+      (body['messages'] as { role: string }[]).map((m) => m.role),
+      ['user', 'assistant', 'user'],
+    );
+  }
+});
+
+test('an Anthropic caller on an OpenAI route is sent the translation, not its own bytes', async () => {
+  const sent = JSON.stringify({ model: 'main', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] });
+  const res = await post('/v1/messages', sent, { 'anthropic-version': '2023-06-01' });
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.json();
+  const body = JSON.parse(callsTo(OA_OK).at(-1)!.body!) as Record<string, unknown>;
+  assert.equal(body['model'], 'sim-large');
+  assert.deepEqual(body['messages'], [{ role: 'user', content: 'hi' }]);
+});
+
+test('a Responses body reaches a route that serves the Responses API as it came, its model and stream spliced in', async () => {
+  const sent = JSON.stringify(
+    {
+      model: 'resp/sim-large',
+      instructions: 'Be brief — très.',
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'say "hi"' }] }],
+      store: false,
+      max_output_tokens: 64,
+    },
+    null,
+    2,
+  );
+  const res = await post('/v1/responses', sent);
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.json();
+  const got = callsTo(OA_OK).at(-1);
+  assert.equal(got?.path, '/v1/responses');
+  const expected = sent
+    .replace('"model": "resp/sim-large"', '"model": "sim-large"')
+    .replace(/\n\}$/, ',"stream":false\n}');
+  assert.equal(got?.body, expected);
+});
