@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/config/mask.ts';
-import { failure, FAST_RETRY, harness, hello } from './helpers.ts';
+import { clockAt, failure, FAST_RETRY, harness, hello } from './helpers.ts';
 
 const GOOD = 'sk-auth-good-000a1b2';
 const SPARE = 'sk-auth-spare-00c3d4';
@@ -112,12 +112,6 @@ test("a task's own key rejected on a route with no other key fails as rejected, 
   );
   assert.equal(h.sim.calls(TITLE), 1, 'the rejected key is not sent again before its probe window');
 });
-
-/** A router whose clock the test moves (the simulator does not care what time the router thinks it is). */
-function clockAt(iso: string): { now: () => number; advance(ms: number): void } {
-  let t = Date.parse(iso);
-  return { now: () => t, advance: (ms) => void (t += ms) };
-}
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

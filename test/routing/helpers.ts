@@ -119,6 +119,29 @@ export async function closedPort(): Promise<number> {
   return address.port;
 }
 
+/** A router clock the test moves (the simulator does not care what time the router thinks it is). Its `sleep` moves it
+ * by what was asked and records it: a wait ends exactly where it was meant to, however busy the machine. */
+export interface TestClock {
+  now: () => number;
+  advance(ms: number): void;
+  sleep: (ms: number) => Promise<void>;
+  waits: number[];
+}
+
+export function clockAt(iso: string): TestClock {
+  let t = Date.parse(iso);
+  const waits: number[] = [];
+  return {
+    now: () => t,
+    advance: (ms) => void (t += ms),
+    sleep: async (ms) => {
+      waits.push(ms);
+      t += ms;
+    },
+    waits,
+  };
+}
+
 export const hello = [{ role: 'user' as const, content: 'hello' }];
 
 /** The SwitchyardError a call fails with (any other outcome fails the test). */

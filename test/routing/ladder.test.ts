@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fingerprint } from '../../src/config/mask.ts';
 import { QuotaExceededError } from '../../src/errors/upstream-error.ts';
 import { ERROR_KINDS, type ErrorKind } from '../../src/errors/kinds.ts';
-import { closedPort, failure, FAST_RETRY, harness, hello } from './helpers.ts';
+import { clockAt, closedPort, failure, FAST_RETRY, harness, hello } from './helpers.ts';
 import { until } from '../helpers/until.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { tokenCommand, tokenScriptRuns, writeTokenScript } from '../helpers/token-script.ts';
@@ -245,15 +245,20 @@ test('every key cooling: the error lists each key with state and until-when, and
 });
 
 test('rate-limited with no key left waits when the reset is within max_wait, then succeeds on the same key', async () => {
+  // The router's clock moves only by its waits, so a stall of a busy machine cannot reach the reset before the wait
+  // does. It starts at the real time: the reset is read off the answer on the real clock.
+  const clock = clockAt(new Date().toISOString());
   await using h = await harness({
-    scenario: { keys: { [GOOD]: { script: ['429'], reset: '20ms', reset_headers: ['retry-after-ms'] } } },
-    config: (u) => mimo(u.openai, [GOOD], { retry: { ...FAST_RETRY, max_wait: '2s' } }),
+    scenario: { keys: { [GOOD]: { script: ['429'], reset: '1500ms', reset_headers: ['retry-after-ms'] } } },
+    config: (u) => mimo(u.openai, [GOOD], { retry: { ...FAST_RETRY, max_wait: '10m' } }),
+    router: { now: clock.now, sleep: clock.sleep },
   });
   const r = await h.router.chat({ messages: hello });
   assert.equal(r.status, 'ok');
   assert.equal(h.sim.calls(GOOD), 2);
-  assert.equal(h.sleeps.length, 1);
-  assert.ok((r.trail[1]?.wait_ms ?? 0) > 0, 'the wait is in the trail');
+  assert.equal(clock.waits.length, 1, 'one wait, to the reset');
+  assert.ok((clock.waits[0] ?? 0) >= 1500, `the wait reaches the reset the server gave: ${clock.waits[0]} ms`);
+  assert.equal(r.trail[1]?.wait_ms, clock.waits[0], 'the wait is in the trail');
 });
 
 test('server errors retry the same key up to max_retries, then the chain falls back', async () => {
