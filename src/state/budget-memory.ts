@@ -61,6 +61,21 @@ export class MemoryBudgetStore implements BudgetStore {
     return Promise.resolve(true);
   }
 
+  /** The holds that still count at `now`, one row per counter each holds (the Redis store's outage book). */
+  heldNow(now: number): { hold: string; counter: string; amount: number; expiresAt: number; resetsAt: number }[] {
+    const rows = [];
+    for (const [counter, c] of this.#counters)
+      for (const [hold, h] of c.holds)
+        if (h.expiresAt > now)
+          rows.push({ hold, counter, amount: h.amount, expiresAt: h.expiresAt, resetsAt: c.resetsAt });
+    return rows;
+  }
+
+  /** A hold no longer kept here (held elsewhere now), its spend not counted here either. */
+  forget(hold: string): void {
+    for (const c of this.#counters.values()) c.holds.delete(hold);
+  }
+
   /** Every counter this store has held or settled on. */
   counters(): IterableIterator<string> {
     return this.#counters.keys();

@@ -480,4 +480,34 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
       raw.disconnect();
     }
   });
+
+  it('a hold taken during the outage and still out when Redis is back counts there until it settles', async () => {
+    await using server = await startTestRedis();
+    await using proxy = await startTcpProxy(Number(new URL(server.url).port));
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `carry${process.pid}-${++prefixes}:`;
+    const raw = new Redis(server.url);
+    const a = replica(proxy.port, prefix, ws.dir);
+    try {
+      await a.store.ready();
+      for (let i = 0; i < 8; i++) assert.equal(await spend(a.store), true);
+      await a.store.budgets.flush();
+      proxy.cut();
+      const open = item();
+      const t = Date.now();
+      assert.equal((await a.store.budgets.reserve('out-at-the-end', [open], t, t + 60_000)).ok, true);
+      assert.ok(a.store.budgets.heldLocallySince() !== undefined, 'taken on its own book');
+      proxy.mend();
+      await until('shared again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      assert.deepEqual(await counter(raw, prefix), { spent: 80, holds: 1 }, 'the hold still out is in Redis');
+      // 80 spent and 10 held: room for one more, not two.
+      assert.equal(await spendAll(a.store), 1);
+      a.store.budgets.settle('out-at-the-end', [{ counter: 'c', amount: AMOUNT, resetsAt: open.resetsAt }]);
+      await a.store.budgets.flush();
+      assert.deepEqual(await counter(raw, prefix), { spent: 100, holds: 0 }, 'settled once, its hold gone');
+    } finally {
+      await a.store.close();
+      raw.disconnect();
+    }
+  });
 });

@@ -27,6 +27,13 @@ export interface OutageBookOptions {
   now: () => number;
 }
 
+/** A hold taken on the book and not settled yet: what it holds on each counter. */
+export interface OutstandingHold {
+  hold: string;
+  expiresAt: number;
+  items: { counter: string; amount: number; resetsAt: number }[];
+}
+
 interface Read {
   state: CounterState;
   resetsAt: number;
@@ -172,6 +179,25 @@ export class OutageBook {
     }
     this.#holds.add(hold);
     return { ...result, before: items.map((item) => this.#state(policy, item.counter, now)) };
+  }
+
+  /** Holds taken here while Redis did not answer that still count: once Redis answers they are to be held there,
+   * or the others (and this replica) would admit against counters that leave them out until they settle. */
+  outstanding(now: number): OutstandingHold[] {
+    const byHold = new Map<string, OutstandingHold>();
+    for (const row of this.#memory.heldNow(now)) {
+      if (!this.#holds.has(row.hold)) continue;
+      const held = byHold.get(row.hold) ?? { hold: row.hold, expiresAt: row.expiresAt, items: [] };
+      held.items.push({ counter: row.counter, amount: row.amount, resetsAt: row.resetsAt });
+      byHold.set(row.hold, held);
+    }
+    return [...byHold.values()];
+  }
+
+  /** A hold now held in Redis: its settle goes there as any other's, not into the outage spend. */
+  handOver(hold: string): void {
+    this.#holds.delete(hold);
+    this.#memory.forget(hold);
   }
 
   /** A hold taken here is over: its spend counts against this replica and waits to be written back. */

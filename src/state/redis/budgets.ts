@@ -164,6 +164,9 @@ const LEFT_ALONE =
 const KEEP_AFTER_RESET_MS = 7 * 24 * 3_600_000;
 /** Most settles sent in one script call. */
 const SETTLE_BATCH = 200;
+/** Rounds of carrying the outage book's holds into Redis when it answers again: each carries those taken during the
+ * last one's round trip. */
+const CARRY_ROUNDS = 3;
 /** How long a budget command may take before Redis counts as down for budgets: a paused server must not hold a
  * request longer than this (docs/budgets.md#when-the-store-is-down). */
 export const DEFAULT_BUDGET_TIMEOUT_MS = 250;
@@ -466,9 +469,12 @@ export class RedisBudgetStore implements BudgetStore {
       if (++this.#ticks % ADOPT_EVERY_TICKS === 0) this.#adopt();
       if (this.#downSince !== undefined) {
         if (!isReady(this.#redis) || !(await this.#replicaInSync(now))) return this.#sayDown();
-        // The write-back before the beat: a replica seen again has its outage spend in the counters.
+        // The write-back before the beat: a replica seen again has its outage spend in the counters, and its holds
+        // still out are held there (those taken during the beat too, before it counts as back).
         await this.#sendNow();
+        await this.#carryHolds();
         await this.#beat(now);
+        await this.#carryHolds();
         // What settled during the beat goes at once after it: waiting for a tick with nothing left to send would keep
         // a replica under steady load on its own book, on an ever older read, for as long as the load lasts.
         this.#up();
@@ -482,6 +488,33 @@ export class RedisBudgetStore implements BudgetStore {
       this.#sayDown();
     } finally {
       this.#ticking = false;
+    }
+  }
+
+  /** The book's holds still out, held in Redis as a reserve there would have held them: else, until they settle, the
+   * counters leave out what they may spend, and every replica admits past the cap by as many. A hold settled while its write was on the way is released at once; its spend is in
+   * the outage spend. Holds taken meanwhile are carried by the next round, up to a few under steady load. */
+  async #carryHolds(): Promise<void> {
+    for (let round = 0; round < CARRY_ROUNDS; round++) {
+      const held = this.#book.outstanding(this.#now());
+      if (held.length === 0) return;
+      const writes = held.map((h) => ({ ...h, writes: this.#holdWrites(h.hold, h.items, h.expiresAt) }));
+      const all = writes.flatMap((w) => w.writes);
+      for (let i = 0; i < all.length; i += SETTLE_BATCH) await this.#holdAgain(all.slice(i, i + SETTLE_BATCH));
+      for (const w of writes) {
+        if (this.#book.owns(w.hold)) {
+          this.#book.handOver(w.hold);
+          this.#fence?.held(w.hold, w.writes);
+        } else
+          for (const item of w.items)
+            this.#queue.push({
+              hold: w.hold,
+              counter: item.counter,
+              amount: 0,
+              resetsAt: item.resetsAt,
+              seq: ++this.#seq,
+            });
+      }
     }
   }
 
@@ -590,7 +623,11 @@ export class RedisBudgetStore implements BudgetStore {
   readonly #info = (): Promise<string> => bounded(this.#redis.info('replication'), this.#timeoutMs * OFF_PATH_FACTOR);
 
   /** The fields a reserve wrote, as HOLD_AGAIN writes them again. */
-  #holdWrites(hold: string, items: readonly HoldItem[], expiresAt: number): HoldWrite[] {
+  #holdWrites(
+    hold: string,
+    items: readonly Pick<HoldItem, 'counter' | 'amount' | 'resetsAt'>[],
+    expiresAt: number,
+  ): HoldWrite[] {
     return items.map((item) => ({
       hold,
       key: this.#key(item.counter),
