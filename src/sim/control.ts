@@ -9,9 +9,11 @@ import type { OAuthEndpoint } from './fronts/oauth2/service.ts';
 import { readBody } from './request.ts';
 import type { StsEndpoint } from './fronts/sts/service.ts';
 import { STEPS, type StepName } from './steps.ts';
+import type { HeldCalls } from './holds.ts';
 
 export interface ControlTarget {
   book: CallBook;
+  held: Pick<HeldCalls, 'size' | 'release'>;
   oauth: Pick<OAuthEndpoint, 'counts' | 'invalidate'>;
   sts: Pick<StsEndpoint, 'counts' | 'expireAll'>;
   regions(): Record<string, StepName>;
@@ -38,6 +40,8 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
       return json(200, { ok: true });
     },
   },
+  '/_sim/held': { GET: (_req, _url, target) => json(200, { held: target.held.size }) },
+  '/_sim/release': { POST: (_req, _url, target) => json(200, { released: target.held.release() }) },
   '/_sim/oauth2': { GET: (_req, _url, target) => json(200, { clients: target.oauth.counts() }) },
   '/_sim/oauth2/invalidate': {
     POST: (_req, url, target) => {

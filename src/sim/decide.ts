@@ -37,6 +37,8 @@ export interface Decision {
   outcome: string;
   /** Extra response headers (rate-limit reset, remaining quota). */
   headers: Record<string, string>;
+  /** Waits for `POST /_sim/release` before it is answered (the `hold` step). */
+  held?: boolean;
   /** Added latency before answering, and between stream events. */
   latencyMs: number;
   streamDelayMs: number;

@@ -76,14 +76,10 @@ export async function serveCall(
   sim.book.record(call);
   sim.served++;
   sim.onCall?.(call, scenario);
-  const bill = await answer({
-    request,
-    decision,
-    seq: sim.nextSeq(),
-    seed: scenario.seed,
-    signal: AbortSignal.any([sim.closing.signal, gone]),
-    ...cache,
-  });
+  const signal = AbortSignal.any([sim.closing.signal, gone]);
+  // A held call left before it was let go was never answered: nothing billed.
+  if (decision.held === true && !(await sim.held.wait(signal))) return sim.book.settle(call, null);
+  const bill = await answer({ request, decision, seq: sim.nextSeq(), seed: scenario.seed, signal, ...cache });
   sim.book.settle(call, bill);
 }
 

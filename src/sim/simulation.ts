@@ -2,6 +2,7 @@
 // the credential services, the call book, stored responses, and the counters that number calls. Kept apart from
 // the HTTP server so a front door is a function of it, not a closure inside `startSimulator`.
 import { CallBook } from './call-book.ts';
+import { HeldCalls } from './holds.ts';
 import { KeyStates } from './key-state.ts';
 import { resolveScenario } from './scenario-load.ts';
 import { OAuthEndpoint } from './fronts/oauth2/service.ts';
@@ -22,6 +23,8 @@ export class Simulation implements ControlTarget {
   readonly oauth: OAuthEndpoint;
   readonly sts = new StsEndpoint();
   readonly book = new CallBook();
+  /** Calls of the `hold` step, until POST /_sim/release. */
+  readonly held = new HeldCalls();
   /** Responses kept for `previous_response_id`; a reset forgets them. */
   readonly stored = new ResponseStore();
   /** Aborted when the simulator closes: pending waits end quietly. */

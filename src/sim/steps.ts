@@ -48,12 +48,15 @@ export interface StepInfo {
   action: Action;
   /** Recorded in SimCallRecord.outcome. */
   outcome: string;
+  /** Answered only once `POST /_sim/release` lets it go (holds.ts): a test decides when, not a latency. */
+  held?: boolean;
 }
 
 const err = (error: ErrorName, outcome: string): StepInfo => ({ action: { kind: 'error', error }, outcome });
 
 export const STEPS = {
   ok: { action: { kind: 'answer' }, outcome: 'ok' },
+  hold: { action: { kind: 'answer' }, outcome: 'ok', held: true },
   '401': err('invalid_key', 'auth'),
   '401_token_invalidated': err('token_invalidated', 'token_invalidated'),
   '401_token_expired': err('token_expired', 'token_expired'),

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/sim/server.ts';
 import { withSim, openai, anthropic, userMessage, parseJson } from './client.ts';
+import { until } from '../helpers/until.ts';
 
 const ask = (model = 'sim-large') => ({ model, max_tokens: 16, messages: [userMessage('hi')] });
 
@@ -81,6 +82,30 @@ test('GET /_sim/calls gives counts per key, one count with ?key=&model=, and the
     );
     const everything = (await (await fetch(`${sim.url}/_sim/calls?log=1`)).json()) as { log: unknown[] };
     assert.equal(everything.log.length, 3);
+  });
+});
+
+test('a hold step is answered once POST /_sim/release lets it go; one whose client left first bills nothing', async () => {
+  await withSim({ keys: { k: { script: ['hold', 'hold'] } } }, async (sim) => {
+    const held = async (): Promise<number> =>
+      ((await (await fetch(`${sim.url}/_sim/held`)).json()) as { held: number }).held;
+    let answered = false;
+    const first = openai(sim, 'k', ask()).finally(() => (answered = true));
+    await until('the first call to be held', async () => (await held()) === 1);
+    assert.equal(answered, false, 'held, not answered');
+    const release = await fetch(`${sim.url}/_sim/release`, { method: 'POST' });
+    assert.deepEqual(await release.json(), { released: 1 });
+    assert.equal((await first).status, 200);
+
+    const gone = new AbortController();
+    const second = openai(sim, 'k', ask(), { signal: gone.signal }).catch(() => 'left');
+    await until('the second call to be held', async () => (await held()) === 1);
+    gone.abort();
+    assert.equal(await second, 'left');
+    await until('the call left to end', () => sim.log()[1]?.ended === true);
+    assert.equal(await held(), 0);
+    assert.equal(sim.log()[1]?.billed, null, 'never answered: nothing billed');
+    assert.equal(sim.calls('k'), 2);
   });
 });
 
