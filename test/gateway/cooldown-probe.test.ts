@@ -15,6 +15,11 @@ async function calls(h: Harness, key: string): Promise<number> {
   return ((await res.json()) as { count: number }).count;
 }
 
+async function held(h: Harness): Promise<number> {
+  const res = await fetch(`${h.sim.url}/_sim/held`);
+  return ((await res.json()) as { held: number }).held;
+}
+
 async function chat(h: Harness): Promise<number> {
   const res = await fetch(`${h.url}/v1/chat/completions`, {
     method: 'POST',
@@ -27,18 +32,18 @@ async function chat(h: Harness): Promise<number> {
 
 test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key and the other 19 elsewhere until it answers', async () => {
   await using h = await startHarness({
-    // The cooled key answers slowly, so the burst is all in before its probe's answer is back, even on a loaded CI
-    // machine (1.5 s was once not enough there).
+    // The cooled key's probe is held by the simulator until the burst is all in: however slow the machine, its answer
+    // cannot come back while the burst is still arriving.
     scenario: {
       models: { 'sim-large': {} },
       keys: {
-        [COOLED]: { script: ['429'], reset: '1s', reset_headers: ['retry-after-ms'], latency: '4s' },
+        [COOLED]: { script: ['429', 'hold'], reset: '1s', reset_headers: ['retry-after-ms'] },
         [OTHER]: {},
       },
     },
     config: (sim) => ({
-      // The slow answer's 4 s with room to spare: the harness's 5 s timed it out at load 45 (three suites at once).
-      providers: { p: simProvider(sim, 'openai', [COOLED, OTHER], { timeout: '60s' }) },
+      // The probe is held as long as the burst takes: no attempt timeout of the harness's may end it first.
+      providers: { p: simProvider(sim, 'openai', [COOLED, OTHER], { timeout: '10m' }) },
       main: { provider: 'p', model: 'sim-large' },
       retry: FAST_RETRY,
     }),
@@ -56,6 +61,8 @@ test('when a rate-limit cooldown ends, a burst of 20 sends one probe to the key 
     SLOW_STEP_MS,
   );
   assert.equal(await calls(h, COOLED), 2, 'one probe while its answer is out');
+  assert.equal(await held(h), 1, 'the probe is the call held');
+  await fetch(`${h.sim.url}/_sim/release`, { method: 'POST' }).then((r) => r.arrayBuffer());
   assert.deepEqual(
     await Promise.all(burst),
     Array.from({ length: 20 }, () => 200),
@@ -72,12 +79,16 @@ test("while a cooled-down key's trial request is out, a call that falls back log
     scenario: {
       models: { 'sim-large': {} },
       keys: {
-        [COOLED]: { script: ['429'], reset: '1s', reset_headers: ['retry-after-ms'], latency: '1500ms' },
+        // The trial is held until the call that falls back has been answered.
+        [COOLED]: { script: ['429', 'hold'], reset: '1s', reset_headers: ['retry-after-ms'] },
         [OTHER]: {},
       },
     },
     config: (sim) => ({
-      providers: { p: simProvider(sim, 'openai', [COOLED]), q: simProvider(sim, 'openai', [OTHER]) },
+      providers: {
+        p: simProvider(sim, 'openai', [COOLED], { timeout: '10m' }),
+        q: simProvider(sim, 'openai', [OTHER]),
+      },
       main: { provider: 'p', model: 'sim-large' },
       fallback: [{ provider: 'q', model: 'sim-large' }],
       retry: FAST_RETRY,
@@ -100,5 +111,6 @@ test("while a cooled-down key's trial request is out, a call that falls back log
     },
     { route: 'q/sim-large', credential: fingerprint(OTHER), key: 'sk-…-002', outcome: 'ok', status: 200 },
   ]);
+  await fetch(`${h.sim.url}/_sim/release`, { method: 'POST' }).then((r) => r.arrayBuffer());
   assert.equal(await trial, 200);
 });
