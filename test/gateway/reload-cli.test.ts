@@ -8,9 +8,9 @@ import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
 import { CLI, runCliInProcess, assertNoSecrets } from '../helpers/cli.ts';
-import { spawnGateway } from '../helpers/gateway-process.ts';
+import { spawnGateway, stopChild } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { HUNG_PROCESS_MS, SLOW_STEP_MS, until } from '../helpers/until.ts';
+import { HUNG_TEST_MS, SLOW_STEP_MS, until } from '../helpers/until.ts';
 
 const OLD_KEY = 'sk-sim-reload-old-key-7a1c';
 const NEW_KEY = 'sk-sim-reload-new-key-3e9d';
@@ -49,13 +49,12 @@ async function startGateway(
     [CLI, 'gateway', ...(listenFlag ? ['--listen', '127.0.0.1:0'] : []), '--config', configPath],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const killer = setTimeout(() => child.kill('SIGKILL'), HUNG_PROCESS_MS);
+  const killer = setTimeout(() => child.kill('SIGKILL'), HUNG_TEST_MS);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise((resolve) => child.on('exit', resolve));
   t.after(async () => {
-    child.kill('SIGTERM');
-    await exited;
+    await stopChild(child, exited);
     clearTimeout(killer);
     await sim.close();
     ws.cleanup();

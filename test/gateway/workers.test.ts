@@ -93,7 +93,6 @@ test(
       ['--config', configPath, '--workers', '2'],
       { SWITCHYARD_HOME: ws.home, SWITCHYARD_ADMIN_KEY: ADMIN_KEY, SWITCHYARD_GATEWAY_HEAP: 'lean' },
       undefined,
-      { killAfterMs: 180_000 },
     );
     assert.match(gw.stdout(), /listening on http:\/\/127\.0\.0\.1:\d+ \(2 workers\)/);
     // The process started (the same pid, replaced by bin/switchyard.js) and its workers run with the allocator settings
@@ -189,7 +188,6 @@ test(
       ['--config', configPath, '--workers', '2'],
       { SWITCHYARD_HOME: ws.home },
       undefined,
-      { killAfterMs: 180_000 },
     );
     // Both workers need a token at once: on fresh connections, the primary hands them out in turn.
     const answers = await Promise.all([1, 2, 3, 4].map(() => chat(gw.url)));

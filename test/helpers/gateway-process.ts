@@ -1,11 +1,11 @@
 // `switchyard gateway` as a real child process on a free loopback port, for tests that need the CLI's own start-up
-// (discovery, signals, the log on stderr): the URL it prints, its stderr so far, and its exit. Killed after 120 s (or
-// `killAfterMs`) if a test leaves it running: a safety net, wide enough for a machine busy with the whole suite.
+// (discovery, signals, the log on stderr): the URL it prints, its stderr so far, and its exit. Killed if its test
+// hangs (HUNG_TEST_MS, or `killAfterMs`), or if it has not ended HUNG_PROCESS_MS after it was asked to stop.
 import type { TestContext } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { CLI } from './cli.ts';
-import { HUNG_PROCESS_MS } from './until.ts';
+import { HUNG_PROCESS_MS, HUNG_TEST_MS } from './until.ts';
 
 /** `await using gw = await spawnGateway(…)` stops it (SIGTERM, then waits for its exit) when the scope ends. */
 export interface GatewayProcess extends AsyncDisposable {
@@ -24,7 +24,7 @@ export async function spawnGateway(
   env: Record<string, string>,
   cwd?: string,
   {
-    killAfterMs = HUNG_PROCESS_MS,
+    killAfterMs = HUNG_TEST_MS,
     gid,
     listen = '127.0.0.1:0',
     wrap = [],
@@ -59,9 +59,15 @@ export async function spawnGateway(
     });
     child.on('exit', () => reject(new Error(`gateway exited early: ${stderr}`)));
   });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
+  const stop = (): Promise<void> => stopChild(child, exited);
   return { url, child, exited, stderr: () => stderr, stdout: () => stdout, [Symbol.asyncDispose]: stop };
+}
+
+/** SIGTERM, then SIGKILL should it not have ended HUNG_PROCESS_MS later; resolves at its exit. */
+export async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), HUNG_PROCESS_MS);
+  await exited;
+  clearTimeout(killer);
 }

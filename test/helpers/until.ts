@@ -10,6 +10,11 @@ export const SLOW_STEP_MS = 120_000;
  * will end does, however late; three full suites at once (load 40) made a plain `switchyard chat` take over 30 s. */
 export const HUNG_PROCESS_MS = 180_000;
 
+/** When a child process is killed though the test that started it still runs: a net for a test that hangs, which a
+ * test that works never meets, however loaded the machine. At 180 s, three suites at once (load 45) had it kill the
+ * gateways of the workers and reload tests mid-test while they worked. Stopping one is bounded by HUNG_PROCESS_MS. */
+export const HUNG_TEST_MS = 15 * 60_000;
+
 /** When a build the test runs (tsc through `npm pack`, debootstrap, buildah) is killed as hung: three full suites at
  * once (load 45) made a build past 15 minutes and a debootstrap past 20 that were still working. */
 export const HUNG_BUILD_MS = 45 * 60_000;
