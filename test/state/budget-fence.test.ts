@@ -35,6 +35,18 @@ describe('the budget fence', () => {
     assert.equal(parseReplication(waiting).acked, undefined);
   });
 
+  it('learns that the master has a replica in sync without confirming a write, on its own connection only', async () => {
+    const fence = new BudgetFence<string>();
+    const conn = [{}];
+    fence.onConnection(conn);
+    fence.held('a', [hold('a')]);
+    await fence.learn([{}], async () => info(120, 100), 0);
+    assert.equal(fence.expectsReplica, false, 'another connection says nothing of this master');
+    await fence.learn(conn, async () => info(120, 100), 0);
+    assert.equal(fence.expectsReplica, true);
+    assert.equal(fence.waiting, 1, 'nothing confirmed by it');
+  });
+
   it('forgets writes once a replica has acknowledged the offset they were in, not before', async () => {
     const fence = new BudgetFence<string>();
     const conn = [{}];

@@ -224,6 +224,14 @@ export class BudgetFence<S> {
     return replication;
   }
 
+  /** Asks the master whether it has a replica in sync without confirming any write: for when a confirmation must
+   * wait (a send is on its way) or has nothing to confirm. Until this is known, the reserve script does not check. */
+  async learn(conn: readonly unknown[], info: () => Promise<string>, now: number): Promise<void> {
+    if (!sameConnections(conn, this.#conn)) return;
+    const replication = parseReplication(await info());
+    if (sameConnections(conn, this.#conn)) this.#observeReplica(replication, now);
+  }
+
   #observeReplica(replication: Replication, now: number): void {
     if (replication.role === 'master' && replication.acked !== undefined) {
       this.#expect = true;

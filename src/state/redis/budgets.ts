@@ -586,8 +586,16 @@ export class RedisBudgetStore implements BudgetStore {
    * connection than theirs, the unconfirmed ones are sent again at once. */
   async #confirm(): Promise<void> {
     const fence = this.#fence;
-    // Not while a send is on its way: what it sends again is taken off the list by position.
-    if (fence === undefined || fence.waiting === 0 || this.#flushing !== undefined) return;
+    if (fence === undefined) return;
+    // Not while a send is on its way: what it sends again is taken off the list by position. Whether the master has a
+    // replica to expect is learnt all the same: until it is, its reserves are not checked for one, and under steady
+    // load every tick can meet a send.
+    if (fence.waiting === 0 || this.#flushing !== undefined) {
+      // With nothing unconfirmed, a new connection has nothing to send again: taken as the fence's at once.
+      if (this.#flushing === undefined) fence.onConnection(connections(this.#redis));
+      if (!fence.expectsReplica) await fence.learn(connections(this.#redis), this.#info, this.#now());
+      return;
+    }
     fence.onConnection(connections(this.#redis));
     if (fence.toReplay > 0) return this.flush();
     const now = this.#now();
