@@ -492,8 +492,9 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   /** The book's holds still out, held in Redis as a reserve there would have held them: else, until they settle, the
-   * counters leave out what they may spend, and every replica admits past the cap by as many. A hold settled while its write was on the way is released at once; its spend is in
-   * the outage spend. Holds taken meanwhile are carried by the next round, up to a few under steady load. */
+   * counters leave out what they may spend, and every replica admits past the cap by as many. A hold settled while
+   * its write was on the way is released at once; its spend is in the outage spend. Holds taken meanwhile are carried
+   * by the next round, up to a few under steady load. */
   async #carryHolds(): Promise<void> {
     for (let round = 0; round < CARRY_ROUNDS; round++) {
       const held = this.#book.outstanding(this.#now());
