@@ -97,6 +97,25 @@ function counts(outputs: string[]): Record<string, number> {
   return total;
 }
 
+/** Lines kept of each failure, and of a group's output when it has no failures listed, printed again at the end of
+ * the run, where a CI log cut to its tail still shows them. */
+const LINES_PER_FAILURE = 16;
+const LINES_OF_CRASH = 60;
+
+/** The spec reporter's `✖ failing tests:` section of a group's output, each failure cut to its first lines; or the
+ * output's last lines when it has none (a process that crashed or was killed). */
+function whatFailed(output: string): string {
+  const at = output.lastIndexOf('✖ failing tests:');
+  if (at < 0) return output.trimEnd().split('\n').slice(-LINES_OF_CRASH).join('\n');
+  const failures = output
+    .slice(at)
+    .trimEnd()
+    .split(/\n(?=test at )/);
+  // Node's own frames say nothing about which of our lines failed.
+  const ours = (line: string): boolean => !/^\s+at .*\(?node:/.test(line);
+  return failures.map((f) => f.split('\n').filter(ours).slice(0, LINES_PER_FAILURE).join('\n')).join('\n\n');
+}
+
 async function main(args: string[]): Promise<number> {
   if (args.length > 0) {
     // A file shared by a group keeps its servers open when a name pattern filters out every test of it (its
@@ -130,7 +149,12 @@ async function main(args: string[]): Promise<number> {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}; ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
   );
-  for (const o of failed) process.stdout.write(`failed: ${o.group.name} (exit ${o.code}); its output is above\n`);
+  for (const o of failed) {
+    process.stdout.write(
+      `\nfailed: ${o.group.name} (exit ${o.code}); its output is above, and what failed again here:\n`,
+    );
+    process.stdout.write(`${whatFailed(o.output)}\n`);
+  }
   return failed.length > 0 ? 1 : 0;
 }
 
