@@ -16,14 +16,17 @@ async function calls(h: Harness, key: string): Promise<number> {
   return ((await res.json()) as { count: number }).count;
 }
 
-async function chat(h: Harness): Promise<{ status: number; route: string | null }> {
+/** Status and route; a failure's message too, so an assertion that fails says why the gateway refused. */
+async function chat(h: Harness): Promise<{ status: number; route: string | null; message?: string }> {
   const res = await fetch(`${h.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key}` },
     body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
   });
-  await res.arrayBuffer();
-  return { status: res.status, route: res.headers.get('x-switchyard-route') };
+  const text = await res.text();
+  const route = res.headers.get('x-switchyard-route');
+  if (res.status === 200) return { status: res.status, route };
+  return { status: res.status, route, message: (JSON.parse(text) as { error?: { message?: string } }).error?.message };
 }
 
 function start(fallbackKey: Record<string, unknown>): Promise<Harness> {
