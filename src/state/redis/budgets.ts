@@ -204,6 +204,19 @@ interface Settle {
   seq: number;
 }
 
+/** The limits a reserve's script was held to, and when the share held back for absent replicas ends. */
+interface HeldTo {
+  limits: number[];
+  until: number | undefined;
+}
+
+/** A refusal the limit itself would not have made is the share held back's, and ends when the hold-back does: judged
+ * by the limit the script was held to, so a hold-back that ended meanwhile still says "try again", now. */
+function heldBackOr(result: Refused, item: HoldItem, here: number, until: number | undefined): Refused {
+  if (here >= item.limit || until === undefined || !hasRoom(result.state, item.limit)) return result;
+  return { ...result, heldBack: { amount: item.limit - here, until } };
+}
+
 export interface RedisBudgetStoreOptions {
   prefix: string;
   flushIntervalMs?: number;
@@ -308,9 +321,12 @@ export class RedisBudgetStore implements BudgetStore {
   async reserve(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): Promise<ReserveResult> {
     if (this.#fence !== undefined && this.#shared()) await this.#replayFirst();
     if (this.#shared()) {
+      // What the script is held to, kept: a beat while it runs may see an absent replica's presence lapse, and its
+      // refusal is still the share's (issue 51: read afresh, it became "is spent" until the window's end).
+      const heldTo = this.#heldTo(items);
       try {
         const reply = await bounded(
-          this.#redis.budgetReserve(items.length + 1, ...this.#reserveArgs(hold, items, now, expiresAt)),
+          this.#redis.budgetReserve(items.length + 1, ...this.#reserveArgs(hold, items, heldTo.limits, now, expiresAt)),
           this.#timeoutMs,
         );
         if (Number(reply[0]) === 2) {
@@ -320,7 +336,7 @@ export class RedisBudgetStore implements BudgetStore {
         }
         const { result, behind } = parseReserve(reply, items.length);
         this.#book.remember(items, result, behind);
-        if (!result.ok) return this.#heldBackOr(result, items[result.refused]!);
+        if (!result.ok) return heldBackOr(result, items[result.refused]!, heldTo.limits[result.refused]!, heldTo.until);
         this.#fence?.held(hold, this.#holdWrites(hold, items, expiresAt));
         return result;
       } catch (err) {
@@ -659,7 +675,13 @@ export class RedisBudgetStore implements BudgetStore {
     await bounded(this.#redis.budgetSettle(batch.length * 2, ...args), this.#timeoutMs * OFF_PATH_FACTOR);
   }
 
-  #reserveArgs(hold: string, items: readonly HoldItem[], now: number, expiresAt: number): (string | number)[] {
+  #reserveArgs(
+    hold: string,
+    items: readonly HoldItem[],
+    limits: readonly number[],
+    now: number,
+    expiresAt: number,
+  ): (string | number)[] {
     const keys = [...items.map((i) => this.#key(i.counter)), this.#replicasKey()];
     const seenAt = this.#now();
     const args: (string | number)[] = [
@@ -671,17 +693,15 @@ export class RedisBudgetStore implements BudgetStore {
       this.#absent.expected(seenAt).join(','),
       this.#fence?.expectsReplica === true ? '1' : '0',
     ];
-    for (const item of items)
-      args.push(this.#limitHere(item), item.amount, item.soft ? '1' : '0', item.resetsAt + KEEP_AFTER_RESET_MS);
+    items.forEach((item, i) =>
+      args.push(limits[i]!, item.amount, item.soft ? '1' : '0', item.resetsAt + KEEP_AFTER_RESET_MS),
+    );
     return [...keys, ...args];
   }
 
-  /** A refusal the limit itself would not have made is the share held back's, and ends when the hold-back does. */
-  #heldBackOr(result: Refused, item: HoldItem): Refused {
-    const here = this.#limitHere(item);
-    const until = this.#absent.lapsesAt();
-    if (here >= item.limit || until === undefined || !hasRoom(result.state, item.limit)) return result;
-    return { ...result, heldBack: { amount: item.limit - here, until } };
+  /** Each item's limit here (its share held back taken off) and when the hold-back ends, read once per reserve. */
+  #heldTo(items: readonly HoldItem[]): HeldTo {
+    return { limits: items.map((item) => this.#limitHere(item)), until: this.#absent.lapsesAt() };
   }
 
   /** A hard limit less the share held back for replicas that may be spending theirs unseen (under `share`). */
