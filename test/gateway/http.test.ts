@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
+import { WAIT_MS } from '../helpers/until.ts';
 
 let h: Harness;
 
@@ -321,7 +322,9 @@ test('a caller that hangs up mid-call is logged once as client_closed (499), cou
   );
 });
 
-async function waitFor<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
+/** The probe's first value; a wait that will never end fails after WAIT_MS (5 s was met at load 30 by a hang-up's
+ * log line that did come). */
+async function waitFor<T>(probe: () => T | undefined, ms = WAIT_MS): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const value = probe();
