@@ -8,7 +8,7 @@ import type { RedisClient } from './client.ts';
 import { hasRoom } from '../budget-store.ts';
 import type { BudgetStore, CounterState, HoldItem, ReserveResult, Seed, Spend } from '../budget-store.ts';
 import { DEFAULT_STORE_OUTAGE_POLICY, type StoreOutagePolicy } from '../../config/budgets-schema.ts';
-import { OutageBook } from './budget-outage-book.ts';
+import { OutageBook, type OutstandingHold } from './budget-outage-book.ts';
 import { AbsentReplicas } from './budget-absent.ts';
 import { beat, leave, PRESENCE_TTL_MS } from './replicas.ts';
 import { bounded } from './bounded.ts';
@@ -254,6 +254,9 @@ export class RedisBudgetStore implements BudgetStore {
   #seen = new Map<string, number>();
   #policy: StoreOutagePolicy = DEFAULT_STORE_OUTAGE_POLICY;
   #queue: QueuedSpend[] = [];
+  /** The book's holds whose carry into Redis was sent but not answered (a timeout on a loaded machine): Redis may hold
+   * them, so each one's settle into the book also releases its copy there. */
+  readonly #carriedMaybe = new Map<string, OutstandingHold['items']>();
   /** The last settle's sequence number: each is applied once, in this order (SETTLE). */
   #seq = 0;
   /** Holds and settles the master took and no replica has acknowledged yet, when `fenceWrites`. */
@@ -351,8 +354,11 @@ export class RedisBudgetStore implements BudgetStore {
 
   settle(hold: string, spends: readonly Spend[]): void {
     this.#fence?.settling(hold);
-    if (this.#book.owns(hold)) this.#book.settle(hold, spends);
-    else if (this.#closed) return;
+    if (this.#book.owns(hold)) {
+      this.#book.settle(hold, spends);
+      const carried = this.#carriedMaybe.get(hold);
+      if (carried !== undefined) this.#releaseCarried(hold, carried);
+    } else if (this.#closed) return;
     else for (const s of spends) this.#queue.push({ ...s, hold, seq: ++this.#seq });
     this.#schedule();
   }
@@ -517,22 +523,25 @@ export class RedisBudgetStore implements BudgetStore {
       if (held.length === 0) return;
       const writes = held.map((h) => ({ ...h, writes: this.#holdWrites(h.hold, h.items, h.expiresAt) }));
       const all = writes.flatMap((w) => w.writes);
+      // Sent is maybe held: a write that times out may still have run (else a hold settled meanwhile stays in Redis).
+      for (const w of writes) this.#carriedMaybe.set(w.hold, w.items);
       for (let i = 0; i < all.length; i += SETTLE_BATCH) await this.#holdAgain(all.slice(i, i + SETTLE_BATCH));
       for (const w of writes) {
+        this.#carriedMaybe.delete(w.hold);
         if (this.#book.owns(w.hold)) {
           this.#book.handOver(w.hold);
           this.#fence?.held(w.hold, w.writes);
-        } else
-          for (const item of w.items)
-            this.#queue.push({
-              hold: w.hold,
-              counter: item.counter,
-              amount: 0,
-              resetsAt: item.resetsAt,
-              seq: ++this.#seq,
-            });
+        } else this.#releaseCarried(w.hold, w.items);
       }
     }
+  }
+
+  /** A carried hold that settled into the book (its spend is in the outage spend): its copy in Redis is released by
+   * an empty settle. */
+  #releaseCarried(hold: string, items: OutstandingHold['items']): void {
+    this.#carriedMaybe.delete(hold);
+    for (const item of items)
+      this.#queue.push({ hold, counter: item.counter, amount: 0, resetsAt: item.resetsAt, seq: ++this.#seq });
   }
 
   /** Outage spend kept by a process that ended (this one before a restart): written back from here. Kept while the
