@@ -527,11 +527,10 @@ export class RedisBudgetStore implements BudgetStore {
       for (const w of writes) this.#carriedMaybe.set(w.hold, w.items);
       for (let i = 0; i < all.length; i += SETTLE_BATCH) await this.#holdAgain(all.slice(i, i + SETTLE_BATCH));
       for (const w of writes) {
-        this.#carriedMaybe.delete(w.hold);
-        if (this.#book.owns(w.hold)) {
-          this.#book.handOver(w.hold);
-          this.#fence?.held(w.hold, w.writes);
-        } else this.#releaseCarried(w.hold, w.items);
+        // Gone from the map: it settled during the write, and its settle released it (#releaseCarried).
+        if (!this.#carriedMaybe.delete(w.hold)) continue;
+        this.#book.handOver(w.hold);
+        this.#fence?.held(w.hold, w.writes);
       }
     }
   }
