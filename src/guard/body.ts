@@ -1,12 +1,15 @@
 // The guard on a request body: the raw bytes in, the bytes to parse out (redacted, or the same Buffer as it came),
 // with what was found where. The bytes are scanned as they are, never decoded whole; the body is parsed here only
 // when it could hide a secret from that scan (decoded.ts), and read for a JSON path only where there is a hit
-// (locate.ts).
-import { scanBytes } from './scan.ts';
+// (locate.ts). Given the spans of the body's messages, those already scanned clean on an earlier turn are skipped
+// (seen-clean.ts).
+import { scanBytes, type SecretHit } from './scan.ts';
 import { redactBytes } from './redact.ts';
 import { pathsAt } from './locate.ts';
 import { decodedHits, needsDecodedLook } from './decoded.ts';
 import type { GuardMode } from './mode.ts';
+import { rememberClean, seenClean, spanHash } from './seen-clean.ts';
+import { isSpace, type ByteSpan } from '../providers/translate/json-scan.ts';
 
 /** One secret found: the rule, where (a JSON path), what was done. Never the secret. */
 export interface GuardFinding {
@@ -23,9 +26,10 @@ export interface GuardedBody {
   blocked?: GuardFinding;
 }
 
-/** Guards `bytes` under `mode` (not `off`). A body that is not JSON is left to the parser to refuse. */
-export function guardBody(bytes: Buffer, mode: Exclude<GuardMode, 'off'>): GuardedBody {
-  const hits = scanBytes(bytes);
+/** Guards `bytes` under `mode` (not `off`). A body that is not JSON is left to the parser to refuse. `spans`, when
+ * the body was parsed first: its arrays' elements, in order (json-pieces.ts), each skipped when seen clean before. */
+export function guardBody(bytes: Buffer, mode: Exclude<GuardMode, 'off'>, spans?: readonly ByteSpan[]): GuardedBody {
+  const { hits, suspect } = spans === undefined || spans.length === 0 ? scanWhole(bytes) : scanUnseen(bytes, spans);
   const paths =
     hits.length === 0
       ? []
@@ -34,8 +38,6 @@ export function guardBody(bytes: Buffer, mode: Exclude<GuardMode, 'off'>): Guard
           hits.map((h) => h.start),
         );
   const findings: GuardFinding[] = hits.map((h, i) => ({ rule: h.rule.id, where: paths[i]!, action: mode }));
-  // Asked of the bytes as they came: a placeholder's `…` would make every redacted body look suspect.
-  const suspect = needsDecodedLook(bytes);
   let out = mode === 'redact' ? redactBytes(bytes, hits) : bytes;
   if (suspect) {
     const second = secondLook(out, mode);
@@ -44,6 +46,71 @@ export function guardBody(bytes: Buffer, mode: Exclude<GuardMode, 'off'>): Guard
   }
   const blocked = mode === 'block' ? findings[0] : undefined;
   return blocked === undefined ? { bytes: out, findings } : { bytes: out, findings, blocked };
+}
+
+interface Scanned {
+  hits: SecretHit[];
+  /** The body needs the second look. Asked of the bytes as they came: a placeholder's `…` would make every redacted
+   * body look suspect. */
+  suspect: boolean;
+}
+
+function scanWhole(bytes: Buffer): Scanned {
+  return { hits: scanBytes(bytes), suspect: needsDecodedLook(bytes) };
+}
+
+/** A part of the body scanned, and the spans in it not seen before (each with its hash). */
+interface Region {
+  start: number;
+  end: number;
+  fresh: { span: ByteSpan; hash: bigint }[];
+}
+
+/** The body scanned but for the spans seen clean before; the spans scanned now and found clean are remembered. */
+function scanUnseen(bytes: Buffer, spans: readonly ByteSpan[]): Scanned {
+  const hits: SecretHit[] = [];
+  let suspect = false;
+  for (const region of regionsToScan(bytes, spans)) {
+    const part = bytes.subarray(region.start, region.end);
+    const found = scanBytes(part).map((h) => ({ ...h, start: h.start + region.start, end: h.end + region.start }));
+    const partSuspect = needsDecodedLook(part);
+    hits.push(...found);
+    suspect ||= partSuspect;
+    for (const { span, hash } of region.fresh) {
+      if (found.some((h) => h.start < span.end && h.end > span.start)) continue;
+      // Only in a part that needs the second look is each span asked alone: the rest of a conversation with one
+      // escaped message is still remembered.
+      if (!partSuspect || !needsDecodedLook(bytes.subarray(span.start, span.end)))
+        rememberClean(hash, span.end - span.start);
+    }
+  }
+  return { hits, suspect };
+}
+
+/** The body split around the spans seen clean: what is left between them, joined where nothing separates it. The
+ * commas and spaces between two elements need no scan. */
+function regionsToScan(bytes: Buffer, spans: readonly ByteSpan[]): Region[] {
+  const regions: Region[] = [];
+  let current: Region = { start: 0, end: 0, fresh: [] };
+  for (const span of spans) {
+    const hash = spanHash(bytes, span.start, span.end);
+    if (!seenClean(hash, span.end - span.start)) {
+      current.fresh.push({ span, hash });
+      continue;
+    }
+    current.end = span.start;
+    if (current.fresh.length > 0 || !onlySeparators(bytes, current.start, current.end)) regions.push(current);
+    current = { start: span.end, end: 0, fresh: [] };
+  }
+  current.end = bytes.length;
+  if (current.fresh.length > 0 || !onlySeparators(bytes, current.start, current.end)) regions.push(current);
+  return regions;
+}
+
+/** Whether `start` to `end` holds only what stands between two elements of an array: commas and spaces. */
+function onlySeparators(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i] !== 0x2c && !isSpace(bytes[i])) return false;
+  return true;
 }
 
 /** The rare body with escapes or look-alikes: decoded and parsed whole, its string values scanned once more. */

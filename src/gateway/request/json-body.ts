@@ -9,6 +9,7 @@ import { ApiError } from '../answer/api-error.ts';
 import { guardRequestBytes } from './guard-request.ts';
 import { parseJsonBytes, type ParsedBytes } from '../../providers/translate/json-pieces.ts';
 import { rememberMembers } from '../../providers/translate/splice.ts';
+import type { ByteSpan } from '../../providers/translate/json-scan.ts';
 
 /** Each parsed body's bytes, as they came: weakly held, so they go with the request. */
 const BYTES = new WeakMap<object, Buffer>();
@@ -32,7 +33,7 @@ export function installJsonBody(app: FastifyInstance): void {
     try {
       done(
         null,
-        parseBody(bytes, (b) => guardRequestBytes(req, b)),
+        parseBody(bytes, (b, spans) => guardRequestBytes(req, b, spans)),
       );
     } catch (err) {
       done(err as Error, undefined);
@@ -40,23 +41,40 @@ export function installJsonBody(app: FastifyInstance): void {
   });
 }
 
+/** The secrets guard, given a body's bytes and, when it was parsed first, the spans of its arrays' elements: the
+ * bytes to parse (redacted, or the same Buffer), or its refusal. */
+export type BodyGuard = (bytes: Buffer, spans?: readonly ByteSpan[]) => Buffer | ApiError;
+
 /** The parsed body, its bytes remembered (as the guard left them); a refusal saying where when it does not parse,
- * or the guard's. The body is never made one string (providers/translate/json-pieces.ts). */
-export function parseBody(raw: Buffer, guard?: (bytes: Buffer) => Buffer | ApiError): unknown {
+ * or the guard's. The body is never made one string (providers/translate/json-pieces.ts). It is parsed before it is
+ * guarded, so the guard can skip the messages it saw clean on an earlier turn; parsed again only when redacted. A
+ * body that does not parse is guarded first, so no error echoes a secret the guard would have taken out. */
+export function parseBody(raw: Buffer, guard?: BodyGuard): unknown {
   if (raw.length === 0) throw new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY();
-  let bytes = raw;
-  if (guard !== undefined) {
-    const guarded = guard(bytes);
-    if (guarded instanceof ApiError) throw guarded;
-    // A redacted body is what goes upstream.
-    bytes = guarded;
-  }
-  let parsed: ParsedBytes;
+  if (guard === undefined) return remembered(raw, parseOrSay(raw));
+  let parsed: ParsedBytes | undefined;
   try {
-    parsed = parseJsonBytes(bytes);
+    parsed = parseJsonBytes(raw);
+  } catch {
+    parsed = undefined;
+  }
+  const guarded = guard(raw, parsed?.elements);
+  if (guarded instanceof ApiError) throw guarded;
+  // A redacted body is what goes upstream.
+  if (guarded !== raw || parsed === undefined) parsed = parseOrSay(guarded);
+  return remembered(guarded, parsed);
+}
+
+function parseOrSay(bytes: Buffer): ParsedBytes {
+  try {
+    return parseJsonBytes(bytes);
   } catch (err) {
     throw err instanceof SyntaxError ? whereParseFails(err, bytes) : err;
   }
+}
+
+/** The body, its bytes and top-level members kept for a same-shape route. */
+function remembered(bytes: Buffer, parsed: ParsedBytes): unknown {
   const body = parsed.value;
   if (typeof body === 'object' && body !== null) {
     BYTES.set(body, bytes);

@@ -6,6 +6,12 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 
+/** Where one value is in the bytes: `start` to just before `end`. */
+export interface ByteSpan {
+  start: number;
+  end: number;
+}
+
 export const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 export function skipSpace(b: Uint8Array, i: number): number {

@@ -1,0 +1,109 @@
+// The guard skipping the messages it saw clean on an earlier turn: what it skips was clean, and what is new, what held
+// a secret and what lies outside the messages is scanned on every turn. Bodies of an agent's size (parsed in pieces,
+// so their messages' spans are known), guarded as the gateway guards them: parsed first, then scanned.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { guardBody } from '../../src/guard/body.ts';
+import { parseJsonBytes } from '../../src/providers/translate/json-pieces.ts';
+import { seenClean, spanHash } from '../../src/guard/seen-clean.ts';
+import { plantedSecrets } from './corpus.ts';
+
+interface Message {
+  role: string;
+  content: string;
+}
+
+/** An agent's conversation of about 80 KB, unique to this call (so no earlier test's spans are remembered). */
+function conversation(): Message[] {
+  const run = randomUUID();
+  return Array.from({ length: 40 }, (_, i) => ({
+    role: i % 2 === 0 ? 'user' : 'assistant',
+    content: `turn ${i} of ${run}: ${'the build passes and the tests are green; '.repeat(48)}`,
+  }));
+}
+
+/** The body as bytes, and the spans of its arrays' elements, as json-body.ts hands them to the guard. */
+function parsed(body: object): { bytes: Buffer; spans: { start: number; end: number }[] } {
+  const bytes = Buffer.from(JSON.stringify(body));
+  const spans = parseJsonBytes(bytes).elements;
+  assert.ok(spans !== undefined && spans.length > 0, 'a body this large is parsed in pieces');
+  return { bytes, spans };
+}
+
+/** Which of the body's element spans the guard now knows as clean. */
+function knownClean(body: object): boolean[] {
+  const { bytes, spans } = parsed(body);
+  return spans.map((s) => seenClean(spanHash(bytes, s.start, s.end), s.end - s.start));
+}
+
+function guard(body: object, mode: 'redact' | 'block' | 'log' = 'redact'): ReturnType<typeof guardBody> {
+  const { bytes, spans } = parsed(body);
+  return guardBody(bytes, mode, spans);
+}
+
+test("a secret in a turn's new message is found where it stands when every earlier message was seen clean", () => {
+  const messages = conversation();
+  assert.ok(knownClean({ model: 'm', messages }).every((known) => !known));
+  assert.deepEqual(guard({ model: 'm', messages }).findings, []);
+  assert.ok(knownClean({ model: 'm', messages }).every((known) => known));
+  const aws = plantedSecrets()[0]!;
+  const next = [...messages, { role: 'user', content: aws.text }];
+  const out = guard({ model: 'm', messages: next });
+  assert.deepEqual(out.findings, [
+    { rule: 'aws-access-key', where: `messages[${messages.length}].content`, action: 'redact' },
+  ]);
+  const sent = JSON.parse(out.bytes.toString()) as { messages: Message[] };
+  assert.ok(!out.bytes.toString().includes(aws.secrets[0]!));
+  assert.deepEqual(sent.messages.slice(0, messages.length), messages, 'the messages seen clean are sent as they came');
+});
+
+test('a message holding a secret is found again on every turn, never remembered clean', () => {
+  const messages = conversation();
+  const planted = plantedSecrets();
+  messages[3] = { role: 'user', content: planted[5]!.text };
+  for (const mode of ['log', 'redact', 'block'] as const) {
+    const out = guard({ model: 'm', messages }, mode);
+    assert.equal(out.findings[0]?.where, 'messages[3].content', mode);
+    if (mode === 'block') assert.equal(out.blocked?.rule, planted[5]!.rule);
+  }
+  const known = knownClean({ model: 'm', messages });
+  assert.equal(known[3], false);
+  assert.equal(known.filter(Boolean).length, messages.length - 1, 'its neighbours are remembered');
+});
+
+test('a secret outside the messages is found when every message was seen clean', () => {
+  const messages = conversation();
+  assert.deepEqual(guard({ model: 'm', messages }).findings, []);
+  const ghp = plantedSecrets().find((p) => p.rule === 'github-token')!;
+  const out = guard({ model: 'm', messages, metadata: { note: ghp.text } });
+  assert.deepEqual(
+    out.findings.map((f) => f.where),
+    ['metadata.note'],
+  );
+  assert.ok(!out.bytes.toString().includes(ghp.secrets[0]!));
+});
+
+test('a message a secret hides in by an escape is looked at again on every turn', () => {
+  const messages = conversation();
+  const aws = plantedSecrets()[0]!;
+  const escaped = aws.text.replace('AKIA', '\\u0041KIA');
+  const { bytes: clean } = parsed({ model: 'm', messages });
+  // The escape is written into the raw bytes, as a caller's encoder may: JSON.stringify would not write it.
+  const raw = Buffer.from(
+    clean.toString().replace(`"content":"turn 5 `, `"content":"${escaped.replace(/"/g, '\\"')} turn 5 `),
+  );
+  for (let turn = 0; turn < 2; turn++) {
+    const spans = parseJsonBytes(raw).elements!;
+    const out = guardBody(raw, 'redact', spans);
+    assert.deepEqual(
+      out.findings.map((f) => f.where),
+      ['messages[5].content'],
+      `turn ${turn}`,
+    );
+    assert.ok(!out.bytes.toString().includes(aws.secrets[0]!.slice(4)), `turn ${turn}: redacted`);
+    const known = spans.map((s) => seenClean(spanHash(raw, s.start, s.end), s.end - s.start));
+    assert.equal(known[5], false, `turn ${turn}: the escaped message is not remembered`);
+    assert.equal(known.filter(Boolean).length, messages.length - 1, `turn ${turn}: the rest are`);
+  }
+});
