@@ -1,4 +1,5 @@
 // `[PROFILE_BODY_KB=200] node bench/profile.ts [seconds] [connections] [gateway|proxy|floor|stream] [openai|anthropic] [openai|anthropic]`:
+// (the caller's shape and the upstream's, for requests as for streams)
 // runs the gateway under load in its own process with `--cpu-prof`, then prints where its CPU time went (self time by
 // function and by file). `stream` holds `connections` streams (client shape, then upstream shape) instead of
 // request/response load. For finding hot spots; the numbers to compare come from `npm run bench` and `bench:stream`.
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { load } from './load.ts';
+import { load, type LoadTarget } from './load.ts';
 import { runStreams, shapedStreamJob } from './stream-load.ts';
 import { agentBody } from './agent-body.ts';
 
@@ -129,7 +130,12 @@ const upstream = await start(['upstream']);
 const args =
   ROLE === 'proxy' || ROLE === 'floor'
     ? [ROLE, upstream.info.url]
-    : [ROLE === 'stream' ? 'stream-gateway' : 'gateway', upstream.info.url, join(dir, 'gateway.log')];
+    : // With an upstream shape named, the gateway that has both (bench/serve-switchyard.ts).
+      [
+        ROLE === 'stream' || process.argv[6] !== undefined ? 'stream-gateway' : 'gateway',
+        upstream.info.url,
+        join(dir, 'gateway.log'),
+      ];
 // PROFILE_BODY_KB: an agent-shaped OpenAI body of about that size (agent-body.ts) instead of five words.
 const bodyKb = Number(process.env['PROFILE_BODY_KB'] ?? 0);
 // PROFILE_INTERVAL_US: a finer sampling interval than V8's 1000 µs, for more samples per request.
@@ -138,11 +144,25 @@ const profFlags = ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(interval ? [`--cpu
 const gateway = await start(args, profFlags);
 if (ROLE === 'stream') await profileStreams(upstream.info.url, gateway.info);
 else {
-  const target = {
+  // The caller's shape and the upstream's (argv 5 and 6) as for streams; an OpenAI caller of `main` by default.
+  const client = process.argv[5] === 'anthropic' ? 'anthropic' : 'openai';
+  const upstreamShape = process.argv[6];
+  const model =
+    upstreamShape === undefined
+      ? 'main'
+      : upstreamShape === 'anthropic'
+        ? 'bench_anthropic/claude-bench'
+        : 'bench/bench-model';
+  const key = gateway.info.key ?? '';
+  const target: LoadTarget = {
     name: ROLE,
     url: gateway.info.url,
-    headers: { authorization: `Bearer ${gateway.info.key ?? ''}` },
-    ...(bodyKb > 0 ? { body: agentBody('openai', { bytes: bodyKb * 1024 }, 'main') } : {}),
+    headers:
+      client === 'openai'
+        ? { authorization: `Bearer ${key}` }
+        : { 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+    ...(client === 'anthropic' ? { path: '/v1/messages' } : {}),
+    ...(bodyKb > 0 || client === 'anthropic' ? { body: agentBody(client, { bytes: bodyKb * 1024 }, model) } : {}),
   };
   await load(target, 8, 2);
   const r = await load(target, CONNECTIONS, SECONDS);
