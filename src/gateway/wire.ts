@@ -132,7 +132,8 @@ export const openaiWire: WireApi = {
 };
 
 /** The caller's bytes beside what they were read as, when the body was parsed from them (json-body.ts): a route of
- * the caller's shape is sent them, spliced (providers/openai/splice-body.ts, openai-responses/splice-body.ts). */
+ * the caller's shape is sent them, spliced (providers/openai/splice-body.ts, openai-responses/splice-body.ts,
+ * anthropic/splice-body.ts). */
 function withWireBody<T extends { request: ChatRequest }>(
   parsed: T,
   body: unknown,
@@ -140,7 +141,7 @@ function withWireBody<T extends { request: ChatRequest }>(
 ): T {
   const bytes = bodyBytes(body);
   // A Responses body is passed on only while it is the request's own (not one rebuilt from a conversation's record).
-  if (bytes !== undefined && (shape === 'openai_chat' || parsed.request.responses_body === body))
+  if (bytes !== undefined && (shape !== 'responses' || parsed.request.responses_body === body))
     parsed.request.wire_body = { shape, bytes, body: body as Obj, request: { ...parsed.request } };
   return parsed;
 }
@@ -149,7 +150,7 @@ export const anthropicWire: WireApi = {
   api: 'anthropic',
   parse: (body, options) => {
     refuseThread(body);
-    const parsed = parseAnthropicRequest(body);
+    const parsed = withWireBody(parseAnthropicRequest(body), body, 'anthropic_messages');
     const routes =
       options?.routeWithoutAnthropic !== undefined && options.anyAnthropicRoute !== undefined
         ? { routeWithoutAnthropic: options.routeWithoutAnthropic, anyAnthropic: options.anyAnthropicRoute }

@@ -126,9 +126,9 @@ export interface ChatRequest {
 
 /** A caller's body as it came, beside what it was read as. */
 export interface WireBody {
-  /** The API shape it is in: OpenAI's chat completions, or its Responses API (then `body` is the request's
-   * `responses_body` while no step has changed it). */
-  shape: 'openai_chat' | 'responses';
+  /** The API shape it is in: OpenAI's chat completions, its Responses API (then `body` is the request's
+   * `responses_body` while no step has changed it), or Anthropic's Messages API. */
+  shape: 'openai_chat' | 'responses' | 'anthropic_messages';
   bytes: Buffer;
   /** The body as parsed: read, never changed. */
   body: Readonly<Record<string, unknown>>;

@@ -5,6 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
 import type { SimCallRecord } from '../../src/sim/types.ts';
+import { DEFAULT_MODELS } from '../../src/sim/scenario.ts';
+import { readFileSync } from 'node:fs';
 
 const OA_OK = 'sk-oa-bytes-good-key-001';
 const OA_LIMITED = 'sk-oa-bytes-limited-0001';
@@ -15,12 +17,16 @@ let h: Harness;
 before(async () => {
   h = await startHarness({
     keepBodies: true,
-    scenario: { keys: { [OA_OK]: {}, [OA_LIMITED]: { script: ['429'], loop_script: true }, [ANT_OK]: {} } },
+    scenario: {
+      models: { ...DEFAULT_MODELS, 'claude-opus-5-5': { context_window: 1_000_000 } },
+      keys: { [OA_OK]: {}, [OA_LIMITED]: { script: ['429'], loop_script: true }, [ANT_OK]: {} },
+    },
     config: (sim) => ({
       providers: {
         oa: simProvider(sim, 'openai', OA_OK),
         oalimited: simProvider(sim, 'openai', OA_LIMITED),
         ant: simProvider(sim, 'anthropic', ANT_OK),
+        antcc: simProvider(sim, 'anthropic', ANT_OK),
         resp: simProvider(sim, 'openai', OA_OK, { responses_api: true }),
       },
       main: { provider: 'oa', model: 'sim-large' },
@@ -169,4 +175,84 @@ test('a Responses body reaches a route that serves the Responses API as it came,
     .replace('"model": "resp/sim-large"', '"model": "sim-large"')
     .replace(/\n\}$/, ',"stream":false\n}');
   assert.equal(got?.body, expected);
+});
+
+/** A request Claude Code sent (test/fixtures/clients/), pretty-printed as no SDK would, to an Anthropic route of
+ * the model it named. */
+function claudeCodeBody(file: string): { sent: string; body: Record<string, unknown> } {
+  const captured = JSON.parse(
+    readFileSync(new URL(`../fixtures/clients/claude-code-2.1.331/${file}`, import.meta.url), 'utf8'),
+  ) as { request: { body: Record<string, unknown> } };
+  const body = { ...captured.request.body, model: 'antcc/claude-opus-5-5' };
+  return { sent: JSON.stringify(body, null, 2), body };
+}
+
+type Json = Record<string, unknown>;
+
+/** What the translation leaves out of Claude Code's body: a system message's own `output_config` and a tool's
+ * `defer_loading`. */
+function withoutUncarried(body: Json): Json {
+  const messages = (body['messages'] as Json[]).map((m) => {
+    const { output_config: _o, ...rest } = m;
+    return rest;
+  });
+  const tools = (body['tools'] as Json[]).map((t) => {
+    const { defer_loading: _d, ...rest } = t;
+    return rest;
+  });
+  return { ...body, model: 'claude-opus-5-5', messages, tools };
+}
+
+/** Each member's own bytes, as the caller spaced them, are in what the upstream got. */
+function sentAsItCame(got: string, body: Json, keys: readonly string[]): void {
+  for (const key of keys)
+    assert.ok(got.includes(JSON.stringify({ [key]: body[key] }, null, 2).slice(2, -2)), `${key}: the caller's bytes`);
+}
+
+const anthropicHeaders = { 'anthropic-version': '2023-06-01' };
+
+test('a Claude Code turn reaches an Anthropic route as its own bytes, with its thinking, less what the gateway does not carry', async () => {
+  const { sent, body } = claudeCodeBody('tool-1.json');
+  const before = callsTo(ANT_OK).length;
+  const res = await post('/v1/messages', sent, anthropicHeaders);
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.text();
+  assert.equal(callsTo(ANT_OK).length, before + 1);
+  const got = callsTo(ANT_OK).at(-1)!.body!;
+  assert.deepEqual(JSON.parse(got), withoutUncarried(body));
+  const spliced = sent.replace('"model": "antcc/claude-opus-5-5"', '"model": "claude-opus-5-5"');
+  assert.ok(got.startsWith(spliced.slice(0, spliced.indexOf('"role": "system"'))), 'the first message as it came');
+  sentAsItCame(got, body, ['system', 'metadata', 'thinking', 'context_management', 'output_config']);
+});
+
+test('a Claude Code turn whose thinking the route withholds has it, and its context editing, spliced out', async () => {
+  // The last turn answers a tool call made without a thinking block: Anthropic would refuse thinking on it.
+  const { sent, body } = claudeCodeBody('tool-2.json');
+  const res = await post('/v1/messages', sent, anthropicHeaders);
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.text();
+  const got = callsTo(ANT_OK).at(-1)!.body!;
+  const { thinking: _t, context_management: _c, ...rest } = withoutUncarried(body);
+  assert.deepEqual(JSON.parse(got), rest);
+  sentAsItCame(got, body, ['system', 'metadata', 'output_config']);
+});
+
+test('an Anthropic body the translation would change is sent the translation: a prefill loses its trailing space', async () => {
+  const sent = JSON.stringify(
+    {
+      model: 'ant/sim-small',
+      max_tokens: 32,
+      messages: [
+        { role: 'user', content: 'Name a colour.' },
+        { role: 'assistant', content: 'The colour is ' },
+      ],
+    },
+    null,
+    2,
+  );
+  const res = await post('/v1/messages', sent, anthropicHeaders);
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.json();
+  const body = JSON.parse(callsTo(ANT_OK).at(-1)!.body!) as { messages: Json[] };
+  assert.deepEqual(body.messages.at(-1), { role: 'assistant', content: [{ type: 'text', text: 'The colour is' }] });
 });

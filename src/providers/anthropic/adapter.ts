@@ -11,6 +11,7 @@ import { eventJson, streamCall } from '../stream-call.ts';
 import type { StreamHandler } from '../stream-call.ts';
 import { anthropicFrameKey, createAnthropicEventDecoder, plainAnthropicText } from './stream.ts';
 import { TextTemplate } from '../text-template.ts';
+import { splicedAnthropicBody } from './splice-body.ts';
 import { toAnthropicRequest } from './request.ts';
 import { fromAnthropicResponse } from './answer.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
@@ -81,12 +82,19 @@ export function betaHeader(
   return [...all].join(',');
 }
 
+/** What the upstream is sent: an Anthropic caller's own bytes, spliced, on Anthropic's own dialect (splice-body.ts);
+ * otherwise the translation. */
+function requestBody(dialect: AnthropicDialect, req: ChatRequest, stream: boolean): Buffer {
+  const spliced = dialect.type === 'anthropic' ? splicedAnthropicBody(req, { stream }) : undefined;
+  return spliced ?? jsonBytes(dialect.body(toAnthropicRequest(req, { stream })));
+}
+
 async function send(dialect: AnthropicDialect, req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
   const body = await callJson(ctx, {
     url: dialect.messages(ctx, req, false),
     method: 'POST',
     headers: headers(dialect, ctx, 'application/json', req),
-    body: jsonBytes(dialect.body(toAnthropicRequest(req, { stream: false }))),
+    body: requestBody(dialect, req, false),
   });
   const res = readAnswer(() => fromAnthropicResponse(body), ctx.provider);
   if (res) return withModel(res, req);
@@ -130,7 +138,7 @@ function stream(dialect: AnthropicDialect, req: ChatRequest, ctx: SendContext): 
       url: dialect.messages(ctx, req, true),
       method: 'POST',
       headers: headers(dialect, ctx, 'text/event-stream', req),
-      body: jsonBytes(dialect.body(toAnthropicRequest(req, { stream: true }))),
+      body: requestBody(dialect, req, true),
     },
     streamHandler(ctx),
   );

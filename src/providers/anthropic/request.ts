@@ -284,8 +284,9 @@ function anthropicFieldsToWire(
   if (Object.keys(output).length > 0) body['output_config'] = output;
 }
 
-/** `context_management` without its `clear_thinking_…` edits when no thinking is sent; left out when no edit is left. */
-function contextManagement(
+/** `context_management` without its `clear_thinking_…` edits when no thinking is sent; left out when no edit is left.
+ * The same object when it is sent as it came. */
+export function contextManagement(
   context: Readonly<Record<string, unknown>>,
   thinks: boolean,
 ): Record<string, unknown> | undefined {

@@ -62,9 +62,20 @@ export function topMembers(b: Buffer): Members | undefined {
   }
 }
 
-/** What to change: a member's new value (JSON-serialisable), or `undefined` to take the member out. A key the object
- * does not have is added at its end. */
+/** A member's new value as JSON bytes already made (withoutElementFields), put in as they are. */
+export class RawJson {
+  readonly bytes: Buffer;
+  constructor(bytes: Buffer) {
+    this.bytes = bytes;
+  }
+}
+
+/** What to change: a member's new value (JSON-serialisable, or RawJson), or `undefined` to take the member out. A key
+ * the object does not have is added at its end. */
 export type Edits = ReadonlyMap<string, unknown>;
+
+const valueBytes = (value: unknown): Buffer =>
+  value instanceof RawJson ? value.bytes : Buffer.from(JSON.stringify(value));
 
 /** The bytes with `edits` made: everything else, the space between members included, as it came. */
 export function splice(b: Buffer, members: Members, edits: Edits): Buffer {
@@ -80,7 +91,7 @@ export function splice(b: Buffer, members: Members, edits: Edits): Buffer {
     }
     const value = edits.get(m.key);
     if (value !== undefined) {
-      out.push(b.subarray(cursor, m.valueStart), Buffer.from(JSON.stringify(value)));
+      out.push(b.subarray(cursor, m.valueStart), valueBytes(value));
       cursor = m.valueEnd;
       kept++;
       continue;
@@ -106,9 +117,40 @@ function addedMembers(members: Members, edits: Edits, kept: number): string {
   let text = '';
   for (const [key, value] of edits) {
     if (value === undefined || members.list.some((m) => m.key === key)) continue;
-    text += `${kept > 0 || text !== '' ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(value)}`;
+    text += `${kept > 0 || text !== '' ? ',' : ''}${JSON.stringify(key)}:${valueBytes(value).toString()}`;
   }
   return text;
+}
+
+/** An array member's value with some of its elements' own fields taken out (`strips`: by the element's index), the
+ * rest byte for byte as it came; undefined when its bytes are not the objects expected there. Only the elements up to
+ * the last one named are looked at. */
+export function withoutElementFields(
+  b: Buffer,
+  member: Member,
+  strips: ReadonlyMap<number, readonly string[]>,
+): Buffer | undefined {
+  if (b[member.valueStart] !== 0x5b) return undefined;
+  const last = Math.max(...strips.keys());
+  const out: Uint8Array[] = [];
+  let cursor = member.valueStart;
+  let i = skipSpace(b, member.valueStart + 1);
+  for (let n = 0; n <= last; n++) {
+    const end = skipValue(b, i, { depth: 0 });
+    if (end <= i || end > member.valueEnd) return undefined;
+    const keys = strips.get(n);
+    if (keys !== undefined) {
+      const element = b.subarray(i, end);
+      const members = topMembers(element);
+      if (members === undefined) return undefined;
+      out.push(b.subarray(cursor, i), splice(element, members, new Map(keys.map((k) => [k, undefined]))));
+      cursor = end;
+    }
+    i = skipSpace(b, end);
+    if (b[i] === COMMA) i = skipSpace(b, i + 1);
+  }
+  out.push(b.subarray(cursor, member.valueEnd));
+  return Buffer.concat(out);
 }
 
 /** Deeper than any real request (schemas nest a few dozen levels): such a body is translated, so that one too deep

@@ -1,0 +1,92 @@
+// Same shape, same bytes for Anthropic: an Anthropic caller's Messages body sent to an Anthropic route as it came,
+// with only what the translation (request.ts) would say differently spliced in — the route's model, the output
+// limit (Anthropic requires one), `stream`, the sampling settings the route's model takes, thinking and context
+// editing where the route withholds them, an effort the model does not take, and the fields the translation does not
+// carry taken out. A body holding anything else the translation changes (plain-body.ts), or an attempt whose request
+// a step changed, is translated as before.
+import type { ChatRequest } from '../types.ts';
+import { SETTING_KEYS } from '../settings.ts';
+import { RawJson, splice, wireMembers, withoutElementFields } from '../translate/splice.ts';
+import { isObj, type Obj } from '../translate/obj.ts';
+import { DEFAULT_MAX_TOKENS, contextManagement } from './request.ts';
+import { samplingToWire } from './sampling.ts';
+import { thinkingToSend, thinks } from './thinking.ts';
+import { modelTakes } from './features.ts';
+import { plainAnthropicBody } from './plain-body.ts';
+
+/** What an attempt may change in the caller's request and still be sent its bytes. `prompt_cache_key` is no field of
+ * Anthropic's: the translation leaves it out, as the caller's body has none. */
+const SPLICED: ReadonlySet<string> = new Set([
+  'model',
+  'max_tokens',
+  'anthropic_beta',
+  'prompt_cache_key',
+  'wire_body',
+]);
+
+/** The request's own fields an attempt's must share with the caller's (the same objects, not copies). */
+const COMPARED = ['messages', ...SETTING_KEYS].filter((k) => !SPLICED.has(k)) as (keyof ChatRequest)[];
+
+const SAMPLERS = ['temperature', 'top_p', 'top_k'] as const;
+
+/** The caller's bytes for this attempt, spliced; undefined when it must be sent the translation instead. */
+export function splicedAnthropicBody(req: ChatRequest, options: { stream: boolean }): Buffer | undefined {
+  const wire = req.wire_body;
+  if (wire === undefined || wire.shape !== 'anthropic_messages' || !unchangedFrom(req, wire.request)) return undefined;
+  const body = wire.body;
+  const messages = body['messages'];
+  const thinking = thinkingToSend(req, Array.isArray(messages) ? messages.filter(isObj) : []);
+  const strips = plainAnthropicBody(body, req, thinks(thinking));
+  if (strips === undefined) return undefined;
+  const members = wireMembers(wire);
+  if (members === undefined) return undefined;
+  const out = new Map<string, unknown>();
+  for (const key of strips.body) out.set(key, undefined);
+  for (const key of ['tools', 'messages'] as const) {
+    if (strips[key].size === 0) continue;
+    const member = members.list.find((m) => m.key === key);
+    const bytes = member === undefined ? undefined : withoutElementFields(wire.bytes, member, strips[key]);
+    if (bytes === undefined) return undefined;
+    out.set(key, new RawJson(bytes));
+  }
+  if (body['model'] !== req.model) out.set('model', req.model);
+  const limit = req.max_tokens ?? DEFAULT_MAX_TOKENS;
+  if (body['max_tokens'] !== limit) out.set('max_tokens', limit);
+  if (options.stream && body['stream'] !== true) out.set('stream', true);
+  if (!options.stream && body['stream'] !== undefined) out.set('stream', undefined);
+  samplingEdits(body, req, out);
+  fieldEdits(body, req, thinking, out);
+  return splice(wire.bytes, members, out);
+}
+
+/** Whether the attempt's request is the caller's but for what is spliced in. */
+function unchangedFrom(req: ChatRequest, caller: Readonly<ChatRequest>): boolean {
+  for (const k of COMPARED) if (req[k] !== caller[k]) return false;
+  return true;
+}
+
+/** The sampling settings as the translation puts them for the route's model. */
+function samplingEdits(body: Readonly<Obj>, req: ChatRequest, out: Map<string, unknown>): void {
+  const sent: Obj = {};
+  samplingToWire(req, sent);
+  for (const k of SAMPLERS) if (body[k] !== sent[k]) out.set(k, sent[k]);
+}
+
+/** Thinking, context editing and effort as the translation sends them: withheld where the route's model or the
+ * history would make Anthropic refuse them. */
+function fieldEdits(
+  body: Readonly<Obj>,
+  req: ChatRequest,
+  thinking: Readonly<Obj> | undefined,
+  out: Map<string, unknown>,
+): void {
+  if (thinking === undefined && body['thinking'] !== undefined) out.set('thinking', undefined);
+  const context = req.anthropic_fields?.context_management;
+  if (context === undefined) {
+    if (body['context_management'] !== undefined) out.set('context_management', undefined);
+  } else {
+    const sent = contextManagement(context, thinks(thinking));
+    if (sent !== context) out.set('context_management', sent);
+  }
+  if (body['output_config'] !== undefined && !modelTakes(req.model, 'effort')) out.set('output_config', undefined);
+}
