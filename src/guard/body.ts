@@ -93,7 +93,7 @@ function regionsToScan(bytes: Buffer, spans: readonly ByteSpan[]): Region[] {
   const regions: Region[] = [];
   let current: Region = { start: 0, end: 0, fresh: [] };
   for (const span of spans) {
-    const hash = spanHash(bytes, span.start, span.end);
+    const hash = span.hash ?? spanHash(bytes, span.start, span.end);
     if (!seenClean(hash, span.end - span.start)) {
       current.fresh.push({ span, hash });
       continue;

@@ -101,6 +101,14 @@ test('a 250 KB body, parsed in pieces from its bytes, reaches an OpenAI route as
   assert.equal(callsTo(OA_OK).at(-1)?.body, sent.replace('"model": "main"', '"model": "sim-large"'));
 });
 
+test('a 250 KB body led by a byte-order mark reaches an OpenAI route as it came, without the mark', async () => {
+  const sent = agentBody('main', false, 5_500);
+  const res = await post('/v1/chat/completions', `\ufeff${sent}`);
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.json();
+  assert.equal(callsTo(OA_OK).at(-1)?.body, sent.replace('"model": "main"', '"model": "sim-large"'));
+});
+
 test('a streamed OpenAI body reaches an OpenAI route as it came, with its model and include_usage spliced in', async () => {
   const sent = agentBody('main', true);
   const res = await post('/v1/chat/completions', sent);

@@ -2,11 +2,13 @@
 // `constructor` regex scans (JSON.parse makes such a key an own property, never a prototype; the few places that
 // copy a caller's keys into an object of ours use `setKey`, providers/translate/obj.ts). The bytes are kept beside the
 // parsed body (`bodyBytes`), so a same-shape route can be sent the caller's own bytes (providers/translate/splice.ts).
-// A body that does not parse is refused saying where: fastify 5's own parser reports only "invalid JSON body",
+// A chat request's messages parsed from the same bytes on an earlier turn are that turn's values, frozen
+// (providers/translate/parsed-spans.ts). A body that does not parse is refused saying where: fastify 5's own parser reports only "invalid JSON body",
 // leaving a caller with a 40 KB conversation to find the broken quote alone.
 import { errorCodes, type FastifyInstance } from 'fastify';
 import { ApiError } from '../answer/api-error.ts';
 import { guardRequestBytes } from './guard-request.ts';
+import { isChatRequest } from './chat-paths.ts';
 import { parseJsonBytes, type ParsedBytes } from '../../providers/translate/json-pieces.ts';
 import { rememberMembers } from '../../providers/translate/splice.ts';
 import type { ByteSpan } from '../../providers/translate/json-scan.ts';
@@ -14,9 +16,17 @@ import type { ByteSpan } from '../../providers/translate/json-scan.ts';
 /** Each parsed body's bytes, as they came: weakly held, so they go with the request. */
 const BYTES = new WeakMap<object, Buffer>();
 
+/** Where each element of a parsed body's arrays is in its bytes, when it was parsed in pieces. */
+const ELEMENTS = new WeakMap<object, readonly ByteSpan[]>();
+
 /** The bytes a body parsed here was read from (a JSON object or array), if it was. */
 export function bodyBytes(body: unknown): Buffer | undefined {
   return typeof body === 'object' && body !== null ? BYTES.get(body) : undefined;
+}
+
+/** The spans of a body's array elements (its messages, its tools), with their hashes when the body was shared. */
+export function bodyElements(body: unknown): readonly ByteSpan[] | undefined {
+  return typeof body === 'object' && body !== null ? ELEMENTS.get(body) : undefined;
 }
 
 /** Installs the parser for `application/json` (and its `; charset=…` forms). */
@@ -31,9 +41,11 @@ export function installJsonBody(app: FastifyInstance): void {
     // the bytes first: what is parsed is its bytes (redacted), or its refusal is the answer.
     const bytes = raw as Buffer;
     try {
+      // A chat request's messages are read, never changed, by every reader: shared with the next turn's.
+      const share = isChatRequest(req);
       done(
         null,
-        parseBody(bytes, (b, spans) => guardRequestBytes(req, b, spans)),
+        parseBody(bytes, (b, spans) => guardRequestBytes(req, b, spans), share),
       );
     } catch (err) {
       done(err as Error, undefined);
@@ -49,25 +61,28 @@ export type BodyGuard = (bytes: Buffer, spans?: readonly ByteSpan[]) => Buffer |
  * or the guard's. The body is never made one string (providers/translate/json-pieces.ts). It is parsed before it is
  * guarded, so the guard can skip the messages it saw clean on an earlier turn; parsed again only when redacted. A
  * body that does not parse is guarded first, so no error echoes a secret the guard would have taken out. */
-export function parseBody(raw: Buffer, guard?: BodyGuard): unknown {
-  if (raw.length === 0) throw new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY();
-  if (guard === undefined) return remembered(raw, parseOrSay(raw));
+export function parseBody(body: Buffer, guard?: BodyGuard, share = false): unknown {
+  if (body.length === 0) throw new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY();
+  // A UTF-8 byte-order mark is no part of the JSON (fastify's own parser drops it too): the bytes kept, and any sent
+  // on as they came, start after it.
+  const raw = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body;
+  if (guard === undefined) return remembered(raw, parseOrSay(raw, share));
   let parsed: ParsedBytes | undefined;
   try {
-    parsed = parseJsonBytes(raw);
+    parsed = parseJsonBytes(raw, { share });
   } catch {
     parsed = undefined;
   }
   const guarded = guard(raw, parsed?.elements);
   if (guarded instanceof ApiError) throw guarded;
   // A redacted body is what goes upstream.
-  if (guarded !== raw || parsed === undefined) parsed = parseOrSay(guarded);
+  if (guarded !== raw || parsed === undefined) parsed = parseOrSay(guarded, share);
   return remembered(guarded, parsed);
 }
 
-function parseOrSay(bytes: Buffer): ParsedBytes {
+function parseOrSay(bytes: Buffer, share: boolean): ParsedBytes {
   try {
-    return parseJsonBytes(bytes);
+    return parseJsonBytes(bytes, { share });
   } catch (err) {
     throw err instanceof SyntaxError ? whereParseFails(err, bytes) : err;
   }
@@ -79,6 +94,7 @@ function remembered(bytes: Buffer, parsed: ParsedBytes): unknown {
   if (typeof body === 'object' && body !== null) {
     BYTES.set(body, bytes);
     if (parsed.members !== undefined) rememberMembers(bytes, parsed.members);
+    if (parsed.elements !== undefined) ELEMENTS.set(body, parsed.elements);
   }
   return body;
 }

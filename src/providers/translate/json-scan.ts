@@ -6,10 +6,11 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 
-/** Where one value is in the bytes: `start` to just before `end`. */
+/** Where one value is in the bytes: `start` to just before `end`; its xxHash64 when it was taken. */
 export interface ByteSpan {
   start: number;
   end: number;
+  hash?: bigint;
 }
 
 export const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;

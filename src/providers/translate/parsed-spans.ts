@@ -1,0 +1,50 @@
+// The parsed values of request body spans seen before: an agent sends its whole conversation on every turn, so all
+// but the newest of its messages were parsed on an earlier one. A span (one element of a body's top-level array: a
+// message, a tool) is known by its length and xxHash64, as the secrets guard knows it (guard/seen-clean.ts). A value
+// is frozen, deeply, before it is kept: requests share it, and a reader that changed it would change it for all of
+// them (a body is read, never changed). Bounded by the bytes its spans came from; the oldest is forgotten first.
+
+/** About 16 MiB of spans: a few dozen agents' conversations. */
+const MOST_BYTES = 16 * 1024 * 1024;
+
+interface Kept {
+  length: number;
+  value: unknown;
+}
+
+const KEPT = new Map<bigint, Kept>();
+let keptBytes = 0;
+
+/** The value parsed before from a span of this hash and length, or undefined. */
+export function parsedBefore(hash: bigint, length: number): unknown {
+  const kept = KEPT.get(hash);
+  return kept !== undefined && kept.length === length ? kept.value : undefined;
+}
+
+/** Keeps a span's value, frozen, and returns it. A span larger than the whole bound is not kept. */
+export function keepParsed(hash: bigint, length: number, value: unknown): unknown {
+  if (length > MOST_BYTES) return value;
+  deepFreeze(value);
+  const former = KEPT.get(hash);
+  if (former !== undefined) keptBytes -= former.length;
+  KEPT.set(hash, { length, value });
+  keptBytes += length;
+  for (const [oldest, kept] of KEPT) {
+    if (keptBytes <= MOST_BYTES) break;
+    KEPT.delete(oldest);
+    keptBytes -= kept.length;
+  }
+  return value;
+}
+
+/** Freezes a parsed JSON value and everything in it, without recursion (a value may nest thousands deep). */
+function deepFreeze(value: unknown): void {
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) continue;
+    Object.freeze(v);
+    if (Array.isArray(v)) for (const item of v) todo.push(item);
+    else for (const key in v) todo.push((v as Record<string, unknown>)[key]);
+  }
+}

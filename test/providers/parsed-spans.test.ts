@@ -1,0 +1,60 @@
+// An agent's repeated turn parsed from its bytes: the messages it shares with an earlier turn are that turn's values,
+// frozen, so no request can change another's; a message that changed, and every body that is not shared, is parsed
+// anew. Read exactly as JSON.parse reads the whole text either way.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { parseJsonBytes } from '../../src/providers/translate/json-pieces.ts';
+
+/** An agent's turn of about 80 KB, unique to the call. */
+function turn(run = randomUUID(), extra: object[] = []): { messages: object[]; model: string } {
+  const messages = Array.from({ length: 40 }, (_, i) => ({
+    role: i % 2 === 0 ? 'user' : 'assistant',
+    content: `turn ${i} of ${run}: ${'the build passes and the tests are green; '.repeat(48)}`,
+  }));
+  return { model: 'm', messages: [...messages, ...extra] };
+}
+
+type Body = { messages: object[] };
+
+test("a repeated turn's messages are the values parsed before, frozen; a new or changed one is parsed anew", () => {
+  const run = randomUUID();
+  const first = parseJsonBytes(Buffer.from(JSON.stringify(turn(run))), { share: true }).value as Body;
+  const next = turn(run, [{ role: 'user', content: 'and now?' }]);
+  const second = parseJsonBytes(Buffer.from(JSON.stringify(next)), { share: true }).value as Body;
+  assert.deepEqual(second, next);
+  for (let i = 0; i < 40; i++) assert.equal(second.messages[i], first.messages[i], `message ${i} is shared`);
+  assert.ok(Object.isFrozen(second.messages[0]));
+  assert.throws(() => {
+    (second.messages[0] as { content: string }).content = 'changed';
+  }, TypeError);
+  assert.ok(!Object.isFrozen(second) && !Object.isFrozen(second.messages), 'the body and its lists are its own');
+  const changed = turn(run);
+  (changed.messages[3] as { content: string }).content += '!';
+  const third = parseJsonBytes(Buffer.from(JSON.stringify(changed)), { share: true }).value as Body;
+  assert.notEqual(third.messages[3], first.messages[3]);
+  assert.deepEqual(third.messages[3], changed.messages[3]);
+});
+
+test('a body parsed without sharing is its own, however often the same bytes come', () => {
+  const bytes = Buffer.from(JSON.stringify(turn()));
+  const a = parseJsonBytes(bytes).value as Body;
+  const b = parseJsonBytes(bytes).value as Body;
+  assert.notEqual(a.messages[0], b.messages[0]);
+  assert.ok(!Object.isFrozen(a.messages[0]));
+});
+
+test('a body that is itself an array (a JSON-RPC batch) never shares its elements', () => {
+  const batch = Array.from({ length: 30 }, (_, i) => ({
+    jsonrpc: '2.0',
+    id: i,
+    method: 'x',
+    params: { pad: 'p'.repeat(3000) },
+  }));
+  const bytes = Buffer.from(JSON.stringify(batch));
+  const a = parseJsonBytes(bytes, { share: true }).value as object[];
+  const b = parseJsonBytes(bytes, { share: true }).value as object[];
+  assert.deepEqual(a, batch);
+  assert.notEqual(a[0], b[0]);
+  assert.ok(!Object.isFrozen(a[0]));
+});
