@@ -5,7 +5,7 @@
 import type { AffinityMode, Config } from '../config/schema.ts';
 import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { AffinityRecord } from '../state/types.ts';
-import { bytesStep, openChain, prefixKey, textStep, type PrefixState } from './prefix-chain.ts';
+import { bytesStep, openChain, prefixKey, spanHashOf, spanStep, textStep, type PrefixState } from './prefix-chain.ts';
 
 /** What one request's prompt says for affinity: the prefixes to look up, most recent first, and its own prompt to
  * remember once it is answered. */
@@ -100,6 +100,8 @@ export function turnHashes(turn: AffinityTurn): PrefixHashes {
 export interface MessageSpan {
   role: ChatMessage['role'];
   bytes: Uint8Array;
+  /** The bytes' xxHash64, when the body's parse took it (json-pieces.ts); else taken here. */
+  hash?: bigint;
   /** The message carries a cache breakpoint (an Anthropic caller's `cache_control`). */
   marked?: boolean;
 }
@@ -126,7 +128,7 @@ export function prefixHashes(
     if (wanted.has(i)) lookups.push({ hash: prefixKey(state), tokens: Math.ceil(chars / 4) });
     const m = list[i]!;
     if ('bytes' in m) {
-      state = bytesStep(state, m.bytes);
+      state = spanStep(state, m.hash ?? spanHashOf(m.bytes));
       chars += m.bytes.length;
     } else {
       const text = messageText(m);
@@ -146,7 +148,7 @@ export function prefixHashes(
 export function continuePrefix(hash: string, messages: PromptMessages): string {
   let state = BigInt(`0x${hash}`);
   for (const m of messages as readonly (ChatMessage | MessageSpan)[])
-    state = 'bytes' in m ? bytesStep(state, m.bytes) : textStep(state, messageText(m));
+    state = 'bytes' in m ? spanStep(state, m.hash ?? spanHashOf(m.bytes)) : textStep(state, messageText(m));
   return prefixKey(state);
 }
 
@@ -186,7 +188,11 @@ function boundaries(messages: readonly (ChatMessage | MessageSpan)[]): Set<numbe
 }
 
 function marked(m: ChatMessage | MessageSpan): boolean {
-  if ('bytes' in m) return m.marked === true;
+  return 'bytes' in m ? m.marked === true : carriesMark(m);
+}
+
+/** A canonical message carries a cache breakpoint, on itself or on one of its parts. */
+export function carriesMark(m: ChatMessage): boolean {
   if (m.cache_control !== undefined) return true;
   if (m.parts === undefined) return false;
   for (const p of m.parts) if ('cache_control' in p && p.cache_control !== undefined) return true;

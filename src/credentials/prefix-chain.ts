@@ -1,8 +1,8 @@
 // A prompt's prefixes as a chain of message hashes, for prompt-cache affinity (credentials/affinity.ts): each message
 // is hashed alone with xxHash64 seeded by the hash of everything before it. A prefix's hash is the state that
 // continues it, so every prefix of a turn costs one hash per message, and an earlier turn's hash extends to a later
-// turn's without rehashing what they share. Messages go in as text (canonical messages) or as their bytes (a request
-// forwarded as it came): a chain is opened for one form, and the two forms never give the same hash.
+// turn's without rehashing what they share. Messages go in as text (canonical messages) or as the hashes of their
+// bytes (a request read from its bytes): a chain is opened for one form, and the two forms never give the same hash.
 import { xxh64 } from '@node-rs/xxhash';
 
 /** A prefix's hash, and the state that continues it. */
@@ -31,6 +31,20 @@ export function textStep(state: PrefixState, text: string): PrefixState {
 export function bytesStep(state: PrefixState, bytes: Uint8Array): PrefixState {
   return xxh64(bytes, state);
 }
+
+const pair = new BigUint64Array(2);
+const pairBytes = new Uint8Array(pair.buffer);
+
+/** The chain after one more message given as its bytes' own xxHash64 (`spanHash`, taken once when the body was
+ * parsed): the state and that hash hashed together, so a message's bytes are read once per request. */
+export function spanStep(state: PrefixState, spanHash: bigint): PrefixState {
+  pair[0] = state;
+  pair[1] = spanHash;
+  return xxh64(pairBytes);
+}
+
+/** A span's own xxHash64, when the parse did not take it. */
+export const spanHashOf = (bytes: Uint8Array): bigint => xxh64(bytes);
 
 /** A prefix's hash as it is stored and compared (state affinity records, a derived `prompt_cache_key`): 16 hex
  * digits, so a record of the SHA-256 era (43 base64url characters) can never equal one. */

@@ -26,7 +26,7 @@ import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './answe
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 import { refuseThread } from './wire/anthropic/thread.ts';
 import { estimateTokens } from '../routing/chain.ts';
-import { bodyBytes } from './request/json-body.ts';
+import { bodyBytes, bodyElements } from './request/json-body.ts';
 
 export interface ParsedWire {
   request: ChatRequest;
@@ -141,8 +141,11 @@ function withWireBody<T extends { request: ChatRequest }>(
 ): T {
   const bytes = bodyBytes(body);
   // A Responses body is passed on only while it is the request's own (not one rebuilt from a conversation's record).
-  if (bytes !== undefined && (shape !== 'responses' || parsed.request.responses_body === body))
-    parsed.request.wire_body = { shape, bytes, body: body as Obj, request: { ...parsed.request } };
+  if (bytes === undefined || (shape === 'responses' && parsed.request.responses_body !== body)) return parsed;
+  const wire: WireBody = { shape, bytes, body: body as Obj, request: { ...parsed.request } };
+  const elements = bodyElements(body);
+  if (elements !== undefined) wire.elements = elements;
+  parsed.request.wire_body = wire;
   return parsed;
 }
 

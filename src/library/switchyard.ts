@@ -425,6 +425,7 @@ class Router implements Switchyard {
       override,
       messages: options.messages,
       tools: options.tools,
+      wire: options.wire_body,
     });
     if (options.owner !== undefined) {
       ctx.owner = options.owner;

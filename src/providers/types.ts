@@ -132,6 +132,9 @@ export interface WireBody {
   bytes: Buffer;
   /** The body as parsed: read, never changed. */
   body: Readonly<Record<string, unknown>>;
+  /** Where each element of its arrays (its messages, its tools) is in `bytes`, with each one's xxHash64, when it was
+   * parsed in pieces: prompt-cache affinity hashes the messages from these. */
+  elements?: readonly ByteSpan[];
   /** The canonical request read from it (its settings, without this field): an attempt whose request differs from it
    * in anything but what is spliced (the model, the output limit, the prompt cache key) is translated instead. */
   request: Readonly<ChatRequest>;
@@ -229,6 +232,7 @@ export type StreamEvent =
    * it for everyone else. Not content. */
   | { type: 'responses_event'; event: string; data: Record<string, unknown> };
 
+import type { ByteSpan } from './translate/json-scan.ts';
 import type { ProxyChoice } from './proxy.ts';
 import type { AuthHeader } from './auth-header.ts';
 import type { ProviderType } from '../config/schema.ts';

@@ -7,7 +7,8 @@ import { hasOwnKey } from '../config/resolve-task.ts';
 import { affinityInUse, affinityMode, continuesEarlierTurn, mayBeCached, turnHashes } from '../credentials/affinity.ts';
 import type { AffinityTurn } from '../credentials/affinity.ts';
 import type { Credential, PickResult } from '../credentials/types.ts';
-import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
+import type { ChatMessage, ToolDefinition, WireBody } from '../providers/types.ts';
+import { spanPrompt } from './affinity-spans.ts';
 import type { AffinityRecord, AffinityStore } from '../state/types.ts';
 import type { CallContext } from './call-context.ts';
 import type { RouteRun } from './route-run.ts';
@@ -25,12 +26,20 @@ export function startAffinity(
     override: string | undefined;
     messages: readonly ChatMessage[];
     tools: ToolDefinition[] | undefined;
+    /** The caller's body, when the request was read from its bytes: its messages are hashed from them. */
+    wire?: WireBody | undefined;
   },
 ): AffinityTurn | undefined {
   const config = loaded.config;
   if (!affinityInUse(config) || !mayBeCached(call.messages, call.tools)) return undefined;
   const scope = call.override === undefined ? call.task : `${call.task}\u0000${call.override}`;
-  const turn: AffinityTurn = { prompt: { scope, messages: call.messages, tools: call.tools } };
+  const spans = spanPrompt(call.wire, call.messages);
+  const turn: AffinityTurn = {
+    prompt:
+      spans === undefined
+        ? { scope, messages: call.messages, tools: call.tools }
+        : { scope, messages: spans.messages, tools: spans.tools },
+  };
   if (!continuesEarlierTurn(call.messages)) return turn;
   // The clock is read only here: most calls keep no affinity.
   const at = now();

@@ -208,8 +208,31 @@ describe('cache affinity through the gateway', () => {
   });
 });
 
+/** Standing instructions of an agent body over 48 KB: read from its bytes, its messages hashed from their spans. */
+const LARGE_SYSTEM = `You are a coding agent. ${'Follow the repository conventions and explain each change. '.repeat(900)}`;
+
 describe('cache affinity across shapes', () => {
   it('an Anthropic caller marking its last message stays on one key, streaming, and reads the turn before it', async () => {
+    await anthropicConversation(SYSTEM);
+  });
+
+  it('an Anthropic caller of an agent-sized body (hashed from its bytes) stays on one key and reads the turn before it', async () => {
+    await anthropicConversation(LARGE_SYSTEM);
+  });
+
+  it('an OpenAI caller of an agent-sized body (hashed from its bytes) stays on one key, its later turns warm', async () => {
+    await using h = await pool('prefix');
+    const turns = await converse(h, 6, [{ role: 'system', content: LARGE_SYSTEM }]);
+    assert.equal(new Set(turns.map((t) => t.credential)).size, 1, 'one key served the whole conversation');
+    assert.equal(warmTurns(turns), 5);
+    assert.deepEqual(notes(h), [], 'nothing broke affinity');
+  });
+});
+
+/** Four streamed turns of an Anthropic caller that marks its system prompt and newest message, as Claude Code does,
+ * over a three-key round-robin pool: one key serves them, each reading more from the cache than the one before. */
+async function anthropicConversation(system: string): Promise<void> {
+  {
     const keys = ['sk-ant-sim-affinity-a1', 'sk-ant-sim-affinity-b2', 'sk-ant-sim-affinity-c3'];
     await using h = await startHarness({
       scenario: {
@@ -236,7 +259,7 @@ describe('cache affinity across shapes', () => {
       const stream = anthropic.messages.stream({
         model: 'main',
         max_tokens: 100,
-        system: [{ type: 'text', text: SYSTEM, cache_control: mark }],
+        system: [{ type: 'text', text: system, cache_control: mark }],
         messages: history,
       });
       const final = await stream.finalMessage();
@@ -257,5 +280,5 @@ describe('cache affinity across shapes', () => {
     assert.equal(reads[0], 0);
     for (let i = 1; i < reads.length; i++)
       assert.ok(reads[i]! > reads[i - 1]!, `turn ${i + 1} read more than turn ${i}: ${reads.join(', ')}`);
-  });
-});
+  }
+}
