@@ -21,6 +21,7 @@ import { checkToolChoice } from '../tool-choice.ts';
 import { compactionFields } from '../../../providers/translate/compaction.ts';
 import type { AnthropicCustomTool, AnthropicWireBlock, AnthropicWireMessage, AnthropicWireRequest } from './schema.ts';
 import { anthropicRequest } from './schema.ts';
+import { fastAnthropicRequest } from './fast.ts';
 import { parseWire, WireRequestError } from '../../../providers/translate/wire-error.ts';
 
 export interface ParsedAnthropicRequest {
@@ -172,7 +173,8 @@ function customTools(tools: NonNullable<AnthropicWireRequest['tools']>): Anthrop
 
 /** Validates an Anthropic-shaped request body and translates it; throws WireRequestError naming the bad field. */
 export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
-  const wire = parseWire(anthropicRequest, body);
+  // The common shape is checked by hand (same rules); zod decides, and words the error, for everything else.
+  const wire = fastAnthropicRequest(body) ?? parseWire(anthropicRequest, body);
   const messages: ChatMessage[] = [];
   const system = systemFromWire(wire.system);
   if (system !== undefined) messages.push(system);
