@@ -1,13 +1,14 @@
 // A prompt read from the caller's bytes, for prompt-cache affinity: each message as its span of the body, whose
 // xxHash64 the parse already took (json-pieces.ts), and the tools as their member's bytes, so a request's messages are
-// not encoded and hashed again as text. Only for an OpenAI chat body parsed in pieces (over 48 KB) whose messages no
-// step changed; any other prompt is hashed from its canonical messages (credentials/affinity.ts says why the two
-// never meet). Not for Anthropic's: its callers move their cache mark to the newest message on every turn, which
-// changes an earlier message's bytes but not its text.
+// not encoded and hashed again as text. For an OpenAI chat body read from its bytes whose messages no step changed
+// (a body parsed in pieces, over 16 KB, comes with its spans and their hashes; a smaller one is read for them); any
+// other prompt is hashed from its canonical messages (credentials/affinity.ts says why the two never meet). Not for
+// Anthropic's: its callers move their cache mark to the newest message on every turn, which changes an earlier
+// message's bytes but not its text.
 import type { ChatMessage, WireBody } from '../providers/types.ts';
 import type { ByteSpan } from '../providers/translate/json-scan.ts';
 import { carriesMark, type MessageSpan } from '../credentials/affinity.ts';
-import { wireMembers, type Member } from '../providers/translate/splice.ts';
+import { elementSpans, wireMembers, type Member } from '../providers/translate/splice.ts';
 
 export interface SpanPrompt {
   messages: MessageSpan[];
@@ -16,13 +17,17 @@ export interface SpanPrompt {
 
 /** The prompt as spans of the caller's body, or undefined when it must be hashed from its canonical messages. */
 export function spanPrompt(wire: WireBody | undefined, messages: readonly ChatMessage[]): SpanPrompt | undefined {
-  if (wire?.elements === undefined || wire.shape !== 'openai_chat' || wire.request.messages !== messages) return;
+  if (wire === undefined || wire.shape !== 'openai_chat' || wire.request.messages !== messages) return undefined;
   const members = wireMembers(wire);
   if (members === undefined) return undefined;
   const member = (key: string): Member | undefined => members.list.find((m) => m.key === key);
   const listed = member('messages');
   if (listed === undefined) return undefined;
-  const inside = wire.elements.filter((e) => e.start >= listed.valueStart && e.end <= listed.valueEnd);
+  // A body parsed in pieces has its spans, and their hashes; a smaller one is read for them here.
+  const inside =
+    wire.elements?.filter((e) => e.start >= listed.valueStart && e.end <= listed.valueEnd) ??
+    elementSpans(wire.bytes, listed);
+  if (inside === undefined) return undefined;
   // One wire message, one canonical message: the roles and marks are the canonical ones.
   if (inside.length !== messages.length) return undefined;
   return {

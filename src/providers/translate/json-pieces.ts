@@ -15,6 +15,10 @@ import type { Member, Members } from './splice.ts';
  * bytes (128 KB / 2, less headroom). */
 const PIECE_BYTES = 48 * 1024;
 
+/** A shared body is walked from this size (an agent's first turn with its tools is larger): its messages parsed on
+ * an earlier turn are not parsed again, nor scanned by the secrets guard. Smaller, one JSON.parse costs less. */
+const SHARED_FROM = 16 * 1024;
+
 /** Not JSON as the walk reads it: the caller parses the body whole, for JSON.parse's own error. */
 class NotWalked extends Error {}
 
@@ -41,7 +45,7 @@ export interface ParseOptions {
  * when it is not JSON. */
 export function parseJsonBytes(bytes: Buffer, options: ParseOptions = {}): ParsedBytes {
   const from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  if (bytes.length - from > PIECE_BYTES) {
+  if (bytes.length - from > (options.share === true ? SHARED_FROM : PIECE_BYTES)) {
     try {
       return walkTop(bytes, skipSpace(bytes, from), options.share === true);
     } catch (err) {
