@@ -7,6 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { guardBody } from '../../src/guard/body.ts';
 import { parseJsonBytes } from '../../src/providers/translate/json-pieces.ts';
 import { seenClean, spanHash } from '../../src/guard/seen-clean.ts';
+import { parseBody } from '../../src/gateway/request/json-body.ts';
+import { ApiError } from '../../src/gateway/answer/api-error.ts';
+import { parsedBefore } from '../../src/providers/translate/parsed-spans.ts';
+import type { ByteSpan } from '../../src/providers/translate/json-scan.ts';
 import { plantedSecrets } from './corpus.ts';
 
 interface Message {
@@ -105,5 +109,23 @@ test('a message a secret hides in by an escape is looked at again on every turn'
     const known = spans.map((s) => seenClean(spanHash(raw, s.start, s.end), s.end - s.start));
     assert.equal(known[5], false, `turn ${turn}: the escaped message is not remembered`);
     assert.equal(known.filter(Boolean).length, messages.length - 1, `turn ${turn}: the rest are`);
+  }
+});
+
+test('a body the guard redacts or refuses keeps none of its parsed messages for the next turn', () => {
+  const aws = plantedSecrets()[0]!;
+  for (const mode of ['redact', 'block'] as const) {
+    const body = { model: 'm', messages: [...conversation(), { role: 'user', content: aws.text }] };
+    const bytes = Buffer.from(JSON.stringify(body));
+    const guard = (b: Buffer, spans?: readonly ByteSpan[]): Buffer | ApiError => {
+      const out = guardBody(b, mode, spans);
+      return out.blocked === undefined ? out.bytes : new ApiError('invalid_request', 'blocked');
+    };
+    if (mode === 'redact') parseBody(bytes, guard, true);
+    else assert.throws(() => parseBody(bytes, guard, true), ApiError);
+    const spans = parseJsonBytes(bytes).elements!;
+    const last = spans.at(-1)!;
+    const hash = spanHash(bytes, last.start, last.end);
+    assert.equal(parsedBefore(hash, last.end - last.start), undefined, `${mode}: the secret's message is not kept`);
   }
 });

@@ -3,13 +3,14 @@
 // copy a caller's keys into an object of ours use `setKey`, providers/translate/obj.ts). The bytes are kept beside the
 // parsed body (`bodyBytes`), so a same-shape route can be sent the caller's own bytes (providers/translate/splice.ts).
 // A chat request's messages parsed from the same bytes on an earlier turn are that turn's values, frozen
-// (providers/translate/parsed-spans.ts). A body that does not parse is refused saying where: fastify 5's own parser reports only "invalid JSON body",
-// leaving a caller with a 40 KB conversation to find the broken quote alone.
+// (providers/translate/parsed-spans.ts). A body that does not parse is refused saying where: fastify 5's own parser
+// reports only "invalid JSON body", leaving a caller with a 40 KB conversation to find the broken quote alone.
 import { errorCodes, type FastifyInstance } from 'fastify';
 import { ApiError } from '../answer/api-error.ts';
 import { guardRequestBytes } from './guard-request.ts';
 import { isChatRequest } from './chat-paths.ts';
 import { parseJsonBytes, type ParsedBytes } from '../../providers/translate/json-pieces.ts';
+import { forgetParsed } from '../../providers/translate/parsed-spans.ts';
 import { rememberMembers } from '../../providers/translate/splice.ts';
 import type { ByteSpan } from '../../providers/translate/json-scan.ts';
 
@@ -74,6 +75,8 @@ export function parseBody(body: Buffer, guard?: BodyGuard, share = false): unkno
     parsed = undefined;
   }
   const guarded = guard(raw, parsed?.elements);
+  // A body the guard refused or redacted holds a secret: none of its messages is kept for the next turn.
+  if (guarded !== raw && parsed?.elements !== undefined) forgetParsed(parsed.elements);
   if (guarded instanceof ApiError) throw guarded;
   // A redacted body is what goes upstream.
   if (guarded !== raw || parsed === undefined) parsed = parseOrSay(guarded, share);

@@ -37,6 +37,16 @@ export function keepParsed(hash: bigint, length: number, value: unknown): unknow
   return value;
 }
 
+/** Forgets the values of these spans (a body the secrets guard redacted or refused: what it held is not kept). */
+export function forgetParsed(spans: readonly { hash?: bigint }[]): void {
+  for (const { hash } of spans) {
+    const kept = hash === undefined ? undefined : KEPT.get(hash);
+    if (kept === undefined) continue;
+    KEPT.delete(hash!);
+    keptBytes -= kept.length;
+  }
+}
+
 /** Freezes a parsed JSON value and everything in it, without recursion (a value may nest thousands deep). */
 function deepFreeze(value: unknown): void {
   const todo: unknown[] = [value];
