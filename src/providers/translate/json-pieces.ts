@@ -152,15 +152,16 @@ function elementAt(
   at: number,
   level: number,
   depth: Depth,
-  noted: Noted & { elements: ByteSpan[] },
+  elements: ByteSpan[],
+  share: boolean,
 ): { value: unknown; end: number } {
   const end = measured(b, at, level, depth);
-  if (noted.share !== true) {
-    noted.elements.push({ start: at, end });
+  if (!share) {
+    elements.push({ start: at, end });
     return { value: measuredValue(b, at, end, level), end };
   }
   const hash = xxh64(b.subarray(at, end));
-  noted.elements.push({ start: at, end, hash });
+  elements.push({ start: at, end, hash });
   const before = parsedBefore(hash, end - at);
   if (before !== undefined) return { value: before, end };
   return { value: keepParsed(hash, end - at, measuredValue(b, at, end, level)), end };
@@ -197,9 +198,7 @@ function walkContainer(
     const child =
       isArray && elements !== undefined
         ? // A body that is itself an array (a JSON-RPC batch) has its elements noted, never shared.
-          level === 1
-          ? elementAt(b, i, level, depth, { elements })
-          : elementAt(b, i, level, depth, { ...noted, elements })
+          elementAt(b, i, level, depth, elements, level > 1 && noted.share === true)
         : childAt(
             b,
             i,
