@@ -261,6 +261,8 @@ async function runGateway(cli: CliRun, opts: GatewayOptions, cmd: Command): Prom
   );
 }
 
+const KEY_COMMAND_REDIS_WAIT_MS = 10_000;
+
 /** The store the gateway uses (gateway.state), opened for one CLI command. */
 async function withStore<T>(cli: CliRun, cmd: Command, fn: (store: StateStore) => T | Promise<T>): Promise<T> {
   const loaded = cliConfig(cli, cmd);
@@ -271,6 +273,8 @@ async function withStore<T>(cli: CliRun, cmd: Command, fn: (store: StateStore) =
     prefix: loaded.config.gateway.state_prefix,
     env: cli.env,
     warn: () => {},
+    // An operator's key command has nothing better to do than wait for Redis; a busy host answers in seconds.
+    connectTimeoutMs: KEY_COMMAND_REDIS_WAIT_MS,
   });
   try {
     // Shared state that could not be read: the keys the replicas know are unknown here, so a revoke would say "no

@@ -24,6 +24,8 @@ export interface OpenStoreOptions {
   /** Testing knobs: how often queued writes are flushed and other processes' changes are polled. */
   flushIntervalMs?: number;
   pollIntervalMs?: number;
+  /** How long a Redis store waits for its first answer before going on locally (default 2 s, a gateway's start). */
+  connectTimeoutMs?: number;
   /** Where the store's warnings go (default stderr): Redis unreachable / reachable again, the state file cannot be
    * written (a full disk) / can be again. */
   warn?: (message: string) => void;
@@ -61,6 +63,7 @@ export function openStore(options: OpenStoreOptions = {}): StateStore {
       keyMirrorPath,
       budgetOutageDir: dirname(statePath(options)),
       ...timing,
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       ...(options.warn ? { warn: options.warn } : {}),
     });
   }
