@@ -5,6 +5,7 @@ import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition 
 import { hasImage, textOfParts } from '../translate/parts.ts';
 import { withoutCompaction } from '../translate/compaction.ts';
 import { type Obj } from '../translate/obj.ts';
+import { madeOncePerShared } from '../../shared-value.ts';
 
 function contentToWire(m: ChatMessage): unknown {
   if (m.parts === undefined || m.role !== 'user') return m.content;
@@ -47,6 +48,10 @@ function messageToWire(m: ChatMessage): Record<string, unknown> {
   return out;
 }
 
+/** The OpenAI message of a canonical one, made once for a shared one (a turn an earlier request sent too): its bytes
+ * are then written once too (json-bytes.ts). */
+const wireMessageOf = madeOncePerShared(messageToWire);
+
 /** Canonical messages → OpenAI's. Tool messages hold text only, so images a tool returned follow in a user message. */
 function messagesToWire(messages: readonly ChatMessage[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
@@ -58,7 +63,7 @@ function messagesToWire(messages: readonly ChatMessage[]): Record<string, unknow
   };
   for (const m of messages) {
     if (m.role !== 'tool') flush();
-    out.push(messageToWire(m));
+    out.push(wireMessageOf(m));
     if (m.role === 'tool' && m.parts !== undefined && hasImage(m.parts)) {
       toolImages.push(
         { type: 'text', text: `(images returned by tool call ${m.tool_call_id ?? ''})` },
@@ -81,6 +86,9 @@ function toolToWire(t: ToolDefinition): Record<string, unknown> {
   if (t.strict !== undefined) fn['strict'] = t.strict;
   return { type: 'function', function: fn };
 }
+
+/** A tool's OpenAI form, made once for a shared one. */
+const wireToolOf = madeOncePerShared(toolToWire);
 
 const hasTools = (req: ChatRequest): boolean => req.tools !== undefined && req.tools.length > 0;
 
@@ -113,7 +121,7 @@ export function maxTokensFieldFor(baseUrl: string): 'max_tokens' | 'max_completi
 
 export function toOpenAIRequest(req: ChatRequest, options: OpenAIRequestOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { model: req.model, messages: messagesToWire(withoutCompaction(req.messages)) };
-  if (req.tools && req.tools.length > 0) body['tools'] = req.tools.map(toolToWire);
+  if (req.tools && req.tools.length > 0) body['tools'] = req.tools.map(wireToolOf);
   // Only with tools, like parallel_tool_calls: OpenAI refuses a tool_choice without them (an Anthropic caller may
   // send `{type: "auto"}` alone).
   if (req.tool_choice !== undefined && hasTools(req)) body['tool_choice'] = toolChoiceToWire(req.tool_choice);

@@ -1,7 +1,10 @@
 // A request body serialised to bytes in pieces, never as one string: JSON.stringify of a 200 KB body makes a string in
 // V8's large-object space, which on a busy host costs more than the serialising (json-pieces.ts says why), and then a
 // copy into bytes. The body and the containers near its top are written member by member; below them each value is
-// one JSON.stringify, small. The bytes are JSON.stringify's, byte for byte.
+// one JSON.stringify, small. The bytes are JSON.stringify's, byte for byte. A shared value (parsed-spans.ts: deeply
+// frozen, read by every turn of a conversation) is written once and its bytes kept beside it: an agent's earlier
+// messages and its tools' schemas cost a copy on later turns, not a serialisation.
+import { isShared } from '../../shared-value.ts';
 
 /** How deep containers are written member by member: the body, its members (`messages`), their elements (a message)
  * and theirs (a message's content blocks). Below, one JSON.stringify per value. */
@@ -22,7 +25,15 @@ class Writer {
     if (this.#text.length > 0) this.chunks.push(Buffer.from(this.#text));
     this.#text = '';
   }
+
+  addBytes(bytes: Buffer): void {
+    this.flush();
+    this.chunks.push(bytes);
+  }
 }
+
+/** The JSON bytes of each shared value written so far: weakly held, so they go with the value. */
+const SHARED_BYTES = new WeakMap<object, Buffer>();
 
 /** `JSON.stringify(value)` as UTF-8 bytes, made without a whole-body string. */
 export function jsonBytes(value: unknown): Buffer {
@@ -34,6 +45,10 @@ export function jsonBytes(value: unknown): Buffer {
 
 /** Written as JSON.stringify writes it: an own `toJSON` (a Date) is left to it, as is anything below the top. */
 function write(out: Writer, value: unknown, level: number): void {
+  if (typeof value === 'object' && value !== null && isShared(value)) {
+    out.addBytes(sharedBytes(value));
+    return;
+  }
   if (level >= WRITTEN_LEVELS || typeof value !== 'object' || value === null || hasToJson(value)) {
     out.add(JSON.stringify(value) ?? 'null');
     return;
@@ -59,6 +74,15 @@ function write(out: Writer, value: unknown, level: number): void {
     write(out, item, level + 1);
   }
   out.add('}');
+}
+
+function sharedBytes(value: object): Buffer {
+  let bytes = SHARED_BYTES.get(value);
+  if (bytes === undefined) {
+    bytes = Buffer.from(JSON.stringify(value));
+    SHARED_BYTES.set(value, bytes);
+  }
+  return bytes;
 }
 
 function hasToJson(value: object): boolean {

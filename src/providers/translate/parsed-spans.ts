@@ -2,7 +2,9 @@
 // but the newest of its messages were parsed on an earlier one. A span (one element of a body's top-level array: a
 // message, a tool) is known by its length and xxHash64, as the secrets guard knows it (guard/seen-clean.ts). A value
 // is frozen, deeply, before it is kept: requests share it, and a reader that changed it would change it for all of
-// them (a body is read, never changed). Bounded by the bytes its spans came from; the oldest is forgotten first.
+// them (a body is read, never changed; shared-value.ts). Bounded by the bytes its spans came from; the oldest is
+// forgotten first.
+import { share } from '../../shared-value.ts';
 
 /** About 16 MiB of spans: a few dozen agents' conversations. */
 const MOST_BYTES = 16 * 1024 * 1024;
@@ -24,7 +26,7 @@ export function parsedBefore(hash: bigint, length: number): unknown {
 /** Keeps a span's value, frozen, and returns it. A span larger than the whole bound is not kept. */
 export function keepParsed(hash: bigint, length: number, value: unknown): unknown {
   if (length > MOST_BYTES) return value;
-  deepFreeze(value);
+  share(value);
   const former = KEPT.get(hash);
   if (former !== undefined) keptBytes -= former.length;
   KEPT.set(hash, { length, value });
@@ -44,17 +46,5 @@ export function forgetParsed(spans: readonly { hash?: bigint }[]): void {
     if (kept === undefined) continue;
     KEPT.delete(hash!);
     keptBytes -= kept.length;
-  }
-}
-
-/** Freezes a parsed JSON value and everything in it, without recursion (a value may nest thousands deep). */
-function deepFreeze(value: unknown): void {
-  const todo: unknown[] = [value];
-  while (todo.length > 0) {
-    const v = todo.pop();
-    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) continue;
-    Object.freeze(v);
-    if (Array.isArray(v)) for (const item of v) todo.push(item);
-    else for (const key in v) todo.push((v as Record<string, unknown>)[key]);
   }
 }

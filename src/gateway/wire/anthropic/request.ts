@@ -7,6 +7,7 @@ import type {
   ContentPart,
   ToolCall,
   ToolChoice,
+  ToolDefinition,
 } from '../../../providers/types.ts';
 import {
   cacheControlOf,
@@ -23,6 +24,7 @@ import type { AnthropicCustomTool, AnthropicWireBlock, AnthropicWireMessage, Ant
 import { anthropicRequest } from './schema.ts';
 import { fastAnthropicRequest } from './fast.ts';
 import { parseWire, WireRequestError } from '../../../providers/translate/wire-error.ts';
+import { isShared, madeOncePerShared, share } from '../../../shared-value.ts';
 
 export interface ParsedAnthropicRequest {
   request: ChatRequest;
@@ -52,6 +54,10 @@ const textPart = (b: { text: string; cache_control?: unknown }): ContentPart => 
   text: b.text,
   ...cacheField(cacheControlOf(b.cache_control)),
 });
+
+/** A turn's canonical messages, made once for a shared turn (one an earlier request of the conversation sent too):
+ * the translation is made once per conversation, not once per request. */
+const messagesOfTurn = madeOncePerShared(messagesFromWire);
 
 /** One Anthropic turn → canonical messages: a user turn may hold tool results (one `tool` message each), text and
  * images. */
@@ -143,6 +149,24 @@ function toolChoiceFromWire(c: AnthropicWireRequest['tool_choice']): ToolChoice 
   return c.type === 'any' ? 'required' : c.type;
 }
 
+/** The system message of blocks the caller sent before (each shared), as made then: kept by the last block, with the
+ * blocks it was made of. */
+const SYSTEM_OF_SHARED = new WeakMap<object, { blocks: readonly object[]; message: ChatMessage | undefined }>();
+
+function systemOf(system: AnthropicWireRequest['system']): ChatMessage | undefined {
+  if (!Array.isArray(system) || system.length === 0 || !system.every(isShared)) return systemFromWire(system);
+  const last = system[system.length - 1]!;
+  const kept = SYSTEM_OF_SHARED.get(last);
+  if (kept !== undefined && sameBlocks(kept.blocks, system)) return kept.message;
+  const message = share(systemFromWire(system));
+  SYSTEM_OF_SHARED.set(last, { blocks: [...system], message });
+  return message;
+}
+
+function sameBlocks(a: readonly object[], b: readonly object[]): boolean {
+  return a.length === b.length && a.every((block, i) => block === b[i]);
+}
+
 /** `system` → one system message; its blocks are kept as parts when they carry cache marks. */
 function systemFromWire(system: AnthropicWireRequest['system']): ChatMessage | undefined {
   if (system === undefined) return undefined;
@@ -155,6 +179,18 @@ function systemFromWire(system: AnthropicWireRequest['system']): ChatMessage | u
   const text = system.map((b) => b.text).join('\n');
   if (text === '') return undefined;
   return needsParts(parts) ? { role: 'system', content: text, parts } : { role: 'system', content: text };
+}
+
+/** A custom tool → canonical, made once for a shared one (the caller sent it before). */
+const toolOf = madeOncePerShared(toolFromWire);
+
+function toolFromWire(t: AnthropicCustomTool): ToolDefinition {
+  return {
+    name: t.name,
+    ...(t.description !== undefined ? { description: t.description } : {}),
+    parameters: t.input_schema,
+    ...cacheField(cacheControlOf(t['cache_control'])),
+  };
 }
 
 /** The caller's own tools. Server tools (web search, code execution, …) run on Anthropic's side, which no route
@@ -176,20 +212,13 @@ export function parseAnthropicRequest(body: unknown): ParsedAnthropicRequest {
   // The common shape is checked by hand (same rules); zod decides, and words the error, for everything else.
   const wire = fastAnthropicRequest(body) ?? parseWire(anthropicRequest, body);
   const messages: ChatMessage[] = [];
-  const system = systemFromWire(wire.system);
+  const system = systemOf(wire.system);
   if (system !== undefined) messages.push(system);
   wire.messages.forEach((m, i) => {
-    if (!clearedSystem(wire.messages, i)) messages.push(...messagesFromWire(m, i));
+    if (!clearedSystem(wire.messages, i)) messages.push(...messagesOfTurn(m, i));
   });
   const request: ChatRequest = { model: wire.model, messages };
-  if (wire.tools) {
-    request.tools = customTools(wire.tools).map((t) => ({
-      name: t.name,
-      ...(t.description !== undefined ? { description: t.description } : {}),
-      parameters: t.input_schema,
-      ...cacheField(cacheControlOf(t['cache_control'])),
-    }));
-  }
+  if (wire.tools) request.tools = customTools(wire.tools).map(toolOf);
   const choice = toolChoiceFromWire(wire.tool_choice);
   if (choice !== undefined) request.tool_choice = choice;
   checkToolChoice(request);

@@ -1,0 +1,41 @@
+// Values shared by many requests: an agent sends its whole conversation on every turn, so what was parsed or made from
+// an earlier turn's messages is kept and read again (providers/translate/parsed-spans.ts). A shared value is frozen,
+// deeply, so no reader of one request can change it for the others; what is made from one only (its JSON bytes, its
+// translation, its affinity hash) may then be kept beside it, weakly, by identity.
+
+const SHARED = new WeakSet<object>();
+
+/** Whether a value is one of the shared, deeply frozen ones. */
+export function isShared(value: object): boolean {
+  return SHARED.has(value);
+}
+
+/** Freezes a value and everything in it, marks them shared, and returns it. No recursion: a value may nest
+ * thousands deep. */
+export function share<T>(value: T): T {
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (typeof v !== 'object' || v === null || SHARED.has(v)) continue;
+    Object.freeze(v);
+    SHARED.add(v);
+    if (Array.isArray(v)) for (const item of v) todo.push(item);
+    else for (const key in v) todo.push((v as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+/** `make` over a key, memoised for shared keys: what is made from a shared value is made once and shared in turn (a
+ * shared turn's translation); for any other key it is made anew each time. */
+export function madeOncePerShared<K extends object, A extends unknown[], V>(
+  make: (key: K, ...rest: A) => V,
+): (key: K, ...rest: A) => V {
+  const made = new WeakMap<K, V>();
+  return (key, ...rest) => {
+    if (!SHARED.has(key)) return make(key, ...rest);
+    if (made.has(key)) return made.get(key) as V;
+    const value = share(make(key, ...rest));
+    made.set(key, value);
+    return value;
+  };
+}
