@@ -7,7 +7,7 @@
 // Last, RSS after BENCH_SUSTAIN_SECONDS (60; 0 skips) of non-streaming load at 32 connections against idle RSS.
 // Knobs: BENCH_STREAMS (100,1000,5000), BENCH_ROUNDS (3), BENCH_CHUNKS / BENCH_INTERVAL_MS / BENCH_FIRST_MS (the pace,
 // else per level below), BENCH_BODIES=0 (skip the request side: streams whose requests are agents' bodies of 5 words
-// to 1 MB), BENCH_BUFFERED=0 (skip the non-streaming check), BENCH_PORTKEY=1 (Portkey, when installed),
+// to 1 MB; BENCH_SIZES=0,200 only those, in KB), BENCH_BUFFERED=0 (skip the non-streaming check), BENCH_PORTKEY=1 (Portkey, when installed),
 // BENCH_SOURCES=1 (the gateway run from this clone's TypeScript sources, as `./dev` and a clone's `switchyard` do,
 // instead of built and laid out as the installed package, which takes a build of ~1 min first).
 // BENCH_BASELINE=<another clone> (its gateway runs beside this one, round for round: the before/after of a change;
@@ -328,6 +328,12 @@ function reportTargets(byLevel: Map<number, LevelRuns>, idle: { floor: number; g
   );
 }
 
+/** BENCH_SIZES=0,200 (KB; 0 is five words) runs only those of the request side's sizes. */
+function chosenSize(size: (typeof BODY_SIZES)[number]): boolean {
+  const chosen = process.env['BENCH_SIZES'];
+  return chosen === undefined || chosen.split(',').map(Number).includes(size.bytes / 1024);
+}
+
 /** The request side of a stream (issue 53): C=32 streams of 50 chunks whose requests are agents' bodies of each size
  * (bench/agent-body.ts), every route against the floor reading the same upstream shape, interleaved rounds: the time
  * to first byte each adds over the floor's, and the CPU per stream (what a bigger request adds is its handling). */
@@ -335,7 +341,7 @@ async function requestSide(servers: Servers, upstream: Served, rounds: number): 
   const pace = { chunks: 50, intervalMs: 20, firstMs: 50, rampMs: 100 };
   await setPace(upstream, pace);
   console.log(`\nThe request side: C=32 streams of ${pace.chunks} chunks, agents' bodies (median of ${rounds} rounds)`);
-  for (const size of BODY_SIZES) {
+  for (const size of BODY_SIZES.filter(chosenSize)) {
     const runs: LevelRuns = new Map(ROUTES.map((r) => [r.name, []]));
     for (let round = 0; round < rounds; round++)
       for (const r of ROUTES) runs.get(r.name)!.push(await measure(r, servers[r.server]!, 32, pace, size.bytes));

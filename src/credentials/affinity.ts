@@ -5,7 +5,8 @@
 import type { AffinityMode, Config } from '../config/schema.ts';
 import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { AffinityRecord } from '../state/types.ts';
-import { bytesStep, openChain, prefixKey, spanHashOf, spanStep, textStep, type PrefixState } from './prefix-chain.ts';
+import { isShared } from '../shared-value.ts';
+import { bytesStep, openChain, prefixKey, spanHashOf, spanStep, textHashOf, type PrefixState } from './prefix-chain.ts';
 
 /** What one request's prompt says for affinity: the prefixes to look up, most recent first, and its own prompt to
  * remember once it is answered. */
@@ -131,9 +132,9 @@ export function prefixHashes(
       state = spanStep(state, m.hash ?? spanHashOf(m.bytes));
       chars += m.bytes.length;
     } else {
-      const text = messageText(m);
-      state = textStep(state, text);
-      chars += text.length;
+      const own = textHash(m);
+      state = spanStep(state, own.hash);
+      chars += own.chars;
     }
     if (i === opening) conversation = prefixKey(state);
   }
@@ -148,7 +149,7 @@ export function prefixHashes(
 export function continuePrefix(hash: string, messages: PromptMessages): string {
   let state = BigInt(`0x${hash}`);
   for (const m of messages as readonly (ChatMessage | MessageSpan)[])
-    state = 'bytes' in m ? spanStep(state, m.hash ?? spanHashOf(m.bytes)) : textStep(state, messageText(m));
+    state = spanStep(state, 'bytes' in m ? (m.hash ?? spanHashOf(m.bytes)) : textHash(m).hash);
   return prefixKey(state);
 }
 
@@ -205,6 +206,20 @@ function toolText(scope: string, tools: readonly ToolDefinition[] | undefined): 
   let text = `${scope}\u0000`;
   if (tools !== undefined) for (const t of tools) text += `${t.name}\u0001${t.description ?? ''}\u0002`;
   return text;
+}
+
+/** Each shared message's own hash and length (shared-value.ts: a turn an earlier request sent too), taken once. */
+const SHARED_TEXT = new WeakMap<ChatMessage, { hash: bigint; chars: number }>();
+
+/** A message's text hashed alone, and its length. */
+function textHash(m: ChatMessage): { hash: bigint; chars: number } {
+  const shared = isShared(m);
+  const kept = shared ? SHARED_TEXT.get(m) : undefined;
+  if (kept !== undefined) return kept;
+  const text = messageText(m);
+  const own = { hash: textHashOf(text), chars: text.length };
+  if (shared) SHARED_TEXT.set(m, own);
+  return own;
 }
 
 /** A message's role, text and tool calls (images count by their number only). */

@@ -1,7 +1,7 @@
 // A prompt's prefixes as a chain of message hashes, for prompt-cache affinity (credentials/affinity.ts): each message
-// is hashed alone with xxHash64 seeded by the hash of everything before it. A prefix's hash is the state that
-// continues it, so every prefix of a turn costs one hash per message, and an earlier turn's hash extends to a later
-// turn's without rehashing what they share. Messages go in as text (canonical messages) or as the hashes of their
+// is hashed alone with xxHash64, and its hash hashed with the state of everything before it. A prefix's hash is the
+// state that continues it, so every prefix of a turn costs one hash per message, an earlier turn's hash extends to a
+// later turn's without rehashing what they share, and a message's own hash can be kept beside it. Messages go in as text (canonical messages) or as the hashes of their
 // bytes (a request read from its bytes): a chain is opened for one form, and the two forms never give the same hash.
 import { xxh64 } from '@node-rs/xxhash';
 
@@ -22,9 +22,9 @@ export function openChain(form: PrefixForm, opening: string): PrefixState {
   return xxh64(utf8(`${form}\u0000${opening}`));
 }
 
-/** The chain after one more message given as text. */
-export function textStep(state: PrefixState, text: string): PrefixState {
-  return xxh64(utf8(text), state);
+/** A message's text hashed alone: what `spanStep` chains, as it chains a span's bytes' hash. */
+export function textHashOf(text: string): bigint {
+  return xxh64(utf8(text));
 }
 
 /** The chain after one more message given as its bytes (a span of the caller's body; no copy is made). */
@@ -35,8 +35,8 @@ export function bytesStep(state: PrefixState, bytes: Uint8Array): PrefixState {
 const pair = new BigUint64Array(2);
 const pairBytes = new Uint8Array(pair.buffer);
 
-/** The chain after one more message given as its bytes' own xxHash64 (`spanHash`, taken once when the body was
- * parsed): the state and that hash hashed together, so a message's bytes are read once per request. */
+/** The chain after one more message given as its own xxHash64 (a span's `spanHash`, taken once when the body was
+ * parsed, or a text's `textHashOf`): the state and that hash hashed together. */
 export function spanStep(state: PrefixState, spanHash: bigint): PrefixState {
   pair[0] = state;
   pair[1] = spanHash;
