@@ -1,6 +1,8 @@
-// An Anthropic caller's turns translated for an OpenAI route: the messages a turn shares with an earlier one are
-// translated once and their bytes kept (parsed-spans.ts, json-bytes.ts). What goes upstream is byte for byte what a
-// fresh translation of the same body writes: on the first turn, the repeated one and the one with messages more.
+// An agent's turns translated for a route of the other shape (Anthropic caller → OpenAI route, and the reverse): the
+// messages a turn shares with an earlier one are translated once and their bytes kept (shared-value.ts,
+// json-bytes.ts). What goes upstream is byte for byte what a fresh translation of the same body writes: on the first
+// turn, the repeated one and the one with messages more; with a prefill to trim and more cache marks than Anthropic
+// takes, which change a shared block only in a copy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,6 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { parseBody } from '../../src/gateway/request/json-body.ts';
 import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic/request.ts';
 import { toOpenAIRequest } from '../../src/providers/openai/request.ts';
+import { parseOpenAIRequest } from '../../src/gateway/wire/openai/request.ts';
+import { toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
 import { jsonBytes } from '../../src/providers/translate/json-bytes.ts';
 import type { ChatRequest } from '../../src/providers/types.ts';
 
@@ -74,4 +78,62 @@ test('a shared translation cannot be changed by a reader of one request', () => 
     (message as { content: string }).content = 'changed';
   }, TypeError);
   assert.ok(!Object.isFrozen(req.messages), "the request's list of messages is its own");
+});
+
+/** OpenCode's turn (test/fixtures/clients/), grown past the size whose messages are shared: more tool calls and
+ * results, each user question marked for the prompt cache (five marks: one more than Anthropic takes). */
+function openCodeTurn(): Json {
+  const captured = JSON.parse(
+    readFileSync(new URL('../fixtures/clients/opencode-1.18.33/tool-3.json', import.meta.url), 'utf8'),
+  ) as { request: { body: Json } };
+  const body = captured.request.body;
+  const more = Array.from({ length: 5 }, (_, k) => {
+    const id = `call_${randomUUID().replaceAll('-', '')}`;
+    return [
+      { role: 'user', content: [{ type: 'text', text: `and file ${k}?`, cache_control: { type: 'ephemeral' } }] },
+      {
+        role: 'assistant',
+        content: '',
+        tool_calls: [{ id, type: 'function', function: { name: 'read', arguments: `{"filePath":"/src/${k}.ts"}` } }],
+      },
+      { role: 'tool', tool_call_id: id, content: `export const n${k} = ${k};\n`.repeat(80) },
+    ];
+  }).flat();
+  return { ...body, messages: [...(body['messages'] as Json[]), ...more] };
+}
+
+const anthropicBytes = (req: ChatRequest): string => jsonBytes(toAnthropicRequest(req, { stream: true })).toString();
+
+const freshAnthropicBytes = (text: string): string =>
+  JSON.stringify(toAnthropicRequest(parseOpenAIRequest(JSON.parse(text)).request, { stream: true }));
+
+const openaiShared = (text: string): ChatRequest =>
+  parseOpenAIRequest(parseBody(Buffer.from(text), undefined, true)).request;
+
+test("an agent's turns reach an Anthropic route as a fresh translation's bytes, a prefill trimmed and marks limited in copies", () => {
+  const first = JSON.stringify(openCodeTurn());
+  assert.ok(first.length > 16 * 1024, 'large enough to be shared');
+  assert.equal(anthropicBytes(openaiShared(first)), freshAnthropicBytes(first), 'the first turn');
+  const again = openaiShared(first);
+  assert.equal(anthropicBytes(again), freshAnthropicBytes(first), 'the same turn again');
+  assert.equal(again.messages[1], openaiShared(first).messages[1], 'its canonical messages are shared');
+  assert.equal(
+    (JSON.parse(anthropicBytes(again)) as { messages: { content: { cache_control?: unknown }[] }[] }).messages
+      .flatMap((m) => m.content)
+      .filter((b) => b.cache_control !== undefined).length,
+    4,
+    'marks limited to four',
+  );
+
+  // A prefill: the turn ends with the assistant's text, trailing space and all; the next turn has it earlier.
+  const prefill = { ...(JSON.parse(first) as Json) };
+  prefill['messages'] = [...(prefill['messages'] as Json[]), { role: 'assistant', content: 'The files say:  ' }];
+  const prefilled = JSON.stringify(prefill);
+  assert.equal(anthropicBytes(openaiShared(prefilled)), freshAnthropicBytes(prefilled), 'a prefill, trimmed');
+  assert.equal(anthropicBytes(openaiShared(prefilled)), freshAnthropicBytes(prefilled), 'the prefill again');
+  const after = { ...prefill, messages: [...(prefill['messages'] as Json[]), { role: 'user', content: 'go on' }] };
+  const continued = JSON.stringify(after);
+  const got = anthropicBytes(openaiShared(continued));
+  assert.equal(got, freshAnthropicBytes(continued), 'the turn after it keeps the text as it was');
+  assert.match(got, /The files say:  /);
 });

@@ -10,13 +10,11 @@ export const MAX_CACHE_MARKS = 4;
 /** Removes marks from a built request body (tools → system → messages, Anthropic's prefix order) until at most
  * MAX_CACHE_MARKS are left; returns how many were removed. */
 export function limitCacheMarks(body: Obj): number {
-  const stable: Obj[] = [];
-  collect(body['tools'], stable);
-  collect(body['system'], stable);
-  const conversation: Obj[] = [];
-  const messages = body['messages'];
-  if (Array.isArray(messages)) for (const m of messages) if (isObj(m)) collect(m['content'], conversation);
-  if (stable.length + conversation.length <= MAX_CACHE_MARKS) return 0;
+  if (marksIn(body).count <= MAX_CACHE_MARKS) return 0;
+  // Blocks may be shared with other requests (shared-value.ts): the body is made its own before marks are taken out.
+  for (const key of ['tools', 'system', 'messages'])
+    if (body[key] !== undefined) body[key] = structuredClone(body[key]);
+  const { stable, conversation } = marksIn(body);
   const keptInConversation = Math.min(conversation.length, stable.length > 0 ? MAX_CACHE_MARKS - 1 : MAX_CACHE_MARKS);
   const keptInStable = MAX_CACHE_MARKS - keptInConversation;
   const dropped = [
@@ -25,6 +23,17 @@ export function limitCacheMarks(body: Obj): number {
   ];
   for (const block of dropped) delete block['cache_control'];
   return dropped.length;
+}
+
+/** The blocks holding a mark: in tools and system, and in the messages. */
+function marksIn(body: Obj): { stable: Obj[]; conversation: Obj[]; count: number } {
+  const stable: Obj[] = [];
+  collect(body['tools'], stable);
+  collect(body['system'], stable);
+  const conversation: Obj[] = [];
+  const messages = body['messages'];
+  if (Array.isArray(messages)) for (const m of messages) if (isObj(m)) collect(m['content'], conversation);
+  return { stable, conversation, count: stable.length + conversation.length };
 }
 
 /** Blocks holding a mark, in order; a tool result's own content blocks after the result itself. */

@@ -2,7 +2,8 @@
 // tool_use/tool_result blocks, alternating turns; docs/shapes.md#what-is-carried-across-shapes); its answer back to
 // canonical is answer.ts. What an Anthropic caller of the gateway sends and gets is gateway/wire/.
 import { limitCacheMarks } from './cache-marks.ts';
-import type { AnthropicFields, ChatMessage, ChatRequest, ContentPart, ToolChoice } from '../types.ts';
+import type { AnthropicFields, ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../types.ts';
+import { madeOncePerShared } from '../../shared-value.ts';
 import { cacheField, thinkingBlock, toAnthropicImage } from '../translate/parts.ts';
 import { anthropicJson } from './output-format.ts';
 import { argumentsObject } from '../translate/tool-input.ts';
@@ -22,6 +23,18 @@ export const DEFAULT_MAX_TOKENS = 4096;
 function argumentsToInput(args: string): Obj {
   return argumentsObject(args) ?? { _raw: args };
 }
+
+function toolToWire(t: ToolDefinition): Obj {
+  return {
+    name: t.name,
+    ...(t.description !== undefined ? { description: t.description } : {}),
+    input_schema: anthropicInputSchema(t.parameters),
+    ...cacheField(t.cache_control),
+  };
+}
+
+/** A tool as Anthropic takes it, made once for a shared one. */
+const wireToolOf = madeOncePerShared(toolToWire);
 
 /** Anthropic refuses text blocks that are empty or only whitespace ("text content blocks must contain non-whitespace
  * text"), which OpenAI-compatible models often write beside tool calls: left out, like empty ones. */
@@ -43,7 +56,11 @@ function partsToBlocks(parts: readonly ContentPart[]): Obj[] {
     );
 }
 
-function blocksOf(m: ChatMessage): Obj[] {
+/** A message's blocks, made once for a shared message (a turn an earlier request sent too) and shared in turn: their
+ * bytes are then written once (json-bytes.ts). Never changed: a turn's list is its own, and a block is replaced. */
+const blocksOf = madeOncePerShared(messageBlocks);
+
+function messageBlocks(m: ChatMessage): Obj[] {
   if (m.role === 'tool') {
     const content = m.parts !== undefined ? partsToBlocks(m.parts) : (m.content ?? '');
     const result: Obj = {
@@ -101,7 +118,7 @@ export function toAnthropicMessages(
       if (m.role === 'tool' && firstOther !== -1) last.content.splice(firstOther, 0, ...blocks);
       else last.content.push(...blocks);
     } else {
-      turns.push({ role, content: blocks });
+      turns.push({ role, content: [...blocks] });
     }
   }
   const hoisted = placeSystemTurns(turns, options.midSystem === true);
@@ -187,7 +204,10 @@ function userFirst(turns: Turn[]): void {
 function trimPrefill(turns: Turn[]): void {
   const last = turns.at(-1);
   const block = last?.role === 'assistant' ? last.content.at(-1) : undefined;
-  if (block?.['type'] === 'text' && typeof block['text'] === 'string') block['text'] = block['text'].trimEnd();
+  if (block?.['type'] !== 'text' || typeof block['text'] !== 'string') return;
+  const text = block['text'].trimEnd();
+  // A copy: the block may be shared with other requests.
+  if (text !== block['text']) last!.content[last!.content.length - 1] = { ...block, text };
 }
 
 /** The system messages as Anthropic's `system`: one string, or blocks when any of it carries a cache mark (a
@@ -245,14 +265,7 @@ export function toAnthropicRequest(req: ChatRequest, options: { stream: boolean 
     ({ system, messages } = toAnthropicMessages(withoutThinking(history), { midSystem }));
   const body: Obj = { model: req.model, max_tokens: req.max_tokens ?? DEFAULT_MAX_TOKENS, messages };
   if (system !== undefined) body['system'] = system;
-  if (req.tools && req.tools.length > 0) {
-    body['tools'] = req.tools.map((t) => ({
-      name: t.name,
-      ...(t.description !== undefined ? { description: t.description } : {}),
-      input_schema: anthropicInputSchema(t.parameters),
-      ...cacheField(t.cache_control),
-    }));
-  }
+  if (req.tools && req.tools.length > 0) body['tools'] = req.tools.map((t) => wireToolOf(t));
   if (req.tool_choice !== undefined) body['tool_choice'] = toolChoiceToWire(req.tool_choice);
   samplingToWire(req, body);
   const stops = stopSequences(req.stop);

@@ -21,6 +21,7 @@ import { checkToolChoice } from '../tool-choice.ts';
 import { openaiRequest } from './schema.ts';
 import { fastOpenAIRequest } from './fast.ts';
 import { parseWire, WireRequestError } from '../../../providers/translate/wire-error.ts';
+import { madeOncePerShared } from '../../../shared-value.ts';
 
 export interface ParsedOpenAIRequest {
   request: ChatRequest;
@@ -78,6 +79,12 @@ function messageFromWire(m: OpenAIWireMessage, i: number): ChatMessage {
   return out;
 }
 
+/** A message → canonical, made once for a shared one (a turn an earlier request of the conversation sent too). */
+const messageOf = madeOncePerShared(messageFromWire);
+
+/** A tool → canonical, made once for a shared one. */
+const toolOf = madeOncePerShared(toolFromWire);
+
 function toolFromWire(t: OpenAIWireTool): ToolDefinition {
   const fn = t.function;
   const tool: ToolDefinition = { name: fn.name, parameters: fn.parameters ?? { type: 'object', properties: {} } };
@@ -117,8 +124,8 @@ function settingsFromWire(wire: OpenAIWireRequest, request: ChatRequest): void {
 export function parseOpenAIRequest(body: unknown): ParsedOpenAIRequest {
   // The common shape is checked by hand (same rules); zod decides, and words the error, for everything else.
   const wire = fastOpenAIRequest(body) ?? parseWire(openaiRequest, body);
-  const request: ChatRequest = { model: wire.model, messages: wire.messages.map(messageFromWire) };
-  if (wire.tools) request.tools = wire.tools.map(toolFromWire);
+  const request: ChatRequest = { model: wire.model, messages: wire.messages.map((m, i) => messageOf(m, i)) };
+  if (wire.tools) request.tools = wire.tools.map((t) => toolOf(t));
   const choice = toolChoiceFromWire(wire.tool_choice);
   if (choice !== undefined) request.tool_choice = choice;
   checkToolChoice(request);
