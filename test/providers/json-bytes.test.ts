@@ -1,7 +1,8 @@
-// A request body serialised in pieces is JSON.stringify's bytes, byte for byte, whatever it holds.
+// A request body serialised in pieces is JSON.stringify's bytes, byte for byte, whatever it holds, shared or not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsonBytes } from '../../src/providers/translate/json-bytes.ts';
+import { share } from '../../src/shared-value.ts';
 
 test('a body written in pieces is the UTF-8 of JSON.stringify, for every kind of value at every level', () => {
   const deep = { a: [{ b: [{ c: [{ d: [1, { e: 'é' }] }] }] }] };
@@ -24,4 +25,12 @@ test('a body written in pieces is the UTF-8 of JSON.stringify, for every kind of
     messages: Array.from({ length: 3000 }, (_, i) => ({ role: 'user', content: `turn ${i} ${'é'.repeat(i % 50)}` })),
   };
   assert.deepEqual(jsonBytes(many), Buffer.from(JSON.stringify(many)));
+});
+
+test('shared values are written from their kept bytes: the same bytes as JSON.stringify, however often', () => {
+  const tool = share({ name: 'read', description: 'reads a file — «as is» 😀', parameters: { type: 'object' } });
+  const turn = share({ role: 'tool', content: 'é'.repeat(20_000) });
+  const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }, turn, turn], tools: [tool], n: 1 };
+  for (let i = 0; i < 2; i++) assert.deepEqual(jsonBytes(body), Buffer.from(JSON.stringify(body)));
+  assert.deepEqual(jsonBytes(turn), Buffer.from(JSON.stringify(turn)), 'a shared value alone');
 });

@@ -12,8 +12,11 @@ const WRITTEN_LEVELS = 4;
 /** Text is gathered to about this many characters before it becomes bytes: few Buffers, none of them large strings. */
 const FLUSH_CHARS = 16 * 1024;
 
+/** The body's pieces in order: text gathered into strings of about FLUSH_CHARS, and shared values' bytes; made into
+ * one Buffer at the end, each piece written once into it. */
 class Writer {
-  readonly chunks: Buffer[] = [];
+  readonly pieces: (string | Buffer)[] = [];
+  bytes = 0;
   #text = '';
 
   add(text: string): void {
@@ -22,13 +25,27 @@ class Writer {
   }
 
   flush(): void {
-    if (this.#text.length > 0) this.chunks.push(Buffer.from(this.#text));
+    if (this.#text.length === 0) return;
+    this.pieces.push(this.#text);
+    this.bytes += Buffer.byteLength(this.#text);
     this.#text = '';
   }
 
   addBytes(bytes: Buffer): void {
     this.flush();
-    this.chunks.push(bytes);
+    this.pieces.push(bytes);
+    this.bytes += bytes.length;
+  }
+
+  done(): Buffer {
+    this.flush();
+    const only = this.pieces.length === 1 ? this.pieces[0] : undefined;
+    if (only instanceof Buffer) return only;
+    const out = Buffer.allocUnsafe(this.bytes);
+    let at = 0;
+    for (const piece of this.pieces)
+      at += typeof piece === 'string' ? out.write(piece, at, 'utf8') : piece.copy(out, at);
+    return out;
   }
 }
 
@@ -39,8 +56,7 @@ const SHARED_BYTES = new WeakMap<object, Buffer>();
 export function jsonBytes(value: unknown): Buffer {
   const out = new Writer();
   write(out, value, 0);
-  out.flush();
-  return out.chunks.length === 1 ? out.chunks[0]! : Buffer.concat(out.chunks);
+  return out.done();
 }
 
 /** Written as JSON.stringify writes it: an own `toJSON` (a Date) is left to it, as is anything below the top. */
