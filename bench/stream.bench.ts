@@ -331,7 +331,13 @@ function reportTargets(byLevel: Map<number, LevelRuns>, idle: { floor: number; g
 /** BENCH_SIZES=0,200 (KB; 0 is five words) runs only those of the request side's sizes. */
 function chosenSize(size: (typeof BODY_SIZES)[number]): boolean {
   const chosen = process.env['BENCH_SIZES'];
-  return chosen === undefined || chosen.split(',').map(Number).includes(size.bytes / 1024);
+  return (
+    chosen === undefined ||
+    chosen
+      .split(',')
+      .map(Number)
+      .includes(size.bytes / 1024)
+  );
 }
 
 /** The request side of a stream (issue 53): C=32 streams of 50 chunks whose requests are agents' bodies of each size
