@@ -4,7 +4,6 @@
 import { guardValue } from '../guard/tool-result.ts';
 import { resolveGuardMode, type GuardMode } from '../guard/mode.ts';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type {
   CallToolResult,
   GetPromptResult,
@@ -24,6 +23,7 @@ import { namespaced, split } from './names.ts';
 import { logToolPayload } from './payload-log.ts';
 import { scrubAnswer } from './sent-secrets.ts';
 import type { McpCredentials } from './credentials.ts';
+import { loadedClientSdk } from './client-sdk.ts';
 import { RemoteUpstream, StdioUpstream, type ListKind, type Upstream, type UpstreamContext } from './upstream.ts';
 
 export interface HubOptions extends Omit<UpstreamContext, 'onListChanged' | 'baseDir'> {
@@ -370,7 +370,9 @@ function relayed(err: unknown, up: Upstream): Error {
   if (err instanceof HubError) return err;
   const message = err instanceof Error ? err.message.replace(/^MCP error -?\d+: /, '') : String(err);
   const why = cleanMessage(message, up.secrets.list());
-  return err instanceof McpError
+  // The SDK is loaded once a server was connected (client-sdk.ts): before, no error of it can have been raised.
+  const McpError = loadedClientSdk()?.McpError;
+  return McpError !== undefined && err instanceof McpError
     ? new McpError(err.code, why)
     : new HubError('internal', `MCP server ${up.name} failed: ${why}`);
 }

@@ -2,19 +2,12 @@
 // through the server's own credentials, connected when first needed and again after the connection ends; a local
 // server as a child process over stdio, started with the gateway, restarted with backoff when it exits, stopped on
 // drain (docs/mcp.md#configure-the-servers).
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import {
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ToolListChangedNotificationSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { clientSdk } from './client-sdk.ts';
 import { resolve } from 'node:path';
 import { scrubSecrets, type Logger } from '../log.ts';
 import type { McpRemoteConfig, McpStdioConfig } from '../config/schema.ts';
-import { VERSION } from '../version.ts';
 import { cleanMessage } from '../errors/error-body.ts';
 import { authorizedFetch } from './authorized-fetch.ts';
 import { noteAnsweredBy } from './call-credential.ts';
@@ -66,15 +59,6 @@ export interface UpstreamContext {
   /** The config file's directory: a stdio server's relative `cwd` is taken from there. */
   baseDir: string;
   onListChanged: (server: string, kind: ListKind) => void;
-}
-
-/** A client that says list changes to the hub. */
-function newClient(name: string, ctx: UpstreamContext): Client {
-  const client = new Client({ name: 'switchyard-gateway', version: VERSION }, { capabilities: {} });
-  client.setNotificationHandler(ToolListChangedNotificationSchema, () => ctx.onListChanged(name, 'tools'));
-  client.setNotificationHandler(PromptListChangedNotificationSchema, () => ctx.onListChanged(name, 'prompts'));
-  client.setNotificationHandler(ResourceListChangedNotificationSchema, () => ctx.onListChanged(name, 'resources'));
-  return client;
 }
 
 export class RemoteUpstream implements Upstream {
@@ -131,11 +115,12 @@ export class RemoteUpstream implements Upstream {
       onSent: (token) => this.secrets.sent(token),
     });
     const url = new URL(this.#config.url);
+    const sdk = await clientSdk();
     const transport =
       this.#config.transport === 'sse'
-        ? new SSEClientTransport(url, { fetch })
-        : new StreamableHTTPClientTransport(url, { fetch });
-    const client = newClient(this.name, this.#ctx);
+        ? new sdk.SSEClientTransport(url, { fetch })
+        : new sdk.StreamableHTTPClientTransport(url, { fetch });
+    const client = sdk.listeningClient((kind) => this.#ctx.onListChanged(this.name, kind));
     // A connection that ends (the server restarted, its session expired) is made again at the next use.
     client.onclose = () => {
       this.#current = undefined;
@@ -240,16 +225,17 @@ export class StdioUpstream implements Upstream {
   async #spawn(generation: number): Promise<Client> {
     const [command, ...args] = this.#config.command;
     this.starts += 1;
-    const transport = new StdioClientTransport({
+    const sdk = await clientSdk();
+    const transport = new sdk.StdioClientTransport({
       command: command!,
       args,
-      env: { ...getDefaultEnvironment(), ...this.#config.env },
+      env: { ...sdk.getDefaultEnvironment(), ...this.#config.env },
       cwd: resolve(this.#ctx.baseDir, this.#config.cwd ?? '.'),
       // What the child writes on stderr is its own (it may hold secrets): not copied into the gateway's log.
       stderr: 'ignore',
     });
     this.#transport = transport;
-    const client = newClient(this.name, this.#ctx);
+    const client = sdk.listeningClient((kind) => this.#ctx.onListChanged(this.name, kind));
     const since = this.#ctx.now();
     client.onclose = () => {
       if (this.#client === client) {

@@ -1,110 +1,31 @@
 // /mcp: MCP's Streamable HTTP transport over the configured MCP servers (docs/mcp.md). The client key is checked on
-// every request as for the chat routes. Negotiated per client: an `initialize` opens a 2025-11-25 session (the SDK's
-// Server, session.ts); a request sent with `MCP-Protocol-Version: 2026-07-28` and no session is answered statelessly
-// (stateless.ts), its `subscriptions/listen` with a stream of list changes (listen.ts); a request of a session goes to
-// it.
+// every request as for the chat routes. What a request is answered with is gateway/mcp/serve.ts, loaded with the MCP
+// SDK on the first request to /mcp, so a gateway no MCP client uses does not hold it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayContext } from '../context.ts';
 import { clientAuthHook } from '../plugins/client-auth.ts';
-import { keyIdOf, mcpCaller } from '../mcp/caller.ts';
-import { carryCaller, openSession, type McpSession } from '../mcp/session.ts';
-import { answerStateless, STATELESS_REVISION } from '../mcp/stateless.ts';
-import { LISTEN_METHOD, serveListen, type ListenStream } from '../mcp/listen.ts';
-import { mcpFactsOf } from '../mcp/request-facts.ts';
-import { requestOver } from '../records/request-end.ts';
-
-function rpcError(reply: FastifyReply, status: number, message: string): FastifyReply {
-  return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code: -32000, message } });
-}
+import type { OpenMcp } from '../mcp/serve.ts';
 
 export function mcpPlugin(ctx: GatewayContext) {
   return async function mcp(app: FastifyInstance): Promise<void> {
-    const sessions = new Map<string, McpSession>();
-    const listening = new Set<ListenStream>();
+    const open: OpenMcp = { sessions: new Map(), listening: new Set() };
+    let serving: Promise<typeof import('../mcp/serve.ts')> | undefined;
     app.addHook('onRequest', clientAuthHook(ctx));
     // A listen stream is no work to drain (it lasts until the client leaves): ended as the shutdown begins, with its
     // result, so the drain does not wait on it.
     app.addHook('preClose', async () => {
-      for (const l of listening) l.end();
+      for (const l of open.listening) l.end();
     });
     app.addHook('onClose', async () => {
-      await Promise.all([...sessions.values()].map((s) => s.close()));
-      sessions.clear();
+      await Promise.all([...open.sessions.values()].map((s) => s.close()));
+      open.sessions.clear();
     });
-
-    /** A reply the SDK's transport or a listen stream writes itself: Fastify's onResponse does not run for it, so
-     * the request's line is written when its answer ends (a stream's, when the client leaves). */
-    const hijack = (req: FastifyRequest, reply: FastifyReply): void => {
-      reply.hijack();
-      reply.raw.once('close', () => requestOver(ctx, req, reply.raw.statusCode));
-    };
-
     const handle = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-      const hub = ctx.mcp;
-      if (req.sy) req.sy.mcp = mcpFactsOf(req.method, req.body);
-      const sid = req.headers['mcp-session-id'];
-      if (typeof sid === 'string') {
-        const session = sessions.get(sid);
-        // The SDK's answer to an unknown session is a 404, after which a client opens a new one.
-        if (session === undefined || session.keyId !== keyIdOf(ctx, req))
-          return rpcError(reply, 404, 'no such MCP session (it ended, or the gateway restarted): initialize again');
-        carryCaller(req.raw, mcpCaller(ctx, req));
-        hijack(req, reply);
-        await session.transport.handleRequest(req.raw, reply.raw, req.body);
-        return undefined;
-      }
-      if (req.method === 'POST' && isInitializeRequest(req.body)) {
-        const session = await openSession(
-          hub,
-          keyIdOf(ctx, req),
-          (id, s) => sessions.set(id, s),
-          (id) => sessions.delete(id),
-        );
-        carryCaller(req.raw, mcpCaller(ctx, req));
-        hijack(req, reply);
-        await session.transport.handleRequest(req.raw, reply.raw, req.body);
-        return undefined;
-      }
-      if (req.headers['mcp-protocol-version'] === STATELESS_REVISION) {
-        if (req.method !== 'POST')
-          return rpcError(reply, 405, `MCP ${STATELESS_REVISION} has no ${req.method} on /mcp: POST each request`);
-        const listen = listenRequest(req);
-        if (listen !== undefined) {
-          hijack(req, reply);
-          const stream: ListenStream = serveListen(hub, listen.id, listen.params, reply.raw, () =>
-            listening.delete(stream),
-          );
-          listening.add(stream);
-          return undefined;
-        }
-        const answer = await answerStateless(hub, mcpCaller(ctx, req), req.headers, req.body);
-        // A JSON-RPC error answered 200 (a method not served) is still not `ok`; a call's own outcome is kept.
-        const failed = Array.isArray(answer.body) || answer.body?.['error'] !== undefined;
-        if (failed && req.sy && req.sy.outcome === 'ok') req.sy.outcome = 'rpc_error';
-        if (answer.body === undefined) return reply.code(answer.status).send();
-        return reply.code(answer.status).send(answer.body);
-      }
-      return rpcError(
-        reply,
-        400,
-        `no MCP session: send initialize first (MCP 2025-11-25), or send each request with MCP-Protocol-Version: ${STATELESS_REVISION}`,
-      );
+      serving ??= import('../mcp/serve.ts');
+      return (await serving).serveMcp(ctx, open, req, reply);
     };
     app.post('/mcp', handle);
     app.get('/mcp', handle);
     app.delete('/mcp', handle);
   };
-}
-
-/** A well-formed `subscriptions/listen` (an id, and an `Mcp-Method` header, if any, that agrees); anything else about
- * it is answered by answerStateless, as every other request is. */
-function listenRequest(req: FastifyRequest): { id: string | number; params: Record<string, unknown> } | undefined {
-  const body = req.body as { id?: unknown; method?: unknown; params?: unknown } | null;
-  const routed = req.headers['mcp-method'];
-  if (body?.method !== LISTEN_METHOD || (routed !== undefined && routed !== LISTEN_METHOD)) return undefined;
-  if (typeof body.id !== 'string' && typeof body.id !== 'number') return undefined;
-  const params =
-    typeof body.params === 'object' && body.params !== null ? (body.params as Record<string, unknown>) : {};
-  return { id: body.id, params };
 }
