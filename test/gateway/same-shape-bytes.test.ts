@@ -264,3 +264,29 @@ test('an Anthropic body the translation would change is sent the translation: a 
   const body = JSON.parse(callsTo(ANT_OK).at(-1)!.body!) as { messages: Json[] };
   assert.deepEqual(body.messages.at(-1), { role: 'assistant', content: [{ type: 'text', text: 'The colour is' }] });
 });
+
+test("a Claude Code turn repeated to an OpenAI route is sent the same translation each time, and the next turn's opens with it", async () => {
+  const { body } = claudeCodeBody('tool-1.json');
+  const turn = (messages: unknown[]): string => JSON.stringify({ ...body, model: 'oa/sim-large', messages });
+  const upstreamOf = async (sent: string): Promise<Json> => {
+    const res = await post('/v1/messages', sent, anthropicHeaders);
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.text();
+    return JSON.parse(callsTo(OA_OK).at(-1)!.body!) as Json;
+  };
+  const messages = body['messages'] as unknown[];
+  const first = await upstreamOf(turn(messages));
+  assert.deepEqual(await upstreamOf(turn(messages)), first, 'the same turn again: its translation made once');
+  const next = [
+    ...messages,
+    { role: 'assistant', content: [{ type: 'text', text: 'The test passes now.' }] },
+    { role: 'user', content: 'And the lint?' },
+  ];
+  const later = await upstreamOf(turn(next));
+  const sentBefore = first['messages'] as unknown[];
+  assert.deepEqual((later['messages'] as unknown[]).slice(0, sentBefore.length), sentBefore);
+  assert.deepEqual((later['messages'] as unknown[]).slice(sentBefore.length), [
+    { role: 'assistant', content: 'The test passes now.' },
+    { role: 'user', content: 'And the lint?' },
+  ]);
+});
