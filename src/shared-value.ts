@@ -27,13 +27,15 @@ export function share<T>(value: T): T {
 
 /** `make` over a key, memoised for shared keys: what is made from a shared value is made once and shared in turn (a
  * shared turn's translation); for any other key it is made anew each time. */
-export function madeOncePerShared<K extends object, A extends unknown[], V>(
+export function madeOncePerShared<K extends object, A extends unknown[], V extends object>(
   make: (key: K, ...rest: A) => V,
 ): (key: K, ...rest: A) => V {
   const made = new WeakMap<K, V>();
   return (key, ...rest) => {
     if (!SHARED.has(key)) return make(key, ...rest);
-    if (made.has(key)) return made.get(key) as V;
+    // One lookup for what was made (never undefined: `make` makes a value).
+    const before = made.get(key);
+    if (before !== undefined) return before;
     const value = share(make(key, ...rest));
     made.set(key, value);
     return value;
