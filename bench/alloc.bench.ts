@@ -7,13 +7,15 @@
 // Knobs: BENCH_ROUNDS (5), BENCH_SECONDS (10 per round), BENCH_NODE_FLAGS and BENCH_ENV (other settings for the
 // gateway's process, bench/gateway-process.ts), BENCH_TRACE=1 (the collector's lines on stderr), BENCH_SITES=1 (V8's
 // sampling heap profiler over the rounds, garbage included, bench/heap-sampling.ts: the bytes per request by where they
-// were allocated, each site as its own frame and as the innermost frame of Switchyard's src/ that led to it).
+// were allocated, each site as its own frame and as the innermost frame of Switchyard's src/ that led to it),
+// BENCH_BODY_KB (an agent's body of about that many KB instead of five words).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { agentBody } from './agent-body.ts';
 import { gatewayProcess } from './gateway-process.ts';
 import { printSites } from './heap-sites.ts';
 import { load } from './load.ts';
@@ -25,6 +27,8 @@ const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 5));
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const GATEWAY = gatewayProcess('BENCH');
 const SITES = process.env['BENCH_SITES'] === '1';
+/** BENCH_BODY_KB=200: an agent's OpenAI body of about that size (agent-body.ts) instead of five words. */
+const BODY_KB = Number(process.env['BENCH_BODY_KB'] ?? 0);
 
 /** The gateway with its collector's trace: the bytes allocated since the last mark, and its SIGUSR2 reports. */
 interface Traced {
@@ -131,7 +135,12 @@ async function main(): Promise<void> {
   try {
     await sleep(1500);
     const idle = rssOf(gw.pid);
-    const target = { name: 'gateway', url: gw.url, headers: { authorization: `Bearer ${gw.key}` } };
+    const target = {
+      name: 'gateway',
+      url: gw.url,
+      headers: { authorization: `Bearer ${gw.key}` },
+      ...(BODY_KB > 0 ? { body: agentBody('openai', { bytes: BODY_KB * 1024 }, 'main') } : {}),
+    };
     await load(target, 32, 3);
     const warm = await gw.usage();
     const first = warm.heapUsed ?? NaN;
