@@ -100,9 +100,12 @@ export function turnHashes(turn: AffinityTurn): PrefixHashes {
  * wrongly. */
 export interface MessageSpan {
   role: ChatMessage['role'];
-  bytes: Uint8Array;
-  /** The bytes' xxHash64, when the body's parse took it (json-pieces.ts); else taken here. */
+  /** How many bytes the message is: what it adds to the prefix's size. */
+  size: number;
+  /** The bytes' xxHash64, when the body's parse took it (json-pieces.ts); else taken here from `bytes`. */
   hash?: bigint;
+  /** The bytes, needed only when no hash came with them. */
+  bytes?: Uint8Array;
   /** The message carries a cache breakpoint (an Anthropic caller's `cache_control`). */
   marked?: boolean;
 }
@@ -128,9 +131,9 @@ export function prefixHashes(
   for (let i = 0; i < list.length; i++) {
     if (wanted.has(i)) lookups.push({ hash: prefixKey(state), tokens: Math.ceil(chars / 4) });
     const m = list[i]!;
-    if ('bytes' in m) {
-      state = spanStep(state, m.hash ?? spanHashOf(m.bytes));
-      chars += m.bytes.length;
+    if (isSpan(m)) {
+      state = spanStep(state, hashOfSpan(m));
+      chars += m.size;
     } else {
       const own = textHash(m);
       state = spanStep(state, own.hash);
@@ -149,13 +152,18 @@ export function prefixHashes(
 export function continuePrefix(hash: string, messages: PromptMessages): string {
   let state = BigInt(`0x${hash}`);
   for (const m of messages as readonly (ChatMessage | MessageSpan)[])
-    state = spanStep(state, 'bytes' in m ? (m.hash ?? spanHashOf(m.bytes)) : textHash(m).hash);
+    state = spanStep(state, isSpan(m) ? hashOfSpan(m) : textHash(m).hash);
   return prefixKey(state);
 }
 
+const isSpan = (m: ChatMessage | MessageSpan): m is MessageSpan => 'size' in m;
+
+/** A span's hash: the parse's, else its bytes' (a span comes with one or the other). */
+const hashOfSpan = (m: MessageSpan): bigint => m.hash ?? spanHashOf(m.bytes ?? new Uint8Array());
+
 function isSpans(messages: PromptMessages): messages is readonly MessageSpan[] {
   const first = messages[0];
-  return first !== undefined && 'bytes' in first;
+  return first !== undefined && isSpan(first);
 }
 
 /** The chain's start: the form, the scope and the tools, and how many characters (or bytes) they count for. */
@@ -189,7 +197,7 @@ function boundaries(messages: readonly (ChatMessage | MessageSpan)[]): Set<numbe
 }
 
 function marked(m: ChatMessage | MessageSpan): boolean {
-  return 'bytes' in m ? m.marked === true : carriesMark(m);
+  return isSpan(m) ? m.marked === true : carriesMark(m);
 }
 
 /** A canonical message carries a cache breakpoint, on itself or on one of its parts. */

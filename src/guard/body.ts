@@ -99,8 +99,13 @@ function regionsToScan(bytes: Buffer, spans: readonly ByteSpan[]): Region[] {
       continue;
     }
     current.end = span.start;
-    if (current.fresh.length > 0 || !onlySeparators(bytes, current.start, current.end)) regions.push(current);
-    current = { start: span.end, end: 0, fresh: [] };
+    if (current.fresh.length > 0 || !onlySeparators(bytes, current.start, current.end)) {
+      regions.push(current);
+      current = { start: span.end, end: 0, fresh: [] };
+    } else {
+      // Nothing to scan before this clean span: the region starts after it (no new one per span).
+      current.start = span.end;
+    }
   }
   current.end = bytes.length;
   if (current.fresh.length > 0 || !onlySeparators(bytes, current.start, current.end)) regions.push(current);

@@ -36,9 +36,11 @@ export function spanPrompt(wire: WireBody | undefined, messages: readonly ChatMe
   };
 }
 
+/** A message's span: its hash when the parse took one (no view of its bytes is made), else its bytes. */
 function spanOf(bytes: Buffer, e: ByteSpan, role: ChatMessage['role'], marked: boolean): MessageSpan {
-  const span: MessageSpan = { role, bytes: bytes.subarray(e.start, e.end) };
+  const span: MessageSpan = { role, size: e.end - e.start };
   if (e.hash !== undefined) span.hash = e.hash;
+  else span.bytes = bytes.subarray(e.start, e.end);
   if (marked) span.marked = true;
   return span;
 }

@@ -27,9 +27,13 @@ export interface ChainResult<T> {
 export function estimateTokens(messages: readonly ChatMessage[], given?: number): number {
   if (given !== undefined) return given;
   let chars = 0;
-  for (const m of messages) {
-    chars += (m.content ?? '').length;
-    for (const t of m.tool_calls ?? []) chars += t.name.length + t.arguments.length;
+  // Index loops: no iterator, nor an empty list, per message.
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    chars += m.content?.length ?? 0;
+    const calls = m.tool_calls;
+    if (calls !== undefined)
+      for (let k = 0; k < calls.length; k++) chars += calls[k]!.name.length + calls[k]!.arguments.length;
   }
   return Math.ceil(chars / 4);
 }

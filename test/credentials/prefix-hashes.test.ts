@@ -26,7 +26,10 @@ const turn2: ChatMessage[] = [
 
 /** Each message as its bytes in an OpenAI body: what a request forwarded as it came would hand over. */
 const spansOf = (messages: readonly ChatMessage[]): MessageSpan[] =>
-  messages.map((m) => ({ role: m.role, bytes: Buffer.from(JSON.stringify(m)) }));
+  messages.map((m) => {
+    const bytes = Buffer.from(JSON.stringify(m));
+    return { role: m.role, size: bytes.length, bytes };
+  });
 
 /** The hash a turn was remembered under before the chain: SHA-256 over the same text, whole. */
 function sha256Whole(scope: string, messages: readonly ChatMessage[]): string {
