@@ -41,3 +41,16 @@ export function madeOncePerShared<K extends object, A extends unknown[], V exten
     return value;
   };
 }
+
+/** `check` over a value, its passes remembered for shared values: a shared value cannot change, so a check it passed
+ * once it passes again (a turn an earlier request's validation read). */
+export function passedOncePerShared(check: (value: unknown) => boolean): (value: unknown) => boolean {
+  const passed = new WeakSet<object>();
+  return (value) => {
+    const shared = typeof value === 'object' && value !== null && SHARED.has(value);
+    if (shared && passed.has(value)) return true;
+    const ok = check(value);
+    if (ok && shared) passed.add(value);
+    return ok;
+  };
+}

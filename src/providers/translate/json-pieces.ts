@@ -126,11 +126,14 @@ function childAt(b: Buffer, at: number, level: number, depth: Depth, noted?: Not
   return { value: measuredValue(b, at, end, level), end };
 }
 
+/** What `measured` notes of one value, reused: a walk is synchronous, and a large body measures hundreds of them. */
+const SEEN = { depth: 0 };
+
 /** Just past the value at `at`, inside `level` containers; the deepest nesting met is noted in `depth`. */
 function measured(b: Buffer, at: number, level: number, depth: Depth): number {
-  const seen = { depth: 0 };
-  const end = valueEnd(b, at, seen);
-  if (level + seen.depth > depth.max) depth.max = level + seen.depth;
+  SEEN.depth = 0;
+  const end = valueEnd(b, at, SEEN);
+  if (level + SEEN.depth > depth.max) depth.max = level + SEEN.depth;
   return end;
 }
 

@@ -4,6 +4,7 @@
 // located error, as for OpenAI's (openai/fast.ts).
 import type { AnthropicWireRequest } from './schema.ts';
 import { type Obj, isObj } from '../../../providers/translate/obj.ts';
+import { passedOncePerShared } from '../../../shared-value.ts';
 
 const ROLES: ReadonlySet<unknown> = new Set(['user', 'assistant', 'system']);
 const CHOICES: ReadonlySet<unknown> = new Set(['auto', 'any', 'tool', 'none']);
@@ -77,6 +78,9 @@ const isOutputConfig = (o: unknown): boolean =>
 
 const isMetadata = (m: unknown): boolean => isObj(m) && (absent(m['user_id']) || isString(m['user_id']));
 
+/** A message the schema takes, its verdict kept for a shared one (an earlier turn's, which cannot have changed). */
+const checkedMessage = passedOncePerShared(isMessage);
+
 /** The settings beside the messages, each as the schema takes it. */
 function settingsOk(b: Obj): boolean {
   return (
@@ -102,6 +106,6 @@ export function fastAnthropicRequest(body: unknown): AnthropicWireRequest | unde
   if (!isObj(body) || !nonEmpty(body['model'])) return undefined;
   const messages = body['messages'];
   if (!Array.isArray(messages) || messages.length === 0) return undefined;
-  for (const m of messages) if (!isMessage(m)) return undefined;
+  for (const m of messages) if (!checkedMessage(m)) return undefined;
   return settingsOk(body) ? (body as AnthropicWireRequest) : undefined;
 }

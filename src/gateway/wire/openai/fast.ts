@@ -3,6 +3,7 @@
 // Anything unsure returns undefined so zod runs and reports the located error.
 import type { OpenAIWireRequest } from './schema.ts';
 import { type Obj, isObj } from '../../../providers/translate/obj.ts';
+import { passedOncePerShared } from '../../../shared-value.ts';
 
 const ROLES: ReadonlySet<unknown> = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 
@@ -41,6 +42,9 @@ function isPlainMessage(m: unknown): boolean {
   const calls = m['tool_calls'];
   return calls === undefined || everyOf(calls, isToolCall);
 }
+
+/** A message the schema takes, its verdict kept for a shared one (an earlier turn's, which cannot have changed). */
+const plainMessage = passedOncePerShared(isPlainMessage);
 
 /** `{type: "function", function: {name, description?, parameters?, strict?}}`. */
 function isTool(t: unknown): boolean {
@@ -83,7 +87,7 @@ export function fastOpenAIRequest(body: unknown): OpenAIWireRequest | undefined 
   if (typeof model !== 'string' || model.length === 0) return undefined;
   const messages = body['messages'];
   if (!Array.isArray(messages) || messages.length === 0) return undefined;
-  for (const m of messages) if (!isPlainMessage(m)) return undefined;
+  for (const m of messages) if (!plainMessage(m)) return undefined;
   if (!isPlainTools(body)) return undefined;
   if (hasSettings(body)) return undefined;
   if (!positiveInt(body['max_tokens']) || !positiveInt(body['max_completion_tokens'])) return undefined;
