@@ -16,7 +16,8 @@ export function share<T>(value: T): T {
   const todo: unknown[] = [value];
   while (todo.length > 0) {
     const v = todo.pop();
-    if (typeof v !== 'object' || v === null || SHARED.has(v)) continue;
+    // A view of bytes cannot be frozen; none is shared (a span keeps its hash, not its bytes).
+    if (typeof v !== 'object' || v === null || SHARED.has(v) || ArrayBuffer.isView(v)) continue;
     Object.freeze(v);
     SHARED.add(v);
     if (Array.isArray(v)) for (const item of v) todo.push(item);

@@ -9,6 +9,7 @@ import type { ChatMessage, WireBody } from '../providers/types.ts';
 import type { ByteSpan } from '../providers/translate/json-scan.ts';
 import { carriesMark, type MessageSpan } from '../credentials/affinity.ts';
 import { elementSpans, wireMembers, type Member } from '../providers/translate/splice.ts';
+import { madeOncePerShared } from '../shared-value.ts';
 
 export interface SpanPrompt {
   messages: MessageSpan[];
@@ -31,13 +32,19 @@ export function spanPrompt(wire: WireBody | undefined, messages: readonly ChatMe
   // One wire message, one canonical message: the roles and marks are the canonical ones.
   if (inside.length !== messages.length) return undefined;
   return {
-    messages: inside.map((e, i) => spanOf(wire.bytes, e, messages[i]!.role, carriesMark(messages[i]!))),
+    messages: inside.map((e, i) => messageSpan(messages[i]!, wire.bytes, e)),
     tools: valueBytes(wire.bytes, member('tools')),
   };
 }
 
+/** A message's span, made once for a shared message: its canonical form was made from these same bytes (parsed-spans
+ * keeps a value by its bytes' hash), so its span is the same on every turn. */
+const messageSpan = madeOncePerShared(spanOf);
+
 /** A message's span: its hash when the parse took one (no view of its bytes is made), else its bytes. */
-function spanOf(bytes: Buffer, e: ByteSpan, role: ChatMessage['role'], marked: boolean): MessageSpan {
+function spanOf(message: ChatMessage, bytes: Buffer, e: ByteSpan): MessageSpan {
+  const role = message.role;
+  const marked = carriesMark(message);
   const span: MessageSpan = { role, size: e.end - e.start };
   if (e.hash !== undefined) span.hash = e.hash;
   else span.bytes = bytes.subarray(e.start, e.end);
