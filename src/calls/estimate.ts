@@ -3,12 +3,27 @@
 // tally as they arrive, so a stream cut or cancelled part-way is billed for what was delivered.
 import type { ChatMessage, ChatResponse, StreamEvent, Usage } from '../providers/types.ts';
 import type { AttemptUsage } from './types.ts';
-import { countOutputTokens, countPromptTokens } from './count-tokens.ts';
+import { countOutputTokens, countTextTokens } from './count-tokens.ts';
+import { isShared } from '../shared-value.ts';
 
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
-  const texts: string[] = [];
-  for (const m of messages) if (m.content !== null) texts.push(m.content);
-  return countPromptTokens(texts);
+  let n = 0;
+  for (const m of messages) if (m.content !== null) n += textTokens(m, m.content);
+  return Math.max(1, n);
+}
+
+/** The tokens of each shared message's text (an earlier turn's, shared-value.ts), counted once: a caller that hangs
+ * up, or an upstream that reports no usage, would otherwise have its whole conversation tokenized on every turn. */
+const SHARED_TOKENS = new WeakMap<ChatMessage, number>();
+
+function textTokens(m: ChatMessage, text: string): number {
+  if (!isShared(m)) return countTextTokens(text);
+  let n = SHARED_TOKENS.get(m);
+  if (n === undefined) {
+    n = countTextTokens(text);
+    SHARED_TOKENS.set(m, n);
+  }
+  return n;
 }
 
 export function estimateResponseTokens(res: ChatResponse): number {
