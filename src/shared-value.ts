@@ -27,16 +27,16 @@ export function share<T>(value: T): T {
 }
 
 /** `make` over a key, memoised for shared keys: what is made from a shared value is made once and shared in turn (a
- * shared turn's translation); for any other key it is made anew each time. */
-export function madeOncePerShared<K extends object, A extends unknown[], V extends object>(
+ * shared turn's translation, its bytes, its hash); for any other key it is made anew each time. */
+export function madeOncePerShared<K extends object, A extends unknown[], V>(
   make: (key: K, ...rest: A) => V,
 ): (key: K, ...rest: A) => V {
   const made = new WeakMap<K, V>();
   return (key, ...rest) => {
     if (!SHARED.has(key)) return make(key, ...rest);
-    // One lookup for what was made (never undefined: `make` makes a value).
+    // One lookup for a hit (a made value is never undefined in this project's uses; `has` only settles a miss).
     const before = made.get(key);
-    if (before !== undefined) return before;
+    if (before !== undefined || made.has(key)) return before as V;
     const value = share(make(key, ...rest));
     made.set(key, value);
     return value;

@@ -4,7 +4,7 @@
 import type { ChatMessage, ChatResponse, StreamEvent, Usage } from '../providers/types.ts';
 import type { AttemptUsage } from './types.ts';
 import { countOutputTokens, countTextTokens } from './count-tokens.ts';
-import { isShared } from '../shared-value.ts';
+import { madeOncePerShared } from '../shared-value.ts';
 
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   let n = 0;
@@ -12,19 +12,9 @@ export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   return Math.max(1, n);
 }
 
-/** The tokens of each shared message's text (an earlier turn's, shared-value.ts), counted once: a caller that hangs
- * up, or an upstream that reports no usage, would otherwise have its whole conversation tokenized on every turn. */
-const SHARED_TOKENS = new WeakMap<ChatMessage, number>();
-
-function textTokens(m: ChatMessage, text: string): number {
-  if (!isShared(m)) return countTextTokens(text);
-  let n = SHARED_TOKENS.get(m);
-  if (n === undefined) {
-    n = countTextTokens(text);
-    SHARED_TOKENS.set(m, n);
-  }
-  return n;
-}
+/** A message's text's tokens, counted once for a shared message (an earlier turn's, shared-value.ts): a caller that
+ * hangs up, or an upstream that reports no usage, would otherwise have its whole conversation tokenized every turn. */
+const textTokens = madeOncePerShared((_m: ChatMessage, text: string): number => countTextTokens(text));
 
 export function estimateResponseTokens(res: ChatResponse): number {
   let thinking = '';

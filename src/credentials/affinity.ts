@@ -5,7 +5,7 @@
 import type { AffinityMode, Config } from '../config/schema.ts';
 import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { AffinityRecord } from '../state/types.ts';
-import { isShared } from '../shared-value.ts';
+import { madeOncePerShared } from '../shared-value.ts';
 import { bytesStep, openChain, prefixKey, spanHashOf, spanStep, textHashOf, type PrefixState } from './prefix-chain.ts';
 
 /** What one request's prompt says for affinity: the prefixes to look up, most recent first, and its own prompt to
@@ -216,19 +216,11 @@ function toolText(scope: string, tools: readonly ToolDefinition[] | undefined): 
   return text;
 }
 
-/** Each shared message's own hash and length (shared-value.ts: a turn an earlier request sent too), taken once. */
-const SHARED_TEXT = new WeakMap<ChatMessage, { hash: bigint; chars: number }>();
-
-/** A message's text hashed alone, and its length. */
-function textHash(m: ChatMessage): { hash: bigint; chars: number } {
-  const shared = isShared(m);
-  const kept = shared ? SHARED_TEXT.get(m) : undefined;
-  if (kept !== undefined) return kept;
+/** A message's text hashed alone, and its length; taken once for a shared message (an earlier turn's). */
+const textHash = madeOncePerShared((m: ChatMessage): { hash: bigint; chars: number } => {
   const text = messageText(m);
-  const own = { hash: textHashOf(text), chars: text.length };
-  if (shared) SHARED_TEXT.set(m, own);
-  return own;
-}
+  return { hash: textHashOf(text), chars: text.length };
+});
 
 /** A message's role, text and tool calls (images count by their number only). */
 function messageText(m: ChatMessage): string {

@@ -4,7 +4,7 @@
 // one JSON.stringify, small. The bytes are JSON.stringify's, byte for byte. A shared value (parsed-spans.ts: deeply
 // frozen, read by every turn of a conversation) is written once and its bytes kept beside it: an agent's earlier
 // messages and its tools' schemas cost a copy on later turns, not a serialisation.
-import { isShared } from '../../shared-value.ts';
+import { isShared, madeOncePerShared } from '../../shared-value.ts';
 
 /** How deep containers are written member by member: the body, its members (`messages`), their elements (a message)
  * and theirs (a message's content blocks). Below, one JSON.stringify per value. */
@@ -49,8 +49,8 @@ class Writer {
   }
 }
 
-/** The JSON bytes of each shared value written so far: weakly held, so they go with the value. */
-const SHARED_BYTES = new WeakMap<object, Buffer>();
+/** A shared value's JSON bytes, written once and kept beside it. */
+const sharedBytes = madeOncePerShared((value: object): Buffer => Buffer.from(JSON.stringify(value)));
 
 /** `JSON.stringify(value)` as UTF-8 bytes, made without a whole-body string. */
 export function jsonBytes(value: unknown): Buffer {
@@ -90,15 +90,6 @@ function write(out: Writer, value: unknown, level: number): void {
     write(out, item, level + 1);
   }
   out.add('}');
-}
-
-function sharedBytes(value: object): Buffer {
-  let bytes = SHARED_BYTES.get(value);
-  if (bytes === undefined) {
-    bytes = Buffer.from(JSON.stringify(value));
-    SHARED_BYTES.set(value, bytes);
-  }
-  return bytes;
 }
 
 function hasToJson(value: object): boolean {
