@@ -4,7 +4,7 @@
 // secrets are counted and it goes out as it came, and a stream is left alone (no cost per event on the default).
 import type { FastifyRequest } from 'fastify';
 import type { ChatResponse, StreamEvent } from '../../providers/types.ts';
-import type { RequestState } from '../request/request-state.ts';
+import { guardFound, type RequestState } from '../request/request-state.ts';
 import type { GuardMode } from '../../config/guard.ts';
 import type { SecretHit } from '../../guard/scan.ts';
 import { scanSecrets } from '../../guard/scan.ts';
@@ -15,13 +15,16 @@ import { guardValue } from '../../guard/tool-result.ts';
 
 function modeOf(req: FastifyRequest): GuardMode {
   const s = req.sy as RequestState;
-  return resolveGuardMode(s.keyGuard, req.server.gateway.settings.loaded.config.guard.secrets);
+  return resolveGuardMode(s.caller?.keyGuard, req.server.gateway.settings.loaded.config.guard.secrets);
 }
 
 function found(s: RequestState, hits: readonly SecretHit[], where: string, mode: GuardMode): void {
   if (hits.length === 0 || mode === 'off') return;
   const action = mode === 'log' ? 'log' : 'redact';
-  (s.guard ??= []).push(...hits.map((h) => ({ rule: h.rule.id, where, action }) as const));
+  guardFound(
+    s,
+    hits.map((h) => ({ rule: h.rule.id, where, action }) as const),
+  );
 }
 
 /** A whole answer, its secrets redacted (or only counted, under log). */

@@ -56,16 +56,17 @@ export function keepTurn(
   open: OpenTurn,
 ): void {
   if (open.continued !== undefined) {
-    sy.continued = open.continued;
+    sy.asked.continued = open.continued;
     if (open.continued.owner !== undefined) opts.owner = open.continued.owner;
   }
   if (!open.keep) return;
   // The answer says `store: true` when it can be read back by id: kept, and not asked `store: false`.
   if (parsed.echo !== undefined) parsed.echo.store = readableTurn(ctx, open.turn);
   parsed.onAnswer = (response, upstreamId) => {
+    const answer = sy.answer;
     const answered = {
-      ...(sy.route !== undefined ? { route: sy.route } : {}),
-      ...(sy.credential !== undefined ? { fingerprint: sy.credential } : {}),
+      ...(answer !== undefined ? { route: answer.route } : {}),
+      ...(answer?.credential !== undefined ? { fingerprint: answer.credential } : {}),
       upstreamId,
     };
     recordTurn(ctx, open.turn, response, answered, Date.now());

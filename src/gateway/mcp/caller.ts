@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
 import { presentedKey } from '../keys/keys.ts';
 import type { McpAllowList, McpCaller } from '../../mcp/governor.ts';
+import { failWith, guardFound } from '../request/request-state.ts';
 
 /** Names that client-auth gives a request without a key of its own. */
 const NO_KEY = new Set(['anonymous', 'none', 'invalid', 'unverified']);
@@ -11,22 +12,22 @@ const NO_KEY = new Set(['anonymous', 'none', 'invalid', 'unverified']);
 export function mcpCaller(ctx: GatewayContext, req: FastifyRequest): McpCaller {
   const presented = presentedKey(req.headers);
   const record = presented === undefined ? undefined : ctx.keys.verify(presented);
-  const name = req.sy?.keyName;
   const state = req.sy;
+  const name = state?.caller?.keyName;
   return {
-    requestId: state?.id ?? '',
+    requestId: state?.arrival.id ?? '',
     keyName: name === undefined || NO_KEY.has(name) ? undefined : name,
-    user: state?.user,
-    spanUser: ctx.settings.loaded.config.gateway.otel_end_user ? state?.user : undefined,
+    user: state?.asked.user,
+    spanUser: ctx.settings.loaded.config.gateway.otel_end_user ? state?.asked.user : undefined,
     allow: record === undefined ? undefined : (record as { mcp?: McpAllowList }).mcp,
     // The call's outcome is the request's: a refused or failed call is said on its line, though JSON-RPC answers 200.
     onOutcome: (outcome) => {
-      if (state && outcome !== 'ok') state.outcome = outcome;
+      if (state && outcome !== 'ok') failWith(state, { outcome });
     },
     ...(record?.guard !== undefined ? { guard: record.guard } : {}),
     // What the guard found in a tool's result goes on the request's line and counter, as a chat request's does.
     onGuard: (findings) => {
-      if (state) (state.guard ??= []).push(...findings);
+      if (state) guardFound(state, findings);
     },
   };
 }

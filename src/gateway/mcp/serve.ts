@@ -10,6 +10,7 @@ import { carryCaller, openSession, type McpSession } from './session.ts';
 import { answerStateless, STATELESS_REVISION } from './stateless.ts';
 import { LISTEN_METHOD, serveListen, type ListenStream } from './listen.ts';
 import { mcpFactsOf } from './request-facts.ts';
+import { failWith } from '../request/request-state.ts';
 import { requestOver } from '../records/request-end.ts';
 
 /** What the gateway holds open for MCP clients: sessions by id, and listen streams. */
@@ -38,7 +39,7 @@ export async function serveMcp(
 ): Promise<FastifyReply | undefined> {
   const { sessions, listening } = open;
   const hub = ctx.mcp;
-  if (req.sy) req.sy.mcp = mcpFactsOf(req.method, req.body);
+  if (req.sy) req.sy.asked.mcp = mcpFactsOf(req.method, req.body);
   const sid = req.headers['mcp-session-id'];
   if (typeof sid === 'string') {
     const session = sessions.get(sid);
@@ -77,7 +78,7 @@ export async function serveMcp(
     const answer = await answerStateless(hub, mcpCaller(ctx, req), req.headers, req.body);
     // A JSON-RPC error answered 200 (a method not served) is still not `ok`; a call's own outcome is kept.
     const failed = Array.isArray(answer.body) || answer.body?.['error'] !== undefined;
-    if (failed && req.sy && req.sy.outcome === 'ok') req.sy.outcome = 'rpc_error';
+    if (failed && req.sy && req.sy.failure === undefined) failWith(req.sy, { outcome: 'rpc_error' });
     if (answer.body === undefined) return reply.code(answer.status).send();
     return reply.code(answer.status).send(answer.body);
   }

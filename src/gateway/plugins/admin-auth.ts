@@ -23,7 +23,7 @@ function signedIn(ctx: GatewayContext, req: FastifyRequest): boolean {
   if (a === undefined) return false;
   checkCsrf(ctx, req, a);
   identities.set(req, a.identity);
-  if (req.sy) req.sy.keyName = 'dashboard';
+  if (req.sy) req.sy.caller = { keyName: 'dashboard' };
   return true;
 }
 
@@ -45,7 +45,7 @@ export function adminAuthHook(
     }
     const presented = presentedKey(req.headers);
     if (presented !== undefined && secretsEqual(presented, adminKey)) {
-      if (req.sy) req.sy.keyName = 'admin';
+      if (req.sy) req.sy.caller = { keyName: 'admin' };
       return;
     }
     throw refusal(ctx, req, presented);
@@ -57,19 +57,19 @@ const HOW = 'send the admin key (gateway.admin_key) as `Authorization: Bearer â€
 /** No key or a wrong one is a 401; a working client key is a 403 (known, but not allowed here). */
 function refusal(ctx: GatewayContext, req: FastifyRequest, presented: string | undefined): ApiError {
   if (presented === undefined) {
-    if (req.sy) req.sy.keyName = 'none';
+    if (req.sy) req.sy.caller = { keyName: 'none' };
     return new ApiError('authentication', `missing admin key: ${HOW}`, { code: 'invalid_admin_key' });
   }
   const client = ctx.keys.verify(presented);
   if (client !== undefined) {
-    if (req.sy) req.sy.keyName = 'not-admin';
+    if (req.sy) req.sy.caller = { keyName: 'not-admin' };
     return new ApiError(
       'permission',
       `this endpoint needs the admin key; the key sent is client key "${client.name}", which opens /v1/* only: ${HOW}`,
       { code: 'admin_key_required' },
     );
   }
-  if (req.sy) req.sy.keyName = 'invalid';
+  if (req.sy) req.sy.caller = { keyName: 'invalid' };
   return new ApiError('authentication', `invalid admin key: ${HOW}`, { code: 'invalid_admin_key' });
 }
 

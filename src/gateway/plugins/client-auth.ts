@@ -7,6 +7,7 @@ import type { GatewayContext } from '../context.ts';
 import { presentedKey } from '../keys/keys.ts';
 import { isLoopback } from '../../config/listen.ts';
 import { headerUser, userPolicyOf, type UserPolicy } from '../request/end-user.ts';
+import type { Caller } from '../request/request-state.ts';
 
 const HOW =
   'send a gateway key as `Authorization: Bearer sy-…` or `x-api-key: sy-…` (create one with `switchyard gateway keys create`)';
@@ -75,19 +76,25 @@ export function clientKeyVerdict(ctx: GatewayContext, headers: FastifyRequest['h
   };
 }
 
+/** The request's caller, as its key's verdict names it. */
+function callerOf(verdict: KeyVerdict): Caller {
+  if (verdict.users === undefined && verdict.guard === undefined) return { keyName: verdict.keyName };
+  return {
+    keyName: verdict.keyName,
+    ...(verdict.users !== undefined ? { userPolicy: verdict.users } : {}),
+    ...(verdict.guard !== undefined ? { keyGuard: verdict.guard } : {}),
+  };
+}
+
 /** Callback style (no promise per request): it runs on every API call. */
 export function clientAuthHook(
   ctx: GatewayContext,
 ): (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
   return (req, reply, done) => {
     const verdict = clientKeyVerdict(ctx, req.headers);
-    if (req.sy) {
-      req.sy.keyName = verdict.keyName;
-      if (verdict.users !== undefined) req.sy.userPolicy = verdict.users;
-      if (verdict.guard !== undefined) req.sy.keyGuard = verdict.guard;
-    }
+    if (req.sy) req.sy.caller = callerOf(verdict);
     if (verdict.error !== undefined) return done(verdict.error);
-    const badUser = headerUser(req.sy, verdict.keyName, verdict.users, req.headers);
+    const badUser = headerUser(req.sy?.asked ?? null, verdict.keyName, verdict.users, req.headers);
     if (badUser !== undefined) return done(badUser);
     const limit = ctx.settings.maxInFlightPerKey;
     if (verdict.id !== undefined && limit !== undefined && !ctx.keyConcurrency.enter(verdict.id, limit, reply.raw))

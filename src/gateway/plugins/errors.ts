@@ -13,6 +13,7 @@ import { answerForClient } from '../answer/client-retry.ts';
 import { SwitchyardError } from '../../routing/errors.ts';
 import { WireRequestError } from '../../providers/translate/wire-error.ts';
 import { UserError } from '../../user-error.ts';
+import { failWith, type Failure } from '../request/request-state.ts';
 
 /** /v1/messages speaks Anthropic; so does any request carrying `anthropic-version` (the Anthropic SDK sends it). */
 export function apiOf(req: FastifyRequest): Api {
@@ -135,6 +136,19 @@ export function toApiError(
   return new ApiError('internal', 'internal gateway error; see the gateway log', { code: 'internal_error' });
 }
 
+/** What a request's line keeps of an error its caller is told: the outcome, the message, the router's explanation
+ * and failures when it made them, and the attempts the error's header told. */
+export function failureOf(outcome: string, apiErr: ApiError, err: unknown, toldAttempts?: string): Failure {
+  const routed = SwitchyardError.isInstance(err);
+  return {
+    outcome,
+    error: apiErr.message,
+    ...(routed && err.explained !== undefined ? { explained: err.explained } : {}),
+    ...(routed && err.failures.length > 0 ? { failures: err.failures } : {}),
+    ...(toldAttempts !== undefined ? { attempts: Number(toldAttempts) } : {}),
+  };
+}
+
 export function sendApiError(reply: FastifyReply, api: Api, err: ApiError): FastifyReply {
   // Draining: see answerHeaders in serve-chat.ts.
   if (reply.server.gateway.closing) reply.header('connection', 'close');
@@ -210,7 +224,7 @@ export function installErrorHandling(
       tooDeepError(err, req.body) ??
       toApiError(
         err,
-        req.sy?.target?.explicit ?? false,
+        req.sy?.asked.target?.explicit ?? false,
         req.routeOptions?.bodyLimit,
         req.server.gateway?.settings.clientRetryMaxWaitMs,
       );
@@ -225,20 +239,17 @@ export function installErrorHandling(
         },
         'unexpected gateway error',
       );
-    if (req.sy) {
-      req.sy.outcome = apiErr.code ?? apiErr.category;
-      req.sy.error = apiErr.message;
-      if (SwitchyardError.isInstance(err) && err.explained !== undefined) req.sy.explained = err.explained;
-      if (SwitchyardError.isInstance(err) && err.failures.length > 0) req.sy.failures = err.failures;
+    const sy = req.sy;
+    if (sy) {
       // The request log and the x-switchyard-attempts header must agree on a failed call too.
-      const attempts = apiErr.headers['x-switchyard-attempts'];
-      if (attempts !== undefined) req.sy.attempts = Number(attempts);
-      else if (req.sy.trail !== undefined && req.sy.trail.length > 0) {
+      const told = apiErr.headers['x-switchyard-attempts'];
+      failWith(sy, failureOf(apiErr.code ?? apiErr.category, apiErr, err, told));
+      const trail = sy.run.trail;
+      if (told === undefined && trail !== undefined && trail.length > 0) {
         // Requests were sent before something that is not a routing failure ended the call (a fallback route's
         // translation refused the request): they are counted all the same.
-        req.sy.attempts = sentAttempts(req.sy.trail);
-        apiErr.headers['x-switchyard-attempts'] = String(req.sy.attempts);
-      } else if (isChatRequest(req)) {
+        apiErr.headers['x-switchyard-attempts'] = String(sentAttempts(trail));
+      } else if (told === undefined && isChatRequest(req)) {
         // Refused before anything was sent (an invalid body, an unknown model): none, said as on every chat answer.
         apiErr.headers['x-switchyard-attempts'] = '0';
       }
@@ -251,7 +262,7 @@ export function installErrorHandling(
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (req.sy) req.sy.outcome = 'unknown_endpoint';
+    if (req.sy) failWith(req.sy, { outcome: 'unknown_endpoint' });
     const allowed = routes.allowed(path);
     if (allowed.length > 0) {
       // The path exists with other methods (GET /v1/chat/completions, OPTIONS from a browser): 405, saying which.
@@ -261,7 +272,7 @@ export function installErrorHandling(
         `${req.method} is not allowed on ${path}; use ${allowed.join(' or ')}`,
         { code: 'method_not_allowed' },
       );
-      if (req.sy) req.sy.outcome = 'method_not_allowed';
+      if (req.sy) failWith(req.sy, { outcome: 'method_not_allowed' });
       return sendApiError(reply, apiOf(req), err);
     }
     return sendApiError(

@@ -3,11 +3,10 @@
 // do not drown the requests that matter. The line names the client key by its *name*; the key never reaches here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.ts';
-import { newRequestState } from '../request/request-state.ts';
+import { failWith, newRequestState } from '../request/request-state.ts';
 import { requestId } from '../request/request-id.ts';
 import { rawJson, rawJsonValue, type LineFields, type RawJson } from '../../log.ts';
 import { apiOf } from './errors.ts';
-import { sentAttempts } from '../../calls/trail.ts';
 import { CHAT_PATHS, pathOf } from '../request/chat-paths.ts';
 import type { Usage } from '../../providers/types.ts';
 import type { Attempt } from '../../calls/types.ts';
@@ -33,10 +32,10 @@ function lineApi(path: string, probe: boolean, api: string): string {
 export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): void {
   // Callback-style hooks: they run on every request, and a promise per hook is measurable on the hot path.
   app.addHook('onRequest', (req, reply, done) => {
-    req.sy = newRequestState(apiOf(req), requestId(req.headers));
+    const sy = (req.sy = newRequestState(apiOf(req), requestId(req.headers)));
     // The OpenAI SDK reads `x-request-id` into `error.request_id`, Anthropic's reads `request-id` into `requestID`.
-    reply.header('x-request-id', req.sy.id);
-    if (req.sy.api === 'anthropic') reply.header('request-id', req.sy.id);
+    reply.header('x-request-id', sy.arrival.id);
+    if (sy.arrival.api === 'anthropic') reply.header('request-id', sy.arrival.id);
     if (CHAT_PATHS.has(pathOf(req))) ctx.metrics.requestStarted();
     done();
   });
@@ -53,9 +52,8 @@ export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): vo
  * shutdown cut it (`gateway_shutting_down`). */
 export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
   const s = req.sy;
-  if (!s || s.logged) return;
-  s.outcome = s.cutWith?.code ?? 'client_closed';
-  if (s.trail !== undefined) s.attempts = sentAttempts(s.trail);
+  if (!s || s.run.logged) return;
+  failWith(s, { outcome: s.run.cutWith?.code ?? 'client_closed' });
   requestOver(ctx, req, 499);
 }
 

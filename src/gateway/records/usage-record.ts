@@ -2,7 +2,7 @@
 // the `x-switchyard-usage` header or trailer while the request is served, and kept for its request record
 // (request-end.ts), which only dates it and gives it its status and latency.
 import type { GatewayContext } from '../context.ts';
-import type { RequestState } from '../request/request-state.ts';
+import { outcomeOf, type RequestState } from '../request/request-state.ts';
 import { roundMs, usageHeader, usageRow } from '../../usage/request-row.ts';
 import type { UsageRow } from '../../usage/row.ts';
 import { resolveModel } from '../request/model-resolve.ts';
@@ -21,22 +21,23 @@ function aliasOf(ctx: GatewayContext, model: string | undefined): string {
 }
 
 function requestRow(ctx: GatewayContext, s: RequestState, at: number, latencyMs: number): UsageRow {
+  const { asked, answer, run } = s;
   return usageRow(
     {
-      id: s.id,
+      id: s.arrival.id,
       at,
-      clientKey: s.keyName,
-      user: s.user,
-      task: s.target?.task ?? 'main',
-      model: s.model,
-      alias: s.model !== undefined ? aliasOf(ctx, s.model) : undefined,
-      route: s.route,
-      credential: s.credential,
-      status: s.outcome,
+      clientKey: s.caller?.keyName,
+      user: asked.user,
+      task: asked.target?.task ?? 'main',
+      model: asked.model,
+      alias: asked.model !== undefined ? aliasOf(ctx, asked.model) : undefined,
+      route: answer?.route,
+      credential: answer?.credential,
+      status: outcomeOf(s),
       latencyMs,
-      ttftMs: s.ttftMs,
-      streamEnd: s.streamEnd,
-      trail: s.trail ?? [],
+      ttftMs: run.ttftMs,
+      streamEnd: run.streamEnd,
+      trail: run.trail ?? [],
     },
     ctx.settings.prices,
   );
@@ -47,26 +48,27 @@ function requestRow(ctx: GatewayContext, s: RequestState, at: number, latencyMs:
  * its latency, which finalRow sets when the request ends: no clock is read for them here. */
 export function usageHeaderValue(ctx: GatewayContext, s: RequestState): string {
   const row = requestRow(ctx, s, 0, 0);
-  if (s.usagePending !== true) s.usageRow = row;
+  if (!s.run.usagePending) s.run.usageRow = row;
   return usageHeader(row);
 }
 
 /** The request's row, as its record holds it: the one its header was made from (dated now), or a new one. */
 export function finalRow(ctx: GatewayContext, s: RequestState, at: number, latencyMs: number): UsageRow {
-  const row = s.usageRow ?? requestRow(ctx, s, at, latencyMs);
-  const guard = strongestAction(s.guard);
+  const kept = s.run.usageRow;
+  const row = kept ?? requestRow(ctx, s, at, latencyMs);
+  const guard = strongestAction(s.run.guard);
   if (guard !== undefined) row.guard = guard;
-  if (s.usageRow === undefined) return row;
+  if (kept === undefined) return row;
   row.at = Math.round(at);
-  row.status = s.outcome;
+  row.status = outcomeOf(s);
   row.latency_ms = roundMs(latencyMs);
   // Set after the header was made: a stream's end, as it ended.
-  row.stream_end = s.streamEnd ?? '';
+  row.stream_end = s.run.streamEnd ?? '';
   return row;
 }
 
 /** The ledger's `guard` column: the strongest thing the guard did in the request (block, then redact, then log). */
-function strongestAction(findings: RequestState['guard']): string | undefined {
+function strongestAction(findings: RequestState['run']['guard']): string | undefined {
   if (findings === undefined || findings.length === 0) return undefined;
   for (const action of ['block', 'redact', 'log'] as const)
     if (findings.some((f) => f.action === action)) return action;

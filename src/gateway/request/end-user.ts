@@ -12,9 +12,8 @@ export interface UserPolicy {
   hash: boolean;
 }
 
-/** What a request's state keeps of its end user (request-state.ts). */
-export interface UserSlots {
-  userPolicy?: UserPolicy;
+/** Where a request keeps its end user once read (request-state.ts: what it asks). */
+export interface UserSlot {
   user?: string;
 }
 
@@ -25,7 +24,7 @@ export function userPolicyOf(record: GatewayKeyRecord | undefined): UserPolicy |
 
 /** The header's user, set on the request state; the refusal when its key does not take it or it is no user. */
 export function headerUser(
-  sy: UserSlots | null,
+  slot: UserSlot | null,
   keyName: string,
   policy: UserPolicy | undefined,
   headers: FastifyRequest['headers'],
@@ -41,7 +40,7 @@ export function headerUser(
   const one = Array.isArray(value) ? undefined : value.trim();
   const problem = one === undefined ? 'is sent more than once' : userProblem(one);
   if (problem !== undefined) return badUser(`the ${USER_HEADER} header`, problem);
-  if (sy !== null) sy.user = storedUser(one!, policy.hash);
+  if (slot !== null) slot.user = storedUser(one!, policy.hash);
   return undefined;
 }
 
@@ -53,9 +52,13 @@ const BODY_FIELDS: Readonly<Record<Api, readonly (readonly string[])[]>> = {
 
 /** The request's end user: the header's (already read), else the body's when the key takes it; throws when the body's
  * is no user (too long, unprintable). */
-export function requestUser(sy: UserSlots, api: Api, body: unknown): string | undefined {
-  if (sy.user !== undefined) return sy.user;
-  const policy = sy.userPolicy;
+export function requestUser(
+  slot: UserSlot,
+  policy: UserPolicy | undefined,
+  api: Api,
+  body: unknown,
+): string | undefined {
+  if (slot.user !== undefined) return slot.user;
   if (policy === undefined || policy.from === 'header') return undefined;
   for (const path of BODY_FIELDS[api]) {
     const value = at(body, path);
@@ -64,7 +67,7 @@ export function requestUser(sy: UserSlots, api: Api, body: unknown): string | un
     if (typeof value !== 'string') throw badUser(where, 'is not a string', where);
     const problem = userProblem(value);
     if (problem !== undefined) throw badUser(where, problem, where);
-    return (sy.user = storedUser(value, policy.hash));
+    return (slot.user = storedUser(value, policy.hash));
   }
   return undefined;
 }

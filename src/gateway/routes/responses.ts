@@ -37,7 +37,7 @@ function noBackgroundResponse(req: FastifyRequest<{ Params: { id: string } }>): 
 type ById = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>;
 
 /** The client key's name as the record keeps it (`''` without one). */
-const keyOf = (req: FastifyRequest): string => (req.sy as RequestState).keyName ?? '';
+const keyOf = (req: FastifyRequest): string => (req.sy as RequestState).caller?.keyName ?? '';
 
 /** A stored response is read back whole: streaming it again (`stream=true`) is refused by name. */
 function retrieve(ctx: GatewayContext, req: ById): Promise<unknown> {

@@ -3,10 +3,9 @@
 // ends the stream with an error event, never a clean end.
 import { performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ChatOptions, Attempt, AnsweredBy, ChatSuccess, Disabled, StreamSuccess } from '../../calls/types.ts';
+import type { ChatOptions, Attempt, ChatSuccess, Disabled, StreamSuccess } from '../../calls/types.ts';
 import type { StreamEvent } from '../../providers/types.ts';
 import { copySettings } from '../../providers/settings.ts';
-import { sentAttempts } from '../../calls/trail.ts';
 import { answeringCredential } from '../../calls/call-record.ts';
 import { ApiError } from '../answer/api-error.ts';
 import type { GatewayContext } from '../context.ts';
@@ -17,7 +16,7 @@ import {
   unknownModelMessage,
   type ModelTarget,
 } from '../request/model-resolve.ts';
-import type { RequestState } from '../request/request-state.ts';
+import { attemptsOf, type RequestState } from '../request/request-state.ts';
 import { forwardedBetas } from '../wire/anthropic/beta.ts';
 import { headerValue } from '../answer/header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
@@ -64,24 +63,25 @@ function abortOnDisconnect(
   sy: RequestState,
 ): AbortSignal {
   const controller = new AbortController();
+  const run = sy.run;
   ctx.inFlight.add(sy, (err) => {
-    sy.cutWith = err;
+    run.cutWith = err;
     controller.abort();
   });
   // `on`, not `once`: a response closes once, and once's wrapper is two more objects per request.
   reply.raw.on('close', () => {
     if (reply.raw.writableFinished) return;
     controller.abort();
-    sy.hungUp = true;
-    if (!sy.calling) logHangUp(ctx, req);
+    run.hungUp = true;
+    if (!run.calling) logHangUp(ctx, req);
   });
   return controller.signal;
 }
 
 /** The router call is over (answered, failed or cancelled): a hang-up during it is logged now. */
 function callSettled(ctx: GatewayContext, req: FastifyRequest, sy: RequestState): void {
-  sy.calling = false;
-  if (sy.hungUp) logHangUp(ctx, req);
+  sy.run.calling = false;
+  if (sy.run.hungUp) logHangUp(ctx, req);
 }
 
 function chatOptions(
@@ -95,7 +95,7 @@ function chatOptions(
   const opts = copySettings<ChatOptions>({ task: target.task, messages: canonical.messages, signal, trail }, canonical);
   // The call's record, kept for the request's (request-end.ts): told before the call's result or error comes back.
   opts.onRecord = (record) => {
-    sy.call = record;
+    sy.run.call = record;
   };
   if (target.route) opts.route = target.route;
   if (parsed.needs !== undefined) opts.needs = parsed.needs;
@@ -128,8 +128,10 @@ export async function serveChat(
   reply: FastifyReply,
 ): Promise<unknown> {
   const sy = req.sy as RequestState;
+  const { asked, run } = sy;
+  const keyName = sy.caller?.keyName;
   const body = req.body;
-  sy.model = shownModel(body.model);
+  asked.model = shownModel(body.model);
   checkModelName(body.model);
   const settings = ctx.settings;
   const named = resolveModel(settings.models, body.model);
@@ -140,54 +142,48 @@ export async function serveChat(
       code: 'model_not_found',
       param: 'model',
     });
-  sy.target = target;
+  asked.target = target;
   // The end user, from the body when its key reads it there (end-user.ts); a header's was read at auth.
-  const user = requestUser(sy, wire.api, body);
+  const user = requestUser(asked, sy.caller?.userPolicy, wire.api, body);
   // Said on failures too: a mistyped name caught by `"*"` is what a user most needs to see.
   if (target.alias !== undefined) reply.header('x-switchyard-alias', headerValue(target.alias));
   const conversation = wire.conversations
-    ? await openTurn(ctx, sy.keyName, body as unknown as Obj, Date.now(), isSocketTurn(req.headers))
+    ? await openTurn(ctx, keyName, body as unknown as Obj, Date.now(), isSocketTurn(req.headers))
     : undefined;
   const source = wire.readsConversations
-    ? await wholeConversation(ctx, sy.keyName, body as unknown as Obj, Date.now())
+    ? await wholeConversation(ctx, keyName, body as unknown as Obj, Date.now())
     : (conversation?.continued?.body ?? body);
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
   const parsed = wire.parsesAlone === true ? wire.parse(source) : wire.parse(source, parseOptions(settings, target));
-  if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) sy.droppedTools = parsed.droppedTools;
+  if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) asked.droppedTools = parsed.droppedTools;
   const header = req.headers['anthropic-beta'];
   const beta = forwardedBetas(parsed.betas === undefined ? header : [...[header ?? []].flat(), ...parsed.betas]);
   if (beta !== undefined) parsed.request.anthropic_beta = beta;
   // The gateway's own trail array: a cancelled call rejects without one (see logHangUp).
-  const trail: Attempt[] = (sy.trail = []);
+  const trail: Attempt[] = (run.trail = []);
   const opts = chatOptions(parsed, target, abortOnDisconnect(ctx, req, reply, sy), trail, sy);
   // Budgets scoped to the client key apply (docs/budgets.md); `anonymous` and the like are names too.
-  if (sy.keyName !== undefined) opts.client_key = sy.keyName;
+  if (keyName !== undefined) opts.client_key = keyName;
   if (user !== undefined) opts.end_user = user;
   if (conversation !== undefined) keepTurn(ctx, sy, parsed, opts, conversation);
   if (body.stream === true && wire.buffered !== true) {
-    sy.stream = true;
+    asked.stream = true;
     return serveStream(ctx, wire, opts, req, reply, parsed);
   }
   // try/catch rather than a wrapper: no extra promise per request.
   let result: ChatSuccess | Disabled;
-  sy.calling = true;
+  run.calling = true;
   try {
     result = await callRouter(ctx, req, opts);
   } catch (err) {
     callSettled(ctx, req, sy);
-    throw sy.cutWith ?? unportableFailure(opts.owner, trail) ?? err;
+    throw run.cutWith ?? unportableFailure(opts.owner, trail) ?? err;
   }
   // The call is over: what the caller is told of it comes from its record.
-  const call = sy.call;
-  sy.attempts = call?.attempts ?? 0;
-  if (result.status === 'ok') {
-    answeredBy(ctx, sy, opts, result, call?.credential);
-    budgetWarning(sy, result);
-  }
+  if (result.status === 'ok') answeredBy(ctx, sy, opts, result, run.call?.credential);
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
-  sy.upstreamMs = upstreamMs(trail);
-  sy.usage = call?.usage;
+  run.upstreamMs = upstreamMs(trail);
   answerHeaders(ctx, reply, sy);
   reply.header('x-switchyard-usage', usageHeaderValue(ctx, sy));
   return wire.response(guardAnswer(req, result.response), parsed);
@@ -208,44 +204,50 @@ function callRouter(
   if (!tracingOn()) return ctx.router.chat(opts);
   const sy = req.sy as RequestState;
   // The end user on the span only where the operator allows it (gateway.otel_end_user).
-  const user = ctx.settings.loaded.config.gateway.otel_end_user ? sy.user : undefined;
-  return withCaller(req.headers, sy.keyName, () => ctx.router.chat(opts), user);
+  const user = ctx.settings.loaded.config.gateway.otel_end_user ? sy.asked.user : undefined;
+  return withCaller(req.headers, sy.caller?.keyName, () => ctx.router.chat(opts), user);
 }
 
-/** The route that answered, and its credential (call-record.ts answeringCredential). A route that serves the
- * Responses API was sent the request's Responses body, built-in tools and all, when it has one (a Responses body on
- * the chat path has none: wire/chat-responses-body.ts), so none were dropped. */
+/** Who answered (once the call is over, or a stream committed): the route, its credential (call-record.ts
+ * answeringCredential), the soft budgets it went over and, for a continued conversation, how it was sent. A route that
+ * serves the Responses API was sent the request's Responses body, built-in tools and all, when it has one (a Responses
+ * body on the chat path has none: wire/chat-responses-body.ts), so none were dropped. */
 function answeredBy(
   ctx: GatewayContext,
   sy: RequestState,
   opts: ChatOptions,
-  route: AnsweredBy,
+  result: ChatSuccess | StreamSuccess,
   credential: string | undefined,
 ): void {
-  sy.route = route.route;
-  const passed = opts.responses_body !== undefined && servesResponses(ctx.settings.loaded.config, route);
-  if (sy.droppedTools !== undefined && passed) sy.droppedTools = undefined;
-  if (credential !== undefined) sy.credential = credential;
-}
-
-/** Soft budgets the call went over: the `x-switchyard-budget-warning` header, one entry each. */
-function budgetWarning(sy: RequestState, result: ChatSuccess | StreamSuccess): void {
+  const route = result.route;
+  const passed = opts.responses_body !== undefined && servesResponses(ctx.settings.loaded.config, result);
+  const dropped = passed ? undefined : sy.asked.droppedTools;
   const warnings = result.budget_warnings;
-  if (warnings !== undefined) sy.budgetWarning = warnings.map((w) => w.message).join('; ');
+  const continued = sy.asked.continued;
+  sy.answer = {
+    route,
+    ...(credential !== undefined ? { credential } : {}),
+    ...(dropped !== undefined ? { droppedTools: dropped } : {}),
+    ...(warnings !== undefined ? { budgetWarning: warnings.map((w) => w.message).join('; ') } : {}),
+    ...(continued !== undefined ? { conversation: conversationHeader(continued, route, credential) } : {}),
+  };
 }
 
 /** Route, attempts and credential; while draining also `Connection: close`, set here rather than in an onSend hook
  * every response would pay for. */
 function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestState): void {
-  reply.header('x-switchyard-route', headerValue(sy.route ?? '')).header('x-switchyard-attempts', String(sy.attempts));
-  if (sy.droppedTools) reply.header('x-switchyard-dropped-tools', sy.droppedTools.join(', '));
-  if (sy.continued !== undefined) {
-    sy.conversation = conversationHeader(sy.continued, sy.route ?? '', sy.credential);
-    reply.header('x-switchyard-conversation', sy.conversation);
+  const answer = sy.answer;
+  reply
+    .header('x-switchyard-route', headerValue(answer?.route ?? ''))
+    .header('x-switchyard-attempts', String(attemptsOf(sy)));
+  if (answer !== undefined) {
+    if (answer.droppedTools) reply.header('x-switchyard-dropped-tools', answer.droppedTools.join(', '));
+    if (answer.conversation !== undefined) reply.header('x-switchyard-conversation', answer.conversation);
+    // A fingerprint is hex: no encoding needed.
+    if (answer.credential !== undefined) reply.header('x-switchyard-credential', answer.credential);
+    if (answer.budgetWarning !== undefined)
+      reply.header('x-switchyard-budget-warning', headerValue(answer.budgetWarning));
   }
-  // A fingerprint is hex: no encoding needed.
-  if (sy.credential !== undefined) reply.header('x-switchyard-credential', sy.credential);
-  if (sy.budgetWarning !== undefined) reply.header('x-switchyard-budget-warning', headerValue(sy.budgetWarning));
   if (ctx.closing) reply.header('connection', 'close');
 }
 
@@ -268,7 +270,6 @@ async function serveStream(
   const frames = {
     encoder,
     sy,
-    attempts: () => sentAttempts(opts.trail ?? []),
     life,
     usage: () => usageHeaderValue(ctx, sy),
   };
@@ -284,7 +285,7 @@ async function serveStream(
   }
   hold?.stop();
   const { first, events } = committed;
-  sy.ttftMs = performance.now() - sy.started;
+  sy.run.ttftMs = performance.now() - sy.arrival.started;
   // Held open, the head went out already: the route and key it was committed to are not known to it.
   if (hold?.open === undefined) {
     answerHeaders(ctx, reply, sy);
@@ -293,7 +294,7 @@ async function serveStream(
   // A caller gone before the first frame was written: the frames never run, so their cleanup is done here.
   reply.raw.once('close', () => {
     if (life.started) return;
-    sy.streamEnd ??= 'cancelled';
+    sy.run.streamEnd ??= 'cancelled';
     void (events.return?.() ?? Promise.resolve()).catch(() => {}).finally(life.settled);
   });
   const keepaliveMs = keepaliveOf(ctx, sy);
@@ -316,21 +317,18 @@ interface Committed {
  * error). */
 async function commitStream(ctx: GatewayContext, req: FastifyRequest, opts: ChatOptions): Promise<Committed> {
   const sy = req.sy as RequestState;
+  const run = sy.run;
   let result: StreamSuccess | Disabled;
-  sy.calling = true;
+  run.calling = true;
   try {
     result = await callRouter(ctx, req, { ...opts, stream: true });
   } catch (err) {
     callSettled(ctx, req, sy);
-    throw sy.cutWith ?? unportableFailure(opts.owner, opts.trail ?? []) ?? err;
+    throw run.cutWith ?? unportableFailure(opts.owner, opts.trail ?? []) ?? err;
   }
   // Committed to a route (or disabled): a hang-up from here on cancels no request, so its line is written at once.
   // The call's record comes when the stream ends; its headers, before, say the route and key it was committed to.
-  sy.attempts = sentAttempts(result.trail);
-  if (result.status === 'ok') {
-    answeredBy(ctx, sy, opts, result, answeringCredential(result.trail));
-    budgetWarning(sy, result);
-  }
+  if (result.status === 'ok') answeredBy(ctx, sy, opts, result, answeringCredential(result.trail));
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   const events = guardAnswerEvents(req, result.events[Symbol.asyncIterator]());
@@ -339,10 +337,8 @@ async function commitStream(ctx: GatewayContext, req: FastifyRequest, opts: Chat
   try {
     first = await events.next();
   } catch (err) {
-    sy.attempts = sentAttempts(result.trail);
-    throw sy.cutWith ?? err;
+    throw run.cutWith ?? err;
   }
-  sy.attempts = sentAttempts(result.trail);
   return { first, events };
 }
 
@@ -352,7 +348,7 @@ function streamHeaders(reply: FastifyReply, sy: RequestState): void {
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no');
-  sy.usagePending = true;
+  sy.run.usagePending = true;
 }
 
 /** The keep-alive of a stream held back before its commit (stream-hold.ts), after the task's `streaming.keepalive`
@@ -371,5 +367,5 @@ function holdFor(ctx: GatewayContext, wire: WireApi, req: FastifyRequest, reply:
 /** The task's `streaming.keepalive` (its own over the top level's), if set. */
 function keepaliveOf(ctx: GatewayContext, sy: RequestState): number | undefined {
   const config = ctx.settings.loaded.config;
-  return streamingSettings(config.streaming, config.auxiliary[sy.target?.task ?? 'main']?.streaming).keepaliveMs;
+  return streamingSettings(config.streaming, config.auxiliary[sy.asked.target?.task ?? 'main']?.streaming).keepaliveMs;
 }

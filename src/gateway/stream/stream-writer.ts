@@ -6,10 +6,9 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { StreamEvent } from '../../providers/types.ts';
-import type { RequestState } from '../request/request-state.ts';
+import { failWith, type RequestState } from '../request/request-state.ts';
 import type { StreamEncoder } from '../wire.ts';
-import { toApiError } from '../plugins/errors.ts';
-import { SwitchyardError } from '../../routing/errors.ts';
+import { failureOf, toApiError } from '../plugins/errors.ts';
 import { Keepalive } from './stream-keepalive.ts';
 import { pumpInto, type EventSink, type PushControl } from '../../providers/event-sink.ts';
 import { bodyWriter, type BodyWriter } from './chunked-socket.ts';
@@ -27,8 +26,6 @@ export interface StreamWrite {
   events: AsyncIterator<StreamEvent>;
   encoder: StreamEncoder;
   sy: RequestState;
-  /** The attempts sent so far (the trail can grow while the stream runs). */
-  attempts: () => number;
   life: FramesLife;
   /** The usage trailer's value, asked for once the stream is over. */
   usage: () => string;
@@ -106,7 +103,7 @@ class FramesWriter implements EventSink {
     if (this.#over) return true;
     // The finish's usage is the whole answer's; the start's (Anthropic reports the prompt there) stands for a stream
     // cut short, whose prompt the provider bills all the same.
-    if ((e.type === 'finish' || e.type === 'start') && e.usage !== undefined) this.#w.sy.usage = e.usage;
+    if ((e.type === 'finish' || e.type === 'start') && e.usage !== undefined) this.#w.sy.run.usage = e.usage;
     try {
       return this.#write(this.#w.encoder.encode(e));
     } catch (err) {
@@ -137,7 +134,7 @@ class FramesWriter implements EventSink {
 
   end(): void {
     if (this.#over) return;
-    this.#w.sy.streamEnd = 'finished';
+    this.#w.sy.run.streamEnd = 'finished';
     this.#write(this.#w.encoder.end());
     this.#finish();
   }
@@ -145,16 +142,14 @@ class FramesWriter implements EventSink {
   fail(err: unknown): void {
     if (this.#over) return;
     const sy = this.#w.sy;
+    const run = sy.run;
     // The caller hung up (abortOnDisconnect logged it): nobody to tell. Cut by the shutdown: the caller is told.
-    if (sy.cutWith === undefined && err instanceof Error && err.name === 'AbortError') sy.streamEnd = 'cancelled';
+    if (run.cutWith === undefined && err instanceof Error && err.name === 'AbortError') run.streamEnd = 'cancelled';
     else {
-      sy.streamEnd = 'cut';
-      const apiErr = sy.cutWith ?? toApiError(err);
-      sy.outcome = `stream_${apiErr.code ?? apiErr.category}`;
-      sy.error = apiErr.message;
+      run.streamEnd = 'cut';
+      const apiErr = run.cutWith ?? toApiError(err);
       // The cut's explanation as a value, for the dashboard, as a failure before the stream began gives it.
-      if (SwitchyardError.isInstance(err) && err.explained !== undefined) sy.explained = err.explained;
-      if (SwitchyardError.isInstance(err) && err.failures.length > 0) sy.failures = err.failures;
+      failWith(sy, failureOf(`stream_${apiErr.code ?? apiErr.category}`, apiErr, err));
       this.#write(this.#w.encoder.error(apiErr));
     }
     this.#finish();
@@ -184,8 +179,7 @@ class FramesWriter implements EventSink {
     this.#keepalive?.stop();
     this.#unlisten?.();
     res.off('close', this.#onClose);
-    sy.attempts = this.#w.attempts();
-    sy.streamEnd ??= 'cancelled';
+    sy.run.streamEnd ??= 'cancelled';
     life.settled();
     if (!res.destroyed) {
       res.addTrailers({ [USAGE_TRAILER]: this.#w.usage() });
