@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startHarness, simProvider, FAST_RETRY } from './harness.ts';
+import { until } from '../helpers/until.ts';
 
 const KEY = 'sk-gw-alias-header-000001';
 const BAD = 'sk-gw-alias-header-bad001';
@@ -53,4 +54,38 @@ test('x-switchyard-alias and the log line name the exact alias or the pattern th
     },
   );
   assert.equal(loggedAlias(h.logs, 'broken-1'), 'broken-*');
+});
+
+test("the ledger's alias column says what the header says, also for an alias named like a model it shadows", async () => {
+  await using h = await startHarness({
+    scenario: { keys: { [KEY]: {} } },
+    config: (url) => ({
+      providers: { sim: simProvider(url, 'openai', KEY) },
+      main: { provider: 'sim', model: 'sim-large' },
+      auxiliary: { small: { provider: 'sim', model: 'sim-small' } },
+      retry: FAST_RETRY,
+      // `sim-large` is the main route's own model name too: the alias matches first (model-resolve.ts).
+      gateway: { aliases: { 'sim-large': 'small', 'claude-*': 'main' } },
+    }),
+  });
+  const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.key, maxRetries: 0 });
+  const cases: [model: string, header: string | null, column: string][] = [
+    ['sim-large', 'sim-large', 'small'],
+    ['claude-opus-5-5', 'claude-*', 'main'],
+    ['main', null, ''],
+    ['sim/sim-small', null, ''],
+  ];
+  for (const [model] of cases) {
+    const { response } = await client.chat.completions
+      .create({ model, messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
+    assert.equal(response.headers.get('x-switchyard-alias'), cases.find((c) => c[0] === model)![1], model);
+  }
+  const ledger = h.gw.app.gateway.usage;
+  assert.ok(ledger, 'the gateway keeps a ledger');
+  const rows = async (): Promise<Map<string, string>> =>
+    new Map((await ledger.requests({ limit: 50 })).rows.map((r) => [r.model, r.alias]));
+  await until('a ledger row per request', async () => (await rows()).size === cases.length);
+  const byModel = await rows();
+  for (const [model, , column] of cases) assert.equal(byModel.get(model), column, model);
 });

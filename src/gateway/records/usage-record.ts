@@ -5,18 +5,13 @@ import type { GatewayContext } from '../context.ts';
 import { outcomeOf, type RequestState } from '../request/request-state.ts';
 import { roundMs, usageHeader, usageRow } from '../../usage/request-row.ts';
 import type { UsageRow } from '../../usage/row.ts';
-import { resolveModel } from '../request/model-resolve.ts';
-import { parseRoute, routeName } from '../../config/route-name.ts';
+import type { ModelTarget } from '../request/model-resolve.ts';
+import { routeName } from '../../config/route-name.ts';
 
-/** The alias a model name matched (`claude-* → main`), or '' when it named a task or route itself. */
-function aliasOf(ctx: GatewayContext, model: string | undefined): string {
-  if (model === undefined) return '';
-  const index = ctx.settings.models;
-  if (index.tasks.includes(model) || index.bare.has(model)) return '';
-  const named = parseRoute(model);
-  if (named !== undefined && index.providers.has(named.provider)) return '';
-  const target = resolveModel(index, model);
-  if (target === undefined) return '';
+/** The ledger's `alias` column: what the alias the request's model matched stands for (its route, or its task), ''
+ * when the name matched none (it named a task, a route or a model itself), as `x-switchyard-alias` says. */
+function aliasColumn(target: ModelTarget | undefined): string {
+  if (target?.alias === undefined) return '';
   return target.route ? routeName(target.route) : target.task;
 }
 
@@ -30,7 +25,7 @@ function requestRow(ctx: GatewayContext, s: RequestState, at: number, latencyMs:
       user: asked.user,
       task: asked.target?.task ?? 'main',
       model: asked.model,
-      alias: asked.model !== undefined ? aliasOf(ctx, asked.model) : undefined,
+      alias: asked.model !== undefined ? aliasColumn(asked.target) : undefined,
       route: answer?.route,
       credential: answer?.credential,
       status: outcomeOf(s),
