@@ -8,6 +8,7 @@ import type { GatewayContext } from '../context.ts';
 import { presentedKey, secretsEqual } from '../keys/keys.ts';
 import { access, checkCsrf } from '../ui/access.ts';
 import { ADMIN_API_IDENTITY, type Identity } from '../ui/session.ts';
+import { namedCaller } from '../request/request-state.ts';
 
 /** Who each admin request is, for a route's role check and audit: a signed-in person, or the admin key. */
 const identities = new WeakMap<FastifyRequest, Identity>();
@@ -23,7 +24,7 @@ function signedIn(ctx: GatewayContext, req: FastifyRequest): boolean {
   if (a === undefined) return false;
   checkCsrf(ctx, req, a);
   identities.set(req, a.identity);
-  if (req.sy) req.sy.caller = { keyName: 'dashboard' };
+  if (req.sy) req.sy.caller = namedCaller('dashboard');
   return true;
 }
 
@@ -45,7 +46,7 @@ export function adminAuthHook(
     }
     const presented = presentedKey(req.headers);
     if (presented !== undefined && secretsEqual(presented, adminKey)) {
-      if (req.sy) req.sy.caller = { keyName: 'admin' };
+      if (req.sy) req.sy.caller = namedCaller('admin');
       return;
     }
     throw refusal(ctx, req, presented);
@@ -57,19 +58,19 @@ const HOW = 'send the admin key (gateway.admin_key) as `Authorization: Bearer â€
 /** No key or a wrong one is a 401; a working client key is a 403 (known, but not allowed here). */
 function refusal(ctx: GatewayContext, req: FastifyRequest, presented: string | undefined): ApiError {
   if (presented === undefined) {
-    if (req.sy) req.sy.caller = { keyName: 'none' };
+    if (req.sy) req.sy.caller = namedCaller('none');
     return new ApiError('authentication', `missing admin key: ${HOW}`, { code: 'invalid_admin_key' });
   }
   const client = ctx.keys.verify(presented);
   if (client !== undefined) {
-    if (req.sy) req.sy.caller = { keyName: 'not-admin' };
+    if (req.sy) req.sy.caller = namedCaller('not-admin');
     return new ApiError(
       'permission',
       `this endpoint needs the admin key; the key sent is client key "${client.name}", which opens /v1/* only: ${HOW}`,
       { code: 'admin_key_required' },
     );
   }
-  if (req.sy) req.sy.caller = { keyName: 'invalid' };
+  if (req.sy) req.sy.caller = namedCaller('invalid');
   return new ApiError('authentication', `invalid admin key: ${HOW}`, { code: 'invalid_admin_key' });
 }
 

@@ -78,12 +78,7 @@ export function clientKeyVerdict(ctx: GatewayContext, headers: FastifyRequest['h
 
 /** The request's caller, as its key's verdict names it. */
 function callerOf(verdict: KeyVerdict): Caller {
-  if (verdict.users === undefined && verdict.guard === undefined) return { keyName: verdict.keyName };
-  return {
-    keyName: verdict.keyName,
-    ...(verdict.users !== undefined ? { userPolicy: verdict.users } : {}),
-    ...(verdict.guard !== undefined ? { keyGuard: verdict.guard } : {}),
-  };
+  return { keyName: verdict.keyName, userPolicy: verdict.users, keyGuard: verdict.guard };
 }
 
 /** Callback style (no promise per request): it runs on every API call. */

@@ -41,10 +41,15 @@ export interface Arrival {
  * what the key says of end users and the secrets guard. */
 export interface Caller {
   readonly keyName: string;
-  /** Where the key reads the end user (end-user.ts); absent: it reads none. */
-  readonly userPolicy?: UserPolicy;
+  /** Where the key reads the end user (end-user.ts); undefined: it reads none. */
+  readonly userPolicy: UserPolicy | undefined;
   /** The client key's own secrets guard mode, when it has one: it wins over `guard.secrets`. */
-  readonly keyGuard?: GuardMode;
+  readonly keyGuard: GuardMode | undefined;
+}
+
+/** A caller named by what it is rather than by a client key's verdict (`admin`, `dashboard`, a refused one). */
+export function namedCaller(keyName: string): Caller {
+  return { keyName, userPolicy: undefined, keyGuard: undefined };
 }
 
 /** What the request asks, as its headers and body are read: each fact once. */
@@ -63,19 +68,20 @@ export interface Asked {
   mcp?: McpRequestFacts;
 }
 
-/** Who answered, as the caller's headers say it. */
+/** Who answered, as the caller's headers say it. (Every field is always present, `undefined` when it says nothing:
+ * one shape for every request.) */
 export interface Answer {
   /** Final `provider/model`. */
   readonly route: string;
   /** ID (fingerprint) of the credential that answered: `x-switchyard-credential` and the line's `credential`. */
-  readonly credential?: string;
+  readonly credential: string | undefined;
   /** The built-in tools that were really left out (none when the route that answered took them): the line's
    * `dropped_tools` and `x-switchyard-dropped-tools`. */
-  readonly droppedTools?: readonly string[];
+  readonly droppedTools: readonly string[] | undefined;
   /** Soft budgets the call went over, said in `x-switchyard-budget-warning` (docs/budgets.md). */
-  readonly budgetWarning?: string;
+  readonly budgetWarning: string | undefined;
   /** A Responses turn continuing a recorded conversation: how it was sent (`x-switchyard-conversation`). */
-  readonly conversation?: string;
+  readonly conversation: string | undefined;
 }
 
 /** What the caller was told instead of an answer. */

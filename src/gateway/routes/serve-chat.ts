@@ -226,10 +226,10 @@ function answeredBy(
   const continued = sy.asked.continued;
   sy.answer = {
     route,
-    ...(credential !== undefined ? { credential } : {}),
-    ...(dropped !== undefined ? { droppedTools: dropped } : {}),
-    ...(warnings !== undefined ? { budgetWarning: warnings.map((w) => w.message).join('; ') } : {}),
-    ...(continued !== undefined ? { conversation: conversationHeader(continued, route, credential) } : {}),
+    credential,
+    droppedTools: dropped,
+    budgetWarning: warnings === undefined ? undefined : warnings.map((w) => w.message).join('; '),
+    conversation: continued === undefined ? undefined : conversationHeader(continued, route, credential),
   };
 }
 
