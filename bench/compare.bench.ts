@@ -161,7 +161,8 @@ function report(tallies: Tally[]): void {
   if (invalid) console.log('WARNING: errors answered; the figures are not valid');
   const all = byName('this')!;
   // Slice i of each server ran one after the other, so the ratio within a slice sees the least drift of the machine.
-  const flagRows = tallies.filter((t) => t.t.name.startsWith('this,'));
+  // The flag rows and the other checkouts (a change's before): each slice's ratio to this gateway's same slice.
+  const flagRows = tallies.filter((t) => !['proxy', 'floor', 'this'].includes(t.t.name) && !t.t.name.startsWith('-'));
   if (flagRows.length > 0) console.log("\nCPU per request against this, the median of the slices' ratios:");
   for (const row of flagRows) {
     const ratios = row.perSlice.map((v, i) => v / all.perSlice[i]!);
