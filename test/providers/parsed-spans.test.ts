@@ -58,3 +58,37 @@ test('a body that is itself an array (a JSON-RPC batch) never shares its element
   assert.notEqual(a[0], b[0]);
   assert.ok(!Object.isFrozen(a[0]));
 });
+
+/** A parse's element spans without their hashes, and its members: what a walk that scanned every byte finds. */
+function layout(parsed: ReturnType<typeof parseJsonBytes>): unknown {
+  return { spans: parsed.elements?.map((s) => [s.start, s.end]), members: parsed.members };
+}
+
+test("a next turn's messages are found where the last turn's ended, checked by hash; a turn that went another way reads the same", () => {
+  const run = randomUUID();
+  const deep = { role: 'user', content: [{ type: 'text', text: 'nested', meta: { a: [[[{ b: 1 }]]] } }] };
+  const base = turn(run, [deep]);
+  parseJsonBytes(Buffer.from(JSON.stringify(base)), { share: true });
+  const same = (body: object, text = JSON.stringify(body)): Body => {
+    const bytes = Buffer.from(text);
+    const shared = parseJsonBytes(bytes, { share: true });
+    assert.deepEqual(shared.value, JSON.parse(text));
+    assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), 'the spans and members a scan finds');
+    return shared.value as Body;
+  };
+  // The next turn: every message where the last list says, then a new one.
+  const next = same(turn(run, [deep, { role: 'assistant', content: 'done' }]));
+  assert.equal(next.messages.length, 42);
+  // Another way: a message of the same length but other bytes, then every later one moved by a longer one.
+  const other = turn(run, [deep]);
+  (other.messages[5] as { content: string }).content = (other.messages[5] as { content: string }).content.replace(
+    'turn 5',
+    'turn X',
+  );
+  (other.messages[6] as { content: string }).content += ' and more';
+  same(other);
+  // Fewer messages than the last list, the last one shorter than its guess would reach: the guess runs past the end.
+  same({ model: 'm', messages: turn(run).messages.slice(0, 3) });
+  // The same messages with space between them: each guessed span is whole, the space after it is the walk's.
+  same(turn(run, [deep]), JSON.stringify(turn(run, [deep]), null, 2));
+});

@@ -7,7 +7,7 @@
 // same bytes (parsed-spans.ts).
 import { skipSpace, skipString, skipValue, type ByteSpan } from './json-scan.ts';
 import { setKey, type Obj } from './obj.ts';
-import { keepParsed, parsedBefore } from './parsed-spans.ts';
+import { elementsAfter, keepElements, keepParsed, parsedBefore, type SeenElement } from './parsed-spans.ts';
 import { xxh64 } from '@node-rs/xxhash';
 import type { Member, Members } from './splice.ts';
 
@@ -148,6 +148,13 @@ function measuredValue(b: Buffer, at: number, end: number, level: number): unkno
   return walked.value;
 }
 
+/** A shared array's walk: its elements so far, and the last list seen after the same first element, whose lengths
+ * are tried before a scan until one does not match (parsed-spans.ts elementsAfter). */
+interface ElementRun {
+  seen: SeenElement[];
+  guesses: readonly SeenElement[] | undefined;
+}
+
 /** An element of one of the body's members that are arrays, its span noted (for the secrets guard). Shared: the
  * value parsed from the same bytes before (parsed-spans.ts), or parsed now and kept, the span noted with its hash. */
 function elementAt(
@@ -156,18 +163,44 @@ function elementAt(
   level: number,
   depth: Depth,
   elements: ByteSpan[],
-  share: boolean,
+  run: ElementRun | undefined,
 ): { value: unknown; end: number } {
-  const end = measured(b, at, level, depth);
-  if (!share) {
+  if (run === undefined) {
+    const end = measured(b, at, level, depth);
     elements.push({ start: at, end });
     return { value: measuredValue(b, at, end, level), end };
   }
+  const guessed = guessedElement(b, at, level, depth, run);
+  if (guessed !== undefined) {
+    const end = at + guessed.length;
+    elements.push({ start: at, end, hash: guessed.hash });
+    const before = parsedBefore(guessed.hash, guessed.length);
+    if (before !== undefined) return { value: before, end };
+    return { value: keepParsed(guessed.hash, guessed.length, measuredValue(b, at, end, level)), end };
+  }
+  const end = measured(b, at, level, depth);
   const hash = xxh64(b.subarray(at, end));
   elements.push({ start: at, end, hash });
+  const seen = { hash, length: end - at, depth: SEEN.depth };
+  if (run.seen.push(seen) === 1) run.guesses = elementsAfter(hash);
   const before = parsedBefore(hash, end - at);
   if (before !== undefined) return { value: before, end };
   return { value: keepParsed(hash, end - at, measuredValue(b, at, end, level)), end };
+}
+
+/** The element at `at` when it is the one the last list after the same first element had here: the same length and
+ * the same hash, so the same bytes, a whole JSON value, with no byte scanned. A miss ends the guessing for the rest of
+ * the array (the conversation went another way). */
+function guessedElement(b: Buffer, at: number, level: number, depth: Depth, run: ElementRun): SeenElement | undefined {
+  const guess = run.guesses?.[run.seen.length];
+  if (guess === undefined) return undefined;
+  if (at + guess.length > b.length || xxh64(b.subarray(at, at + guess.length)) !== guess.hash) {
+    run.guesses = undefined;
+    return undefined;
+  }
+  if (level + guess.depth > depth.max) depth.max = level + guess.depth;
+  run.seen.push(guess);
+  return guess;
 }
 
 /** The object or array whose bracket is at `at`, the `level`th container down; an object's members' spans, or an
@@ -185,6 +218,9 @@ function walkContainer(
   const out: unknown[] | Obj = isArray ? [] : {};
   let i = skipSpace(b, at + 1);
   if (b[i] === close) return { value: out, end: i + 1 };
+  // A body that is itself an array (a JSON-RPC batch) has its elements noted, never shared.
+  const run: ElementRun | undefined =
+    isArray && level > 1 && noted.share === true ? { seen: [], guesses: undefined } : undefined;
   for (;;) {
     let key = '';
     const start = i;
@@ -200,8 +236,7 @@ function walkContainer(
     const elements = noted.elements;
     const child =
       isArray && elements !== undefined
-        ? // A body that is itself an array (a JSON-RPC batch) has its elements noted, never shared.
-          elementAt(b, i, level, depth, elements, level > 1 && noted.share === true)
+        ? elementAt(b, i, level, depth, elements, run)
         : childAt(
             b,
             i,
@@ -215,7 +250,10 @@ function walkContainer(
       noted.members?.push({ key, start, valueStart: i, valueEnd: child.end });
     }
     const next = skipSpace(b, child.end);
-    if (b[next] === close) return { value: out, end: next + 1 };
+    if (b[next] === close) {
+      if (run !== undefined) keepElements(run.seen);
+      return { value: out, end: next + 1 };
+    }
     if (b[next] !== COMMA) throw new NotWalked();
     i = skipSpace(b, next + 1);
   }

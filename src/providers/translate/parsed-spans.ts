@@ -3,7 +3,8 @@
 // message, a tool) is known by its length and xxHash64, as the secrets guard knows it (guard/seen-clean.ts). A value
 // is frozen, deeply, before it is kept: requests share it, and a reader that changed it would change it for all of
 // them (a body is read, never changed; shared-value.ts). Bounded by the bytes its spans came from; the oldest is
-// forgotten first.
+// forgotten first. Beside them, the last list of elements seen after each first element: where the next turn's
+// elements are likely to end, so they are checked by hash rather than scanned byte by byte.
 import { share } from '../../shared-value.ts';
 
 /** About 16 MiB of spans: a few dozen agents' conversations. */
@@ -37,6 +38,34 @@ export function keepParsed(hash: bigint, length: number, value: unknown): unknow
     keptBytes -= kept.length;
   }
   return value;
+}
+
+/** One element of an array as a body held it: its hash and length, and how deep it nests (its own brackets). */
+export interface SeenElement {
+  readonly hash: bigint;
+  readonly length: number;
+  readonly depth: number;
+}
+
+/** How many arrays' element lists are kept, each under its first element's hash (a conversation's opening message,
+ * an agent's first tool): one per conversation in flight, the oldest forgotten first. */
+const MOST_LISTS = 1024;
+
+const LISTS = new Map<bigint, readonly SeenElement[]>();
+
+/** The elements of the last array seen whose first element had this hash: where the next body's are likely to end,
+ * since a conversation's next turn repeats its messages in order (json-pieces.ts checks each guess by its hash). */
+export function elementsAfter(first: bigint): readonly SeenElement[] | undefined {
+  return LISTS.get(first);
+}
+
+/** Keeps an array's elements, under its first element's hash, for the next body's guesses. */
+export function keepElements(list: readonly SeenElement[]): void {
+  const first = list[0];
+  if (first === undefined) return;
+  LISTS.delete(first.hash);
+  LISTS.set(first.hash, list);
+  if (LISTS.size > MOST_LISTS) LISTS.delete(LISTS.keys().next().value!);
 }
 
 /** Forgets the values of these spans (a body the secrets guard redacted or refused: what it held is not kept). */
