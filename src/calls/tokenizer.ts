@@ -1,0 +1,40 @@
+// gpt-tokenizer's o200k encoding, in the thread that calls it: what the token-count worker runs
+// (tokenizer-worker.ts), and what the chat's compression estimate (sessions/tokens.ts) calls directly. Loaded on first
+// use: its tables are ~50 MB of the heap that holds them.
+import { createRequire } from 'node:module';
+
+type CountTokens = typeof import('gpt-tokenizer').countTokens;
+let loaded: CountTokens | undefined;
+
+/** gpt-tokenizer's countTokens (o200k), required the first time it is called. */
+export function countTokens(...args: Parameters<CountTokens>): number {
+  loaded ??= (createRequire(import.meta.url)('gpt-tokenizer') as typeof import('gpt-tokenizer')).countTokens;
+  return loaded(...args);
+}
+
+/** Text is user data: a literal `<|endoftext|>` in it is just text. */
+const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+/** Characters tokenized exactly; beyond, extrapolated (tokenizing 30 MB would hold the thread for a second). */
+const EXACT_CHARS = 1_000_000;
+
+/** BPE's merging is quadratic in the length of one word: a text with a run of non-space characters this long is
+ * counted in pieces of this size (1 MB of one letter took minutes whole, 30 ms in pieces; a piece's edge moves a
+ * count by a token at most). */
+const LONGEST_WORD = 1_000;
+const LONG_WORD = new RegExp(`\\S{${LONGEST_WORD}}`);
+
+function countPlain(text: string): number {
+  if (!LONG_WORD.test(text)) return countTokens(text, AS_PLAIN_TEXT);
+  let n = 0;
+  for (let at = 0; at < text.length; at += LONGEST_WORD)
+    n += countTokens(text.slice(at, at + LONGEST_WORD), AS_PLAIN_TEXT);
+  return n;
+}
+
+/** A text's tokens: exact up to EXACT_CHARS, extrapolated beyond, a long word counted in pieces. */
+export function countTextTokensHere(text: string): number {
+  if (text.length === 0) return 0;
+  if (text.length <= EXACT_CHARS) return countPlain(text);
+  const exact = countPlain(text.slice(0, EXACT_CHARS));
+  return exact + Math.ceil(((text.length - EXACT_CHARS) * exact) / EXACT_CHARS);
+}
