@@ -3,7 +3,9 @@
 // counted alike). The tokenizer runs in a worker thread (tokenizer-worker.ts), called synchronously (synckit: the
 // caller waits on a shared flag): its ~50 MB of tables then live in that thread's heap, not in the one that serves
 // requests, whose collector would otherwise mark them on every full collection — 7–10 % more CPU per request for the
-// rest of a gateway's life after its first hang-up (bench/README.md). Started on first use; a batch is one round trip.
+// rest of a gateway's life after its first hang-up (bench/README.md). The worker is started by the router's first call
+// (its thread boots meanwhile, so an estimate waits for no more than the tables' loading, as before); the tables load
+// on its first count; a batch is one round trip.
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSyncFn } from 'synckit';
@@ -23,13 +25,25 @@ function inThisThread(texts: readonly string[]): number[] {
   return texts.map(countTextTokensHere);
 }
 
+/** Starts the worker, if it is not running: its thread boots beside this one and nothing waits for it, so the first
+ * count waits only for the tokenizer's tables to load, as it would counting here. The router's calls and the
+ * simulator start it; a count starts it too. */
+export function startTokenCounter(): void {
+  if (counter !== undefined) return;
+  try {
+    counter = createSyncFn<CountBatch>(WORKER, { timeout: WORKER_TIMEOUT_MS });
+  } catch {
+    counter = inThisThread;
+  }
+}
+
 /** Each text's tokens, in one round trip to the worker. A worker that cannot be started or does not answer leaves the
  * counting to this thread: the counts are the same, only the heap that holds the tables differs. */
 export function countTexts(texts: readonly string[]): number[] {
   if (texts.length === 0) return [];
-  counter ??= createSyncFn<CountBatch>(WORKER, { timeout: WORKER_TIMEOUT_MS });
+  startTokenCounter();
   try {
-    return counter(texts);
+    return counter!(texts);
   } catch {
     counter = inThisThread;
     return inThisThread(texts);
