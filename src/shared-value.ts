@@ -26,43 +26,20 @@ export function share<T>(value: T): T {
   return value;
 }
 
-/** What is kept beside shared values, by identity, read and kept apart: for a maker that works on a batch (a prompt's
- * uncounted messages counted in one call, calls/estimate.ts). madeOncePerShared is its one-at-a-time form. */
-export interface SharedMemo<K extends object, V> {
-  /** The value kept for the key (never one for a key that is not shared). */
-  get(key: K): V | undefined;
-  /** Whether one is kept (a kept value may be undefined). */
-  has(key: K): boolean;
-  /** Keeps `value`, shared in turn, when the key is shared; returns it. */
-  keep(key: K, value: V): V;
-}
-
-export function sharedMemo<K extends object, V>(): SharedMemo<K, V> {
-  const made = new WeakMap<K, V>();
-  return {
-    get: (key) => made.get(key),
-    has: (key) => made.has(key),
-    keep: (key, value) => {
-      if (!SHARED.has(key)) return value;
-      const kept = share(value);
-      made.set(key, kept);
-      return kept;
-    },
-  };
-}
-
 /** `make` over a key, memoised for shared keys: what is made from a shared value is made once and shared in turn (a
  * shared turn's translation, its bytes, its hash); for any other key it is made anew each time. */
 export function madeOncePerShared<K extends object, A extends unknown[], V>(
   make: (key: K, ...rest: A) => V,
 ): (key: K, ...rest: A) => V {
-  const memo = sharedMemo<K, V>();
+  const made = new WeakMap<K, V>();
   return (key, ...rest) => {
     if (!SHARED.has(key)) return make(key, ...rest);
     // One lookup for a hit (a made value is never undefined in this project's uses; `has` only settles a miss).
-    const before = memo.get(key);
-    if (before !== undefined || memo.has(key)) return before as V;
-    return memo.keep(key, make(key, ...rest));
+    const before = made.get(key);
+    if (before !== undefined || made.has(key)) return before as V;
+    const value = share(make(key, ...rest));
+    made.set(key, value);
+    return value;
   };
 }
 

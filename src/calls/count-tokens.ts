@@ -1,69 +1,57 @@
 // Counting tokens of text with gpt-tokenizer's o200k encoding: the estimate of an attempt the upstream reported no
-// usage for (or that its caller hung up on), and the simulator's own count (so what it bills and what we estimate are
-// counted alike). The tokenizer runs in a worker thread (tokenizer-worker.ts), called synchronously (synckit: the
-// caller waits on a shared flag): its ~50 MB of tables then live in that thread's heap, not in the one that serves
-// requests, whose collector would otherwise mark them on every full collection — 7–10 % more CPU per request for the
-// rest of a gateway's life after its first hang-up (bench/README.md). The worker is started by the router's first call
-// (its thread boots meanwhile, so an estimate waits for no more than the tables' loading, as before); the tables load
-// on its first count; a batch is one round trip.
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createSyncFn } from 'synckit';
-import { countTextTokensHere } from './tokenizer.ts';
+// usage for, and the simulator's own count (so what it bills and what we estimate are counted alike). The tokenizer
+// is loaded on first use: its tables are ~50 MB of a process's memory, and a gateway whose upstreams report usage
+// never needs them.
+import { createRequire } from 'node:module';
 
-type CountBatch = (texts: readonly string[]) => number[];
+type CountTokens = typeof import('gpt-tokenizer').countTokens;
+let loaded: CountTokens | undefined;
 
-/** A count that takes longer is given up on, and this process counts in its own thread from then on. */
-const WORKER_TIMEOUT_MS = 60_000;
-
-/** The worker's entry, `.ts` from the sources, `.js` as built. */
-const WORKER = new URL(`./tokenizer-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
-
-let counter: CountBatch | undefined;
-
-function inThisThread(texts: readonly string[]): number[] {
-  return texts.map(countTextTokensHere);
+/** gpt-tokenizer's countTokens (o200k), required the first time it is called. */
+export function countTokens(...args: Parameters<CountTokens>): number {
+  loaded ??= (createRequire(import.meta.url)('gpt-tokenizer') as typeof import('gpt-tokenizer')).countTokens;
+  return loaded(...args);
 }
 
-/** Starts the worker, if it is not running: its thread boots beside this one and nothing waits for it, so the first
- * count waits only for the tokenizer's tables to load, as it would counting here. The router's calls and the
- * simulator start it; a count starts it too. */
-export function startTokenCounter(): void {
-  if (counter !== undefined) return;
-  try {
-    counter = createSyncFn<CountBatch>(WORKER, { timeout: WORKER_TIMEOUT_MS });
-  } catch {
-    counter = inThisThread;
-  }
-}
+/** Text is user data: a literal `<|endoftext|>` in it is just text. */
+const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+/** Characters tokenized exactly; beyond, extrapolated (tokenizing 30 MB would hold the event loop for a second). */
+const EXACT_CHARS = 1_000_000;
 
-/** Each text's tokens, in one round trip to the worker. A worker that cannot be started or does not answer leaves the
- * counting to this thread: the counts are the same, only the heap that holds the tables differs. */
-export function countTexts(texts: readonly string[]): number[] {
-  if (texts.length === 0) return [];
-  startTokenCounter();
-  try {
-    return counter!(texts);
-  } catch {
-    counter = inThisThread;
-    return inThisThread(texts);
-  }
+/** BPE's merging is quadratic in the length of one word: a text with a run of non-space characters this long is
+ * counted in pieces of this size (1 MB of one letter took minutes whole, 30 ms in pieces; a piece's edge moves a
+ * count by a token at most). */
+const LONGEST_WORD = 1_000;
+const LONG_WORD = new RegExp(`\\S{${LONGEST_WORD}}`);
+
+function countPlain(text: string): number {
+  if (!LONG_WORD.test(text)) return countTokens(text, AS_PLAIN_TEXT);
+  let n = 0;
+  for (let at = 0; at < text.length; at += LONGEST_WORD)
+    n += countTokens(text.slice(at, at + LONGEST_WORD), AS_PLAIN_TEXT);
+  return n;
 }
 
 export function countTextTokens(text: string): number {
-  return text.length === 0 ? 0 : countTexts([text])[0]!;
+  if (text.length === 0) return 0;
+  if (text.length <= EXACT_CHARS) return countPlain(text);
+  const exact = countPlain(text.slice(0, EXACT_CHARS));
+  return exact + Math.ceil(((text.length - EXACT_CHARS) * exact) / EXACT_CHARS);
 }
 
 /** A prompt's tokens: its system text and each message's text, counted apart and summed, at least 1. */
 export function countPromptTokens(texts: readonly string[]): number {
   let n = 0;
-  for (const c of countTexts(texts)) n += c;
+  for (const t of texts) n += countTextTokens(t);
   return Math.max(1, n);
 }
 
 /** An answer's tokens: its text, refusal, thinking and tool-call arguments, each counted whole. */
 export function countOutputTokens(parts: { text: string; refusal: string; thinking: string; args: string }): number {
-  let n = 0;
-  for (const c of countTexts([parts.text, parts.refusal, parts.thinking, parts.args])) n += c;
-  return n;
+  return (
+    countTextTokens(parts.text) +
+    countTextTokens(parts.refusal) +
+    countTextTokens(parts.thinking) +
+    countTextTokens(parts.args)
+  );
 }

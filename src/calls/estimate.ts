@@ -3,31 +3,18 @@
 // tally as they arrive, so a stream cut or cancelled part-way is billed for what was delivered.
 import type { ChatMessage, ChatResponse, StreamEvent, Usage } from '../providers/types.ts';
 import type { AttemptUsage } from './types.ts';
-import { countOutputTokens, countTexts } from './count-tokens.ts';
-import { sharedMemo } from '../shared-value.ts';
+import { countOutputTokens, countTextTokens } from './count-tokens.ts';
+import { madeOncePerShared } from '../shared-value.ts';
 
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   let n = 0;
-  const uncounted: ChatMessage[] = [];
-  const texts: string[] = [];
-  for (const m of messages) {
-    if (m.content === null) continue;
-    const kept = TEXT_TOKENS.get(m);
-    if (kept !== undefined) n += kept;
-    else {
-      uncounted.push(m);
-      texts.push(m.content);
-    }
-  }
-  // One round trip to the tokenizer for every message not counted before.
-  const counts = countTexts(texts);
-  for (let i = 0; i < counts.length; i++) n += TEXT_TOKENS.keep(uncounted[i]!, counts[i]!);
+  for (const m of messages) if (m.content !== null) n += textTokens(m, m.content);
   return Math.max(1, n);
 }
 
 /** A message's text's tokens, counted once for a shared message (an earlier turn's, shared-value.ts): a caller that
  * hangs up, or an upstream that reports no usage, would otherwise have its whole conversation tokenized every turn. */
-const TEXT_TOKENS = sharedMemo<ChatMessage, number>();
+const textTokens = madeOncePerShared((_m: ChatMessage, text: string): number => countTextTokens(text));
 
 export function estimateResponseTokens(res: ChatResponse): number {
   let thinking = '';

@@ -21,7 +21,6 @@ import { TrialsOut } from '../routing/trials-out.ts';
 import { realSleep, type AdapterFor, type CallContext, type Sleep } from '../routing/call-context.ts';
 import { requestFor } from '../routing/adjust.ts';
 import { estimateTokens, runChain } from '../routing/chain.ts';
-import { startTokenCounter } from '../calls/count-tokens.ts';
 import { CallEvents, LadderEvents, type LadderSink } from '../calls/events.ts';
 import { keyLog } from '../routing/key-log.ts';
 import { mintLog } from '../routing/mint-log.ts';
@@ -233,12 +232,7 @@ class Router implements Switchyard {
     if (this.#closed)
       throw new UserError('this Switchyard was closed; create another with createSwitchyard() to make more calls');
     // Shared state (Redis) is read before the first call picks a key; after that, one boolean per call.
-    if (!this.#storeReady) {
-      // A call may need an estimate (a caller that hangs up, an upstream reporting no usage): the token counter's
-      // thread boots now, beside the first call, rather than when the estimate waits for it.
-      startTokenCounter();
-      await this.#waitForStore();
-    }
+    if (!this.#storeReady) await this.#waitForStore();
     const loaded = this.#loaded;
     const task = options.task ?? 'main';
     const plan = this.#planFor(loaded, task, options.route);

@@ -1,7 +1,7 @@
 // Prompt-size estimates (docs/chat.md compression). The provider's reported prompt tokens are the truth when we have
 // them; before the first answer (or after the history changed) we estimate with gpt-tokenizer's o200k encoding.
 // The per-message overhead follows OpenAI's chat format accounting (role and separators ≈ 4 tokens, priming 3).
-import { countTokens } from '../calls/tokenizer.ts';
+import { countTokens } from '../calls/count-tokens.ts';
 import type { ChatMessage, ChatRequest } from '../providers/types.ts';
 
 const PER_MESSAGE_OVERHEAD = 4;

@@ -14,7 +14,6 @@ import { installResponsesSocket } from './fronts/responses/socket.ts';
 import { socketTurns } from './fronts/responses/turns.ts';
 import type { Scenario, ScenarioInput } from './scenario.ts';
 import type { RunningSimulator, SimCallRecord } from './types.ts';
-import { startTokenCounter } from '../calls/count-tokens.ts';
 
 export { loadScenario, parseScenarioText, resolveScenario } from './scenario-load.ts';
 export { scenarioSchema, type Scenario, type ScenarioInput } from './scenario.ts';
@@ -36,8 +35,6 @@ export interface SimulatorOptions {
 }
 
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
-  // A scenario may count tokens as models do (`token_count: o200k`): the counter's thread boots beside the server.
-  startTokenCounter();
   const sim = new Simulation(options.scenario, options.onCall);
   sim.keepBodies = options.keepBodies === true;
   const server = createServer((req, res) => {
