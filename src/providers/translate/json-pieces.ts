@@ -171,18 +171,11 @@ function elementAt(
     return { value: measuredValue(b, at, end, level), end };
   }
   const guessed = guessedElement(b, at, level, depth, run);
-  if (guessed !== undefined) {
-    const end = at + guessed.length;
-    elements.push({ start: at, end, hash: guessed.hash });
-    const before = parsedBefore(guessed.hash, guessed.length);
-    if (before !== undefined) return { value: before, end };
-    return { value: keepParsed(guessed.hash, guessed.length, measuredValue(b, at, end, level)), end };
-  }
-  const end = measured(b, at, level, depth);
-  const hash = xxh64(b.subarray(at, end));
+  const end = guessed === undefined ? measured(b, at, level, depth) : at + guessed.length;
+  const hash = guessed?.hash ?? xxh64(b.subarray(at, end));
   elements.push({ start: at, end, hash });
-  const seen = { hash, length: end - at, depth: SEEN.depth };
-  if (run.seen.push(seen) === 1) run.guesses = elementsAfter(hash);
+  if (guessed === undefined && run.seen.push({ hash, length: end - at, depth: SEEN.depth }) === 1)
+    run.guesses = elementsAfter(hash);
   const before = parsedBefore(hash, end - at);
   if (before !== undefined) return { value: before, end };
   return { value: keepParsed(hash, end - at, measuredValue(b, at, end, level)), end };
