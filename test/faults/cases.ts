@@ -28,7 +28,7 @@ export type CheckName =
   | 'within-caps'
   /** A partition's bound (docs/budgets.md#when-the-store-is-down): the replicas still on Redis do not know what the
    * cut one spends, and stop holding its share back (and counting its holds) once its presence lapses, so a cap may
-   * be passed by the cut replica's share of what remained when it was cut (as it states it), what it had in flight
+   * be passed by the cut replica's share of what remained when it was cut (as it states it), what it held in Redis
    * then, and one request per replica, never by more. */
   | 'within-caps-and-cut-share'
   /** A replica killed and left dead: its holds stop counting once its presence lapses, so what it served and could

@@ -10,6 +10,11 @@ export interface Verdict {
   detail: string;
 }
 
+/** How the cut's in-flight figure was found: the holds in Redis, counted, or the client's view. */
+function inFlightSaid(f: Figures): string {
+  return f.cutHeld === undefined ? '(as clients saw it) ' : `(${f.cutHeld} held in Redis) `;
+}
+
 const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
   alive: (f) => ({
     ok: f.lost === 0,
@@ -44,7 +49,7 @@ const CHECKS: Record<CheckName, (f: Figures) => Omit<Verdict, 'check'>> = {
       ok: f.received.usd - f.caps.usd <= allowed.usd + 1e-9 && f.received.tokens - f.caps.tokens <= allowed.tokens,
       detail:
         `received $${f.received.usd.toFixed(2)} on a $${f.caps.usd} cap (allowed over: the cut replica's share ` +
-        `$${share.usd.toFixed(2)} + in flight at the cut $${flight.usd.toFixed(2)} + ${n} × ` +
+        `$${share.usd.toFixed(2)} + in flight at the cut ${inFlightSaid(f)}$${flight.usd.toFixed(2)} + ${n} × ` +
         `$${f.perRequest.usd.toFixed(4)}), ${f.received.tokens} tokens on ${f.caps.tokens} (allowed over: ` +
         `${share.tokens.toFixed(0)} + ${flight.tokens} + ${n} × ${f.perRequest.tokens})`,
     };

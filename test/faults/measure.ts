@@ -12,6 +12,7 @@ import { CAP_SPENT, type FaultCase } from './cases.ts';
 import { PRESENCE_TTL_MS } from '../../src/state/redis/replicas.ts';
 import { FAULTS, killedReplica } from './faults.ts';
 import { startLoad, type Load, type Shot } from './load.ts';
+import { cutHolds } from './cut-holds.ts';
 import { startWorld, stopProcess, type Replica, type World } from './world.ts';
 
 export interface Spend {
@@ -40,9 +41,10 @@ export interface Figures {
   perRequest: Spend;
   /** What clients had received when the fault began (what remained of a cap then is what the replicas shared). */
   receivedBeforeFault?: Spend;
-  /** The partition: the share the cut replica states for itself while cut (`held_locally_cap`), and what clients
-   * received of its requests in flight at the cut (held in Redis, settled once it is back). */
+  /** The partition: the share the cut replica states for itself while cut (`held_locally_cap`), the requests it held
+   * budget for in Redis at the cut (test/faults/cut-holds.ts; settled once it is back), and what they cost. */
   cutShare?: Spend;
+  cutHeld?: number;
   cutInFlight?: Spend;
   /** The shared counters after recovery (spent), and holds still reserved then. */
   counter?: Spend;
@@ -225,6 +227,19 @@ function tally(
   };
 }
 
+/** The cut replica's requests in flight at the cut: those it held budget for in Redis then, at the dearest answer's
+ * cost each (all cost alike here); else, where Redis could not be read, what clients received of those in flight as
+ * the fault began. */
+function cutFlight(
+  shots: Shot[],
+  faultStart: number,
+  perRequest: Spend,
+  held: number | undefined,
+): Pick<Figures, 'cutInFlight' | 'cutHeld'> {
+  if (held === undefined) return { cutInFlight: inFlightAt(shots, 0, faultStart) };
+  return { cutHeld: held, cutInFlight: { usd: held * perRequest.usd, tokens: held * perRequest.tokens } };
+}
+
 /** What clients received of one replica's requests in flight at a moment. */
 function inFlightAt(shots: Shot[], replica: number, at: number): Spend {
   const open = shots.filter((s) => s.served && s.replica === replica && s.start <= at && s.end > at);
@@ -279,6 +294,8 @@ interface Timeline {
   faultEnd: number;
   /** The partition: the cut replica's stated share, once it holds budgets on its own. */
   cutShare?: Spend;
+  /** The partition: how many requests the cut replica held budget for in Redis when it was cut. */
+  cutHeld?: number;
   recoverMs?: number | null;
   /** When the kill -9 was sent, for the case that plays one. */
   killAt?: number;
@@ -414,6 +431,7 @@ async function underLoad(world: World, load: Load, say: (line: string) => void):
   await fault.start(world);
   const begun = Date.now();
   const cutShare = spec.fault === 'redis-partition' ? await statedShare(world.replicas[0]!) : undefined;
+  const cutHeld = spec.fault === 'redis-partition' ? await cutHolds(world.redis.port) : undefined;
   await sleep(Math.max(0, begun + spec.faultMs - Date.now()));
   await fault.end(world);
   const faultEnd = Date.now();
@@ -423,6 +441,7 @@ async function underLoad(world: World, load: Load, say: (line: string) => void):
     faultStart,
     faultEnd,
     ...(cutShare !== undefined ? { cutShare } : {}),
+    ...(cutHeld !== undefined ? { cutHeld } : {}),
     ...(recoverMs !== undefined ? { recoverMs } : {}),
     ...(killAt !== undefined ? { killAt } : {}),
   };
@@ -438,7 +457,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
     // Whatever failed, the load stops: its workers would otherwise outlive the case.
     await load.stop();
   }
-  const { faultStart, faultEnd, recoverMs, killAt, cutShare } = timeline;
+  const { faultStart, faultEnd, recoverMs, killAt, cutShare, cutHeld } = timeline;
   const shots = load.shots;
   say(`${spec.name}: load stopped after ${shots.length} requests`);
   const seen = tally(shots);
@@ -469,7 +488,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
       usd: servedBefore.reduce((sum, s) => sum + s.usd, 0),
       tokens: servedBefore.reduce((sum, s) => sum + s.tokens, 0),
     },
-    ...(cutShare !== undefined ? { cutShare, cutInFlight: inFlightAt(shots, 0, faultStart) } : {}),
+    ...(cutShare !== undefined ? { cutShare, ...cutFlight(shots, faultStart, seen.perRequest, cutHeld) } : {}),
     baselineP99Ms: p99(before),
     faultMaxMs: during.reduce((m, v) => Math.max(m, v), 0),
     ...(recoverMs !== undefined ? { recoverMs } : {}),

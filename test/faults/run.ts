@@ -1,6 +1,7 @@
-// `npm run faults [-- --fast] [-- NAME…]`: every fault case of test/faults/cases.ts (or the fast ones, or those whose
-// name contains one of the words given), each in a world of its own, one after another; prints the table of figures
-// (docs/faults.md) and exits 1 when any case failed a criterion. Skips, saying why, without redis-server or the
+// `npm run faults [-- --fast] [-- --details] [-- NAME…]`: every fault case of test/faults/cases.ts (or the fast ones,
+// or those whose name contains one of the words given), each in a world of its own, one after another; prints the
+// table of figures (docs/faults.md), with `--details` each check's figures as it passes or fails, and exits 1 when any
+// case failed a criterion. Skips, saying why, without redis-server or the
 // PostgreSQL server's programs (or, for a case on a Redis Cluster or Sentinel, what that needs).
 import { CASES } from './cases.ts';
 import { verdicts } from './checks.ts';
@@ -35,6 +36,8 @@ async function main(): Promise<number> {
       `faults: ${spec.name}: ${v.every((x) => x.ok) ? 'pass' : 'FAIL'} in ${((Date.now() - caseStart) / 1000).toFixed(0)} s\n`,
     );
     rows.push({ figures, verdicts: v });
+    if (args.includes('--details'))
+      for (const x of v) process.stderr.write(`faults: ${spec.name}: ${x.check}: ${x.detail}\n`);
   }
   process.stdout.write(renderTable(rows));
   process.stdout.write(`${rows.length} cases in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);

@@ -57,7 +57,7 @@ export interface World extends AsyncDisposable {
   ws: TempWorkspace;
   /** The Redis server the case's fault falls on: the single server, the cluster master that owns the `{switchyard}`
    * slot, or the master the sentinel names at the start. */
-  redis: ServerProcess;
+  redis: ServerProcess & { port: number };
   /** The Sentinel deployment, for the failover case. */
   sentinel?: TestRedisSentinel;
   partition?: Partition;
@@ -258,7 +258,7 @@ interface Store {
   ports: number[];
   /** The single server's port (a proxy can stand before it). */
   singlePort?: number;
-  target: ServerProcess;
+  target: ServerProcess & { port: number };
   sentinel?: TestRedisSentinel;
   stop(): Promise<void>;
 }
