@@ -12,6 +12,7 @@ import { fromClassification, UpstreamError } from '../errors/upstream-error.ts';
 import type { Classification } from '../errors/classification.ts';
 import { callSecrets, type SentWith } from './call-secrets.ts';
 import { createDeadline, type Deadline } from './deadline.ts';
+import { BodyPieces, type RequestBody } from './translate/body-pieces.ts';
 import { responseSockets } from './openai-responses/socket-pool.ts';
 import { onReusedConnection } from './reused-connections.ts';
 import type { ChatRequest, ChatResponse, SendContext } from './types.ts';
@@ -106,8 +107,9 @@ export interface UpstreamCall {
   url: UpstreamTarget;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  /** JSON text, or the bytes of a caller's own body spliced for a same-shape route (translate/splice.ts). */
-  body?: string | Uint8Array;
+  /** JSON text, or the bytes of a caller's own body spliced for a same-shape route (translate/splice.ts), in pieces
+   * when it is large (translate/body-pieces.ts). */
+  body?: RequestBody;
   deadline: Deadline;
   /** What the call was sent with: its secrets (callSecrets) are scrubbed verbatim from upstream messages, worked out
    * only when there is a failure to clean. */
@@ -199,6 +201,16 @@ function staleOrNot(c: Classification, err: unknown, midStream: boolean): Classi
   return onReusedConnection(err) ? { ...c, staleConnection: true } : c;
 }
 
+/** The call's headers and body as undici takes them: a body in pieces as their list (undici writes each in turn),
+ * with the content-length undici would otherwise work out from one Buffer. */
+function sent(call: UpstreamCall): { headers: Record<string, string>; body: Dispatcher.DispatchOptions['body'] } {
+  const body = call.body;
+  if (!(body instanceof BodyPieces)) return { headers: call.headers, body: body ?? null };
+  // undici takes an Iterable body (docs/api/Dispatcher.md, `body`); its types list only the others.
+  const pieces = body.pieces as unknown as Dispatcher.DispatchOptions['body'];
+  return { headers: { ...call.headers, 'content-length': String(body.length) }, body: pieces };
+}
+
 /** Sends the request; a non-2xx answer is read, classified and thrown. Returns the open 2xx response. */
 export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.ResponseData> {
   let res: Dispatcher.ResponseData;
@@ -207,8 +219,7 @@ export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.Re
       origin: call.url.origin,
       path: call.url.path,
       method: call.method,
-      headers: call.headers,
-      body: call.body ?? null,
+      ...sent(call),
       signal: call.deadline.signal,
     });
   } catch (err) {
@@ -423,8 +434,7 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
           origin: call.url.origin,
           path: call.url.path,
           method: call.method,
-          headers: call.headers,
-          body: call.body ?? null,
+          ...sent(call),
         },
         handler,
       );

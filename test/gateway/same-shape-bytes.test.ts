@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 
 const OA_OK = 'sk-oa-bytes-good-key-001';
 const OA_LIMITED = 'sk-oa-bytes-limited-0001';
+const OA_LIMITED_2 = 'sk-oa-bytes-limited-0002';
 const ANT_OK = 'sk-ant-bytes-good-key-01';
 
 let h: Harness;
@@ -19,12 +20,18 @@ before(async () => {
     keepBodies: true,
     scenario: {
       models: { ...DEFAULT_MODELS, 'claude-opus-5-5': { context_window: 1_000_000 } },
-      keys: { [OA_OK]: {}, [OA_LIMITED]: { script: ['429'], loop_script: true }, [ANT_OK]: {} },
+      keys: {
+        [OA_OK]: {},
+        [OA_LIMITED]: { script: ['429'], loop_script: true },
+        [OA_LIMITED_2]: { script: ['429'], loop_script: true },
+        [ANT_OK]: {},
+      },
     },
     config: (sim) => ({
       providers: {
         oa: simProvider(sim, 'openai', OA_OK),
         oalimited: simProvider(sim, 'openai', OA_LIMITED),
+        oalimited2: simProvider(sim, 'openai', OA_LIMITED_2),
         ant: simProvider(sim, 'anthropic', ANT_OK),
         antcc: simProvider(sim, 'anthropic', ANT_OK),
         resp: simProvider(sim, 'openai', OA_OK, { responses_api: true }),
@@ -35,6 +42,12 @@ before(async () => {
           provider: 'oalimited',
           model: 'sim-large',
           fallback_chain: [{ provider: 'ant', model: 'sim-small' }],
+          fallback_to_main: false,
+        },
+        again: {
+          provider: 'oalimited2',
+          model: 'sim-large',
+          fallback_chain: [{ provider: 'oa', model: 'sim-large' }],
           fallback_to_main: false,
         },
       },
@@ -121,6 +134,30 @@ test('a streamed OpenAI body reaches an OpenAI route as it came, with its model 
   assert.equal(got, expected);
 });
 
+test('a 250 KB streamed body reaches an OpenAI route in pieces as it came, with include_usage spliced in at its end', async () => {
+  const sent = agentBody('main', true, 5_500);
+  const res = await post('/v1/chat/completions', sent);
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /data: \[DONE\]/);
+  const expected = sent
+    .replace('"model": "main"', '"model": "sim-large"')
+    .replace(/"stream": true\n\}$/, '"stream": true,"stream_options":{"include_usage":true}\n}');
+  assert.equal(callsTo(OA_OK).at(-1)?.body, expected);
+});
+
+test('a 250 KB body sent again after a 429, to the next OpenAI route, is the same bytes each time', async () => {
+  const sent = agentBody('again', false, 5_500);
+  const [limited, ok] = [callsTo(OA_LIMITED_2).length, callsTo(OA_OK).length];
+  const res = await post('/v1/chat/completions', sent);
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.json();
+  const expected = sent.replace('"model": "again"', '"model": "sim-large"');
+  assert.equal(callsTo(OA_LIMITED_2).length, limited + 1);
+  assert.equal(callsTo(OA_LIMITED_2).at(-1)?.body, expected);
+  assert.equal(callsTo(OA_OK).length, ok + 1);
+  assert.equal(callsTo(OA_OK).at(-1)?.body, expected);
+});
+
 test('a fallback to an Anthropic route is sent the translation, the OpenAI attempts before it the bytes', async () => {
   for (const stream of [false, true]) {
     const sent = agentBody('over', stream);
@@ -187,11 +224,16 @@ test('a Responses body reaches a route that serves the Responses API as it came,
 
 /** A request Claude Code sent (test/fixtures/clients/), pretty-printed as no SDK would, to an Anthropic route of
  * the model it named. */
-function claudeCodeBody(file: string): { sent: string; body: Record<string, unknown> } {
+function claudeCodeBody(file: string, grownBy = 0): { sent: string; body: Record<string, unknown> } {
   const captured = JSON.parse(
     readFileSync(new URL(`../fixtures/clients/claude-code-2.1.331/${file}`, import.meta.url), 'utf8'),
   ) as { request: { body: Record<string, unknown> } };
-  const body = { ...captured.request.body, model: 'antcc/claude-opus-5-5' };
+  const body: Record<string, unknown> = { ...captured.request.body, model: 'antcc/claude-opus-5-5' };
+  // A longer session's turn: its system prompt's first block grown, the rest as captured.
+  if (grownBy > 0) {
+    const [first, ...rest] = body['system'] as { text: string }[];
+    body['system'] = [{ ...first!, text: `${first!.text}\n${'Keep going. '.repeat(grownBy / 12)}` }, ...rest];
+  }
   return { sent: JSON.stringify(body, null, 2), body };
 }
 
@@ -236,6 +278,18 @@ test('a Claude Code turn reaches an Anthropic route as its own bytes, with its t
 test('a Claude Code turn whose thinking the route withholds has it, and its context editing, spliced out', async () => {
   // The last turn answers a tool call made without a thinking block: Anthropic would refuse thinking on it.
   const { sent, body } = claudeCodeBody('tool-2.json');
+  const res = await post('/v1/messages', sent, anthropicHeaders);
+  assert.equal(res.status, 200, await res.clone().text());
+  await res.text();
+  const got = callsTo(ANT_OK).at(-1)!.body!;
+  const { thinking: _t, context_management: _c, ...rest } = withoutUncarried(body);
+  assert.deepEqual(JSON.parse(got), rest);
+  sentAsItCame(got, body, ['system', 'metadata', 'output_config']);
+});
+
+test('a Claude Code turn grown past 100 KB whose thinking the route withholds reaches it in pieces, thinking spliced out', async () => {
+  const { sent, body } = claudeCodeBody('tool-2.json', 120_000);
+  assert.ok(Buffer.byteLength(sent) > 100 * 1024);
   const res = await post('/v1/messages', sent, anthropicHeaders);
   assert.equal(res.status, 200, await res.clone().text());
   await res.text();

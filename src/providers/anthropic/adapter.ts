@@ -17,6 +17,7 @@ import { fromAnthropicResponse } from './answer.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 import { adapterOver } from '../dialect-adapter.ts';
 import { jsonBytes } from '../translate/json-bytes.ts';
+import type { RequestBody } from '../translate/body-pieces.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -84,7 +85,7 @@ export function betaHeader(
 
 /** What the upstream is sent: an Anthropic caller's own bytes, spliced, on Anthropic's own dialect (splice-body.ts);
  * otherwise the translation. */
-function requestBody(dialect: AnthropicDialect, req: ChatRequest, stream: boolean): Buffer {
+function requestBody(dialect: AnthropicDialect, req: ChatRequest, stream: boolean): RequestBody {
   const spliced = dialect.type === 'anthropic' ? splicedAnthropicBody(req, { stream }) : undefined;
   return spliced ?? jsonBytes(dialect.body(toAnthropicRequest(req, { stream })));
 }

@@ -6,7 +6,8 @@
 // a step changed, is translated as before.
 import type { ChatRequest } from '../types.ts';
 import { SETTING_KEYS } from '../settings.ts';
-import { RawJson, splice, wireMembers, withoutElementFields } from '../translate/splice.ts';
+import { splice, wireMembers, withoutElementFields } from '../translate/splice.ts';
+import type { BodyPieces } from '../translate/body-pieces.ts';
 import { isObj, type Obj } from '../translate/obj.ts';
 import { DEFAULT_MAX_TOKENS, contextManagement } from './request.ts';
 import { samplingToWire } from './sampling.ts';
@@ -30,7 +31,7 @@ const COMPARED = ['messages', ...SETTING_KEYS].filter((k) => !SPLICED.has(k)) as
 const SAMPLERS = ['temperature', 'top_p', 'top_k'] as const;
 
 /** The caller's bytes for this attempt, spliced; undefined when it must be sent the translation instead. */
-export function splicedAnthropicBody(req: ChatRequest, options: { stream: boolean }): Buffer | undefined {
+export function splicedAnthropicBody(req: ChatRequest, options: { stream: boolean }): Buffer | BodyPieces | undefined {
   const wire = req.wire_body;
   if (wire === undefined || wire.shape !== 'anthropic_messages' || !unchangedFrom(req, wire.request)) return undefined;
   const body = wire.body;
@@ -45,9 +46,9 @@ export function splicedAnthropicBody(req: ChatRequest, options: { stream: boolea
   for (const key of ['tools', 'messages'] as const) {
     if (strips[key].size === 0) continue;
     const member = members.list.find((m) => m.key === key);
-    const bytes = member === undefined ? undefined : withoutElementFields(wire.bytes, member, strips[key]);
-    if (bytes === undefined) return undefined;
-    out.set(key, new RawJson(bytes));
+    const value = member === undefined ? undefined : withoutElementFields(wire.bytes, member, strips[key]);
+    if (value === undefined) return undefined;
+    out.set(key, value);
   }
   if (body['model'] !== req.model) out.set('model', req.model);
   const limit = req.max_tokens ?? DEFAULT_MAX_TOKENS;

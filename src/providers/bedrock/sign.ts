@@ -4,6 +4,7 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Hash } from '@smithy/hash-node';
 import type { UpstreamCall } from '../http.ts';
+import { wholeBody } from '../translate/body-pieces.ts';
 
 export interface AwsKeys {
   accessKeyId: string;
@@ -49,7 +50,8 @@ export async function sigv4Headers(
       path: url.pathname,
       query,
       headers: { ...call.headers, host: url.host },
-      ...(call.body !== undefined ? { body: call.body } : {}),
+      // The signature covers the body whole, as it is sent.
+      ...(call.body !== undefined ? { body: wholeBody(call.body) } : {}),
     },
     { signingDate: now },
   );

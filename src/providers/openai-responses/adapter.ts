@@ -14,6 +14,7 @@ import { SocketTurn } from './socket.ts';
 import { splicedResponsesBody } from './splice-body.ts';
 import type { ChatRequest, ChatResponse, SendContext, StreamEvent } from '../types.ts';
 import { jsonBytes } from '../translate/json-bytes.ts';
+import type { RequestBody } from '../translate/body-pieces.ts';
 
 /** Sent to a Responses route: a Responses request with a route of that provider, which then gets it whole. */
 export const goesToResponses = (req: ChatRequest, ctx: SendContext): boolean =>
@@ -30,7 +31,7 @@ function headers(ctx: SendContext, accept: string): Record<string, string> {
 
 /** The caller's body, or the one the conversation's owner is sent (SendContext.responsesBody): the caller's own bytes
  * when the body is still theirs (splice-body.ts). */
-const bodyFor = (req: ChatRequest, ctx: SendContext, stream: boolean): string | Buffer =>
+const bodyFor = (req: ChatRequest, ctx: SendContext, stream: boolean): RequestBody =>
   splicedResponsesBody(req, ctx, stream) ??
   jsonBytes({ ...(ctx.responsesBody ?? req.responses_body), model: req.model, stream });
 

@@ -4,9 +4,14 @@
 // a derived prompt cache key, compactions made readable) is serialised as before.
 import type { ChatRequest, SendContext } from '../types.ts';
 import { splice, wireMembers } from '../translate/splice.ts';
+import type { BodyPieces } from '../translate/body-pieces.ts';
 
 /** The caller's bytes for this attempt, spliced; undefined when the body sent is not the caller's as it came. */
-export function splicedResponsesBody(req: ChatRequest, ctx: SendContext, stream: boolean): Buffer | undefined {
+export function splicedResponsesBody(
+  req: ChatRequest,
+  ctx: SendContext,
+  stream: boolean,
+): Buffer | BodyPieces | undefined {
   const wire = req.wire_body;
   if (wire?.shape !== 'responses' || ctx.responsesBody !== undefined || req.responses_body !== wire.body) return;
   const members = wireMembers(wire);

@@ -19,6 +19,7 @@ import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEve
 import { splitStops, stopAnswer, stopStream } from '../stop-sequences.ts';
 import { goesToResponses, sendResponses, streamResponses } from '../openai-responses/adapter.ts';
 import { jsonBytes } from '../translate/json-bytes.ts';
+import type { RequestBody } from '../translate/body-pieces.ts';
 
 /** Where an OpenAI-shaped API takes its calls, and what it calls the output limit. */
 export interface OpenAIDialect {
@@ -50,7 +51,7 @@ function inBandError(body: unknown): unknown {
 
 /** What the upstream is sent: an OpenAI caller's own bytes, spliced, on OpenAI's own dialect (splice-body.ts);
  * otherwise the translation. */
-function requestBody(dialect: OpenAIDialect, req: ChatRequest, ctx: SendContext, stream: boolean): string | Buffer {
+function requestBody(dialect: OpenAIDialect, req: ChatRequest, ctx: SendContext, stream: boolean): RequestBody {
   const options = { stream, maxTokensField: dialect.maxTokensField(ctx) };
   const spliced = dialect.type === 'openai' ? splicedOpenAIBody(req, options) : undefined;
   return spliced ?? jsonBytes(toOpenAIRequest(req, options));

@@ -7,6 +7,7 @@ import type { ChatRequest } from '../types.ts';
 import { SETTING_KEYS } from '../settings.ts';
 import { splitStops } from '../stop-sequences.ts';
 import { splice, wireMembers } from '../translate/splice.ts';
+import type { BodyPieces } from '../translate/body-pieces.ts';
 import { isObj } from '../translate/obj.ts';
 
 /** What an attempt may change in the caller's request and still be sent its bytes: each is spliced in. */
@@ -28,7 +29,7 @@ export interface SpliceOptions {
 
 /** The caller's bytes for this attempt, spliced; undefined when the attempt must be sent a translation instead (the
  * caller's shape is another, or the route changed more of the request than is spliced). */
-export function splicedOpenAIBody(req: ChatRequest, options: SpliceOptions): Buffer | undefined {
+export function splicedOpenAIBody(req: ChatRequest, options: SpliceOptions): Buffer | BodyPieces | undefined {
   const wire = req.wire_body;
   if (wire === undefined || wire.shape !== 'openai_chat' || !unchangedFrom(req, wire.request)) return undefined;
   const members = wireMembers(wire);

@@ -4,6 +4,7 @@
 // pass costs about two thirds of it, and JSON.stringify of the translated request, which it replaces, about 1.6×.
 import type { WireBody } from '../types.ts';
 import { skipSpace, skipString, skipValue, type ByteSpan } from './json-scan.ts';
+import { bodyOf, type BodyPieces } from './body-pieces.ts';
 
 /** Where one top-level member is: its key, the offset its key's quote opens at, and its value's span. */
 export interface Member {
@@ -62,11 +63,12 @@ export function topMembers(b: Buffer): Members | undefined {
   }
 }
 
-/** A member's new value as JSON bytes already made (withoutElementFields), put in as they are. */
+/** A member's new value as JSON bytes already made (withoutElementFields), put in as they are: in parts, mostly
+ * views of the caller's bytes, so that a large value is not copied to be spliced. */
 export class RawJson {
-  readonly bytes: Buffer;
-  constructor(bytes: Buffer) {
-    this.bytes = bytes;
+  readonly parts: readonly Uint8Array[];
+  constructor(parts: readonly Uint8Array[]) {
+    this.parts = parts;
   }
 }
 
@@ -74,11 +76,17 @@ export class RawJson {
  * the object does not have is added at its end. */
 export type Edits = ReadonlyMap<string, unknown>;
 
-const valueBytes = (value: unknown): Buffer =>
-  value instanceof RawJson ? value.bytes : Buffer.from(JSON.stringify(value));
+const valueParts = (value: unknown): readonly Uint8Array[] =>
+  value instanceof RawJson ? value.parts : [Buffer.from(JSON.stringify(value))];
 
-/** The bytes with `edits` made: everything else, the space between members included, as it came. */
-export function splice(b: Buffer, members: Members, edits: Edits): Buffer {
+/** The bytes with `edits` made: everything else, the space between members included, as it came. A large body is
+ * left in pieces (body-pieces.ts). */
+export function splice(b: Buffer, members: Members, edits: Edits): Buffer | BodyPieces {
+  return bodyOf(splicedParts(b, members, edits));
+}
+
+/** The spliced bytes' parts in order: views of `b`, and the changed members' values between them. */
+function splicedParts(b: Buffer, members: Members, edits: Edits): Uint8Array[] {
   const out: Uint8Array[] = [];
   let cursor = 0;
   let kept = 0;
@@ -91,7 +99,7 @@ export function splice(b: Buffer, members: Members, edits: Edits): Buffer {
     }
     const value = edits.get(m.key);
     if (value !== undefined) {
-      out.push(b.subarray(cursor, m.valueStart), valueBytes(value));
+      out.push(b.subarray(cursor, m.valueStart), ...valueParts(value));
       cursor = m.valueEnd;
       kept++;
       continue;
@@ -109,7 +117,7 @@ export function splice(b: Buffer, members: Members, edits: Edits): Buffer {
   // Added after the last member's value, before any space that closes the object.
   const at = list.length > 0 ? list[list.length - 1]!.valueEnd : members.close;
   out.push(b.subarray(cursor, at), Buffer.from(addedMembers(members, edits, kept)), b.subarray(at));
-  return Buffer.concat(out);
+  return out;
 }
 
 /** The members of `edits` the object does not have, written for its end. */
@@ -117,7 +125,7 @@ function addedMembers(members: Members, edits: Edits, kept: number): string {
   let text = '';
   for (const [key, value] of edits) {
     if (value === undefined || members.list.some((m) => m.key === key)) continue;
-    text += `${kept > 0 || text !== '' ? ',' : ''}${JSON.stringify(key)}:${valueBytes(value).toString()}`;
+    text += `${kept > 0 || text !== '' ? ',' : ''}${JSON.stringify(key)}:${Buffer.concat(valueParts(value)).toString()}`;
   }
   return text;
 }
@@ -146,7 +154,7 @@ export function withoutElementFields(
   b: Buffer,
   member: Member,
   strips: ReadonlyMap<number, readonly string[]>,
-): Buffer | undefined {
+): RawJson | undefined {
   const spans = elementSpans(b, member, Math.max(...strips.keys()));
   if (spans === undefined) return undefined;
   const out: Uint8Array[] = [];
@@ -157,11 +165,14 @@ export function withoutElementFields(
     const element = b.subarray(span.start, span.end);
     const members = topMembers(element);
     if (members === undefined) return undefined;
-    out.push(b.subarray(cursor, span.start), splice(element, members, new Map(keys.map((k) => [k, undefined]))));
+    out.push(
+      b.subarray(cursor, span.start),
+      ...splicedParts(element, members, new Map(keys.map((k) => [k, undefined]))),
+    );
     cursor = span.end;
   }
   out.push(b.subarray(cursor, member.valueEnd));
-  return Buffer.concat(out);
+  return new RawJson(out);
 }
 
 /** Deeper than any real request (schemas nest a few dozen levels): such a body is translated, so that one too deep
