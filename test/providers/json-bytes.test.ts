@@ -1,8 +1,12 @@
 // A request body serialised in pieces is JSON.stringify's bytes, byte for byte, whatever it holds, shared or not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonBytes } from '../../src/providers/translate/json-bytes.ts';
+import { jsonBody } from '../../src/providers/translate/json-bytes.ts';
+import { BodyPieces, wholeBody } from '../../src/providers/translate/body-pieces.ts';
 import { share } from '../../src/shared-value.ts';
+
+/** The body's bytes whole, whether it came as one Buffer or in pieces. */
+const jsonBytes = (value: unknown): Buffer => Buffer.from(wholeBody(jsonBody(value)));
 
 test('a body written in pieces is the UTF-8 of JSON.stringify, for every kind of value at every level', () => {
   const deep = { a: [{ b: [{ c: [{ d: [1, { e: 'é' }] }] }] }] };
@@ -33,4 +37,15 @@ test('shared values are written from their kept bytes: the same bytes as JSON.st
   const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }, turn, turn], tools: [tool], n: 1 };
   for (let i = 0; i < 2; i++) assert.deepEqual(jsonBytes(body), Buffer.from(JSON.stringify(body)));
   assert.deepEqual(jsonBytes(turn), Buffer.from(JSON.stringify(turn)), 'a shared value alone');
+});
+
+test('a large body comes in pieces: a long shared value as its kept bytes, the text between written together', () => {
+  const turn = share({ role: 'tool', content: 'é'.repeat(40_000) });
+  const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }, turn, { role: 'user', content: 'go on' }] };
+  const sent = jsonBody(body);
+  assert.ok(sent instanceof BodyPieces);
+  assert.equal(sent.pieces.length, 3, 'the text before, the shared turn, the text after');
+  assert.deepEqual(Buffer.from(sent.pieces[1]!), Buffer.from(JSON.stringify(turn)));
+  assert.equal(sent.pieces[1], (jsonBody(body) as BodyPieces).pieces[1], 'the kept bytes, not a copy');
+  assert.deepEqual(sent.joined(), Buffer.from(JSON.stringify(body)));
 });

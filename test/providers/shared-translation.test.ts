@@ -12,7 +12,8 @@ import { parseAnthropicRequest } from '../../src/gateway/wire/anthropic/request.
 import { toOpenAIRequest } from '../../src/providers/openai/request.ts';
 import { parseOpenAIRequest } from '../../src/gateway/wire/openai/request.ts';
 import { toAnthropicRequest } from '../../src/providers/anthropic/request.ts';
-import { jsonBytes } from '../../src/providers/translate/json-bytes.ts';
+import { jsonBody } from '../../src/providers/translate/json-bytes.ts';
+import { wholeBody } from '../../src/providers/translate/body-pieces.ts';
 import type { ChatRequest } from '../../src/providers/types.ts';
 
 type Json = Record<string, unknown>;
@@ -47,7 +48,8 @@ function sharedRequest(text: string): ChatRequest {
   return parseAnthropicRequest(parseBody(Buffer.from(text), undefined, true)).request;
 }
 
-const upstreamBytes = (req: ChatRequest): string => jsonBytes(toOpenAIRequest(req, { stream: true })).toString();
+const upstreamBytes = (req: ChatRequest): string =>
+  Buffer.from(wholeBody(jsonBody(toOpenAIRequest(req, { stream: true })))).toString();
 
 /** What a translation made from scratch, sharing nothing, sends. */
 const freshBytes = (text: string): string =>
@@ -102,7 +104,8 @@ function openCodeTurn(): Json {
   return { ...body, messages: [...(body['messages'] as Json[]), ...more] };
 }
 
-const anthropicBytes = (req: ChatRequest): string => jsonBytes(toAnthropicRequest(req, { stream: true })).toString();
+const anthropicBytes = (req: ChatRequest): string =>
+  Buffer.from(wholeBody(jsonBody(toAnthropicRequest(req, { stream: true })))).toString();
 
 const freshAnthropicBytes = (text: string): string =>
   JSON.stringify(toAnthropicRequest(parseOpenAIRequest(JSON.parse(text)).request, { stream: true }));

@@ -16,7 +16,7 @@ import { toAnthropicRequest } from './request.ts';
 import { fromAnthropicResponse } from './answer.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 import { adapterOver } from '../dialect-adapter.ts';
-import { jsonBytes } from '../translate/json-bytes.ts';
+import { jsonBody } from '../translate/json-bytes.ts';
 import type { RequestBody } from '../translate/body-pieces.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -87,7 +87,7 @@ export function betaHeader(
  * otherwise the translation. */
 function requestBody(dialect: AnthropicDialect, req: ChatRequest, stream: boolean): RequestBody {
   const spliced = dialect.type === 'anthropic' ? splicedAnthropicBody(req, { stream }) : undefined;
-  return spliced ?? jsonBytes(dialect.body(toAnthropicRequest(req, { stream })));
+  return spliced ?? jsonBody(dialect.body(toAnthropicRequest(req, { stream })));
 }
 
 async function send(dialect: AnthropicDialect, req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {

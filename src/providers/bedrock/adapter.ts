@@ -17,7 +17,7 @@ import { toConverseRequest } from './request.ts';
 import { fromConverseResponse } from './answer.ts';
 import { listedIds } from '../listed-ids.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
-import { jsonBytes } from '../translate/json-bytes.ts';
+import { jsonBody } from '../translate/json-bytes.ts';
 
 /** `bedrock-runtime.REGION.amazonaws.com` names its region; a private endpoint's is the provider's `region:`. */
 export function regionOf(ctx: SendContext): string {
@@ -54,7 +54,7 @@ async function send(req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {
     url: target(ctx, req.model, 'converse'),
     method: 'POST' as const,
     headers: baseHeaders(ctx, 'application/json'),
-    body: jsonBytes(toConverseRequest(req)),
+    body: jsonBody(toConverseRequest(req)),
   };
   const sign = signer(ctx);
   if (sign !== undefined) call.headers = { ...call.headers, ...(await sign(call)) };
@@ -89,7 +89,7 @@ function stream(req: ChatRequest, ctx: SendContext): AsyncIterable<StreamEvent> 
       url: target(ctx, req.model, 'converse-stream'),
       method: 'POST',
       headers: baseHeaders(ctx, 'application/vnd.amazon.eventstream'),
-      body: jsonBytes(toConverseRequest(req)),
+      body: jsonBody(toConverseRequest(req)),
       ...(sign !== undefined ? { sign } : {}),
     },
     streamHandler(ctx, req),

@@ -15,7 +15,7 @@ import { fromGeminiResponse, promptBlockOf } from './answer.ts';
 import { listedIds } from '../listed-ids.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 import { adapterOver } from '../dialect-adapter.ts';
-import { jsonBytes } from '../translate/json-bytes.ts';
+import { jsonBody } from '../translate/json-bytes.ts';
 
 /** Where a Gemini-shaped API takes its calls. */
 export interface GeminiDialect {
@@ -65,7 +65,7 @@ async function send(dialect: GeminiDialect, req: ChatRequest, ctx: SendContext):
     url: dialect.call(ctx, req.model, 'generateContent'),
     method: 'POST',
     headers: headers(ctx, dialect.type, 'application/json'),
-    body: jsonBytes(toGeminiRequest(req)),
+    body: jsonBody(toGeminiRequest(req)),
   });
   if (inBandError(body)) throw fromClassification(classifyStreamError(body, callSecrets(ctx)), ctx.provider);
   const block = promptBlockOf(body);
@@ -99,7 +99,7 @@ function stream(dialect: GeminiDialect, req: ChatRequest, ctx: SendContext): Asy
       url: dialect.call(ctx, req.model, 'streamGenerateContent?alt=sse'),
       method: 'POST',
       headers: headers(ctx, dialect.type, 'text/event-stream'),
-      body: jsonBytes(toGeminiRequest(req)),
+      body: jsonBody(toGeminiRequest(req)),
     },
     streamHandler(ctx),
   );

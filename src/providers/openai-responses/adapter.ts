@@ -13,7 +13,7 @@ import { isObj } from '../translate/obj.ts';
 import { SocketTurn } from './socket.ts';
 import { splicedResponsesBody } from './splice-body.ts';
 import type { ChatRequest, ChatResponse, SendContext, StreamEvent } from '../types.ts';
-import { jsonBytes } from '../translate/json-bytes.ts';
+import { jsonBody } from '../translate/json-bytes.ts';
 import type { RequestBody } from '../translate/body-pieces.ts';
 
 /** Sent to a Responses route: a Responses request with a route of that provider, which then gets it whole. */
@@ -33,7 +33,7 @@ function headers(ctx: SendContext, accept: string): Record<string, string> {
  * when the body is still theirs (splice-body.ts). */
 const bodyFor = (req: ChatRequest, ctx: SendContext, stream: boolean): RequestBody =>
   splicedResponsesBody(req, ctx, stream) ??
-  jsonBytes({ ...(ctx.responsesBody ?? req.responses_body), model: req.model, stream });
+  jsonBody({ ...(ctx.responsesBody ?? req.responses_body), model: req.model, stream });
 
 /** The route's turns go over the WebSocket mode (`responses_websocket: true`); not through a proxy, which carries
  * HTTP only here: such a route's turns go over HTTP. */

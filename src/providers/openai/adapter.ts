@@ -18,7 +18,7 @@ import { listedIds } from '../listed-ids.ts';
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext, StreamEvent } from '../types.ts';
 import { splitStops, stopAnswer, stopStream } from '../stop-sequences.ts';
 import { goesToResponses, sendResponses, streamResponses } from '../openai-responses/adapter.ts';
-import { jsonBytes } from '../translate/json-bytes.ts';
+import { jsonBody } from '../translate/json-bytes.ts';
 import type { RequestBody } from '../translate/body-pieces.ts';
 
 /** Where an OpenAI-shaped API takes its calls, and what it calls the output limit. */
@@ -54,7 +54,7 @@ function inBandError(body: unknown): unknown {
 function requestBody(dialect: OpenAIDialect, req: ChatRequest, ctx: SendContext, stream: boolean): RequestBody {
   const options = { stream, maxTokensField: dialect.maxTokensField(ctx) };
   const spliced = dialect.type === 'openai' ? splicedOpenAIBody(req, options) : undefined;
-  return spliced ?? jsonBytes(toOpenAIRequest(req, options));
+  return spliced ?? jsonBody(toOpenAIRequest(req, options));
 }
 
 async function send(dialect: OpenAIDialect, req: ChatRequest, ctx: SendContext): Promise<ChatResponse> {

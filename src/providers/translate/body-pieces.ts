@@ -29,33 +29,55 @@ export class BodyPieces {
 /** A request body as it is sent: JSON text, bytes, or bytes in pieces. */
 export type RequestBody = string | Uint8Array | BodyPieces;
 
-/** The parts as one Buffer, or, for a body of PIECES_FROM bytes or more, as pieces: long parts kept as views, runs of
- * short ones copied together. */
-export function bodyOf(parts: readonly Uint8Array[]): Buffer | BodyPieces {
+/** A part of a body: bytes, or text written as UTF-8. */
+export type BodyPart = Uint8Array | string;
+
+const byteLength = (p: BodyPart): number => (typeof p === 'string' ? Buffer.byteLength(p) : p.length);
+
+/** The parts as one Buffer, or, for a body of PIECES_FROM bytes or more, as pieces: long byte parts kept as views,
+ * runs of short ones and of text written together. */
+export function bodyOf(parts: readonly BodyPart[]): Buffer | BodyPieces {
+  const lengths = parts.map(byteLength);
   let length = 0;
-  for (const p of parts) length += p.length;
-  if (length < PIECES_FROM) return Buffer.concat(parts, length);
+  for (const n of lengths) length += n;
+  if (length < PIECES_FROM) return written(parts, lengths, 0, parts.length, length);
   const pieces: Uint8Array[] = [];
-  let run: Uint8Array[] = [];
+  let from = 0;
   let runLength = 0;
-  const endRun = (): void => {
-    if (run.length === 0) return;
-    pieces.push(run.length === 1 ? run[0]! : Buffer.concat(run, runLength));
-    run = [];
-    runLength = 0;
-  };
-  for (const p of parts) {
-    if (p.length === 0) continue;
-    if (p.length >= VIEW_FROM) {
-      endRun();
-      pieces.push(p);
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (typeof p === 'string' || p.length < VIEW_FROM) {
+      runLength += lengths[i]!;
       continue;
     }
-    run.push(p);
-    runLength += p.length;
+    if (runLength > 0) pieces.push(written(parts, lengths, from, i, runLength));
+    pieces.push(p);
+    from = i + 1;
+    runLength = 0;
   }
-  endRun();
+  if (runLength > 0) pieces.push(written(parts, lengths, from, parts.length, runLength));
   return new BodyPieces(pieces, length);
+}
+
+/** Parts `from`…`to` written into one Buffer of `length` bytes; a lone byte part is itself. */
+function written(
+  parts: readonly BodyPart[],
+  lengths: readonly number[],
+  from: number,
+  to: number,
+  length: number,
+): Buffer {
+  const only = to - from === 1 ? parts[from] : undefined;
+  if (only instanceof Buffer) return only;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (let i = from; i < to; i++) {
+    const p = parts[i]!;
+    if (typeof p === 'string') out.write(p, at, 'utf8');
+    else out.set(p, at);
+    at += lengths[i]!;
+  }
+  return out;
 }
 
 /** A body whole, as bytes or text: the pieces joined. */

@@ -5,6 +5,7 @@
 // frozen, read by every turn of a conversation) is written once and its bytes kept beside it: an agent's earlier
 // messages and its tools' schemas cost a copy on later turns, not a serialisation.
 import { isShared, madeOncePerShared } from '../../shared-value.ts';
+import { bodyOf, type BodyPieces } from './body-pieces.ts';
 
 /** How deep containers are written member by member: the body, its members (`messages`), their elements (a message)
  * and theirs (a message's content blocks). Below, one JSON.stringify per value. */
@@ -13,10 +14,9 @@ const WRITTEN_LEVELS = 4;
 const FLUSH_CHARS = 16 * 1024;
 
 /** The body's pieces in order: text gathered into strings of about FLUSH_CHARS, and shared values' bytes; made into
- * one Buffer at the end, each piece written once into it. */
+ * one Buffer at the end, each piece written once into it, or a large body's pieces (body-pieces.ts). */
 class Writer {
   readonly pieces: (string | Buffer)[] = [];
-  bytes = 0;
   #text = '';
 
   add(text: string): void {
@@ -27,33 +27,25 @@ class Writer {
   flush(): void {
     if (this.#text.length === 0) return;
     this.pieces.push(this.#text);
-    this.bytes += Buffer.byteLength(this.#text);
     this.#text = '';
   }
 
   addBytes(bytes: Buffer): void {
     this.flush();
     this.pieces.push(bytes);
-    this.bytes += bytes.length;
   }
 
-  done(): Buffer {
+  done(): Buffer | BodyPieces {
     this.flush();
-    const only = this.pieces.length === 1 ? this.pieces[0] : undefined;
-    if (only instanceof Buffer) return only;
-    const out = Buffer.allocUnsafe(this.bytes);
-    let at = 0;
-    for (const piece of this.pieces)
-      at += typeof piece === 'string' ? out.write(piece, at, 'utf8') : piece.copy(out, at);
-    return out;
+    return bodyOf(this.pieces);
   }
 }
 
 /** A shared value's JSON bytes, written once and kept beside it. */
 const sharedBytes = madeOncePerShared((value: object): Buffer => Buffer.from(JSON.stringify(value)));
 
-/** `JSON.stringify(value)` as UTF-8 bytes, made without a whole-body string. */
-export function jsonBytes(value: unknown): Buffer {
+/** `JSON.stringify(value)` as UTF-8 bytes, made without a whole-body string: one Buffer, or a large body's pieces. */
+export function jsonBody(value: unknown): Buffer | BodyPieces {
   const out = new Writer();
   write(out, value, 0);
   return out.done();
