@@ -1,7 +1,8 @@
-// A large request body sent as the pieces it was made of — views of the caller's own bytes, with the bytes that
-// changed between them (splice.ts) — rather than copied into one Buffer first. At 200 KB–1 MB that copy (a fresh
-// mapping for the new Buffer, its page faults, the copy, the unmapping when it is collected) cost more than the
-// writes it saved: same-shape CPU per request 0.82× at 200 KB and 0.63× at 1 MB without it (bench/README.md).
+// A large request body sent as the pieces it was made of — views of the caller's own bytes with the bytes that
+// changed between them (splice.ts), or a translation's text with the kept bytes of the messages an earlier turn sent
+// (json-bytes.ts) — rather than copied into one Buffer first. At 200 KB–1 MB that copy (a fresh mapping for the new
+// Buffer, its page faults, the copy, the unmapping when it is collected) cost more than the writes it saved: CPU per
+// request 0.71–0.84× same shape at 200 KB and 1 MB, 0.73–0.75× across shapes at 1 MB without it (bench/README.md).
 // Below PIECES_FROM the one Buffer is cheaper than a write per piece, and is made as before.
 
 /** A body at least this long is sent as pieces. */
