@@ -5,6 +5,7 @@
 // every 50 ms) holds in Redis, and one sent while the cut was being put in place may have taken its hold.
 import { Redis } from 'ioredis';
 import { ABSENT_AFTER_MS } from '../../src/state/redis/budget-absent.ts';
+import { until } from '../helpers/until.ts';
 
 /** How long to look for the cut replica in the presence set before giving up. */
 const FIND_BOUND_MS = 10_000;
@@ -35,14 +36,19 @@ export async function cutHolds(port: number): Promise<number | undefined> {
 
 /** The one member of the presence set last seen ABSENT_AFTER_MS ago or more, the others within it. */
 async function cutReplica(redis: Redis, presence: string): Promise<string | undefined> {
-  const deadline = Date.now() + FIND_BOUND_MS;
-  while (Date.now() < deadline) {
+  let cut: string | undefined;
+  const found = async (): Promise<boolean> => {
     const flat = await redis.zrange(presence, '0', '-1', 'WITHSCORES');
     const now = Date.now();
     const stale: string[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) if (now - Number(flat[i + 1]) >= ABSENT_AFTER_MS) stale.push(flat[i]!);
-    if (stale.length === 1 && flat.length >= 4) return stale[0];
-    await new Promise((r) => setTimeout(r, 100));
+    cut = stale.length === 1 && flat.length >= 4 ? stale[0] : undefined;
+    return cut !== undefined;
+  };
+  try {
+    await until('one replica to be unseen in the presence set', found, FIND_BOUND_MS);
+  } catch {
+    return undefined;
   }
-  return undefined;
+  return cut;
 }
