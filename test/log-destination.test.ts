@@ -9,19 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { batchedDestination } from '../src/log-destination.ts';
 import { createLogger } from '../src/log.ts';
 import { tempWorkspace } from './helpers/tmp.ts';
+import { until } from './helpers/until.ts';
 
 const MODULE = fileURLToPath(new URL('../src/log-destination.ts', import.meta.url));
 
 function lines(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-async function until(probe: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 test('many batches: every line arrives once, in order and whole', async (t) => {
@@ -51,7 +44,7 @@ test('a lone line is written within the flush interval, without a full batch', a
   const dest = batchedDestination({ dest: path, flushMs: 50 });
   t.after(() => dest.close());
   dest.write('{"msg":"alone"}\n');
-  await until(() => lines(path).length === 1);
+  await until('the lone line to be written', () => lines(path).length === 1);
   assert.equal(lines(path)[0], '{"msg":"alone"}');
 });
 

@@ -7,17 +7,13 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { CLI, runCliInProcess } from '../helpers/cli.ts';
+import { HUNG_PROCESS_MS, HUNG_TEST_MS, until as untilDone } from '../helpers/until.ts';
 import { BACKUP, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld } from '../sessions/harness.ts';
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await sleep(25);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+// Waits by the suite's own bound: at load 17 a chat's first prompt took more than 10 s to be drawn.
+const until = (check: () => boolean, what: string): Promise<void> => untilDone(what, check);
 
 /** `switchyard chat` on a pseudo-terminal in world `w`: its process, what it has drawn so far, and its exit code. */
 function chatOnTerminal(w: Awaited<ReturnType<typeof startChatWorld>>): {
@@ -38,7 +34,7 @@ function chatOnTerminal(w: Awaited<ReturnType<typeof startChatWorld>>): {
 
 test(
   'on a terminal: prompt, Ctrl-C cancels the answer, Ctrl-C at the prompt exits',
-  { skip: !hasScript && 'util-linux script not found', timeout: 60_000 },
+  { skip: !hasScript && 'util-linux script not found', timeout: HUNG_TEST_MS },
   async () => {
     const w = await startChatWorld(SCENARIO, (url) => ({
       providers: { main: simProvider(url, GOOD), backup: simProvider(url, BACKUP), slow: simProvider(url, SLOW) },
@@ -72,7 +68,7 @@ test(
 
 test(
   'on a terminal: leaving while the background title is still running exits 0, without an internal error',
-  { skip: !hasScript && 'util-linux script not found', timeout: 60_000 },
+  { skip: !hasScript && 'util-linux script not found', timeout: HUNG_TEST_MS },
   async () => {
     const w = await startChatWorld(SCENARIO, (url) => ({
       providers: { main: simProvider(url, GOOD), slow: simProvider(url, SLOW) },
@@ -102,7 +98,7 @@ test(
 
 test(
   'on a terminal: what is typed while an answer streams is not echoed into it — an entered line is sent next, at its own prompt; an unfinished one waits at the prompt',
-  { skip: !hasScript && 'util-linux script not found', timeout: 60_000 },
+  { skip: !hasScript && 'util-linux script not found', timeout: HUNG_TEST_MS },
   async () => {
     const STREAMY = 'sk-chat-streamy-key-0000ffff';
     // One word every 200ms: the first answer streams for about two seconds, time enough to type into it.
@@ -132,7 +128,11 @@ test(
       );
       child.stdin.write('\x03');
       // Bounded: a chat that did not leave must fail the test, not hang it.
-      assert.equal(await Promise.race([exited, sleep(10_000).then(() => 'still running')]), 0, screen());
+      assert.equal(
+        await Promise.race([exited, sleep(HUNG_PROCESS_MS, undefined, { ref: false }).then(() => 'still running')]),
+        0,
+        screen(),
+      );
 
       const plain = stripVTControlCharacters(screen()).replace(/\r/g, '');
       // The first answer is whole, and nothing typed shows up inside it.

@@ -13,6 +13,7 @@ import { startSimulator } from '../../src/sim/server.ts';
 import { CLI, REPO_ROOT } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { accepting } from '../helpers/net.ts';
+import { HUNG_TEST_MS, until } from '../helpers/until.ts';
 
 /** A Node on this machine too old to run the TypeScript sources, so that bin/switchyard.js re-runs itself. */
 function olderNode(): string | undefined {
@@ -89,7 +90,7 @@ function startOld(t: TestContext, args: string[], env: Record<string, string>): 
 
 test(
   'SIGTERM to the process the user started stops the simulator it re-ran, which says so and frees its port',
-  { skip, timeout: 60_000 },
+  { skip, timeout: HUNG_TEST_MS },
   async (t) => {
     const ws = tempWorkspace('switchyard-rerun-');
     t.after(() => ws.cleanup());
@@ -116,7 +117,7 @@ test(
 
 test(
   'the process the user started killed with SIGKILL (nothing to forward): the simulator it re-ran stops too',
-  { skip, timeout: 60_000 },
+  { skip, timeout: HUNG_TEST_MS },
   async (t) => {
     const ws = tempWorkspace('switchyard-rerun-kill-');
     t.after(() => ws.cleanup());
@@ -136,14 +137,13 @@ test(
     sim.child.kill('SIGKILL');
     await sim.exited;
     await sim.waitFor(/switchyard sim: stopped \(SIGTERM\)/);
-    for (let i = 0; i < 100 && (await accepting(port)); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(await accepting(port), false, 'the re-run simulator is gone, not orphaned');
+    await until('the re-run simulator to be gone, not orphaned', async () => !(await accepting(port)));
   },
 );
 
 test(
   'a gateway re-run under the fetched Node: SIGHUP to it reloads once; SIGTERM to its whole group drains once',
-  { skip, timeout: 60_000 },
+  { skip, timeout: HUNG_TEST_MS },
   async (t) => {
     const ws = tempWorkspace('switchyard-rerun-gw-');
     const sim = await startSimulator({
