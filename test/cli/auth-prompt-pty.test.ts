@@ -3,9 +3,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -27,7 +27,7 @@ async function atPrompt(t: TestContext, keystroke: string): Promise<{ code: numb
   child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   try {
-    for (let i = 0; i < 400 && !screen.includes('input hidden'); i++) await sleep(25);
+    await until('the hidden-input prompt', () => screen.includes('input hidden'));
     assert.match(screen, /API key for good \(input hidden\)/);
     child.stdin.write(keystroke);
     return { code: await exited, screen };

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, simProvider, FAST_RETRY, type Harness } from './harness.ts';
-import { WAIT_MS } from '../helpers/until.ts';
+import { until, WAIT_MS } from '../helpers/until.ts';
 
 let h: Harness;
 
@@ -369,6 +369,5 @@ test('every answer carries x-request-id, also found in its log line; a sane id f
 });
 
 async function waitForLine(match: (line: string) => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !h.logs.some(match); i++) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(h.logs.some(match), 'log line written');
+  await until('the log line to be written', () => h.logs.some(match));
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 import { startHarness, simProvider, FAST_RETRY, ADMIN_KEY, type Harness } from './harness.ts';
 import { installOtel, type TestOtel } from '../telemetry/otel.ts';
+import { until } from '../helpers/until.ts';
 
 const PLANTED = 'sk-planted-upstream-secret-Q7w3E9r1T5y2';
 const NEVER_VALID = 'sk-never-valid-upstream-Z8x6C4v2B0n1';
@@ -127,9 +128,8 @@ test("each request's log line names what the endpoint is (admin, probe, the chat
     const res = await call(path, { ...init, headers: { ...init.headers, 'x-request-id': id } });
     // Written when the server sees the response finish, which may come after the client has read it.
     const find = () => h.logs.find((l) => l.includes(`"req_id":"${id}"`) && l.includes('"msg":"request"'));
-    for (let i = 0; i < 100 && !find(); i++) await new Promise((r) => setTimeout(r, 10));
-    const line = find();
-    assert.ok(line, `a line for ${path}`);
+    await until(`a line for ${path}`, () => find() !== undefined);
+    const line = find()!;
     return { ...res, line: JSON.parse(line) as { api: string; level: number; status: number } };
   };
 

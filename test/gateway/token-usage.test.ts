@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startHarness, simProvider, ADMIN_KEY, type Harness } from './harness.ts';
+import { until } from '../helpers/until.ts';
 
 let h: Harness;
 
@@ -102,7 +103,7 @@ test('the line and the metric carry what the callers were told, streaming and no
   );
 
   // The last line is written as the stream's answer ends; wait for it rather than for a fixed time.
-  for (let i = 0; i < 100 && requestLines().length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+  await until('four request lines', () => requestLines().length >= 4);
   const [l1, l2, l3, l4] = requestLines();
   assert.ok(l1 && l2 && l3 && l4, 'four request lines');
   assert.deepEqual(
