@@ -403,6 +403,36 @@ describe('redis cluster and sentinel', () => {
       assert.equal(a.status().ok, true);
     },
   );
+  it(
+    "a cluster store writes what waited once its slot's master is back, with nothing new to write (not 30 s later)",
+    { skip: REDIS_CLUSTER_MISSING },
+    async () => {
+      // A cluster of its own: its slot's master is stopped, which would fail the other tests' writes meanwhile.
+      await using own = await startTestRedisCluster();
+      using f = redisFactory(own);
+      await using a = f.open();
+      await a.ready();
+      a.applyHealth('fp-back', { provider: 'p', at: 1, add_uses: 1 });
+      await a.flush();
+      const owner = await own.ownerOf(`${f.prefix}health`);
+      await owner.stop();
+      a.applyHealth('fp-back', { provider: 'p', at: 2, state: 'cooling', reason: 'rate_limited', until: 9e12 });
+      await waitFor(() => a.status().degraded === true, 'the store to notice its master is gone');
+      await owner.start();
+      // Nothing else changes: before, the cooldown waited for the next health change (~30 s under the fault suite).
+      await waitFor(
+        () => a.status().degraded !== true && a.status().pendingWrites === 0,
+        'the waiting cooldown to be written and the store no longer degraded',
+      );
+      const raw = new Cluster([{ host: '127.0.0.1', port: own.ports[0]! }]);
+      try {
+        const stored = JSON.parse((await raw.hget(`${f.prefix}health`, 'fp-back')) ?? '{}') as { state?: string };
+        assert.equal(stored.state, 'cooling');
+      } finally {
+        raw.disconnect();
+      }
+    },
+  );
 });
 
 describe('redis URL', () => {

@@ -549,8 +549,11 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     try {
       const seq = await readSeq(this.redis, this.keys);
       if (seq !== this.seenSeq) await this.reload();
-      // Reads work again; with writes waiting, only a successful write says Redis is really back.
+      // Reads work again; with writes waiting, only a successful write says Redis is really back. They are sent
+      // now: a flush due while a cluster's master reconnected found the client not ready and left them to wait for
+      // the next change, ~30 s under the fault suite's load.
       if (this.pendingCount() === 0) this.recovered();
+      if (this.pendingCount() > 0 || this.conversationsWaiting()) this.scheduleFlush();
     } catch (err) {
       this.noteFailure(err);
     } finally {
@@ -572,7 +575,7 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     while (this.flushing) await this.flushing;
     if (this.closed || !isReady(this.redis)) return;
     if (this.affinity.pending.size > 0) await this.publishAffinity();
-    if (this.conversations.pending.size + this.conversations.extensions.size > 0) await this.sendConversations();
+    if (this.conversationsWaiting()) await this.sendConversations();
     // A flush is done when the turns already on their way are written too.
     if (this.conversationWrites.size > 0) await Promise.all(this.conversationWrites);
     if (this.pendingCount() === 0) return;
@@ -590,9 +593,13 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
     void sent.finally(() => this.conversationWrites.delete(sent));
   }
 
+  /** Conversation turns Redis has not taken yet (not counted in pendingCount(): they are not health). */
+  private conversationsWaiting(): boolean {
+    return this.conversations.pending.size + this.conversations.extensions.size > 0;
+  }
+
   private async sendConversations(): Promise<void> {
-    const waiting = this.conversations.pending.size + this.conversations.extensions.size;
-    if (this.closed || !isReady(this.redis) || waiting === 0) return;
+    if (this.closed || !isReady(this.redis) || !this.conversationsWaiting()) return;
     const batch = this.conversations.pending.take();
     const extensions = this.conversations.extensions.take();
     try {
