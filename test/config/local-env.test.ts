@@ -18,6 +18,7 @@ import { explainMissing } from '../../src/errors/messages.ts';
 import { assertNoSecrets, runCliInProcess } from '../helpers/cli.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { SLOW_STEP_MS, until } from '../helpers/until.ts';
 
 const SHELL_KEY = 'sk-shell-openai-key-0000a1b2';
 const SECRET = 'aws-secret-value-000000c3d4';
@@ -291,7 +292,7 @@ test('the "no API key" advice for a withheld key is to trust the file if it is y
   assert.doesNotMatch(message, /auth add/);
 });
 
-test('switchyard gateway refuses an untrusted ./switchyard.yaml; trusted, it starts, and a SIGHUP after an edit keeps reading the environment', async (t) => {
+test('switchyard gateway refuses an untrusted ./switchyard.yaml; trusted, it starts, and after a SIGHUP reload it still reads the environment', async (t) => {
   const ws = repo(`${EVIL}gateway: { require_keys: false }\n`);
   t.after(() => ws.cleanup());
   const cwd = join(ws.dir, 'repo');
@@ -319,7 +320,8 @@ test('switchyard gateway refuses an untrusted ./switchyard.yaml; trusted, it sta
   // Sent: the call fails on the name lookup of the host the file names (nothing leaves this machine).
   assert.match(await failure(), /could not reach openai at https:\/\/evil\.invalid\/v1/);
   gw.child.kill('SIGHUP');
-  await new Promise((r) => setTimeout(r, 300));
+  // Judged after the reload, not after a fixed pause that a loaded machine can outlast.
+  await until('the reload', () => /"msg":"config reloaded"/.test(gw.stderr()), SLOW_STEP_MS);
   assert.match(await failure(), /could not reach openai at https:\/\/evil\.invalid\/v1/, 'still read after a reload');
   assertNoSecrets([SHELL_KEY], gw.stderr());
 });
