@@ -11,6 +11,7 @@ import { renderTable } from './table.ts';
 import type { Figures } from './measure.ts';
 import type { Verdict } from './checks.ts';
 import { missingFor } from './world.ts';
+import { RUN_SPAN_MS } from '../helpers/day-window.ts';
 
 const rows: { figures: Figures; verdicts: Verdict[] }[] = [];
 after(() => {
@@ -19,7 +20,8 @@ after(() => {
 
 for (const spec of CASES.filter((c) => c.fast === true)) {
   const skip = missingFor(spec) ?? false;
-  test(`fault: ${spec.name}`, { skip, timeout: 120_000 }, async (t) => {
+  // The timeout allows for a wait past midnight UTC (test/helpers/day-window.ts).
+  test(`fault: ${spec.name}`, { skip, timeout: 120_000 + RUN_SPAN_MS }, async (t) => {
     const figures = await runCase(spec);
     const v = verdicts(figures);
     rows.push({ figures, verdicts: v });

@@ -13,6 +13,7 @@ import { PRESENCE_TTL_MS } from '../../src/state/redis/replicas.ts';
 import { FAULTS, killedReplica } from './faults.ts';
 import { startLoad, type Load, type Shot } from './load.ts';
 import { cutHolds } from './cut-holds.ts';
+import { clearOfUtcMidnight } from '../helpers/day-window.ts';
 import { startWorld, stopProcess, type Replica, type World } from './world.ts';
 
 export interface Spend {
@@ -274,6 +275,7 @@ async function recovery(world: World): Promise<number | null> {
 }
 
 export async function runCase(spec: FaultCase, say: (line: string) => void = () => {}): Promise<Figures> {
+  await clearOfUtcMidnight((line) => say(`${spec.name}: ${line}`));
   let world: World;
   try {
     world = await startWorld(spec);

@@ -5,10 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SCALE_MISSING, SCENARIOS, renderScaleTable, runScenario } from './scale.ts';
+import { RUN_SPAN_MS } from '../helpers/day-window.ts';
 
 const spec = SCENARIOS.find((s) => s.fault === 'cut-host')!;
 
-test(`scale: ${spec.name}`, { skip: SCALE_MISSING ?? false, timeout: 180_000 }, async (t) => {
+// The timeout allows for a wait past midnight UTC (test/helpers/day-window.ts).
+test(`scale: ${spec.name}`, { skip: SCALE_MISSING ?? false, timeout: 180_000 + RUN_SPAN_MS }, async (t) => {
   const row = await runScenario(spec);
   for (const line of renderScaleTable([row]).trimEnd().split('\n')) t.diagnostic(line);
   assert.equal(row.error, undefined);

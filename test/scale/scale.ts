@@ -21,6 +21,7 @@ import { REDIS_CLUSTER_MISSING, startTestRedisCluster, startTestRedisSentinel } 
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { startTargetLoad, type Shot } from '../faults/load.ts';
 import { stopProcess } from '../faults/world.ts';
+import { clearOfUtcMidnight } from '../helpers/day-window.ts';
 
 export const SCALE_MISSING =
   NETNS_MISSING ?? HAPROXY_MISSING ?? REDIS_CLUSTER_MISSING ?? PGBOUNCER_MISSING ?? PRIVATE_POSTGRES_MISSING;
@@ -200,6 +201,7 @@ function tally(shots: Shot[]): Pick<
 
 /** Every part started in order, stopped last to first whatever fails. */
 export async function runScenario(spec: Scenario, say: (line: string) => void = () => {}): Promise<ScaleRow> {
+  await clearOfUtcMidnight((line) => say(`${spec.name}: ${line}`));
   const undo: (() => Promise<unknown> | unknown)[] = [];
   try {
     return await play(spec, undo, say);
