@@ -159,6 +159,9 @@ async function ask(port: number, ...command: [string, ...(string | number)[]]): 
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
+  // The command's own promise rejects with a lost connection; without a listener ioredis also prints it, with its
+  // stack, as an "Unhandled error event" (seen in npm run scale when a failover ended the connection).
+  client.on('error', () => {});
   try {
     await client.connect();
     return await client.call(...command);
