@@ -1,8 +1,6 @@
-// The fault and scale runs hold their caps as daily budgets, and budget windows are UTC days (src/budgets/windows.ts):
-// a run that crosses midnight UTC starts its counters over half-way, and the cap is spent twice. A whole fault suite
-// run at 23:52 UTC failed 'redis down 10 s [sentinel]' so ("the counter went back to zero once": $30.03 counted,
-// $60.06 received), and its kill -9 case's refusals asked for a Retry-After to midnight. A run that would cross it
-// waits for it to pass instead.
+// The fault and scale runs hold their caps as daily budgets, whose windows are UTC days (src/budgets/windows.ts): a
+// run across midnight UTC sees its counters start over half-way and the cap spent twice, as a whole fault suite
+// started at 23:52 UTC once did. A run that would cross it waits for midnight to pass instead.
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const DAY_MS = 86_400_000;
