@@ -65,6 +65,9 @@ export interface Figures {
    * request id), and how long before the kill the oldest of them was answered (ms). */
   killLost?: number;
   killLostOldestMs?: number;
+  /** The kill -9 cases: how late the killed replica's timers ran at most in the second before the kill (its
+   * /metrics' event-loop delay), ms: a spool write due then was late by as much. */
+  killedLagMs?: number;
   /** The kill -9 cases: budget refusals made while clients had received less than either cap less what the requests
    * in flight may hold (three times the load's concurrency in requests: the live ones, and the dead replica's, whose
    * holds count until they run out (HOLD_MS), each held at a little more than it spends). A request whose answer never
@@ -301,9 +304,32 @@ interface Timeline {
   recoverMs?: number | null;
   /** When the kill -9 was sent, for the case that plays one. */
   killAt?: number;
+  /** The killed replica's longest event-loop delay in the second before the kill, ms. */
+  killedLagMs?: number;
 }
 
 const RATE_WINDOW_MS = 1_000;
+
+/** The longest delay of the replica's event loop over the next second (ms), from its /metrics: prom-client reads it
+ * from a histogram it resets at each read, so the first read starts the window. 0 when /metrics does not say. */
+async function loopDelayBefore(replica: Replica): Promise<number> {
+  await loopDelayMax(replica);
+  await sleep(RATE_WINDOW_MS);
+  return loopDelayMax(replica);
+}
+
+async function loopDelayMax(replica: Replica): Promise<number> {
+  try {
+    const res = await fetch(`${replica.proc.url}/metrics`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const max = /^switchyard_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(await res.text());
+    return max === null ? 0 : Math.round(Number(max[1]) * 1000);
+  } catch {
+    return 0;
+  }
+}
 
 /** What a kill -9 cost the killed replica's rows, answer by answer: its answers given before the kill whose request id
  * has no row (in its own SQLite file, or the shared PostgreSQL ledger), their oldest age at the kill, and its answer
@@ -429,7 +455,9 @@ async function underLoad(world: World, load: Load, say: (line: string) => void):
   say(
     `${spec.name}: fault ${spec.fault} at ${((faultStart - loadStart) / 1000).toFixed(1)} s, ${load.shots.length} requests so far`,
   );
-  const killAt = killedReplica(world) === undefined ? undefined : Date.now();
+  const killed = killedReplica(world);
+  const killedLagMs = killed === undefined ? undefined : await loopDelayBefore(world.replicas[killed]!);
+  const killAt = killed === undefined ? undefined : Date.now();
   await fault.start(world);
   const begun = Date.now();
   const cutShare = spec.fault === 'redis-partition' ? await statedShare(world.replicas[0]!) : undefined;
@@ -446,6 +474,7 @@ async function underLoad(world: World, load: Load, say: (line: string) => void):
     ...(cutHeld !== undefined ? { cutHeld } : {}),
     ...(recoverMs !== undefined ? { recoverMs } : {}),
     ...(killAt !== undefined ? { killAt } : {}),
+    ...(killedLagMs !== undefined ? { killedLagMs } : {}),
   };
 }
 
@@ -459,7 +488,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
     // Whatever failed, the load stops: its workers would otherwise outlive the case.
     await load.stop();
   }
-  const { faultStart, faultEnd, recoverMs, killAt, cutShare, cutHeld } = timeline;
+  const { faultStart, faultEnd, recoverMs, killAt, killedLagMs, cutShare, cutHeld } = timeline;
   const shots = load.shots;
   say(`${spec.name}: load stopped after ${shots.length} requests`);
   const seen = tally(shots);
@@ -495,6 +524,7 @@ async function play(world: World, say: (line: string) => void): Promise<Figures>
     faultMaxMs: during.reduce((m, v) => Math.max(m, v), 0),
     ...(recoverMs !== undefined ? { recoverMs } : {}),
     ...(killAt !== undefined ? await killLoss(world, shots, killAt) : {}),
+    ...(killedLagMs !== undefined ? { killedLagMs } : {}),
     ...(killAt !== undefined ? { belowCap: refusalsBelowCap(shots, spec, seen.perRequest, killAt) } : {}),
     ...(spec.fault === 'redis-failover' ? { failedOutsideFault: failedOutside(shots, faultStart, faultEnd) } : {}),
   };
