@@ -7,13 +7,10 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { CLI, runCliInProcess } from '../helpers/cli.ts';
-import { HUNG_PROCESS_MS, HUNG_TEST_MS, until as untilDone } from '../helpers/until.ts';
+import { HUNG_PROCESS_MS, HUNG_TEST_MS, until } from '../helpers/until.ts';
 import { BACKUP, FAST_RETRY, GOOD, SCENARIO, SLOW, simProvider, startChatWorld } from '../sessions/harness.ts';
 
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
-
-// Waits by the suite's own bound: at load 17 a chat's first prompt took more than 10 s to be drawn.
-const until = (check: () => boolean, what: string): Promise<void> => untilDone(what, check);
 
 /** `switchyard chat` on a pseudo-terminal in world `w`: its process, what it has drawn so far, and its exit code. */
 function chatOnTerminal(w: Awaited<ReturnType<typeof startChatWorld>>): {
@@ -44,19 +41,19 @@ test(
     }));
     const { child, screen, exited } = chatOnTerminal(w);
     try {
-      await until(() => screen().includes('> '), 'the prompt');
+      await until('the prompt', () => screen().includes('> '));
       assert.match(screen(), /switchyard chat — new session/);
       child.stdin.write('hello tty\r');
-      await until(() => screen().includes('[sim-large] reply to: hello tty'), 'the answer');
+      await until('the answer', () => screen().includes('[sim-large] reply to: hello tty'));
       child.stdin.write('/model slow/sim-large\r');
-      await until(() => screen().includes('route: slow/sim-large'), 'the route change');
+      await until('the route change', () => screen().includes('route: slow/sim-large'));
       child.stdin.write('a slow question\r');
-      await until(() => w.sim.calls(SLOW) === 1, 'the slow call');
+      await until('the slow call', () => w.sim.calls(SLOW) === 1);
       child.stdin.write('\x03');
-      await until(() => screen().includes('answer cancelled'), 'the cancellation');
+      await until('the cancellation', () => screen().includes('answer cancelled'));
       child.stdin.write('/model default\r');
       child.stdin.write('still here?\r');
-      await until(() => screen().includes('reply to: still here?'), 'the session to go on');
+      await until('the session to go on', () => screen().includes('reply to: still here?'));
       child.stdin.write('\x03');
       assert.equal(await exited, 0);
     } finally {
@@ -81,10 +78,10 @@ test(
     }));
     const { child, screen, exited } = chatOnTerminal(w);
     try {
-      await until(() => screen().includes('> '), 'the prompt');
+      await until('the prompt', () => screen().includes('> '));
       child.stdin.write('hello tty\r');
-      await until(() => screen().includes('[sim-large] reply to: hello tty'), 'the answer');
-      await until(() => w.sim.calls(SLOW) === 1, 'the title call');
+      await until('the answer', () => screen().includes('[sim-large] reply to: hello tty'));
+      await until('the title call', () => w.sim.calls(SLOW) === 1);
       child.stdin.write('\x04');
       assert.equal(await exited, 0, screen());
       assert.doesNotMatch(screen(), /internal error/);
@@ -112,19 +109,18 @@ test(
     const { child, screen, exited } = chatOnTerminal(w);
     const question = 'one two three four five six seven eight';
     try {
-      await until(() => screen().includes('> '), 'the prompt');
+      await until('the prompt', () => screen().includes('> '));
       child.stdin.write(`${question}\r`);
-      await until(() => screen().includes('reply to:'), 'the answer to start');
+      await until('the answer to start', () => screen().includes('reply to:'));
       child.stdin.write('typed ahead\rstill typ');
-      await until(() => screen().includes('reply to: typed ahead'), 'the line typed ahead to be answered');
-      await until(
-        () => screen().split('reply to: typed ahead')[1]!.includes('still typ'),
-        'the unfinished line back at the prompt',
+      await until('the line typed ahead to be answered', () => screen().includes('reply to: typed ahead'));
+      await until('the unfinished line back at the prompt', () =>
+        screen().split('reply to: typed ahead')[1]!.includes('still typ'),
       );
       child.stdin.write('ing\r');
       await until(
-        () => screen().split('reply to: still typing')[1]?.includes('1 attempt') === true,
         'the finished line to be answered',
+        () => screen().split('reply to: still typing')[1]?.includes('1 attempt') === true,
       );
       child.stdin.write('\x03');
       // Bounded: a chat that did not leave must fail the test, not hang it.

@@ -552,8 +552,9 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
       // Reads work again; with writes waiting, only a successful write says Redis is really back. They are sent
       // now: a flush due while a cluster's master reconnected found the client not ready and left them to wait for
       // the next change, ~30 s under the fault suite's load.
-      if (this.pendingCount() === 0) this.recovered();
-      if (this.pendingCount() > 0 || this.conversationsWaiting()) this.scheduleFlush();
+      const pending = this.pendingCount();
+      if (pending === 0) this.recovered();
+      if (pending > 0 || this.conversationsWaiting()) this.scheduleFlush();
     } catch (err) {
       this.noteFailure(err);
     } finally {
