@@ -1,5 +1,6 @@
 // A large request body is sent as its pieces (src/providers/translate/body-pieces.ts): long parts as the views they
-// are, runs of short ones copied together, a small body as one Buffer as before.
+// are, runs of short ones copied together, neighbouring views of the caller's bytes as one, a small body as one Buffer
+// as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BodyPieces, bodyOf, wholeBody } from '../../src/providers/translate/body-pieces.ts';
@@ -31,6 +32,26 @@ test('a large body keeps its long parts as views of the caller bytes and copies 
   const whole = wholeBody(body) as Buffer;
   assert.deepEqual(whole, Buffer.concat(parts));
   assert.equal(JSON.parse(whole.toString()).model, 'route-model');
+});
+
+test('views of the caller bytes that follow each other are sent as one piece, with no empty or one-byte write', () => {
+  // How a same-shape splice that adds nothing leaves the body: the head with the route's model, the kept bytes cut
+  // before the closing brace, nothing added, and the brace.
+  const cut = caller.length - 1;
+  const parts = [
+    Buffer.from('{"model":"route-model"'),
+    caller.subarray(12, cut),
+    Buffer.alloc(0),
+    caller.subarray(cut),
+  ];
+  const body = bodyOf(parts);
+  assert.ok(body instanceof BodyPieces);
+  assert.equal(body.pieces.length, 2, 'the head, then the caller bytes to their end');
+  const rest = body.pieces[1]!;
+  assert.equal(rest.buffer, caller.buffer, 'not copied');
+  assert.equal(rest.byteOffset, caller.byteOffset + 12);
+  assert.equal(rest.length, caller.length - 12);
+  assert.deepEqual(wholeBody(body), Buffer.concat(parts));
 });
 
 test('a body whole is the text or bytes it already was', () => {

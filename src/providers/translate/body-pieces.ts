@@ -37,7 +37,8 @@ const byteLength = (p: BodyPart): number => (typeof p === 'string' ? Buffer.byte
 
 /** The parts as one Buffer, or, for a body of PIECES_FROM bytes or more, as pieces: long byte parts kept as views,
  * runs of short ones and of text written together. */
-export function bodyOf(parts: readonly BodyPart[]): Buffer | BodyPieces {
+export function bodyOf(given: readonly BodyPart[]): Buffer | BodyPieces {
+  const parts = joinedViews(given);
   const lengths = parts.map(byteLength);
   let length = 0;
   for (const n of lengths) length += n;
@@ -58,6 +59,26 @@ export function bodyOf(parts: readonly BodyPart[]): Buffer | BodyPieces {
   }
   if (runLength > 0) pieces.push(written(parts, lengths, from, parts.length, runLength));
   return new BodyPieces(pieces, length);
+}
+
+/** The parts with empty ones left out and neighbouring views of one memory, each ending where the next starts, made
+ * one view: a splice's kept bytes are often cut around an edit that added nothing (the closing brace after the last
+ * member), and each piece is a write of its own, the last one a TCP segment of a byte. */
+function joinedViews(parts: readonly BodyPart[]): BodyPart[] {
+  const out: BodyPart[] = [];
+  for (const p of parts) {
+    if (p.length === 0) continue;
+    const last = out.at(-1);
+    if (typeof p !== 'string' && last !== undefined && typeof last !== 'string' && follows(last, p))
+      out[out.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + p.length);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Whether `b` starts in the same memory right where `a` ends. */
+function follows(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset;
 }
 
 /** Parts `from`…`to` written into one Buffer of `length` bytes; a lone byte part is itself. */
