@@ -17,7 +17,17 @@ export function cpuMicrosOf(pid: number): number {
 /** CPU time (µs) a process has used in user space (utime) and in the kernel on its behalf (stime), from
  * /proc/PID/stat: a stream's kernel time is mostly its socket reads and writes. */
 export function cpuSplitOf(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return cpuSplitIn(`/proc/${pid}/stat`);
+}
+
+/** The same for the process's main thread alone (its event loop): the rest is V8's collector and compiler threads and
+ * libuv's pool. */
+export function mainThreadCpuOf(pid: number): { user: number; system: number } {
+  return cpuSplitIn(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuSplitIn(path: string): { user: number; system: number } {
+  const stat = readFileSync(path, 'utf8');
   // The command name may hold spaces and parentheses: the fields start after its last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const micros = (ticks: string | undefined): number => (Number(ticks) / CLOCK_TICKS) * 1e6;

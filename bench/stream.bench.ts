@@ -22,6 +22,7 @@ import { load, percentile, type LoadTarget } from './load.ts';
 import {
   cpuMicrosOf,
   cpuSplitOf,
+  mainThreadCpuOf,
   growthText,
   memoryParts,
   mib,
@@ -128,6 +129,8 @@ interface RunResult {
   /** The same split: user space, and the kernel on the process's behalf (its socket calls, mostly). */
   userPerChunk: number;
   systemPerChunk: number;
+  /** User and system time of the main thread alone (the event loop), per chunk. */
+  mainPerChunk: number;
   /** read/readv and write/writev system calls per chunk (/proc/PID/io): one upstream read and one caller write each
    * is the least a proxy can do. */
   readsPerChunk: number;
@@ -159,6 +162,7 @@ async function measure(
   let peak = rss0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 100);
   const cpu0 = cpuSplitOf(pid);
+  const main0 = mainThreadCpuOf(pid);
   const calls0 = syscallsOf(pid);
   const untrace = STRACE ? await traceSyscalls(pid) : undefined;
   // A stream not over 30 s past its paced end counts as not completed rather than holding the run.
@@ -166,6 +170,7 @@ async function measure(
   const res = await spawnStreams(jobFor(r, s, streams, pace.rampMs, timeoutMs, agentBytes));
   const syscalls = await untrace?.();
   const cpu1 = cpuSplitOf(pid);
+  const main1 = mainThreadCpuOf(pid);
   const calls1 = syscallsOf(pid);
   clearInterval(sampler);
   const chunks = Math.max(1, res.completed * pace.chunks);
@@ -175,6 +180,7 @@ async function measure(
     cpuPerChunk: (user + system) / chunks,
     userPerChunk: user / chunks,
     systemPerChunk: system / chunks,
+    mainPerChunk: (main1.user + main1.system - main0.user - main0.system) / chunks,
     readsPerChunk: (calls1.reads - calls0.reads) / chunks,
     writesPerChunk: (calls1.writes - calls0.writes) / chunks,
     p50: percentile(res.ttfts, 50),
@@ -231,12 +237,14 @@ async function level(streams: number, servers: Servers, upstream: Served, rounds
       `  ${r.name.padEnd(24)} CPU ${median(cpu).toFixed(1).padStart(6)} µs/chunk${spread(cpu, 1).padEnd(14)} TTFB p50 ${median(rs.map((x) => x.p50)).toFixed(2)} ms p99 ${median(rs.map((x) => x.p99)).toFixed(2)} ms  RSS/stream ${(median(rs.map((x) => x.rssPerStream)) / 1024).toFixed(1)} KiB  done ${rs.reduce((n, x) => n + x.completed, 0)}/${streams * rs.length}${failed ? ` (${reasons.join('; ')})` : ''}  client ${median(rs.map((x) => x.clientCpuPerChunk)).toFixed(0)} µs/chunk`,
     );
   }
-  console.log('  per chunk, split (median of the rounds): user + system µs; read and write system calls');
+  console.log(
+    '  per chunk, split (median of the rounds): user + system µs, of which the main thread; read and write system calls',
+  );
   for (const r of ROUTES) {
     const rs = runs.get(r.name)!;
     const m = (f: (x: RunResult) => number): string => median(rs.map(f)).toFixed(2);
     console.log(
-      `  ${r.name.padEnd(24)} user ${m((x) => x.userPerChunk).padStart(6)} µs  system ${m((x) => x.systemPerChunk).padStart(6)} µs   reads ${m((x) => x.readsPerChunk)}  writes ${m((x) => x.writesPerChunk)}`,
+      `  ${r.name.padEnd(24)} user ${m((x) => x.userPerChunk).padStart(6)} µs  system ${m((x) => x.systemPerChunk).padStart(6)} µs  main ${m((x) => x.mainPerChunk).padStart(6)} µs   reads ${m((x) => x.readsPerChunk)}  writes ${m((x) => x.writesPerChunk)}`,
     );
   }
   if (STRACE) {
