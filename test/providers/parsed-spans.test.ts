@@ -92,3 +92,36 @@ test("a next turn's messages are found where the last turn's ended, checked by h
   // The same messages with space between them: each guessed span is whole, the space after it is the walk's.
   same(turn(run, [deep]), JSON.stringify(turn(run, [deep]), null, 2));
 });
+
+test("a next turn whose newest messages changed, as an agent's cache marks move, reads the same and shares the rest", () => {
+  const run = randomUUID();
+  const marked = (m: object): object => ({ ...m, cache_control: { type: 'ephemeral' } });
+  const messages = turn(run).messages;
+  const last = messages.at(-1)!;
+  const base = { model: 'm', messages: [...messages.slice(0, -1), marked(last)] };
+  const first = parseJsonBytes(Buffer.from(JSON.stringify(base)), { share: true }).value as Body;
+  const read = (body: object): Body => {
+    const text = JSON.stringify(body);
+    const bytes = Buffer.from(text);
+    const shared = parseJsonBytes(bytes, { share: true });
+    assert.deepEqual(shared.value, JSON.parse(text));
+    assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), 'the spans and members a scan finds');
+    return shared.value as Body;
+  };
+  // The mark moved from the last message to a new one: all before the last are the earlier turn's values.
+  const next = read({ model: 'm', messages: [...messages, marked({ role: 'user', content: 'and now?' })] });
+  assert.equal(next.messages.length, 41);
+  for (let i = 0; i < 39; i++) assert.equal(next.messages[i], first.messages[i], `message ${i} is shared`);
+  assert.deepEqual(next.messages[39], last, 'the unmarked message is its own value');
+  // The turn after it again, and one cut short of where the last tail reached: read as a scan reads them.
+  read({
+    model: 'm',
+    messages: [...messages, { role: 'user', content: 'and now?' }, marked({ role: 'user', content: 'go' })],
+  });
+  read({ model: 'm', messages: messages.slice(0, 36) });
+  // A message changed inside what the tail covered: the tail's hash misses and each message is checked on its own.
+  const changed = messages.map((m, i) => (i === 20 ? { ...m, content: 'other' } : m));
+  const other = read({ model: 'm', messages: changed });
+  assert.equal(other.messages[19], first.messages[19]);
+  assert.notEqual(other.messages[20], first.messages[20]);
+});

@@ -7,8 +7,17 @@
 // same bytes (parsed-spans.ts).
 import { skipSpace, skipString, skipValue, type ByteSpan } from './json-scan.ts';
 import { setKey, type Obj } from './obj.ts';
-import { elementsAfter, keepElements, keepParsed, parsedBefore, type SeenElement } from './parsed-spans.ts';
-import { xxh64 } from '@node-rs/xxhash';
+import {
+  elementsAfter,
+  keepElements,
+  keepParsed,
+  parsedBefore,
+  TAIL_LEFT_OUT,
+  type SeenElement,
+  type SeenList,
+  type SeenTail,
+} from './parsed-spans.ts';
+import { Xxh64, xxh64 } from '@node-rs/xxhash';
 import type { Member, Members } from './splice.ts';
 
 /** The largest piece parsed as one string: its text stays a regular heap object even when every character takes two
@@ -152,7 +161,20 @@ function measuredValue(b: Buffer, at: number, end: number, level: number): unkno
  * are tried before a scan until one does not match (parsed-spans.ts elementsAfter). */
 interface ElementRun {
   seen: SeenElement[];
-  guesses: readonly SeenElement[] | undefined;
+  guesses: SeenList | undefined;
+  /** Elements up to this index are the guesses' own: the bytes from the first element's end to theirs hashed as the
+   * list's tail did. */
+  verified: number;
+  /** Where the first element's span is in the body's noted elements, and where it ends. */
+  firstIndex: number;
+  firstEnd: number;
+  /** The tail's check, kept going: its bytes start the tail this body keeps. */
+  hasher: Xxh64 | undefined;
+  hashedTo: number;
+}
+
+function newRun(): ElementRun {
+  return { seen: [], guesses: undefined, verified: 0, firstIndex: 0, firstEnd: 0, hasher: undefined, hashedTo: 0 };
 }
 
 /** An element of one of the body's members that are arrays, its span noted (for the secrets guard). Shared: the
@@ -170,22 +192,49 @@ function elementAt(
     elements.push({ start: at, end });
     return { value: measuredValue(b, at, end, level), end };
   }
-  const guessed = guessedElement(b, at, level, depth, run);
+  const guessed = verifiedElement(level, depth, run) ?? guessedElement(b, at, level, depth, run);
   const end = guessed === undefined ? measured(b, at, level, depth) : at + guessed.length;
   const hash = guessed?.hash ?? xxh64(b.subarray(at, end));
   elements.push({ start: at, end, hash });
-  if (guessed === undefined && run.seen.push({ hash, length: end - at, depth: SEEN.depth }) === 1)
+  if (guessed === undefined && run.seen.push({ hash, length: end - at, depth: SEEN.depth }) === 1) {
+    run.firstIndex = elements.length - 1;
+    run.firstEnd = end;
     run.guesses = elementsAfter(hash);
+    checkTail(b, run);
+  }
   const before = parsedBefore(hash, end - at);
   if (before !== undefined) return { value: before, end };
   return { value: keepParsed(hash, end - at, measuredValue(b, at, end, level)), end };
+}
+
+/** The next element when the tail's hash matched up to it: the guess as it is, no byte hashed or scanned. */
+function verifiedElement(level: number, depth: Depth, run: ElementRun): SeenElement | undefined {
+  const n = run.seen.length;
+  if (n === 0 || n > run.verified) return undefined;
+  const guess = run.guesses!.elements[n]!;
+  if (level + guess.depth > depth.max) depth.max = level + guess.depth;
+  run.seen.push(guess);
+  return guess;
+}
+
+/** Whether the bytes after the first element are the last list's up to its tail's end: then all its elements there
+ * are this body's, checked with one hash. */
+function checkTail(b: Buffer, run: ElementRun): void {
+  const tail = run.guesses?.tail;
+  if (tail === undefined || run.firstEnd + tail.length > b.length) return;
+  const hasher = new Xxh64();
+  hasher.update(b.subarray(run.firstEnd, run.firstEnd + tail.length));
+  if (hasher.digest() !== tail.hash) return;
+  run.verified = tail.covered;
+  run.hasher = hasher;
+  run.hashedTo = run.firstEnd + tail.length;
 }
 
 /** The element at `at` when it is the one the last list after the same first element had here: the same length and
  * the same hash, so the same bytes, a whole JSON value, with no byte scanned. A miss ends the guessing for the rest of
  * the array (the conversation went another way). */
 function guessedElement(b: Buffer, at: number, level: number, depth: Depth, run: ElementRun): SeenElement | undefined {
-  const guess = run.guesses?.[run.seen.length];
+  const guess = run.guesses?.elements[run.seen.length];
   if (guess === undefined) return undefined;
   if (at + guess.length > b.length || xxh64(b.subarray(at, at + guess.length)) !== guess.hash) {
     run.guesses = undefined;
@@ -194,6 +243,21 @@ function guessedElement(b: Buffer, at: number, level: number, depth: Depth, run:
   if (level + guess.depth > depth.max) depth.max = level + guess.depth;
   run.seen.push(guess);
   return guess;
+}
+
+/** The array's elements for the next body, with the hash of its bytes from its first element's end to the end of
+ * all but its last TAIL_LEFT_OUT: carried on from the check's hash when this body's tail starts with the last one's. */
+function keptList(b: Buffer, run: ElementRun, elements: readonly ByteSpan[]): SeenList {
+  const covered = run.seen.length - 1 - TAIL_LEFT_OUT;
+  if (covered < 1) return { elements: run.seen };
+  const end = elements[run.firstIndex + covered]!.end;
+  let hash: bigint;
+  if (run.hasher !== undefined && run.hashedTo <= end) {
+    if (end > run.hashedTo) run.hasher.update(b.subarray(run.hashedTo, end));
+    hash = run.hasher.digest();
+  } else hash = xxh64(b.subarray(run.firstEnd, end));
+  const tail: SeenTail = { hash, length: end - run.firstEnd, covered };
+  return { elements: run.seen, tail };
 }
 
 /** The object or array whose bracket is at `at`, the `level`th container down; an object's members' spans, or an
@@ -212,8 +276,7 @@ function walkContainer(
   let i = skipSpace(b, at + 1);
   if (b[i] === close) return { value: out, end: i + 1 };
   // A body that is itself an array (a JSON-RPC batch) has its elements noted, never shared.
-  const run: ElementRun | undefined =
-    isArray && level > 1 && noted.share === true ? { seen: [], guesses: undefined } : undefined;
+  const run: ElementRun | undefined = isArray && level > 1 && noted.share === true ? newRun() : undefined;
   for (;;) {
     let key = '';
     const start = i;
@@ -244,7 +307,7 @@ function walkContainer(
     }
     const next = skipSpace(b, child.end);
     if (b[next] === close) {
-      if (run !== undefined) keepElements(run.seen);
+      if (run !== undefined && noted.elements !== undefined) keepElements(keptList(b, run, noted.elements));
       return { value: out, end: next + 1 };
     }
     if (b[next] !== COMMA) throw new NotWalked();

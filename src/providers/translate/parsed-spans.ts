@@ -4,7 +4,7 @@
 // is frozen, deeply, before it is kept: requests share it, and a reader that changed it would change it for all of
 // them (a body is read, never changed; shared-value.ts). Bounded by the bytes its spans came from; the oldest is
 // forgotten first. Beside them, the last list of elements seen after each first element: where the next turn's
-// elements are likely to end, so they are checked by hash rather than scanned byte by byte.
+// elements are likely to end, so they are checked by hash rather than scanned byte by byte, most of them with one.
 import { share } from '../../shared-value.ts';
 
 /** About 16 MiB of spans: a few dozen agents' conversations. */
@@ -47,21 +47,39 @@ export interface SeenElement {
   readonly depth: number;
 }
 
+/** An array's elements as a body held them, and the hash of its bytes from the end of its first element to the end
+ * of its `covered`th: the next turn checks all those elements with that one hash rather than one hash each. The last
+ * elements are left out of it: an agent moves its cache marks (`cache_control`) onto its newest messages, so the
+ * previous turn's last ones come back changed; they are checked one by one. */
+export interface SeenList {
+  readonly elements: readonly SeenElement[];
+  readonly tail?: SeenTail;
+}
+
+export interface SeenTail {
+  readonly hash: bigint;
+  readonly length: number;
+  readonly covered: number;
+}
+
+/** How many of an array's last elements its tail hash leaves out. */
+export const TAIL_LEFT_OUT = 2;
+
 /** How many arrays' element lists are kept, each under its first element's hash (a conversation's opening message,
  * an agent's first tool): one per conversation in flight, the oldest forgotten first. */
 const MOST_LISTS = 1024;
 
-const LISTS = new Map<bigint, readonly SeenElement[]>();
+const LISTS = new Map<bigint, SeenList>();
 
 /** The elements of the last array seen whose first element had this hash: where the next body's are likely to end,
- * since a conversation's next turn repeats its messages in order (json-pieces.ts checks each guess by its hash). */
-export function elementsAfter(first: bigint): readonly SeenElement[] | undefined {
+ * since a conversation's next turn repeats its messages in order (json-pieces.ts checks the guesses by hash). */
+export function elementsAfter(first: bigint): SeenList | undefined {
   return LISTS.get(first);
 }
 
 /** Keeps an array's elements, under its first element's hash, for the next body's guesses. */
-export function keepElements(list: readonly SeenElement[]): void {
-  const first = list[0];
+export function keepElements(list: SeenList): void {
+  const first = list.elements[0];
   if (first === undefined) return;
   LISTS.delete(first.hash);
   LISTS.set(first.hash, list);
