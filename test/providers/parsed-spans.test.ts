@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseJsonBytes } from '../../src/providers/translate/json-pieces.ts';
 
 /** An agent's turn of about 80 KB, unique to the call. */
@@ -97,8 +98,8 @@ test("a next turn whose newest messages changed, as an agent's cache marks move,
   const run = randomUUID();
   const marked = (m: object): object => ({ ...m, cache_control: { type: 'ephemeral' } });
   const messages = turn(run).messages;
-  const last = messages.at(-1)!;
-  const base = { model: 'm', messages: [...messages.slice(0, -1), marked(last)] };
+  // The last turn's two newest messages carry marks: the next turn sends them without.
+  const base = { model: 'm', messages: [...messages.slice(0, -2), ...messages.slice(-2).map(marked)] };
   const first = parseJsonBytes(Buffer.from(JSON.stringify(base)), { share: true }).value as Body;
   const read = (body: object): Body => {
     const text = JSON.stringify(body);
@@ -108,11 +109,10 @@ test("a next turn whose newest messages changed, as an agent's cache marks move,
     assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), 'the spans and members a scan finds');
     return shared.value as Body;
   };
-  // The mark moved from the last message to a new one: all before the last are the earlier turn's values.
   const next = read({ model: 'm', messages: [...messages, marked({ role: 'user', content: 'and now?' })] });
   assert.equal(next.messages.length, 41);
-  for (let i = 0; i < 39; i++) assert.equal(next.messages[i], first.messages[i], `message ${i} is shared`);
-  assert.deepEqual(next.messages[39], last, 'the unmarked message is its own value');
+  for (let i = 0; i < 38; i++) assert.equal(next.messages[i], first.messages[i], `message ${i} is shared`);
+  assert.deepEqual(next.messages.slice(38, 40), messages.slice(38), 'the unmarked messages are their own values');
   // The turn after it again, and one cut short of where the last tail reached: read as a scan reads them.
   read({
     model: 'm',
@@ -124,4 +124,28 @@ test("a next turn whose newest messages changed, as an agent's cache marks move,
   const other = read({ model: 'm', messages: changed });
   assert.equal(other.messages[19], first.messages[19]);
   assert.notEqual(other.messages[20], first.messages[20]);
+});
+
+test("Claude Code's captured turns read as JSON.parse reads them, each turn's tools the last turn's values", () => {
+  const dir = new URL('../fixtures/clients/claude-code-2.1.331/', import.meta.url);
+  for (const run of ['failover', 'compaction-beta', 'mcp-tool']) {
+    let last: { tools: object[] } | undefined;
+    for (let seq = 1; seq <= 3; seq++) {
+      let captured: { request: { body: object } };
+      try {
+        captured = JSON.parse(readFileSync(new URL(`${run}-${seq}.json`, dir), 'utf8')) as typeof captured;
+      } catch {
+        break;
+      }
+      // Padded past the size an unshared body is walked from, so that a scan's spans can be compared.
+      const bytes = Buffer.from(JSON.stringify({ ...captured.request.body, padding: 'p'.repeat(50_000) }));
+      const shared = parseJsonBytes(bytes, { share: true });
+      assert.deepEqual(shared.value, JSON.parse(bytes.toString()), `${run}-${seq}`);
+      assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), `${run}-${seq}: the spans a scan finds`);
+      const value = shared.value as { tools: object[] };
+      if (last !== undefined)
+        assert.equal(value.tools.at(-1), last.tools.at(-1), `${run}-${seq}: the tools are shared`);
+      last = value;
+    }
+  }
 });
