@@ -217,16 +217,22 @@ function verifiedElement(level: number, depth: Depth, run: ElementRun): SeenElem
   return guess;
 }
 
+/** One streamed hash, reset for each array's check: an addon object made per array cost more than it saved on a
+ * small body. A walk is synchronous and its shared arrays are walked one after another, so one at a time holds it. */
+const TAIL_HASHER = new Xxh64();
+let tailOwner: ElementRun | undefined;
+
 /** Whether the bytes after the first element are the last list's up to its tail's end: then all its elements there
  * are this body's, checked with one hash. */
 function checkTail(b: Buffer, run: ElementRun): void {
   const tail = run.guesses?.tail;
   if (tail === undefined || run.firstEnd + tail.length > b.length) return;
-  const hasher = new Xxh64();
-  hasher.update(b.subarray(run.firstEnd, run.firstEnd + tail.length));
-  if (hasher.digest() !== tail.hash) return;
+  TAIL_HASHER.reset();
+  tailOwner = run;
+  TAIL_HASHER.update(b.subarray(run.firstEnd, run.firstEnd + tail.length));
+  if (TAIL_HASHER.digest() !== tail.hash) return;
   run.verified = tail.covered;
-  run.hasher = hasher;
+  run.hasher = TAIL_HASHER;
   run.hashedTo = run.firstEnd + tail.length;
 }
 
@@ -252,7 +258,7 @@ function keptList(b: Buffer, run: ElementRun, elements: readonly ByteSpan[]): Se
   if (covered < 1) return { elements: run.seen };
   const end = elements[run.firstIndex + covered]!.end;
   let hash: bigint;
-  if (run.hasher !== undefined && run.hashedTo <= end) {
+  if (run.hasher !== undefined && tailOwner === run && run.hashedTo <= end) {
     if (end > run.hashedTo) run.hasher.update(b.subarray(run.hashedTo, end));
     hash = run.hasher.digest();
   } else hash = xxh64(b.subarray(run.firstEnd, end));
