@@ -165,16 +165,14 @@ interface ElementRun {
   /** Elements up to this index are the guesses' own: the bytes from the first element's end to theirs hashed as the
    * list's tail did. */
   verified: number;
-  /** Where the first element's span is in the body's noted elements, and where it ends. */
+  /** Where the first element's span is in the body's noted elements. */
   firstIndex: number;
-  firstEnd: number;
-  /** The tail's check, kept going: its bytes start the tail this body keeps. */
-  hasher: Xxh64 | undefined;
+  /** How far TAIL_HASHER has read this body when its check matched: the start of the tail this body keeps. */
   hashedTo: number;
 }
 
 function newRun(): ElementRun {
-  return { seen: [], guesses: undefined, verified: 0, firstIndex: 0, firstEnd: 0, hasher: undefined, hashedTo: 0 };
+  return { seen: [], guesses: undefined, verified: 0, firstIndex: 0, hashedTo: 0 };
 }
 
 /** An element of one of the body's members that are arrays, its span noted (for the secrets guard). Shared: the
@@ -198,9 +196,8 @@ function elementAt(
   elements.push({ start: at, end, hash });
   if (guessed === undefined && run.seen.push({ hash, length: end - at, depth: SEEN.depth }) === 1) {
     run.firstIndex = elements.length - 1;
-    run.firstEnd = end;
     run.guesses = elementsAfter(hash);
-    checkTail(b, run);
+    checkTail(b, run, end);
   }
   const before = parsedBefore(hash, end - at);
   if (before !== undefined) return { value: before, end };
@@ -218,22 +215,22 @@ function verifiedElement(level: number, depth: Depth, run: ElementRun): SeenElem
 }
 
 /** One streamed hash, reset for each array's check: an addon object made per array cost more than it saved on a
- * small body. A walk is synchronous and its shared arrays are walked one after another, so one at a time holds it. */
+ * small body. A walk is synchronous and its shared arrays are walked one after another; the one whose check matched
+ * last may carry it on. */
 const TAIL_HASHER = new Xxh64();
 let tailOwner: ElementRun | undefined;
 
-/** Whether the bytes after the first element are the last list's up to its tail's end: then all its elements there
- * are this body's, checked with one hash. */
-function checkTail(b: Buffer, run: ElementRun): void {
+/** Whether the bytes after the first element (which ends at `from`) are the last list's up to its tail's end: then
+ * all its elements there are this body's, checked with one hash. */
+function checkTail(b: Buffer, run: ElementRun, from: number): void {
   const tail = run.guesses?.tail;
-  if (tail === undefined || run.firstEnd + tail.length > b.length) return;
+  if (tail === undefined || from + tail.length > b.length) return;
   TAIL_HASHER.reset();
-  tailOwner = run;
-  TAIL_HASHER.update(b.subarray(run.firstEnd, run.firstEnd + tail.length));
+  TAIL_HASHER.update(b.subarray(from, from + tail.length));
   if (TAIL_HASHER.digest() !== tail.hash) return;
   run.verified = tail.covered;
-  run.hasher = TAIL_HASHER;
-  run.hashedTo = run.firstEnd + tail.length;
+  run.hashedTo = from + tail.length;
+  tailOwner = run;
 }
 
 /** The element at `at` when it is the one the last list after the same first element had here: the same length and
@@ -261,13 +258,14 @@ const TAIL_FROM = 16;
 function keptList(b: Buffer, run: ElementRun, elements: readonly ByteSpan[]): SeenList {
   const covered = run.seen.length - 1 - TAIL_LEFT_OUT;
   if (covered < TAIL_FROM) return { elements: run.seen };
+  const start = elements[run.firstIndex]!.end;
   const end = elements[run.firstIndex + covered]!.end;
   let hash: bigint;
-  if (run.hasher !== undefined && tailOwner === run && run.hashedTo <= end) {
-    if (end > run.hashedTo) run.hasher.update(b.subarray(run.hashedTo, end));
-    hash = run.hasher.digest();
-  } else hash = xxh64(b.subarray(run.firstEnd, end));
-  const tail: SeenTail = { hash, length: end - run.firstEnd, covered };
+  if (tailOwner === run && run.hashedTo <= end) {
+    if (end > run.hashedTo) TAIL_HASHER.update(b.subarray(run.hashedTo, end));
+    hash = TAIL_HASHER.digest();
+  } else hash = xxh64(b.subarray(start, end));
+  const tail: SeenTail = { hash, length: end - start, covered };
   return { elements: run.seen, tail };
 }
 
