@@ -8,12 +8,14 @@
 // helpers, which vary more. BENCH_CONNECTIONS (4) sets the load's connections; BENCH_NODE_FLAGS and BENCH_ENV run the
 // gateway with the settings `switchyard gateway` starts with plus those named (bench/gateway-process.ts), to count
 // what a collector or allocator setting costs (the default, neither set, runs it as before: node's defaults).
+// BENCH_BODY_KB sends an agent's body of that size rather than five words.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { serve, stop } from './server-process.ts';
 import { gatewayProcess } from './gateway-process.ts';
+import { agentBody } from './agent-body.ts';
 import { counted, perUnit, startCallgrind, stopCallgrind, type Callgrinded } from './callgrind.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -28,11 +30,17 @@ const settings =
     ? gatewayProcess('BENCH')
     : undefined;
 
-const BODY = JSON.stringify({
-  model: 'main',
-  messages: [{ role: 'user', content: 'Say hello in five words.' }],
-  max_tokens: 16,
-});
+/** BENCH_BODY_KB: an agent's OpenAI body of about that many KB (agent-body.ts), sent again and again as the sweep
+ * sends it, instead of five words. */
+const BODY_KB = Number(process.env['BENCH_BODY_KB'] ?? 0);
+const BODY =
+  BODY_KB > 0
+    ? agentBody('openai', { bytes: BODY_KB * 1024 }, 'main')
+    : JSON.stringify({
+        model: 'main',
+        messages: [{ role: 'user', content: 'Say hello in five words.' }],
+        max_tokens: 16,
+      });
 
 /** `amount` requests, however long they take (a process under callgrind runs ~50 times slower). */
 async function requests(url: string, key: string | undefined, amount: number): Promise<{ ok: number; failed: number }> {
@@ -68,7 +76,7 @@ try {
   const r = await counted(cg, () => requests(url, key, REQUESTS));
   const { main, helpers } = perUnit(cg, Math.max(1, r.ok));
   console.log(
-    `${which} ${off.join(' ')}${
+    `${which}${BODY_KB > 0 ? ` ${BODY_KB} KB` : ''} ${off.join(' ')}${
       settings === undefined
         ? ''
         : ` [${settings.flags.join(' ')} ${Object.entries(settings.env)
