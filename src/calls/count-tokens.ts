@@ -1,8 +1,10 @@
 // Counting tokens of text with gpt-tokenizer's o200k encoding: the estimate of an attempt the upstream reported no
 // usage for, and the simulator's own count (so what it bills and what we estimate are counted alike). The tokenizer
 // is loaded on first use: its tables are ~50 MB of a process's memory, and a gateway whose upstreams report usage
-// never needs them.
+// never needs them. The main thread counts on a worker that loads them (count-off-thread.ts), off the heap its
+// full collections mark.
 import { createRequire } from 'node:module';
+import { OffThreadCounter, serveCounts } from './count-off-thread.ts';
 
 type CountTokens = typeof import('gpt-tokenizer').countTokens;
 let loaded: CountTokens | undefined;
@@ -32,10 +34,27 @@ function countPlain(text: string): number {
   return n;
 }
 
+/** The count worker runs this module (serveCounts below). */
+const ROLE = 'switchyard:count-tokens';
+const offThread = new OffThreadCounter(new URL(import.meta.url), ROLE);
+
+/** Stops the count worker (tests); the next count starts another. */
+export function stopCountWorker(): Promise<number> | undefined {
+  return offThread.stop();
+}
+
+/** A text's tokens as plain text (a literal `<|endoftext|>` is text), long words in pieces: counted on the count
+ * worker when called on the main thread, else (or when no worker answers) here. */
+export function countPlainTokens(text: string): number {
+  return offThread.count(text) ?? countPlain(text);
+}
+
+/** A text's tokens, at most EXACT_CHARS of it counted and the rest extrapolated (so no more than that is copied to
+ * the worker either). */
 export function countTextTokens(text: string): number {
   if (text.length === 0) return 0;
-  if (text.length <= EXACT_CHARS) return countPlain(text);
-  const exact = countPlain(text.slice(0, EXACT_CHARS));
+  if (text.length <= EXACT_CHARS) return countPlainTokens(text);
+  const exact = countPlainTokens(text.slice(0, EXACT_CHARS));
   return exact + Math.ceil(((text.length - EXACT_CHARS) * exact) / EXACT_CHARS);
 }
 
@@ -55,3 +74,5 @@ export function countOutputTokens(parts: { text: string; refusal: string; thinki
     countTextTokens(parts.args)
   );
 }
+
+serveCounts(ROLE, countPlain);

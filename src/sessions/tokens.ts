@@ -1,13 +1,11 @@
 // Prompt-size estimates (docs/chat.md compression). The provider's reported prompt tokens are the truth when we have
 // them; before the first answer (or after the history changed) we estimate with gpt-tokenizer's o200k encoding.
 // The per-message overhead follows OpenAI's chat format accounting (role and separators ≈ 4 tokens, priming 3).
-import { countTokens } from '../calls/count-tokens.ts';
+import { countPlainTokens } from '../calls/count-tokens.ts';
 import type { ChatMessage, ChatRequest } from '../providers/types.ts';
 
 const PER_MESSAGE_OVERHEAD = 4;
 const REPLY_PRIMING = 3;
-/** Text is user data: a literal `<|endoftext|>` in it is just text, not a reason to throw. */
-const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** Characters tokenized exactly per estimate; the rest is extrapolated, since tokenizing blocks the event loop (a
  * 30 MB body once held the gateway ~1 s). */
@@ -23,7 +21,7 @@ class TokenCount {
     const room = EXACT_CHARS - this.#exactChars;
     if (room <= 0) return this.#extrapolate(text.length);
     const exactPart = text.length <= room ? text : text.slice(0, room);
-    const tokens = countTokens(exactPart, AS_PLAIN_TEXT);
+    const tokens = countPlainTokens(exactPart);
     this.#exactChars += exactPart.length;
     this.#exactTokens += tokens;
     return tokens + this.#extrapolate(text.length - exactPart.length);
