@@ -1,11 +1,13 @@
-// The JSON body parser. The body is read as bytes and parsed once by JSON.parse: no whole-body `__proto__` /
-// `constructor` regex scans (JSON.parse makes such a key an own property, never a prototype; the few places that
-// copy a caller's keys into an object of ours use `setKey`, providers/translate/obj.ts). The bytes are kept beside the
-// parsed body (`bodyBytes`), so a same-shape route can be sent the caller's own bytes (providers/translate/splice.ts).
-// A chat request's messages parsed from the same bytes on an earlier turn are that turn's values, frozen
-// (providers/translate/parsed-spans.ts). A body that does not parse is refused saying where: fastify 5's own parser
-// reports only "invalid JSON body", leaving a caller with a 40 KB conversation to find the broken quote alone.
+// The JSON body parser. The body is read as bytes (body-bytes.ts: a body in one chunk kept as it came) and parsed once
+// by JSON.parse: no whole-body `__proto__` / `constructor` regex scans (JSON.parse makes such a key an own property,
+// never a prototype; the few places that copy a caller's keys into an object of ours use `setKey`,
+// providers/translate/obj.ts). The bytes are kept beside the parsed body (`bodyBytes`), so a same-shape route can be
+// sent the caller's own bytes (providers/translate/splice.ts). A chat request's messages parsed from the same bytes on
+// an earlier turn are that turn's values, frozen (providers/translate/parsed-spans.ts). A body that does not parse is
+// refused saying where: fastify 5's own parser reports only "invalid JSON body", leaving a caller with a 40 KB
+// conversation to find the broken quote alone.
 import { errorCodes, type FastifyInstance } from 'fastify';
+import { gatherBody } from './body-bytes.ts';
 import { ApiError } from '../answer/api-error.ts';
 import { guardRequestBytes } from './guard-request.ts';
 import { isChatRequest } from './chat-paths.ts';
@@ -30,27 +32,29 @@ export function bodyElements(body: unknown): readonly ByteSpan[] | undefined {
   return typeof body === 'object' && body !== null ? ELEMENTS.get(body) : undefined;
 }
 
-/** Installs the parser for `application/json` (and its `; charset=…` forms). */
-export function installJsonBody(app: FastifyInstance): void {
+/** Installs the parser for `application/json` (and its `; charset=…` forms), refusing a body over `bodyLimit` bytes
+ * (the server's: no route sets its own, and `req.routeOptions` builds an object of thirteen fields on every read). */
+export function installJsonBody(app: FastifyInstance, bodyLimit: number): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw, done) => {
+  app.addContentTypeParser('application/json', (req, payload, done) => {
     // A compressed body would be read as text: refused, saying so, rather than parsed as garbage or taken as it is.
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')
       return done(unsupportedEncoding(encoding), undefined);
-    // parseAs 'buffer': always a Buffer here (the type allows a string for parseAs 'string'). The secrets guard reads
-    // the bytes first: what is parsed is its bytes (redacted), or its refusal is the answer.
-    const bytes = raw as Buffer;
-    try {
-      // A chat request's messages are read, never changed, by every reader: shared with the next turn's.
-      const share = isChatRequest(req);
-      done(
-        null,
-        parseBody(bytes, (b, spans) => guardRequestBytes(req, b, spans), share),
-      );
-    } catch (err) {
-      done(err as Error, undefined);
-    }
+    gatherBody(payload, bodyLimit, Number(req.headers['content-length']), (err, bytes) => {
+      if (err !== null) return done(err, undefined);
+      // The secrets guard reads the bytes first: what is parsed is its bytes (redacted), or its refusal is the answer.
+      try {
+        // A chat request's messages are read, never changed, by every reader: shared with the next turn's.
+        const share = isChatRequest(req);
+        done(
+          null,
+          parseBody(bytes, (b, spans) => guardRequestBytes(req, b, spans), share),
+        );
+      } catch (e) {
+        done(e as Error, undefined);
+      }
+    });
   });
 }
 

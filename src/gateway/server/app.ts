@@ -197,7 +197,7 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.server.headersTimeout = Math.min(app.server.headersTimeout, requestTimeout.ms);
   // JSON only: fastify's default text/plain parser would let a plain-text body reach the routes.
   app.removeContentTypeParser('text/plain');
-  installJsonBody(app);
+  installJsonBody(app, options.loaded.config.gateway.body_limit);
   app.decorate('gateway', ctx);
   app.decorateRequest('sy', null);
   installErrorHandling(app, logger, (req) => logHangUp(ctx, req));
