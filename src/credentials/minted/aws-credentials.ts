@@ -2,12 +2,32 @@
 // files, a role assumed with STS, a credential process, container and instance metadata), with the SDK's own
 // providers. The token is the keys as one string (`ACCESS_KEY_ID:SECRET:SESSION_TOKEN`, providers/bedrock/sign.ts) and lives until the session expires;
 // the files are read afresh at each mint, so a session renewed by `aws sso login` or a rotated profile is found.
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { fromSSO } from '@aws-sdk/credential-provider-sso';
+import type { fromSSO } from '@aws-sdk/credential-provider-sso';
 import { MintError } from './mint-error.ts';
-import { getDefaultRoleAssumer } from '@aws-sdk/nested-clients/sts';
 import { awsProfileFrom, awsSsoIn, awsSsoSourcedRoles } from './aws-profile.ts';
 import type { AwsSpec } from './spec.ts';
+
+/** The SDK's providers, imported by the first mint: ~2 MiB of heap that a gateway without AWS credentials never
+ * needs and that every full collection would mark again. */
+interface AwsSdk {
+  defaultProvider: typeof import('@aws-sdk/credential-provider-node').defaultProvider;
+  fromSSO: typeof fromSSO;
+  getDefaultRoleAssumer: typeof import('@aws-sdk/nested-clients/sts').getDefaultRoleAssumer;
+}
+let sdk: Promise<AwsSdk> | undefined;
+
+function awsSdk(): Promise<AwsSdk> {
+  sdk ??= Promise.all([
+    import('@aws-sdk/credential-provider-node'),
+    import('@aws-sdk/credential-provider-sso'),
+    import('@aws-sdk/nested-clients/sts'),
+  ]).then(([node, sso, sts]) => ({
+    defaultProvider: node.defaultProvider,
+    fromSSO: sso.fromSSO,
+    getDefaultRoleAssumer: sts.getDefaultRoleAssumer,
+  }));
+  return sdk;
+}
 
 export interface AwsToken {
   token: string;
@@ -22,6 +42,7 @@ type Files = { filepath?: string; configFilepath?: string };
  * the SSO profile's role credentials from the SSO provider, then each role assumed in turn at STS (the spec's
  * endpoint, else AWS's regional one) with the keys before it, by the SDK's own STS client. */
 async function ssoSourcedRole(spec: AwsSpec, files: Files, source: string): Promise<Keys> {
+  const { fromSSO, getDefaultRoleAssumer } = await awsSdk();
   const found = await awsSsoSourcedRoles(spec);
   if (found === undefined) throw new MintError(source, 'refused', `no AWS credentials: ${await awsProfileFrom(spec)}`);
   let keys: Keys = await fromSSO({ profile: found.ssoProfile, ...files })();
@@ -47,6 +68,7 @@ async function ssoSourcedRole(spec: AwsSpec, files: Files, source: string): Prom
 }
 
 export async function awsKeys(spec: AwsSpec, source: string): Promise<AwsToken> {
+  const { defaultProvider, fromSSO } = await awsSdk();
   const sso = await awsSsoIn(spec);
   const sts = spec.stsEndpoint !== undefined && sso === undefined ? spec.stsEndpoint : undefined;
   const files = {

@@ -1,7 +1,6 @@
 // What an AWS profile holds, as `auth explain` and `auth list` say it before anything is minted: a role assumed with
 // another profile's keys, static keys (by access key id), SSO, a credential process, a web identity — read from the
 // shared files with Smithy's own loader (the one the SDK's providers read), never a secret.
-import { parseKnownFiles } from '@smithy/core/config';
 import { mask } from '../../config/mask.ts';
 import type { AwsSpec } from './spec.ts';
 
@@ -13,6 +12,8 @@ const isSso = (p: Profile | undefined): boolean =>
 
 async function profilesOf(spec: AwsSpec): Promise<Record<string, Profile> | undefined> {
   try {
+    // Smithy's loader is imported when a profile is first read: most gateways have none.
+    const { parseKnownFiles } = await import('@smithy/core/config');
     return await parseKnownFiles({
       ...(spec.profile !== undefined ? { profile: spec.profile } : {}),
       ...(spec.credentialsFile !== undefined ? { filepath: spec.credentialsFile } : {}),

@@ -2,8 +2,7 @@
 // Bedrock's ConverseStream sends it, read with Smithy's codec and handed on as the SSE reader hands on its events:
 // `event` the message's `:event-type` (or, for an exception, its `:exception-type`), `data` the JSON payload, `id`
 // the `:message-type` (`event` or `exception`).
-import { EventStreamCodec } from '@smithy/core/event-streams';
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { createRequire } from 'node:module';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { SseReader } from '../sse.ts';
 
@@ -12,11 +11,31 @@ const header = (headers: Record<string, { type: string; value: unknown }>, name:
   return h !== undefined && typeof h.value === 'string' ? h.value : undefined;
 };
 
+/** Smithy's codec, required by the first Bedrock stream: heap that a gateway without Bedrock never needs and that
+ * every full collection would mark again. */
+interface Codec {
+  EventStreamCodec: typeof import('@smithy/core/event-streams').EventStreamCodec;
+  fromUtf8: typeof import('@smithy/util-utf8').fromUtf8;
+  toUtf8: typeof import('@smithy/util-utf8').toUtf8;
+}
+let codecParts: Codec | undefined;
+
+function smithyCodec(): Codec {
+  if (codecParts === undefined) {
+    const require = createRequire(import.meta.url);
+    const streams = require('@smithy/core/event-streams') as typeof import('@smithy/core/event-streams');
+    const utf8 = require('@smithy/util-utf8') as typeof import('@smithy/util-utf8');
+    codecParts = { EventStreamCodec: streams.EventStreamCodec, fromUtf8: utf8.fromUtf8, toUtf8: utf8.toUtf8 };
+  }
+  return codecParts;
+}
+
 export function eventStreamReader(
   onEvent: (e: EventSourceMessage) => void,
   maxEvent: number,
   onTooLarge: () => never,
 ): SseReader {
+  const { EventStreamCodec, fromUtf8, toUtf8 } = smithyCodec();
   const codec = new EventStreamCodec(toUtf8, fromUtf8);
   // Bytes fed since the last whole message: a frame the codec is still gathering, bounded like an SSE event.
   let pending = 0;

@@ -1,8 +1,7 @@
 // AWS Signature Version 4 for a Bedrock call, with Smithy's signer (the AWS SDK's own). A Bedrock credential is
 // `ACCESS_KEY_ID:SECRET_ACCESS_KEY` or `…:SESSION_TOKEN` (static keys, or a profile's or the default chain's session
 // minted by aws-credentials.ts); one without a colon is a Bedrock API key, sent as Bearer instead.
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Hash } from '@smithy/hash-node';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { UpstreamCall } from '../http.ts';
 import { wholeBody } from '../translate/body-pieces.ts';
 
@@ -26,7 +25,21 @@ export function awsSecrets(credential: string): string[] {
   return keys === undefined ? [] : [keys.secretAccessKey, ...(keys.sessionToken ? [keys.sessionToken] : [])];
 }
 
-const Sha256 = Hash.bind(null, 'sha256');
+/** Smithy's signer, imported by the first signed call: ~2 MiB of heap that a gateway without Bedrock keys never needs
+ * and that every full collection would mark again. */
+interface Smithy {
+  SignatureV4: typeof SignatureV4;
+  Sha256: ConstructorParameters<typeof SignatureV4>[0]['sha256'];
+}
+let smithy: Promise<Smithy> | undefined;
+
+function smithySigner(): Promise<Smithy> {
+  smithy ??= Promise.all([import('@smithy/signature-v4'), import('@smithy/hash-node')]).then(([sig, hash]) => ({
+    SignatureV4: sig.SignatureV4,
+    Sha256: hash.Hash.bind(null, 'sha256'),
+  }));
+  return smithy;
+}
 
 /** The headers that sign this request (authorization, x-amz-date, x-amz-security-token), as of `now`. */
 export async function sigv4Headers(
@@ -38,6 +51,7 @@ export async function sigv4Headers(
   now: Date = new Date(),
 ): Promise<Record<string, string>> {
   const url = new URL(call.url.path, origin);
+  const { SignatureV4, Sha256 } = await smithySigner();
   const signer = new SignatureV4({ credentials: keys, region, service, sha256: Sha256, applyChecksum: false });
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = v;
