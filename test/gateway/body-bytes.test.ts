@@ -1,5 +1,6 @@
 // A request body is gathered as fastify gathers it — its limit, its declared length, a body cut off — but a body that
-// came in one chunk is that chunk: one Buffer of external memory per request rather than two.
+// came in one chunk is that chunk: one Buffer of external memory per request rather than two. A body of several
+// chunks is joined, and the chunks' memory given back at once, unless another reader was handed them too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
@@ -44,6 +45,34 @@ test('a body in several chunks is joined in order', async () => {
   const { err, bytes } = await gathered([Buffer.from('{"model":'), Buffer.from('"main"'), Buffer.from('}')], 1024, 16);
   assert.equal(err, null);
   assert.equal(bytes.toString(), '{"model":"main"}');
+});
+
+test('a body of several chunks gives their memory back once it is joined', async () => {
+  const chunks = [own('{"model":'), own('"main"'), own('}')];
+  const { err, bytes } = await gathered(chunks, 1024, 16);
+  assert.equal(err, null);
+  assert.equal(bytes.toString(), '{"model":"main"}');
+  assert.deepEqual(
+    chunks.map((c) => c.buffer.detached),
+    [true, true, true],
+    'each chunk’s memory freed, not left for the collector',
+  );
+});
+
+test('chunks another reader was handed too are left to it', async () => {
+  const chunks = [own('{"model":'), own('"main"'), own('}')];
+  const payload = Readable.from(chunks, { objectMode: false });
+  const seen: string[] = [];
+  payload.on('data', (c: Buffer) => seen.push(c.toString()));
+  const bytes = await new Promise<Buffer>((resolve) => gatherBody(payload, 1024, 16, (_err, b) => resolve(b)));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(bytes.toString(), '{"model":"main"}');
+  assert.deepEqual(
+    chunks.map((c) => c.toString()),
+    ['{"model":', '"main"', '}'],
+    'the other reader still reads them',
+  );
+  assert.equal(seen.join(''), '{"model":"main"}');
 });
 
 test('a body over the limit is refused as too large, declared or not', async () => {

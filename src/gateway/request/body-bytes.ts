@@ -2,7 +2,9 @@
 // a body that came in one chunk is that chunk, not a copy of it. Node's HTTP parser hands each chunk over in a Buffer
 // of its own, and every Buffer's memory counts towards V8's external memory: each 64 MB more of it since the last
 // full collection starts another, which on a gateway's heap marks ~40 MB of live objects (bench/README.md). A body up
-// to ~64 KB, most chat requests, usually comes in one chunk: it now costs one such Buffer rather than two.
+// to ~64 KB, most chat requests, usually comes in one chunk: it now costs one such Buffer rather than two. A body of
+// several chunks is copied into one, and the chunks' memory is then given back at once (detached) rather than left
+// for the collector: it no longer counts towards the next full collection.
 import type { Readable } from 'node:stream';
 import { errorCodes } from 'fastify';
 
@@ -15,6 +17,8 @@ export function gatherBody(payload: Readable, limit: number, contentLength: numb
   if (contentLength > limit) return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE(), EMPTY);
   const chunks: Buffer[] = [];
   let length = 0;
+  // Chunks another reader was handed too are theirs as well: never given back.
+  let alone = true;
   const stop = (): void => {
     payload.removeListener('data', onData);
     payload.removeListener('end', onEnd);
@@ -22,6 +26,7 @@ export function gatherBody(payload: Readable, limit: number, contentLength: numb
   };
   const onData = (chunk: Buffer | string): void => {
     const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (payload.listenerCount('data') > 1) alone = false;
     length += b.length;
     if (length > limit) {
       stop();
@@ -39,7 +44,7 @@ export function gatherBody(payload: Readable, limit: number, contentLength: numb
     }
     if (!Number.isNaN(contentLength) && length !== contentLength)
       return done(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH(), EMPTY);
-    done(null, joined(chunks, length));
+    done(null, joined(chunks, length, alone));
   };
   payload.on('data', onData);
   payload.on('end', onEnd);
@@ -49,10 +54,29 @@ export function gatherBody(payload: Readable, limit: number, contentLength: numb
 
 const EMPTY = Buffer.alloc(0);
 
-/** The chunks as one Buffer: the only chunk itself when it owns all of its memory (no other bytes can be seen through
- * it, nor can it keep a larger buffer alive), else a copy. */
-function joined(chunks: readonly Buffer[], length: number): Buffer {
+/** Whether `b` is all of its memory: no other bytes can be seen through it, nor can it keep a larger buffer alive. */
+function ownsMemory(b: Buffer): boolean {
+  return b.byteOffset === 0 && b.buffer.byteLength === b.length;
+}
+
+/** The chunks as one Buffer: the only chunk itself when it owns all of its memory, else a copy, after which the
+ * chunks that own theirs give it back when no other reader was handed them (`alone`). */
+function joined(chunks: readonly Buffer[], length: number, alone: boolean): Buffer {
   const only = chunks.length === 1 ? chunks[0]! : undefined;
-  if (only !== undefined && only.byteOffset === 0 && only.buffer.byteLength === only.length) return only;
-  return Buffer.concat(chunks, length);
+  if (only !== undefined && ownsMemory(only)) return only;
+  const body = Buffer.concat(chunks, length);
+  if (alone) for (const chunk of chunks) if (ownsMemory(chunk)) giveBack(chunk);
+  return body;
+}
+
+/** Frees a Buffer's memory now: its ArrayBuffer is detached (every view of it reads as empty from then on). A Buffer
+ * whose memory may not be detached (a WebAssembly memory's, say) is left to the collector. */
+function giveBack(b: Buffer): void {
+  const memory = b.buffer;
+  if (!(memory instanceof ArrayBuffer) || memory.detached) return;
+  try {
+    memory.transfer(0);
+  } catch {
+    // Not detachable: the collector frees it, as it did every chunk before.
+  }
 }
