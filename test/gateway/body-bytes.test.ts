@@ -53,7 +53,7 @@ test('a body of several chunks gives their memory back once it is joined', async
   assert.equal(err, null);
   assert.equal(bytes.toString(), '{"model":"main"}');
   assert.deepEqual(
-    chunks.map((c) => c.buffer.detached),
+    chunks.map((c) => (c.buffer as ArrayBuffer).detached),
     [true, true, true],
     'each chunk’s memory freed, not left for the collector',
   );
