@@ -49,3 +49,65 @@ test('a large body comes in pieces: a long shared value as its kept bytes, the t
   assert.equal(sent.pieces[1], (jsonBody(body) as BodyPieces).pieces[1], 'the kept bytes, not a copy');
   assert.deepEqual(sent.joined(), Buffer.from(JSON.stringify(body)));
 });
+
+/** An agent's conversation: `n` shared turns of about 1 KB each, as parsed-spans.ts hands an earlier turn's over. */
+function turns(n: number, tag: string): object[] {
+  return Array.from({ length: n }, (_, i) =>
+    share({ role: i % 2 === 0 ? 'user' : 'assistant', content: `${tag} ${i} — ${'é'.repeat(500)}` }),
+  );
+}
+
+function piecesOf(body: unknown): BodyPieces {
+  const sent = jsonBody(body);
+  assert.ok(sent instanceof BodyPieces, 'a large body comes in pieces');
+  assert.deepEqual(sent.joined(), Buffer.from(JSON.stringify(body)), 'JSON.stringify’s bytes');
+  return sent;
+}
+
+test('a repeated body’s leading shared messages are one kept run of bytes, not a copy of each', () => {
+  const messages = turns(120, 'a');
+  const body = { model: 'm', messages: [...messages, { role: 'user', content: 'go on' }], max_tokens: 9 };
+  const first = piecesOf(body);
+  const again = piecesOf(body);
+  const run = (p: BodyPieces): Uint8Array => p.pieces.find((x) => x.length > 100_000)!;
+  assert.ok(run(first) !== undefined, 'the 120 turns as one piece');
+  assert.equal(run(again).buffer, run(first).buffer, 'the same memory');
+  assert.equal(run(again).byteOffset, run(first).byteOffset);
+});
+
+test('a next turn’s new messages are written after the run it repeats, which keeps its bytes', () => {
+  const messages = turns(130, 'b');
+  const turn1 = { model: 'm', messages: messages.slice(0, 100) };
+  const turn2 = { model: 'm', messages: messages.slice(0, 102) };
+  const sent1 = piecesOf(turn1);
+  const kept = Buffer.from(sent1.joined());
+  const sent2 = piecesOf(turn2);
+  const big = (p: BodyPieces): Uint8Array => p.pieces.find((x) => x.length > 50_000)!;
+  assert.equal(big(sent2).buffer, big(sent1).buffer, 'grown in the same memory');
+  assert.deepEqual(sent1.joined(), kept, 'the earlier turn’s pieces read as they did');
+  piecesOf({ model: 'm', messages: messages.slice(0, 130) });
+  assert.deepEqual(sent1.joined(), kept, 'and after a larger growth');
+});
+
+test('conversations that share their first messages and then part are each written as they are, in any order', () => {
+  const common = turns(40, 'c');
+  const a = { messages: [...common, ...turns(60, 'a-side')] };
+  const b = { messages: [...common, ...turns(70, 'b-side')] };
+  const seen = [piecesOf(a), piecesOf(b), piecesOf(a), piecesOf(b)];
+  assert.deepEqual(seen[0]!.joined(), seen[2]!.joined());
+  assert.deepEqual(seen[1]!.joined(), seen[3]!.joined());
+  // One conversation going back to an earlier turn (a retry, a fork) and on again.
+  piecesOf({ messages: a.messages.slice(0, 80) });
+  piecesOf(a);
+  piecesOf({ messages: [...a.messages, ...turns(3, 'a-next')] });
+  assert.deepEqual(seen[0]!.joined(), Buffer.from(JSON.stringify(a)));
+});
+
+test('a run stops at the first element that is not shared, and a small body is still one Buffer', () => {
+  const messages = turns(80, 'd');
+  const body = { messages: [...messages.slice(0, 50), { role: 'user', content: 'fresh' }, ...messages.slice(50)] };
+  piecesOf(body);
+  piecesOf(body);
+  const small = { messages: turns(3, 'e'), tools: [share({ name: 't' }), share({ name: 'u' })] };
+  for (let i = 0; i < 2; i++) assert.deepEqual(jsonBody(small), Buffer.from(JSON.stringify(small)));
+});

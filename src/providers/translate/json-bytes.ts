@@ -3,9 +3,11 @@
 // copy into bytes. The body and the containers near its top are written member by member; below them each value is
 // one JSON.stringify, small. The bytes are JSON.stringify's, byte for byte. A shared value (parsed-spans.ts: deeply
 // frozen, read by every turn of a conversation) is written once and its bytes kept beside it: an agent's earlier
-// messages and its tools' schemas cost a copy on later turns, not a serialisation.
+// messages and its tools' schemas cost a copy on later turns, not a serialisation; and a run of them leading one of the
+// body's arrays costs not even that (shared-runs.ts).
 import { isShared, madeOncePerShared } from '../../shared-value.ts';
 import { bodyOf, type BodyPieces } from './body-pieces.ts';
+import { sharedRun } from './shared-runs.ts';
 
 /** How deep containers are written member by member: the body, its members (`messages`), their elements (a message)
  * and theirs (a message's content blocks). Below, one JSON.stringify per value. */
@@ -63,7 +65,10 @@ function write(out: Writer, value: unknown, level: number): void {
   }
   if (Array.isArray(value)) {
     out.add('[');
-    for (let i = 0; i < value.length; i++) {
+    // The body's own arrays (its messages, its tools): their leading shared elements are one kept run of bytes.
+    const run = level === 1 ? sharedRun(value, isShared, sharedBytes) : undefined;
+    if (run !== undefined) out.addBytes(run.view);
+    for (let i = run?.count ?? 0; i < value.length; i++) {
       if (i > 0) out.add(',');
       const item: unknown = value[i];
       if (item === undefined || typeof item === 'function' || typeof item === 'symbol') out.add('null');
