@@ -84,7 +84,7 @@ test('a shared translation cannot be changed by a reader of one request', () => 
 
 /** OpenCode's turn (test/fixtures/clients/), grown past the size whose messages are shared: more tool calls and
  * results, each user question marked for the prompt cache (five marks: one more than Anthropic takes). */
-function openCodeTurn(): Json {
+function openCodeTurn(marks = true): Json {
   const captured = JSON.parse(
     readFileSync(new URL('../fixtures/clients/opencode-1.18.33/tool-3.json', import.meta.url), 'utf8'),
   ) as { request: { body: Json } };
@@ -92,7 +92,10 @@ function openCodeTurn(): Json {
   const more = Array.from({ length: 5 }, (_, k) => {
     const id = `call_${randomUUID().replaceAll('-', '')}`;
     return [
-      { role: 'user', content: [{ type: 'text', text: `and file ${k}?`, cache_control: { type: 'ephemeral' } }] },
+      {
+        role: 'user',
+        content: [{ type: 'text', text: `and file ${k}?`, ...(marks ? { cache_control: { type: 'ephemeral' } } : {}) }],
+      },
       {
         role: 'assistant',
         content: '',
@@ -139,4 +142,49 @@ test("an agent's turns reach an Anthropic route as a fresh translation's bytes, 
   const got = anthropicBytes(openaiShared(continued));
   assert.equal(got, freshAnthropicBytes(continued), 'the turn after it keeps the text as it was');
   assert.ok(got.includes('The files say:  '), 'the earlier prefill as it was sent');
+});
+
+const anthropicTurns = (text: string): Json[] =>
+  toAnthropicRequest(openaiShared(text), { stream: false })['messages'] as Json[];
+
+test('a repeated turn’s Anthropic turns are the ones made before, shared, but never a trimmed prefill', () => {
+  // Without marks past Anthropic's four: limiting them makes the request's turns its own copies.
+  const first = JSON.stringify(openCodeTurn(false));
+  const before = anthropicTurns(first);
+  const again = anthropicTurns(first);
+  assert.ok(before.length > 4);
+  for (let i = 0; i < before.length; i++) {
+    assert.equal(again[i], before[i], `turn ${i} is the one made before`);
+    assert.ok(Object.isFrozen(again[i]), `turn ${i} cannot be changed by one request for the others`);
+  }
+  const prefill = { ...(JSON.parse(first) as Json) };
+  prefill['messages'] = [...(prefill['messages'] as Json[]), { role: 'assistant', content: 'Sure:  ' }];
+  const trimmed = anthropicTurns(JSON.stringify(prefill)).at(-1)!;
+  assert.ok(!Object.isFrozen(trimmed), 'the trimmed prefill is this request’s own');
+});
+
+test('user turns joined around a hoisted system message are that request’s own, not the same messages’ turn', () => {
+  const body = JSON.parse(JSON.stringify(openCodeTurn(false))) as Json;
+  const id = 'call_hoisted';
+  const history = [
+    ...(body['messages'] as Json[]),
+    {
+      role: 'assistant',
+      content: '',
+      tool_calls: [{ id, type: 'function', function: { name: 'read', arguments: '{}' } }],
+    },
+    { role: 'user', content: `a question ${'padding '.repeat(3000)}` },
+  ];
+  const result = { role: 'tool', tool_call_id: id, content: `the result ${'x'.repeat(20_000)}` };
+  // A system message between the question and the tool's result is hoisted, and the two user turns around it join:
+  // the result goes after the question. Without it, the result leads its turn, as Anthropic requires.
+  const withSystem = JSON.stringify({
+    ...body,
+    messages: [...history, { role: 'system', content: 'Be brief.' }, result],
+  });
+  const without = JSON.stringify({ ...body, messages: [...history, result] });
+  for (const text of [withSystem, without, withSystem, without])
+    assert.equal(anthropicBytes(openaiShared(text)), freshAnthropicBytes(text));
+  const last = anthropicTurns(without).at(-1)!;
+  assert.equal((last['content'] as Json[])[0]!['type'], 'tool_result', 'the result first');
 });

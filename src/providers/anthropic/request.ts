@@ -3,7 +3,7 @@
 // canonical is answer.ts. What an Anthropic caller of the gateway sends and gets is gateway/wire/.
 import { limitCacheMarks } from './cache-marks.ts';
 import type { AnthropicFields, ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../types.ts';
-import { madeOncePerShared } from '../../shared-value.ts';
+import { isShared, madeOncePerShared, share } from '../../shared-value.ts';
 import { cacheField, thinkingBlock, toAnthropicImage } from '../translate/parts.ts';
 import { anthropicJson } from './output-format.ts';
 import { argumentsObject } from '../translate/tool-input.ts';
@@ -80,11 +80,14 @@ function messageBlocks(m: ChatMessage): Obj[] {
   return blocks;
 }
 
-/** An Anthropic turn being built; a system turn keeps the messages it came from, for when it cannot stay in place. */
+/** An Anthropic turn being built, and the messages it came from (a system turn's go to `system` when it cannot stay in
+ * place). `own` when anything but merging its messages' blocks made it (a prefill trimmed, neighbours joined around a
+ * system turn, a turn put first): it is not one another request could share. */
 interface Turn {
   role: 'user' | 'assistant' | 'system';
   content: Obj[];
-  sources?: ChatMessage[];
+  sources: ChatMessage[];
+  own?: boolean;
 }
 
 export interface AnthropicMessagesOptions {
@@ -117,8 +120,9 @@ export function toAnthropicMessages(
       const firstOther = last.content.findIndex((b) => b['type'] !== 'tool_result');
       if (m.role === 'tool' && firstOther !== -1) last.content.splice(firstOther, 0, ...blocks);
       else last.content.push(...blocks);
+      last.sources.push(m);
     } else {
-      turns.push({ role, content: [...blocks] });
+      turns.push({ role, content: [...blocks], sources: [m] });
     }
   }
   const hoisted = placeSystemTurns(turns, options.midSystem === true);
@@ -140,8 +144,29 @@ export function toAnthropicMessages(
     };
   return {
     ...(system !== undefined ? { system } : {}),
-    messages: turns.map((t) => ({ role: t.role, content: t.content })),
+    messages: turns.map(wireTurn),
   };
+}
+
+/** Turns made from shared messages (an earlier request's), by the messages they came from: the same messages make the
+ * same turn, which is then shared too, so the body's run of repeated turns is one kept run of bytes
+ * (translate/shared-runs.ts) instead of a new object and a copy of its blocks' bytes per request. */
+const KEPT_TURNS = new WeakMap<ChatMessage, { sources: readonly ChatMessage[]; turn: Obj }>();
+
+function wireTurn(t: Turn): Obj {
+  if (t.own === true || t.role === 'system' || !t.sources.every(isShared)) return { role: t.role, content: t.content };
+  const first = t.sources[0]!;
+  const kept = KEPT_TURNS.get(first);
+  if (kept !== undefined && kept.turn['role'] === t.role && sameMessages(kept.sources, t.sources)) return kept.turn;
+  const turn = share({ role: t.role, content: t.content });
+  KEPT_TURNS.set(first, { sources: t.sources, turn });
+  return turn;
+}
+
+function sameMessages(a: readonly ChatMessage[], b: readonly ChatMessage[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A system message after the conversation began: a turn of its own (consecutive ones are one turn, as Anthropic
@@ -157,7 +182,7 @@ function addSystemTurn(turns: Turn[], m: ChatMessage): void {
   const last = turns.at(-1);
   if (last?.role === 'system') {
     last.content.push(...blocks);
-    last.sources?.push(m);
+    last.sources.push(m);
   } else {
     turns.push({ role: 'system', content: blocks, sources: [m] });
   }
@@ -178,10 +203,12 @@ function placeSystemTurns(turns: Turn[], midSystem: boolean): ChatMessage[] {
       i++;
       continue;
     }
-    hoisted.push(...(turn.sources ?? []));
+    hoisted.push(...turn.sources);
     turns.splice(i, 1);
     if (before !== undefined && after !== undefined && before.role === after.role) {
       before.content.push(...after.content);
+      before.sources.push(...after.sources);
+      before.own = true;
       turns.splice(i, 1);
     }
   }
@@ -196,7 +223,7 @@ const OPENING_USER_TURN = '.';
  * first and the greeting stays. */
 function userFirst(turns: Turn[]): void {
   if (turns[0]?.role === 'assistant')
-    turns.unshift({ role: 'user', content: [{ type: 'text', text: OPENING_USER_TURN }] });
+    turns.unshift({ role: 'user', content: [{ type: 'text', text: OPENING_USER_TURN }], sources: [], own: true });
 }
 
 /** A conversation ending with an assistant turn asks the model to continue it (a prefill); Anthropic refuses one
@@ -207,7 +234,9 @@ function trimPrefill(turns: Turn[]): void {
   if (block?.['type'] !== 'text' || typeof block['text'] !== 'string') return;
   const text = block['text'].trimEnd();
   // A copy: the block may be shared with other requests.
-  if (text !== block['text']) last!.content[last!.content.length - 1] = { ...block, text };
+  if (text === block['text']) return;
+  last!.content[last!.content.length - 1] = { ...block, text };
+  last!.own = true;
 }
 
 /** The system messages as Anthropic's `system`: one string, or blocks when any of it carries a cache mark (a
