@@ -9,7 +9,7 @@
 const PIECES_FROM = 64 * 1024;
 /** A piece at least this long is sent as the view it is; runs of shorter ones are copied together, so that each
  * write (undici writes a piece at a time, a syscall each) carries enough to be worth it. */
-const VIEW_FROM = 16 * 1024;
+export const VIEW_FROM = 16 * 1024;
 
 /** A body in pieces, in order, and their length together (the request's content-length). */
 export class BodyPieces {

@@ -4,6 +4,7 @@
 // A next turn's new elements are written after them in the same memory when it has room and nothing else was
 // written there, so a growing conversation costs a copy of its new elements only. Bytes once written never change,
 // so a view of them may still be in a socket's queue when the memory grows.
+import { VIEW_FROM } from './body-pieces.ts';
 
 /** Memory shared by the runs of one conversation: `bytes[0, frontier)` are written and never change. */
 interface Memory {
@@ -25,11 +26,11 @@ const RUNS = new WeakMap<object, Run>();
 const LEAST_ELEMENTS = 2;
 /** New memory is made this much larger than what it holds, so that the next turns' elements fit after it. */
 const GROWTH = 2;
-const LEAST_MEMORY = 64 * 1024;
 
 /** The run of `array`'s leading elements that `shared` says are shared, as one view of their JSON bytes joined by
- * commas, and how many elements it covers; undefined when fewer than LEAST_ELEMENTS lead. `bytesOf` gives an
- * element's JSON bytes. */
+ * commas, and how many elements it covers; undefined when fewer than LEAST_ELEMENTS lead, or their bytes are fewer
+ * than a piece sent as a view (body-pieces.ts copies such a run with its neighbours all the same, so keeping it would
+ * only hold memory). `bytesOf` gives an element's JSON bytes. */
 export function sharedRun(
   array: readonly unknown[],
   shared: (value: object) => boolean,
@@ -40,7 +41,7 @@ export function sharedRun(
   const elements = array as readonly object[];
   const known = runBefore(elements, count);
   const run = known !== undefined && known.elements.length === count ? known : grown(elements, count, known, bytesOf);
-  return { view: run.memory.bytes.subarray(0, run.length), count };
+  return run === undefined ? undefined : { view: run.memory.bytes.subarray(0, run.length), count };
 }
 
 function leadingShared(array: readonly unknown[], shared: (value: object) => boolean): number {
@@ -68,13 +69,14 @@ function samePrefix(kept: readonly object[], elements: readonly object[]): boole
 }
 
 /** `elements[0, count)` as a run: `before`'s bytes followed by the rest's, written after them in its memory when
- * nothing else was written there and they fit, else all of them into new memory. */
+ * nothing else was written there and they fit, else all of them into new memory; undefined when shorter than
+ * VIEW_FROM. */
 function grown(
   elements: readonly object[],
   count: number,
   before: Run | undefined,
   bytesOf: (value: object) => Buffer,
-): Run {
+): Run | undefined {
   const from = before?.elements.length ?? 0;
   const added: Buffer[] = [];
   let addedLength = 0;
@@ -85,6 +87,7 @@ function grown(
   }
   const keptLength = before?.length ?? 0;
   const length = keptLength + addedLength;
+  if (length < VIEW_FROM) return undefined;
   // Only the newest run of a memory can be found (the one it grew from is forgotten), so its end is the memory's
   // frontier; checked all the same, since writing over bytes a view was handed would change a body being sent.
   const inPlace = before !== undefined && before.memory.frontier === keptLength && before.memory.bytes.length >= length;
@@ -105,7 +108,7 @@ function grown(
 
 /** Memory for a run of `length` bytes and the next turns', holding `before`'s bytes. */
 function newMemory(length: number, before: Run | undefined): Memory {
-  const bytes = Buffer.allocUnsafeSlow(Math.max(LEAST_MEMORY, length * GROWTH));
+  const bytes = Buffer.allocUnsafeSlow(length * GROWTH);
   if (before !== undefined) before.memory.bytes.copy(bytes, 0, 0, before.length);
   return { bytes, frontier: before?.length ?? 0 };
 }
