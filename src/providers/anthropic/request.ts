@@ -157,7 +157,8 @@ function wireTurn(t: Turn): Obj {
   if (t.own === true || t.role === 'system' || !t.sources.every(isShared)) return { role: t.role, content: t.content };
   const first = t.sources[0]!;
   const kept = KEPT_TURNS.get(first);
-  if (kept !== undefined && kept.turn['role'] === t.role && sameMessages(kept.sources, t.sources)) return kept.turn;
+  // The same messages make a turn of the same role: the role is its first message's.
+  if (kept !== undefined && sameMessages(kept.sources, t.sources)) return kept.turn;
   const turn = share({ role: t.role, content: t.content });
   KEPT_TURNS.set(first, { sources: t.sources, turn });
   return turn;

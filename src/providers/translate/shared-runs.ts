@@ -6,20 +6,17 @@
 // so a view of them may still be in a socket's queue when the memory grows.
 import { VIEW_FROM } from './body-pieces.ts';
 
-/** Memory shared by the runs of one conversation: `bytes[0, frontier)` are written and never change. */
-interface Memory {
-  readonly bytes: Buffer;
-  frontier: number;
-}
-
-/** The leading shared elements of an array as one run of bytes: `memory.bytes[0, length)`. */
+/** The leading shared elements of an array as one run of bytes: `memory[0, length)`. The memory past `length` is
+ * free for the next turns' elements. */
 interface Run {
-  readonly memory: Memory;
+  readonly memory: Buffer;
   readonly elements: readonly object[];
   readonly length: number;
 }
 
-/** Runs by their last element: the next turn finds its conversation's run by walking back from its own last one. */
+/** Runs by their last element: the next turn finds its conversation's run by walking back from its own last one.
+ * Only a memory's newest run is kept here (the one it grew from is forgotten), so nothing written in a memory is
+ * ever written over: a view of it may be in a socket's queue. */
 const RUNS = new WeakMap<object, Run>();
 
 /** Fewer leading shared elements than this are written element by element, as before. */
@@ -41,7 +38,7 @@ export function sharedRun(
   const elements = array as readonly object[];
   const known = runBefore(elements, count);
   const run = known !== undefined && known.elements.length === count ? known : grown(elements, count, known, bytesOf);
-  return run === undefined ? undefined : { view: run.memory.bytes.subarray(0, run.length), count };
+  return run === undefined ? undefined : { view: run.memory.subarray(0, run.length), count };
 }
 
 function leadingShared(array: readonly unknown[], shared: (value: object) => boolean): number {
@@ -88,17 +85,13 @@ function grown(
   const keptLength = before?.length ?? 0;
   const length = keptLength + addedLength;
   if (length < VIEW_FROM) return undefined;
-  // Only the newest run of a memory can be found (the one it grew from is forgotten), so its end is the memory's
-  // frontier; checked all the same, since writing over bytes a view was handed would change a body being sent.
-  const inPlace = before !== undefined && before.memory.frontier === keptLength && before.memory.bytes.length >= length;
-  const memory = inPlace ? before.memory : newMemory(length, before);
+  const memory = before !== undefined && before.memory.length >= length ? before.memory : newMemory(length, before);
   let at = keptLength;
   for (const [n, b] of added.entries()) {
-    if (from + n > 0) memory.bytes[at++] = 0x2c; // ','
-    b.copy(memory.bytes, at);
+    if (from + n > 0) memory[at++] = 0x2c; // ','
+    b.copy(memory, at);
     at += b.length;
   }
-  memory.frontier = length;
   const run: Run = { memory, elements: elements.slice(0, count), length };
   // The run it grew from is left to its views: no body will ask for it again once its conversation has moved on.
   if (before !== undefined) RUNS.delete(before.elements.at(-1)!);
@@ -107,8 +100,8 @@ function grown(
 }
 
 /** Memory for a run of `length` bytes and the next turns', holding `before`'s bytes. */
-function newMemory(length: number, before: Run | undefined): Memory {
-  const bytes = Buffer.allocUnsafeSlow(length * GROWTH);
-  if (before !== undefined) before.memory.bytes.copy(bytes, 0, 0, before.length);
-  return { bytes, frontier: before?.length ?? 0 };
+function newMemory(length: number, before: Run | undefined): Buffer {
+  const memory = Buffer.allocUnsafeSlow(length * GROWTH);
+  if (before !== undefined) before.memory.copy(memory, 0, 0, before.length);
+  return memory;
 }
