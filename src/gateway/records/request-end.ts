@@ -10,6 +10,8 @@ import { CHAT_PATHS, pathOf } from '../request/chat-paths.ts';
 import { metricRoute } from '../request/model-resolve.ts';
 import { finalRow } from './usage-record.ts';
 import { isSocketTurn } from '../conversations/socket-turn-mark.ts';
+import { bodyOver } from '../../providers/body-memory.ts';
+import { bodyBytes } from '../request/json-body.ts';
 
 /** The answer is finished with `status` (499: the caller hung up): the request is over unless its stream is still
  * open, whose record then waits for streamSettled. Once. */
@@ -21,6 +23,7 @@ export function requestOver(ctx: GatewayContext, req: FastifyRequest, status: nu
   if (status >= 400 && s.failure === undefined) failWith(s, { outcome: `http_${status}` });
   s.run.status = status;
   if (!s.run.usagePending) ctx.records.push(recordOf(ctx, req, s, status));
+  bodyDone(req);
 }
 
 /** A stream's events are closed: its usage is final. The record goes now if its answer is over already (a caller
@@ -30,6 +33,15 @@ export function streamSettled(ctx: GatewayContext, req: FastifyRequest): void {
   if (!s || !s.run.usagePending) return;
   s.run.usagePending = false;
   if (s.run.logged) ctx.records.push(recordOf(ctx, req, s, s.run.status ?? 499));
+  bodyDone(req);
+}
+
+/** Once the request's answer is over, its stream closed and its router call settled, nothing reads its body again:
+ * its memory goes now (providers/body-memory.ts). A request that made no call leaves it to the collector. */
+export function bodyDone(req: FastifyRequest): void {
+  const run = req.sy?.run;
+  if (run === undefined || run.call === undefined || run.calling || !run.logged || run.usagePending) return;
+  bodyOver(bodyBytes(req.body));
 }
 
 /** The request's record, built around its router call's (calls/call-record.ts) when it made one: the route, key,

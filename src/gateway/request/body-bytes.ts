@@ -7,6 +7,7 @@
 // for the collector: it no longer counts towards the next full collection.
 import type { Readable } from 'node:stream';
 import { errorCodes } from 'fastify';
+import { giveBack, ownsMemory } from '../../providers/body-memory.ts';
 
 /** Called once: the error, or the body's bytes. */
 export type Gathered = (err: Error | null, bytes: Buffer) => void;
@@ -54,29 +55,12 @@ export function gatherBody(payload: Readable, limit: number, contentLength: numb
 
 const EMPTY = Buffer.alloc(0);
 
-/** Whether `b` is all of its memory: no other bytes can be seen through it, nor can it keep a larger buffer alive. */
-function ownsMemory(b: Buffer): boolean {
-  return b.byteOffset === 0 && b.buffer.byteLength === b.length;
-}
-
 /** The chunks as one Buffer: the only chunk itself when it owns all of its memory, else a copy, after which the
  * chunks that own theirs give it back when no other reader was handed them (`alone`). */
 function joined(chunks: readonly Buffer[], length: number, alone: boolean): Buffer {
   const only = chunks.length === 1 ? chunks[0]! : undefined;
   if (only !== undefined && ownsMemory(only)) return only;
   const body = Buffer.concat(chunks, length);
-  if (alone) for (const chunk of chunks) if (ownsMemory(chunk)) giveBack(chunk);
+  if (alone) for (const chunk of chunks) if (ownsMemory(chunk)) giveBack(chunk.buffer);
   return body;
-}
-
-/** Frees a Buffer's memory now: its ArrayBuffer is detached (every view of it reads as empty from then on). A Buffer
- * whose memory may not be detached (a WebAssembly memory's, say) is left to the collector. */
-function giveBack(b: Buffer): void {
-  const memory = b.buffer;
-  if (!(memory instanceof ArrayBuffer) || memory.detached) return;
-  try {
-    memory.transfer(0);
-  } catch {
-    // Not detachable: the collector frees it, as it did every chunk before.
-  }
 }

@@ -8,6 +8,7 @@
 // conversation to find the broken quote alone.
 import { errorCodes, type FastifyInstance } from 'fastify';
 import { gatherBody } from './body-bytes.ts';
+import { holdBody } from '../../providers/body-memory.ts';
 import { ApiError } from '../answer/api-error.ts';
 import { guardRequestBytes } from './guard-request.ts';
 import { isChatRequest } from './chat-paths.ts';
@@ -47,6 +48,8 @@ export function installJsonBody(app: FastifyInstance, bodyLimit: number): void {
       try {
         // A chat request's messages are read, never changed, by every reader: shared with the next turn's.
         const share = isChatRequest(req);
+        // Given back once the request is over (records/request-end.ts), not left for a full collection.
+        if (share) holdBody(bytes);
         done(
           null,
           parseBody(bytes, (b, spans) => guardRequestBytes(req, b, spans), share),

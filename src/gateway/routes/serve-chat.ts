@@ -33,7 +33,7 @@ import {
 import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
 import { usageHeaderValue } from '../records/usage-record.ts';
-import { streamSettled } from '../records/request-end.ts';
+import { bodyDone, streamSettled } from '../records/request-end.ts';
 import { guardAnswer, guardAnswerEvents } from '../answer/guard-answer.ts';
 import { streamingSettings } from '../../config/streaming.ts';
 import type { Obj } from '../../providers/translate/obj.ts';
@@ -82,6 +82,7 @@ function abortOnDisconnect(
 function callSettled(ctx: GatewayContext, req: FastifyRequest, sy: RequestState): void {
   sy.run.calling = false;
   if (sy.run.hungUp) logHangUp(ctx, req);
+  bodyDone(req);
 }
 
 function chatOptions(
