@@ -114,11 +114,8 @@ describe('switchyard auth (seed 001)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`reset mimo: 1 key changed — credential ${fingerprint(NEW_CONFIG)} is ok again`));
     assert.match(r.stdout, /→ the next request uses config key sk-…e5f6/);
-    await waitFor(
-      () => store.getHealth(fingerprint(NEW_CONFIG))?.state === 'ok',
-      'the other process to see the reset',
-      5_000,
-    ); // polled every 250 ms; the bound is generous so a loaded CI machine does not flake
+    // Polled every 250 ms; the suite's bound, since 5 s was met at load ~20 by a reset that was seen.
+    await waitFor(() => store.getHealth(fingerprint(NEW_CONFIG))?.state === 'ok', 'the other process to see the reset');
   });
 
   it('never prints a full secret', () => {
