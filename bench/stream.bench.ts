@@ -7,7 +7,8 @@
 // Last, RSS after BENCH_SUSTAIN_SECONDS (60; 0 skips) of non-streaming load at 32 connections against idle RSS.
 // Knobs: BENCH_STREAMS (100,1000,5000), BENCH_ROUNDS (3), BENCH_CHUNKS / BENCH_INTERVAL_MS / BENCH_FIRST_MS (the pace,
 // else per level below), BENCH_BODIES=0 (skip the request side: streams whose requests are agents' bodies of 5 words
-// to 1 MB; BENCH_SIZES=0,200 only those, in KB), BENCH_BUFFERED=0 (skip the non-streaming check), BENCH_PORTKEY=1 (Portkey, when installed),
+// to 1 MB; BENCH_SIZES=0,200 only those, in KB; BENCH_SIDE_STREAMS=1 holds one at a time instead of 32: the latency
+// a body adds, without the queue), BENCH_BUFFERED=0 (skip the non-streaming check), BENCH_PORTKEY=1 (Portkey, when installed),
 // BENCH_SOURCES=1 (the gateway run from this clone's TypeScript sources, as `./dev` and a clone's `switchyard` do,
 // instead of built and laid out as the installed package, which takes a build of ~1 min first).
 // BENCH_BASELINE=<another clone> (its gateway runs beside this one, round for round: the before/after of a change;
@@ -353,12 +354,13 @@ function chosenSize(size: (typeof BODY_SIZES)[number]): boolean {
  * to first byte each adds over the floor's, and the CPU per stream (what a bigger request adds is its handling). */
 async function requestSide(servers: Servers, upstream: Served, rounds: number): Promise<void> {
   const pace = { chunks: 50, intervalMs: 20, firstMs: 50, rampMs: 100 };
+  const side = Number(process.env['BENCH_SIDE_STREAMS'] ?? 32);
   await setPace(upstream, pace);
   console.log(`\nThe request side: C=32 streams of ${pace.chunks} chunks, agents' bodies (median of ${rounds} rounds)`);
   for (const size of BODY_SIZES.filter(chosenSize)) {
     const runs: LevelRuns = new Map(ROUTES.map((r) => [r.name, []]));
     for (let round = 0; round < rounds; round++)
-      for (const r of ROUTES) runs.get(r.name)!.push(await measure(r, servers[r.server]!, 32, pace, size.bytes));
+      for (const r of ROUTES) runs.get(r.name)!.push(await measure(r, servers[r.server]!, side, pace, size.bytes));
     for (const r of ROUTES) {
       const rs = runs.get(r.name)!;
       const perStream = median(rs.map((x) => (x.cpuPerChunk * x.chunks) / Math.max(1, x.completed)));
