@@ -21,12 +21,14 @@ function body(): { bytes: Buffer; sha: string } {
 }
 
 /** A TCP peer that reads nothing until told to, then hashes all it received. */
-async function lazyPeer(): Promise<{
+interface Peer {
   port: number;
   client: Promise<Socket>;
   read: () => Promise<string>;
   close: () => void;
-}> {
+}
+
+async function lazyPeer(): Promise<Peer> {
   const server = createServer({ pauseOnConnect: true });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -46,6 +48,17 @@ async function lazyPeer(): Promise<{
   return { port: (server.address() as AddressInfo).port, client, read, close: () => server.close() };
 }
 
+/** A held body, and a watched socket to a lazy peer to write it to. */
+async function heldBodyOnSocket(): Promise<{ peer: Peer; socket: Socket; bytes: Buffer; sha: string }> {
+  const peer = await lazyPeer();
+  const socket = connect(peer.port, '127.0.0.1');
+  await once(socket, 'connect');
+  watchWrites(socket);
+  const { bytes, sha } = body();
+  holdBody(bytes);
+  return { peer, socket, bytes, sha };
+}
+
 /** Whether `b`'s memory was given back (detached). */
 const detached = (b: Uint8Array): boolean => (b.buffer as ArrayBuffer).detached;
 
@@ -55,12 +68,7 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 test('a body whose request ends while its write is pending is given back only when the write completes, sent whole', async () => {
-  const peer = await lazyPeer();
-  const socket = connect(peer.port, '127.0.0.1');
-  await once(socket, 'connect');
-  watchWrites(socket);
-  const { bytes, sha } = body();
-  holdBody(bytes);
+  const { peer, socket, bytes, sha } = await heldBodyOnSocket();
   let detachedAtCallback: boolean | undefined;
   const written = new Promise<void>((resolve) =>
     socket.write(bytes, () => {
@@ -80,12 +88,7 @@ test('a body whose request ends while its write is pending is given back only wh
 });
 
 test('a body whose writes are done is kept until its request ends, then given back at once', async () => {
-  const peer = await lazyPeer();
-  const socket = connect(peer.port, '127.0.0.1');
-  await once(socket, 'connect');
-  watchWrites(socket);
-  const { bytes } = body();
-  holdBody(bytes);
+  const { peer, socket, bytes } = await heldBodyOnSocket();
   const written = new Promise<void>((resolve) => socket.write(bytes, () => resolve()));
   await peer.client;
   void peer.read();
@@ -98,12 +101,7 @@ test('a body whose writes are done is kept until its request ends, then given ba
 });
 
 test('a write cut by the socket closing still gives the memory back', async () => {
-  const peer = await lazyPeer();
-  const socket = connect(peer.port, '127.0.0.1');
-  await once(socket, 'connect');
-  watchWrites(socket);
-  const { bytes } = body();
-  holdBody(bytes);
+  const { peer, socket, bytes } = await heldBodyOnSocket();
   const failed = new Promise<Error | null | undefined>((resolve) => socket.write(bytes, (err) => resolve(err)));
   socket.on('error', () => undefined);
   await peer.client;
