@@ -25,7 +25,8 @@ function chatOnTerminal(w: Awaited<ReturnType<typeof startChatWorld>>): {
   });
   let drawn = '';
   child.stdout.on('data', (d: Buffer) => (drawn += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': the last of the screen may still be in the pipe when the process has exited.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code: number | null) => resolve(code)));
   return { child, screen: () => drawn, exited };
 }
 
