@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
+import { GATEWAY_ENV, HEAP_VARIABLE } from '../src/gateway/server/process-memory.ts';
 import { agentBody, BODY_SIZES, type BodyShape, type BodySize } from './agent-body.ts';
 import { benchGatewayConfig, installedCopy, startCliGateway, stopCliGateway, type CliGateway } from './cli-gateway.ts';
 import { load, percentile, type LoadTarget } from './load.ts';
@@ -117,6 +117,17 @@ async function startServers(dir: string, others: string[]): Promise<Servers> {
   const piped = await serve(['piped', upstream.url], [], env);
   const config = benchGatewayConfig(upstream.url);
   const gateways = [{ name: 'this', g: await startCliGateway({ dir: join(dir, 'this'), config, clientKey: true }) }];
+  // BENCH_LEAN=1: this clone's gateway again with SWITCHYARD_GATEWAY_HEAP=lean, so both heap sizings read one run.
+  if (process.env['BENCH_LEAN'] === '1')
+    gateways.push({
+      name: 'this,lean',
+      g: await startCliGateway({
+        dir: join(dir, 'this-lean'),
+        config,
+        clientKey: true,
+        env: { [HEAP_VARIABLE]: 'lean' },
+      }),
+    });
   for (const [i, root] of others.entries())
     gateways.push({
       name: basename(root),
