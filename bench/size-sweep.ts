@@ -199,7 +199,33 @@ const amountOf = (size: BodySize, seconds: number): number =>
 
 const perRequest = (s: Slice): number => s.cpu / Math.max(1, s.requests);
 
-/** Per-slice ratios of a target's figure to another's, in the same slice. */
+/** A target's figures over the whole run: all its slices' CPU over all their requests, and all their requests over all
+ * their time. A full collection lands in one slice of several, so a median of slices leaves it out; a total counts
+ * it once, as the process paid for it. */
+interface RunTotals {
+  perRequest: number;
+  rps: number;
+}
+
+function totalsOf(runs: Runs, size: BodySize, t: Target): RunTotals {
+  let cpu = 0;
+  let requests = 0;
+  let seconds = 0;
+  for (const x of runs.get(runKey(size, t))!) {
+    cpu += x.cpu;
+    requests += x.requests;
+    seconds += x.requests / x.rps;
+  }
+  return { perRequest: cpu / Math.max(1, requests), rps: requests / seconds };
+}
+
+/** A target's figure over another's, each over the whole run. */
+function runRatio(runs: Runs, size: BodySize, t: Target, base: Target, f: (x: RunTotals) => number): number {
+  return f(totalsOf(runs, size, t)) / f(totalsOf(runs, size, base));
+}
+
+/** Per-slice ratios of a target's figure to another's, in the same slice: their spread says how far to trust the
+ * run's. */
 function ratios(runs: Runs, size: BodySize, t: Target, base: Target, f: (s: Slice) => number): number[] {
   const mine = runs.get(runKey(size, t))!;
   const theirs = runs.get(runKey(size, base))!;
@@ -212,7 +238,7 @@ function proxyOf(targets: Target[], kind: 'buffered' | 'piped', client: BodyShap
 
 function printTable(runs: Runs, targets: Target[]): void {
   console.log(
-    "\nCPU per request from /proc, median of the slices; × buffered: the median of per-slice ratios to the buffered proxy of the caller's shape (spread); req/s as % of the piped proxy of that shape",
+    "\nCPU per request from /proc over all the slices; × buffered: over the buffered proxy of the caller's shape, the run's totals (the per-slice ratios' spread); req/s as % of the piped proxy of that shape, the run's totals",
   );
   for (const size of BODY_SIZES) {
     const kb = (shape: BodyShape): number => Buffer.byteLength(agentBody(shape, size, 'bench-model')) / 1024;
@@ -222,13 +248,14 @@ function printTable(runs: Runs, targets: Target[]): void {
     );
     for (const t of targets) {
       const s = runs.get(runKey(size, t))!;
-      const us = median(s.map(perRequest));
-      const rps = s.reduce((n, x) => n + x.rps, 0) / s.length;
-      const over = ratios(runs, size, t, proxyOf(targets, 'buffered', t.client), perRequest);
-      const share = ratios(runs, size, t, proxyOf(targets, 'piped', t.client), (x) => x.rps);
+      const { perRequest: us, rps } = totalsOf(runs, size, t);
+      const buffered = proxyOf(targets, 'buffered', t.client);
+      const over = runRatio(runs, size, t, buffered, (x) => x.perRequest);
+      const slices = ratios(runs, size, t, buffered, perRequest);
+      const share = runRatio(runs, size, t, proxyOf(targets, 'piped', t.client), (x) => x.rps);
       const failed = s.reduce((n, x) => n + x.failed, 0);
       console.log(
-        `  ${t.name.padEnd(30)} ${rps.toFixed(0).padStart(7)} ${us.toFixed(0).padStart(8)} ${(size.bytes === 0 ? '—' : (us / kb(t.client)).toFixed(1)).padStart(7)}  ${`${median(over).toFixed(2)}× (${spread(over)})`.padEnd(22)} ${(median(share) * 100).toFixed(0).padStart(4)} %${failed > 0 ? `  ${failed} FAILED` : ''}`,
+        `  ${t.name.padEnd(30)} ${rps.toFixed(0).padStart(7)} ${us.toFixed(0).padStart(8)} ${(size.bytes === 0 ? '—' : (us / kb(t.client)).toFixed(1)).padStart(7)}  ${`${over.toFixed(2)}× (${spread(slices)})`.padEnd(22)} ${(share * 100).toFixed(0).padStart(4)} %${failed > 0 ? `  ${failed} FAILED` : ''}`,
       );
     }
   }
@@ -239,7 +266,7 @@ function cpuTargets(runs: Runs, targets: Target[], gateway: string): string[] {
   const mine = targets.filter((t) => t.gateway === gateway);
   for (const t of mine.filter((x) => x.client === x.upstream))
     for (const size of BODY_SIZES) {
-      const r = median(ratios(runs, size, t, proxyOf(targets, 'buffered', t.client), perRequest));
+      const r = runRatio(runs, size, t, proxyOf(targets, 'buffered', t.client), (x) => x.perRequest);
       lines.push(
         `same shape ${arrow(t)} at ${size.name}: CPU/request ${r.toFixed(2)}× buffered (≤ ${TARGET.sameShapeCpu}×) ${verdict(r <= TARGET.sameShapeCpu)}`,
       );
@@ -249,13 +276,13 @@ function cpuTargets(runs: Runs, targets: Target[], gateway: string): string[] {
       [BODY_SIZES[0], TARGET.throughputFiveWords],
       [BODY_SIZES[2], TARGET.throughput200k],
     ] as const) {
-      const r = median(ratios(runs, size, t, proxyOf(targets, 'piped', t.client), (x) => x.rps));
+      const r = runRatio(runs, size, t, proxyOf(targets, 'piped', t.client), (x) => x.rps);
       lines.push(
         `same shape ${arrow(t)} at ${size.name}: throughput ${(r * 100).toFixed(0)} % of piped (≥ ${min * 100} %) ${verdict(r >= min)}`,
       );
     }
   for (const t of mine.filter((x) => x.client !== x.upstream)) {
-    const r = median(ratios(runs, BODY_SIZES[2], t, proxyOf(targets, 'buffered', t.client), perRequest));
+    const r = runRatio(runs, BODY_SIZES[2], t, proxyOf(targets, 'buffered', t.client), (x) => x.perRequest);
     lines.push(
       `across shapes ${arrow(t)} at 200 KB: CPU/request ${r.toFixed(2)}× buffered (≤ ${TARGET.crossShapeCpu}×) ${verdict(r <= TARGET.crossShapeCpu)}`,
     );
