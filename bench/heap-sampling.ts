@@ -15,7 +15,9 @@ if (file !== undefined) {
     session.post('HeapProfiler.startSampling', {
       samplingInterval: INTERVAL,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      // HEAP_SAMPLING_SURVIVORS=1: only what outlived the young generation (promoted, or still live), not the garbage
+      // a scavenge freed: where the old generation's growth comes from.
+      includeObjectsCollectedByMinorGC: process.env['HEAP_SAMPLING_SURVIVORS'] !== '1',
     });
   });
   // An in-thread session answers synchronously, so the profile is written before the process is gone.
