@@ -1,6 +1,6 @@
 // The prefilter: where in a body a rule could match, found with native searches (`Buffer.indexOf`, or a string's
 // `indexOf` on the answer side) for literals of two to four characters, each starting with a character rare in code
-// and prose, and a few character checks at each place found. Only these places are handed to the precise rules
+// and prose, or in a small body with one pass over its bytes, and a few character checks at each place found. Only these places are handed to the precise rules
 // (scan.ts). Single letters were searched before: each of their thousands of places in a 200 KB body cost a call.
 import { KEYWORD_END } from './rules.ts';
 import { literal, type Literal, type Text } from './text.ts';
@@ -131,11 +131,61 @@ const ANCHORS: readonly (readonly [Literal, Visit])[] = (
   ] as const
 ).map(([s, visit]) => [literal(s), visit] as const);
 
+/** Below this length one pass in JS over the text costs less than a native search per literal: each of the ~24
+ * `Buffer.indexOf` calls costs about a thousand instructions before it reads a byte (bench/README.md, the guard). */
+export const ONE_PASS_BELOW = 768;
+
 /** Every anchor in `text`, in order. */
 export function findAnchors(text: Text): Anchor[] {
+  return text.bytes !== undefined && text.length < ONE_PASS_BELOW
+    ? anchorsByPass(text.bytes, text)
+    : anchorsBySearch(text);
+}
+
+/** A native search per literal, each place visited: for a text of any length. */
+export function anchorsBySearch(text: Text): Anchor[] {
   const out: Anchor[] = [];
   const add: Add = (at, block = false) => void out.push({ at, block });
   for (const [lit, visit] of ANCHORS)
     for (let i = text.find(lit, 0); i >= 0; i = text.find(lit, i + 1)) visit(text, i, add);
   return out.sort((a, b) => a.at - b.at);
+}
+
+/** Which literals (their index in ANCHORS) start with each ASCII character. */
+const BY_FIRST: readonly (readonly number[] | undefined)[] = (() => {
+  const table: number[][] = [];
+  ANCHORS.forEach(([lit], k) => (table[lit.text.charCodeAt(0)] ??= []).push(k));
+  return table;
+})();
+
+/** An anchor found by the pass, with the literal that found it: the order anchorsBySearch gives is by place, then
+ * literal, then where the literal was found. */
+interface Found extends Anchor {
+  lit: number;
+}
+
+/** The same anchors as anchorsBySearch, in the same order, from one pass over a body's bytes (`text` reads them). */
+export function anchorsByPass(bytes: Uint8Array, text: Text): Anchor[] {
+  const out: Found[] = [];
+  let lit = 0;
+  const add: Add = (at, block = false) => void out.push({ at, block, lit });
+  for (let i = 0; i < bytes.length; i++) {
+    const candidates = BY_FIRST[bytes[i]!];
+    if (candidates === undefined) continue;
+    for (let c = 0; c < candidates.length; c++) {
+      const k = candidates[c]!;
+      const [literal, visit] = ANCHORS[k]!;
+      if (!startsAt(bytes, i, literal.bytes)) continue;
+      lit = k;
+      visit(text, i, add);
+    }
+  }
+  return out.sort((a, b) => a.at - b.at || a.lit - b.lit);
+}
+
+/** Whether `bytes` holds `lit` at `i`. */
+function startsAt(bytes: Uint8Array, i: number, lit: Uint8Array): boolean {
+  if (i + lit.length > bytes.length) return false;
+  for (let k = 1; k < lit.length; k++) if (bytes[i + k] !== lit[k]) return false;
+  return true;
 }

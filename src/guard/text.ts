@@ -14,6 +14,8 @@ export function literal(text: string): Literal {
 
 export interface Text {
   readonly length: number;
+  /** A body's bytes, for the prefilter's one pass over a small body (anchors.ts); none for a string. */
+  readonly bytes?: Uint8Array;
   /** The byte (UTF-16 unit) at `i`; -1 outside. Only compared with ASCII codes, so either reads the same. */
   at(i: number): number;
   /** The next place of `lit` from `from`, or -1: a native search. */
@@ -25,6 +27,7 @@ export interface Text {
 export function bytesText(buf: Buffer): Text {
   return {
     length: buf.length,
+    bytes: buf,
     at: (i) => buf[i] ?? -1,
     find: (lit, from) => buf.indexOf(lit.bytes, from),
     slice: (from, to) => buf.toString('latin1', Math.max(0, from), Math.min(buf.length, to)),

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { guardBody } from '../../src/guard/body.ts';
 import { scanSecrets } from '../../src/guard/scan.ts';
+import { anchorsByPass, anchorsBySearch, ONE_PASS_BELOW } from '../../src/guard/anchors.ts';
+import { bytesText } from '../../src/guard/text.ts';
 import { decoys, plantedSecrets } from './corpus.ts';
 
 test('every planted format is found by its rule, in plain text and in a raw JSON body', () => {
@@ -75,4 +77,21 @@ test('a secret after multi-byte characters is redacted in place and placed by it
   const key = aws.secrets[0]!;
   assert.equal(out.bytes.toString(), body.replace(key, `[redacted aws_access_key …${key.slice(-4)}]`));
   assert.deepEqual(out.findings, [{ rule: 'aws-access-key', where: 'messages[1].content', action: 'redact' }]);
+});
+
+test("a small body's one pass finds the anchors the native searches find, in the same order", () => {
+  const texts = [...plantedSecrets().map((p) => p.text), ...decoys(200)];
+  let compared = 0;
+  for (const text of texts) {
+    const body = Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: text }] }));
+    // Cut to every length about the threshold, so a literal or a key's prefix is also cut at the body's end.
+    for (const end of [body.length, Math.min(body.length, ONE_PASS_BELOW - 1), 40, 17, 3]) {
+      const part = body.subarray(0, end);
+      const bySearch = anchorsBySearch(bytesText(part));
+      const byPass = anchorsByPass(part, bytesText(part)).map(({ at, block }) => ({ at, block }));
+      assert.deepEqual(byPass, bySearch, JSON.stringify(part.toString('latin1')));
+      compared += bySearch.length;
+    }
+  }
+  assert.ok(compared > 100, `the corpus holds anchors to compare (${compared})`);
 });
