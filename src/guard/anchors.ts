@@ -1,7 +1,8 @@
 // The prefilter: where in a body a rule could match, found with native searches (`Buffer.indexOf`, or a string's
 // `indexOf` on the answer side) for literals of two to four characters, each starting with a character rare in code
-// and prose, or in a small body with one pass over its bytes, and a few character checks at each place found. Only these places are handed to the precise rules
-// (scan.ts). Single letters were searched before: each of their thousands of places in a 200 KB body cost a call.
+// and prose (in a small body, with one pass over its bytes instead), and a few character checks at each place found.
+// Only these places are handed to the precise rules (scan.ts). Single letters were searched before: each of their
+// thousands of places in a 200 KB body cost a call.
 import { KEYWORD_END } from './rules.ts';
 import { literal, type Literal, type Text } from './text.ts';
 

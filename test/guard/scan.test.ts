@@ -84,7 +84,7 @@ test("a small body's one pass finds the anchors the native searches find, in the
   let compared = 0;
   for (const text of texts) {
     const body = Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: text }] }));
-    // Cut to every length about the threshold, so a literal or a key's prefix is also cut at the body's end.
+    // Cut short too (under the threshold, then to a few bytes), so a literal or a key is also cut at the body's end.
     for (const end of [body.length, Math.min(body.length, ONE_PASS_BELOW - 1), 40, 17, 3]) {
       const part = body.subarray(0, end);
       const bySearch = anchorsBySearch(bytesText(part));
