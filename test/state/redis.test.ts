@@ -139,6 +139,48 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
     }
   });
 
+  it('after Redis restarts, affinity hints reach the other replica again, and the dropped connections reject nothing unhandled', async () => {
+    await using own = await startTestRedis();
+    using f = redisFactory(own);
+    await using a = f.open();
+    await using b = f.open();
+    await Promise.all([a.ready(), b.ready()]);
+    const unhandled: unknown[] = [];
+    const note = (err: unknown): void => void unhandled.push(err);
+    process.on('unhandledRejection', note);
+    try {
+      // Down and up twice: the second drop comes while the subscribers are just back.
+      for (const round of [1, 2]) {
+        await own.stop();
+        await waitFor(() => a.status().degraded === true, `replica a to notice Redis is gone (round ${round})`);
+        await own.start();
+        const hash = `k-back-${round}`;
+        // A hint published while a replica was still away is lost by design: sent again until one arrives.
+        await waitFor(
+          async () => {
+            const now = Date.now();
+            b.setAffinity({
+              hash,
+              provider: 'p',
+              route: 'p/m',
+              fingerprint: 'fp',
+              tokens: 1,
+              at: now,
+              expires_at: now + 60_000,
+            });
+            await b.flush();
+            return a.getAffinity(hash, now)?.route === 'p/m';
+          },
+          `an affinity hint to reach the other replica after Redis came back (round ${round})`,
+          20_000,
+        );
+      }
+    } finally {
+      process.off('unhandledRejection', note);
+    }
+    assert.deepEqual(unhandled, []);
+  });
+
   it('a stalled Redis (connected, answering nothing) degrades the same way and recovers when it answers again', async () => {
     const { store, warnings } = memoryBacked({
       url: server.url,

@@ -21,8 +21,10 @@ export class AffinityChannel {
       this.onSubscribed = resolve;
     });
     // A connection in subscriber mode takes no other command: a second one, with the first one's options (a
-    // cluster's subscribes on one node, and a PUBLISH on any node reaches it).
-    this.subscriber = isCluster(redis) ? redis.duplicate() : redis.duplicate();
+    // cluster's subscribes on one node, and a PUBLISH on any node reaches it). The 'ready' handler below subscribes
+    // again after a reconnect: ioredis's own resubscribe leaves its promise unhandled, so a connection dropped right
+    // after it came back was an unhandled rejection (a cluster's subscriber node resubscribes in its own code).
+    this.subscriber = isCluster(redis) ? redis.duplicate() : redis.duplicate({ autoResubscribe: false });
     keepConnecting(this.subscriber);
     this.subscriber.on('error', () => {
       // The main connection reports Redis being unreachable; this one only retries.
