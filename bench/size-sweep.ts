@@ -3,8 +3,9 @@
 // (piped-proxy.ts) and `switchyard gateway` (this clone's, and each other checkout given: the before of a change),
 // same shape and across shapes, in one run of interleaved one-second slices at 32 connections. CPU is each server's
 // own from /proc, per request and per KB, as a ratio to the buffered proxy's over the run's totals (the per-slice
-// ratios' spread beside it); throughput as a share of the piped proxy's, likewise. Then streams at C=32 (CPU per chunk, time to first byte at a 200 KB request), RSS idle and
-// after a sustained load of 200 KB bodies, and PASS/FAIL for each target of the issue.
+// ratios' spread beside it); throughput as a share of the piped proxy's, likewise. Then streams at C=32 (CPU per
+// chunk, time to first byte at a 200 KB request), RSS idle and after a sustained load of 200 KB bodies, and PASS/FAIL
+// for each target of the issue.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';

@@ -4,7 +4,7 @@
 // Only these places are handed to the precise rules (scan.ts). Single letters were searched before: each of their
 // thousands of places in a 200 KB body cost a call.
 import { KEYWORD_END } from './rules.ts';
-import { literal, type Literal, type Text } from './text.ts';
+import { literal, type BodyText, type Literal, type Text } from './text.ts';
 
 /** A place worth the precise rules: a character a match there must hold (`at`), and whether it may be a key block. */
 export interface Anchor {
@@ -138,9 +138,7 @@ export const ONE_PASS_BELOW = 768;
 
 /** Every anchor in `text`, in order. */
 export function findAnchors(text: Text): Anchor[] {
-  return text.bytes !== undefined && text.length < ONE_PASS_BELOW
-    ? anchorsByPass(text.bytes, text)
-    : anchorsBySearch(text);
+  return hasBytes(text) && text.length < ONE_PASS_BELOW ? anchorsByPass(text) : anchorsBySearch(text);
 }
 
 /** A native search per literal, each place visited: for a text of any length. */
@@ -165,8 +163,11 @@ interface Found extends Anchor {
   lit: number;
 }
 
-/** The same anchors as anchorsBySearch, in the same order, from one pass over a body's bytes (`text` reads them). */
-export function anchorsByPass(bytes: Uint8Array, text: Text): Anchor[] {
+const hasBytes = (text: Text): text is BodyText => text.bytes !== undefined;
+
+/** The same anchors as anchorsBySearch, in the same order, from one pass over a body's bytes. */
+export function anchorsByPass(text: BodyText): Anchor[] {
+  const bytes = text.bytes;
   const out: Found[] = [];
   let lit = 0;
   const add: Add = (at, block = false) => void out.push({ at, block, lit });

@@ -24,7 +24,12 @@ export interface Text {
   slice(from: number, to: number): string;
 }
 
-export function bytesText(buf: Buffer): Text {
+/** A body's bytes read as a Text: the prefilter may also read them directly. */
+export interface BodyText extends Text {
+  readonly bytes: Uint8Array;
+}
+
+export function bytesText(buf: Buffer): BodyText {
   return {
     length: buf.length,
     bytes: buf,
