@@ -31,6 +31,22 @@ function schedMicrosOf(pid: number): number {
   return ns / 1000;
 }
 
+/** CPU time (µs) a process has used by thread name (`MainThread`, `V8Worker`, `libuv-worker`, …), from the same
+ * counts: threads of one name are summed. */
+export function cpuByThreadOf(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      out.set(name, (out.get(name) ?? 0) + ns / 1000);
+    } catch {
+      // The thread exited between the listing and the read.
+    }
+  }
+  return out;
+}
+
 /** CPU time (µs) a process has used in user space (utime) and in the kernel on its behalf (stime), from
  * /proc/PID/stat: a stream's kernel time is mostly its socket reads and writes. */
 export function cpuSplitOf(pid: number): { user: number; system: number } {

@@ -1,8 +1,8 @@
-// `[PROFILE_BODY_KB=200] node bench/profile.ts [seconds] [connections] [gateway|proxy|floor|stream] [openai|anthropic] [openai|anthropic]`:
+// `[PROFILE_BODY_KB=200] [PROFILE_CHUNKS=5] node bench/profile.ts [seconds] [connections] [gateway|proxy|floor|stream] [openai|anthropic] [openai|anthropic]`:
 // (the caller's shape and the upstream's, for requests as for streams)
 // runs the gateway under load in its own process with `--cpu-prof`, then prints where its CPU time went (self time by
 // function and by file). `stream` holds `connections` streams (client shape, then upstream shape) instead of
-// request/response load. For finding hot spots; the numbers to compare come from `npm run bench` and `bench:stream`.
+// request/response load, each request an agent's body of PROFILE_BODY_KB when given. For finding hot spots; the numbers to compare come from `npm run bench` and `bench:stream`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,20 +109,24 @@ function summarize(file: string): void {
   console.log(`--- inclusive time of our own functions (self + what they call)\n${inclusiveOwn(profile, total)}`);
 }
 
+/** Chunks per stream (PROFILE_CHUNKS): fewer weigh the request side of a stream more. */
+const CHUNKS = Number(process.env['PROFILE_CHUNKS'] ?? 100);
+
 /** `connections` streams at a time through the gateway, 20 ms apart, in rounds until SECONDS have passed. */
 async function profileStreams(upstreamUrl: string, gw: { url: string; key?: string }): Promise<void> {
   const client = process.argv[5] === 'anthropic' ? 'anthropic' : 'openai';
   const upstreamShape = process.argv[6] === 'anthropic' ? 'anthropic' : 'openai';
   await fetch(`${upstreamUrl}/bench/stream`, {
     method: 'POST',
-    body: JSON.stringify({ chunks: 100, intervalMs: 20, firstMs: 20 }),
+    body: JSON.stringify({ chunks: CHUNKS, intervalMs: 20, firstMs: 20 }),
   });
   const model = upstreamShape === 'openai' ? 'bench/bench-model' : 'bench_anthropic/claude-bench';
-  const job = shapedStreamJob(client, gw, model, { streams: CONNECTIONS, rampMs: 100 });
+  const agentBytes = bodyKb * 1024;
+  const job = shapedStreamJob(client, gw, model, { streams: CONNECTIONS, rampMs: 100, agentBytes });
   const until = Date.now() + SECONDS * 1000;
   let done = 0;
   while (Date.now() < until) done += (await runStreams(job)).completed;
-  console.log(`${done} streams of 100 chunks, ${client} client, ${upstreamShape} upstream`);
+  console.log(`${done} streams of ${CHUNKS} chunks, ${client} client, ${upstreamShape} upstream`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-prof-'));

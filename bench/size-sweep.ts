@@ -5,7 +5,7 @@
 // own from /proc, per request and per KB, as a ratio to the buffered proxy's over the run's totals (the per-slice
 // ratios' spread beside it); throughput as a share of the piped proxy's, likewise. Then streams at C=32 (CPU per
 // chunk, time to first byte at a 200 KB request), RSS idle and after a sustained load of 200 KB bodies, and PASS/FAIL
-// for each target of the issue.
+// for each target of the issue. BENCH_SWEEP_ONLY=streams runs the streams alone (no slices, no CPU targets).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -380,15 +380,16 @@ export async function sweep(options: SweepOptions): Promise<void> {
     console.log(
       `body-size sweep${quick ? ' (--quick)' : ''}: ${targets.length} targets × ${BODY_SIZES.length} sizes, ${warmups} warm-up + ${count} slices (each ~${seconds} s of a gateway's requests, all answered) at c${CONNECTIONS}; load average ${loadAverage().join(' ')}`,
     );
-    const runs = await slices(targets, warmups, count, seconds);
-    printTable(runs, targets);
+    const onlyStreams = process.env['BENCH_SWEEP_ONLY'] === 'streams';
+    const runs: Runs = onlyStreams ? new Map() : await slices(targets, warmups, count, seconds);
+    if (!onlyStreams) printTable(runs, targets);
     const streamed = await streams(targets, servers.upstream, streamRounds);
     console.log('\nTargets (issue 53):');
     for (const { name, g } of servers.gateways) {
       const oa = targets.find((t) => t.gateway === name && t.client === 'openai' && t.upstream === 'openai')!;
       const idleRatio = idle.get(name)! / idleProxy;
       const lines = [
-        ...cpuTargets(runs, targets, name),
+        ...(onlyStreams ? [] : cpuTargets(runs, targets, name)),
         ...(streamed.get(name) ?? []),
         `idle RSS from sources ${mib(idle.get(name)!)} / buffered proxy ${mib(idleProxy)} MiB = ${idleRatio.toFixed(2)}×${name === 'this' ? ' (TypeScript stripped as it loads)' : ` (≤ ${TARGET.rssIdle}×) ${verdict(idleRatio <= TARGET.rssIdle)}`}`,
       ];
