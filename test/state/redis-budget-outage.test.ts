@@ -250,6 +250,56 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
     }
   });
 
+  it('a replica holding back the share of one still cut off keeps holding it when it loses Redis again', async () => {
+    await using server = await startTestRedis();
+    const port = Number(new URL(server.url).port);
+    await using pa = await startTcpProxy(port);
+    await using pb = await startTcpProxy(port);
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `again${process.pid}-${++prefixes}:`;
+    const raw = new Redis(server.url);
+    const a = replica(pa.port, prefix, join(ws.dir, 'a'));
+    const b = replica(pb.port, prefix, join(ws.dir, 'b'));
+    try {
+      await Promise.all([a.store.ready(), b.store.ready()]);
+      await until(
+        'both replicas to count each other',
+        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
+      );
+      assert.equal(await spend(a.store), true);
+      assert.equal(await spend(b.store), true);
+      await a.store.budgets.flush();
+      await b.store.budgets.flush();
+      await a.store.budgets.read(['c'], Date.now());
+      await b.store.budgets.read(['c'], Date.now());
+
+      pa.cut();
+      pb.cut();
+      // 20 spent at the cut: each replica's share is 40.
+      assert.equal(await spendAll(a.store), 4);
+      assert.equal(await spendAll(b.store), 4);
+      pa.mend();
+      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      assert.equal(await spendAll(a.store), 0, 'a admits nothing while b may be spending its share');
+
+      // Before, a's new share was half of what its last read left (60 spent): 20, on top of b's 40.
+      pa.cut();
+      assert.equal(await spendAll(a.store), 0, 'cut off again, a still leaves b its share');
+      assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), 0);
+
+      pa.mend();
+      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      pb.mend();
+      await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
+      await b.store.budgets.flush();
+      assert.deepEqual(await counter(raw, prefix), { spent: LIMIT, holds: 0 }, 'the cap, and not past it');
+    } finally {
+      await a.store.close();
+      await b.store.close();
+      raw.disconnect();
+    }
+  });
+
   it('the replica back first holds back the share of one that beat after its reserve stalled, before it lost Redis too', async () => {
     await using server = await startTestRedis();
     const port = Number(new URL(server.url).port);

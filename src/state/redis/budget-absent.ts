@@ -20,6 +20,12 @@ export interface ReadSnapshot {
   replicas: number;
 }
 
+/** What is held back for absent replicas: the amount, and how many of the live replicas counted they are. */
+export interface HeldBack {
+  amount: number;
+  among: number;
+}
+
 interface Absent {
   /** When it was last seen: seen after this, it is back. */
   seen: number;
@@ -27,6 +33,12 @@ interface Absent {
   lapsesAt: number;
   /** The reads its share is taken from. */
   from: ReadSnapshot;
+}
+
+/** An absent replica's share of a hard limit: what remained ÷ the replicas live, at the read it is taken from. */
+function shareOf({ from }: Absent, counter: string, limit: number): number {
+  const cap = outageCap('share', limit, false, from.reads.get(counter), from.replicas);
+  return 'cap' in cap ? cap.cap : 0;
 }
 
 export class AbsentReplicas {
@@ -71,11 +83,22 @@ export class AbsentReplicas {
   /** How much of a counter's limit is held back for the absent replicas: each one's share of what remained. */
   holdBack(counter: string, limit: number): number {
     let held = 0;
-    for (const { from } of this.#absent.values()) {
-      const cap = outageCap('share', limit, false, from.reads.get(counter), from.replicas);
-      if ('cap' in cap) held += cap.cap;
-    }
+    for (const absent of this.#absent.values()) held += shareOf(absent, counter, limit);
     return held;
+  }
+
+  /** The same hold-back as this replica's own share is to see it when Redis stops answering again before those
+   * replicas are seen: what they may spend, and how many of `live` (the replicas the share is divided among) they
+   * are. Their presence lapsing while Redis does not answer ends it, as a beat would have. */
+  heldBackAtOutage(counter: string, limit: number, live: ReadonlyMap<string, number>, now: number): HeldBack {
+    let amount = 0;
+    let among = 0;
+    for (const [id, absent] of this.#absent) {
+      if (now >= absent.lapsesAt) continue;
+      amount += shareOf(absent, counter, limit);
+      if (live.has(id)) among += 1;
+    }
+    return { amount, among };
   }
 
   /** How many replicas are held back for. */

@@ -5,6 +5,7 @@ import { MemoryBudgetStore } from '../budget-memory.ts';
 import { hasRoom, type CounterState, type HoldItem, type ReserveResult, type Spend } from '../budget-store.ts';
 import type { StoreOutagePolicy } from '../../config/budgets-schema.ts';
 import { outageCap, outageState, type OutageCap } from '../budget-outage.ts';
+import type { HeldBack } from './budget-absent.ts';
 import {
   outageFilePath,
   outageFiles,
@@ -25,6 +26,9 @@ export interface OutageBookOptions {
   source: string;
   warn: (message: string) => void;
   now: () => number;
+  /** Under `share`, a hard limit's hold-back for replicas that may be spending their own share unseen
+   * (budget-absent.ts), when this replica was holding it back as Redis stopped answering. */
+  heldBack?: (counter: string, limit: number) => HeldBack;
 }
 
 /** A hold taken on the book and not settled yet: what it holds on each counter. */
@@ -147,7 +151,10 @@ export class OutageBook {
     const read = this.#lastRead.get(counter);
     const state =
       read === undefined ? undefined : { ...read.state, reserved: read.state.reserved + (read.behind ?? 0) };
-    return outageCap(policy, limit, soft, state, this.replicas);
+    // Another outage before the absent replicas are seen: their share stays theirs, and they take no part in this one.
+    const back = policy === 'share' && !soft ? this.#options.heldBack?.(counter, limit) : undefined;
+    if (back === undefined || back.amount === 0) return outageCap(policy, limit, soft, state, this.replicas);
+    return outageCap(policy, Math.max(0, limit - back.amount), soft, state, this.replicas - back.among);
   }
 
   /** A reserve while Redis does not answer: against this replica's cap of each counter under the policy. */

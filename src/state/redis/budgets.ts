@@ -295,6 +295,7 @@ export class RedisBudgetStore implements BudgetStore {
       source: `${this.#location}#${options.prefix}`,
       warn: this.#warn,
       now: this.#now,
+      heldBack: (counter, limit) => this.#absent.heldBackAtOutage(counter, limit, this.#members, this.#now()),
     });
     this.#adopt();
     this.#tick = setInterval(() => void this.#onTick(), PROBE_MS);
