@@ -45,6 +45,9 @@ export interface CliGatewayOptions {
   env?: Record<string, string>;
   /** Run the `switchyard` of this package root (installedCopy) instead of the clone's. */
   root?: string;
+  /** Node's own flags for the gateway (`--no-memory-reducer`): bin/switchyard.js keeps them when it starts node
+   * again with the gateway's settings. */
+  nodeFlags?: readonly string[];
 }
 
 export async function startCliGateway(options: CliGatewayOptions): Promise<CliGateway> {
@@ -68,7 +71,8 @@ export async function startCliGateway(options: CliGatewayOptions): Promise<CliGa
         ) as { key: string }
       ).key
     : undefined;
-  const child = spawn(process.execPath, [cli, 'gateway', '--config', configPath, ...(options.args ?? [])], {
+  const argv = [...(options.nodeFlags ?? []), cli, 'gateway', '--config', configPath, ...(options.args ?? [])];
+  const child = spawn(process.execPath, argv, {
     env,
     stdio: ['ignore', 'pipe', openSync(join(dir, 'gateway.log'), 'a')],
   });

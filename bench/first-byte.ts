@@ -3,7 +3,7 @@
 // queue), against the buffered proxy, interleaved round by round. Beside each: the server's CPU per request by
 // thread, and its main thread's busiest 10 ms over the burst, sampled from /proc. Says whether an added first byte is
 // the request's own work or waiting behind the others'. Knobs: FIRST_BYTE_ROUNDS (3, after one to warm up),
-// FIRST_BYTE_CHUNKS (5 per stream, 20 ms apart after 50 ms).
+// FIRST_BYTE_CHUNKS (5 per stream, 20 ms apart after 50 ms), FIRST_BYTE_FLAGS (below).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ import { shapedStreamJob, spawnStreams } from './stream-load.ts';
 const SIZES_KB = process.argv.slice(2).map(Number);
 const ROUNDS = Number(process.env['FIRST_BYTE_ROUNDS'] ?? 3);
 const CHUNKS = Number(process.env['FIRST_BYTE_CHUNKS'] ?? 5);
+/** FIRST_BYTE_FLAGS: a second gateway with these node flags runs beside the first, round for round. */
+const FLAGS = (process.env['FIRST_BYTE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
 /** Streams opened one after another at C=1, so its p50 has as many samples as a burst's. */
 const ALONE = 10;
 
@@ -81,11 +83,12 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-first-byte-'));
 const upstream = await serve(['upstream']);
 const buffered = await serve(['proxy', upstream.url], [], { ...GATEWAY_ENV });
-const g = await startCliGateway({
-  dir: join(dir, 'gateway'),
-  config: benchGatewayConfig(upstream.url),
-  clientKey: true,
-});
+const config = benchGatewayConfig(upstream.url);
+const g = await startCliGateway({ dir: join(dir, 'gateway'), config, clientKey: true });
+const flagged =
+  FLAGS.length > 0
+    ? await startCliGateway({ dir: join(dir, 'flagged'), config, clientKey: true, nodeFlags: FLAGS })
+    : undefined;
 try {
   const pace = { chunks: CHUNKS, intervalMs: 20, firstMs: 50 };
   await fetch(`${upstream.url}/bench/stream`, { method: 'POST', body: JSON.stringify(pace) });
@@ -93,6 +96,14 @@ try {
     { name: 'buffered proxy', url: buffered.url, pid: buffered.child.pid!, model: 'bench-model' },
     { name: 'gateway', url: g.url, ...(g.key ? { key: g.key } : {}), pid: g.child.pid!, model: 'bench/bench-model' },
   ];
+  if (flagged !== undefined)
+    servers.push({
+      name: `gateway ${FLAGS.join(' ')}`,
+      url: flagged.url,
+      ...(flagged.key ? { key: flagged.key } : {}),
+      pid: flagged.child.pid!,
+      model: 'bench/bench-model',
+    });
   console.log(
     `first byte, openai→openai streams of ${CHUNKS} chunks (first after ${pace.firstMs} ms); median of ${ROUNDS} rounds`,
   );
@@ -115,12 +126,13 @@ try {
           .join(', ');
         console.log(
           `  ${kb === 0 ? '5 words' : `${kb} KB`} C=${streams} ${s.name.padEnd(15)} TTFB p50 ${p50(s.name).toFixed(1)} ms` +
-            (s.name === 'gateway' ? ` (${added(p50('gateway') - p50('buffered proxy'))})` : '') +
+            (s.name.startsWith('gateway') ? ` (${added(p50(s.name) - p50('buffered proxy'))})` : '') +
             `  CPU µs/request: ${threads}  main thread's busiest 10 ms ${(median(rs.map((r) => r.busiest)) * 100).toFixed(0)} %`,
         );
       }
     }
 } finally {
+  if (flagged !== undefined) await stopCliGateway(flagged);
   await stopCliGateway(g);
   await stop(buffered);
   await stop(upstream);
