@@ -13,7 +13,7 @@ import { RedisStore } from '../../src/state/redis/store.ts';
 import type { HoldItem } from '../../src/state/budget-store.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { REDIS_MISSING, startTestRedis } from '../helpers/redis.ts';
-import { startTcpProxy } from '../helpers/tcp-proxy.ts';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 
 let prefixes = 0;
 const LIMIT = 100;
@@ -60,6 +60,26 @@ async function spendAll(store: RedisStore, max = 30): Promise<number> {
   let n = 0;
   while (n < max && (await spend(store))) n += 1;
   return n;
+}
+
+/** Two replicas that count each other spend 10 each through Redis and read the counter; then both are cut off, and
+ * each spends its share of the 80 left (40). */
+async function spendTwentyThenCut(a: Replica, b: Replica, pa: TcpProxy, pb: TcpProxy): Promise<void> {
+  await Promise.all([a.store.ready(), b.store.ready()]);
+  await until(
+    'both replicas to count each other',
+    () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
+  );
+  assert.equal(await spend(a.store), true);
+  assert.equal(await spend(b.store), true);
+  await a.store.budgets.flush();
+  await b.store.budgets.flush();
+  await a.store.budgets.read(['c'], Date.now());
+  await b.store.budgets.read(['c'], Date.now());
+  pa.cut();
+  pb.cut();
+  assert.equal(await spendAll(a.store), 4);
+  assert.equal(await spendAll(b.store), 4);
 }
 
 async function counter(redis: Redis, prefix: string, name = 'c'): Promise<{ spent: number; holds: number }> {
@@ -215,23 +235,7 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
     const a = replica(pa.port, prefix, join(ws.dir, 'a'));
     const b = replica(pb.port, prefix, join(ws.dir, 'b'));
     try {
-      await Promise.all([a.store.ready(), b.store.ready()]);
-      await until(
-        'both replicas to count each other',
-        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
-      );
-      assert.equal(await spend(a.store), true);
-      assert.equal(await spend(b.store), true);
-      await a.store.budgets.flush();
-      await b.store.budgets.flush();
-      await a.store.budgets.read(['c'], Date.now());
-      await b.store.budgets.read(['c'], Date.now());
-
-      pa.cut();
-      pb.cut();
-      // 20 spent at the cut: each replica's share is 40.
-      assert.equal(await spendAll(a.store), 4);
-      assert.equal(await spendAll(b.store), 4);
+      await spendTwentyThenCut(a, b, pa, pb);
 
       pa.mend();
       await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
@@ -261,23 +265,7 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 6
     const a = replica(pa.port, prefix, join(ws.dir, 'a'));
     const b = replica(pb.port, prefix, join(ws.dir, 'b'));
     try {
-      await Promise.all([a.store.ready(), b.store.ready()]);
-      await until(
-        'both replicas to count each other',
-        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
-      );
-      assert.equal(await spend(a.store), true);
-      assert.equal(await spend(b.store), true);
-      await a.store.budgets.flush();
-      await b.store.budgets.flush();
-      await a.store.budgets.read(['c'], Date.now());
-      await b.store.budgets.read(['c'], Date.now());
-
-      pa.cut();
-      pb.cut();
-      // 20 spent at the cut: each replica's share is 40.
-      assert.equal(await spendAll(a.store), 4);
-      assert.equal(await spendAll(b.store), 4);
+      await spendTwentyThenCut(a, b, pa, pb);
       pa.mend();
       await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
       assert.equal(await spendAll(a.store), 0, 'a admits nothing while b may be spending its share');
