@@ -7,6 +7,7 @@ import { Cluster, Redis } from 'ioredis';
 import { RedisStore, type RedisStoreOptions } from '../../src/state/redis/store.ts';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import { openStore, statePath } from '../../src/state/open.ts';
+import type { AffinityRecord } from '../../src/state/types.ts';
 import { maskRedisUrl, parseRedisUrl } from '../../src/config/redis-url.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import {
@@ -33,6 +34,11 @@ after(async () => {
 let prefixes = 0;
 /** One backing state per factory: its own key prefix in Redis (a hash tag, as a cluster needs) and its own embedded
  * file, removed at the end of the scope of `using f = redisFactory(…)`. */
+/** An affinity hint for route p/m, made at `now` and good for a minute. */
+function hintAt(hash: string, now: number): AffinityRecord {
+  return { hash, provider: 'p', route: 'p/m', fingerprint: 'fp', tokens: 1, at: now, expires_at: now + 60_000 };
+}
+
 function redisFactory(server: { url: string }, options: { warn?: (m: string) => void } = {}) {
   const ws = tempWorkspace('switchyard-redis-');
   const prefix = `{t${process.pid}-${++prefixes}}:`;
@@ -159,15 +165,7 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
         await waitFor(
           async () => {
             const now = Date.now();
-            b.setAffinity({
-              hash,
-              provider: 'p',
-              route: 'p/m',
-              fingerprint: 'fp',
-              tokens: 1,
-              at: now,
-              expires_at: now + 60_000,
-            });
+            b.setAffinity(hintAt(hash, now));
             await b.flush();
             return a.getAffinity(hash, now)?.route === 'p/m';
           },
@@ -430,16 +428,7 @@ describe('redis cluster and sentinel', () => {
       await a.budgets.flush();
       assert.deepEqual(await b.budgets.read(['c'], 1), [{ spent: 7, reserved: 0 }]);
       const now = Date.now();
-      const hint = {
-        hash: 'k-moved',
-        provider: 'p',
-        route: 'p/m',
-        fingerprint: 'fp',
-        tokens: 1,
-        at: now,
-        expires_at: now + 60_000,
-      };
-      b.setAffinity(hint);
+      b.setAffinity(hintAt('k-moved', now));
       await b.flush();
       await waitFor(() => a.getAffinity('k-moved', now)?.route === 'p/m', 'an affinity hint after the move');
       assert.equal(a.status().ok, true);
