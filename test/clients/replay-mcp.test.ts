@@ -58,6 +58,9 @@ before(async () => {
               client_id: MCP_CLIENT.clientId,
               client_secret: MCP_CLIENT.clientSecret,
             },
+            // The default wait (3 s) is a healthy mint's; in a suite at load 20 the local token endpoint took longer.
+            // Still under STEP_TIMEOUT_MS, so a mint that never comes fails its step by name.
+            mint_wait: '20s',
           },
         },
       },
