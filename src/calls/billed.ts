@@ -4,7 +4,7 @@
 // the error.
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext } from '../providers/types.ts';
 import type { AttemptUsage } from './types.ts';
-import { promptOnlyUsage, responseUsage } from './estimate.ts';
+import { estimatedResponseUsage, promptOnlyUsage } from './estimate.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 
 const BILLED = new WeakMap<object, AttemptUsage>();
@@ -36,11 +36,11 @@ export interface BilledSend extends SendContext {
 export async function sendBilled(adapter: ProviderAdapter, req: ChatRequest, ctx: BilledSend): Promise<ChatResponse> {
   try {
     const res = await adapter.send(req, ctx);
-    ctx.billed = responseUsage(res, req.messages);
+    ctx.billed = res.usage ?? (await estimatedResponseUsage(res, req.messages));
     return res;
   } catch (err) {
     if (abandoned(err, ctx.signal) && typeof err === 'object' && err !== null)
-      markBilled(err, promptOnlyUsage(req.messages));
+      markBilled(err, await promptOnlyUsage(req.messages));
     throw err;
   }
 }

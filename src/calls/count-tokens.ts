@@ -2,7 +2,8 @@
 // usage for, and the simulator's own count (so what it bills and what we estimate are counted alike). The tokenizer
 // is loaded on first use: its tables are ~50 MB of a process's memory, and a gateway whose upstreams report usage
 // never needs them. The main thread counts on a worker that loads them (count-off-thread.ts), off the heap its
-// full collections mark.
+// full collections mark: billing's estimates await the count (the `…Later` functions), what must be known at once
+// blocks for it.
 import { createRequire } from 'node:module';
 import { OffThreadCounter, serveCounts } from './count-off-thread.ts';
 
@@ -38,24 +39,50 @@ function countPlain(text: string): number {
 const ROLE = 'switchyard:count-tokens';
 const offThread = new OffThreadCounter(new URL(import.meta.url), ROLE);
 
+/** Resolves once every awaited count is answered, and what awaited it has run: an owner closing its ledger reads
+ * the records those counts bill first. */
+export async function countsSettled(): Promise<void> {
+  await offThread.settled();
+  // The answer's continuations (the estimate, the attempt's usage, the stream's hooks) are promise jobs: all run
+  // before the next turn of the event loop.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** Stops the count worker (tests); the next count starts another. */
 export function stopCountWorker(): Promise<number> | undefined {
   return offThread.stop();
 }
 
 /** A text's tokens as plain text (a literal `<|endoftext|>` is text), long words in pieces: counted on the count
- * worker when called on the main thread, else (or when no worker answers) here. */
+ * worker when called on the main thread, blocking until it answers, else (or when no worker answers) here. */
 export function countPlainTokens(text: string): number {
-  return offThread.count(text) ?? countPlain(text);
+  return offThread.countNow(text) ?? countPlain(text);
 }
 
-/** A text's tokens, at most EXACT_CHARS of it counted and the rest extrapolated (so no more than that is copied to
- * the worker either). */
-export function countTextTokens(text: string): number {
-  if (text.length === 0) return 0;
-  if (text.length <= EXACT_CHARS) return countPlainTokens(text);
-  const exact = countPlainTokens(text.slice(0, EXACT_CHARS));
+/** countPlainTokens without holding the event loop while the worker counts (billing's estimates, calls/estimate.ts). */
+export async function countPlainTokensLater(text: string): Promise<number> {
+  return (await offThread.count(text)) ?? countPlain(text);
+}
+
+/** The part of a text counted exactly (no more than that is copied to the worker either). */
+function exactPart(text: string): string {
+  return text.length <= EXACT_CHARS ? text : text.slice(0, EXACT_CHARS);
+}
+
+/** The whole text's tokens from its exact part's: the rest extrapolated at the same rate. */
+function extrapolated(text: string, exact: number): number {
+  if (text.length <= EXACT_CHARS) return exact;
   return exact + Math.ceil(((text.length - EXACT_CHARS) * exact) / EXACT_CHARS);
+}
+
+/** A text's tokens, at most EXACT_CHARS of it counted and the rest extrapolated. */
+export function countTextTokens(text: string): number {
+  return text.length === 0 ? 0 : extrapolated(text, countPlainTokens(exactPart(text)));
+}
+
+/** countTextTokens without holding the event loop while the worker counts. */
+export async function countTextTokensLater(text: string): Promise<number> {
+  return text.length === 0 ? 0 : extrapolated(text, await countPlainTokensLater(exactPart(text)));
 }
 
 /** A prompt's tokens: its system text and each message's text, counted apart and summed, at least 1. */
@@ -65,14 +92,28 @@ export function countPromptTokens(texts: readonly string[]): number {
   return Math.max(1, n);
 }
 
+/** What an answer's tokens are counted of: each part counted whole. */
+export interface OutputParts {
+  text: string;
+  refusal: string;
+  thinking: string;
+  args: string;
+}
+
 /** An answer's tokens: its text, refusal, thinking and tool-call arguments, each counted whole. */
-export function countOutputTokens(parts: { text: string; refusal: string; thinking: string; args: string }): number {
+export function countOutputTokens(parts: OutputParts): number {
   return (
     countTextTokens(parts.text) +
     countTextTokens(parts.refusal) +
     countTextTokens(parts.thinking) +
     countTextTokens(parts.args)
   );
+}
+
+/** countOutputTokens without holding the event loop while the worker counts. */
+export async function countOutputTokensLater(parts: OutputParts): Promise<number> {
+  const counts = await Promise.all([parts.text, parts.refusal, parts.thinking, parts.args].map(countTextTokensLater));
+  return counts[0]! + counts[1]! + counts[2]! + counts[3]!;
 }
 
 serveCounts(ROLE, countPlain);

@@ -1,38 +1,44 @@
 // An attempt's usage when the upstream reported none, or only part of it (docs/usage.md#what-is-billed): the prompt as
 // sent and the output as received, counted with the tokenizer, marked `estimated`. A stream's events pass through a
-// tally as they arrive, so a stream cut or cancelled part-way is billed for what was delivered.
+// tally as they arrive, so a stream cut or cancelled part-way is billed for what was delivered. A count is awaited, made
+// on the count worker: the event loop serves other requests meanwhile (count-off-thread.ts).
 import type { ChatMessage, ChatResponse, StreamEvent, Usage } from '../providers/types.ts';
 import type { AttemptUsage } from './types.ts';
-import { countOutputTokens, countTextTokens } from './count-tokens.ts';
+import { countOutputTokensLater, countTextTokensLater } from './count-tokens.ts';
 import { madeOncePerShared } from '../shared-value.ts';
 
-export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
+export async function estimatePromptTokens(messages: readonly ChatMessage[]): Promise<number> {
+  const counts: Promise<number>[] = [];
+  for (const m of messages) if (m.content !== null) counts.push(textTokens(m, m.content));
   let n = 0;
-  for (const m of messages) if (m.content !== null) n += textTokens(m, m.content);
+  for (const c of await Promise.all(counts)) n += c;
   return Math.max(1, n);
 }
 
 /** A message's text's tokens, counted once for a shared message (an earlier turn's, shared-value.ts): a caller that
  * hangs up, or an upstream that reports no usage, would otherwise have its whole conversation tokenized every turn. */
-const textTokens = madeOncePerShared((_m: ChatMessage, text: string): number => countTextTokens(text));
+const textTokens = madeOncePerShared((_m: ChatMessage, text: string): Promise<number> => countTextTokensLater(text));
 
-export function estimateResponseTokens(res: ChatResponse): number {
+export function estimateResponseTokens(res: ChatResponse): Promise<number> {
   let thinking = '';
   for (const t of res.thinking ?? []) if (t.type === 'thinking') thinking += t.thinking;
   let args = '';
   for (const c of res.tool_calls) args += c.arguments;
-  return countOutputTokens({ text: res.content, refusal: res.refusal ?? '', thinking, args });
+  return countOutputTokensLater({ text: res.content, refusal: res.refusal ?? '', thinking, args });
 }
 
-/** A whole answer's usage: as reported, else estimated. */
-export function responseUsage(res: ChatResponse, messages: readonly ChatMessage[]): AttemptUsage {
-  if (res.usage !== undefined) return res.usage;
-  return { input_tokens: estimatePromptTokens(messages), output_tokens: estimateResponseTokens(res), estimated: true };
+/** A whole answer's usage when the upstream reported none: estimated. */
+export async function estimatedResponseUsage(
+  res: ChatResponse,
+  messages: readonly ChatMessage[],
+): Promise<AttemptUsage> {
+  const [input, output] = await Promise.all([estimatePromptTokens(messages), estimateResponseTokens(res)]);
+  return { input_tokens: input, output_tokens: output, estimated: true };
 }
 
 /** A prompt the upstream took but never answered (cancelled before the answer): its tokens, estimated. */
-export function promptOnlyUsage(messages: readonly ChatMessage[]): AttemptUsage {
-  return { input_tokens: estimatePromptTokens(messages), output_tokens: 0, estimated: true };
+export async function promptOnlyUsage(messages: readonly ChatMessage[]): Promise<AttemptUsage> {
+  return { input_tokens: await estimatePromptTokens(messages), output_tokens: 0, estimated: true };
 }
 
 /** What one streamed attempt delivered: the usage the upstream reported (the finish's, else the start's prompt) and
@@ -74,18 +80,22 @@ export class StreamTally {
     }
   }
 
+  /** The finish's usage, when it reported one: the attempt's, known without a count. */
+  reported(): Usage | undefined {
+    return this.#final ? this.#reported : undefined;
+  }
+
   /** The attempt's usage: the finish's as reported; otherwise the prompt as reported at the start (or estimated)
    * and the output delivered so far, estimated. */
-  usage(messages: readonly ChatMessage[]): AttemptUsage {
-    if (this.#final && this.#reported !== undefined) return this.#reported;
-    const output = countOutputTokens({
-      text: this.#text,
-      refusal: this.#refusal,
-      thinking: this.#thinking,
-      args: this.#args,
-    });
+  async usage(messages: readonly ChatMessage[]): Promise<AttemptUsage> {
+    const reported = this.reported();
+    if (reported !== undefined) return reported;
     const start = this.#reported;
+    const [input, output] = await Promise.all([
+      start?.input_tokens ?? estimatePromptTokens(messages),
+      countOutputTokensLater({ text: this.#text, refusal: this.#refusal, thinking: this.#thinking, args: this.#args }),
+    ]);
     if (start !== undefined) return { ...start, output_tokens: output, estimated: true };
-    return { input_tokens: estimatePromptTokens(messages), output_tokens: output, estimated: true };
+    return { input_tokens: input, output_tokens: output, estimated: true };
   }
 }

@@ -47,6 +47,7 @@ import { ownerAffinity } from '../routing/owner-step.ts';
 import { answeringCredential, callRecord, recordedStream, type CallStart } from '../calls/call-record.ts';
 import { callOver, endedCalls, type CallReaderName, type CallReaders, type EndedCall } from './call-readers.ts';
 import type { BatchQueue } from '../calls/record-queue.ts';
+import { countsSettled } from '../calls/count-tokens.ts';
 
 export interface SwitchyardOptions {
   config: LoadedConfig;
@@ -442,6 +443,8 @@ class Router implements Switchyard {
 
   async close(): Promise<void> {
     this.#closed = true;
+    // A stream's record waits for its usage when it is being estimated (routing/committed-stream.ts).
+    await countsSettled();
     // What ended calls left for their readers (a ledger row, a span) is read now, before the owner closes the ledger.
     this.#ended.flush();
     this.#unsubscribeStore();

@@ -11,7 +11,7 @@ import type { RouteSpec } from '../config/resolve-task.ts';
 import { routeName } from '../config/route-name.ts';
 import type { CallContext } from './call-context.ts';
 import { SwitchyardError } from './errors.ts';
-import type { Attempt } from '../calls/types.ts';
+import type { Attempt, AttemptUsage } from '../calls/types.ts';
 import { joinedUsage, rejoin, ResumedBlocks, ResumeNotes, type Resumer } from './stream-resume.ts';
 import type { StreamEnd, StreamHook } from '../calls/stream-hook.ts';
 import { closeQuietly, committedAttempt, markBroken, midStreamError, type OpenedStream } from './stream.ts';
@@ -56,6 +56,11 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
   /** The upstream's iterator ended or threw: nothing to close. */
   #drained = false;
   #settled = false;
+  /** The committed attempt's usage while it is being estimated (counted off the event loop, calls/estimate.ts):
+   * the hooks end, and the caller is told the stream ended, once it is set (or could not be). */
+  #billing: Promise<void> | undefined;
+  /** The estimate itself, for a resumed rest's joined usage. */
+  #estimate: Promise<AttemptUsage> | undefined;
   #closing: Promise<void> | undefined;
   /** The resumed rest of a cut answer (phase `rest`). */
   #rest: AsyncIterator<StreamEvent> | undefined;
@@ -104,9 +109,11 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
         }
         this.#over('finished');
       }
+      await this.#billing;
       return DONE;
     } catch (err) {
       this.#over(howOf(err), err);
+      await this.#billing;
       throw err;
     }
   }
@@ -118,6 +125,7 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
     this.#control?.cancel();
     this.#over('cancelled');
     await this.#closing;
+    await this.#billing;
     if (rest !== undefined) await Promise.resolve(rest.return?.()).catch(() => {});
     return DONE;
   }
@@ -158,11 +166,11 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       },
       end: () => {
         this.#drained = true;
-        if (this.#settledBy(sink, () => this.#upstreamEnded())) onward();
+        if (this.#settledBy(sink, () => this.#upstreamEnded())) this.#whenBilled(onward);
       },
       fail: (err) => {
         this.#drained = true;
-        if (this.#settledBy(sink, () => this.#broken(err))) onward();
+        if (this.#settledBy(sink, () => this.#broken(err))) this.#whenBilled(onward);
       },
     };
     // The upstream's own bytes go on only from the upstream the stream was committed on: a resumed rest is re-encoded.
@@ -201,9 +209,15 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       return true;
     } catch (err) {
       this.#over(howOf(err), err);
-      sink.fail(err);
+      this.#whenBilled(() => sink.fail(err));
       return false;
     }
+  }
+
+  /** Runs `then` once the committed attempt's usage is set: at once, unless it is being estimated. */
+  #whenBilled(then: () => void): void {
+    if (this.#billing === undefined) then();
+    else void this.#billing.then(then);
   }
 
   /** The next event read before the commit, or undefined (and the upstream's turn) when none is left. */
@@ -298,6 +312,7 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       text: notes.text,
       openText: notes.openText,
       startedAt: this.#startedAt,
+      usage: this.#estimate ?? this.#opened.tally.usage(this.#opened.sent.messages),
     };
     this.#rest = resumedAfterCut(this.#ctx, cut, this.#resume as Resumer<OpenedStream>, this.#onBroken);
   }
@@ -311,7 +326,20 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       this.#drained = true;
       this.#closing = closeQuietly(this.#opened.iterator);
     }
-    if (this.#billed !== undefined) this.#billed.usage = this.#opened.tally.usage(this.#opened.sent.messages);
+    const billed = this.#billed;
+    if (billed === undefined) return;
+    const reported = this.#opened.tally.reported();
+    if (reported !== undefined) {
+      billed.usage = reported;
+      return;
+    }
+    this.#estimate = this.#opened.tally.usage(this.#opened.sent.messages);
+    this.#billing = this.#estimate.then(
+      (usage) => {
+        billed.usage = usage;
+      },
+      () => {},
+    );
   }
 
   /** The stream is over: the hooks end once, after the committed attempt's usage is set. */
@@ -319,7 +347,9 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
     if (this.#phase === 'over') return;
     this.#phase = 'over';
     this.#settleUpstream();
-    for (const h of this.#hooks) h.end?.(how, thrown);
+    this.#whenBilled(() => {
+      for (const h of this.#hooks) h.end?.(how, thrown);
+    });
   }
 }
 
@@ -332,6 +362,8 @@ interface CutStream {
   /** The text block left open at the cut (ResumedBlocks). */
   openText: string | undefined;
   startedAt: number;
+  /** What the cut attempt was billed. */
+  usage: Promise<AttemptUsage>;
 }
 
 /** The rest of a cut answer from the resumed route, as one stream with what came before: no second start, its text
@@ -344,7 +376,7 @@ async function* resumedAfterCut(
   onBroken: () => void,
 ): AsyncGenerator<StreamEvent> {
   const broken = markBroken(ctx, cut.route, cut.err, cut.startedAt);
-  const cutUsage = cut.opened.tally.usage(cut.opened.sent.messages);
+  const cutUsage = await cut.usage;
   let next: Awaited<ReturnType<Resumer<OpenedStream>>>;
   try {
     next = await resume({ route: cut.route, text: cut.text });

@@ -1,11 +1,16 @@
 // Token counts are made on a worker thread, so gpt-tokenizer's tables never join the main heap every full collection
-// marks; a worker that cannot answer costs nothing but the counting in place, as before.
+// marks; an awaited count leaves the event loop free meanwhile; a worker that cannot answer costs nothing but the
+// counting in place, as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OffThreadCounter } from '../../src/calls/count-off-thread.ts';
-import { countTextTokens, countTokens, stopCountWorker } from '../../src/calls/count-tokens.ts';
+import { countTextTokens, countTextTokensLater, countTokens, stopCountWorker } from '../../src/calls/count-tokens.ts';
 
 const ENTRY = new URL('../fixtures/workers/count-worker.ts', import.meta.url);
 const COUNT_TOKENS = fileURLToPath(new URL('../../src/calls/count-tokens.ts', import.meta.url));
@@ -34,22 +39,48 @@ test('a count worker that was stopped is started again by the next count', async
   await stopCountWorker();
 });
 
-test('a worker that answers counts, each text in turn', async () => {
+test('an awaited count is the tokenizer’s, as the blocking count is', async () => {
+  const text = 'Why does the build fail on `node --test`? — café ☕ <|endoftext|> '.repeat(50);
+  assert.equal(await countTextTokensLater(text), countTextTokens(text));
+  assert.equal(await countTextTokensLater(''), 0);
+});
+
+test('a worker that answers counts, each text in turn, awaited or blocking', async () => {
   const counter = new OffThreadCounter(ENTRY, 'length');
   try {
-    assert.equal(counter.count('abc'), 3);
-    assert.equal(counter.count(''), 0);
-    assert.equal(counter.count('x'.repeat(100_000)), 100_000);
+    assert.equal(counter.countNow('abc'), 3);
+    assert.equal(counter.countNow(''), 0);
+    assert.deepEqual(
+      await Promise.all([counter.count('ab'), counter.count(''), counter.count('x'.repeat(100_000))]),
+      [2, 0, 100_000],
+    );
+    assert.equal(counter.countNow('x'.repeat(100_000)), 100_000);
   } finally {
     await counter.stop();
+  }
+});
+
+test('an awaited count leaves the event loop serving while the worker counts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'count-'));
+  const counter = new OffThreadCounter(ENTRY, 'file');
+  try {
+    const path = join(dir, 'text');
+    const counted = counter.count(path);
+    // The worker answers only once this write, which needs the event loop, is done.
+    await writeFile(path, 'abcd');
+    assert.equal(await counted, 4);
+  } finally {
+    await counter.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('a worker whose count throws is given up: the caller counts in place from then on', async () => {
   const counter = new OffThreadCounter(ENTRY, 'throws');
   try {
-    assert.equal(counter.count('abc'), undefined);
-    assert.equal(counter.count('abc'), undefined);
+    assert.equal(await counter.count('abc'), undefined);
+    assert.equal(counter.countNow('abc'), undefined);
+    assert.equal(await counter.count('abc'), undefined);
   } finally {
     await counter.stop();
   }
@@ -58,10 +89,58 @@ test('a worker whose count throws is given up: the caller counts in place from t
 test('a worker that never answers is given up after its wait, and not waited on again', async () => {
   const counter = new OffThreadCounter(ENTRY, 'silent', 300);
   try {
-    assert.equal(counter.count('abc'), undefined);
+    assert.equal(counter.countNow('abc'), undefined);
     // Given up: no second wait, no second worker.
-    assert.equal(counter.count('abc'), undefined);
+    assert.equal(counter.countNow('abc'), undefined);
+    assert.equal(await counter.count('abc'), undefined);
   } finally {
     await counter.stop();
+  }
+});
+
+test('an awaited count that never comes is given up after its wait, with the counts behind it', async () => {
+  const counter = new OffThreadCounter(ENTRY, 'hangs', 300);
+  try {
+    assert.deepEqual(await Promise.all([counter.count('abc'), counter.count('de')]), [undefined, undefined]);
+    assert.equal(await counter.count('abc'), undefined);
+  } finally {
+    await counter.stop();
+  }
+});
+
+test('counts still awaited when the worker is stopped resolve, for the caller to count in place', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'count-'));
+  const counter = new OffThreadCounter(ENTRY, 'file');
+  try {
+    const counted = counter.count(join(dir, 'never'));
+    await counter.stop();
+    assert.equal(await counted, undefined);
+    // The next count starts another worker.
+    writeFileSync(join(dir, 'now'), 'xyz');
+    assert.equal(await counter.count(join(dir, 'now')), 3);
+  } finally {
+    await counter.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('settled waits for every awaited count, and is at once when none is awaited', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'count-'));
+  const counter = new OffThreadCounter(ENTRY, 'file');
+  try {
+    await counter.settled();
+    const path = join(dir, 'text');
+    const counted = counter.count(path);
+    let settled = false;
+    const waiting = counter.settled().then(() => (settled = true));
+    // The worker cannot answer before the file exists.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false);
+    await writeFile(path, 'ab');
+    await waiting;
+    assert.equal(await counted, 2);
+  } finally {
+    await counter.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

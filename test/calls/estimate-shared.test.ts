@@ -6,7 +6,7 @@ import { estimatePromptTokens } from '../../src/calls/estimate.ts';
 import { share } from '../../src/shared-value.ts';
 import type { ChatMessage } from '../../src/providers/types.ts';
 
-test("a shared conversation's prompt is estimated as its copy is, turn after turn", () => {
+test("a shared conversation's prompt is estimated as its copy is, turn after turn", async () => {
   const messages: ChatMessage[] = [
     { role: 'system', content: 'You are a careful coding agent. '.repeat(40) },
     { role: 'user', content: 'Why does the build fail on `node --test`? — café ☕' },
@@ -14,10 +14,13 @@ test("a shared conversation's prompt is estimated as its copy is, turn after tur
     { role: 'tool', tool_call_id: 'c1', content: 'export const a = 1;\n'.repeat(300) },
   ];
   const shared = share(structuredClone(messages));
-  const expected = estimatePromptTokens(messages);
+  const expected = await estimatePromptTokens(messages);
   assert.ok(expected > 100);
-  assert.equal(estimatePromptTokens(shared), expected);
-  assert.equal(estimatePromptTokens(shared), expected, 'the second count, from what was kept');
+  assert.equal(await estimatePromptTokens(shared), expected);
+  assert.equal(await estimatePromptTokens(shared), expected, 'the second count, from what was kept');
   const next = [...shared, { role: 'user' as const, content: 'and now?' }];
-  assert.equal(estimatePromptTokens(next), estimatePromptTokens([...messages, { role: 'user', content: 'and now?' }]));
+  assert.equal(
+    await estimatePromptTokens(next),
+    await estimatePromptTokens([...messages, { role: 'user', content: 'and now?' }]),
+  );
 });

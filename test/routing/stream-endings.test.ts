@@ -182,3 +182,27 @@ test('resume: the continuation goes on in the text block the cut left open, so t
     assert.ok(r.trail[1]?.resumed_from, `${type}: the answer was resumed`);
   }
 });
+
+test('an upstream that reports no usage: its estimate is on the attempt when the loop ends, or when a caller that left returns', async () => {
+  await using h = await harness({
+    scenario: { keys: { [A]: { usage: 'omitted' } } },
+    config: (u) => twoRoutes(u, {}),
+  });
+  const whole = await h.router.chat({ messages: hello, stream: true });
+  assert.equal(whole.status, 'ok');
+  if (whole.status !== 'ok') return;
+  const events = await collect(whole.events);
+  assert.equal(events.at(-1)?.type, 'finish');
+  // Counted on the count worker while the loop waited for its end.
+  const billed = whole.trail.at(-1)?.usage;
+  assert.equal(billed?.estimated, true);
+  assert.ok(billed.input_tokens > 0 && billed.output_tokens > 0, JSON.stringify(billed));
+
+  const left = await h.router.chat({ messages: hello, stream: true });
+  assert.equal(left.status, 'ok');
+  if (left.status !== 'ok') return;
+  for await (const e of left.events) if (e.type === 'text') break;
+  const partial = left.trail.at(-1)?.usage;
+  assert.equal(partial?.estimated, true);
+  assert.ok(partial.input_tokens > 0, JSON.stringify(partial));
+});

@@ -64,3 +64,41 @@ test('library calls: a row each, with each attempt billed as the simulator bille
   assert.deepEqual(t, { input: b.input_tokens, output: b.output_tokens });
   await ledger.close();
 });
+
+test('a stream left just before the router closes: its estimated row is written before close resolves', async () => {
+  using ws = tempWorkspace('switchyard-usage-lib-');
+  await using sim = await startSimulator({
+    scenario: {
+      models: { 'sim-large': {} },
+      stream_delay: '5ms',
+      keys: { 'sk-sim-lib-omit-00001': { token_count: 'o200k', usage: 'omitted' } },
+    },
+  });
+  const path = join(ws.home, 'usage.db');
+  const retention = { requests: 86_400_000, rollups: 86_400_000 };
+  const ledger = new UsageLedger({ store: new SqliteUsageStore({ path }), retention });
+  const loaded = loadedFrom({
+    providers: { omit: { type: 'openai', base_url: `${sim.url}/v1`, api_key: 'sk-sim-lib-omit-00001' } },
+    main: { provider: 'omit', model: 'sim-large' },
+  });
+  const router = createSwitchyard({ config: loaded, store: openStore({ kind: 'memory' }), usage: ledger });
+  const streamed = await router.chat({ messages: [{ role: 'user', content: 'Tell me a story' }], stream: true });
+  assert.equal(streamed.status, 'ok');
+  if (streamed.status !== 'ok') return;
+  const events = streamed.events[Symbol.asyncIterator]();
+  await events.next();
+  // Left without waiting: its usage is counted on the count worker while the router closes.
+  void events.return?.();
+  await router.close();
+  await ledger.close();
+  const reopened = new UsageLedger({ store: new SqliteUsageStore({ path }), retention });
+  try {
+    const rows = (await reopened.requests({ limit: 10 })).rows;
+    assert.deepEqual(
+      rows.map((r) => [r.stream_end, r.estimated]),
+      [['cancelled', true]],
+    );
+  } finally {
+    await reopened.close();
+  }
+});

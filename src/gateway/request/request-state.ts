@@ -105,6 +105,8 @@ export interface RequestRun {
   /** The router call's record (calls/call-record.ts), told by the router when the call is over (a stream: when its
    * events end): the request's record takes its route, key, attempts, trail and usage from it. */
   call?: CallRecord;
+  /** What waits for `call`: a stream closed before its usage was estimated (serve-chat.ts). */
+  onCall?: () => void;
   /** The router call is running: a hang-up's line waits until it settles, when the trail holds every request sent. */
   calling: boolean;
   /** The caller closed its connection before its answer was complete. */

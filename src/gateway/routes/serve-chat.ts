@@ -97,6 +97,9 @@ function chatOptions(
   // The call's record, kept for the request's (request-end.ts): told before the call's result or error comes back.
   opts.onRecord = (record) => {
     sy.run.call = record;
+    const then = sy.run.onCall;
+    sy.run.onCall = undefined;
+    then?.();
   };
   if (target.route) opts.route = target.route;
   if (parsed.needs !== undefined) opts.needs = parsed.needs;
@@ -285,6 +288,12 @@ async function serveStream(
     return failStream(res, frames, err).then(() => reply);
   }
   hold?.stop();
+  // The committed stream's call record comes when its hooks end, after its usage is estimated when the upstream
+  // reported none (routing/committed-stream.ts): a caller that left may close the stream first.
+  life.settled = () => {
+    if (sy.run.call !== undefined) streamSettled(ctx, req);
+    else sy.run.onCall = () => streamSettled(ctx, req);
+  };
   const { first, events } = committed;
   sy.run.ttftMs = performance.now() - sy.arrival.started;
   // Held open, the head went out already: the route and key it was committed to are not known to it.

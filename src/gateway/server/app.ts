@@ -41,6 +41,7 @@ import { openGovernor, type McpGovernor } from '../../mcp/governor.ts';
 import { McpGovernance } from '../../mcp/governance.ts';
 import { recordQueue } from '../records/record-readers.ts';
 import type { ReaderName } from '../records/request-record.ts';
+import { countsSettled } from '../../calls/count-tokens.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -224,7 +225,9 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     // Local MCP servers are stopped with the gateway (after the drain: /mcp's sessions closed first).
     await mcp.close();
     if (ownsRouter) await router.close();
-    // The records of the last requests are read before the ledger closes.
+    // A stream's record waits for its usage when it is being estimated (serve-chat.ts); then the records of the last
+    // requests are read, before the ledger closes.
+    await countsSettled();
     ctx.records.flush();
     await ctx.usage?.close();
   });
