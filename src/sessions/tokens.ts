@@ -1,7 +1,9 @@
-// Prompt-size estimates (docs/chat.md compression). The provider's reported prompt tokens are the truth when we have
-// them; before the first answer (or after the history changed) we estimate with gpt-tokenizer's o200k encoding.
-// The per-message overhead follows OpenAI's chat format accounting (role and separators ≈ 4 tokens, priming 3).
-import { countPlainTokens } from '../calls/count-tokens.ts';
+// Prompt-size estimates (docs/chat.md compression, the gateway's count_tokens). The provider's reported prompt tokens
+// are the truth when we have them; before the first answer (or after the history changed) we estimate with
+// gpt-tokenizer's o200k encoding. The per-message overhead follows OpenAI's chat format accounting (role and
+// separators ≈ 4 tokens, priming 3). An estimate is the texts it counts and a fixed part, so the texts can be counted
+// blocking (a session's own decisions) or awaited on the count worker (a gateway request).
+import { countPlainTokens, countPlainTokensLater } from '../calls/count-tokens.ts';
 import type { ChatMessage, ChatRequest } from '../providers/types.ts';
 
 const PER_MESSAGE_OVERHEAD = 4;
@@ -11,49 +13,79 @@ const REPLY_PRIMING = 3;
  * 30 MB body once held the gateway ~1 s). */
 export const EXACT_CHARS = 1_000_000;
 
-/** One estimate's running count: exact until EXACT_CHARS, then characters × the tokens-per-character seen. */
-class TokenCount {
-  #exactChars = 0;
-  #exactTokens = 0;
+/** What an estimate counts: its texts in order, and the tokens it adds without counting (framing, images). */
+interface Counted {
+  texts: string[];
+  fixed: number;
+}
 
-  text(text: string): number {
-    if (text.length === 0) return 0;
-    const room = EXACT_CHARS - this.#exactChars;
-    if (room <= 0) return this.#extrapolate(text.length);
-    const exactPart = text.length <= room ? text : text.slice(0, room);
-    const tokens = countPlainTokens(exactPart);
-    this.#exactChars += exactPart.length;
-    this.#exactTokens += tokens;
-    return tokens + this.#extrapolate(text.length - exactPart.length);
-  }
+/** The texts' exact parts, EXACT_CHARS in all, in order, and how many characters of each are past them. */
+interface Split {
+  exact: string[];
+  past: number[];
+}
 
-  #extrapolate(chars: number): number {
-    return chars === 0 ? 0 : Math.ceil((chars * this.#exactTokens) / Math.max(1, this.#exactChars));
+function split(texts: readonly string[]): Split {
+  const exact: string[] = [];
+  const past: number[] = [];
+  let room = EXACT_CHARS;
+  for (const text of texts) {
+    const part = text.length <= room ? text : text.slice(0, Math.max(0, room));
+    room -= part.length;
+    if (part.length > 0) exact.push(part);
+    if (text.length > part.length) past.push(text.length - part.length);
   }
+  return { exact, past };
+}
+
+/** The estimate from the exact parts' counts: each text's characters past them at the rate those parts were counted
+ * at (all of EXACT_CHARS by then). */
+function total(counted: Counted, s: Split, counts: readonly number[]): number {
+  let exactTokens = 0;
+  for (const c of counts) exactTokens += c;
+  let exactChars = 0;
+  for (const part of s.exact) exactChars += part.length;
+  let n = counted.fixed + exactTokens;
+  for (const chars of s.past) n += Math.ceil((chars * exactTokens) / Math.max(1, exactChars));
+  return n;
+}
+
+/** Counts an estimate's texts here, blocking until the count worker answers. */
+function countNow(counted: Counted): number {
+  const s = split(counted.texts);
+  return total(counted, s, s.exact.map(countPlainTokens));
+}
+
+/** Counts an estimate's texts on the count worker, the event loop free meanwhile. */
+async function countLater(counted: Counted): Promise<number> {
+  const s = split(counted.texts);
+  return total(counted, s, await Promise.all(s.exact.map(countPlainTokensLater)));
+}
+
+function addMessage(message: ChatMessage, into: Counted): void {
+  into.fixed += PER_MESSAGE_OVERHEAD;
+  into.texts.push(message.content ?? '');
+  for (const call of message.tool_calls ?? []) into.texts.push(call.name, call.arguments);
+}
+
+function prompt(messages: readonly ChatMessage[]): Counted {
+  const counted: Counted = { texts: [], fixed: REPLY_PRIMING };
+  for (const m of messages) addMessage(m, counted);
+  return counted;
 }
 
 export function estimateTextTokens(text: string): number {
-  return new TokenCount().text(text);
-}
-
-function messageTokens(message: ChatMessage, count: TokenCount): number {
-  let n = PER_MESSAGE_OVERHEAD + count.text(message.content ?? '');
-  for (const call of message.tool_calls ?? []) n += count.text(call.name) + count.text(call.arguments);
-  return n;
+  return countNow({ texts: [text], fixed: 0 });
 }
 
 export function estimateMessageTokens(message: ChatMessage): number {
-  return messageTokens(message, new TokenCount());
-}
-
-function promptTokens(messages: readonly ChatMessage[], count: TokenCount): number {
-  let n = REPLY_PRIMING;
-  for (const m of messages) n += messageTokens(m, count);
-  return n;
+  const counted: Counted = { texts: [], fixed: 0 };
+  addMessage(message, counted);
+  return countNow(counted);
 }
 
 export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
-  return promptTokens(messages, new TokenCount());
+  return countNow(prompt(messages));
 }
 
 /** An image's share of the prompt without decoding it: Anthropic counts width × height / 750, at most ~1,600 for
@@ -61,11 +93,20 @@ export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
 const IMAGE_TOKENS = 1_600;
 
 /** A whole request's prompt: messages (images included) and the tool definitions offered. */
-export function estimateRequestTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
-  const count = new TokenCount();
-  let n = promptTokens(request.messages, count);
-  for (const m of request.messages) for (const p of m.parts ?? []) if (p.type === 'image') n += IMAGE_TOKENS;
-  for (const t of request.tools ?? [])
-    n += count.text(`${t.name} ${t.description ?? ''} ${JSON.stringify(t.parameters)}`);
-  return n;
+function request(req: Pick<ChatRequest, 'messages' | 'tools'>): Counted {
+  const counted = prompt(req.messages);
+  for (const m of req.messages) for (const p of m.parts ?? []) if (p.type === 'image') counted.fixed += IMAGE_TOKENS;
+  for (const t of req.tools ?? [])
+    counted.texts.push(`${t.name} ${t.description ?? ''} ${JSON.stringify(t.parameters)}`);
+  return counted;
+}
+
+export function estimateRequestTokens(req: Pick<ChatRequest, 'messages' | 'tools'>): number {
+  return countNow(request(req));
+}
+
+/** estimateRequestTokens without holding the event loop while the count worker counts (the gateway's count_tokens:
+ * a coding agent asks it of its whole conversation). */
+export function estimateRequestTokensLater(req: Pick<ChatRequest, 'messages' | 'tools'>): Promise<number> {
+  return countLater(request(req));
 }

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXACT_CHARS, estimatePromptTokens, estimateTextTokens } from '../../src/sessions/tokens.ts';
+import {
+  EXACT_CHARS,
+  estimatePromptTokens,
+  estimateRequestTokens,
+  estimateRequestTokensLater,
+  estimateTextTokens,
+} from '../../src/sessions/tokens.ts';
 
 test('token estimates grow with the text and tolerate special-token text', () => {
   assert.equal(estimateTextTokens(''), 0);
@@ -21,4 +27,25 @@ test('past EXACT_CHARS an estimate extrapolates at the measured rate instead of 
   ]);
   const expected = ((EXACT_CHARS / 2 + huge.length) / (unit.length * 1000)) * exact;
   assert.ok(Math.abs(estimate - expected) / expected < 0.02, `${estimate} vs ≈${Math.round(expected)}`);
+});
+
+test('a request estimated on the count worker, awaited, counts as the blocking estimate does, past EXACT_CHARS too', async () => {
+  const unit = 'The quick brown fox jumps over the lazy dog. ';
+  const request = {
+    messages: [
+      { role: 'system' as const, content: 'You are a careful coding agent.' },
+      { role: 'user' as const, content: unit.repeat(Math.ceil(EXACT_CHARS / unit.length / 2)) },
+      {
+        role: 'assistant' as const,
+        content: null,
+        tool_calls: [{ id: 'c1', name: 'read', arguments: '{"path":"a.ts"}' }],
+      },
+      { role: 'tool' as const, tool_call_id: 'c1', content: unit.repeat(Math.ceil(EXACT_CHARS / unit.length)) },
+      { role: 'user' as const, content: '' },
+    ],
+    tools: [{ name: 'read', description: 'Reads a file', parameters: { type: 'object' } }],
+  };
+  const blocking = estimateRequestTokens(request);
+  assert.ok(blocking > EXACT_CHARS / 5, String(blocking));
+  assert.equal(await estimateRequestTokensLater(request), blocking);
 });

@@ -19,7 +19,7 @@ export function countTokensRoute(ctx: GatewayContext, app: FastifyInstance, body
     }
     const { request } = anthropicWire.parse(req.body);
     // Loaded on first use: the tokenizer's tables take a moment to load and most gateways never count.
-    const { estimateRequestTokens } = await import('../../sessions/tokens.ts');
-    return { input_tokens: estimateRequestTokens(request) };
+    const { estimateRequestTokensLater } = await import('../../sessions/tokens.ts');
+    return { input_tokens: await estimateRequestTokensLater(request) };
   });
 }
