@@ -45,9 +45,24 @@ test('an awaited count is the tokenizer’s, as the blocking count is', async ()
   assert.equal(await countTextTokensLater(''), 0);
 });
 
-test('a worker that answers counts, each text in turn, awaited or blocking', async () => {
-  const counter = new OffThreadCounter(ENTRY, 'length');
+/** Runs `check` with a counter on the fixture worker's `role` and a temp dir for its files; stops and removes both. */
+async function withCounter(
+  role: string,
+  check: (counter: OffThreadCounter, dir: string) => Promise<void>,
+  answerMs?: number,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'count-'));
+  const counter = new OffThreadCounter(ENTRY, role, answerMs);
   try {
+    await check(counter, dir);
+  } finally {
+    await counter.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a worker that answers counts, each text in turn, awaited or blocking', async () => {
+  await withCounter('length', async (counter) => {
     assert.equal(counter.countNow('abc'), 3);
     assert.equal(counter.countNow(''), 0);
     assert.deepEqual(
@@ -55,79 +70,64 @@ test('a worker that answers counts, each text in turn, awaited or blocking', asy
       [2, 0, 100_000],
     );
     assert.equal(counter.countNow('x'.repeat(100_000)), 100_000);
-  } finally {
-    await counter.stop();
-  }
+  });
 });
 
 test('an awaited count leaves the event loop serving while the worker counts', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'count-'));
-  const counter = new OffThreadCounter(ENTRY, 'file');
-  try {
+  await withCounter('file', async (counter, dir) => {
     const path = join(dir, 'text');
     const counted = counter.count(path);
     // The worker answers only once this write, which needs the event loop, is done.
     await writeFile(path, 'abcd');
     assert.equal(await counted, 4);
-  } finally {
-    await counter.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a worker whose count throws is given up: the caller counts in place from then on', async () => {
-  const counter = new OffThreadCounter(ENTRY, 'throws');
-  try {
+  await withCounter('throws', async (counter) => {
     assert.equal(await counter.count('abc'), undefined);
     assert.equal(counter.countNow('abc'), undefined);
     assert.equal(await counter.count('abc'), undefined);
-  } finally {
-    await counter.stop();
-  }
+  });
 });
 
 test('a worker that never answers is given up after its wait, and not waited on again', async () => {
-  const counter = new OffThreadCounter(ENTRY, 'silent', 300);
-  try {
-    assert.equal(counter.countNow('abc'), undefined);
-    // Given up: no second wait, no second worker.
-    assert.equal(counter.countNow('abc'), undefined);
-    assert.equal(await counter.count('abc'), undefined);
-  } finally {
-    await counter.stop();
-  }
+  await withCounter(
+    'silent',
+    async (counter) => {
+      assert.equal(counter.countNow('abc'), undefined);
+      // Given up: no second wait, no second worker.
+      assert.equal(counter.countNow('abc'), undefined);
+      assert.equal(await counter.count('abc'), undefined);
+    },
+    300,
+  );
 });
 
 test('an awaited count that never comes is given up after its wait, with the counts behind it', async () => {
-  const counter = new OffThreadCounter(ENTRY, 'hangs', 300);
-  try {
-    assert.deepEqual(await Promise.all([counter.count('abc'), counter.count('de')]), [undefined, undefined]);
-    assert.equal(await counter.count('abc'), undefined);
-  } finally {
-    await counter.stop();
-  }
+  await withCounter(
+    'hangs',
+    async (counter) => {
+      assert.deepEqual(await Promise.all([counter.count('abc'), counter.count('de')]), [undefined, undefined]);
+      assert.equal(await counter.count('abc'), undefined);
+    },
+    300,
+  );
 });
 
 test('counts still awaited when the worker is stopped resolve, for the caller to count in place', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'count-'));
-  const counter = new OffThreadCounter(ENTRY, 'file');
-  try {
+  await withCounter('file', async (counter, dir) => {
     const counted = counter.count(join(dir, 'never'));
     await counter.stop();
     assert.equal(await counted, undefined);
     // The next count starts another worker.
     writeFileSync(join(dir, 'now'), 'xyz');
     assert.equal(await counter.count(join(dir, 'now')), 3);
-  } finally {
-    await counter.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('settled waits for every awaited count, and is at once when none is awaited', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'count-'));
-  const counter = new OffThreadCounter(ENTRY, 'file');
-  try {
+  await withCounter('file', async (counter, dir) => {
     await counter.settled();
     const path = join(dir, 'text');
     const counted = counter.count(path);
@@ -139,8 +139,5 @@ test('settled waits for every awaited count, and is at once when none is awaited
     await writeFile(path, 'ab');
     await waiting;
     assert.equal(await counted, 2);
-  } finally {
-    await counter.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
