@@ -4,20 +4,14 @@
 // on the count worker: the event loop serves other requests meanwhile (count-off-thread.ts).
 import type { ChatMessage, ChatResponse, StreamEvent, Usage } from '../providers/types.ts';
 import type { AttemptUsage } from './types.ts';
-import { countOutputTokensLater, countTextTokensLater } from './count-tokens.ts';
-import { madeOncePerShared } from '../shared-value.ts';
+import { countOutputTokensLater } from './count-tokens.ts';
+import { promptTokensLater } from './prompt-tokens.ts';
 
-export async function estimatePromptTokens(messages: readonly ChatMessage[]): Promise<number> {
-  const counts: Promise<number>[] = [];
-  for (const m of messages) if (m.content !== null) counts.push(textTokens(m, m.content));
-  let n = 0;
-  for (const c of await Promise.all(counts)) n += c;
-  return Math.max(1, n);
+/** The prompt's tokens, each shared message's counted once (prompt-tokens.ts): a caller that hangs up, or an upstream
+ * that reports no usage, would otherwise have its whole conversation tokenized every turn. */
+export function estimatePromptTokens(messages: readonly ChatMessage[]): Promise<number> {
+  return promptTokensLater(messages);
 }
-
-/** A message's text's tokens, counted once for a shared message (an earlier turn's, shared-value.ts): a caller that
- * hangs up, or an upstream that reports no usage, would otherwise have its whole conversation tokenized every turn. */
-const textTokens = madeOncePerShared((_m: ChatMessage, text: string): Promise<number> => countTextTokensLater(text));
 
 export function estimateResponseTokens(res: ChatResponse): Promise<number> {
   let thinking = '';

@@ -7,7 +7,7 @@ import type { ChatMessage } from '../../../providers/types.ts';
 import type { RouteNeed } from '../../../calls/types.ts';
 import { WireRequestError } from '../../../providers/translate/wire-error.ts';
 import { isObj } from '../../../providers/translate/obj.ts';
-import { countPromptTokens } from '../../../calls/count-tokens.ts';
+import { promptTokensAtMost, promptTokensNow } from '../../../calls/prompt-tokens.ts';
 
 /** Anthropic's default trigger: 150,000 input tokens. */
 const DEFAULT_TRIGGER = 150_000;
@@ -38,7 +38,10 @@ export function checkCompactionEdit(
   const edit = edits[at] as Record<string, unknown>;
   const trigger =
     isObj(edit['trigger']) && typeof edit['trigger']['value'] === 'number' ? edit['trigger']['value'] : DEFAULT_TRIGGER;
-  const tokens = countPromptTokens(messages.map((m) => m.content ?? ''));
+  // Claude Code asks this of every turn: a conversation under the trigger in bytes is under it in tokens, uncounted;
+  // one over it is counted blocking, its earlier turns' messages once (prompt-tokens.ts).
+  if (promptTokensAtMost(messages) < trigger) return undefined;
+  const tokens = promptTokensNow(messages);
   if (tokens < trigger) return undefined;
   if (routes.anyAnthropic())
     return {
