@@ -4,7 +4,7 @@
 import { isObj, type Obj } from '../providers/translate/obj.ts';
 import { COMPACTION_TASK, parseCompactRequest, toCompactResponse } from './wire/responses/compact.ts';
 import { asCompactionResponse, compactionTurnEncoder } from './wire/responses/compaction-stream.ts';
-import { checkCompactionEdit } from './wire/anthropic/compaction.ts';
+import { checkCompactionEdit, type CountedNeed } from './wire/anthropic/compaction.ts';
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent, WireBody } from '../providers/types.ts';
 import type { RouteNeed } from '../calls/types.ts';
@@ -54,6 +54,8 @@ export interface ParsedWire {
   onAnswer?: (response: Obj, upstreamId: string) => void;
   /** What only some routes can do for this request (Anthropic's compaction past its trigger): the rest are skipped. */
   needs?: RouteNeed;
+  /** `needs`, once the conversation is counted (on the count worker): awaited before the call, its error thrown. */
+  needsCounted?: CountedNeed;
 }
 
 /** The gateway's settings a body is parsed under. */
@@ -158,8 +160,8 @@ export const anthropicWire: WireApi = {
       options?.routeWithoutAnthropic !== undefined && options.anyAnthropicRoute !== undefined
         ? { routeWithoutAnthropic: options.routeWithoutAnthropic, anyAnthropic: options.anyAnthropicRoute }
         : undefined;
-    const needs = checkCompactionEdit(body, parsed.request.messages, routes);
-    return needs === undefined ? parsed : { ...parsed, needs };
+    const needsCounted = checkCompactionEdit(body, parsed.request.messages, routes);
+    return needsCounted === undefined ? parsed : { ...parsed, needsCounted };
   },
   response: (res) => asUpstreamFailure(() => toAnthropicResponse(res)),
   streamEncoder(parsed) {

@@ -21,6 +21,7 @@ import { forwardedBetas } from '../wire/anthropic/beta.ts';
 import { headerValue } from '../answer/header-value.ts';
 import { logHangUp } from '../plugins/request-log.ts';
 import type { WireApi, ParsedWire, WireParseOptions } from '../wire.ts';
+import { WireRequestError } from '../../providers/translate/wire-error.ts';
 import { failStream, startStreamReply, writeStream, type FramesLife } from '../stream/stream-writer.ts';
 import { DEFAULT_HOLD_KEEPALIVE_MS, HOLD_FRAME, StreamHold } from '../stream/stream-hold.ts';
 import {
@@ -159,6 +160,7 @@ export async function serveChat(
     : (conversation?.continued?.body ?? body);
   // Only the fields the canonical request has survive: nothing in the body can pick an upstream URL or key.
   const parsed = wire.parsesAlone === true ? wire.parse(source) : wire.parse(source, parseOptions(settings, target));
+  if (parsed.needsCounted !== undefined) await countedNeeds(parsed);
   if (parsed.droppedTools !== undefined && parsed.droppedTools.length > 0) asked.droppedTools = parsed.droppedTools;
   const header = req.headers['anthropic-beta'];
   const beta = forwardedBetas(parsed.betas === undefined ? header : [...[header ?? []].flat(), ...parsed.betas]);
@@ -191,6 +193,14 @@ export async function serveChat(
   answerHeaders(ctx, reply, sy);
   reply.header('x-switchyard-usage', usageHeaderValue(ctx, sy));
   return wire.response(guardAnswer(req, result.response), parsed);
+}
+
+/** What the parse left to count (the conversation against Anthropic compaction's trigger), counted without holding
+ * the event loop: its need set, or its error thrown as the parse would have. */
+async function countedNeeds(parsed: ParsedWire): Promise<void> {
+  const need = await parsed.needsCounted;
+  if (need instanceof WireRequestError) throw need;
+  if (need !== undefined) parsed.needs = need;
 }
 
 /** The router call, in the caller's trace (`traceparent`) and naming its client key when OpenTelemetry is on. */

@@ -7,7 +7,7 @@ import type { ChatMessage } from '../../../providers/types.ts';
 import type { RouteNeed } from '../../../calls/types.ts';
 import { WireRequestError } from '../../../providers/translate/wire-error.ts';
 import { isObj } from '../../../providers/translate/obj.ts';
-import { promptTokensAtMost, promptTokensNow } from '../../../calls/prompt-tokens.ts';
+import { promptTokensAtMost, promptTokensLater } from '../../../calls/prompt-tokens.ts';
 
 /** Anthropic's default trigger: 150,000 input tokens. */
 const DEFAULT_TRIGGER = 150_000;
@@ -20,13 +20,18 @@ export interface CompactionRoutes {
   anyAnthropic: () => boolean;
 }
 
-/** The need of an Anthropic route when the conversation is over the edit's trigger on a mixed chain; undefined when
- * any route will do. Throws when no route of the chain can compact it. */
+/** What the edit asks of the chain, once the conversation is counted: the need of an Anthropic route when it is over
+ * the trigger, the error to answer when no route of the chain can compact it, undefined when any route will do. Never
+ * rejects. */
+export type CountedNeed = Promise<RouteNeed | WireRequestError | undefined>;
+
+/** The need of an Anthropic route when the conversation is over the edit's trigger on a mixed chain (checked once
+ * counted); undefined when any route will do without counting. */
 export function checkCompactionEdit(
   body: unknown,
   messages: readonly ChatMessage[],
   routes: CompactionRoutes | undefined,
-): RouteNeed | undefined {
+): CountedNeed | undefined {
   const edits = isObj(body) && isObj(body['context_management']) ? body['context_management']['edits'] : undefined;
   if (!Array.isArray(edits)) return undefined;
   const at = edits.findIndex((e) => isObj(e) && typeof e['type'] === 'string' && e['type'].startsWith('compact_'));
@@ -39,16 +44,26 @@ export function checkCompactionEdit(
   const trigger =
     isObj(edit['trigger']) && typeof edit['trigger']['value'] === 'number' ? edit['trigger']['value'] : DEFAULT_TRIGGER;
   // Claude Code asks this of every turn: a conversation under the trigger in bytes is under it in tokens, uncounted;
-  // one over it is counted blocking, its earlier turns' messages once (prompt-tokens.ts).
+  // one over it is counted on the count worker, its earlier turns' messages once (prompt-tokens.ts).
   if (promptTokensAtMost(messages) < trigger) return undefined;
-  const tokens = promptTokensNow(messages);
+  return promptTokensLater(messages).then(
+    (tokens) => needOver({ tokens, trigger, at, without }, routes),
+    () => undefined,
+  );
+}
+
+function needOver(
+  c: { tokens: number; trigger: number; at: number; without: string },
+  routes: CompactionRoutes,
+): RouteNeed | WireRequestError | undefined {
+  const { tokens, trigger, at, without } = c;
   if (tokens < trigger) return undefined;
   if (routes.anyAnthropic())
     return {
       providerTypes: ['anthropic'],
       what: `compact this conversation (about ${tokens} tokens, over the trigger of ${trigger} of context_management.edits[${at}])`,
     };
-  throw new WireRequestError(
+  return new WireRequestError(
     `context_management.edits[${at}]`,
     `the conversation is about ${tokens} tokens, over this compaction's trigger of ${trigger}, and route ${without || 'of this request'} is not Anthropic's and cannot compact it, nor can any other route of the chain: compact it on the client (Claude Code: /compact) or add an Anthropic route to the chain`,
   );
