@@ -1,22 +1,60 @@
 // What an attempt was billed, carried from the sender (which knows the request and the answer) to the trail entry
 // the ladder writes (which knows neither): a buffered send writes it on the attempt's own send context (a WeakMap
 // entry per answer cost ~0.5 µs and made every scavenge walk it); an error carries it by identity, without changing
-// the error.
+// the error. An error's may still be being estimated (the caller left, or the drain cut it, and is not kept waiting
+// for the count): the trail entry gets it when it is counted, and the call's record waits for it (billAttempt).
 import type { ChatRequest, ChatResponse, ProviderAdapter, SendContext } from '../providers/types.ts';
-import type { AttemptUsage } from './types.ts';
+import type { Attempt, AttemptUsage } from './types.ts';
 import { estimatedResponseUsage, promptOnlyUsage } from './estimate.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 
-const BILLED = new WeakMap<object, AttemptUsage>();
+/** What an attempt was billed: known, or being estimated. */
+export type Billed = AttemptUsage | Promise<AttemptUsage>;
 
-export function markBilled<T extends object>(carrier: T, usage: AttemptUsage): T {
+const BILLED = new WeakMap<object, Billed>();
+
+export function markBilled<T extends object>(carrier: T, usage: Billed): T {
   BILLED.set(carrier, usage);
   return carrier;
 }
 
 /** The usage marked on an answer or an error, if any. */
-export function billedBy(carrier: unknown): AttemptUsage | undefined {
+export function billedBy(carrier: unknown): Billed | undefined {
   return typeof carrier === 'object' && carrier !== null ? BILLED.get(carrier) : undefined;
+}
+
+/** Where a call's estimates still being counted are kept (a CallContext): its record waits for them (afterBilled). */
+export interface Billing {
+  billing?: Promise<void>[];
+}
+
+/** Sets the attempt's usage: at once when known, else when counted (an estimate that cannot be made leaves it unset). */
+export function billAttempt(call: Billing, attempt: Attempt, usage: Billed | undefined): void {
+  if (usage === undefined) return;
+  if (!(usage instanceof Promise)) {
+    attempt.usage = usage;
+    return;
+  }
+  (call.billing ??= []).push(
+    usage.then(
+      (u) => {
+        attempt.usage = u;
+      },
+      () => {},
+    ),
+  );
+}
+
+/** Runs `then` once every estimate of the call is counted: at once when none is being counted. Answers whether it
+ * waits. */
+export function afterBilled(call: Billing, then: () => void): boolean {
+  const pending = call.billing;
+  if (pending === undefined || pending.length === 0) {
+    then();
+    return false;
+  }
+  void Promise.all(pending).then(then);
+  return true;
 }
 
 /** The request was sent and then abandoned — by the caller, or by our own timeout while the upstream said nothing:
@@ -39,8 +77,9 @@ export async function sendBilled(adapter: ProviderAdapter, req: ChatRequest, ctx
     ctx.billed = res.usage ?? (await estimatedResponseUsage(res, req.messages));
     return res;
   } catch (err) {
+    // Not awaited: the caller is not kept waiting for the count (a drain's cut has a second to answer).
     if (abandoned(err, ctx.signal) && typeof err === 'object' && err !== null)
-      markBilled(err, await promptOnlyUsage(req.messages));
+      markBilled(err, promptOnlyUsage(req.messages));
     throw err;
   }
 }

@@ -97,8 +97,11 @@ export interface ChatOptions extends RequestSettings {
   /** What only some provider types can do for this request: routes of any other type are skipped (need-step.ts). */
   needs?: RouteNeed;
   /** Told the call's record (calls/call-record.ts) once, when the call is over: before its result or error reaches
-   * the caller, or a stream's events end. The gateway builds its request record around it. */
+   * the caller, or a stream's events end — unless an attempt's usage is still being estimated, when onRecordLater is
+   * told instead, and onRecord once it is counted. The gateway builds its request record around it. */
   onRecord?: (record: CallRecord) => void;
+  /** Told, instead of onRecord at that point, that the call is over and its record waits for an estimate. */
+  onRecordLater?: () => void;
 }
 
 /** A request's need of a provider type (Anthropic's compaction past its trigger), and what it is, for the skip's

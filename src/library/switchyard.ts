@@ -1,7 +1,7 @@
 // The library API (docs/routing.md#library-api). Each call runs on a snapshot of the config it started with, and never
 // waits on disk; `reload()` swaps the config for later calls.
 import { performance } from 'node:perf_hooks';
-import { sendBilled } from '../calls/billed.ts';
+import { afterBilled, sendBilled } from '../calls/billed.ts';
 import { CallRecorder } from '../usage/library.ts';
 import type { UsageLedger } from '../usage/ledger.ts';
 import { SwitchyardError } from '../routing/errors.ts';
@@ -273,7 +273,11 @@ class Router implements Switchyard {
       now: this.#now,
       endUser: options.end_user,
     };
-    const over = (record: CallRecord): void => callOver(record, readers, this.#ended, this.#calls !== undefined);
+    // Read once every attempt's usage is set: an estimate is counted off the event loop (calls/billed.ts).
+    const over = (record: CallRecord): void => {
+      if (afterBilled(ctx, () => callOver(record, readers, this.#ended, this.#calls !== undefined)))
+        options.onRecordLater?.();
+    };
     try {
       if (options.stream) {
         const streaming = streamingSettings(loaded.config.streaming, loaded.config.auxiliary[task]?.streaming);

@@ -64,6 +64,8 @@ export interface CallContext {
   needs?: RouteNeed;
   /** The live probe's one key (OnlyKey); a request leaves it unset. */
   only?: OnlyKey;
+  /** Attempts' estimates still being counted (calls/billed.ts billAttempt): the call's record waits for them. */
+  billing?: Promise<void>[];
 }
 
 /** Sends one attempt on a route, with what the route changed in the request so far (requestFor in adjust.ts). Throws

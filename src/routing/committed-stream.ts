@@ -57,7 +57,8 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
   #drained = false;
   #settled = false;
   /** The committed attempt's usage while it is being estimated (counted off the event loop, calls/estimate.ts):
-   * the hooks end, and the caller is told the stream ended, once it is set (or could not be). */
+   * the hooks end once it is set (or could not be), and so does a stream that finished (its usage trailer carries
+   * it); one cut short tells its caller at once. */
   #billing: Promise<void> | undefined;
   /** The estimate itself, for a resumed rest's joined usage. */
   #estimate: Promise<AttemptUsage> | undefined;
@@ -112,8 +113,8 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       await this.#billing;
       return DONE;
     } catch (err) {
+      // Thrown at once, as a pushed stream's caller is told (#settledBy): the hooks end once the estimate is counted.
       this.#over(howOf(err), err);
-      await this.#billing;
       throw err;
     }
   }
@@ -170,7 +171,7 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       },
       fail: (err) => {
         this.#drained = true;
-        if (this.#settledBy(sink, () => this.#broken(err))) this.#whenBilled(onward);
+        if (this.#settledBy(sink, () => this.#broken(err))) onward();
       },
     };
     // The upstream's own bytes go on only from the upstream the stream was committed on: a resumed rest is re-encoded.
@@ -209,7 +210,8 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       return true;
     } catch (err) {
       this.#over(howOf(err), err);
-      this.#whenBilled(() => sink.fail(err));
+      // Told at once, estimate or not: a stream cut at the drain's deadline has a second to write its error.
+      sink.fail(err);
       return false;
     }
   }

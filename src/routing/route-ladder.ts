@@ -1,6 +1,6 @@
 // One route until it succeeds or fails: pick a key, send, look the failure up in ROUTE_LADDER
 // (docs/routing.md#the-route-ladder-one-route). Rotations never spend `max_retries`; waits are bounded by the deadline.
-import { billedBy, type BilledSend } from '../calls/billed.ts';
+import { billAttempt, billedBy, type BilledSend } from '../calls/billed.ts';
 import type { Credential, PickResult } from '../credentials/types.ts';
 import { UpstreamError } from '../errors/upstream-error.ts';
 import { explain, formatDuration, timeoutWords } from '../errors/messages.ts';
@@ -218,16 +218,14 @@ async function tryOnce<T>(
     run.failedWith(err);
     ctx.breakers.hear(route.provider, breakerHears(err.kind, refinementOf(run, err)));
     const refusal: AttemptRefusal | undefined = err.modelAccessDenied ? 'model_access' : err.blocked;
-    const billed = billedBy(err);
     const init = {
       credential: cred,
       startedAt,
       endedAt: ctx.now(),
       ...failedOutcome(run, err),
       ...(refusal !== undefined ? { refusal } : {}),
-      ...(billed !== undefined ? { usage: billed } : {}),
     };
-    run.record(err.status !== undefined ? { ...init, status: err.status } : init);
+    billAttempt(ctx, run.record(err.status !== undefined ? { ...init, status: err.status } : init), billedBy(err));
     return { ok: false, error: err };
   }
 }

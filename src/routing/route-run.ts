@@ -13,6 +13,7 @@ import type { RouteSpec } from '../config/resolve-task.ts';
 import type { LaterRoutes } from './policy.ts';
 import type { Attempt } from '../calls/types.ts';
 import { makeAttempt, type AttemptInit } from '../calls/trail.ts';
+import { billAttempt, type Billed } from '../calls/billed.ts';
 import { routeName } from '../config/route-name.ts';
 import type { BudgetRefusal } from '../budgets/words.ts';
 import type { Explanation } from '../errors/explanation.ts';
@@ -382,7 +383,7 @@ export class RouteRun {
   }
 
   /** A trail entry and its `attempt` event, carrying the wait before it (and, for a key's attempt, the note). */
-  record(init: RecordInit): void {
+  record(init: RecordInit): Attempt {
     // The note set after, not spread in: a spread in the middle of a literal is a runtime call per attempt.
     const full: AttemptInit = { ...init, route: this.route, waitMs: this.#waitMs };
     if (this.#note !== undefined && init.credential !== undefined) full.note = this.#note;
@@ -391,22 +392,22 @@ export class RouteRun {
     if (init.credential !== undefined) this.#note = undefined;
     this.ctx.trail.push(attempt);
     this.ctx.events.emit({ type: 'attempt', task: this.ctx.task, attempt });
+    return attempt;
   }
 
   /** The request was sent, then the caller cancelled the call: it stays in the trail (the gateway's log counts what
    * was sent), but no event goes out, since nothing about the provider or its key was learned. */
-  recordCancelled(cred: Credential, startedAt: number, usage?: Attempt['usage']): void {
-    this.ctx.trail.push(
-      makeAttempt({
-        route: this.route,
-        credential: cred,
-        outcome: 'cancelled',
-        startedAt,
-        endedAt: this.ctx.now(),
-        waitMs: this.#waitMs,
-        ...(usage !== undefined ? { usage } : {}),
-      }),
-    );
+  recordCancelled(cred: Credential, startedAt: number, usage: Billed | undefined): void {
+    const attempt = makeAttempt({
+      route: this.route,
+      credential: cred,
+      outcome: 'cancelled',
+      startedAt,
+      endedAt: this.ctx.now(),
+      waitMs: this.#waitMs,
+    });
+    billAttempt(this.ctx, attempt, usage);
+    this.ctx.trail.push(attempt);
     this.#waitMs = 0;
   }
 

@@ -109,7 +109,7 @@ export function streamSender(request: Omit<ChatRequest, 'model'>, streaming?: St
       await closeQuietly(iterator);
       // The upstream had begun answering (or the caller left after sending): it bills what it took and gave.
       if ((held.length > 0 || abandoned(err, sendCtx.signal)) && typeof err === 'object' && err !== null)
-        markBilled(err, await tally.usage(sent.messages));
+        markBilled(err, tally.usage(sent.messages));
       throw err;
     }
   };

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { fingerprint } from '../../src/config/mask.ts';
 import type { CallRecord, LadderEvent } from '../../src/calls/types.ts';
 import { FAST_RETRY, failure, harness, hello } from '../routing/helpers.ts';
+import { until } from '../helpers/until.ts';
 
 const LIMITED = 'sk-limited-0000000001';
 const BACKUP = 'sk-ant-backup-00000003';
@@ -84,10 +85,10 @@ test("a stream's record is told when its events end, with the usage of its finis
   assert.ok(records[0]!.firstEventMs !== undefined);
   assert.deepEqual(records[0]!.usage, usage);
 
-  // Cancelled before anything was sent: its record says so, with what the caller was thrown.
+  // Cancelled: its record says so, with what the caller was thrown, once the prompt it was billed is counted.
   const err: unknown = await h.router.chat({ messages: hello, signal: AbortSignal.abort(), onRecord }).catch((e) => e);
   assert.equal((err as Error).name, 'AbortError');
-  assert.equal(records.length, 2);
+  await until('the cancelled call’s record', () => records.length === 2);
   assert.equal(records[1]!.error, err);
   assert.equal(records[1]!.answered, undefined);
   assert.equal(records[1]!.outcome, 'cancelled');

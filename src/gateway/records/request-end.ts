@@ -13,8 +13,8 @@ import { isSocketTurn } from '../conversations/socket-turn-mark.ts';
 import { bodyOver } from '../../providers/body-memory.ts';
 import { bodyBytes } from '../request/json-body.ts';
 
-/** The answer is finished with `status` (499: the caller hung up): the request is over unless its stream is still
- * open, whose record then waits for streamSettled. Once. */
+/** The answer is finished with `status` (499: the caller hung up): the request is over unless its usage is not final
+ * (a stream still open, a call's record waiting for an estimate), when its record waits for usageSettled. Once. */
 export function requestOver(ctx: GatewayContext, req: FastifyRequest, status: number): void {
   const s = req.sy;
   if (!s || s.run.logged) return;
@@ -26,9 +26,9 @@ export function requestOver(ctx: GatewayContext, req: FastifyRequest, status: nu
   bodyDone(req);
 }
 
-/** A stream's events are closed: its usage is final. The record goes now if its answer is over already (a caller
- * that hung up), else when it is. */
-export function streamSettled(ctx: GatewayContext, req: FastifyRequest): void {
+/** The request's usage is final: a stream's events are closed, or its call's record came after an estimate was
+ * counted. The record goes now if its answer is over already (a caller that hung up), else when it is. */
+export function usageSettled(ctx: GatewayContext, req: FastifyRequest): void {
   const s = req.sy;
   if (!s || !s.run.usagePending) return;
   s.run.usagePending = false;

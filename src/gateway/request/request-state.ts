@@ -105,7 +105,7 @@ export interface RequestRun {
   /** The router call's record (calls/call-record.ts), told by the router when the call is over (a stream: when its
    * events end): the request's record takes its route, key, attempts, trail and usage from it. */
   call?: CallRecord;
-  /** What waits for `call`: a stream closed before its usage was estimated (serve-chat.ts). */
+  /** What waits for `call`: the request's record, when the call's waits for an estimate (serve-chat.ts). */
   onCall?: () => void;
   /** The router call is running: a hang-up's line waits until it settles, when the trail holds every request sent. */
   calling: boolean;
@@ -114,7 +114,8 @@ export interface RequestRun {
   /** The request is over (once: a hang-up ends it before fastify is done); its record is queued, or waits for its
    * stream's events to close (`usagePending`). */
   logged: boolean;
-  /** A stream's events are still open: its usage is not final, so its record waits (request-end.ts). */
+  /** Its usage is not final (a stream's events still open, the call's record waiting for an estimate), so its record
+   * waits (request-end.ts). */
   usagePending: boolean;
   /** The shutdown's drain time ran out while this request was running: what it ends with instead of its answer. */
   cutWith?: ApiError;

@@ -34,7 +34,7 @@ import {
 import { tracingOn } from '../../telemetry/active.ts';
 import { withCaller } from '../../telemetry/caller.ts';
 import { usageHeaderValue } from '../records/usage-record.ts';
-import { bodyDone, streamSettled } from '../records/request-end.ts';
+import { bodyDone, usageSettled } from '../records/request-end.ts';
 import { guardAnswer, guardAnswerEvents } from '../answer/guard-answer.ts';
 import { streamingSettings } from '../../config/streaming.ts';
 import type { Obj } from '../../providers/translate/obj.ts';
@@ -84,6 +84,13 @@ function callSettled(ctx: GatewayContext, req: FastifyRequest, sy: RequestState)
   sy.run.calling = false;
   if (sy.run.hungUp) logHangUp(ctx, req);
   bodyDone(req);
+}
+
+/** The request's record waits for its call's, which comes once an attempt's usage is counted (calls/billed.ts,
+ * routing/committed-stream.ts). */
+function waitForCallRecord(ctx: GatewayContext, req: FastifyRequest, sy: RequestState): void {
+  sy.run.usagePending = true;
+  sy.run.onCall = () => usageSettled(ctx, req);
 }
 
 function chatOptions(
@@ -168,6 +175,7 @@ export async function serveChat(
   // The gateway's own trail array: a cancelled call rejects without one (see logHangUp).
   const trail: Attempt[] = (run.trail = []);
   const opts = chatOptions(parsed, target, abortOnDisconnect(ctx, req, reply, sy), trail, sy);
+  opts.onRecordLater = () => waitForCallRecord(ctx, req, sy);
   // Budgets scoped to the client key apply (docs/budgets.md); `anonymous` and the like are names too.
   if (keyName !== undefined) opts.client_key = keyName;
   if (user !== undefined) opts.end_user = user;
@@ -186,7 +194,8 @@ export async function serveChat(
     throw run.cutWith ?? unportableFailure(opts.owner, trail) ?? err;
   }
   // The call is over: what the caller is told of it comes from its record.
-  if (result.status === 'ok') answeredBy(ctx, sy, opts, result, run.call?.credential);
+  if (result.status === 'ok')
+    answeredBy(ctx, sy, opts, result, run.call?.credential ?? answeringCredential(result.trail));
   callSettled(ctx, req, sy);
   if (result.status === 'disabled') throw disabledError(result.task, result.reason);
   run.upstreamMs = upstreamMs(trail);
@@ -278,7 +287,7 @@ async function serveStream(
   const life: FramesLife = {
     started: false,
     // The request may be over already (a caller that hung up): its record goes now.
-    settled: () => streamSettled(ctx, req),
+    settled: () => usageSettled(ctx, req),
   };
   // A stream's usage is known at its end: sent as an HTTP trailer (docs/usage.md#seeing-it).
   const frames = {
@@ -301,8 +310,8 @@ async function serveStream(
   // The committed stream's call record comes when its hooks end, after its usage is estimated when the upstream
   // reported none (routing/committed-stream.ts): a caller that left may close the stream first.
   life.settled = () => {
-    if (sy.run.call !== undefined) streamSettled(ctx, req);
-    else sy.run.onCall = () => streamSettled(ctx, req);
+    if (sy.run.call !== undefined) usageSettled(ctx, req);
+    else waitForCallRecord(ctx, req, sy);
   };
   const { first, events } = committed;
   sy.run.ttftMs = performance.now() - sy.arrival.started;
