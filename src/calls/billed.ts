@@ -45,6 +45,12 @@ export function billAttempt(call: Billing, attempt: Attempt, usage: Billed | und
   );
 }
 
+/** Settles once every estimate of the call is counted; undefined when none is being counted. */
+export function billedAll(call: Billing): Promise<unknown> | undefined {
+  const pending = call.billing;
+  return pending === undefined || pending.length === 0 ? undefined : Promise.all(pending);
+}
+
 /** Runs `then` once every estimate of the call is counted: at once when none is being counted. Answers whether it
  * waits. */
 export function afterBilled(call: Billing, then: () => void): boolean {

@@ -15,6 +15,7 @@ import type { Attempt, AttemptUsage } from '../calls/types.ts';
 import { joinedUsage, rejoin, ResumedBlocks, ResumeNotes, type Resumer } from './stream-resume.ts';
 import type { StreamEnd, StreamHook } from '../calls/stream-hook.ts';
 import { closeQuietly, committedAttempt, markBroken, midStreamError, type OpenedStream } from './stream.ts';
+import { afterBilled, billAttempt, billedAll } from '../calls/billed.ts';
 
 type Phase = 'held' | 'upstream' | 'rest' | 'over';
 
@@ -56,11 +57,9 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
   /** The upstream's iterator ended or threw: nothing to close. */
   #drained = false;
   #settled = false;
-  /** The committed attempt's usage while it is being estimated (counted off the event loop, calls/estimate.ts):
-   * the hooks end once it is set (or could not be), and so does a stream that finished (its usage trailer carries
-   * it); one cut short tells its caller at once. */
-  #billing: Promise<void> | undefined;
-  /** The estimate itself, for a resumed rest's joined usage. */
+  /** The committed attempt's usage while it is being estimated (counted off the event loop, calls/estimate.ts), for
+   * a resumed rest's joined usage. The call's estimates (calls/billed.ts) are waited for by the hooks' end, and by a
+   * stream that finished (its usage trailer carries them); one cut short tells its caller at once. */
   #estimate: Promise<AttemptUsage> | undefined;
   #closing: Promise<void> | undefined;
   /** The resumed rest of a cut answer (phase `rest`). */
@@ -110,7 +109,7 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
         }
         this.#over('finished');
       }
-      await this.#billing;
+      await billedAll(this.#ctx);
       return DONE;
     } catch (err) {
       // Thrown at once, as a pushed stream's caller is told (#settledBy): the hooks end once the estimate is counted.
@@ -126,7 +125,7 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
     this.#control?.cancel();
     this.#over('cancelled');
     await this.#closing;
-    await this.#billing;
+    await billedAll(this.#ctx);
     if (rest !== undefined) await Promise.resolve(rest.return?.()).catch(() => {});
     return DONE;
   }
@@ -167,7 +166,7 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       },
       end: () => {
         this.#drained = true;
-        if (this.#settledBy(sink, () => this.#upstreamEnded())) this.#whenBilled(onward);
+        if (this.#settledBy(sink, () => this.#upstreamEnded())) afterBilled(this.#ctx, onward);
       },
       fail: (err) => {
         this.#drained = true;
@@ -214,12 +213,6 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       sink.fail(err);
       return false;
     }
-  }
-
-  /** Runs `then` once the committed attempt's usage is set: at once, unless it is being estimated. */
-  #whenBilled(then: () => void): void {
-    if (this.#billing === undefined) then();
-    else void this.#billing.then(then);
   }
 
   /** The next event read before the commit, or undefined (and the upstream's turn) when none is left. */
@@ -336,12 +329,7 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
       return;
     }
     this.#estimate = this.#opened.tally.usage(this.#opened.sent.messages);
-    this.#billing = this.#estimate.then(
-      (usage) => {
-        billed.usage = usage;
-      },
-      () => {},
-    );
+    billAttempt(this.#ctx, billed, this.#estimate);
   }
 
   /** The stream is over: the hooks end once, after the committed attempt's usage is set. */
@@ -349,7 +337,7 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
     if (this.#phase === 'over') return;
     this.#phase = 'over';
     this.#settleUpstream();
-    this.#whenBilled(() => {
+    afterBilled(this.#ctx, () => {
       for (const h of this.#hooks) h.end?.(how, thrown);
     });
   }
