@@ -14,6 +14,8 @@ export type Billed = AttemptUsage | Promise<AttemptUsage>;
 const BILLED = new WeakMap<object, Billed>();
 
 export function markBilled<T extends object>(carrier: T, usage: Billed): T {
+  // An estimate that cannot be made is no one's error, even where no trail entry reads it.
+  if (usage instanceof Promise) usage.catch(() => {});
   BILLED.set(carrier, usage);
   return carrier;
 }
