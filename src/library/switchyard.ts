@@ -447,7 +447,7 @@ class Router implements Switchyard {
 
   async close(): Promise<void> {
     this.#closed = true;
-    // A stream's record waits for its usage when it is being estimated (routing/committed-stream.ts).
+    // A call's record waits for its attempts' estimates, counted on the count worker (calls/billed.ts).
     await countsSettled();
     // What ended calls left for their readers (a ledger row, a span) is read now, before the owner closes the ledger.
     this.#ended.flush();

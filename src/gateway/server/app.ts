@@ -225,8 +225,8 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
     // Local MCP servers are stopped with the gateway (after the drain: /mcp's sessions closed first).
     await mcp.close();
     if (ownsRouter) await router.close();
-    // A stream's record waits for its usage when it is being estimated (serve-chat.ts); then the records of the last
-    // requests are read, before the ledger closes.
+    // A request's record waits for its call's estimates, counted on the count worker (calls/billed.ts); then the
+    // records of the last requests are read, before the ledger closes.
     await countsSettled();
     ctx.records.flush();
     await ctx.usage?.close();
