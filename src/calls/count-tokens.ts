@@ -92,6 +92,13 @@ export function countPromptTokens(texts: readonly string[]): number {
   return Math.max(1, n);
 }
 
+/** countPromptTokens without holding the event loop while the worker counts. */
+export async function countPromptTokensLater(texts: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const c of await Promise.all(texts.map(countTextTokensLater))) n += c;
+  return Math.max(1, n);
+}
+
 /** What an answer's tokens are counted of: each part counted whole. */
 export interface OutputParts {
   text: string;

@@ -4,7 +4,8 @@
 import { isObj, type Obj } from '../providers/translate/obj.ts';
 import { COMPACTION_TASK, parseCompactRequest, toCompactResponse } from './wire/responses/compact.ts';
 import { asCompactionResponse, compactionTurnEncoder } from './wire/responses/compaction-stream.ts';
-import { checkCompactionEdit, type CountedNeed } from './wire/anthropic/compaction.ts';
+import { checkCompactionEdit } from './wire/anthropic/compaction.ts';
+import type { CountedNeed } from './wire/counted-need.ts';
 import { randomUUID } from 'node:crypto';
 import type { ChatRequest, ChatResponse, StreamEvent, WireBody } from '../providers/types.ts';
 import type { RouteNeed } from '../calls/types.ts';

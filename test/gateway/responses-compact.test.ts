@@ -118,6 +118,10 @@ test('context_management under its compact_threshold needs nothing on a translat
   assert.equal(error.param, 'context_management[0].compact_threshold');
   assert.match(error.message, /over compact_threshold 5, and route oa\/sim-large \(main\) cannot compact it/);
   assert.match(error.message, /POST \/v1\/responses\/compact/);
+  // The same body on /v1/chat/completions (Cursor sends Responses bodies there) is refused alike.
+  const cursor = await post('/v1/chat/completions', { model: 'main', input: CONVERSATION, context_management: cm(5) });
+  assert.equal(cursor.status, 400, JSON.stringify(cursor.body));
+  assert.match((cursor.body['error'] as { message: string }).message, /over compact_threshold 5/);
 });
 
 test("a turn ending with compaction_trigger (Codex's remote compaction) is answered with exactly one compaction item", async () => {

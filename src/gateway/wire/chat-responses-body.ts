@@ -5,6 +5,7 @@
 import { isObj, type Obj } from '../../providers/translate/obj.ts';
 import { parseResponsesRequest } from './responses/request.ts';
 import type { ParsedOpenAIRequest } from './openai/request.ts';
+import type { CountedNeed } from './counted-need.ts';
 
 /** `input` without `messages`: a Responses body, since a chat completions body must have `messages`. */
 export function isResponsesShaped(body: unknown): body is Obj {
@@ -14,7 +15,9 @@ export function isResponsesShaped(body: unknown): body is Obj {
 /** What the chat completions shape needs of a Responses body: the canonical request, and the stream's usage option
  * (which Cursor sends as chat completions spell it). Built-in tools (web_search, …) are left out, said in
  * `x-switchyard-dropped-tools`. */
-export function parseResponsesShapedChat(body: Obj): ParsedOpenAIRequest & { droppedTools: string[] } {
+export function parseResponsesShapedChat(
+  body: Obj,
+): ParsedOpenAIRequest & { droppedTools: string[]; needsCounted?: CountedNeed } {
   const parsed = parseResponsesRequest(body, { hostedTools: 'drop' });
   const request = parsed.request;
   // Every route is sent the translated request, a Responses one too: the answer goes back as chat completions.
@@ -25,5 +28,6 @@ export function parseResponsesShapedChat(body: Obj): ParsedOpenAIRequest & { dro
     stream: parsed.stream,
     includeUsage: isObj(streamOptions) && streamOptions['include_usage'] === true,
     droppedTools: parsed.droppedTools,
+    ...(parsed.needsCounted !== undefined ? { needsCounted: parsed.needsCounted } : {}),
   };
 }

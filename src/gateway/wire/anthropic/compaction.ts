@@ -8,6 +8,7 @@ import type { RouteNeed } from '../../../calls/types.ts';
 import { WireRequestError } from '../../../providers/translate/wire-error.ts';
 import { isObj } from '../../../providers/translate/obj.ts';
 import { promptTokensAtMost, promptTokensLater } from '../../../calls/prompt-tokens.ts';
+import type { CountedNeed } from '../counted-need.ts';
 
 /** Anthropic's default trigger: 150,000 input tokens. */
 const DEFAULT_TRIGGER = 150_000;
@@ -19,11 +20,6 @@ export interface CompactionRoutes {
   /** Whether any route is Anthropic's. */
   anyAnthropic: () => boolean;
 }
-
-/** What the edit asks of the chain, once the conversation is counted: the need of an Anthropic route when it is over
- * the trigger, the error to answer when no route of the chain can compact it, undefined when any route will do. Never
- * rejects. */
-export type CountedNeed = Promise<RouteNeed | WireRequestError | undefined>;
 
 /** The need of an Anthropic route when the conversation is over the edit's trigger on a mixed chain (checked once
  * counted); undefined when any route will do without counting. */

@@ -17,7 +17,8 @@ import { checkToolChoice } from '../tool-choice.ts';
 import { customCallArguments, customToolDefinition } from './custom-tools.ts';
 import { responsesRequest, responsesTool, type ResponsesWireItem, type ResponsesWireRequest } from './schema.ts';
 import { NamespaceNames } from './namespace.ts';
-import { countPromptTokens } from '../../../calls/count-tokens.ts';
+import { countPromptTokensLater } from '../../../calls/count-tokens.ts';
+import type { CountedNeed } from '../counted-need.ts';
 import { COMPACT_PROMPT, compactionMessage, gatewaySummary, summaryText } from './compaction-item.ts';
 import { parseWire, WireRequestError } from '../../../providers/translate/wire-error.ts';
 import { type Obj, isObj } from '../../../providers/translate/obj.ts';
@@ -38,6 +39,8 @@ export interface ParsedResponsesRequest {
   compactionTurn?: true;
   /** Anthropic betas the request needs on Anthropic routes: compaction asked for by compact_threshold. */
   betas?: string[];
+  /** compact_threshold on a chain that cannot compact: the conversation counted against it (refused when over). */
+  needsCounted?: CountedNeed;
 }
 
 /** What to do with the built-in tools OpenAI runs on its side (web_search, file_search, mcp, …), which no other
@@ -418,7 +421,7 @@ function checkCompactThreshold(
   body: Obj,
   messages: readonly ChatMessage[],
   options: ResponsesParseOptions,
-): AnthropicCompaction | undefined {
+): AnthropicCompaction | CountedNeed | undefined {
   const entries = body['context_management'];
   if (!Array.isArray(entries)) return undefined;
   const at = entries.findIndex(
@@ -435,9 +438,15 @@ function checkCompactThreshold(
       beta: ANTHROPIC_COMPACTION_BETA,
     };
   }
-  const tokens = countPromptTokens(messages.map(textForCount));
-  if (tokens < threshold) return undefined;
-  throw new WireRequestError(
+  // Counted on the count worker, awaited before the call (counted-need.ts).
+  return countPromptTokensLater(messages.map(textForCount)).then(
+    (tokens) => (tokens < threshold ? undefined : overThreshold(tokens, threshold, at, without)),
+    () => undefined,
+  );
+}
+
+function overThreshold(tokens: number, threshold: number, at: number, without: string): WireRequestError {
+  return new WireRequestError(
     `context_management[${at}].compact_threshold`,
     `the conversation is about ${tokens} tokens, over compact_threshold ${threshold}, and route ${without || 'of this request'} cannot compact it on its side: compact it first (POST /v1/responses/compact) and send the compacted input`,
     'unsupported_parameter',
@@ -492,7 +501,9 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
   // The checks stand for the routes the translation goes to: none, when every route is sent the request as it came.
   if (!hosted.passed) checkToolChoice(request);
   // A route that serves the Responses API is sent the request as it came (refused fields aside, which never get here).
-  const anthropicCompaction = checkCompactThreshold(body as Obj, messages, options);
+  const compaction = checkCompactThreshold(body as Obj, messages, options);
+  const needsCounted = compaction instanceof Promise ? compaction : undefined;
+  const anthropicCompaction = compaction instanceof Promise ? undefined : compaction;
   if (anthropicCompaction !== undefined)
     request.anthropic_fields = { context_management: anthropicCompaction.context_management };
   const compactionTurn = askedForCompaction(wire.input);
@@ -520,5 +531,6 @@ export function parseResponsesRequest(body: unknown, options: ResponsesParseOpti
     echo: settingsEcho(wire),
     ...(compactionTurn ? { compactionTurn: true as const } : {}),
     ...(anthropicCompaction !== undefined ? { betas: [anthropicCompaction.beta] } : {}),
+    ...(needsCounted !== undefined ? { needsCounted } : {}),
   };
 }
