@@ -1,6 +1,6 @@
 // `node bench/estimate-stall.ts [KB…]`: how long an estimate of an agent's prompt (the sweep's body of that size,
 // 1024 KB by default) holds the event loop, counted blocking on the count worker (`countPromptTokens`, as billing
-// counted before its estimates were awaited) and awaited (`calls/estimate.ts`), each in a fresh process: the first
+// counted before its estimates were awaited) and awaited (`calls/prompt-tokens.ts`), each in a fresh process: the first
 // estimate, which starts the worker and loads the tokenizer, then a second of an unshared copy. The hold is the
 // longest gap between 1 ms timer ticks while the estimate runs. ESTIMATE_ROUNDS (3) rounds, the two ways alternating.
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { agentBody } from './agent-body.ts';
 import { countPromptTokens } from '../src/calls/count-tokens.ts';
-import { estimatePromptTokens } from '../src/calls/estimate.ts';
+import { promptTokensLater } from '../src/calls/prompt-tokens.ts';
 import type { ChatMessage } from '../src/providers/types.ts';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -52,7 +52,7 @@ async function measured(way: Way, messages: readonly ChatMessage[]): Promise<Mea
   setTimeout(tick, 1);
   const t0 = performance.now();
   const tokens =
-    way === 'blocking' ? countPromptTokens(messages.map((m) => m.content ?? '')) : await estimatePromptTokens(messages);
+    way === 'blocking' ? countPromptTokens(messages.map((m) => m.content ?? '')) : await promptTokensLater(messages);
   const wallMs = performance.now() - t0;
   // The tick after the estimate: a hold that ended with it is counted.
   await new Promise((r) => setTimeout(r, 2));

@@ -56,12 +56,12 @@ export function billedAll(call: Billing): Promise<unknown> | undefined {
 /** Runs `then` once every estimate of the call is counted: at once when none is being counted. Answers whether it
  * waits. */
 export function afterBilled(call: Billing, then: () => void): boolean {
-  const pending = call.billing;
-  if (pending === undefined || pending.length === 0) {
+  const all = billedAll(call);
+  if (all === undefined) {
     then();
     return false;
   }
-  void Promise.all(pending).then(then);
+  void all.then(then);
   return true;
 }
 

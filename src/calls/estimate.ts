@@ -7,12 +7,6 @@ import type { AttemptUsage } from './types.ts';
 import { countOutputTokensLater } from './count-tokens.ts';
 import { promptTokensLater } from './prompt-tokens.ts';
 
-/** The prompt's tokens, each shared message's counted once (prompt-tokens.ts): a caller that hangs up, or an upstream
- * that reports no usage, would otherwise have its whole conversation tokenized every turn. */
-export function estimatePromptTokens(messages: readonly ChatMessage[]): Promise<number> {
-  return promptTokensLater(messages);
-}
-
 export function estimateResponseTokens(res: ChatResponse): Promise<number> {
   let thinking = '';
   for (const t of res.thinking ?? []) if (t.type === 'thinking') thinking += t.thinking;
@@ -26,13 +20,13 @@ export async function estimatedResponseUsage(
   res: ChatResponse,
   messages: readonly ChatMessage[],
 ): Promise<AttemptUsage> {
-  const [input, output] = await Promise.all([estimatePromptTokens(messages), estimateResponseTokens(res)]);
+  const [input, output] = await Promise.all([promptTokensLater(messages), estimateResponseTokens(res)]);
   return { input_tokens: input, output_tokens: output, estimated: true };
 }
 
 /** A prompt the upstream took but never answered (cancelled before the answer): its tokens, estimated. */
 export async function promptOnlyUsage(messages: readonly ChatMessage[]): Promise<AttemptUsage> {
-  return { input_tokens: await estimatePromptTokens(messages), output_tokens: 0, estimated: true };
+  return { input_tokens: await promptTokensLater(messages), output_tokens: 0, estimated: true };
 }
 
 /** What one streamed attempt delivered: the usage the upstream reported (the finish's, else the start's prompt) and
@@ -86,7 +80,7 @@ export class StreamTally {
     if (reported !== undefined) return reported;
     const start = this.#reported;
     const [input, output] = await Promise.all([
-      start?.input_tokens ?? estimatePromptTokens(messages),
+      start?.input_tokens ?? promptTokensLater(messages),
       countOutputTokensLater({ text: this.#text, refusal: this.#refusal, thinking: this.#thinking, args: this.#args }),
     ]);
     if (start !== undefined) return { ...start, output_tokens: output, estimated: true };

@@ -2,7 +2,7 @@
 // tokens are counted once and kept, and the estimate is the one its unshared copy gets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { estimatePromptTokens } from '../../src/calls/estimate.ts';
+import { promptTokensLater } from '../../src/calls/prompt-tokens.ts';
 import { share } from '../../src/shared-value.ts';
 import type { ChatMessage } from '../../src/providers/types.ts';
 
@@ -14,13 +14,13 @@ test("a shared conversation's prompt is estimated as its copy is, turn after tur
     { role: 'tool', tool_call_id: 'c1', content: 'export const a = 1;\n'.repeat(300) },
   ];
   const shared = share(structuredClone(messages));
-  const expected = await estimatePromptTokens(messages);
+  const expected = await promptTokensLater(messages);
   assert.ok(expected > 100);
-  assert.equal(await estimatePromptTokens(shared), expected);
-  assert.equal(await estimatePromptTokens(shared), expected, 'the second count, from what was kept');
+  assert.equal(await promptTokensLater(shared), expected);
+  assert.equal(await promptTokensLater(shared), expected, 'the second count, from what was kept');
   const next = [...shared, { role: 'user' as const, content: 'and now?' }];
   assert.equal(
-    await estimatePromptTokens(next),
-    await estimatePromptTokens([...messages, { role: 'user', content: 'and now?' }]),
+    await promptTokensLater(next),
+    await promptTokensLater([...messages, { role: 'user', content: 'and now?' }]),
   );
 });

@@ -42,3 +42,28 @@ test('a timed-out attempt then a fallback: the answer comes, and the row bills t
   assert.ok(row!.charges[0]!.input_tokens > 0, JSON.stringify(row!.charges[0]));
   assert.equal(row!.estimated, true);
 });
+
+test('a stream whose only route timed out before answering: the error comes, and the row bills the prompt, estimated', async () => {
+  await using h = await startHarness({
+    scenario: { models: { 'sim-large': {} }, keys: { [SLOW]: { latency: '30s' } } },
+    config: (sim) => ({
+      providers: { slow: simProvider(sim, 'openai', SLOW, { timeout: '300ms' }) },
+      main: { provider: 'slow', model: 'sim-large' },
+      retry: { max_retries: 0, base_delay: '1ms', max_delay: '1ms', max_wait: '1ms' },
+    }),
+  });
+  const res = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'main', stream: true, messages: [{ role: 'user', content: 'Please time out' }] }),
+  });
+  await res.text();
+  const ledger = h.gw.app.gateway.usage!;
+  await until('the request’s row', async () => (await ledger.requests({ limit: 1 })).rows.length === 1);
+  const [row] = (await ledger.requests({ limit: 1 })).rows;
+  assert.deepEqual(
+    row!.charges.map((c) => [c.route, c.outcome, c.estimated]),
+    [['slow/sim-large', 'timeout', true]],
+  );
+  assert.ok(row!.charges[0]!.input_tokens > 0, JSON.stringify(row!.charges[0]));
+});

@@ -286,8 +286,11 @@ async function serveStream(
   const encoder = wire.streamEncoder(parsed);
   const life: FramesLife = {
     started: false,
-    // The request may be over already (a caller that hung up): its record goes now.
-    settled: () => usageSettled(ctx, req),
+    // The request may be over already (a caller that hung up): its record goes now, unless the call's record was
+    // said to come later (a held stream whose call failed with an estimate still being counted).
+    settled: () => {
+      if (sy.run.onCall === undefined) usageSettled(ctx, req);
+    },
   };
   // A stream's usage is known at its end: sent as an HTTP trailer (docs/usage.md#seeing-it).
   const frames = {
