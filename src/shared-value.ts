@@ -33,10 +33,12 @@ export function madeOncePerShared<K extends object, A extends unknown[], V>(
 ): (key: K, ...rest: A) => V {
   const made = new WeakMap<K, V>();
   return (key, ...rest) => {
-    if (!SHARED.has(key)) return make(key, ...rest);
-    // One lookup for a hit (a made value is never undefined in this project's uses; `has` only settles a miss).
+    // Only shared keys are in `made`, so a hit needs one lookup, not two: an agent's long turn looks up each of its
+    // hundreds of messages. `has` only settles a shared key's miss (a made value may be undefined).
     const before = made.get(key);
-    if (before !== undefined || made.has(key)) return before as V;
+    if (before !== undefined) return before;
+    if (!SHARED.has(key)) return make(key, ...rest);
+    if (made.has(key)) return before as V;
     const value = share(make(key, ...rest));
     made.set(key, value);
     return value;
@@ -48,10 +50,11 @@ export function madeOncePerShared<K extends object, A extends unknown[], V>(
 export function passedOncePerShared(check: (value: unknown) => boolean): (value: unknown) => boolean {
   const passed = new WeakSet<object>();
   return (value) => {
-    const shared = typeof value === 'object' && value !== null && SHARED.has(value);
-    if (shared && passed.has(value)) return true;
+    if (typeof value !== 'object' || value === null) return check(value);
+    // Only shared values are in `passed`: a hit needs one lookup.
+    if (passed.has(value)) return true;
     const ok = check(value);
-    if (ok && shared) passed.add(value);
+    if (ok && SHARED.has(value)) passed.add(value);
     return ok;
   };
 }

@@ -6,6 +6,7 @@ import type { AffinityMode, Config } from '../config/schema.ts';
 import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { AffinityRecord } from '../state/types.ts';
 import { madeOncePerShared } from '../shared-value.ts';
+import { chained } from './kept-chains.ts';
 import { bytesStep, openChain, prefixKey, spanHashOf, spanStep, textHashOf, type PrefixState } from './prefix-chain.ts';
 
 /** What one request's prompt says for affinity: the prefixes to look up, most recent first, and its own prompt to
@@ -124,26 +125,25 @@ export function prefixHashes(
   const wanted = boundaries(list);
   const opening = list.findIndex((m) => m.role !== 'system');
   const start = openPrefix(scope, isSpans(messages), tools);
-  let state = start.state;
-  let chars = start.chars;
-  const lookups: PrefixHashes['lookups'] = [];
-  let conversation: string | undefined;
-  for (let i = 0; i < list.length; i++) {
-    if (wanted.has(i)) lookups.push({ hash: prefixKey(state), tokens: Math.ceil(chars / 4) });
-    const m = list[i]!;
-    if (isSpan(m)) {
-      state = spanStep(state, hashOfSpan(m));
-      chars += m.size;
-    } else {
-      const own = textHash(m);
-      state = spanStep(state, own.hash);
-      chars += own.chars;
-    }
-    if (i === opening) conversation = prefixKey(state);
-  }
-  lookups.reverse();
-  const whole = prefixKey(state);
-  return { lookups, whole: { hash: whole, tokens: Math.ceil(chars / 4) }, conversation: conversation ?? whole };
+  const { states, sizes } = chained(start.state, list, messageStep);
+  // Before message i: the start's state and characters, or the chain's after message i - 1.
+  const stateBefore = (i: number) => (i === 0 ? start.state : states[i - 1]!);
+  const charsBefore = (i: number) => start.chars + (i === 0 ? 0 : sizes[i - 1]!);
+  // Most recent first.
+  const lookups = [...wanted]
+    .sort((a, b) => b - a)
+    .map((i) => ({ hash: prefixKey(stateBefore(i)), tokens: Math.ceil(charsBefore(i) / 4) }));
+  const n = list.length;
+  const whole = prefixKey(stateBefore(n));
+  const conversation = opening >= 0 ? prefixKey(states[opening]!) : whole;
+  return { lookups, whole: { hash: whole, tokens: Math.ceil(charsBefore(n) / 4) }, conversation };
+}
+
+/** One message more on the chain: a span by its bytes' hash and size, a canonical message by its text's. */
+function messageStep(state: PrefixState, m: ChatMessage | MessageSpan): { state: PrefixState; size: number } {
+  if (isSpan(m)) return { state: spanStep(state, hashOfSpan(m)), size: m.size };
+  const own = textHash(m);
+  return { state: spanStep(state, own.hash), size: own.chars };
 }
 
 /** The hash of a prefix extended by the messages after it: an earlier turn's hash (`whole`) continued with what a

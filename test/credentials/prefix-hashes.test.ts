@@ -11,6 +11,7 @@ import type { AffinityRecord } from '../../src/state/types.ts';
 import type { ChatMessage } from '../../src/providers/types.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { loadedFrom } from './loaded.ts';
+import { share } from '../../src/shared-value.ts';
 
 const SYSTEM = `You are a coding agent. ${'Follow the house style. '.repeat(60)}`;
 const turn1: ChatMessage[] = [
@@ -84,6 +85,61 @@ describe('prefix hashes', () => {
       hashes.lookups.map((l) => l.hash),
       [prefixHashes('main', spans.slice(0, 1), undefined).whole.hash],
     );
+  });
+
+  it("a later turn of shared messages hashes only what it added, and its hashes are the whole prompt's", () => {
+    let hashed = 0;
+    /** A span as a turn's parse shares it, counting each time its hash is read. */
+    const counted = (m: ChatMessage): MessageSpan => {
+      const bytes = Buffer.from(JSON.stringify(m));
+      const hash = BigInt(bytes.length) * 7919n + BigInt(bytes[bytes.length - 2]!);
+      return share({
+        role: m.role,
+        size: bytes.length,
+        get hash() {
+          hashed++;
+          return hash;
+        },
+      });
+    };
+    const spans = turn2.map(counted);
+    const tools = Buffer.from('[{"name":"read"}]');
+    // Sharing reads every member once.
+    hashed = 0;
+    const first = prefixHashes('main', spans.slice(0, 2), tools);
+    assert.equal(hashed, 2);
+    hashed = 0;
+    const second = prefixHashes('main', spans, tools);
+    assert.equal(hashed, 3, 'the two messages the first turn sent are not hashed again');
+    // The same spans, not shared: hashed whole, as they were before any turn was kept.
+    const whole = (scope: string) =>
+      prefixHashes(
+        scope,
+        spans.map((s) => ({ ...s })),
+        tools,
+      );
+    assert.deepEqual(second, whole('main'));
+    assert.equal(second.lookups[0]!.hash, first.whole.hash);
+    hashed = 0;
+    const other = prefixHashes('other', spans, tools);
+    assert.equal(hashed, 5, 'another scope starts another chain');
+    assert.deepEqual(other, whole('other'));
+  });
+
+  it('a turn whose last kept message came back changed (a moved cache mark) takes the chain up to it', () => {
+    const shared = turn2.map((m) => share({ ...m }));
+    const earlier = prefixHashes('main', shared.slice(0, 4), undefined);
+    // The previous turn's last message comes back as another object; one message more after it.
+    const next = [...shared.slice(0, 3), { ...shared[3]! }, shared[4]!];
+    const later = prefixHashes('main', next, undefined);
+    const fresh = prefixHashes('main', structuredClone(turn2), undefined);
+    assert.deepEqual(later, fresh);
+    assert.equal(continuePrefix(earlier.whole.hash, turn2.slice(4)), later.whole.hash);
+    // A message changed in the middle is a new object: the chain is not taken past it.
+    const edited = [...shared.slice(0, 2), share({ ...turn2[2]!, content: 'another call' }), ...shared.slice(3)];
+    const changed = structuredClone(turn2);
+    changed[2] = { ...changed[2]!, content: 'another call' };
+    assert.deepEqual(prefixHashes('main', edited, undefined), prefixHashes('main', changed, undefined));
   });
 
   it('a record kept under the SHA-256 hash of before misses in the state file; one under the new hash is found', async () => {
