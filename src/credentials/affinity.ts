@@ -6,7 +6,7 @@ import type { AffinityMode, Config } from '../config/schema.ts';
 import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { AffinityRecord } from '../state/types.ts';
 import { madeOncePerShared } from '../shared-value.ts';
-import { chained } from './kept-chains.ts';
+import { chained, type ChainStep } from './kept-chains.ts';
 import { bytesStep, openChain, prefixKey, spanHashOf, spanStep, textHashOf, type PrefixState } from './prefix-chain.ts';
 
 /** What one request's prompt says for affinity: the prefixes to look up, most recent first, and its own prompt to
@@ -87,7 +87,7 @@ export function mayBeCached(messages: readonly ChatMessage[], tools: readonly To
  * the last message (boundaries' rules). */
 export function continuesEarlierTurn(messages: readonly ChatMessage[]): boolean {
   for (let i = messages.length - 1; i > 0; i--) if (messages[i]!.role === 'assistant') return true;
-  for (let i = messages.length - 2; i >= 0; i--) if (marked(messages[i]!)) return true;
+  for (let i = messages.length - 2; i >= 0; i--) if (carriesMark(messages[i]!)) return true;
   return false;
 }
 
@@ -96,23 +96,27 @@ export function turnHashes(turn: AffinityTurn): PrefixHashes {
   return (turn.hashes ??= prefixHashes(turn.prompt.scope, turn.prompt.messages, turn.prompt.tools));
 }
 
-/** A message as the bytes its caller sent (a request forwarded as it came), with what the lookups are placed by. Hashed
- * as bytes: a conversation whose turns come once as spans and once as canonical messages misses once, never hits
- * wrongly. */
+/** A message as the bytes its caller sent (a request forwarded as it came). Hashed as bytes: a conversation whose
+ * turns come once as spans and once as canonical messages misses once, never hits wrongly. */
 export interface MessageSpan {
-  role: ChatMessage['role'];
   /** How many bytes the message is: what it adds to the prefix's size. */
   size: number;
   /** The bytes' xxHash64, when the body's parse took it (json-pieces.ts); else taken here from `bytes`. */
   hash?: bigint;
   /** The bytes, needed only when no hash came with them. */
   bytes?: Uint8Array;
-  /** The message carries a cache breakpoint (an Anthropic caller's `cache_control`). */
-  marked?: boolean;
+}
+
+/** A prompt read from the caller's bytes: its canonical messages, read from those bytes one for one, and each one's
+ * span, made only when the chain needs it (an earlier turn's chain covers most of a long conversation). The lookups
+ * are placed by the canonical messages: their roles and cache marks are the spans'. */
+export interface SpanMessages {
+  readonly canonical: readonly ChatMessage[];
+  spanAt(index: number): MessageSpan;
 }
 
 /** A prompt's messages in one form: canonical, or as their spans of the caller's body. */
-export type PromptMessages = readonly ChatMessage[] | readonly MessageSpan[];
+export type PromptMessages = readonly ChatMessage[] | SpanMessages;
 
 /** `scope`: what else must match besides the prompt (the task, a model the caller named). `tools`: canonical, or the
  * span of the caller's tools. */
@@ -121,11 +125,12 @@ export function prefixHashes(
   messages: PromptMessages,
   tools: readonly ToolDefinition[] | Uint8Array | undefined,
 ): PrefixHashes {
-  const list: readonly (ChatMessage | MessageSpan)[] = messages;
+  const spans = isSpanMessages(messages) ? messages : undefined;
+  const list = spans?.canonical ?? (messages as readonly ChatMessage[]);
   const wanted = boundaries(list);
   const opening = list.findIndex((m) => m.role !== 'system');
-  const start = openPrefix(scope, isSpans(messages), tools);
-  const { states, sizes } = chained(start.state, list, messageStep);
+  const start = openPrefix(scope, spans !== undefined, tools);
+  const { states, sizes } = chained(start.state, list, spans === undefined ? textStep : spanStepOf(spans));
   // Before message i: the start's state and characters, or the chain's after message i - 1.
   const stateBefore = (i: number) => (i === 0 ? start.state : states[i - 1]!);
   const charsBefore = (i: number) => start.chars + (i === 0 ? 0 : sizes[i - 1]!);
@@ -139,17 +144,24 @@ export function prefixHashes(
   return { lookups, whole: { hash: whole, tokens: Math.ceil(charsBefore(n) / 4) }, conversation };
 }
 
-/** One message more on the chain: a span by its bytes' hash and size, a canonical message by its text's. */
-function messageStep(state: PrefixState, m: ChatMessage | MessageSpan): { state: PrefixState; size: number } {
-  if (isSpan(m)) return { state: spanStep(state, hashOfSpan(m)), size: m.size };
+/** One canonical message more on the chain, by its text's hash and length. */
+function textStep(state: PrefixState, m: ChatMessage): { state: PrefixState; size: number } {
   const own = textHash(m);
   return { state: spanStep(state, own.hash), size: own.chars };
+}
+
+/** One message more on the chain, by its span's hash and size. */
+function spanStepOf(spans: SpanMessages): ChainStep<ChatMessage> {
+  return (state, _m, i) => {
+    const span = spans.spanAt(i);
+    return { state: spanStep(state, hashOfSpan(span)), size: span.size };
+  };
 }
 
 /** The hash of a prefix extended by the messages after it: an earlier turn's hash (`whole`) continued with what a
  * later turn added gives the later turn's, without hashing again what they share. The messages must be in the form
  * the prefix was hashed in. */
-export function continuePrefix(hash: string, messages: PromptMessages): string {
+export function continuePrefix(hash: string, messages: readonly ChatMessage[] | readonly MessageSpan[]): string {
   let state = BigInt(`0x${hash}`);
   for (const m of messages as readonly (ChatMessage | MessageSpan)[])
     state = spanStep(state, isSpan(m) ? hashOfSpan(m) : textHash(m).hash);
@@ -161,9 +173,8 @@ const isSpan = (m: ChatMessage | MessageSpan): m is MessageSpan => 'size' in m;
 /** A span's hash: the parse's, else its bytes' (a span comes with one or the other). */
 const hashOfSpan = (m: MessageSpan): bigint => m.hash ?? spanHashOf(m.bytes ?? new Uint8Array());
 
-function isSpans(messages: PromptMessages): messages is readonly MessageSpan[] {
-  const first = messages[0];
-  return first !== undefined && isSpan(first);
+function isSpanMessages(messages: PromptMessages): messages is SpanMessages {
+  return 'canonical' in messages;
 }
 
 /** The chain's start: the form, the scope and the tools, and how many characters (or bytes) they count for. */
@@ -183,21 +194,17 @@ function openPrefix(
 
 /** Indexes the lookups are taken before: each of the last few assistant messages, and the message after the last
  * cache breakpoint (an Anthropic caller's mark ends the prefix it wants cached). */
-function boundaries(messages: readonly (ChatMessage | MessageSpan)[]): Set<number> {
+function boundaries(messages: readonly ChatMessage[]): Set<number> {
   const at = new Set<number>();
   for (let i = messages.length - 1; i > 0 && at.size < TURNS_LOOKED_BACK; i--)
     if (messages[i]!.role === 'assistant') at.add(i);
   for (let i = messages.length - 2; i >= 0; i--) {
-    if (marked(messages[i]!)) {
+    if (carriesMark(messages[i]!)) {
       at.add(i + 1);
       break;
     }
   }
   return at;
-}
-
-function marked(m: ChatMessage | MessageSpan): boolean {
-  return isSpan(m) ? m.marked === true : carriesMark(m);
 }
 
 /** A canonical message carries a cache breakpoint, on itself or on one of its parts. */

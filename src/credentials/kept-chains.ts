@@ -14,7 +14,7 @@ export interface Chained {
 }
 
 /** One message more on the chain: the state after it, and its size. */
-export type ChainStep<M> = (state: PrefixState, message: M) => { state: PrefixState; size: number };
+export type ChainStep<M> = (state: PrefixState, message: M, index: number) => { state: PrefixState; size: number };
 
 interface Kept {
   readonly start: PrefixState;
@@ -43,7 +43,7 @@ export function chained<M extends object>(start: PrefixState, messages: readonly
   let state = reused > 0 ? states[reused - 1]! : start;
   let size = reused > 0 ? sizes[reused - 1]! : 0;
   for (let i = reused; i < messages.length; i++) {
-    const next = step(state, messages[i]!);
+    const next = step(state, messages[i]!, i);
     state = next.state;
     size += next.size;
     states.push(state);

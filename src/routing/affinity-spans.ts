@@ -7,12 +7,12 @@
 // message's bytes but not its text.
 import type { ChatMessage, WireBody } from '../providers/types.ts';
 import type { ByteSpan } from '../providers/translate/json-scan.ts';
-import { carriesMark, type MessageSpan } from '../credentials/affinity.ts';
+import type { MessageSpan, SpanMessages } from '../credentials/affinity.ts';
 import { elementSpans, wireMembers, type Member } from '../providers/translate/splice.ts';
 import { madeOncePerShared } from '../shared-value.ts';
 
 export interface SpanPrompt {
-  messages: MessageSpan[];
+  messages: SpanMessages;
   tools: Uint8Array | undefined;
 }
 
@@ -29,11 +29,12 @@ export function spanPrompt(wire: WireBody | undefined, messages: readonly ChatMe
     wire.elements?.filter((e) => e.start >= listed.valueStart && e.end <= listed.valueEnd) ??
     elementSpans(wire.bytes, listed);
   if (inside === undefined) return undefined;
-  // One wire message, one canonical message: the roles and marks are the canonical ones.
+  // One wire message, one canonical message.
   if (inside.length !== messages.length) return undefined;
+  const bytes = wire.bytes;
   return {
-    messages: inside.map((e, i) => messageSpan(messages[i]!, wire.bytes, e)),
-    tools: valueBytes(wire.bytes, member('tools')),
+    messages: { canonical: messages, spanAt: (i) => messageSpan(messages[i]!, bytes, inside[i]!) },
+    tools: valueBytes(bytes, member('tools')),
   };
 }
 
@@ -42,14 +43,9 @@ export function spanPrompt(wire: WireBody | undefined, messages: readonly ChatMe
 const messageSpan = madeOncePerShared(spanOf);
 
 /** A message's span: its hash when the parse took one (no view of its bytes is made), else its bytes. */
-function spanOf(message: ChatMessage, bytes: Buffer, e: ByteSpan): MessageSpan {
-  const role = message.role;
-  const marked = carriesMark(message);
-  const span: MessageSpan = { role, size: e.end - e.start };
-  if (e.hash !== undefined) span.hash = e.hash;
-  else span.bytes = bytes.subarray(e.start, e.end);
-  if (marked) span.marked = true;
-  return span;
+function spanOf(_message: ChatMessage, bytes: Buffer, e: ByteSpan): MessageSpan {
+  const size = e.end - e.start;
+  return e.hash !== undefined ? { size, hash: e.hash } : { size, bytes: bytes.subarray(e.start, e.end) };
 }
 
 const valueBytes = (bytes: Buffer, m: Member | undefined): Uint8Array | undefined =>

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { continuePrefix, prefixHashes, type MessageSpan } from '../../src/credentials/affinity.ts';
+import { continuePrefix, prefixHashes, type MessageSpan, type SpanMessages } from '../../src/credentials/affinity.ts';
 import { startAffinity } from '../../src/routing/affinity-step.ts';
 import { openStore } from '../../src/state/open.ts';
 import type { AffinityRecord } from '../../src/state/types.ts';
@@ -26,11 +26,17 @@ const turn2: ChatMessage[] = [
 ];
 
 /** Each message as its bytes in an OpenAI body: what a request forwarded as it came would hand over. */
-const spansOf = (messages: readonly ChatMessage[]): MessageSpan[] =>
+const spanList = (messages: readonly ChatMessage[]): MessageSpan[] =>
   messages.map((m) => {
     const bytes = Buffer.from(JSON.stringify(m));
-    return { role: m.role, size: bytes.length, bytes };
+    return { size: bytes.length, bytes };
   });
+
+/** The messages with their spans, as a prompt read from the caller's bytes gives them. */
+const spansOf = (messages: readonly ChatMessage[], spans = spanList(messages)): SpanMessages => ({
+  canonical: messages,
+  spanAt: (i) => spans[i]!,
+});
 
 /** The hash a turn was remembered under before the chain: SHA-256 over the same text, whole. */
 function sha256Whole(scope: string, messages: readonly ChatMessage[]): string {
@@ -58,10 +64,10 @@ describe('prefix hashes', () => {
     const first = prefixHashes('main', turn1, undefined);
     const second = prefixHashes('main', turn2, undefined);
     assert.equal(continuePrefix(first.whole.hash, turn2.slice(turn1.length)), second.whole.hash);
-    const spans = spansOf(turn2);
+    const spans = spanList(turn2);
     assert.equal(
-      continuePrefix(prefixHashes('main', spans.slice(0, 2), undefined).whole.hash, spans.slice(2)),
-      prefixHashes('main', spans, undefined).whole.hash,
+      continuePrefix(prefixHashes('main', spansOf(turn1, spans.slice(0, 2)), undefined).whole.hash, spans.slice(2)),
+      prefixHashes('main', spansOf(turn2, spans), undefined).whole.hash,
     );
   });
 
@@ -77,52 +83,40 @@ describe('prefix hashes', () => {
     assert.notEqual(second.lookups[0]!.hash, canonical.lookups[0]!.hash);
   });
 
-  it('a cache mark on a span places a lookup after it', () => {
-    const spans = spansOf(turn1);
-    spans[0] = { ...spans[0]!, marked: true };
-    const hashes = prefixHashes('main', spans, undefined);
+  it('a cache mark on a message read as spans places a lookup after it', () => {
+    const marked: ChatMessage[] = [{ ...turn1[0]!, cache_control: { type: 'ephemeral' } }, turn1[1]!];
+    const hashes = prefixHashes('main', spansOf(marked), undefined);
     assert.deepEqual(
       hashes.lookups.map((l) => l.hash),
-      [prefixHashes('main', spans.slice(0, 1), undefined).whole.hash],
+      [prefixHashes('main', spansOf(marked.slice(0, 1)), undefined).whole.hash],
     );
   });
 
   it("a later turn of shared messages hashes only what it added, and its hashes are the whole prompt's", () => {
-    let hashed = 0;
-    /** A span as a turn's parse shares it, counting each time its hash is read. */
-    const counted = (m: ChatMessage): MessageSpan => {
-      const bytes = Buffer.from(JSON.stringify(m));
-      const hash = BigInt(bytes.length) * 7919n + BigInt(bytes[bytes.length - 2]!);
-      return share({
-        role: m.role,
-        size: bytes.length,
-        get hash() {
-          hashed++;
-          return hash;
-        },
-      });
-    };
-    const spans = turn2.map(counted);
+    // The canonical messages as a turn's parse shares them, and their spans, counting those asked for.
+    const messages = turn2.map((m) => share({ ...m }));
+    const spans = spanList(turn2);
+    let asked = 0;
+    const counted = (list: readonly ChatMessage[]): SpanMessages => ({
+      canonical: list,
+      spanAt: (i) => {
+        asked++;
+        return spans[i]!;
+      },
+    });
     const tools = Buffer.from('[{"name":"read"}]');
-    // Sharing reads every member once.
-    hashed = 0;
-    const first = prefixHashes('main', spans.slice(0, 2), tools);
-    assert.equal(hashed, 2);
-    hashed = 0;
-    const second = prefixHashes('main', spans, tools);
-    assert.equal(hashed, 3, 'the two messages the first turn sent are not hashed again');
-    // The same spans, not shared: hashed whole, as they were before any turn was kept.
-    const whole = (scope: string) =>
-      prefixHashes(
-        scope,
-        spans.map((s) => ({ ...s })),
-        tools,
-      );
+    const first = prefixHashes('main', counted(messages.slice(0, 2)), tools);
+    assert.equal(asked, 2);
+    asked = 0;
+    const second = prefixHashes('main', counted(messages), tools);
+    assert.equal(asked, 3, 'the two messages the first turn sent are not hashed again');
+    // The same messages, not shared: hashed whole, as they were before any turn was kept.
+    const whole = (scope: string) => prefixHashes(scope, spansOf(structuredClone(turn2), spans), tools);
     assert.deepEqual(second, whole('main'));
     assert.equal(second.lookups[0]!.hash, first.whole.hash);
-    hashed = 0;
-    const other = prefixHashes('other', spans, tools);
-    assert.equal(hashed, 5, 'another scope starts another chain');
+    asked = 0;
+    const other = prefixHashes('other', counted(messages), tools);
+    assert.equal(asked, 5, 'another scope starts another chain');
     assert.deepEqual(other, whole('other'));
   });
 
