@@ -25,17 +25,32 @@ export function spanPrompt(wire: WireBody | undefined, messages: readonly ChatMe
   const listed = member('messages');
   if (listed === undefined) return undefined;
   // A body parsed in pieces has its spans, and their hashes; a smaller one is read for them here.
-  const inside =
-    wire.elements?.filter((e) => e.start >= listed.valueStart && e.end <= listed.valueEnd) ??
-    elementSpans(wire.bytes, listed);
-  if (inside === undefined) return undefined;
+  const found = wire.elements === undefined ? elementSpans(wire.bytes, listed) : wire.elements;
+  if (found === undefined) return undefined;
+  const from = wire.elements === undefined ? 0 : firstInside(found, listed);
   // One wire message, one canonical message.
-  if (inside.length !== messages.length) return undefined;
+  if (!onlyInside(found, from, messages.length, listed)) return undefined;
   const bytes = wire.bytes;
   return {
-    messages: { canonical: messages, spanAt: (i) => messageSpan(messages[i]!, bytes, inside[i]!) },
+    messages: { canonical: messages, spanAt: (i) => messageSpan(messages[i]!, bytes, found[from + i]!) },
     tools: valueBytes(bytes, member('tools')),
   };
+}
+
+/** The index of the first span inside the member (the body's spans are in order): no list is made of them, for a
+ * long conversation's hundreds. */
+function firstInside(spans: readonly ByteSpan[], m: Member): number {
+  let i = 0;
+  while (i < spans.length && spans[i]!.start < m.valueStart) i++;
+  return i;
+}
+
+/** Whether exactly `count` spans from `from` on are inside the member. */
+function onlyInside(spans: readonly ByteSpan[], from: number, count: number, m: Member): boolean {
+  if (from + count > spans.length) return false;
+  if (count > 0 && spans[from + count - 1]!.end > m.valueEnd) return false;
+  const next = spans[from + count];
+  return next === undefined || next.start >= m.valueEnd;
 }
 
 /** A message's span, made once for a shared message: its canonical form was made from these same bytes (parsed-spans
