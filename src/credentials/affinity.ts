@@ -6,7 +6,7 @@ import type { AffinityMode, Config } from '../config/schema.ts';
 import type { ChatMessage, ToolDefinition } from '../providers/types.ts';
 import type { AffinityRecord } from '../state/types.ts';
 import { madeOncePerShared } from '../shared-value.ts';
-import { chained, type ChainStep } from './kept-chains.ts';
+import { KeptPrefixes, type FoldStep } from '../kept-prefix.ts';
 import { bytesStep, openChain, prefixKey, spanHashOf, spanStep, textHashOf, type PrefixState } from './prefix-chain.ts';
 
 /** What one request's prompt says for affinity: the prefixes to look up, most recent first, and its own prompt to
@@ -130,31 +130,45 @@ export function prefixHashes(
   const wanted = boundaries(list);
   const opening = list.findIndex((m) => m.role !== 'system');
   const start = openPrefix(scope, spans !== undefined, tools);
-  const { states, sizes } = chained(start.state, list, spans === undefined ? textStep : spanStepOf(spans));
+  const chain = CHAINS.fold(
+    start.state,
+    { state: start.state, size: 0 },
+    list,
+    spans === undefined ? textStep : spanStepOf(spans),
+  );
   // Before message i: the start's state and characters, or the chain's after message i - 1.
-  const stateBefore = (i: number) => (i === 0 ? start.state : states[i - 1]!);
-  const charsBefore = (i: number) => start.chars + (i === 0 ? 0 : sizes[i - 1]!);
+  const stateBefore = (i: number) => (i === 0 ? start.state : chain[i - 1]!.state);
+  const charsBefore = (i: number) => start.chars + (i === 0 ? 0 : chain[i - 1]!.size);
   // Most recent first.
   const lookups = [...wanted]
     .sort((a, b) => b - a)
     .map((i) => ({ hash: prefixKey(stateBefore(i)), tokens: Math.ceil(charsBefore(i) / 4) }));
   const n = list.length;
   const whole = prefixKey(stateBefore(n));
-  const conversation = opening >= 0 ? prefixKey(states[opening]!) : whole;
+  const conversation = opening >= 0 ? prefixKey(chain[opening]!.state) : whole;
   return { lookups, whole: { hash: whole, tokens: Math.ceil(charsBefore(n) / 4) }, conversation };
 }
 
+/** The chain after a message: its state, and the size of the messages so far. */
+interface ChainAt {
+  state: PrefixState;
+  size: number;
+}
+
+/** Each prompt's chain, kept for its conversation's next turn (one per opening state: the scope, tools and form). */
+const CHAINS = new KeptPrefixes<ChainAt>();
+
 /** One canonical message more on the chain, by its text's hash and length. */
-function textStep(state: PrefixState, m: ChatMessage): { state: PrefixState; size: number } {
+function textStep(before: ChainAt, m: ChatMessage): ChainAt {
   const own = textHash(m);
-  return { state: spanStep(state, own.hash), size: own.chars };
+  return { state: spanStep(before.state, own.hash), size: before.size + own.chars };
 }
 
 /** One message more on the chain, by its span's hash and size. */
-function spanStepOf(spans: SpanMessages): ChainStep<ChatMessage> {
-  return (state, _m, i) => {
+function spanStepOf(spans: SpanMessages): FoldStep<ChainAt, ChatMessage> {
+  return (before, _m, i) => {
     const span = spans.spanAt(i);
-    return { state: spanStep(state, hashOfSpan(span)), size: span.size };
+    return { state: spanStep(before.state, hashOfSpan(span)), size: before.size + span.size };
   };
 }
 

@@ -1,6 +1,7 @@
 // The chain: routes in order until one succeeds, moving on as CHAIN_RULE says
 // (docs/routing.md#the-chain-across-routes). When everything fails, one SwitchyardError with the trail.
 import type { ChatMessage } from '../providers/types.ts';
+import { KeptPrefixes } from '../kept-prefix.ts';
 import type { CallContext, Sender } from './call-context.ts';
 import { callFailed, inChain, type RouteFailure, type RouteFailureKind } from './errors.ts';
 import { taskCredential } from '../credentials/task-credential.ts';
@@ -26,16 +27,20 @@ export interface ChainResult<T> {
 /** Prompt size estimate: the caller's, else about four characters per token. */
 export function estimateTokens(messages: readonly ChatMessage[], given?: number): number {
   if (given !== undefined) return given;
-  let chars = 0;
+  const chars = CHARS.fold(0, 0, messages, addChars);
+  return Math.ceil((chars.length === 0 ? 0 : chars[chars.length - 1]!) / 4);
+}
+
+/** Each prompt's characters after each message, kept for its conversation's next turn. */
+const CHARS = new KeptPrefixes<number>();
+
+function addChars(before: number, m: ChatMessage): number {
+  let chars = before + (m.content?.length ?? 0);
+  const calls = m.tool_calls;
   // Index loops: no iterator, nor an empty list, per message.
-  for (let i = 0; i < messages.length; i++) {
-    const m = messages[i]!;
-    chars += m.content?.length ?? 0;
-    const calls = m.tool_calls;
-    if (calls !== undefined)
-      for (let k = 0; k < calls.length; k++) chars += calls[k]!.name.length + calls[k]!.arguments.length;
-  }
-  return Math.ceil(chars / 4);
+  if (calls !== undefined)
+    for (let k = 0; k < calls.length; k++) chars += calls[k]!.name.length + calls[k]!.arguments.length;
+  return chars;
 }
 
 export interface ChainInput {
