@@ -9,7 +9,7 @@ import { pathsAt } from './locate.ts';
 import { decodedHits, needsDecodedLook } from './decoded.ts';
 import type { GuardMode } from './mode.ts';
 import { rememberClean, seenClean, spanHash } from './seen-clean.ts';
-import { isSpace, type ByteSpan } from '../providers/translate/json-scan.ts';
+import { isSpace, type ByteSpan, type SpanRun, type SpanRuns } from '../providers/translate/json-scan.ts';
 
 /** One secret found: the rule, where (a JSON path), what was done. Never the secret. */
 export interface GuardFinding {
@@ -27,9 +27,16 @@ export interface GuardedBody {
 }
 
 /** Guards `bytes` under `mode` (not `off`). A body that is not JSON is left to the parser to refuse. `spans`, when
- * the body was parsed first: its arrays' elements, in order (json-pieces.ts), each skipped when seen clean before. */
-export function guardBody(bytes: Buffer, mode: Exclude<GuardMode, 'off'>, spans?: readonly ByteSpan[]): GuardedBody {
-  const { hits, suspect } = spans === undefined || spans.length === 0 ? scanWhole(bytes) : scanUnseen(bytes, spans);
+ * the body was parsed first: its arrays' elements, in order (json-pieces.ts), each skipped when seen clean before;
+ * `runs`, runs of them read as one (a run seen clean is skipped with one look). */
+export function guardBody(
+  bytes: Buffer,
+  mode: Exclude<GuardMode, 'off'>,
+  spans?: readonly ByteSpan[],
+  runs?: SpanRuns,
+): GuardedBody {
+  const { hits, suspect } =
+    spans === undefined || spans.length === 0 ? scanWhole(bytes) : scanUnseen(bytes, spans, runs);
   const paths =
     hits.length === 0
       ? []
@@ -63,48 +70,87 @@ function scanWhole(bytes: Buffer): Scanned {
 interface Region {
   start: number;
   end: number;
-  fresh: { span: ByteSpan; hash: bigint }[];
+  fresh: { span: ByteSpan; hash: bigint; index: number }[];
 }
 
-/** The body scanned but for the spans seen clean before; the spans scanned now and found clean are remembered. */
-function scanUnseen(bytes: Buffer, spans: readonly ByteSpan[]): Scanned {
+/** The body scanned but for the spans seen clean before; the spans scanned now and found clean are remembered, and
+ * so is each run kept for the next turn whose spans are all clean. */
+function scanUnseen(bytes: Buffer, spans: readonly ByteSpan[], runs: SpanRuns | undefined): Scanned {
   const hits: SecretHit[] = [];
   let suspect = false;
-  for (const region of regionsToScan(bytes, spans)) {
+  // Which spans are clean: seen so before (alone, or in a run), or scanned so now.
+  const clean = new Uint8Array(spans.length);
+  for (const region of regionsToScan(bytes, spans, cleanRuns(runs?.checked, spans.length), clean)) {
     const part = bytes.subarray(region.start, region.end);
     const found = scanBytes(part).map((h) => ({ ...h, start: h.start + region.start, end: h.end + region.start }));
     const partSuspect = needsDecodedLook(part);
     hits.push(...found);
     suspect ||= partSuspect;
-    for (const { span, hash } of region.fresh) {
+    for (const { span, hash, index } of region.fresh) {
       if (found.some((h) => h.start < span.end && h.end > span.start)) continue;
       // Only in a part that needs the second look is each span asked alone: the rest of a conversation with one
       // escaped message is still remembered.
-      if (!partSuspect || !needsDecodedLook(bytes.subarray(span.start, span.end)))
+      if (!partSuspect || !needsDecodedLook(bytes.subarray(span.start, span.end))) {
         rememberClean(hash, span.end - span.start);
+        clean[index] = 1;
+      }
     }
   }
+  for (const run of runs?.kept ?? []) if (allClean(clean, run)) rememberClean(run.hash, run.length);
   return { hits, suspect };
+}
+
+/** The runs checked against the turn before that were seen clean, in order: each is skipped whole. */
+function cleanRuns(checked: readonly SpanRun[] | undefined, spans: number): SpanRun[] {
+  if (checked === undefined) return [];
+  const known = checked.filter(
+    (r) => r.first > 0 && r.last < spans && r.first <= r.last && seenClean(r.hash, r.length),
+  );
+  return known.sort((a, b) => a.first - b.first);
+}
+
+function allClean(clean: Uint8Array, run: SpanRun): boolean {
+  if (run.first <= 0 || run.last >= clean.length) return false;
+  for (let i = run.first; i <= run.last; i++) if (clean[i] !== 1) return false;
+  return true;
 }
 
 /** The body split around the spans seen clean: what is left between them, joined where nothing separates it. The
  * commas and spaces between two elements need no scan. */
-function regionsToScan(bytes: Buffer, spans: readonly ByteSpan[]): Region[] {
+function regionsToScan(
+  bytes: Buffer,
+  spans: readonly ByteSpan[],
+  runs: readonly SpanRun[],
+  clean: Uint8Array,
+): Region[] {
   const regions: Region[] = [];
   let current: Region = { start: 0, end: 0, fresh: [] };
-  for (const span of spans) {
-    const hash = span.hash ?? spanHash(bytes, span.start, span.end);
-    if (!seenClean(hash, span.end - span.start)) {
-      current.fresh.push({ span, hash });
-      continue;
+  let nextRun = 0;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    // Where the clean bytes that start here end: this span's, or a clean run's last span's.
+    let cleanEnd = span.end;
+    const run = runs[nextRun];
+    if (run !== undefined && run.first === i) {
+      clean.fill(1, run.first, run.last + 1);
+      cleanEnd = spans[run.last]!.end;
+      i = run.last;
+      nextRun++;
+    } else {
+      const hash = span.hash ?? spanHash(bytes, span.start, span.end);
+      if (!seenClean(hash, span.end - span.start)) {
+        current.fresh.push({ span, hash, index: i });
+        continue;
+      }
+      clean[i] = 1;
     }
     current.end = span.start;
     if (current.fresh.length > 0 || !onlySeparators(bytes, current.start, current.end)) {
       regions.push(current);
-      current = { start: span.end, end: 0, fresh: [] };
+      current = { start: cleanEnd, end: 0, fresh: [] };
     } else {
       // Nothing to scan before this clean span: the region starts after it (no new one per span).
-      current.start = span.end;
+      current.start = cleanEnd;
     }
   }
   current.end = bytes.length;

@@ -129,3 +129,45 @@ test('a body the guard redacts or refuses keeps none of its parsed messages for 
     assert.equal(parsedBefore(hash, last.end - last.start), undefined, `${mode}: the secret's message is not kept`);
   }
 });
+
+/** A turn as the gateway reads it: parsed shared (its runs noted), then guarded. */
+function guardShared(messages: readonly Message[], mode: 'redact' | 'log' = 'redact') {
+  const bytes = Buffer.from(JSON.stringify({ model: 'm', messages }));
+  const parsed = parseJsonBytes(bytes, { share: true });
+  return { out: guardBody(bytes, mode, parsed.elements, parsed.runs), runs: parsed.runs };
+}
+
+test("a later turn's earlier messages, checked as one run, are skipped as one, and a new secret is still found", () => {
+  const messages = conversation();
+  const first = guardShared(messages);
+  assert.deepEqual(first.out.findings, []);
+  const kept = first.runs?.kept[0];
+  assert.ok(kept !== undefined && kept.last - kept.first > 30, 'the turn keeps a run of its messages');
+  assert.equal(seenClean(kept.hash, kept.length), true, 'a run all clean is remembered as one');
+  const aws = plantedSecrets()[0]!;
+  const next = [...messages, { role: 'assistant', content: 'done' }, { role: 'user', content: aws.text }];
+  const second = guardShared(next);
+  assert.deepEqual(
+    second.runs?.checked.map((r) => [r.first, r.last, r.hash]),
+    [[kept.first, kept.last, kept.hash]],
+  );
+  assert.deepEqual(second.out.findings, [
+    { rule: 'aws-access-key', where: `messages[${messages.length + 1}].content`, action: 'redact' },
+  ]);
+  const third = guardShared([...next.slice(0, -1), { role: 'user', content: 'and the docs' }]);
+  assert.deepEqual(third.out.findings, []);
+});
+
+test('a run holding a secret is never remembered clean: the next turn finds the secret again', () => {
+  const messages = conversation();
+  const planted = plantedSecrets()[5]!;
+  messages[5] = { role: 'user', content: planted.text };
+  const first = guardShared(messages, 'log');
+  assert.equal(first.out.findings[0]?.where, 'messages[5].content');
+  const kept = first.runs?.kept[0];
+  assert.ok(kept !== undefined && kept.first <= 5 && kept.last >= 5);
+  assert.equal(seenClean(kept.hash, kept.length), false);
+  const second = guardShared([...messages, { role: 'user', content: 'go on' }], 'log');
+  assert.equal(second.runs?.checked[0]?.hash, kept.hash, 'the run was checked against the turn before');
+  assert.equal(second.out.findings[0]?.where, 'messages[5].content');
+});

@@ -4,19 +4,24 @@ import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../answer/api-error.ts';
 import { isChatRequest } from './chat-paths.ts';
 import { guardBody, type GuardFinding } from '../../guard/body.ts';
-import type { ByteSpan } from '../../providers/translate/json-scan.ts';
+import type { ByteSpan, SpanRuns } from '../../providers/translate/json-scan.ts';
 import { messageIndex } from '../../guard/locate.ts';
 import { resolveGuardMode } from '../../guard/mode.ts';
 import { guardFound } from './request-state.ts';
 
 /** The bytes to parse (redacted under `redact`; else the same Buffer), or the refusal under `block`. Other bodies
  * pass as they came. `spans`: the body's messages (and its other arrays' elements), when it was parsed first. */
-export function guardRequestBytes(req: FastifyRequest, bytes: Buffer, spans?: readonly ByteSpan[]): Buffer | ApiError {
+export function guardRequestBytes(
+  req: FastifyRequest,
+  bytes: Buffer,
+  spans?: readonly ByteSpan[],
+  runs?: SpanRuns,
+): Buffer | ApiError {
   const s = req.sy;
   if (s === null || !isChatRequest(req)) return bytes;
   const mode = resolveGuardMode(s.caller?.keyGuard, req.server.gateway.settings.loaded.config.guard.secrets);
   if (mode === 'off') return bytes;
-  const guarded = guardBody(bytes, mode, spans);
+  const guarded = guardBody(bytes, mode, spans, runs);
   guardFound(s, guarded.findings);
   return guarded.blocked === undefined ? guarded.bytes : refusal(guarded.blocked);
 }

@@ -15,7 +15,7 @@ import { isChatRequest } from './chat-paths.ts';
 import { parseJsonBytes, type ParsedBytes } from '../../providers/translate/json-pieces.ts';
 import { forgetParsed } from '../../providers/translate/parsed-spans.ts';
 import { rememberMembers } from '../../providers/translate/splice.ts';
-import type { ByteSpan } from '../../providers/translate/json-scan.ts';
+import type { ByteSpan, SpanRuns } from '../../providers/translate/json-scan.ts';
 
 /** Each parsed body's bytes, as they came: weakly held, so they go with the request. */
 const BYTES = new WeakMap<object, Buffer>();
@@ -52,7 +52,7 @@ export function installJsonBody(app: FastifyInstance, bodyLimit: number): void {
         if (share) holdBody(bytes);
         done(
           null,
-          parseBody(bytes, (b, spans) => guardRequestBytes(req, b, spans), share),
+          parseBody(bytes, (b, spans, runs) => guardRequestBytes(req, b, spans, runs), share),
         );
       } catch (e) {
         done(e as Error, undefined);
@@ -63,7 +63,7 @@ export function installJsonBody(app: FastifyInstance, bodyLimit: number): void {
 
 /** The secrets guard, given a body's bytes and, when it was parsed first, the spans of its arrays' elements: the
  * bytes to parse (redacted, or the same Buffer), or its refusal. */
-export type BodyGuard = (bytes: Buffer, spans?: readonly ByteSpan[]) => Buffer | ApiError;
+export type BodyGuard = (bytes: Buffer, spans?: readonly ByteSpan[], runs?: SpanRuns) => Buffer | ApiError;
 
 /** The parsed body, its bytes remembered (as the guard left them); a refusal saying where when it does not parse,
  * or the guard's. The body is never made one string (providers/translate/json-pieces.ts). It is parsed before it is
@@ -81,7 +81,7 @@ export function parseBody(body: Buffer, guard?: BodyGuard, share = false): unkno
   } catch {
     parsed = undefined;
   }
-  const guarded = guard(raw, parsed?.elements);
+  const guarded = guard(raw, parsed?.elements, parsed?.runs);
   // A body the guard refused or redacted holds a secret: none of its messages is kept for the next turn.
   if (guarded !== raw && parsed?.elements !== undefined) forgetParsed(parsed.elements);
   if (guarded instanceof ApiError) throw guarded;

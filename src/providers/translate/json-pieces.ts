@@ -5,7 +5,7 @@
 // string. Whatever does not fit that walk is parsed whole, so JSON.parse's own errors and results stand. A chat
 // request's messages (each element of a member that is an array) may be taken from an earlier turn's parse of the
 // same bytes (parsed-spans.ts).
-import { skipSpace, skipString, skipValue, type ByteSpan } from './json-scan.ts';
+import { skipSpace, skipString, skipValue, type ByteSpan, type SpanRuns } from './json-scan.ts';
 import { setKey, type Obj } from './obj.ts';
 import {
   elementsAfter,
@@ -41,6 +41,8 @@ export interface ParsedBytes {
   value: unknown;
   members?: Members | null;
   elements?: ByteSpan[];
+  /** Runs of `elements` read as one, when the body was shared (the secrets guard skips a clean one with one look). */
+  runs?: SpanRuns;
 }
 
 export interface ParseOptions {
@@ -86,7 +88,8 @@ function walkTop(b: Buffer, at: number, share: boolean): ParsedBytes {
   }
   const members: Member[] | undefined = first === 0x7b ? [] : undefined;
   const elements: ByteSpan[] = [];
-  const { value, end } = walkContainer(b, at, 1, depth, { members, elements, share });
+  const runs: SpanRuns = { checked: [], kept: [] };
+  const { value, end } = walkContainer(b, at, 1, depth, { members, elements, share, runs });
   onlySpaceAfter(b, end);
   if (members === undefined) return { value, elements };
   const keys = new Set(members.map((m) => m.key));
@@ -94,6 +97,7 @@ function walkTop(b: Buffer, at: number, share: boolean): ParsedBytes {
     value,
     members: keys.size === members.length ? { list: members, close: end - 1, depth: depth.max } : null,
     elements,
+    ...(runs.checked.length > 0 || runs.kept.length > 0 ? { runs } : {}),
   };
 }
 
@@ -121,6 +125,8 @@ interface Noted {
   elements?: ByteSpan[];
   /** The elements' values are shared (ParseOptions). */
   share?: boolean;
+  /** Where a shared array's runs checked and kept are noted. */
+  runs?: SpanRuns;
 }
 
 /** The value at `at`, inside `level` containers: walked while near the top, else measured and parsed as one piece
@@ -169,10 +175,12 @@ interface ElementRun {
   firstIndex: number;
   /** How far TAIL_HASHER has read this body when its check matched: the start of the tail this body keeps. */
   hashedTo: number;
+  /** The last list's tail, when this body's bytes matched it. */
+  matched: SeenTail | undefined;
 }
 
 function newRun(): ElementRun {
-  return { seen: [], guesses: undefined, verified: 0, firstIndex: 0, hashedTo: 0 };
+  return { seen: [], guesses: undefined, verified: 0, firstIndex: 0, hashedTo: 0, matched: undefined };
 }
 
 /** An element of one of the body's members that are arrays, its span noted (for the secrets guard). Shared: the
@@ -229,6 +237,7 @@ function checkTail(b: Buffer, run: ElementRun, from: number): void {
   TAIL_HASHER.update(b.subarray(from, from + tail.length));
   if (TAIL_HASHER.digest() !== tail.hash) return;
   run.verified = tail.covered;
+  run.matched = tail;
   run.hashedTo = from + tail.length;
   tailOwner = run;
 }
@@ -269,6 +278,21 @@ function keptList(b: Buffer, run: ElementRun, elements: readonly ByteSpan[]): Se
   return { elements: run.seen, tail };
 }
 
+/** Keeps a shared array's elements for the next body, and notes its runs: the one checked against the last list's
+ * tail, and the tail kept. */
+function keepRun(b: Buffer, run: ElementRun, elements: readonly ByteSpan[], runs: SpanRuns | undefined): void {
+  const list = keptList(b, run, elements);
+  keepElements(list);
+  if (runs === undefined) return;
+  const first = run.firstIndex + 1;
+  const { matched } = run;
+  if (matched !== undefined)
+    runs.checked.push({ first, last: run.firstIndex + matched.covered, hash: matched.hash, length: matched.length });
+  const { tail } = list;
+  if (tail !== undefined)
+    runs.kept.push({ first, last: run.firstIndex + tail.covered, hash: tail.hash, length: tail.length });
+}
+
 /** The object or array whose bracket is at `at`, the `level`th container down; an object's members' spans, or an
  * array's elements', are pushed to `noted` when it asks. `end` is just past its closing bracket. */
 function walkContainer(
@@ -307,7 +331,7 @@ function walkContainer(
             i,
             level,
             depth,
-            level === 1 && elements !== undefined ? { elements, share: noted.share } : undefined,
+            level === 1 && elements !== undefined ? { elements, share: noted.share, runs: noted.runs } : undefined,
           );
     if (isArray) (out as unknown[]).push(child.value);
     else {
@@ -316,7 +340,7 @@ function walkContainer(
     }
     const next = skipSpace(b, child.end);
     if (b[next] === close) {
-      if (run !== undefined && noted.elements !== undefined) keepElements(keptList(b, run, noted.elements));
+      if (run !== undefined && noted.elements !== undefined) keepRun(b, run, noted.elements, noted.runs);
       return { value: out, end: next + 1 };
     }
     if (b[next] !== COMMA) throw new NotWalked();

@@ -13,6 +13,21 @@ export interface ByteSpan {
   hash?: bigint;
 }
 
+/** Elements `first` to `last` of a body's element spans whose bytes, from the end of the element before `first` to
+ * the end of `last`, hash (xxHash64) to `hash` and are `length` long: a run of a conversation's messages read as one. */
+export interface SpanRun {
+  first: number;
+  last: number;
+  hash: bigint;
+  length: number;
+}
+
+/** A body's runs: those its parse checked against the turn before with one hash, and those it kept for the next. */
+export interface SpanRuns {
+  checked: SpanRun[];
+  kept: SpanRun[];
+}
+
 export const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 export function skipSpace(b: Uint8Array, i: number): number {
