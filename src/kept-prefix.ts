@@ -4,7 +4,9 @@
 // messages otherwise hashed each of them onto its prompt-cache prefix (credentials/affinity.ts) and counted each one's
 // characters (routing/chain.ts) again. Kept weakly, under the last few messages of the shared run (an Anthropic caller
 // moves its cache mark onto its newest message, so the last one comes back as another object); a turn that grew from
-// a kept fold takes its place, so a conversation keeps one.
+// a kept fold takes its place, so a conversation keeps one. A kept fold holds its conversation's messages (to check a
+// later turn's prefix by identity) for as long as its last ones are held elsewhere: as the kept runs of
+// providers/translate/shared-runs.ts do.
 import { isShared } from './shared-value.ts';
 
 /** One message more: the value after it, from the value before. */
