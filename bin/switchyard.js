@@ -121,10 +121,9 @@ async function withGatewayEnv() {
   process.execve(process.execPath, argv, { ...process.env, ...Object.fromEntries(missing) });
 }
 
-/** `--max-semi-space-size=16` → `--max-semi-space-size`; V8 reads `_` in a flag's name as `-`, and `--no-X` turns
- * off what `--X` turns on (the same flag). */
+/** `--max-semi-space-size=16` → `--max-semi-space-size`; V8 reads `_` in a flag's name as `-`. */
 function flagName(flag) {
-  return flag.split('=')[0].replaceAll('_', '-').replace(/^--no-/, '--');
+  return flag.split('=')[0].replaceAll('_', '-');
 }
 
 async function run() {

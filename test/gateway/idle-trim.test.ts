@@ -35,35 +35,6 @@ test('idle trim: collects once after a stretch with requests, not while one runs
   }
 });
 
-test('idle trim: a trickle after a busy stretch collects once, and a trickle alone never', async () => {
-  // The requests each look sees: a trickle of one, a busy look, the trickle again; then none.
-  const steps = [...Array<number>(8).fill(1), 500, ...Array<number>(8).fill(1)];
-  let looks = -1;
-  let started = 0;
-  const collectedAt: number[] = [];
-  const stop = startIdleTrim({
-    started: () => {
-      looks++;
-      started += steps[looks - 1] ?? 0;
-      return started;
-    },
-    running: () => 0,
-    idleMs: 5,
-    collect: () => collectedAt.push(looks),
-  });
-  try {
-    await until('every step looked at', () => looks >= steps.length);
-    // (Past the steps no request comes: that idle look collects as ever.)
-    assert.deepEqual(
-      collectedAt.filter((look) => look <= steps.length),
-      [10],
-      'once, at the first trickle after the busy look (the 9th)',
-    );
-  } finally {
-    stop();
-  }
-});
-
 test('idle trim: V8 collector runs in a process started without --expose-gc', () => {
   const module = fileURLToPath(new URL('../../src/gateway/server/idle-trim.ts', import.meta.url));
   const script = `const { memoryReducingCollection } = await import(${JSON.stringify(module)}); memoryReducingCollection(); console.log(typeof globalThis.gc);`;

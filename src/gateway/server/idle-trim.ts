@@ -1,6 +1,5 @@
 // After a load, V8 keeps the young generation it grew and the heap pages it no longer needs, and nothing gives them
-// back while the process sleeps (V8's own memory reducer is off: process-memory.ts): once the gateway has been idle,
-// or nearly so after a busy stretch, a while, one memory-reducing collection does
+// back while the process sleeps: once the gateway has been idle a while, one memory-reducing collection does
 // (docs/performance.md#memory-what-to-expect).
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -37,32 +36,23 @@ export function memoryReducingCollection(): void {
   collector()({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
-/** Looks every `idleMs`; after a stretch with requests followed by one without, or by one of a few requests after a
- * busy one (a trickle never leaves the gateway idle), collects once. Returns a stop. */
+/** Looks every `idleMs`; after a stretch with requests followed by one without, collects once. Returns a stop. */
 export function startIdleTrim(options: IdleTrimOptions): () => void {
   let seen = options.started();
   let usedSinceTrim = false;
-  // The most requests one look saw since the last collection.
-  let peak = 0;
   const timer = setInterval(() => {
     const now = options.started();
-    const count = now - seen;
-    seen = now;
-    if (count > 0) usedSinceTrim = true;
-    const quiet = count === 0 || (peak >= BUSY_LOOK && count * QUIET_SHARE <= peak);
-    peak = Math.max(peak, count);
-    if (!quiet || !usedSinceTrim || options.running() > 0) return;
+    if (now !== seen) {
+      seen = now;
+      usedSinceTrim = true;
+      return;
+    }
+    if (!usedSinceTrim || options.running() > 0) return;
     usedSinceTrim = false;
-    peak = 0;
     (options.collect ?? memoryReducingCollection)();
   }, options.idleMs ?? IDLE_MS);
   timer.unref();
   return () => clearInterval(timer);
 }
-
-/** A look that saw this many requests was busy: a later one with a twentieth of them or fewer is quiet enough to
- * give the memory back (V8's own memory reducer is off: process-memory.ts). */
-const BUSY_LOOK = 100;
-const QUIET_SHARE = 20;
 
 const IDLE_MS = 10_000;

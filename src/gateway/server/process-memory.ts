@@ -18,15 +18,9 @@ export const HEAP_VARIABLE = 'SWITCHYARD_GATEWAY_HEAP';
  * (docs/performance.md#rss-under-a-sustained-load). */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=25'];
 
-/** V8 flags every gateway's node starts with. V8's memory reducer shrinks the heap a few seconds after the allocation
- * rate drops, and the next requests pay for growing it again: agents' traffic comes in bursts between tool calls, and
- * in bursts a few seconds apart a request cost 0.6-0.9x the CPU without it (bench/README.md). The idle collection
- * (idle-trim.ts) gives the memory back once the gateway is quiet. */
-export const COLLECTOR_FLAGS: readonly string[] = ['--no-memory-reducer'];
-
 /** The flags SWITCHYARD_GATEWAY_HEAP asks for, or a message naming what it holds when that is neither value. */
 export function heapFlags(value: string | undefined): readonly string[] | string {
-  if (value === undefined || value === '' || value === 'v8') return COLLECTOR_FLAGS;
-  if (value === 'lean') return [...GATEWAY_NODE_FLAGS, ...COLLECTOR_FLAGS];
+  if (value === undefined || value === '' || value === 'v8') return [];
+  if (value === 'lean') return GATEWAY_NODE_FLAGS;
   return `${HEAP_VARIABLE}=${JSON.stringify(value)} is not a heap sizing: use lean (a smaller heap for ~20% more CPU) or v8 (V8's own sizing, the default)`;
 }
