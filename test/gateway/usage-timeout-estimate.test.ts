@@ -8,6 +8,23 @@ import { until } from '../helpers/until.ts';
 const SLOW = 'sk-sim-timeout-est-001';
 const OK = 'sk-sim-timeout-est-002';
 
+type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/** A chat request to the gateway with this body. */
+const chat = (h: Harness, body: object): Promise<Response> =>
+  fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+/** The ledger's one row, once it is written. */
+async function onlyRow(h: Harness) {
+  const ledger = h.gw.app.gateway.usage!;
+  await until('the request’s row', async () => (await ledger.requests({ limit: 1 })).rows.length === 1);
+  return (await ledger.requests({ limit: 1 })).rows[0]!;
+}
+
 test('a timed-out attempt then a fallback: the answer comes, and the row bills the timed-out prompt, estimated', async () => {
   await using h = await startHarness({
     scenario: { models: { 'sim-large': {} }, keys: { [SLOW]: { latency: '30s' }, [OK]: {} } },
@@ -21,26 +38,20 @@ test('a timed-out attempt then a fallback: the answer comes, and the row bills t
       retry: { max_retries: 0, base_delay: '1ms', max_delay: '1ms', max_wait: '1ms' },
     }),
   });
-  const res = await fetch(`${h.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'Please time out first' }] }),
-  });
+  const res = await chat(h, { model: 'main', messages: [{ role: 'user', content: 'Please time out first' }] });
   assert.equal(res.status, 200, await res.clone().text());
   assert.match(res.headers.get('x-switchyard-credential') ?? '', /.+/);
   await res.text();
-  const ledger = h.gw.app.gateway.usage!;
-  await until('the request’s row', async () => (await ledger.requests({ limit: 1 })).rows.length === 1);
-  const [row] = (await ledger.requests({ limit: 1 })).rows;
+  const row = await onlyRow(h);
   assert.deepEqual(
-    row!.charges.map((c) => [c.route, c.outcome, c.estimated]),
+    row.charges.map((c) => [c.route, c.outcome, c.estimated]),
     [
       ['slow/sim-large', 'timeout', true],
       ['ok/sim-large', 'ok', false],
     ],
   );
-  assert.ok(row!.charges[0]!.input_tokens > 0, JSON.stringify(row!.charges[0]));
-  assert.equal(row!.estimated, true);
+  assert.ok(row.charges[0]!.input_tokens > 0, JSON.stringify(row.charges[0]));
+  assert.equal(row.estimated, true);
 });
 
 test('a stream whose only route timed out before answering: the error comes, and the row bills the prompt, estimated', async () => {
@@ -52,18 +63,12 @@ test('a stream whose only route timed out before answering: the error comes, and
       retry: { max_retries: 0, base_delay: '1ms', max_delay: '1ms', max_wait: '1ms' },
     }),
   });
-  const res = await fetch(`${h.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'main', stream: true, messages: [{ role: 'user', content: 'Please time out' }] }),
-  });
+  const res = await chat(h, { model: 'main', stream: true, messages: [{ role: 'user', content: 'Please time out' }] });
   await res.text();
-  const ledger = h.gw.app.gateway.usage!;
-  await until('the request’s row', async () => (await ledger.requests({ limit: 1 })).rows.length === 1);
-  const [row] = (await ledger.requests({ limit: 1 })).rows;
+  const row = await onlyRow(h);
   assert.deepEqual(
-    row!.charges.map((c) => [c.route, c.outcome, c.estimated]),
+    row.charges.map((c) => [c.route, c.outcome, c.estimated]),
     [['slow/sim-large', 'timeout', true]],
   );
-  assert.ok(row!.charges[0]!.input_tokens > 0, JSON.stringify(row!.charges[0]));
+  assert.ok(row.charges[0]!.input_tokens > 0, JSON.stringify(row.charges[0]));
 });
