@@ -19,7 +19,7 @@ export function requestOver(ctx: GatewayContext, req: FastifyRequest, status: nu
   const s = req.sy;
   if (!s || s.run.logged) return;
   s.run.logged = true;
-  ctx.inFlight.done(s);
+  if (s.run.inFlight !== undefined) ctx.inFlight.done(s.run.inFlight);
   if (status >= 400 && s.failure === undefined) failWith(s, { outcome: `http_${status}` });
   s.run.status = status;
   if (!s.run.usagePending) ctx.records.push(recordOf(ctx, req, s, status));

@@ -20,15 +20,33 @@ export function stoppedAtOnce(): ApiError {
   );
 }
 
+/** A request's place among those in flight, from add() until done(). */
+export interface InFlightEntry {
+  /** Ends the request with the shutdown's error; cleared once the request is done. */
+  cut: ((err: ApiError) => void) | undefined;
+  /** Its slot in the table. */
+  readonly at: number;
+}
+
+/** The requests in flight, each in a slot of a table that is reused. Not a Map keyed by request: a Map that grows or
+ * shrinks keeps its former table, entries and all, linked to the new one (for iterators still on it), and once one of
+ * those tables was old enough to be promoted, every request entered since stayed alive through each young collection
+ * (bench/README.md, "Objects made old"). */
 export class InFlight {
-  readonly #cuts = new Map<object, (err: ApiError) => void>();
+  readonly #slots: (InFlightEntry | undefined)[] = [];
+  /** Slots given back, taken again before the table grows. */
+  readonly #free: number[] = [];
+  #size = 0;
   #emptied: (() => void) | undefined;
   #started = 0;
 
-  /** `cut` ends the request with the shutdown's error; called at most once. */
-  add(request: object, cut: (err: ApiError) => void): void {
-    this.#cuts.set(request, cut);
+  /** `cut` ends the request with the shutdown's error; called at most once. The entry goes to done(). */
+  add(cut: (err: ApiError) => void): InFlightEntry {
+    const entry: InFlightEntry = { cut, at: this.#free.pop() ?? this.#slots.length };
+    this.#slots[entry.at] = entry;
+    this.#size++;
     this.#started++;
+    return entry;
   }
 
   /** How many requests were ever added (the idle trim's sign of activity). */
@@ -36,18 +54,23 @@ export class InFlight {
     return this.#started;
   }
 
-  /** The request's line is written: nothing more to wait for. */
-  done(request: object): void {
-    if (this.#cuts.delete(request) && this.#cuts.size === 0) this.#emptied?.();
+  /** The request's line is written: nothing more to wait for. A second call does nothing. */
+  done(entry: InFlightEntry): void {
+    if (entry.cut === undefined) return;
+    entry.cut = undefined;
+    this.#slots[entry.at] = undefined;
+    this.#free.push(entry.at);
+    if (--this.#size === 0) this.#emptied?.();
   }
 
   get size(): number {
-    return this.#cuts.size;
+    return this.#size;
   }
 
   /** Ends every request still running; returns how many there were. */
   cutAll(err: ApiError): number {
-    const cuts = [...this.#cuts.values()];
+    const cuts: ((err: ApiError) => void)[] = [];
+    for (const e of this.#slots) if (e?.cut !== undefined) cuts.push(e.cut);
     for (const cut of cuts) cut(err);
     return cuts.length;
   }
@@ -55,7 +78,7 @@ export class InFlight {
   /** Resolves once every request has written its line, or after `ms`: a line that never comes must not hold the
    * exit. */
   settled(ms: number): Promise<void> {
-    if (this.#cuts.size === 0) return Promise.resolve();
+    if (this.#size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.#emptied = () => {

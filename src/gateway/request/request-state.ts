@@ -13,6 +13,7 @@ import type { Api, ApiError } from '../answer/api-error.ts';
 import type { Explanation } from '../../errors/explanation.ts';
 import type { ModelTarget } from './model-resolve.ts';
 import type { GatewayContext } from '../context.ts';
+import type { InFlightEntry } from './in-flight.ts';
 import type { RawJson } from '../../log.ts';
 import type { Attempt, CallRecord } from '../../calls/types.ts';
 import { sentAttempts } from '../../calls/trail.ts';
@@ -119,6 +120,8 @@ export interface RequestRun {
   usagePending: boolean;
   /** The shutdown's drain time ran out while this request was running: what it ends with instead of its answer. */
   cutWith?: ApiError;
+  /** Its place among the requests a shutdown waits for (in-flight.ts), from its call's start to its line. */
+  inFlight?: InFlightEntry;
   /** A stream's usage so far, from its events (a buffered answer's is its call record's). */
   usage?: Usage;
   /** Milliseconds from arrival to a stream's first event (the ledger's time to first token). */

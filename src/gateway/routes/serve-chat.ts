@@ -65,7 +65,7 @@ function abortOnDisconnect(
 ): AbortSignal {
   const controller = new AbortController();
   const run = sy.run;
-  ctx.inFlight.add(sy, (err) => {
+  run.inFlight = ctx.inFlight.add((err) => {
     run.cutWith = err;
     controller.abort();
   });
