@@ -1,7 +1,8 @@
 // The node flags and environment a bench starts a gateway process with: those `switchyard gateway` starts with
 // (src/gateway/server/process-memory.ts), plus what the run names to try others: `<PREFIX>_NODE_FLAGS` (space-separated, e.g.
-// the lean heap's GATEWAY_NODE_FLAGS) and `<PREFIX>_ENV` (`A=1 B=2`, or `none` for glibc's defaults).
-import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
+// the lean heap's GATEWAY_NODE_FLAGS; `--allocation-site-pretenuring` puts back V8's default that GATEWAY_V8_FLAGS turns
+// off) and `<PREFIX>_ENV` (`A=1 B=2`, or `none` for glibc's defaults).
+import { GATEWAY_ENV, GATEWAY_V8_FLAGS } from '../src/gateway/server/process-memory.ts';
 
 export interface GatewayProcess {
   flags: string[];
@@ -9,12 +10,21 @@ export interface GatewayProcess {
 }
 
 export function gatewayProcess(prefix: string): GatewayProcess {
-  const named = process.env[`${prefix}_ENV`] ?? '';
-  const env: Record<string, string> = named === 'none' ? {} : { ...GATEWAY_ENV };
-  for (const pair of named.split(' ')) {
+  const namedEnv = process.env[`${prefix}_ENV`] ?? '';
+  const env: Record<string, string> = namedEnv === 'none' ? {} : { ...GATEWAY_ENV };
+  for (const pair of namedEnv.split(' ')) {
     const [name, value] = pair.split('=');
     if (name && value !== undefined) env[name] = value;
   }
   const namedFlags = (process.env[`${prefix}_NODE_FLAGS`] ?? '').split(' ').filter((f) => f !== '');
-  return { flags: namedFlags, env };
+  const given = new Set(namedFlags.map(flagName));
+  return { flags: [...GATEWAY_V8_FLAGS.filter((f) => !given.has(flagName(f))), ...namedFlags], env };
+}
+
+/** The flag a flag sets, as bin/switchyard.js reads it: `--no-x=1` and `--x` both set `--x`. */
+function flagName(flag: string): string {
+  return flag
+    .split('=')[0]!
+    .replaceAll('_', '-')
+    .replace(/^--no-/, '--');
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { combine, load, type LoadResult, type LoadTarget } from './load.ts';
 import { serve, stop, type Served } from './server-process.ts';
+import { gatewayProcess } from './gateway-process.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 // Slices taken in turn (direct, proxy, [floor,] gateway, …): this VM's speed drifts ±20%, and interleaving lets every
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   // Opt-in (`BENCH_FLOOR=1`): a fourth server in the rotation may change what the machine gives the others, and the
   // default run is the one docs/performance.md#requests is judged by.
   const floor = process.env['BENCH_FLOOR'] === '1' ? await serve(['floor', upstream.url]) : undefined;
-  const gateway = await serve(['gateway', upstream.url, join(logDir, 'gateway.log')]);
+  // With the V8 flags `switchyard gateway` starts with (BENCH_NODE_FLAGS=--allocation-site-pretenuring: V8's default).
+  const gateway = await serve(['gateway', upstream.url, join(logDir, 'gateway.log')], gatewayProcess('BENCH').flags);
   const targets: (LoadTarget & { server: Served })[] = [
     { name: 'direct', url: upstream.url, headers: {}, server: upstream },
     { name: 'proxy', url: proxy.url, headers: {}, server: proxy },

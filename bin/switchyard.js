@@ -96,7 +96,7 @@ function servesGateway(words) {
   return positional[0] === 'gateway' && !['keys', 'service', 'wait', 'help'].includes(positional[1]);
 }
 
-/** A gateway runs with the allocator settings (and, with SWITCHYARD_GATEWAY_HEAP=lean, the V8 flags) of
+/** A gateway runs with the allocator settings and V8 flags (the lean heap's too, with SWITCHYARD_GATEWAY_HEAP=lean) of
  * src/gateway/server/process-memory.ts, which glibc and V8 read
  * only when a process starts: this process is replaced (same pid, so systemd and signals are unaffected) by one
  * started with them. A variable the user set, or a flag node was given (on its command line or in NODE_OPTIONS), is
@@ -121,9 +121,13 @@ async function withGatewayEnv() {
   process.execve(process.execPath, argv, { ...process.env, ...Object.fromEntries(missing) });
 }
 
-/** `--max-semi-space-size=16` → `--max-semi-space-size`; V8 reads `_` in a flag's name as `-`. */
+/** `--max-semi-space-size=16` → `--max-semi-space-size`; V8 reads `_` in a flag's name as `-`, and `--no-x` sets
+ * the same flag as `--x`. */
 function flagName(flag) {
-  return flag.split('=')[0].replaceAll('_', '-');
+  return flag
+    .split('=')[0]
+    .replaceAll('_', '-')
+    .replace(/^--no-/, '--');
 }
 
 async function run() {

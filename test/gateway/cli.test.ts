@@ -11,7 +11,7 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import { freePort } from '../helpers/net.ts';
 import { formatClock } from '../../src/errors/explain-format.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
-import { GATEWAY_NODE_FLAGS } from '../../src/gateway/server/process-memory.ts';
+import { GATEWAY_NODE_FLAGS, GATEWAY_V8_FLAGS } from '../../src/gateway/server/process-memory.ts';
 
 const UPSTREAM_KEY = 'sk-sim-cli-upstream-key-9d8c';
 
@@ -200,26 +200,32 @@ test('a gateway bound to every interface says so under the local URL it prints',
   );
 });
 
-test("SWITCHYARD_GATEWAY_HEAP=lean starts the gateway with process-memory.ts's V8 flags, unless node was given the same flag", async (t) => {
+test("the gateway starts with process-memory.ts's V8 flags, and the lean heap's with SWITCHYARD_GATEWAY_HEAP=lean, unless node was given the same flag", async (t) => {
   const { ws, configPath, env } = workspace({ gateway: { admin_key: 'admin-key-for-the-flags-test-0001' } });
   t.after(() => ws.cleanup());
-  const argvOf = async (extra: Record<string, string>): Promise<string[]> => {
-    const gw = await spawnGateway(t, ['--config', configPath], { ...env, ...extra });
+  const argvOf = async (extra: Record<string, string>, nodeFlags: string[] = []): Promise<string[]> => {
+    const gw = await spawnGateway(t, ['--config', configPath], { ...env, ...extra }, undefined, { nodeFlags });
     // The same pid, replaced by bin/switchyard.js with the flags before it listened.
     const argv = readFileSync(`/proc/${gw.child.pid}/cmdline`, 'utf8').split('\0');
     gw.child.kill('SIGTERM');
     await gw.exited;
     return argv;
   };
-  // By default V8 sizes the heap itself: the lean flags cost ~20% more CPU per request.
+  // By default V8 sizes the heap itself (the lean flags cost ~20% more CPU per request); allocation sites are never
+  // pretenured.
   const plain = await argvOf({});
+  for (const flag of GATEWAY_V8_FLAGS) assert.ok(plain.includes(flag), `${flag} not in ${plain.join(' ')}`);
   for (const flag of GATEWAY_NODE_FLAGS) assert.ok(!plain.includes(flag), `${flag} in ${plain.join(' ')}`);
   const lean = await argvOf({ SWITCHYARD_GATEWAY_HEAP: 'lean' });
-  for (const flag of GATEWAY_NODE_FLAGS) assert.ok(lean.includes(flag), `${flag} in ${lean.join(' ')}`);
-  // The operator's own flag is kept, ours not added.
+  for (const flag of [...GATEWAY_V8_FLAGS, ...GATEWAY_NODE_FLAGS])
+    assert.ok(lean.includes(flag), `${flag} not in ${lean.join(' ')}`);
+  // The operator's own flag is kept, ours not added: a size in NODE_OPTIONS, V8's default on node's command line.
   const own = await argvOf({ SWITCHYARD_GATEWAY_HEAP: 'lean', NODE_OPTIONS: '--max-semi-space-size=8' });
   assert.ok(!own.includes('--max-semi-space-size=16'), own.join(' '));
   assert.ok(own.includes('--heap-growing-percent=25'), own.join(' '));
+  const pretenured = await argvOf({}, ['--allocation-site-pretenuring']);
+  assert.ok(pretenured.includes('--allocation-site-pretenuring'), pretenured.join(' '));
+  assert.ok(!pretenured.includes('--no-allocation-site-pretenuring'), pretenured.join(' '));
 });
 
 test('SWITCHYARD_GATEWAY_HEAP set to neither lean nor v8: the gateway refuses to start, naming both, exit 2', async () => {

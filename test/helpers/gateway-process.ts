@@ -28,6 +28,7 @@ export async function spawnGateway(
     gid,
     listen = '127.0.0.1:0',
     wrap = [],
+    nodeFlags = [],
   }: {
     killAfterMs?: number;
     gid?: number;
@@ -35,9 +36,11 @@ export async function spawnGateway(
     listen?: string;
     /** A command it runs under, e.g. `ip netns exec NAME`. */
     wrap?: string[];
+    /** Node's own flags, before the CLI's path. */
+    nodeFlags?: string[];
   } = {},
 ): Promise<GatewayProcess> {
-  const command = [...wrap, process.execPath, CLI, 'gateway', '--listen', listen, ...args];
+  const command = [...wrap, process.execPath, ...nodeFlags, CLI, 'gateway', '--listen', listen, ...args];
   const child = spawn(command[0]!, command.slice(1), {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,9 +18,19 @@ export const HEAP_VARIABLE = 'SWITCHYARD_GATEWAY_HEAP';
  * (docs/performance.md#rss-under-a-sustained-load). */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=25'];
 
-/** The flags SWITCHYARD_GATEWAY_HEAP asks for, or a message naming what it holds when that is neither value. */
+/** V8 flags every gateway's node starts with, lean or not, each unless node was given that flag or its `--no-` form.
+ * V8 allocates an allocation site's objects straight in the old generation once most of them outlived a young
+ * collection. A gateway's request objects die within milliseconds, but during warm-up or a burst enough of them
+ * outlive one that V8 decided so for dozens of sites. Each such object then died in the old generation, where only a
+ * full collection frees it, and kept every young object it pointed to alive through each young collection: most of
+ * every request was copied and promoted (~6 KB a request at five words), and the collector's threads spent more
+ * CPU than a whole request of the buffered proxy (bench/README.md, "Objects made old"). */
+export const GATEWAY_V8_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring'];
+
+/** The flags SWITCHYARD_GATEWAY_HEAP asks for, with GATEWAY_V8_FLAGS, or a message naming what it holds when that is
+ * neither value. */
 export function heapFlags(value: string | undefined): readonly string[] | string {
-  if (value === undefined || value === '' || value === 'v8') return [];
-  if (value === 'lean') return GATEWAY_NODE_FLAGS;
+  if (value === undefined || value === '' || value === 'v8') return GATEWAY_V8_FLAGS;
+  if (value === 'lean') return [...GATEWAY_V8_FLAGS, ...GATEWAY_NODE_FLAGS];
   return `${HEAP_VARIABLE}=${JSON.stringify(value)} is not a heap sizing: use lean (a smaller heap for ~20% more CPU) or v8 (V8's own sizing, the default)`;
 }
