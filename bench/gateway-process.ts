@@ -2,7 +2,7 @@
 // (src/gateway/server/process-memory.ts), plus what the run names to try others: `<PREFIX>_NODE_FLAGS` (space-separated, e.g.
 // the lean heap's GATEWAY_NODE_FLAGS; `--allocation-site-pretenuring` puts back V8's default that GATEWAY_V8_FLAGS turns
 // off) and `<PREFIX>_ENV` (`A=1 B=2`, or `none` for glibc's defaults).
-import { GATEWAY_ENV, GATEWAY_V8_FLAGS } from '../src/gateway/server/process-memory.ts';
+import { flagName, GATEWAY_ENV, GATEWAY_V8_FLAGS } from '../src/gateway/server/process-memory.ts';
 
 export interface GatewayProcess {
   flags: string[];
@@ -19,12 +19,4 @@ export function gatewayProcess(prefix: string): GatewayProcess {
   const namedFlags = (process.env[`${prefix}_NODE_FLAGS`] ?? '').split(' ').filter((f) => f !== '');
   const given = new Set(namedFlags.map(flagName));
   return { flags: [...GATEWAY_V8_FLAGS.filter((f) => !given.has(flagName(f))), ...namedFlags], env };
-}
-
-/** The flag a flag sets, as bin/switchyard.js reads it: `--no-x=1` and `--x` both set `--x`. */
-function flagName(flag: string): string {
-  return flag
-    .split('=')[0]!
-    .replaceAll('_', '-')
-    .replace(/^--no-/, '--');
 }

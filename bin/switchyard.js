@@ -107,7 +107,7 @@ async function withGatewayEnv() {
     root,
     fromSource ? 'src/gateway/server/process-memory.ts' : 'dist/gateway/server/process-memory.js',
   );
-  const { GATEWAY_ENV, HEAP_VARIABLE, heapFlags } = await import(memory);
+  const { GATEWAY_ENV, HEAP_VARIABLE, heapFlags, flagName } = await import(memory);
   const wanted = heapFlags(process.env[HEAP_VARIABLE]);
   if (typeof wanted === 'string') {
     process.stderr.write(`switchyard: ${wanted}\n`);
@@ -119,15 +119,6 @@ async function withGatewayEnv() {
   if (missing.length === 0 && flags.length === 0) return;
   const argv = [process.execPath, ...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...args];
   process.execve(process.execPath, argv, { ...process.env, ...Object.fromEntries(missing) });
-}
-
-/** `--max-semi-space-size=16` → `--max-semi-space-size`; V8 reads `_` in a flag's name as `-`, and `--no-x` sets
- * the same flag as `--x`. */
-function flagName(flag) {
-  return flag
-    .split('=')[0]
-    .replaceAll('_', '-')
-    .replace(/^--no-/, '--');
 }
 
 async function run() {

@@ -34,3 +34,12 @@ export function heapFlags(value: string | undefined): readonly string[] | string
   if (value === 'lean') return [...GATEWAY_V8_FLAGS, ...GATEWAY_NODE_FLAGS];
   return `${HEAP_VARIABLE}=${JSON.stringify(value)} is not a heap sizing: use lean (a smaller heap for ~20% more CPU) or v8 (V8's own sizing, the default)`;
 }
+
+/** The V8 flag a node flag sets, to tell whether node was given one of ours: `--max-semi-space-size=16` and
+ * `--max_semi_space_size=8` both set `--max-semi-space-size` (V8 reads `_` as `-`), `--no-x` and `--x` both `--x`. */
+export function flagName(flag: string): string {
+  return flag
+    .split('=')[0]!
+    .replaceAll('_', '-')
+    .replace(/^--no-/, '--');
+}
