@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { combine, load, type LoadResult, type LoadTarget } from './load.ts';
 import { serve, stop, type Served } from './server-process.ts';
-import { GATEWAY_NODE_FLAGS, GATEWAY_V8_FLAGS } from '../src/gateway/server/process-memory.ts';
+import { startFlags } from './gateway-process.ts';
 import { sweep } from './size-sweep.ts';
 
 // Slices of a second each: a gateway idle for 10 s gives its heap back (gateway/server/idle-trim.ts) and its next slice pays
@@ -96,17 +96,11 @@ async function main(): Promise<void> {
   const proxy = await serve(['proxy', upstream.url]);
   const floor = await serve(['floor', upstream.url]);
   const gateways: { name: string; server: Served }[] = [
-    // With the V8 flags `switchyard gateway` starts with (GATEWAY_V8_FLAGS), as the other rows of this clone.
-    { name: 'this', server: await gateway(dir, 'this', upstream.url, [], undefined, GATEWAY_V8_FLAGS) },
+    // With the V8 flags `switchyard gateway` starts with, as the other rows of this clone.
+    { name: 'this', server: await gateway(dir, 'this', upstream.url, [], undefined, startFlags('v8')) },
     // SWITCHYARD_GATEWAY_HEAP=lean: a small young generation and slow old growth (GATEWAY_NODE_FLAGS), what they cost in
     // CPU against V8's own sizes (docs/performance.md#rss-under-a-sustained-load).
-    {
-      name: 'this,lean',
-      server: await gateway(dir, 'this-lean', upstream.url, [], undefined, [
-        ...GATEWAY_V8_FLAGS,
-        ...GATEWAY_NODE_FLAGS,
-      ]),
-    },
+    { name: 'this,lean', server: await gateway(dir, 'this-lean', upstream.url, [], undefined, startFlags('lean')) },
   ];
   // BENCH_FLAG_ROWS="--a=1;--b=2 --c": this gateway again with each ';'-separated set of node flags instead of its own.
   for (const [i, set] of FLAG_ROWS.entries())
@@ -118,7 +112,7 @@ async function main(): Promise<void> {
     for (const f of FEATURE_RUNS)
       gateways.push({
         name: `-${f.name}`,
-        server: await gateway(dir, `off-${f.name}`, upstream.url, [`off=${f.off}`], undefined, GATEWAY_V8_FLAGS),
+        server: await gateway(dir, `off-${f.name}`, upstream.url, [`off=${f.off}`], undefined, startFlags('v8')),
       });
   for (const [i, other] of others.entries())
     gateways.push({ name: basename(other), server: await gateway(dir, `other-${i}`, upstream.url, [], other) });

@@ -36,7 +36,6 @@ export class InFlight {
   readonly #slots: (InFlightEntry | undefined)[] = [];
   /** Slots given back, taken again before the table grows. */
   readonly #free: number[] = [];
-  #size = 0;
   #emptied: (() => void) | undefined;
   #started = 0;
 
@@ -44,7 +43,6 @@ export class InFlight {
   add(cut: (err: ApiError) => void): InFlightEntry {
     const entry: InFlightEntry = { cut, at: this.#free.pop() ?? this.#slots.length };
     this.#slots[entry.at] = entry;
-    this.#size++;
     this.#started++;
     return entry;
   }
@@ -60,11 +58,12 @@ export class InFlight {
     entry.cut = undefined;
     this.#slots[entry.at] = undefined;
     this.#free.push(entry.at);
-    if (--this.#size === 0) this.#emptied?.();
+    if (this.size === 0) this.#emptied?.();
   }
 
+  /** Every slot not given back holds a running request. */
   get size(): number {
-    return this.#size;
+    return this.#slots.length - this.#free.length;
   }
 
   /** Ends every request still running; returns how many there were. */
@@ -78,7 +77,7 @@ export class InFlight {
   /** Resolves once every request has written its line, or after `ms`: a line that never comes must not hold the
    * exit. */
   settled(ms: number): Promise<void> {
-    if (this.#size === 0) return Promise.resolve();
+    if (this.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.#emptied = () => {
