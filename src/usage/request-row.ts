@@ -2,7 +2,7 @@
 // carry their own usage, priced per attempt by the route it went to.
 import { RESENT_OUTCOMES, type Attempt } from '../calls/types.ts';
 import { costOf, type PriceBook } from './prices.ts';
-import { NO_TOKENS, type Charge, type UsageRow } from './row.ts';
+import type { Charge, UsageRow } from './row.ts';
 
 /** Optional fields may be given as undefined: the gateway passes what its request state holds as it is. */
 export interface RequestFacts {
@@ -55,11 +55,28 @@ export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
   const charges: Charge[] = [];
   let failure = '';
   let attempts = 0;
+  // The totals are summed first and the row made whole in one literal: a spread of zeros amid its fields, then adding
+  // to them, was a runtime call (CopyDataProperties) and a field store per token kind per request.
+  let input = 0;
+  let output = 0;
+  let cacheRead = 0;
+  let cacheWrite = 0;
+  let reasoning = 0;
+  let estimated = false;
+  let cost: number | null = 0;
   for (const a of facts.trail) {
-    const c = charge(a, prices);
-    if (c !== undefined) charges.push(c);
     if (!NOT_FAILURES.has(a.outcome)) failure = a.outcome;
     if (a.credential !== undefined) attempts++;
+    const c = charge(a, prices);
+    if (c === undefined) continue;
+    charges.push(c);
+    input += c.input_tokens;
+    output += c.output_tokens;
+    cacheRead += c.cache_read_tokens;
+    cacheWrite += c.cache_write_tokens;
+    reasoning += c.reasoning_tokens;
+    if (c.estimated) estimated = true;
+    cost = c.cost_usd === null || cost === null ? null : cost + c.cost_usd;
   }
   const row: UsageRow = {
     id: facts.id,
@@ -71,9 +88,13 @@ export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
     route: facts.route ?? '',
     credential: facts.credential ?? '',
     attempts,
-    ...NO_TOKENS,
-    estimated: false,
-    cost_usd: 0,
+    input_tokens: input,
+    output_tokens: output,
+    cache_read_tokens: cacheRead,
+    cache_write_tokens: cacheWrite,
+    reasoning_tokens: reasoning,
+    estimated,
+    cost_usd: cost,
     status: facts.status,
     failure_kind: failure,
     latency_ms: roundMs(facts.latencyMs),
@@ -82,15 +103,6 @@ export function usageRow(facts: RequestFacts, prices: PriceBook): UsageRow {
     charges,
   };
   if (facts.user !== undefined) row.user = facts.user;
-  for (const c of charges) {
-    row.input_tokens += c.input_tokens;
-    row.output_tokens += c.output_tokens;
-    row.cache_read_tokens += c.cache_read_tokens;
-    row.cache_write_tokens += c.cache_write_tokens;
-    row.reasoning_tokens += c.reasoning_tokens;
-    if (c.estimated) row.estimated = true;
-    row.cost_usd = c.cost_usd === null || row.cost_usd === null ? null : row.cost_usd + c.cost_usd;
-  }
   return row;
 }
 
