@@ -1,5 +1,6 @@
 // The settings a chat request carries besides its model and messages. The library's ChatOptions and the canonical
-// ChatRequest both hold them; this copies them across, only those that are set (absent stays absent).
+// ChatRequest both hold them; this copies them across, only those that are set (absent stays absent), and tells
+// whether an attempt's request still shares the caller's (sameButSpliced).
 import type { ChatRequest } from './types.ts';
 
 export type RequestSettings = Omit<ChatRequest, 'model' | 'messages'>;
@@ -62,4 +63,34 @@ export function copySettings<T extends RequestSettings>(to: T, from: RequestSett
   if (from.responses_body !== undefined) to.responses_body = from.responses_body;
   if (from.wire_body !== undefined) to.wire_body = from.wire_body;
   return to;
+}
+
+/** What a same-shape splice puts into the caller's bytes itself (openai/splice-body.ts, anthropic/splice-body.ts),
+ * besides the model: an attempt may change these and still be sent the caller's bytes. An Anthropic body has no
+ * `prompt_cache_key`: its translation leaves it out, so the splice has nothing to put in. */
+export const SPLICED_SETTINGS = ['max_tokens', 'prompt_cache_key', 'anthropic_beta', 'wire_body'] as const;
+
+/** Whether an attempt's request is the caller's but for the model and SPLICED_SETTINGS: the same messages and
+ * settings, the same objects (not copies). Field by field, as copySettings: it runs on every same-shape send, and a
+ * loop of keyed loads over two requests' keys was megamorphic (test/providers/settings.test.ts checks every key). */
+export function sameButSpliced(req: ChatRequest, caller: Readonly<ChatRequest>): boolean {
+  return (
+    req.messages === caller.messages &&
+    req.tools === caller.tools &&
+    req.tool_choice === caller.tool_choice &&
+    req.temperature === caller.temperature &&
+    req.top_p === caller.top_p &&
+    req.stop === caller.stop &&
+    req.user === caller.user &&
+    req.parallel_tool_calls === caller.parallel_tool_calls &&
+    req.response_format === caller.response_format &&
+    req.seed === caller.seed &&
+    req.presence_penalty === caller.presence_penalty &&
+    req.frequency_penalty === caller.frequency_penalty &&
+    req.reasoning_effort === caller.reasoning_effort &&
+    req.logit_bias === caller.logit_bias &&
+    req.top_k === caller.top_k &&
+    req.anthropic_fields === caller.anthropic_fields &&
+    req.responses_body === caller.responses_body
+  );
 }

@@ -5,7 +5,7 @@
 // carry taken out. A body holding anything else the translation changes (plain-body.ts), or an attempt whose request
 // a step changed, is translated as before.
 import type { ChatRequest } from '../types.ts';
-import { SETTING_KEYS } from '../settings.ts';
+import { sameButSpliced } from '../settings.ts';
 import { splice, wireMembers, withoutElementFields } from '../translate/splice.ts';
 import type { BodyPieces } from '../translate/body-pieces.ts';
 import { isObj, type Obj } from '../translate/obj.ts';
@@ -15,25 +15,12 @@ import { thinkingToSend, thinks } from './thinking.ts';
 import { modelTakes } from './features.ts';
 import { plainAnthropicBody } from './plain-body.ts';
 
-/** What an attempt may change in the caller's request and still be sent its bytes. `prompt_cache_key` is no field of
- * Anthropic's: the translation leaves it out, as the caller's body has none. */
-const SPLICED: ReadonlySet<string> = new Set([
-  'model',
-  'max_tokens',
-  'anthropic_beta',
-  'prompt_cache_key',
-  'wire_body',
-]);
-
-/** The request's own fields an attempt's must share with the caller's (the same objects, not copies). */
-const COMPARED = ['messages', ...SETTING_KEYS].filter((k) => !SPLICED.has(k)) as (keyof ChatRequest)[];
-
 const SAMPLERS = ['temperature', 'top_p', 'top_k'] as const;
 
 /** The caller's bytes for this attempt, spliced; undefined when it must be sent the translation instead. */
 export function splicedAnthropicBody(req: ChatRequest, options: { stream: boolean }): Buffer | BodyPieces | undefined {
   const wire = req.wire_body;
-  if (wire === undefined || wire.shape !== 'anthropic_messages' || !unchangedFrom(req, wire.request)) return undefined;
+  if (wire === undefined || wire.shape !== 'anthropic_messages' || !sameButSpliced(req, wire.request)) return undefined;
   const body = wire.body;
   const messages = body['messages'];
   const thinking = thinkingToSend(req, Array.isArray(messages) ? messages.filter(isObj) : []);
@@ -58,12 +45,6 @@ export function splicedAnthropicBody(req: ChatRequest, options: { stream: boolea
   samplingEdits(body, req, out);
   fieldEdits(body, req, thinking, out);
   return splice(wire.bytes, members, out);
-}
-
-/** Whether the attempt's request is the caller's but for what is spliced in. */
-function unchangedFrom(req: ChatRequest, caller: Readonly<ChatRequest>): boolean {
-  for (const k of COMPARED) if (req[k] !== caller[k]) return false;
-  return true;
 }
 
 /** The sampling settings as the translation puts them for the route's model. */

@@ -4,23 +4,11 @@
 // stop sequences) taken out, the prompt cache key affinity chose. No canonical object is translated back or
 // serialised again. The bytes' members are found once per request, however many attempts send them.
 import type { ChatRequest } from '../types.ts';
-import { SETTING_KEYS } from '../settings.ts';
+import { sameButSpliced } from '../settings.ts';
 import { splitStops } from '../stop-sequences.ts';
 import { splice, wireMembers } from '../translate/splice.ts';
 import type { BodyPieces } from '../translate/body-pieces.ts';
 import { isObj } from '../translate/obj.ts';
-
-/** What an attempt may change in the caller's request and still be sent its bytes: each is spliced in. */
-const SPLICED: ReadonlySet<string> = new Set([
-  'model',
-  'max_tokens',
-  'prompt_cache_key',
-  'anthropic_beta',
-  'wire_body',
-]);
-
-/** The request's own fields an attempt's must share with the caller's (the same objects, not copies). */
-const COMPARED = ['messages', ...SETTING_KEYS].filter((k) => !SPLICED.has(k)) as (keyof ChatRequest)[];
 
 export interface SpliceOptions {
   stream: boolean;
@@ -31,15 +19,9 @@ export interface SpliceOptions {
  * caller's shape is another, or the route changed more of the request than is spliced). */
 export function splicedOpenAIBody(req: ChatRequest, options: SpliceOptions): Buffer | BodyPieces | undefined {
   const wire = req.wire_body;
-  if (wire === undefined || wire.shape !== 'openai_chat' || !unchangedFrom(req, wire.request)) return undefined;
+  if (wire === undefined || wire.shape !== 'openai_chat' || !sameButSpliced(req, wire.request)) return undefined;
   const members = wireMembers(wire);
   return members === undefined ? undefined : splice(wire.bytes, members, edits(wire.body, req, options));
-}
-
-/** Whether the attempt's request is the caller's but for what is spliced in. */
-function unchangedFrom(req: ChatRequest, caller: Readonly<ChatRequest>): boolean {
-  for (const k of COMPARED) if (req[k] !== caller[k]) return false;
-  return true;
 }
 
 /** Each top-level member to change: its value, or undefined to take it out. */
