@@ -3,7 +3,8 @@
 // queue), against the buffered proxy, interleaved round by round. Beside each: the server's CPU per request by
 // thread, and its main thread's busiest 10 ms over the burst, sampled from /proc. Says whether an added first byte is
 // the request's own work or waiting behind the others'. Knobs: FIRST_BYTE_ROUNDS (3, after one to warm up),
-// FIRST_BYTE_CHUNKS (5 per stream, 20 ms apart after 50 ms), FIRST_BYTE_FLAGS (below).
+// FIRST_BYTE_CHUNKS (5 per stream, 20 ms apart after 50 ms), FIRST_BYTE_FLAGS (below), FIRST_BYTE_SHAPE (openai, or
+// anthropic: the caller's and the upstream's shape).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,10 @@ const CHUNKS = Number(process.env['FIRST_BYTE_CHUNKS'] ?? 5);
 const FLAGS = (process.env['FIRST_BYTE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
 /** Streams opened one after another at C=1, so its p50 has as many samples as a burst's. */
 const ALONE = 10;
+/** FIRST_BYTE_SHAPE: the caller's and the upstream's shape (openai, or anthropic). */
+const SHAPE = process.env['FIRST_BYTE_SHAPE'] === 'anthropic' ? 'anthropic' : 'openai';
+const PROXY_MODEL = SHAPE === 'openai' ? 'bench-model' : 'claude-bench';
+const GATEWAY_MODEL = SHAPE === 'openai' ? 'bench/bench-model' : 'bench_anthropic/claude-bench';
 
 interface Server {
   name: string;
@@ -64,7 +69,7 @@ async function run(s: Server, streams: number, bytes: number): Promise<Run> {
   const ttfbs: number[] = [];
   let busiest = 0;
   for (let i = 0; i < (streams === 1 ? ALONE : 1); i++) {
-    const job = shapedStreamJob('openai', s, s.model, { streams, rampMs: 100, agentBytes: bytes, timeoutMs: 30_000 });
+    const job = shapedStreamJob(SHAPE, s, s.model, { streams, rampMs: 100, agentBytes: bytes, timeoutMs: 30_000 });
     const r = await sampled(s.pid, spawnStreams(job));
     if (r.value.failed > 0)
       throw new Error(`${s.name}: ${r.value.failed} streams failed: ${r.value.reasons.join('; ')}`);
@@ -93,8 +98,8 @@ try {
   const pace = { chunks: CHUNKS, intervalMs: 20, firstMs: 50 };
   await fetch(`${upstream.url}/bench/stream`, { method: 'POST', body: JSON.stringify(pace) });
   const servers: Server[] = [
-    { name: 'buffered proxy', url: buffered.url, pid: buffered.child.pid!, model: 'bench-model' },
-    { name: 'gateway', url: g.url, ...(g.key ? { key: g.key } : {}), pid: g.child.pid!, model: 'bench/bench-model' },
+    { name: 'buffered proxy', url: buffered.url, pid: buffered.child.pid!, model: PROXY_MODEL },
+    { name: 'gateway', url: g.url, ...(g.key ? { key: g.key } : {}), pid: g.child.pid!, model: GATEWAY_MODEL },
   ];
   if (flagged !== undefined)
     servers.push({
@@ -102,10 +107,10 @@ try {
       url: flagged.url,
       ...(flagged.key ? { key: flagged.key } : {}),
       pid: flagged.child.pid!,
-      model: 'bench/bench-model',
+      model: GATEWAY_MODEL,
     });
   console.log(
-    `first byte, openai→openai streams of ${CHUNKS} chunks (first after ${pace.firstMs} ms); median of ${ROUNDS} rounds`,
+    `first byte, ${SHAPE}→${SHAPE} streams of ${CHUNKS} chunks (first after ${pace.firstMs} ms); median of ${ROUNDS} rounds`,
   );
   for (const kb of SIZES_KB.length > 0 ? SIZES_KB : [0, 200])
     for (const streams of [1, 32]) {
