@@ -5,13 +5,13 @@
 // the request's own work or waiting behind the others'. Knobs: FIRST_BYTE_ROUNDS (3, after one to warm up),
 // FIRST_BYTE_CHUNKS (5 per stream, 20 ms apart after 50 ms), FIRST_BYTE_FLAGS (below), FIRST_BYTE_SHAPE (openai, or
 // anthropic: the caller's and the upstream's shape).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
 import { benchGatewayConfig, startCliGateway, stopCliGateway } from './cli-gateway.ts';
 import { percentile } from './load.ts';
-import { cpuByThreadOf } from './proc-memory.ts';
+import { cpuByThreadOf, mainThreadMicrosOf } from './proc-memory.ts';
 import { serve, stop } from './server-process.ts';
 import { shapedStreamJob, spawnStreams } from './stream-load.ts';
 
@@ -44,7 +44,7 @@ interface Run {
 
 /** The main thread's CPU per 10 ms while `work` runs: the busiest slot's share of it. */
 async function sampled<T>(pid: number, work: Promise<T>): Promise<{ value: T; busiest: number }> {
-  const read = (): number => Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  const read = (): number => mainThreadMicrosOf(pid) / 1000;
   let last = read();
   let at = performance.now();
   let busiest = 0;

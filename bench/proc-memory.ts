@@ -31,6 +31,12 @@ function schedMicrosOf(pid: number): number {
   return ns / 1000;
 }
 
+/** CPU time (µs) the process's main thread (its event loop) has used, from its schedstat: exact enough for one
+ * request. */
+export function mainThreadMicrosOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+}
+
 /** CPU time (µs) a process has used by thread name (`MainThread`, `V8Worker`, `libuv-worker`, …), from the same
  * counts: threads of one name are summed. */
 export function cpuByThreadOf(pid: number): Map<string, number> {

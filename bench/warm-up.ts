@@ -6,7 +6,7 @@
 // sweep's figures are of the path once compiled. KB (200) is an agent's OpenAI body of that size (agent-body.ts; 0:
 // five words), REQUESTS (400) how many. WARM_PAUSE_AT=N WARM_PAUSE_S=S pauses S seconds after request N, to see what
 // the first requests after an idle stretch (and the idle collection, server/idle-trim.ts) cost.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import { benchGatewayConfig, startCliGateway, stopCliGateway } from './cli-gatew
 import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
 import { serve, stop, type Served } from './server-process.ts';
 import { agentBody } from './agent-body.ts';
+import { mainThreadMicrosOf } from './proc-memory.ts';
 
 const KB = Number(process.argv[2] ?? 200);
 const REQUESTS = Number(process.argv[3] ?? 400);
@@ -35,7 +36,7 @@ interface Server {
 
 /** One request: its main-thread CPU and latency noted on the server's lists. */
 async function send(s: Server, n: number): Promise<void> {
-  const c0 = mainCpu(s.pid);
+  const c0 = mainThreadMicrosOf(s.pid);
   const t0 = performance.now();
   const res = await fetch(`${s.url}/v1/chat/completions`, {
     method: 'POST',
@@ -45,12 +46,8 @@ async function send(s: Server, n: number): Promise<void> {
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`request ${n}: status ${res.status}`);
   s.ms.push(performance.now() - t0);
-  s.cpu.push(mainCpu(s.pid) - c0);
+  s.cpu.push(mainThreadMicrosOf(s.pid) - c0);
 }
-
-/** The main thread's CPU so far, in µs (the scheduler's own count, /proc/PID/task/PID/schedstat). */
-const mainCpu = (pid: number): number =>
-  Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e3;
 
 /** The requests after which a group's line is printed: the first few one by one, then every 25. */
 const printAfter = (n: number): boolean =>
