@@ -13,8 +13,8 @@ import { gatewayProcess } from './gateway-process.ts';
 
 const LEVELS = (process.env['BENCH_CONNECTIONS'] ?? '1,32,256').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
-/** The gateway trims after 10 s without a new request, looked at every 10 s: 25 s covers both looks. */
-const IDLE_SECONDS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 25);
+/** The gateway trims after 30 s without a new request, looked at every 30 s: 65 s covers both looks. */
+const IDLE_SECONDS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 65);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -226,6 +226,11 @@ test("the gateway starts with process-memory.ts's V8 flags, and the lean heap's 
   const pretenured = await argvOf({}, ['--allocation-site-pretenuring']);
   assert.ok(pretenured.includes('--allocation-site-pretenuring'), pretenured.join(' '));
   assert.ok(!pretenured.includes('--no-allocation-site-pretenuring'), pretenured.join(' '));
+  // V8's memory reducer back on, for an operator who wants the heap shrunk between bursts at the CPU it costs.
+  const reducing = await argvOf({}, ['--memory-reducer']);
+  assert.ok(reducing.includes('--memory-reducer'), reducing.join(' '));
+  assert.ok(!reducing.includes('--no-memory-reducer'), reducing.join(' '));
+  assert.ok(reducing.includes('--no-allocation-site-pretenuring'), reducing.join(' '));
 });
 
 test('SWITCHYARD_GATEWAY_HEAP set to neither lean nor v8: the gateway refuses to start, naming both, exit 2', async () => {

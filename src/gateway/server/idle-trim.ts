@@ -25,7 +25,7 @@ export interface IdleTrimOptions {
   started: () => number;
   /** Requests still running. */
   running: () => number;
-  /** How long without a new request counts as idle (default 10 s). */
+  /** How long without a new request counts as idle (default 30 s). */
   idleMs?: number;
   /** What runs once idle (default: memoryReducingCollection). */
   collect?: () => void;
@@ -55,4 +55,6 @@ export function startIdleTrim(options: IdleTrimOptions): () => void {
   return () => clearInterval(timer);
 }
 
-const IDLE_MS = 10_000;
+/** A collection that reduces memory throws away optimized code (process-memory.ts), so the next requests pay for
+ * compiling it again: only a pause longer than an agent's usual one between turns counts as idle. */
+const IDLE_MS = 30_000;
