@@ -10,7 +10,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { combine, load, type LoadResult, type LoadTarget } from './load.ts';
+import { median, combine, load, type LoadResult, type LoadTarget } from './load.ts';
 import { serve, stop, type Served } from './server-process.ts';
 import { startFlags } from './gateway-process.ts';
 import { sweep } from './size-sweep.ts';
@@ -58,13 +58,6 @@ interface Tally {
 
 function spread(values: readonly number[], digits = 2): string {
   return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
-}
-
-/** A slice that shared the machine with another process's burst moves a mean far more than the median. */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function perRequest(t: Tally): number {

@@ -4,7 +4,7 @@
 // server's CPU from /proc. Prints CPU per request, each stack's ratio to the raw handler's (per slice, median and
 // spread) and what it adds in µs.
 import { BODY_SIZES, agentBody } from './agent-body.ts';
-import { load, type LoadTarget } from './load.ts';
+import { median, load, type LoadTarget } from './load.ts';
 import { cpuMicrosOf } from './proc-memory.ts';
 import { serve, stop, type Served } from './server-process.ts';
 import { STACK_MODES } from './http-stack.ts';
@@ -14,11 +14,6 @@ const SLICES = Number(process.env['BENCH_SLICES'] ?? (QUICK ? 4 : 10));
 const WARMUPS = Number(process.env['BENCH_WARMUP_ROUNDS'] ?? (QUICK ? 2 : 4));
 const SIZES = [BODY_SIZES[0], BODY_SIZES[2]];
 const CONNECTIONS = 32;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 const spread = (xs: readonly number[]): string => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 

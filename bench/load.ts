@@ -38,6 +38,13 @@ const BODY = JSON.stringify({
   max_tokens: 16,
 });
 
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. A slice that shared the machine
+ * with another process's burst moves a mean far more than the median. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
 import { agentBody, BODY_SIZES } from './agent-body.ts';
 import { benchGatewayConfig, startCliGateway, stopCliGateway, type CliGateway } from './cli-gateway.ts';
-import { load, type LoadTarget } from './load.ts';
+import { median, load, type LoadTarget } from './load.ts';
 import { cpuMicrosOf, mib, rssOf } from './proc-memory.ts';
 import { serve, stop } from './server-process.ts';
 
@@ -54,11 +54,6 @@ const gatewayServer = async (name: string, nodeFlags: string[]): Promise<Server>
     target: { name, url: g.url, headers, body: agentBody('openai', size, 'bench/bench-model') },
   };
 };
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 try {
   const servers: Server[] = [

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { agentBody, BODY_SIZES, type BodyShape, type BodySize } from './agent-body.ts';
 import { benchGatewayConfig, startCliGateway, stopCliGateway, type CliGateway } from './cli-gateway.ts';
-import { load } from './load.ts';
+import { median, load } from './load.ts';
 import { cpuMicrosOf } from './proc-memory.ts';
 import { serve, stop } from './server-process.ts';
 
@@ -28,12 +28,6 @@ const ROUTES: readonly [client: BodyShape, upstream: BodyShape][] = [
 interface Side {
   name: string;
   g: CliGateway;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** CPU µs per request of one load of `body` on `side`; throws when any answer was not a 2xx (the figure would lie). */

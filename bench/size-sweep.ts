@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import { GATEWAY_ENV, HEAP_VARIABLE } from '../src/gateway/server/process-memory.ts';
 import { agentBody, BODY_SIZES, type BodyShape, type BodySize } from './agent-body.ts';
 import { benchGatewayConfig, installedCopy, startCliGateway, stopCliGateway, type CliGateway } from './cli-gateway.ts';
-import { load, percentile, type LoadTarget } from './load.ts';
+import { median, load, percentile, type LoadTarget } from './load.ts';
 import { cpuMicrosOf, mib, rssOf } from './proc-memory.ts';
 import { serve, stop, type Served } from './server-process.ts';
 import { shapedStreamJob, spawnStreams } from './stream-load.ts';
@@ -60,11 +60,6 @@ interface Slice {
 }
 
 const arrow = (t: Pick<Target, 'client' | 'upstream'>): string => `${t.client}→${t.upstream}`;
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
 
 const spread = (xs: readonly number[], digits = 2): string =>
   xs.length < 2 ? '' : `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;

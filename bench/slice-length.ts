@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
 import { agentBody, BODY_SIZES } from './agent-body.ts';
 import { benchGatewayConfig, startCliGateway, stopCliGateway } from './cli-gateway.ts';
-import { load, type LoadTarget } from './load.ts';
+import { median, load, type LoadTarget } from './load.ts';
 import { cpuMicrosOf } from './proc-memory.ts';
 import { serve, stop } from './server-process.ts';
 
@@ -34,11 +34,6 @@ async function slice(s: Server, amount: number): Promise<number> {
   const before = cpuMicrosOf(s.pid);
   const r = await load(s.target, CONNECTIONS, 1, amount);
   return (cpuMicrosOf(s.pid) - before) / Math.max(1, r.requests);
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** Least squares through (amount, CPU of the slice). */

@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
-import { load, percentile, type LoadTarget } from './load.ts';
+import { median, load, percentile, type LoadTarget } from './load.ts';
 import {
   cpuMicrosOf,
   cpuSplitOf,
@@ -195,11 +195,6 @@ async function measure(
     ...(syscalls !== undefined ? { syscalls } : {}),
   };
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 function spread(xs: number[], digits = 2): string {
