@@ -28,9 +28,10 @@ function hiddenPrompt(prompt: string, io: SecretIo): Promise<string> {
     const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
     // Let only the prompt through readline's redraws, so typed characters never echo and the prompt is not erased.
     const output = rl as unknown as { _writeToOutput: (s: string) => void };
-    output._writeToOutput = (s: string) => {
+    const writeToOutput = (s: string): void => {
       if (s.startsWith(prompt)) io.stderr.write(prompt);
     };
+    output._writeToOutput = writeToOutput;
     let answered = false;
     // Ctrl-C and Ctrl-D must settle the promise: an unsettled one leaves Node to end the process with its
     // "unsettled top-level await" warning and exit 13 instead of our own message.

@@ -122,10 +122,11 @@ export class RemoteUpstream implements Upstream {
         : new sdk.StreamableHTTPClientTransport(url, { fetch });
     const client = sdk.listeningClient((kind) => this.#ctx.onListChanged(this.name, kind));
     // A connection that ends (the server restarted, its session expired) is made again at the next use.
-    client.onclose = () => {
+    const closed = (): void => {
       this.#current = undefined;
       if (this.#client === client) this.#client = undefined;
     };
+    client.onclose = closed;
     await client.connect(transport, { timeout: this.timeoutMs });
     return client;
   }
@@ -237,13 +238,14 @@ export class StdioUpstream implements Upstream {
     this.#transport = transport;
     const client = sdk.listeningClient((kind) => this.#ctx.onListChanged(this.name, kind));
     const since = this.#ctx.now();
-    client.onclose = () => {
+    const exited = (): void => {
       if (this.#client === client) {
         this.#client = undefined;
         this.#lastError = { message: 'the process exited', at: this.#ctx.now() };
       }
       this.#exited(generation, since);
     };
+    client.onclose = exited;
     await client.connect(transport, { timeout: this.timeoutMs });
     this.#client = client;
     return client;

@@ -49,8 +49,9 @@ class CallDeadline implements Deadline {
     this.#outer = outer;
     if (outer?.aborted) this.#abort(outer.reason);
     else if (outer) {
-      this.#onOuterAbort = () => this.#abort(outer.reason);
-      outer.addEventListener('abort', this.#onOuterAbort, ONCE);
+      const onOuterAbort = (): void => this.#abort(outer.reason);
+      this.#onOuterAbort = onOuterAbort;
+      outer.addEventListener('abort', onOuterAbort, ONCE);
     }
     if (!this.#aborted && timeoutMs > 0) this.#silence = new SilenceTimer(timeoutMs, () => this.#fire());
     this.touch();

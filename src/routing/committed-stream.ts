@@ -175,13 +175,15 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
     };
     // The upstream's own bytes go on only from the upstream the stream was committed on: a resumed rest is re-encoded.
     const verbatim = sink.verbatim?.bind(sink);
-    if (verbatim !== undefined)
-      upstream.verbatim = (bytes, events, key) => {
+    if (verbatim !== undefined) {
+      const passOn: NonNullable<typeof upstream.verbatim> = (bytes, events, key) => {
         for (const e of events) this.#see(e);
         if (!verbatim(bytes, events, key)) return false;
         this.#opened.watch?.asked();
         return true;
       };
+      upstream.verbatim = passOn;
+    }
     return upstream;
   }
 

@@ -183,8 +183,10 @@ async function tryOnce<T>(
   let status: number | undefined;
   const key = { provider: route.provider, config: provider, apiKey: cred.secret, timeoutMs };
   const sendCtx: BilledSend = { ...sendContextFor(ctx.loaded, key, route), onStatus: (n) => (status = n) };
-  if (ctx.loaded.config.credentials.strategy === 'most_headroom')
-    sendCtx.onHeaders = (headers) => run.keys.recordHeaders(cred, headers);
+  if (ctx.loaded.config.credentials.strategy === 'most_headroom') {
+    const onHeaders: NonNullable<BilledSend['onHeaders']> = (headers) => run.keys.recordHeaders(cred, headers);
+    sendCtx.onHeaders = onHeaders;
+  }
   if (ctx.signal) sendCtx.signal = ctx.signal;
   if (run.takeFresh()) sendCtx.freshConnection = true;
   if (provider.responses_api) sendCtx.responsesApi = true;

@@ -62,7 +62,7 @@ export function keepTurn(
   if (!open.keep) return;
   // The answer says `store: true` when it can be read back by id: kept, and not asked `store: false`.
   if (parsed.echo !== undefined) parsed.echo.store = readableTurn(ctx, open.turn);
-  parsed.onAnswer = (response, upstreamId) => {
+  const onAnswer: NonNullable<typeof parsed.onAnswer> = (response, upstreamId) => {
     const answer = sy.answer;
     const answered = {
       ...(answer !== undefined ? { route: answer.route } : {}),
@@ -71,6 +71,7 @@ export function keepTurn(
     };
     recordTurn(ctx, open.turn, response, answered, Date.now());
   };
+  parsed.onAnswer = onAnswer;
 }
 
 /** Whether the record keeps the turn to be read back by id (stored-responses.ts): what its response's `store` says.

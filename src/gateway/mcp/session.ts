@@ -48,13 +48,14 @@ export async function openSession(
   );
   // The table's methods are answered from the fallback, not a handler per SDK schema: the SDK would check params with
   // its own schemas first and answer a wrong type with an internal error and a schema dump (handlers.ts checks them).
-  server.fallbackRequestHandler = async (request, extra) => {
+  const fallback: typeof server.fallbackRequestHandler = async (request, extra) => {
     try {
       return (await serve(hub, callerOf(extra.authInfo), request.method, request.params)) as ServerResult;
     } catch (err) {
       throw asMcpError(err);
     }
   };
+  server.fallbackRequestHandler = fallback;
   const unsubscribe = hub.onListChanged((kind) => {
     const send =
       kind === 'tools'
@@ -75,10 +76,11 @@ export async function openSession(
       await server.close().catch(() => {});
     },
   };
-  session.transport.onclose = () => {
+  const closed = (): void => {
     unsubscribe();
     if (session.transport.sessionId !== undefined) onClose(session.transport.sessionId);
   };
+  session.transport.onclose = closed;
   await server.connect(session.transport);
   return session;
 }

@@ -80,10 +80,11 @@ export class InFlight {
     if (this.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
-      this.#emptied = () => {
+      const emptied = (): void => {
         clearTimeout(timer);
         resolve();
       };
+      this.#emptied = emptied;
     });
   }
 }

@@ -90,7 +90,8 @@ function callSettled(ctx: GatewayContext, req: FastifyRequest, sy: RequestState)
  * routing/committed-stream.ts). */
 function waitForCallRecord(ctx: GatewayContext, req: FastifyRequest, sy: RequestState): void {
   sy.run.usagePending = true;
-  sy.run.onCall = () => usageSettled(ctx, req);
+  const onCall = (): void => usageSettled(ctx, req);
+  sy.run.onCall = onCall;
 }
 
 function chatOptions(
@@ -103,12 +104,13 @@ function chatOptions(
   const canonical = parsed.request;
   const opts = copySettings<ChatOptions>({ task: target.task, messages: canonical.messages, signal, trail }, canonical);
   // The call's record, kept for the request's (request-end.ts): told before the call's result or error comes back.
-  opts.onRecord = (record) => {
+  const onRecord: ChatOptions['onRecord'] = (record) => {
     sy.run.call = record;
     const then = sy.run.onCall;
     sy.run.onCall = undefined;
     then?.();
   };
+  opts.onRecord = onRecord;
   if (target.route) opts.route = target.route;
   if (parsed.needs !== undefined) opts.needs = parsed.needs;
   return opts;
@@ -175,7 +177,8 @@ export async function serveChat(
   // The gateway's own trail array: a cancelled call rejects without one (see logHangUp).
   const trail: Attempt[] = (run.trail = []);
   const opts = chatOptions(parsed, target, abortOnDisconnect(ctx, req, reply, sy), trail, sy);
-  opts.onRecordLater = () => waitForCallRecord(ctx, req, sy);
+  const onRecordLater = (): void => waitForCallRecord(ctx, req, sy);
+  opts.onRecordLater = onRecordLater;
   // Budgets scoped to the client key apply (docs/budgets.md); `anonymous` and the like are names too.
   if (keyName !== undefined) opts.client_key = keyName;
   if (user !== undefined) opts.end_user = user;
@@ -312,10 +315,11 @@ async function serveStream(
   hold?.stop();
   // The committed stream's call record comes when its hooks end, after its usage is estimated when the upstream
   // reported none (routing/committed-stream.ts): a caller that left may close the stream first.
-  life.settled = () => {
+  const settled = (): void => {
     if (sy.run.call !== undefined) usageSettled(ctx, req);
     else waitForCallRecord(ctx, req, sy);
   };
+  life.settled = settled;
   const { first, events } = committed;
   sy.run.ttftMs = performance.now() - sy.arrival.started;
   // Held open, the head went out already: the route and key it was committed to are not known to it.

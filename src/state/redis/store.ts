@@ -466,7 +466,8 @@ export class RedisStore extends MemoryFirstStore implements StateStore {
       timer.unref();
     });
     const loaded = new Promise<'loaded'>((resolve) => {
-      this.onFirstLoad = () => resolve('loaded');
+      const firstLoad = (): void => resolve('loaded');
+      this.onFirstLoad = firstLoad;
     });
     const outcome = await Promise.race([loaded, timedOut]);
     clearTimeout(timer);

@@ -226,9 +226,10 @@ async function serveStreamable(
     sessionIdGenerator: randomUUID,
     onsessioninitialized: (sid) => void sessions.set(sid, { server, transport }),
   });
-  transport.onclose = () => {
+  const closed = (): void => {
     if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
   };
+  transport.onclose = closed;
   const server = newServer(state);
   await server.connect(transport);
   await transport.handleRequest(req, res, body);
@@ -240,7 +241,8 @@ async function serveSse(state: McpState, req: IncomingMessage, res: ServerRespon
     const transport = new SSEServerTransport('/messages', res);
     const server = newServer(state);
     state.sessions.set(transport.sessionId, { server, transport });
-    transport.onclose = () => state.sessions.delete(transport.sessionId);
+    const closed = (): boolean => state.sessions.delete(transport.sessionId);
+    transport.onclose = closed;
     await server.connect(transport);
     return;
   }
