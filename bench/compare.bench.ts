@@ -15,7 +15,7 @@ import { serve, stop, type Served } from './server-process.ts';
 import { startFlags } from './gateway-process.ts';
 import { sweep } from './size-sweep.ts';
 
-// Slices of a second each: a gateway idle for 10 s gives its heap back (gateway/server/idle-trim.ts) and its next slice pays
+// Slices of a second each: a gateway idle for 30 s gives its heap back (gateway/server/idle-trim.ts) and its next slice pays
 // for growing it again, so each must come round again sooner than that (up to ten servers).
 const SLICE_SECONDS = Number(process.env['BENCH_SLICE_SECONDS'] ?? 1);
 const SLICES = Math.max(1, Number(process.env['BENCH_SLICES'] ?? 12));

@@ -10,11 +10,12 @@ import { load } from './load.ts';
 import { serve, stop } from './server-process.ts';
 import { growthText, memoryParts, mib, partsText, rssOf } from './proc-memory.ts';
 import { gatewayProcess } from './gateway-process.ts';
+import { TRIMMED_WITHIN_MS } from '../src/gateway/server/idle-trim.ts';
 
 const LEVELS = (process.env['BENCH_CONNECTIONS'] ?? '1,32,256').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
-/** The gateway trims after 30 s without a new request, looked at every 30 s: 65 s covers both looks. */
-const IDLE_SECONDS = Number(process.env['BENCH_IDLE_SECONDS'] ?? 65);
+/** Past the gateway's idle trim, with a margin. */
+const IDLE_SECONDS = Number(process.env['BENCH_IDLE_SECONDS'] ?? TRIMMED_WITHIN_MS / 1000 + 5);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

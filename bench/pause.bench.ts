@@ -5,12 +5,13 @@
 // BENCH_FLAGS (`--memory-reducer`: V8's own memory reducer back on) are each sent AMOUNT (1000) five-word requests at
 // c32 (BENCH_BODY_KB: an agent's body of that size), each slice after PAUSE seconds (9) in which that server had no
 // request, over ROUNDS (5) rounds, the servers' order reversed every other round; CPU per request from /proc, the
-// median and each round's. Then RSS now, and after IDLE seconds (70: longer than the gateway's idle trim) more idle.
+// median and each round's. Then RSS now, and after IDLE seconds (70: past the gateway's idle trim) more idle.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
+import { TRIMMED_WITHIN_MS } from '../src/gateway/server/idle-trim.ts';
 import { agentBody, BODY_SIZES } from './agent-body.ts';
 import { benchGatewayConfig, startCliGateway, stopCliGateway, type CliGateway } from './cli-gateway.ts';
 import { median, load, type LoadTarget } from './load.ts';
@@ -20,7 +21,7 @@ import { serve, stop } from './server-process.ts';
 const AMOUNT = Number(process.env['AMOUNT'] ?? 1000);
 const ROUNDS = Math.max(1, Number(process.env['ROUNDS'] ?? 5));
 const PAUSE_S = Number(process.env['PAUSE'] ?? 9);
-const IDLE_S = Number(process.env['IDLE'] ?? 70);
+const IDLE_S = Number(process.env['IDLE'] ?? TRIMMED_WITHIN_MS / 1000 + 10);
 const KB = Number(process.env['BENCH_BODY_KB'] ?? 0);
 const FLAGS = (process.env['BENCH_FLAGS'] ?? '--memory-reducer').split(' ').filter(Boolean);
 const CONNECTIONS = 32;

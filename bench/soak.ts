@@ -9,13 +9,14 @@ import { serve, stop, type ServerUsage } from './server-process.ts';
 import { soakConfigYaml } from './soak-setup.ts';
 import { memoryParts, partsText, rssOf } from './proc-memory.ts';
 import { gatewayProcess } from './gateway-process.ts';
+import { TRIMMED_WITHIN_MS } from '../src/gateway/server/idle-trim.ts';
 
 /** The run ends after this many requests (`SOAK_REQUESTS`, default a million) or `seconds`, whichever comes first. */
 const REQUESTS = Number(process.env['SOAK_REQUESTS'] ?? 1_000_000);
 const SECONDS = Number(process.argv[2] ?? process.env['SOAK_SECONDS'] ?? 3600);
-/** How long the gateway is left idle after the load before its RSS is compared with the RSS before it: its idle trim
- * collects within 60 s of the last request (a look every 30 s), so 80 s is past both looks. */
-const IDLE_SECONDS = Number(process.env['SOAK_IDLE_SECONDS'] ?? 80);
+/** How long the gateway is left idle after the load before its RSS is compared with the RSS before it: past its idle
+ * trim, with a margin. */
+const IDLE_SECONDS = Number(process.env['SOAK_IDLE_SECONDS'] ?? TRIMMED_WITHIN_MS / 1000 + 20);
 const SAMPLE_SECONDS = 10;
 /** Caches, pools and JIT code settle in the first stretch; growth is measured from the sample after it. */
 const WARMUP_SECONDS = 20;

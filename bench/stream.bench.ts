@@ -38,6 +38,7 @@ import { serve, stop, type Served } from './server-process.ts';
 import type { StreamPace, StreamShape } from './stream-answer.ts';
 import { shapedStreamJob, spawnStreams, type StreamLoadJob } from './stream-load.ts';
 import { perUnitText, traceSyscalls, type SyscallCounts } from './strace.ts';
+import { TRIMMED_WITHIN_MS } from '../src/gateway/server/idle-trim.ts';
 
 const LEVELS = (process.env['BENCH_STREAMS'] ?? '100,1000,5000').split(',').map(Number);
 const ROUNDS = Math.max(1, Number(process.env['BENCH_ROUNDS'] ?? 3));
@@ -436,8 +437,8 @@ async function sustained(gateway: Server, idle: number, idleParts: MemoryParts):
   );
 }
 
-/** The gateway trims after 10 s without a new request, looked at every 10 s: 25 s covers both looks. */
-const TRIM_WAIT_SECONDS = 25;
+/** Past the gateway's idle trim, with a margin. */
+const TRIM_WAIT_SECONDS = TRIMMED_WITHIN_MS / 1000 + 5;
 
 /** This gateway against BENCH_BASELINE's, route by route and round by round: the change's own effect. */
 function reportBaseline(byLevel: Map<number, LevelRuns>): void {

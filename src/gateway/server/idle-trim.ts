@@ -58,3 +58,7 @@ export function startIdleTrim(options: IdleTrimOptions): () => void {
 /** A collection that reduces memory throws away optimized code (process-memory.ts), so the next requests pay for
  * compiling it again: only a pause longer than an agent's usual one between turns counts as idle. */
 const IDLE_MS = 30_000;
+
+/** How long after its last request a gateway has collected at the latest: the look that sees the last request, and
+ * the next, which finds none (what a bench waits before it reads RSS after idle). */
+export const TRIMMED_WITHIN_MS = 2 * IDLE_MS;
