@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { median, combine, load, type LoadResult, type LoadTarget } from './load.ts';
 import { serve, stop, type Served } from './server-process.ts';
+import { DEFAULT_HEAP } from '../src/gateway/server/process-memory.ts';
 import { startFlags } from './gateway-process.ts';
 import { sweep } from './size-sweep.ts';
 
@@ -90,10 +91,10 @@ async function main(): Promise<void> {
   const floor = await serve(['floor', upstream.url]);
   const gateways: { name: string; server: Served }[] = [
     // With the V8 flags `switchyard gateway` starts with, as the other rows of this clone.
-    { name: 'this', server: await gateway(dir, 'this', upstream.url, [], undefined, startFlags('v8')) },
-    // SWITCHYARD_GATEWAY_HEAP=lean: a small young generation and slow old growth (GATEWAY_NODE_FLAGS), what they cost in
-    // CPU against V8's own sizes (docs/performance.md#rss-under-a-sustained-load).
-    { name: 'this,lean', server: await gateway(dir, 'this-lean', upstream.url, [], undefined, startFlags('lean')) },
+    { name: 'this', server: await gateway(dir, 'this', upstream.url, [], undefined, startFlags(DEFAULT_HEAP)) },
+    // SWITCHYARD_GATEWAY_HEAP=v8: V8's own heap sizes, against which the default's smaller heap costs its CPU
+    // (docs/performance.md#rss-under-a-sustained-load).
+    { name: 'this,v8', server: await gateway(dir, 'this-v8', upstream.url, [], undefined, startFlags('v8')) },
   ];
   // BENCH_FLAG_ROWS="--a=1;--b=2 --c": this gateway again with each ';'-separated set of node flags instead of its own.
   for (const [i, set] of FLAG_ROWS.entries())
@@ -105,7 +106,14 @@ async function main(): Promise<void> {
     for (const f of FEATURE_RUNS)
       gateways.push({
         name: `-${f.name}`,
-        server: await gateway(dir, `off-${f.name}`, upstream.url, [`off=${f.off}`], undefined, startFlags('v8')),
+        server: await gateway(
+          dir,
+          `off-${f.name}`,
+          upstream.url,
+          [`off=${f.off}`],
+          undefined,
+          startFlags(DEFAULT_HEAP),
+        ),
       });
   for (const [i, other] of others.entries())
     gateways.push({ name: basename(other), server: await gateway(dir, `other-${i}`, upstream.url, [], other) });

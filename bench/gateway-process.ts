@@ -1,8 +1,15 @@
 // The node flags and environment a bench starts a gateway process with: those `switchyard gateway` starts with
-// (src/gateway/server/process-memory.ts), plus what the run names to try others: `<PREFIX>_NODE_FLAGS` (space-separated, e.g.
-// the lean heap's GATEWAY_NODE_FLAGS; `--allocation-site-pretenuring` puts back V8's default that GATEWAY_V8_FLAGS turns
-// off) and `<PREFIX>_ENV` (`A=1 B=2`, or `none` for glibc's defaults).
-import { flagName, GATEWAY_ENV, heapFlags } from '../src/gateway/server/process-memory.ts';
+// (src/gateway/server/process-memory.ts, its default heap sizing), plus what the run names to try others:
+// `<PREFIX>_NODE_FLAGS` (space-separated, e.g. `--max-semi-space-size=64` for V8's own young generation;
+// `--allocation-site-pretenuring` puts back V8's default that GATEWAY_V8_FLAGS turns off) and `<PREFIX>_ENV`
+// (`A=1 B=2`, or `none` for glibc's defaults).
+import {
+  DEFAULT_HEAP,
+  flagName,
+  GATEWAY_ENV,
+  heapFlags,
+  type HeapSizing,
+} from '../src/gateway/server/process-memory.ts';
 
 export interface GatewayProcess {
   flags: string[];
@@ -18,12 +25,12 @@ export function gatewayProcess(prefix: string): GatewayProcess {
   }
   const namedFlags = (process.env[`${prefix}_NODE_FLAGS`] ?? '').split(' ').filter((f) => f !== '');
   const given = new Set(namedFlags.map(flagName));
-  return { flags: [...startFlags('v8').filter((f) => !given.has(flagName(f))), ...namedFlags], env };
+  return { flags: [...startFlags(DEFAULT_HEAP).filter((f) => !given.has(flagName(f))), ...namedFlags], env };
 }
 
 /** The V8 flags `switchyard gateway` starts with for SWITCHYARD_GATEWAY_HEAP=`heap`: bin/switchyard.js asks the same
  * heapFlags. */
-export function startFlags(heap: 'v8' | 'lean'): string[] {
+export function startFlags(heap: HeapSizing): string[] {
   const flags = heapFlags(heap);
   if (typeof flags === 'string') throw new Error(flags);
   return [...flags];

@@ -114,15 +114,16 @@ async function startServers(dir: string, others: string[]): Promise<Servers> {
   const piped = await serve(['piped', upstream.url], [], env);
   const config = benchGatewayConfig(upstream.url);
   const gateways = [{ name: 'this', g: await startCliGateway({ dir: join(dir, 'this'), config, clientKey: true }) }];
-  // BENCH_LEAN=1: this clone's gateway again with SWITCHYARD_GATEWAY_HEAP=lean, so both heap sizings read one run.
-  if (process.env['BENCH_LEAN'] === '1')
+  // BENCH_HEAP=v8 (or lean): this clone's gateway again with that SWITCHYARD_GATEWAY_HEAP, both sizings in one run.
+  const heap = process.env['BENCH_HEAP'];
+  if (heap !== undefined && heap !== '')
     gateways.push({
-      name: 'this,lean',
+      name: `this,${heap}`,
       g: await startCliGateway({
-        dir: join(dir, 'this-lean'),
+        dir: join(dir, `this-${heap}`),
         config,
         clientKey: true,
-        env: { [HEAP_VARIABLE]: 'lean' },
+        env: { [HEAP_VARIABLE]: heap },
       }),
     });
   for (const [i, root] of others.entries())

@@ -11,7 +11,7 @@ import { tempWorkspace } from '../helpers/tmp.ts';
 import { freePort } from '../helpers/net.ts';
 import { formatClock } from '../../src/errors/explain-format.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
-import { GATEWAY_NODE_FLAGS, GATEWAY_V8_FLAGS } from '../../src/gateway/server/process-memory.ts';
+import { GATEWAY_V8_FLAGS, HEAP_SIZINGS } from '../../src/gateway/server/process-memory.ts';
 
 const UPSTREAM_KEY = 'sk-sim-cli-upstream-key-9d8c';
 
@@ -200,7 +200,7 @@ test('a gateway bound to every interface says so under the local URL it prints',
   );
 });
 
-test("the gateway starts with process-memory.ts's V8 flags, and the lean heap's with SWITCHYARD_GATEWAY_HEAP=lean, unless node was given the same flag", async (t) => {
+test("the gateway starts with process-memory.ts's V8 flags and the bounded heap's, another sizing's with SWITCHYARD_GATEWAY_HEAP, unless node was given the same flag", async (t) => {
   const { ws, configPath, env } = workspace({ gateway: { admin_key: 'admin-key-for-the-flags-test-0001' } });
   t.after(() => ws.cleanup());
   const argvOf = async (extra: Record<string, string>, nodeFlags: string[] = []): Promise<string[]> => {
@@ -211,14 +211,18 @@ test("the gateway starts with process-memory.ts's V8 flags, and the lean heap's 
     await gw.exited;
     return argv;
   };
-  // By default V8 sizes the heap itself (the lean flags cost ~20% more CPU per request); allocation sites are never
-  // pretenured.
+  const has = (argv: string[], flags: readonly string[]) => {
+    for (const flag of flags) assert.ok(argv.includes(flag), `${flag} not in ${argv.join(' ')}`);
+  };
+  // By default a bounded heap (RSS under load ~2× idle rather than ~2.7×); allocation sites are never pretenured.
   const plain = await argvOf({});
-  for (const flag of GATEWAY_V8_FLAGS) assert.ok(plain.includes(flag), `${flag} not in ${plain.join(' ')}`);
-  for (const flag of GATEWAY_NODE_FLAGS) assert.ok(!plain.includes(flag), `${flag} in ${plain.join(' ')}`);
+  has(plain, [...GATEWAY_V8_FLAGS, ...HEAP_SIZINGS.bounded.flags]);
   const lean = await argvOf({ SWITCHYARD_GATEWAY_HEAP: 'lean' });
-  for (const flag of [...GATEWAY_V8_FLAGS, ...GATEWAY_NODE_FLAGS])
-    assert.ok(lean.includes(flag), `${flag} not in ${lean.join(' ')}`);
+  has(lean, [...GATEWAY_V8_FLAGS, ...HEAP_SIZINGS.lean.flags]);
+  // V8's own sizing: none of the sizes, the other flags still.
+  const v8 = await argvOf({ SWITCHYARD_GATEWAY_HEAP: 'v8' });
+  has(v8, GATEWAY_V8_FLAGS);
+  assert.ok(!v8.some((f) => /^--(max-semi-space-size|heap-growing-percent)=/.test(f)), v8.join(' '));
   // The operator's own flag is kept, ours not added: a size in NODE_OPTIONS, V8's default on node's command line.
   const own = await argvOf({ SWITCHYARD_GATEWAY_HEAP: 'lean', NODE_OPTIONS: '--max-semi-space-size=8' });
   assert.ok(!own.includes('--max-semi-space-size=16'), own.join(' '));
@@ -233,14 +237,17 @@ test("the gateway starts with process-memory.ts's V8 flags, and the lean heap's 
   assert.ok(reducing.includes('--no-allocation-site-pretenuring'), reducing.join(' '));
 });
 
-test('SWITCHYARD_GATEWAY_HEAP set to neither lean nor v8: the gateway refuses to start, naming both, exit 2', async () => {
+test('SWITCHYARD_GATEWAY_HEAP set to no sizing: the gateway refuses to start, naming the three, exit 2', async () => {
   const { ws, configPath, env } = workspace({});
   try {
     const r = await runCli(['gateway', '--listen', '127.0.0.1:0', '--config', configPath], {
       env: { ...env, SWITCHYARD_GATEWAY_HEAP: 'small' },
     });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /SWITCHYARD_GATEWAY_HEAP="small" is not a heap sizing: use lean .* or v8/);
+    assert.match(
+      r.stderr,
+      /SWITCHYARD_GATEWAY_HEAP="small" is not a heap sizing: use bounded \(the default.*\), lean .*, v8 /,
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   } finally {
     ws.cleanup();

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
 import { sharedStateProblem, workerCount } from '../../src/gateway/server/workers.ts';
-import { GATEWAY_NODE_FLAGS } from '../../src/gateway/server/process-memory.ts';
+import { HEAP_SIZINGS } from '../../src/gateway/server/process-memory.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { runCli } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
@@ -101,7 +101,7 @@ test(
     for (const pid of [gw.child.pid, one?.pid]) {
       assert.match(readFileSync(`/proc/${pid}/environ`, 'utf8'), /(^|\0)MALLOC_ARENA_MAX=2\0/);
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      for (const flag of GATEWAY_NODE_FLAGS) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
+      for (const flag of HEAP_SIZINGS.lean.flags) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`);
     }
 
     // One worker meets the 429 and moves on to the second key.

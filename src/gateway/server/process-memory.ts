@@ -7,18 +7,33 @@ export const GATEWAY_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: '131072',
 };
 
-/** The variable that asks for a lean heap: `SWITCHYARD_GATEWAY_HEAP=lean` starts a gateway's node with
- * GATEWAY_NODE_FLAGS; unset (or `v8`), V8 sizes its heap itself. */
+/** The variable that chooses a gateway's heap sizing (HEAP_SIZINGS); unset or empty, DEFAULT_HEAP. */
 export const HEAP_VARIABLE = 'SWITCHYARD_GATEWAY_HEAP';
 
-/** V8 flags a lean gateway's node starts with, each unless node was given that flag already (on its command line, or
- * in NODE_OPTIONS where node allows it). Under load V8 grows the young generation to two 64 MiB semi-spaces and lets
- * the old one reach 3–4× what is live; capped at 16 MiB and 1.25×, RSS after a sustained load stayed under 2× idle,
- * but each request cost ~20% more CPU (compare.bench, quiet machine), so it is a memory-bound deployment's choice
- * (docs/performance.md#rss-under-a-sustained-load). */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=25'];
+export type HeapSizing = 'bounded' | 'lean' | 'v8';
 
-/** V8 flags every gateway's node starts with, lean or not, each unless node was given that flag or its `--no-` form.
+export const DEFAULT_HEAP: HeapSizing = 'bounded';
+
+/** What each heap sizing adds to GATEWAY_V8_FLAGS, each flag unless node was given it already (on its command line, or
+ * in NODE_OPTIONS where node allows it), and how the refusal of an unknown value names it. Under load V8 grows the
+ * young generation to two 64 MiB semi-spaces and lets the old one reach 2–4× what is live: at 200 KB bodies and c32,
+ * ~300 MiB of RSS, 2.5–2.7× idle. Semi-spaces of at most 16 MiB and a full collection once the old generation has
+ * grown by half over what was live held it to ~230 MiB, for ~3 % more CPU a request (two side-by-side runs, 18 rounds:
+ * medians 1.00–1.10 at five words, 0.93–1.17 at 200 KB). Holding the old generation to a quarter more (lean) took
+ * 6–19 % more, in its full collections (bench/README.md, "Which heap sizing"). */
+export const HEAP_SIZINGS: Readonly<Record<HeapSizing, { flags: readonly string[]; says: string }>> = {
+  bounded: {
+    flags: ['--max-semi-space-size=16', '--heap-growing-percent=50'],
+    says: 'bounded (the default: RSS under load ~2× idle)',
+  },
+  lean: {
+    flags: ['--max-semi-space-size=16', '--heap-growing-percent=25'],
+    says: 'lean (a little less RSS than bounded, for up to a fifth more CPU)',
+  },
+  v8: { flags: [], says: "v8 (V8's own sizing: ~30 % more RSS under load, ~3 % less CPU)" },
+};
+
+/** V8 flags every gateway's node starts with, whatever its heap sizing, each unless node was given that flag or its `--no-` form.
  * V8's memory reducer collects, to shrink the heap, whenever the allocation rate drops for a few seconds: between an
  * agent's turns. Such a collection frees the maps optimized code was compiled against, which throws that code away
  * (~100–270 functions each time), and the next burst ran at 2–3× the CPU a request while V8 compiled them again
@@ -31,12 +46,15 @@ export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=16'
  * CPU than a whole request of the buffered proxy (bench/README.md, "Objects made old"). */
 export const GATEWAY_V8_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring', '--no-memory-reducer'];
 
-/** The flags SWITCHYARD_GATEWAY_HEAP asks for, with GATEWAY_V8_FLAGS, or a message naming what it holds when that is
- * neither value. */
+/** The flags SWITCHYARD_GATEWAY_HEAP asks for, GATEWAY_V8_FLAGS first, or a message naming what it holds when that is
+ * no sizing. */
 export function heapFlags(value: string | undefined): readonly string[] | string {
-  if (value === undefined || value === '' || value === 'v8') return GATEWAY_V8_FLAGS;
-  if (value === 'lean') return [...GATEWAY_V8_FLAGS, ...GATEWAY_NODE_FLAGS];
-  return `${HEAP_VARIABLE}=${JSON.stringify(value)} is not a heap sizing: use lean (a smaller heap for ~20% more CPU) or v8 (V8's own sizing, the default)`;
+  const sizing = value === undefined || value === '' ? DEFAULT_HEAP : value;
+  if (!Object.hasOwn(HEAP_SIZINGS, sizing)) {
+    const choices = Object.values(HEAP_SIZINGS).map((s) => s.says);
+    return `${HEAP_VARIABLE}=${JSON.stringify(value)} is not a heap sizing: use ${choices.join(', ')}`;
+  }
+  return [...GATEWAY_V8_FLAGS, ...HEAP_SIZINGS[sizing as HeapSizing].flags];
 }
 
 /** The V8 flag a node flag sets, to tell whether node was given one of ours: `--max-semi-space-size=16` and
