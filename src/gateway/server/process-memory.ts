@@ -33,17 +33,17 @@ export const HEAP_SIZINGS: Readonly<Record<HeapSizing, { flags: readonly string[
   v8: { flags: [], says: "v8 (V8's own sizing: ~30 % more RSS under load, ~3 % less CPU)" },
 };
 
-/** V8 flags every gateway's node starts with, whatever its heap sizing, each unless node was given that flag or its `--no-` form.
- * V8's memory reducer collects, to shrink the heap, whenever the allocation rate drops for a few seconds: between an
- * agent's turns. Such a collection frees the maps optimized code was compiled against, which throws that code away
- * (~100–270 functions each time), and the next burst ran at 2–3× the CPU a request while V8 compiled them again
- * (bench/pause.bench.ts). The gateway gives memory back itself once it is really idle (idle-trim.ts).
+/** V8 flags every gateway's node starts with, whatever its heap sizing, each unless node was given that flag or its
+ * `--no-` form. V8's memory reducer collects, to shrink the heap, whenever the allocation rate drops for a few seconds:
+ * between an agent's turns. Such a collection frees the maps optimized code was compiled against, which throws that
+ * code away (~100–270 functions each time), and the next burst ran at 2–3× the CPU a request while V8 compiled them
+ * again (bench/pause.bench.ts). The gateway gives memory back itself once it is really idle (idle-trim.ts).
  * V8 allocates an allocation site's objects straight in the old generation once most of them outlived a young
- * collection. A gateway's request objects die within milliseconds, but during warm-up or a burst enough of them
- * outlive one that V8 decided so for dozens of sites. Each such object then died in the old generation, where only a
- * full collection frees it, and kept every young object it pointed to alive through each young collection: most of
- * every request was copied and promoted (~6 KB a request at five words), and the collector's threads spent more
- * CPU than a whole request of the buffered proxy (bench/README.md, "Objects made old"). */
+ * collection. A gateway's request objects die within milliseconds, but during warm-up or a burst enough of them outlive
+ * one that V8 decided so for dozens of sites. Each such object then died in the old generation, where only a full
+ * collection frees it, and kept every young object it pointed to alive through each young collection: most of every
+ * request was copied and promoted (~6 KB a request at five words), and the collector's threads spent more CPU than a
+ * whole request of the buffered proxy (bench/README.md, "Objects made old"). */
 export const GATEWAY_V8_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring', '--no-memory-reducer'];
 
 /** The flags SWITCHYARD_GATEWAY_HEAP asks for, GATEWAY_V8_FLAGS first, or a message naming what it holds when that is
