@@ -1,7 +1,8 @@
 // A streamed reply's body written to its socket one write per frame. Node's `res.write` on a chunked reply corks the
 // socket and queues four pieces (size, CRLF, data, CRLF), flushed as one writev on the next tick: a tick, four
 // queue entries and a C++ loop over mixed strings and buffers per frame, a tenth of a stream's CPU per chunk. Here the
-// frame and its chunk framing go out in one string write; the reply's end (`res.end()`, the trailer) is Node's own.
+// frame and its chunk framing go out in one string write once the reply's head is on the socket; the reply's end
+// (`res.end()`, the trailer) is Node's own.
 import { Buffer } from 'node:buffer';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -38,19 +39,25 @@ function isInjected(res: ServerResponse): boolean {
 
 function toSocket(res: ServerResponse, socket: Socket): BodyWriter {
   let headSent = false;
+  // Until the reply has put its head on the socket, frames go through it: Node 24.22 holds a reply's first writes in
+  // the reply (corked to the next tick), where 24.21 corked the socket, so a frame written straight to the socket
+  // then went out before the head.
+  const throughReply = (): boolean => {
+    if (!headSent) {
+      headSent = true;
+      return true;
+    }
+    return res.writableCorked > 0;
+  };
   return {
     write: (text) => {
       if (socket.destroyed) return true;
-      if (headSent) return socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
-      headSent = true;
-      return res.write(text);
+      if (throughReply()) return res.write(text);
+      return socket.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
     },
     writeBytes: (bytes) => {
       if (socket.destroyed) return true;
-      if (!headSent) {
-        headSent = true;
-        return res.write(bytes);
-      }
+      if (throughReply()) return res.write(bytes);
       return socket.write(framedChunk(bytes), 'latin1');
     },
     onDrain: (f) => {
