@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
+import { setInterval, clearInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +22,10 @@ const recentEnough = major > 22 || (major === 22 && minor >= 18);
 const source = join(root, 'src', 'cli', 'main.ts');
 const built = join(root, 'dist', 'cli', 'main.js');
 const fromSource = existsSync(source);
+// How often a re-run command checks that the process standing in for it is still there.
+const PARENT_CHECK_MS = 250;
+// The options before a subcommand that take a value, so that their value is not read as the subcommand.
+const OPTIONS_WITH_VALUE = ['-c', '--config', '-l', '--listen', '--log-format', '--workers', '-s', '--scenario'];
 
 if (versionOnly) {
   process.stdout.write(`${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`);
@@ -39,14 +44,16 @@ if (versionOnly) {
 /**
  * Runs this command again under `node` and stands in for it: signals sent to this process (`kill PID` from a script,
  * `kill -HUP PID` to reload a gateway, systemd) reach the child, which would otherwise keep running, orphaned, with
- * its port; when the child ends, this process ends the same way. A signal sent to the whole process group (Ctrl-C in
- * a terminal) reaches the child twice; src/signal-repeat.ts tells the echo from a second signal.
+ * its port; when the child ends, this process ends the same way. A gateway or simulator reads no terminal, so it runs
+ * in a process group of its own: a signal sent to this one's group (Ctrl-C) reaches it once, through this process,
+ * however late, where an echo arriving after a direct copy read as a second signal under load. A command that reads
+ * the terminal stays in it; src/signal-repeat.ts tells the echo of a group signal from a second one.
  */
 function rerun(node) {
-  // The IPC channel is only a lifeline: it closes when this process dies, even by SIGKILL, which nothing can forward.
   const child = spawn(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, SWITCHYARD_RERUN: '1' },
+    stdio: 'inherit',
+    detached: servesForever(args),
+    env: { ...process.env, SWITCHYARD_RERUN: String(process.pid) },
   });
   const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const forward = (signal) => child.kill(signal);
@@ -63,11 +70,17 @@ function rerun(node) {
 }
 
 /** In the re-run command: when the process standing in for it dies without passing a signal on (kill -9), stop as
- * if told to (SIGTERM: a gateway drains), rather than run on orphaned, holding a port. */
+ * if told to (SIGTERM: a gateway drains), rather than run on orphaned, holding a port. Its death is seen as this
+ * process being handed to another parent: a pid survives withGatewayEnv's exec, where an IPC channel would not. */
 function followParent() {
+  const parent = Number(process.env.SWITCHYARD_RERUN);
   delete process.env.SWITCHYARD_RERUN;
-  process.channel.unref();
-  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    process.kill(process.pid, 'SIGTERM');
+  }, PARENT_CHECK_MS);
+  watch.unref();
 }
 
 /** Keeps Node's compiled code (and, run from a clone, the type-stripped sources) in its compile cache, by default
@@ -85,15 +98,28 @@ function useCompileCache() {
   }
 }
 
-/** `switchyard gateway` itself (not `gateway keys|service|wait`): the first two words that are not options. */
-function servesGateway(words) {
-  const positional = [];
-  for (let i = 0; i < words.length && positional.length < 2; i++) {
+/** The first two words that are not options (nor an option's value). */
+function positionals(words) {
+  const found = [];
+  for (let i = 0; i < words.length && found.length < 2; i++) {
     const w = words[i];
-    if (w === '-c' || w === '--config' || w === '--listen' || w === '--log-format' || w === '--workers') i++;
-    else if (!w.startsWith('-')) positional.push(w);
+    if (OPTIONS_WITH_VALUE.includes(w)) i++;
+    else if (!w.startsWith('-')) found.push(w);
   }
-  return positional[0] === 'gateway' && !['keys', 'service', 'wait', 'help'].includes(positional[1]);
+  return found;
+}
+
+/** `switchyard gateway` itself (not `gateway keys|service|wait`). */
+function servesGateway(words) {
+  const [command, sub] = positionals(words);
+  return command === 'gateway' && !['keys', 'service', 'wait', 'help'].includes(sub);
+}
+
+/** A command that serves until stopped and never reads the terminal: the gateway, and the simulator but for its MCP
+ * server, which may speak on stdin. */
+function servesForever(words) {
+  const [command, sub] = positionals(words);
+  return servesGateway(words) || (command === 'sim' && sub !== 'mcp');
 }
 
 /** A gateway runs with the allocator settings and V8 flags (the lean heap's too, with SWITCHYARD_GATEWAY_HEAP=lean) of
@@ -122,7 +148,6 @@ async function withGatewayEnv() {
 }
 
 async function run() {
-  if (process.env.SWITCHYARD_RERUN === '1' && process.channel) followParent();
   if (!fromSource && !existsSync(built)) {
     process.stderr.write(
       `switchyard: neither ${source} nor ${built} exists; reinstall the package (or run npm run build)\n`,
@@ -131,6 +156,7 @@ async function run() {
   }
   useCompileCache();
   await withGatewayEnv();
+  if (process.env.SWITCHYARD_RERUN) followParent();
   const { main } = await import(fromSource ? source : built);
   await main(process.argv);
 }

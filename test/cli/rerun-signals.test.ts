@@ -142,6 +142,33 @@ test(
 );
 
 test(
+  'the process the user started killed with SIGKILL: the gateway it re-ran, which re-executed itself, drains and stops',
+  { skip, timeout: HUNG_TEST_MS },
+  async (t) => {
+    const ws = tempWorkspace('switchyard-rerun-gw-kill-');
+    t.after(() => ws.cleanup());
+    const config = ws.write(
+      'switchyard.yaml',
+      stringify({
+        providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-rerun-upstream-0000' } },
+        main: { provider: 'p', model: 'm' },
+        gateway: { require_keys: false },
+      }),
+    );
+    const gw = startOld(t, ['gateway', '--listen', '127.0.0.1:0', '--config', config], {
+      HOME: ws.dir,
+      SWITCHYARD_HOME: ws.home,
+      XDG_CONFIG_HOME: join(ws.dir, 'xdg'),
+    });
+    const port = Number((await gw.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    gw.child.kill('SIGKILL');
+    await gw.exited;
+    await gw.waitFor(/gateway stopped/);
+    await until('the re-run gateway to be gone, not orphaned', async () => !(await accepting(port)));
+  },
+);
+
+test(
   'a gateway re-run under the fetched Node: SIGHUP to it reloads once; SIGTERM to its whole group drains once',
   { skip, timeout: HUNG_TEST_MS },
   async (t) => {
