@@ -5,6 +5,10 @@ export const GATEWAY_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   // A fixed threshold (glibc's default value) also stops the dynamic one: large blocks stay mmapped, returned on free.
   MALLOC_TRIM_THRESHOLD_: '131072',
+  // Blocks of 32 KiB and more mmapped on their own, given back when freed: at 200 KB bodies they otherwise left holes
+  // in malloc's heap, ~25–35 MiB more RSS after a load. A five-word request makes none, a 200 KB one ~0.3
+  // (bench/README.md, "Blocks of 32 KiB and more mmapped").
+  MALLOC_MMAP_THRESHOLD_: '32768',
 };
 
 /** The variable that chooses a gateway's heap sizing (HEAP_SIZINGS); unset or empty, DEFAULT_HEAP. */
