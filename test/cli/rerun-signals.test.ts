@@ -88,6 +88,23 @@ function startOld(t: TestContext, args: string[], env: Record<string, string>): 
   };
 }
 
+/** `switchyard gateway` under the old Node, on any free port, with one provider at `baseUrl` and no client keys. */
+function startOldGateway(t: TestContext, ws: ReturnType<typeof tempWorkspace>, baseUrl: string): Started {
+  const config = ws.write(
+    'switchyard.yaml',
+    stringify({
+      providers: { p: { type: 'openai', base_url: baseUrl, api_key: 'sk-rerun-upstream-0000' } },
+      main: { provider: 'p', model: 'm' },
+      gateway: { require_keys: false },
+    }),
+  );
+  return startOld(t, ['gateway', '--listen', '127.0.0.1:0', '--config', config], {
+    HOME: ws.dir,
+    SWITCHYARD_HOME: ws.home,
+    XDG_CONFIG_HOME: join(ws.dir, 'xdg'),
+  });
+}
+
 test(
   'SIGTERM to the process the user started stops the simulator it re-ran, which says so and frees its port',
   { skip, timeout: HUNG_TEST_MS },
@@ -147,19 +164,8 @@ test(
   async (t) => {
     const ws = tempWorkspace('switchyard-rerun-gw-kill-');
     t.after(() => ws.cleanup());
-    const config = ws.write(
-      'switchyard.yaml',
-      stringify({
-        providers: { p: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', api_key: 'sk-rerun-upstream-0000' } },
-        main: { provider: 'p', model: 'm' },
-        gateway: { require_keys: false },
-      }),
-    );
-    const gw = startOld(t, ['gateway', '--listen', '127.0.0.1:0', '--config', config], {
-      HOME: ws.dir,
-      SWITCHYARD_HOME: ws.home,
-      XDG_CONFIG_HOME: join(ws.dir, 'xdg'),
-    });
+    // Nothing listens on port 9: no request is sent here.
+    const gw = startOldGateway(t, ws, 'http://127.0.0.1:9/v1');
     const port = Number((await gw.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/))[1]);
     gw.child.kill('SIGKILL');
     await gw.exited;
@@ -180,19 +186,7 @@ test(
       await sim.close();
       ws.cleanup();
     });
-    const config = ws.write(
-      'switchyard.yaml',
-      stringify({
-        providers: { p: { type: 'openai', base_url: `${sim.url}/v1`, api_key: 'sk-rerun-upstream-0000' } },
-        main: { provider: 'p', model: 'm' },
-        gateway: { require_keys: false },
-      }),
-    );
-    const gw = startOld(t, ['gateway', '--listen', '127.0.0.1:0', '--config', config], {
-      HOME: ws.dir,
-      SWITCHYARD_HOME: ws.home,
-      XDG_CONFIG_HOME: join(ws.dir, 'xdg'),
-    });
+    const gw = startOldGateway(t, ws, `${sim.url}/v1`);
     const url = (await gw.waitFor(/listening on (http:\/\/\S+)/))[1] ?? '';
     gw.child.kill('SIGHUP');
     await gw.waitFor(/config reloaded/);
