@@ -75,6 +75,8 @@ function rerun(node) {
 function followParent() {
   const parent = Number(process.env.SWITCHYARD_RERUN);
   delete process.env.SWITCHYARD_RERUN;
+  // Set by something else than rerun(): no parent to follow.
+  if (!Number.isInteger(parent) || parent <= 1) return;
   const watch = setInterval(() => {
     if (process.ppid === parent) return;
     clearInterval(watch);
