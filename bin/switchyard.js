@@ -92,7 +92,7 @@ function followParent() {
  * of a gateway's ~97 at rest), which outweighs the ~0.3 s of CPU it saves once at start. Run from a clone it is kept,
  * since without it Node loads its type stripper, which holds more (docs/gateway.md#memory-what-to-expect). */
 function useCompileCache() {
-  if (!fromSource && servesGateway(args)) return;
+  if (!fromSource && servesGateway(positionals(args))) return;
   try {
     nodeModule.enableCompileCache();
   } catch {
@@ -111,17 +111,16 @@ function positionals(words) {
   return found;
 }
 
-/** `switchyard gateway` itself (not `gateway keys|service|wait`). */
-function servesGateway(words) {
-  const [command, sub] = positionals(words);
+/** `switchyard gateway` itself (not `gateway keys|service|wait`), from the command's positionals. */
+function servesGateway([command, sub]) {
   return command === 'gateway' && !['keys', 'service', 'wait', 'help'].includes(sub);
 }
 
 /** A command that serves until stopped and never reads the terminal: the gateway, and the simulator but for its MCP
  * server, which may speak on stdin. */
 function servesForever(words) {
-  const [command, sub] = positionals(words);
-  return servesGateway(words) || (command === 'sim' && sub !== 'mcp');
+  const named = positionals(words);
+  return servesGateway(named) || (named[0] === 'sim' && named[1] !== 'mcp');
 }
 
 /** A gateway runs with the allocator settings and V8 flags (the lean heap's too, with SWITCHYARD_GATEWAY_HEAP=lean) of
@@ -130,7 +129,7 @@ function servesForever(words) {
  * started with them. A variable the user set, or a flag node was given (on its command line or in NODE_OPTIONS), is
  * kept as it is. */
 async function withGatewayEnv() {
-  if (typeof process.execve !== 'function' || process.platform !== 'linux' || !servesGateway(args)) return;
+  if (typeof process.execve !== 'function' || process.platform !== 'linux' || !servesGateway(positionals(args))) return;
   const memory = join(
     root,
     fromSource ? 'src/gateway/server/process-memory.ts' : 'dist/gateway/server/process-memory.js',
