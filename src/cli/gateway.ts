@@ -211,7 +211,7 @@ async function runGateway(cli: CliRun, opts: GatewayOptions, cmd: Command): Prom
   // Loaded on demand: `switchyard --help` and the keys/service commands need none of the router.
   const { startGateway } = await import('../gateway/server/server.ts');
   const { handleSignals } = await import('../gateway/server/signals.ts');
-  const { memoryReducingCollection } = await import('../gateway/server/idle-trim.ts');
+  const { memoryReducingCollection } = await import('../memory-reducing.ts');
   // A gateway that cannot start leaves nothing running: its log lines so far are written, and its timer stopped.
   const handle = await startGateway({
     loaded,

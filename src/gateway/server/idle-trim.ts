@@ -1,24 +1,7 @@
 // After a load, V8 keeps the young generation it grew and the heap pages it no longer needs, and nothing gives them
 // back while the process sleeps: once the gateway has been idle a while, one memory-reducing collection does
 // (docs/performance.md#memory-what-to-expect).
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-
-type Collect = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
-
-let collect: Collect | undefined;
-
-/** V8's own collector with its options: `globalThis.gc` under --expose-gc, else taken from a new context made while
- * the flag is on (the flag changes nothing else). */
-function collector(): Collect {
-  if (collect !== undefined) return collect;
-  const exposed = (globalThis as { gc?: Collect }).gc;
-  if (exposed !== undefined) return (collect = exposed);
-  setFlagsFromString('--expose-gc');
-  collect = runInNewContext('gc') as Collect;
-  setFlagsFromString('--no-expose-gc');
-  return collect;
-}
+import { memoryReducingCollection } from '../../memory-reducing.ts';
 
 export interface IdleTrimOptions {
   /** Requests started so far: a change since the last look means the gateway was not idle. */
@@ -29,11 +12,6 @@ export interface IdleTrimOptions {
   idleMs?: number;
   /** What runs once idle (default: memoryReducingCollection). */
   collect?: () => void;
-}
-
-/** One full collection that also shrinks the young generation and gives free pages back (V8's "last resort"). */
-export function memoryReducingCollection(): void {
-  collector()({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
 
 /** Looks every `idleMs`; after a stretch with requests followed by one without, collects once. Returns a stop. */
