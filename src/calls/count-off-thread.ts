@@ -3,7 +3,9 @@
 // every ~200 requests (bench/README.md). Billing awaits its counts (`count`), so the event loop serves other requests
 // while the worker loads its tables (~0.5 s) or counts a long prompt (~0.1 s a MB). What must be known at once (a
 // parse's decision, the simulator's own count) asks synchronously (`countNow`) and blocks on the answer. A worker
-// that cannot answer is let go and the caller counts in place, as before: an estimate is never lost for it.
+// that cannot answer is let go and the caller counts in place, as before: an estimate is never lost for it. Once its
+// first count is answered the worker collects, to give back the garbage and the young generation that loading the
+// tables left (a gateway's RSS with the worker +73 → +42 MiB).
 import {
   MessageChannel,
   Worker,
@@ -12,6 +14,7 @@ import {
   workerData,
   type MessagePort,
 } from 'node:worker_threads';
+import { memoryReducingCollection } from '../memory-reducing.ts';
 
 /** How long a count may take before its worker is given up: far past a first load of the tables (~0.5 s) and a count
  * of a million characters (~0.1 s). */
@@ -226,7 +229,8 @@ function closeRunning(r: Running): void {
 }
 
 /** In the worker started for `role`: answers each text with `count(text)` (-1 when it throws), a blocking count's
- * with the flag raised once its answer is on the port. Elsewhere it does nothing. */
+ * with the flag raised once its answer is on the port; once the first is answered, collects. Elsewhere it does
+ * nothing. */
 export function serveCounts(role: string, count: (text: string) => number): void {
   const data = workerData as Partial<CountWorkerData> | null;
   if (isMainThread || data?.role !== role) return;
@@ -239,12 +243,23 @@ export function serveCounts(role: string, count: (text: string) => number): void
       return -1;
     }
   };
+  let loaded = false;
+  // The first count loads what counting needs (gpt-tokenizer's tables); V8 keeps the garbage and the grown young
+  // generation of that load, so one collection, after the answer is sent, gives them back. A worker that is let go
+  // gives back less: V8 keeps a stopped thread's heap pages for the next.
+  const answered = (): void => {
+    if (loaded) return;
+    loaded = true;
+    setImmediate(memoryReducingCollection);
+  };
   port.on('message', (text: unknown) => {
     port.postMessage(counted(text));
     Atomics.store(ready, 0, 1);
     Atomics.notify(ready, 0);
+    answered();
   });
-  later.on('message', (asked: Asked) =>
-    later.postMessage({ id: asked.id, counts: asked.texts.map(counted) } satisfies Answered),
-  );
+  later.on('message', (asked: Asked) => {
+    later.postMessage({ id: asked.id, counts: asked.texts.map(counted) } satisfies Answered);
+    answered();
+  });
 }
