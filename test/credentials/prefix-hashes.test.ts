@@ -71,6 +71,25 @@ describe('prefix hashes', () => {
     );
   });
 
+  it('tools count by name, description and order, alike whether an earlier turn shared them or not', () => {
+    const read = { name: 'read', description: 'Reads a file.', parameters: { type: 'object' } };
+    const write = { name: 'write', description: 'Writes a file.', parameters: { type: 'object' } };
+    const hash = (tools: (typeof read)[]) => prefixHashes('main', turn2, tools).whole.hash;
+    const plain = hash([read, write]);
+    assert.equal(hash([share(structuredClone(read)), share(structuredClone(write))]), plain, 'shared tools hash alike');
+    assert.equal(
+      hash([share(structuredClone(read)), share(structuredClone(write))]),
+      plain,
+      'and again, from what was kept',
+    );
+    assert.equal(hash([read, { ...write, parameters: { type: 'object', required: [] } }]), plain, 'schemas left out');
+    assert.notEqual(hash([write, read]), plain, 'order');
+    assert.notEqual(hash([read, { ...write, description: 'Writes a file whole.' }]), plain, 'description');
+    assert.notEqual(hash([read, { ...write, name: 'put' }]), plain, 'name');
+    assert.notEqual(hash([read]), plain, 'a tool fewer');
+    assert.notEqual(hash([]), plain);
+  });
+
   it('byte spans are looked up at the same turns as messages, and never hash as the messages do', () => {
     const first = prefixHashes('main', spansOf(turn1), undefined);
     const second = prefixHashes('main', spansOf(turn2), undefined);
