@@ -8,7 +8,7 @@ import { continuePrefix, prefixHashes, type MessageSpan, type SpanMessages } fro
 import { startAffinity } from '../../src/routing/affinity-step.ts';
 import { openStore } from '../../src/state/open.ts';
 import type { AffinityRecord } from '../../src/state/types.ts';
-import type { ChatMessage } from '../../src/providers/types.ts';
+import type { ChatMessage, ToolDefinition } from '../../src/providers/types.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { loadedFrom } from './loaded.ts';
 import { share } from '../../src/shared-value.ts';
@@ -72,9 +72,9 @@ describe('prefix hashes', () => {
   });
 
   it('tools count by name, description and order, alike whether an earlier turn shared them or not', () => {
-    const read = { name: 'read', description: 'Reads a file.', parameters: { type: 'object' } };
-    const write = { name: 'write', description: 'Writes a file.', parameters: { type: 'object' } };
-    const hash = (tools: (typeof read)[]) => prefixHashes('main', turn2, tools).whole.hash;
+    const read: ToolDefinition = { name: 'read', description: 'Reads a file.', parameters: { type: 'object' } };
+    const write: ToolDefinition = { name: 'write', description: 'Writes a file.', parameters: { type: 'object' } };
+    const hash = (tools: ToolDefinition[]) => prefixHashes('main', turn2, tools).whole.hash;
     const plain = hash([read, write]);
     assert.equal(hash([share(structuredClone(read)), share(structuredClone(write))]), plain, 'shared tools hash alike');
     assert.equal(
