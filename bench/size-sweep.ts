@@ -7,7 +7,7 @@
 // chunk, time to first byte at a 200 KB request), RSS idle and after a sustained load of 200 KB bodies, and PASS/FAIL
 // for each target of the issue. BENCH_SWEEP_ONLY=streams runs the streams alone (no slices, no CPU targets);
 // BENCH_STREAM_WARM sets how many rounds of streams warm each server up first (1).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { GATEWAY_ENV, HEAP_VARIABLE } from '../src/gateway/server/process-memory.ts';
@@ -356,7 +356,7 @@ const IDLE_SETTLE_MS = 1500;
 /** RSS after a sustained c32 load of 200 KB bodies (openai→openai), against the gateway's idle RSS at start. The load
  * runs as numbers of requests, each a few seconds' worth at the rate of the one before, until `seconds` have passed:
  * every request is answered before RSS is read. A timed load hangs up on the requests in flight at its end, whose
- * estimates load the token count worker (~45 MiB, docs/performance.md) while RSS is read, or not, by chance. */
+ * estimates load the token count worker (~25 MiB, withCountWorker) while RSS is read, or not, by chance. */
 async function sustained(t: Target, idle: number, seconds: number): Promise<string> {
   const target = loadTarget(t, BODY_SIZES[2]);
   let elapsed = 0;
@@ -372,6 +372,34 @@ async function sustained(t: Target, idle: number, seconds: number): Promise<stri
   const ratio = after / idle;
   return `RSS after ${elapsed.toFixed(0)} s of c32 load at 200 KB (${requests} requests, each answered): ${mib(after)} / ${mib(idle)} MiB idle = ${ratio.toFixed(2)}× (≤ ${TARGET.rssSustained}×) ${verdict(ratio <= TARGET.rssSustained)} (${partsText(memoryParts(t.pid))})`;
 }
+
+/** RSS once the gateway has made estimates and so loaded the token count worker, against idle, without a target: what
+ * a gateway whose callers hang up holds after the same load. One second of timed load hangs up on the requests in
+ * flight at its end; RSS is read once it has not grown for WORKER_SETTLE_MS (the worker loads its tables, then collects
+ * once), or after WORKER_WAIT_MS. */
+async function withCountWorker(t: Target, idle: number): Promise<string> {
+  const threads = threadsOf(t.pid);
+  await load(loadTarget(t, BODY_SIZES[2]), CONNECTIONS, 1);
+  const end = Date.now() + WORKER_WAIT_MS;
+  let last = rssOf(t.pid);
+  let steadySince = Date.now();
+  const started = (): boolean => threadsOf(t.pid) > threads;
+  while (Date.now() < end && (!started() || Date.now() - steadySince < WORKER_SETTLE_MS)) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = rssOf(t.pid);
+    if (now > last) steadySince = Date.now();
+    last = now;
+  }
+  const ratio = last / idle;
+  if (!started()) return `RSS after that and 1 s more, timed: no count worker started (${mib(last)} MiB)`;
+  return `RSS after that and 1 s more, timed (its hang-ups' estimates load the token count worker): ${mib(last)} / ${mib(idle)} MiB idle = ${ratio.toFixed(2)}× (no target) (${partsText(memoryParts(t.pid))})`;
+}
+
+/** How many threads a process runs: the count worker is one more. */
+const threadsOf = (pid: number): number => readdirSync(`/proc/${pid}/task`).length;
+
+const WORKER_SETTLE_MS = 2000;
+const WORKER_WAIT_MS = 15_000;
 
 /** How long each part of the sustained load runs, about. */
 const SUSTAIN_CHUNK_SECONDS = 5;
@@ -414,7 +442,7 @@ export async function sweep(options: SweepOptions): Promise<void> {
         );
       }
       if (sustainSeconds > 0 && g.child.pid !== undefined)
-        lines.push(await sustained(oa, idle.get(name)!, sustainSeconds));
+        lines.push(await sustained(oa, idle.get(name)!, sustainSeconds), await withCountWorker(oa, idle.get(name)!));
       console.log(`  ${name}:`);
       for (const l of lines) console.log(`    ${l}`);
     }
