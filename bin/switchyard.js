@@ -26,6 +26,8 @@ const fromSource = existsSync(source);
 const PARENT_CHECK_MS = 250;
 // The options before a subcommand that take a value, so that their value is not read as the subcommand.
 const OPTIONS_WITH_VALUE = ['-c', '--config', '-l', '--listen', '--log-format', '--workers', '-s', '--scenario'];
+// The command and its subcommand, read once for every question asked of them below.
+const named = positionals(args);
 
 if (versionOnly) {
   process.stdout.write(`${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`);
@@ -52,7 +54,7 @@ if (versionOnly) {
 function rerun(node) {
   const child = spawn(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
-    detached: servesForever(args),
+    detached: servesForever(named),
     env: { ...process.env, SWITCHYARD_RERUN: String(process.pid) },
   });
   const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -92,7 +94,7 @@ function followParent() {
  * of a gateway's ~97 at rest), which outweighs the ~0.3 s of CPU it saves once at start. Run from a clone it is kept,
  * since without it Node loads its type stripper, which holds more (docs/gateway.md#memory-what-to-expect). */
 function useCompileCache() {
-  if (!fromSource && servesGateway(positionals(args))) return;
+  if (!fromSource && servesGateway(named)) return;
   try {
     nodeModule.enableCompileCache();
   } catch {
@@ -118,9 +120,8 @@ function servesGateway([command, sub]) {
 
 /** A command that serves until stopped and never reads the terminal: the gateway, and the simulator but for its MCP
  * server, which may speak on stdin. */
-function servesForever(words) {
-  const named = positionals(words);
-  return servesGateway(named) || (named[0] === 'sim' && named[1] !== 'mcp');
+function servesForever([command, sub]) {
+  return servesGateway([command, sub]) || (command === 'sim' && sub !== 'mcp');
 }
 
 /** A gateway runs with the allocator settings and V8 flags (the lean heap's too, with SWITCHYARD_GATEWAY_HEAP=lean) of
@@ -129,7 +130,7 @@ function servesForever(words) {
  * started with them. A variable the user set, or a flag node was given (on its command line or in NODE_OPTIONS), is
  * kept as it is. */
 async function withGatewayEnv() {
-  if (typeof process.execve !== 'function' || process.platform !== 'linux' || !servesGateway(positionals(args))) return;
+  if (typeof process.execve !== 'function' || process.platform !== 'linux' || !servesGateway(named)) return;
   const memory = join(
     root,
     fromSource ? 'src/gateway/server/process-memory.ts' : 'dist/gateway/server/process-memory.js',

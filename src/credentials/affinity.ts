@@ -198,13 +198,9 @@ function openPrefix(
   spans: boolean,
   tools: readonly ToolDefinition[] | Uint8Array | undefined,
 ): { state: PrefixState; chars: number } {
-  const form = spans ? 'bytes' : 'text';
-  if (tools instanceof Uint8Array) {
-    const text = `${scope}\u0000`;
-    return { state: bytesStep(openChain(form, text), tools), chars: text.length + tools.length };
-  }
   const text = `${scope}\u0000`;
-  let state = openChain(form, text);
+  let state = openChain(spans ? 'bytes' : 'text', text);
+  if (tools instanceof Uint8Array) return { state: bytesStep(state, tools), chars: text.length + tools.length };
   let chars = text.length;
   if (tools !== undefined)
     for (const t of tools) {
