@@ -4,6 +4,7 @@ import type { GatewayContext } from '../context.ts';
 import { READER_NAMES, RecordQueue, type ReaderName, type RecordReader, type RequestRecord } from './request-record.ts';
 import { writeRequestLine } from '../plugins/request-log.ts';
 import { countUsage } from '../metrics/usage-metrics.ts';
+import { afterAnswers } from '../answer/turn-end.ts';
 
 type Read = (ctx: GatewayContext, r: RequestRecord) => void;
 
@@ -43,5 +44,7 @@ export function recordQueue(ctx: () => GatewayContext, off: readonly ReaderName[
       { reader: name, error: err instanceof Error ? err.message : String(err) },
       `the request records' ${name} reader failed (a bug: please report it); the answers and the other readers go on, and its later failures are not said again`,
     ),
+    // Read once the turn's answers are out, in the same turn (answer/turn-end.ts).
+    afterAnswers,
   );
 }

@@ -36,6 +36,7 @@ import { withCaller } from '../../telemetry/caller.ts';
 import { usageHeaderValue } from '../records/usage-record.ts';
 import { bodyDone, usageSettled } from '../records/request-end.ts';
 import { guardAnswer, guardAnswerEvents } from '../answer/guard-answer.ts';
+import { endOfTurn } from '../answer/turn-end.ts';
 import { streamingSettings } from '../../config/streaming.ts';
 import type { Obj } from '../../providers/translate/obj.ts';
 import { keepTurn, openTurn, unportableFailure, wholeConversation } from '../conversations/conversation-turn.ts';
@@ -204,7 +205,9 @@ export async function serveChat(
   run.upstreamMs = upstreamMs(trail);
   answerHeaders(ctx, reply, sy);
   reply.header('x-switchyard-usage', usageHeaderValue(ctx, sy));
-  return wire.response(guardAnswer(req, result.response), parsed);
+  const answer = wire.response(guardAnswer(req, result.response), parsed);
+  await endOfTurn();
+  return answer;
 }
 
 /** What the parse left to count (the conversation against Anthropic compaction's trigger), counted without holding
