@@ -39,11 +39,13 @@ export function recordQueue(ctx: () => GatewayContext, off: readonly ReaderName[
     const read = READS[name];
     return { name, read: (r) => read(ctx(), r) };
   });
-  return new RecordQueue(readers, (name, err) =>
-    ctx().logger.error(
-      { reader: name, error: err instanceof Error ? err.message : String(err) },
-      `the request records' ${name} reader failed (a bug: please report it); the answers and the other readers go on, and its later failures are not said again`,
-    ),
+  return new RecordQueue(
+    readers,
+    (name, err) =>
+      ctx().logger.error(
+        { reader: name, error: err instanceof Error ? err.message : String(err) },
+        `the request records' ${name} reader failed (a bug: please report it); the answers and the other readers go on, and its later failures are not said again`,
+      ),
     // Read once the turn's answers are out, in the same turn (answer/turn-end.ts).
     afterAnswers,
   );
