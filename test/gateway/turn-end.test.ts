@@ -2,7 +2,11 @@
 // after the turn's promise reactions, in its check phase, before anything scheduled after them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAnswers, endOfTurn } from '../../src/gateway/answer/turn-end.ts';
+
+const TURN_END = fileURLToPath(new URL('../../src/gateway/answer/turn-end.ts', import.meta.url));
 
 test('answers made in one turn are released together, after its promise reactions and before later immediates', async () => {
   const order: string[] = [];
@@ -48,4 +52,17 @@ test("an answer's record is read right after the turn's answers went out, before
     "the answer's record",
     'an immediate scheduled after them',
   ]);
+});
+
+test("a task that throws does not keep the turn's other records from being read, and is still thrown", () => {
+  // In a process of its own: the throw is uncaught there, as from any setImmediate.
+  const script = [
+    `import { afterAnswers } from ${JSON.stringify(TURN_END)};`,
+    "afterAnswers(() => { throw new Error('a reader bug'); });",
+    "afterAnswers(() => console.log('the next record was read'));",
+  ].join('\n');
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(run.stdout.trim(), 'the next record was read');
+  assert.match(run.stderr, /a reader bug/);
+  assert.notEqual(run.status, 0);
 });

@@ -46,5 +46,16 @@ function sweep(): void {
   sweeps--;
   const tasks = after;
   after = [];
-  for (const task of tasks) task();
+  let failed = false;
+  let failure: unknown;
+  for (const task of tasks) {
+    try {
+      task();
+    } catch (err) {
+      if (!failed) failure = err;
+      failed = true;
+    }
+  }
+  // One task's failure does not drop the others' work; it is still thrown, as from a `setImmediate` of its own.
+  if (failed) throw failure;
 }
