@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { startSimulator } from '../../src/sim/server.ts';
 import { spawnGateway } from '../helpers/gateway-process.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { until } from '../helpers/until.ts';
+import { SLOW_STEP_MS, until } from '../helpers/until.ts';
 import { load, type Answer } from '../helpers/chat-load.ts';
 
 const KEY = 'sk-sim-ledger-durable-key-1';
@@ -49,7 +49,8 @@ test('kill -9 under load loses only the rows answered in the last flush interval
   await using killed = await spawnGateway(t, ['--config', configPath], env, ws.dir);
   const answers: Answer[] = [];
   const running = load(killed.url, 5_000, answers, 16);
-  await until('answers to flow', () => answers.length >= 600, 30_000);
+  // A gateway just started, on a machine the whole suite loads: its first answers come when its code has loaded.
+  await until('answers to flow', () => answers.length >= 600, SLOW_STEP_MS);
   killed.child.kill('SIGKILL');
   const killedAt = Date.now();
   await running;
