@@ -1,11 +1,9 @@
-// One abort signal for an upstream call that fires on the caller's signal or on our own timer. The timer covers the
+// One deadline for an upstream call that fires on the caller's signal or on our own timer. The timer covers the
 // whole non-streaming call, and in streams it counts from the last chunk (time to first byte, then idle time).
 // Knowing *which* fired lets the adapter tell a timeout (classified) from a caller abort (re-thrown as is).
 import { SilenceTimer } from './silence-timer.ts';
 
 export interface Deadline {
-  /** An AbortSignal that fires with the deadline (made on first use: the buffered path does not need one). */
-  readonly signal: AbortSignal;
   /** Why the call was aborted (our timeout error or the caller's reason), once it was. */
   readonly reason: unknown;
   /** Calls `abort` when the deadline fires or the caller aborts (at once if that already happened). One at a time:
@@ -27,10 +25,9 @@ export interface Deadline {
 /** One options object for every call's listener on the caller's signal, not a literal per call. */
 const ONCE: AddEventListenerOptions = { once: true };
 
-// A class, not closures and getters: one is made per call and it is ~4× cheaper to create. The AbortController is
-// made lazily, so buffered calls skip it (docs/architecture.md#hot-path-choices).
+// A class, not closures and getters: one is made per call and it is ~4× cheaper to create. It has no AbortController:
+// calls end through undici's dispatch controller (http.ts abortOnDeadline; docs/architecture.md#hot-path-choices).
 class CallDeadline implements Deadline {
-  #controller: AbortController | undefined;
   readonly #timeoutMs: number;
   readonly #outer: AbortSignal | undefined;
   readonly #silence: SilenceTimer | undefined;
@@ -55,14 +52,6 @@ class CallDeadline implements Deadline {
     }
     if (!this.#aborted && timeoutMs > 0) this.#silence = new SilenceTimer(timeoutMs, () => this.#fire());
     this.touch();
-  }
-
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
   }
 
   get reason(): unknown {
@@ -120,7 +109,6 @@ class CallDeadline implements Deadline {
     this.#aborted = true;
     this.#silence?.stop();
     this.#reason = reason;
-    this.#controller?.abort(reason);
     const hook = this.#abortHook;
     this.#abortHook = undefined;
     hook?.(reason);

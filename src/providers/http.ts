@@ -118,7 +118,8 @@ export interface UpstreamCall {
   sign?: (call: Pick<UpstreamCall, 'url' | 'method' | 'headers' | 'body'>) => Promise<Record<string, string>>;
 }
 
-const MAX_ERROR_BODY = 64 * 1024;
+/** How much of an error body (or of a whole answer where a stream was asked for) is read to say what it was. */
+export const MAX_ERROR_BODY = 64 * 1024;
 
 /** `limits.max_answer_bytes` and `limits.max_event_bytes` when a call's context names none (docs/config.md#limits). */
 export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
@@ -147,19 +148,6 @@ export function tooLargeFailure(
 
 function mib(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB` : `${bytes} bytes`;
-}
-
-/** The first `cap` bytes of a body read only to say what it was; reading stops there (the connection is dropped), so
- * an endless body costs neither memory nor time. */
-async function readCapped(body: Dispatcher.ResponseData['body'], cap: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= cap) break;
-  }
-  return Buffer.concat(chunks).toString('utf8').slice(0, cap);
 }
 
 /** A failed transfer → the error to surface: a caller abort as is, else classified. `answerStarted` makes it
@@ -211,45 +199,41 @@ function sent(call: UpstreamCall): { headers: Record<string, string>; body: Disp
   return { headers: { ...call.headers, 'content-length': String(body.length) }, body: pieces };
 }
 
-/** Sends the request; a non-2xx answer is read, classified and thrown. Returns the open 2xx response. */
-export async function upstreamRequest(call: UpstreamCall): Promise<Dispatcher.ResponseData> {
-  let res: Dispatcher.ResponseData;
-  try {
-    res = await dispatcherFor(call).request({
-      origin: call.url.origin,
-      path: call.url.path,
-      method: call.method,
-      ...sent(call),
-      signal: call.deadline.signal,
-    });
-  } catch (err) {
-    throw transportFailure(err, call, false);
-  }
-  if (res.statusCode >= 200 && res.statusCode < 300) {
-    call.sentWith.onStatus?.(res.statusCode);
-    return res;
-  }
-  let text: string;
-  try {
-    text = await readCapped(res.body, MAX_ERROR_BODY);
-  } catch {
-    text = '';
-  }
-  throw fromClassification(
-    classifyHttp({ status: res.statusCode, headers: res.headers, body: text, secrets: callSecrets(call.sentWith) }),
+/** Sends the call with `handler` as undici's dispatch handler: its answer comes to the handler's callbacks, with no
+ * Readable, promise per chunk or AbortSignal between (docs/performance.md). */
+export function dispatchCall(call: UpstreamCall, handler: Dispatcher.DispatchHandler): void {
+  dispatcherFor(call).dispatch(
+    { origin: call.url.origin, path: call.url.path, method: call.method, ...sent(call) },
+    handler,
+  );
+}
+
+/** The deadline (its timer, or the caller's abort) ends the call through undici's own controller. */
+export function abortOnDeadline(deadline: Deadline, controller: Dispatcher.DispatchController): void {
+  deadline.onAbort((reason) => controller.abort(reason instanceof Error ? reason : new Error(String(reason))));
+}
+
+/** A non-2xx answer, read up to MAX_ERROR_BODY, as the classified failure to throw. */
+export function statusFailure(
+  call: Pick<UpstreamCall, 'provider' | 'sentWith'>,
+  status: number,
+  headers: IncomingHttpHeaders,
+  text: string,
+): UpstreamError {
+  return fromClassification(
+    classifyHttp({ status, headers, body: text.slice(0, MAX_ERROR_BODY), secrets: callSecrets(call.sentWith) }),
     call.provider,
   );
 }
 
-/** A 2xx JSON body where a stream was asked for: the error it holds, or a `server` failure saying what came, rather
- * than a misleading "stream broke". */
-export async function nonStreamAnswer(res: Dispatcher.ResponseData, call: UpstreamCall): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readCapped(res.body, MAX_ERROR_BODY);
-  } catch (err) {
-    return transportFailure(err, call, false);
-  }
+/** A 2xx JSON body where a stream was asked for (`text`, its first MAX_ERROR_BODY bytes): the error it holds, or a
+ * `server` failure saying what came, rather than a misleading "stream broke". */
+export function nonStreamAnswer(
+  call: Pick<UpstreamCall, 'provider' | 'sentWith'>,
+  status: number,
+  headers: IncomingHttpHeaders,
+  text: string,
+): UpstreamError {
   let body: unknown;
   try {
     body = JSON.parse(text) as unknown;
@@ -257,10 +241,10 @@ export async function nonStreamAnswer(res: Dispatcher.ResponseData, call: Upstre
     return fromClassification(
       {
         kind: 'server',
-        status: res.statusCode,
+        status,
         code: 'invalid_json',
         providerMessage: unparsableMessage(
-          `a stream was asked for and the answer came whole (${String(res.headers['content-type'] ?? 'no content type')}), not as JSON either`,
+          `a stream was asked for and the answer came whole (${String(headers['content-type'] ?? 'no content type')}), not as JSON either`,
           text,
           callSecrets(call.sentWith),
         ),
@@ -273,7 +257,7 @@ export async function nonStreamAnswer(res: Dispatcher.ResponseData, call: Upstre
   return fromClassification(
     {
       kind: 'server',
-      status: res.statusCode,
+      status,
       code: 'not_a_stream',
       providerMessage:
         'a stream was asked for and the answer came whole (application/json): the server does not stream on this endpoint',
@@ -356,7 +340,7 @@ class BufferedAnswer implements Dispatcher.DispatchHandler {
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#deadline.onAbort((reason) => controller.abort(reason instanceof Error ? reason : new Error(String(reason))));
+    abortOnDeadline(this.#deadline, controller);
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
@@ -416,28 +400,10 @@ export function callJson(ctx: SendContext, request: CallRequest): Promise<unknow
         }
         return;
       }
-      reject(
-        fromClassification(
-          classifyHttp({
-            status: answer.status,
-            headers: answer.headers,
-            body: text.slice(0, MAX_ERROR_BODY),
-            secrets: callSecrets(call.sentWith),
-          }),
-          call.provider,
-        ),
-      );
+      reject(statusFailure(call, answer.status, answer.headers, text));
     });
     try {
-      dispatcherFor(call).dispatch(
-        {
-          origin: call.url.origin,
-          path: call.url.path,
-          method: call.method,
-          ...sent(call),
-        },
-        handler,
-      );
+      dispatchCall(call, handler);
     } catch (err) {
       deadline.clear();
       reject(transportFailure(err, call, false));

@@ -2,13 +2,24 @@
 // next()), feed SSE events to a provider-specific handler as each chunk arrives, re-arm the idle timer on each chunk,
 // and turn a cut, an idle timeout or an error inside the 200 stream into a classified UpstreamError marked midStream.
 // The events are pulled (an async iterator) or, once committed, pushed to a sink (event-sink.ts).
+import { Buffer } from 'node:buffer';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import type { SendContext, StreamEvent } from './types.ts';
 import { fromClassification } from '../errors/upstream-error.ts';
 import { createDeadline, type Deadline } from './deadline.ts';
 import type { CallRequest, UpstreamCall } from './http.ts';
-import { MAX_EVENT_BYTES, nonStreamAnswer, tooLargeFailure, transportFailure, upstreamRequest } from './http.ts';
+import {
+  abortOnDeadline,
+  dispatchCall,
+  MAX_ERROR_BODY,
+  MAX_EVENT_BYTES,
+  nonStreamAnswer,
+  statusFailure,
+  tooLargeFailure,
+  transportFailure,
+} from './http.ts';
 import { sseReader, type SseReader } from './sse.ts';
 import { unparsableMessage } from '../errors/error-body.ts';
 import { callSecrets } from './call-secrets.ts';
@@ -62,14 +73,32 @@ export function streamCall(
   return new UpstreamStream(ctx, build, handler);
 }
 
-type Body = Dispatcher.ResponseData['body'];
+/** How many bytes of the answer are held, unparsed, while the consumer is busy, before undici stops reading: the
+ * high-water mark of the Readable this once was. A short rest is read whole, so its connection goes back to the pool
+ * even when the consumer never comes back for it. */
+const HOLD_BYTES = 64 * 1024;
 
-class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
+/** What the answer turned out to be once its head came: a stream, or a body read only to say what went wrong. */
+type Reading = 'head' | 'stream' | 'status' | 'whole';
+
+/** The call's undici dispatch handler: each chunk of the answer is parsed as undici hands it over (no Readable between,
+ * as BufferedAnswer in http.ts). While the consumer is busy, chunks are held as bytes, as many as HOLD_BYTES, and
+ * parsed when it comes back: what a cancelled stream is billed is what it was handed, not what sat unread. */
+class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent>, Dispatcher.DispatchHandler {
   readonly #ctx: SendContext;
   readonly #handler: StreamHandler;
   readonly #deadline: Deadline;
   readonly #call: UpstreamCall;
-  #body: Body | undefined;
+  #controller: Dispatcher.DispatchController | undefined;
+  #reading: Reading = 'head';
+  /** The first pull's wait for the answer's head: settled once it is a stream, or with the attempt's failure. */
+  #opened: Promise<void> | undefined;
+  #openedSettle: ((err?: unknown) => void) | undefined;
+  /** A failed answer's status, headers and first bytes, while they are read. */
+  #status = 0;
+  #headers: IncomingHttpHeaders = {};
+  readonly #errorChunks: Buffer[] = [];
+  #errorSize = 0;
   #reader: SseReader | undefined;
   readonly #queue: StreamEvent[] = [];
   #taken = 0;
@@ -97,6 +126,14 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
   #batched = 0;
   /** The frame key of every event of the batch so far; `null` once one had none (or another). */
   #batchKey: string | null | undefined;
+  /** The consumer is busy: chunks are held, not parsed, until it comes back. */
+  #holding = false;
+  readonly #held: Buffer[] = [];
+  #heldBytes = 0;
+  /** The answer ended while chunks were held: the end is read after them. */
+  #heldEnd = false;
+  /** A push consumer's resume is read on the next tick, as the Readable's was: never inside the sink's own call. */
+  #releaseQueued = false;
 
   constructor(ctx: SendContext, build: CallRequest, handler: StreamHandler) {
     this.#ctx = ctx;
@@ -112,7 +149,7 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
 
   async next(): Promise<IteratorResult<StreamEvent>> {
     if (this.#closed && this.#taken >= this.#queue.length) return { done: true, value: undefined };
-    const body = this.#body ?? (await this.#open());
+    if (this.#reading !== 'stream') await (this.#opened ?? this.#open());
     for (;;) {
       if (this.#taken < this.#queue.length) return { done: false, value: this.#queue[this.#taken++]! };
       this.#queue.length = 0;
@@ -129,7 +166,10 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
         this.#queue.push(...tail);
         continue;
       }
-      if (body.isPaused()) this.#resume(body);
+      if (this.#holding) {
+        this.#release();
+        continue;
+      }
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }
@@ -142,27 +182,26 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
   /** The rest of the stream, from the next event on, goes to `sink` as it is parsed. Only once the stream is open
    * (its first event was pulled) and while no pull is waiting. */
   pushTo(sink: EventSink): PushControl {
-    const body = this.#body;
-    if (body === undefined || this.#wake !== undefined)
+    if (this.#reading !== 'stream' || this.#wake !== undefined)
       throw new Error('pushTo: the stream is not open or is being pulled');
     this.#sink = sink;
-    const control = this.#control(body);
+    const control = this.#control();
     const queued = this.#queue.slice(this.#taken);
     this.#queue.length = 0;
     this.#taken = 0;
     let room = true;
     for (const e of queued) room = sink.event(e) && room;
     if (this.#settleSink()) return control;
-    if (!room) this.#pause(body);
-    else if (body.isPaused()) this.#resume(body);
+    if (!room) this.#hold();
+    else if (this.#holding) this.#queueRelease();
     return control;
   }
 
   /** What a sink that is pushed into holds. */
-  #control(body: Body): PushControl {
+  #control(): PushControl {
     return {
       resume: () => {
-        if (!this.#closed && body.isPaused()) this.#resume(body);
+        if (!this.#closed && this.#holding) this.#queueRelease();
       },
       cancel: () => {
         this.#sink = undefined;
@@ -171,27 +210,61 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     };
   }
 
-  /** Sends the request and starts reading: the first pull's work, whose failure is the attempt's. */
-  async #open(): Promise<Body> {
-    const deadline = this.#deadline;
+  /** Sends the request: the first pull's work, whose failure is the attempt's. */
+  async #open(): Promise<void> {
     const call = this.#call;
-    // A request signed over its body and time (SigV4) is signed as it goes out.
-    if (call.sign !== undefined) call.headers = { ...call.headers, ...(await call.sign(call)) };
-    const res = await upstreamRequest(call).catch((err: unknown) => {
-      deadline.clear();
-      this.#closed = true;
-      throw err;
+    const opened = new Promise<void>((resolve, reject) => {
+      const settle = (err?: unknown): void => (err === undefined ? resolve() : reject(err));
+      this.#openedSettle = settle;
     });
-    this.#ctx.onHeaders?.(res.headers);
-    // A whole JSON answer, or an HTML page (a proxy's error page with a 200), is not a stream: say what came.
-    if (/application\/json|text\/html/i.test(String(res.headers['content-type'] ?? ''))) {
-      const failure = await nonStreamAnswer(res, this.#call);
-      deadline.clear();
-      this.#closed = true;
-      throw failure;
+    this.#opened = opened;
+    try {
+      // A request signed over its body and time (SigV4) is signed as it goes out.
+      if (call.sign !== undefined) call.headers = { ...call.headers, ...(await call.sign(call)) };
+    } catch (err) {
+      this.#openFailed(err);
+      return opened;
     }
-    const body = res.body;
-    this.#body = body;
+    try {
+      dispatchCall(call, this);
+    } catch (err) {
+      this.#openFailed(transportFailure(err, call, false));
+    }
+    return opened;
+  }
+
+  /** The attempt failed before its stream began. */
+  #openFailed(err: unknown): void {
+    this.#deadline.clear();
+    this.#closed = true;
+    const settle = this.#openedSettle;
+    this.#openedSettle = undefined;
+    settle?.(err);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    // The consumer left while the request was being signed.
+    if (this.#closed) return controller.abort(new Error('the stream was closed'));
+    abortOnDeadline(this.#deadline, controller);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    if (this.#closed) return;
+    this.#status = status;
+    this.#headers = headers;
+    if (status < 200 || status >= 300) {
+      this.#reading = 'status';
+      return;
+    }
+    this.#call.sentWith.onStatus?.(status);
+    this.#ctx.onHeaders?.(headers);
+    // A whole JSON answer, or an HTML page (a proxy's error page with a 200), is not a stream: say what came.
+    if (/application\/json|text\/html/i.test(String(headers['content-type'] ?? ''))) {
+      this.#reading = 'whole';
+      return;
+    }
+    this.#reading = 'stream';
     const maxEvent = this.#ctx.maxEventBytes ?? MAX_EVENT_BYTES;
     this.#reader = (this.#handler.reader ?? sseReader)(this.#onEvent, maxEvent, () => {
       throw tooLargeFailure(
@@ -202,8 +275,58 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
         this.#produced,
       );
     });
-    body.on('data', this.#onData).once('end', this.#onEnd).once('error', this.#onError);
-    return body;
+    const settle = this.#openedSettle;
+    this.#openedSettle = undefined;
+    settle?.();
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#closed) return;
+    if (this.#reading !== 'stream') return this.#errorData(controller, chunk);
+    if (!this.#holding) return this.#onData(chunk);
+    this.#held.push(chunk);
+    this.#heldBytes += chunk.length;
+    if (this.#heldBytes >= HOLD_BYTES) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    if (this.#closed) return;
+    if (this.#reading !== 'stream') return this.#errorEnd(undefined);
+    if (this.#holding) this.#heldEnd = true;
+    else this.#onEnd();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.#closed) return;
+    if (this.#reading !== 'stream') return this.#errorEnd(err);
+    // A failure is not held for the consumer (as a Readable's error was not): the unread bytes are dropped.
+    this.#held.length = 0;
+    this.#heldBytes = 0;
+    this.#onError(err);
+  }
+
+  /** A failed answer's body, kept up to MAX_ERROR_BODY: reading stops there (the connection is dropped), so an endless
+   * body costs neither memory nor time. */
+  #errorData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#errorChunks.push(chunk);
+    this.#errorSize += chunk.length;
+    if (this.#errorSize < MAX_ERROR_BODY) return;
+    this.#errorEnd(undefined);
+    controller.abort(new Error('the failed answer was read as far as it is kept'));
+  }
+
+  /** The failed answer is over (or read far enough): the attempt's failure, from what came. */
+  #errorEnd(err: Error | undefined): void {
+    const status = this.#status;
+    if (this.#reading === 'head') return this.#openFailed(transportFailure(err, this.#call, false));
+    const text = Buffer.concat(this.#errorChunks).toString('utf8').slice(0, MAX_ERROR_BODY);
+    this.#errorChunks.length = 0;
+    if (this.#reading === 'status') return this.#openFailed(statusFailure(this.#call, status, this.#headers, text));
+    this.#openFailed(
+      err === undefined
+        ? nonStreamAnswer(this.#call, status, this.#headers, text)
+        : transportFailure(err, this.#call, false),
+    );
   }
 
   #cut(message: string): Error {
@@ -260,7 +383,7 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     }
   };
 
-  readonly #onData = (chunk: Uint8Array): void => {
+  #onData(chunk: Uint8Array): void {
     this.#deadline.touch();
     this.#full = false;
     this.#heard = false;
@@ -280,16 +403,15 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     if (this.#batch !== undefined) this.#flushBatch(chunk);
     // Keep-alive comments, empty deltas and role-only chunks are silence to the stream's clocks (stream-watch.ts).
     if (this.#heard || partial) this.#ctx.onRead?.();
-    const body = this.#body!;
     if (this.#sink !== undefined) {
-      if (!this.#settleSink() && this.#full) this.#pause(body);
+      if (!this.#settleSink() && this.#full) this.#hold();
       return;
     }
-    // A consumer busy elsewhere (writing to a slow caller, or gone) gets at most this chunk read ahead of it, as when
+    // A consumer busy elsewhere (writing to a slow caller, or gone) gets at most this chunk parsed ahead of it, as when
     // it pulled each chunk itself: what a cancelled stream is billed is what it was handed, not what sat queued.
-    if (this.#wake === undefined && this.#queue.length > this.#taken) this.#pause(body);
+    if (this.#wake === undefined && this.#queue.length > this.#taken) this.#hold();
     this.#wakeUp();
-  };
+  }
 
   /** The chunk's events to the sink: as the chunk's own bytes when every event came with the same frame key and the
    * chunk ends where an event ends, else one by one. */
@@ -308,7 +430,7 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     if (!this.#push(events)) this.#full = true;
   }
 
-  readonly #onEnd = (): void => {
+  #onEnd(): void {
     try {
       this.#reader!.end();
     } catch (err) {
@@ -317,25 +439,53 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     this.#ended = true;
     if (this.#sink !== undefined) this.#settleSink();
     else this.#wakeUp();
-  };
+  }
 
-  readonly #onError = (err: Error): void => {
+  #onError(err: Error): void {
     this.#fail(err);
     this.#ended = true;
     if (this.#sink !== undefined) this.#settleSink();
     else this.#wakeUp();
-  };
+  }
 
-  /** Reading stops for the consumer; its timer does not count meanwhile: a wait on the consumer is not the upstream's
+  /** Parsing stops for the consumer; its timer does not count meanwhile: a wait on the consumer is not the upstream's
    * silence. */
-  #pause(body: Body): void {
-    body.pause();
+  #hold(): void {
+    this.#holding = true;
     this.#deadline.pause();
   }
 
-  #resume(body: Body): void {
+  #queueRelease(): void {
+    if (this.#releaseQueued) return;
+    this.#releaseQueued = true;
+    process.nextTick(this.#releaseQueuedNow);
+  }
+
+  readonly #releaseQueuedNow = (): void => {
+    this.#releaseQueued = false;
+    if (!this.#closed && this.#holding) this.#release();
+  };
+
+  /** The consumer is back: the held chunks are parsed in order, until it is busy again; then the answer's end, if it
+   * came meanwhile, and undici reads on. */
+  #release(): void {
+    this.#holding = false;
     this.#deadline.touch();
-    body.resume();
+    const held = this.#held;
+    let i = 0;
+    while (i < held.length && !this.#holding && !this.#closed) {
+      const chunk = held[i++]!;
+      this.#heldBytes -= chunk.length;
+      this.#onData(chunk);
+    }
+    held.splice(0, i);
+    if (this.#holding || this.#closed) return;
+    if (this.#heldEnd) {
+      this.#heldEnd = false;
+      return this.#onEnd();
+    }
+    const controller = this.#controller;
+    if (controller?.paused === true) controller.resume();
   }
 
   #wakeUp(): void {
@@ -384,13 +534,10 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent> {
     if (this.#closed) return;
     this.#closed = true;
     this.#deadline.clear();
-    const body = this.#body;
-    if (body === undefined) return;
-    body.off('data', this.#onData).off('end', this.#onEnd).off('error', this.#onError);
-    if (!body.destroyed && !body.readableEnded) {
-      body.on('error', () => {});
-      body.destroy();
-    }
+    this.#held.length = 0;
+    this.#heldBytes = 0;
+    // An answer undici has not finished is aborted: its connection is dropped, not handed back mid-answer.
+    if (!this.#ended && !this.#heldEnd) this.#controller?.abort(new Error('the stream was closed'));
     this.#wakeUp();
   }
 }
