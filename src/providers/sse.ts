@@ -1,5 +1,5 @@
 // Server-sent events both ways: parsed from an upstream body by eventsource-parser, synchronously as each chunk
-// arrives (stream-call.ts feeds it from the body's own data events: no promise per event), and written as named
+// arrives (stream-call.ts feeds it each chunk as undici hands it over: no promise per event), and written as named
 // frames for the gateway's Anthropic and Responses streams.
 import { Buffer } from 'node:buffer';
 import { createParser } from 'eventsource-parser';
