@@ -538,6 +538,10 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent>, Disp
     this.#heldBytes = 0;
     // An answer undici has not finished is aborted: its connection is dropped, not handed back mid-answer.
     if (!this.#ended && !this.#heldEnd) this.#controller?.abort(new Error('the stream was closed'));
+    // A first pull still waiting for the answer's head ends with nothing, as one waiting for an event does.
+    const opened = this.#openedSettle;
+    this.#openedSettle = undefined;
+    opened?.();
     this.#wakeUp();
   }
 }

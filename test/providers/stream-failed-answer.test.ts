@@ -75,3 +75,41 @@ test('an endless whole answer where a stream was asked for is a server failure s
   assert.equal(err.kind, 'server');
   assert.match(err.message, /a stream was asked for and the answer came whole \(text\/html\)/);
 });
+
+test('a stream closed while its answer has not begun ends the pull waiting for it, and its request', async () => {
+  let closed!: () => void;
+  const requestClosed = new Promise<void>((resolve) => (closed = resolve));
+  // The head never comes: the first pull waits until the stream is closed.
+  const upstream = createServer((req) => {
+    req.resume();
+    req.socket.once('close', closed);
+  });
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  const { port } = upstream.address() as AddressInfo;
+  let seen!: () => void;
+  const requestSeen = new Promise<void>((resolve) => (seen = resolve));
+  upstream.once('request', () => seen());
+  try {
+    const it = openaiAdapter
+      .stream(
+        { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
+        {
+          provider: 'p',
+          baseUrl: `http://127.0.0.1:${port}/v1`,
+          apiKey: 'sk-failed-answer-0002',
+          headers: {},
+          timeoutMs: 60_000,
+        },
+      )
+      [Symbol.asyncIterator]();
+    const first = it.next();
+    await requestSeen;
+    await it.return?.();
+    assert.deepEqual(await first, { done: true, value: undefined });
+    await requestClosed;
+  } finally {
+    upstream.closeAllConnections();
+    upstream.close();
+  }
+});
