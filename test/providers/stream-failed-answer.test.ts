@@ -4,11 +4,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openaiAdapter } from '../../src/providers/openai/adapter.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { UpstreamError } from '../../src/errors/upstream-error.ts';
+import type { StreamEvent } from '../../src/providers/types.ts';
 
 after(closePools);
 
@@ -26,38 +27,42 @@ function endless(res: ServerResponse, head: string, sent: { bytes: number }): vo
   more();
 }
 
-async function failedStream(status: number, type: string, head: string): Promise<{ err: unknown; sent: number }> {
-  const sent = { bytes: 0 };
-  const upstream = createServer((req, res) => {
-    req.resume();
-    res.writeHead(status, { 'content-type': type });
-    endless(res, head, sent);
-  });
+/** A loopback upstream answering with `handler`, and an OpenAI stream to it (nothing is read until it is pulled). */
+async function streamTo(
+  handler: RequestListener,
+  key: string,
+): Promise<{ it: AsyncIterator<StreamEvent> } & AsyncDisposable> {
+  const upstream = createServer(handler);
   upstream.listen(0, '127.0.0.1');
   await once(upstream, 'listening');
   const { port } = upstream.address() as AddressInfo;
-  try {
-    const events = openaiAdapter.stream(
+  const it = openaiAdapter
+    .stream(
       { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
-      {
-        provider: 'p',
-        baseUrl: `http://127.0.0.1:${port}/v1`,
-        apiKey: 'sk-failed-answer-0001',
-        headers: {},
-        timeoutMs: 60_000,
-      },
-    );
-    const err = await events[Symbol.asyncIterator]()
-      .next()
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-    return { err, sent: sent.bytes };
-  } finally {
-    upstream.closeAllConnections();
-    upstream.close();
-  }
+      { provider: 'p', baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: key, headers: {}, timeoutMs: 60_000 },
+    )
+    [Symbol.asyncIterator]();
+  return {
+    it,
+    [Symbol.asyncDispose]: async () => {
+      upstream.closeAllConnections();
+      upstream.close();
+    },
+  };
+}
+
+async function failedStream(status: number, type: string, head: string): Promise<{ err: unknown; sent: number }> {
+  const sent = { bytes: 0 };
+  await using up = await streamTo((req, res) => {
+    req.resume();
+    res.writeHead(status, { 'content-type': type });
+    endless(res, head, sent);
+  }, 'sk-failed-answer-0001');
+  const err = await up.it.next().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { err, sent: sent.bytes };
 }
 
 test('an endless error body fails the stream with its status, read no further than it is kept', async () => {
@@ -80,36 +85,16 @@ test('a stream closed while its answer has not begun ends the pull waiting for i
   let closed!: () => void;
   const requestClosed = new Promise<void>((resolve) => (closed = resolve));
   // The head never comes: the first pull waits until the stream is closed.
-  const upstream = createServer((req) => {
-    req.resume();
-    req.socket.once('close', closed);
-  });
-  upstream.listen(0, '127.0.0.1');
-  await once(upstream, 'listening');
-  const { port } = upstream.address() as AddressInfo;
   let seen!: () => void;
   const requestSeen = new Promise<void>((resolve) => (seen = resolve));
-  upstream.once('request', () => seen());
-  try {
-    const it = openaiAdapter
-      .stream(
-        { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
-        {
-          provider: 'p',
-          baseUrl: `http://127.0.0.1:${port}/v1`,
-          apiKey: 'sk-failed-answer-0002',
-          headers: {},
-          timeoutMs: 60_000,
-        },
-      )
-      [Symbol.asyncIterator]();
-    const first = it.next();
-    await requestSeen;
-    await it.return?.();
-    assert.deepEqual(await first, { done: true, value: undefined });
-    await requestClosed;
-  } finally {
-    upstream.closeAllConnections();
-    upstream.close();
-  }
+  await using up = await streamTo((req) => {
+    req.resume();
+    req.socket.once('close', closed);
+    seen();
+  }, 'sk-failed-answer-0002');
+  const first = up.it.next();
+  await requestSeen;
+  await up.it.return?.();
+  assert.deepEqual(await first, { done: true, value: undefined });
+  await requestClosed;
 });
