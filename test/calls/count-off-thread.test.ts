@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,8 +77,10 @@ test('an awaited count leaves the event loop serving while the worker counts', a
   await withCounter('file', async (counter, dir) => {
     const path = join(dir, 'text');
     const counted = counter.count(path);
-    // The worker answers only once this write, which needs the event loop, is done.
-    await writeFile(path, 'abcd');
+    // The worker answers only once this write, which needs the event loop, is done. Written aside and renamed: the
+    // worker reads the file as soon as it exists, and a file written in place exists, empty, before its bytes land.
+    await writeFile(`${path}.part`, 'abcd');
+    await rename(`${path}.part`, path);
     assert.equal(await counted, 4);
   });
 });
