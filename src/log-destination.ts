@@ -26,7 +26,10 @@ class Batched implements BatchedDestination {
   /** Our own sonic-boom takes bytes: see sonicBoom. */
   readonly #bytes: boolean;
   readonly #batchSize: number;
-  readonly #timer: NodeJS.Timeout;
+  readonly #flushMs: number;
+  /** Armed by a line while none waits for it: an idle process is not woken four times a second for nothing. */
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
   readonly #onExit = (): void => this.flush();
   #pending = '';
 
@@ -34,14 +37,22 @@ class Batched implements BatchedDestination {
     this.#bytes = typeof options.dest !== 'object';
     this.#writer = typeof options.dest === 'object' ? options.dest : sonicBoom(options.dest);
     this.#batchSize = options.batchSize ?? 16_384;
-    this.#timer = setInterval(() => this.flush(), options.flushMs ?? 250);
-    this.#timer.unref();
+    this.#flushMs = options.flushMs ?? 250;
     process.on('exit', this.#onExit);
   }
 
   write(line: string): void {
     this.#pending += line;
     if (this.#pending.length >= this.#batchSize) this.flush();
+    else if (this.#timer === undefined && !this.#closed) this.#arm();
+  }
+
+  #arm(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, this.#flushMs);
+    this.#timer.unref();
   }
 
   flush(): void {
@@ -56,7 +67,9 @@ class Batched implements BatchedDestination {
   }
 
   close(): void {
-    clearInterval(this.#timer);
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     process.off('exit', this.#onExit);
     this.flush();
   }
