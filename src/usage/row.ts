@@ -193,20 +193,42 @@ export function emptyTotals(): Totals {
   };
 }
 
-function cell(cells: Map<string, RollupDelta>, bucket: number, row: UsageRow, route: string, credential: string) {
-  const key = `${bucket}\u0000${row.client_key}\u0000${row.task}\u0000${route}\u0000${credential}`;
-  let c = cells.get(key);
-  if (c === undefined) {
-    c = { bucket, client_key: row.client_key, task: row.task, route, credential, ...emptyTotals() };
-    cells.set(key, c);
+/** A batch's rollup cells by their key. A batch's rows mostly fall in the cell of the row before, which is tried
+ * first: the key's text, made and hashed for each row and charge, was a tenth of the ledger's write. */
+class Cells {
+  readonly #cells = new Map<string, RollupDelta>();
+  #last: RollupDelta | undefined;
+
+  of(bucket: number, row: UsageRow, route: string, credential: string): RollupDelta {
+    const last = this.#last;
+    if (
+      last !== undefined &&
+      last.bucket === bucket &&
+      last.route === route &&
+      last.credential === credential &&
+      last.client_key === row.client_key &&
+      last.task === row.task
+    )
+      return last;
+    const key = `${bucket}\u0000${row.client_key}\u0000${row.task}\u0000${route}\u0000${credential}`;
+    let c = this.#cells.get(key);
+    if (c === undefined) {
+      c = { bucket, client_key: row.client_key, task: row.task, route, credential, ...emptyTotals() };
+      this.#cells.set(key, c);
+    }
+    this.#last = c;
+    return c;
   }
-  return c;
+
+  all(): RollupDelta[] {
+    return [...this.#cells.values()];
+  }
 }
 
 /** What a batch of rows adds to the rollups of `size` (HOUR_MS or DAY_MS): each attempt's tokens and cost to its own
  * route and credential, the request itself to the route and credential that answered (or its last attempt's). */
 export function rollupDeltas(rows: readonly UsageRow[], size: number): RollupDelta[] {
-  const cells = new Map<string, RollupDelta>();
+  const cells = new Cells();
   for (const row of rows) {
     // A tool call has no tokens, task or route: it is counted by `usage --by tool` from the rows.
     if (row.tool !== undefined) continue;
@@ -214,9 +236,9 @@ export function rollupDeltas(rows: readonly UsageRow[], size: number): RollupDel
     const last = row.charges.at(-1);
     const route = row.route || last?.route || '';
     const credential = row.credential || last?.credential || '';
-    cell(cells, bucket, row, route, credential).requests += 1;
+    cells.of(bucket, row, route, credential).requests += 1;
     for (const ch of row.charges) {
-      const c = cell(cells, bucket, row, ch.route, ch.credential);
+      const c = cells.of(bucket, row, ch.route, ch.credential);
       c.input_tokens += ch.input_tokens;
       c.output_tokens += ch.output_tokens;
       c.cache_read_tokens += ch.cache_read_tokens;
@@ -227,7 +249,7 @@ export function rollupDeltas(rows: readonly UsageRow[], size: number): RollupDel
       if (ch.estimated) c.estimated += 1;
     }
   }
-  return [...cells.values()];
+  return cells.all();
 }
 
 /** Keyset cursor of a row: newest first, ties by id. */
