@@ -14,6 +14,9 @@ export interface BodyWriter {
   writeBytes(bytes: Uint8Array): boolean;
   /** Calls `f` when the socket can take more; returns what stops listening. */
   onDrain(f: () => void): () => void;
+  /** Holds this turn's writes and sends them together once it is over: the stream's finish, its end marker and the
+   * reply's end come from one upstream read, and went out as three writes where a proxy makes one. */
+  holdTurn(): void;
 }
 
 /** A writer straight to the socket when the reply is chunked and has its socket (not an HTTP/1.0 caller, nor a
@@ -64,7 +67,15 @@ function toSocket(res: ServerResponse, socket: Socket): BodyWriter {
       socket.on('drain', f);
       return () => socket.off('drain', f);
     },
+    holdTurn: () => holdTurn(socket),
   };
+}
+
+/** Corks the socket until the microtasks after this turn's callbacks: what this turn writes goes out in one writev. */
+function holdTurn(socket: Socket): void {
+  if (socket.destroyed) return;
+  socket.cork();
+  queueMicrotask(() => socket.uncork());
 }
 
 function viaReply(res: ServerResponse): BodyWriter {
@@ -75,6 +86,8 @@ function viaReply(res: ServerResponse): BodyWriter {
       res.on('drain', f);
       return () => res.off('drain', f);
     },
+    // Node's reply already gathers a turn's writes when it has no socket of its own to write to.
+    holdTurn: () => {},
   };
 }
 

@@ -63,6 +63,8 @@ export function failStream(res: ServerResponse, w: Omit<StreamWrite, 'first' | '
   });
 }
 
+const isFinish = (e: StreamEvent): boolean => e.type === 'finish';
+
 /** One stream's writing: its frames, its end (whole, cut with the shape's error, or cancelled) and its trailer. */
 class FramesWriter implements EventSink {
   readonly #res: ServerResponse;
@@ -104,6 +106,7 @@ class FramesWriter implements EventSink {
     // The finish's usage is the whole answer's; the start's (Anthropic reports the prompt there) stands for a stream
     // cut short, whose prompt the provider bills all the same.
     if ((e.type === 'finish' || e.type === 'start') && e.usage !== undefined) this.#w.sy.run.usage = e.usage;
+    if (e.type === 'finish') this.#body.holdTurn();
     try {
       return this.#write(this.#w.encoder.encode(e));
     } catch (err) {
@@ -129,6 +132,7 @@ class FramesWriter implements EventSink {
     const res = this.#res;
     if (res.destroyed) return true;
     this.#keepalive?.wrote();
+    if (events.some(isFinish)) this.#body.holdTurn();
     return this.#body.writeBytes(out);
   }
 
