@@ -13,6 +13,9 @@ export interface EventSink {
    * providers/translate/). A sink writing that shape with the same key may send the bytes on as they are; else it
    * takes the events one by one. Offered only to a sink that has it; `events` is lent for the call, not kept. */
   verbatim?(bytes: Uint8Array, events: readonly StreamEvent[], key: string): boolean;
+  /** Several events read from one upstream read come next, one by one (their frames differ, so not as its bytes): a
+   * sink writing them may send them together. */
+  together?(): void;
   /** The stream is over and whole. */
   end(): void;
   /** The stream broke off: `err` is what a pulling consumer would have been thrown. */

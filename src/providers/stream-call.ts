@@ -427,6 +427,7 @@ class UpstreamStream implements PushableStream, AsyncIterable<StreamEvent>, Disp
       if (!sink.verbatim(chunk, events, key)) this.#full = true;
       return;
     }
+    if (n > 1) sink.together?.();
     if (!this.#push(events)) this.#full = true;
   }
 

@@ -173,6 +173,8 @@ export class CommittedStream implements PushableStream, AsyncIterable<StreamEven
         if (this.#settledBy(sink, () => this.#broken(err))) onward();
       },
     };
+    const together = sink.together?.bind(sink);
+    if (together !== undefined) upstream.together = together;
     // The upstream's own bytes go on only from the upstream the stream was committed on: a resumed rest is re-encoded.
     const verbatim = sink.verbatim?.bind(sink);
     if (verbatim !== undefined) {

@@ -136,6 +136,10 @@ class FramesWriter implements EventSink {
     return this.#body.writeBytes(out);
   }
 
+  together(): void {
+    if (!this.#over) this.#body.holdTurn();
+  }
+
   end(): void {
     if (this.#over) return;
     this.#w.sy.run.streamEnd = 'finished';
