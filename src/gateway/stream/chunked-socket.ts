@@ -14,8 +14,8 @@ export interface BodyWriter {
   writeBytes(bytes: Uint8Array): boolean;
   /** Calls `f` when the socket can take more; returns what stops listening. */
   onDrain(f: () => void): () => void;
-  /** Holds this turn's writes and sends them together once it is over: the stream's finish, its end marker and the
-   * reply's end come from one upstream read, and went out as three writes where a proxy makes one. */
+  /** Holds this turn's writes and sends them together once it is over: the frames of one upstream read, and the
+   * stream's end when that read ends it, had gone out as up to four writes where a proxy makes one. */
   holdTurn(): void;
 }
 
@@ -42,6 +42,7 @@ function isInjected(res: ServerResponse): boolean {
 
 function toSocket(res: ServerResponse, socket: Socket): BodyWriter {
   let headSent = false;
+  let held = false;
   // Until the reply has put its head on the socket, frames go through it: Node 24.22 holds a reply's first writes in
   // the reply (corked to the next tick), where 24.21 corked the socket, so a frame written straight to the socket
   // then went out before the head.
@@ -67,15 +68,17 @@ function toSocket(res: ServerResponse, socket: Socket): BodyWriter {
       socket.on('drain', f);
       return () => socket.off('drain', f);
     },
-    holdTurn: () => holdTurn(socket),
+    holdTurn: () => {
+      if (held || socket.destroyed) return;
+      // Corked until the microtasks after this turn's callbacks: what the turn writes goes out in one writev.
+      held = true;
+      socket.cork();
+      queueMicrotask(() => {
+        held = false;
+        socket.uncork();
+      });
+    },
   };
-}
-
-/** Corks the socket until the microtasks after this turn's callbacks: what this turn writes goes out in one writev. */
-function holdTurn(socket: Socket): void {
-  if (socket.destroyed) return;
-  socket.cork();
-  queueMicrotask(() => socket.uncork());
 }
 
 function viaReply(res: ServerResponse): BodyWriter {
@@ -86,7 +89,7 @@ function viaReply(res: ServerResponse): BodyWriter {
       res.on('drain', f);
       return () => res.off('drain', f);
     },
-    // Node's reply already gathers a turn's writes when it has no socket of its own to write to.
+    // Node's reply corks its socket to the next tick at each write: a turn's writes go out together already.
     holdTurn: () => {},
   };
 }
