@@ -48,6 +48,20 @@ test('a lone line is written within the flush interval, without a full batch', a
   assert.equal(lines(path)[0], '{"msg":"alone"}');
 });
 
+test('a line logged after a quiet spell is written within the flush interval too', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  const path = join(ws.dir, 'gateway.log');
+  const dest = batchedDestination({ dest: path, flushMs: 50 });
+  t.after(() => dest.close());
+  dest.write('{"msg":"first"}\n');
+  await until('the first line to be written', () => lines(path).length === 1);
+  // The timer that wrote it has run: the next line arms its own.
+  dest.write('{"msg":"after"}\n');
+  await until('the line after the quiet spell to be written', () => lines(path).length === 2);
+  assert.deepEqual(lines(path), ['{"msg":"first"}', '{"msg":"after"}']);
+});
+
 test('a process that exits right after logging still writes the line', () => {
   const script = [
     `import { batchedDestination } from ${JSON.stringify(MODULE)};`,
