@@ -1,12 +1,12 @@
 // The gateway's log destination, on real files: every line arrives, in order, whole; a lone line is not held back
 // longer than the flush interval; close() and process exit write what is pending.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { batchedDestination } from '../src/log-destination.ts';
+import { batchedDestination, type BatchedDestination } from '../src/log-destination.ts';
 import { createLogger } from '../src/log.ts';
 import { tempWorkspace } from './helpers/tmp.ts';
 import { until } from './helpers/until.ts';
@@ -37,23 +37,25 @@ test('many batches: every line arrives once, in order and whole', async (t) => {
   );
 });
 
-test('a lone line is written within the flush interval, without a full batch', async (t) => {
+/** A destination on a temp file that flushes a waiting line after 50 ms; both cleaned up after the test. */
+function quickFlushing(t: TestContext): { path: string; dest: BatchedDestination } {
   const ws = tempWorkspace();
   t.after(() => ws.cleanup());
   const path = join(ws.dir, 'gateway.log');
   const dest = batchedDestination({ dest: path, flushMs: 50 });
   t.after(() => dest.close());
+  return { path, dest };
+}
+
+test('a lone line is written within the flush interval, without a full batch', async (t) => {
+  const { path, dest } = quickFlushing(t);
   dest.write('{"msg":"alone"}\n');
   await until('the lone line to be written', () => lines(path).length === 1);
   assert.equal(lines(path)[0], '{"msg":"alone"}');
 });
 
 test('a line logged after a quiet spell is written within the flush interval too', async (t) => {
-  const ws = tempWorkspace();
-  t.after(() => ws.cleanup());
-  const path = join(ws.dir, 'gateway.log');
-  const dest = batchedDestination({ dest: path, flushMs: 50 });
-  t.after(() => dest.close());
+  const { path, dest } = quickFlushing(t);
   dest.write('{"msg":"first"}\n');
   await until('the first line to be written', () => lines(path).length === 1);
   // The timer that wrote it has run: the next line arms its own.
