@@ -6,7 +6,7 @@
 // ratios' spread beside it); throughput as a share of the piped proxy's, likewise. Then streams at C=32 (CPU per
 // chunk, time to first byte at a 200 KB request), RSS idle and after a sustained load of 200 KB bodies, and PASS/FAIL
 // for each target of the issue. BENCH_SWEEP_ONLY=streams runs the streams alone (no slices, no CPU targets);
-// BENCH_STREAM_WARM sets how many rounds of streams warm each server up first (1).
+// BENCH_STREAM_WARM sets how many rounds of streams warm each server up first (6).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -302,8 +302,10 @@ async function streams(targets: Target[], upstream: Served, rounds: number): Pro
   if (res.status !== 204) throw new Error(`the fake upstream refused the pace: ${res.status}`);
   const streamed = targets.filter((t) => t.kind !== 'piped' && t.client === t.upstream);
   const runs = new Map<string, { cpuPerChunk: number; p50: number }[]>();
-  // A gateway's stream path runs cold for its first few hundred requests (bench/README.md, "Warm-up").
-  const warm = Number(process.env['BENCH_STREAM_WARM'] ?? 1);
+  // A stream's own path (opening, ending, the ledger's row of a stream) runs cold for its first few hundred streams,
+  // and V8 compiles it meanwhile; with one round the rounds counted charged that to every chunk (bench/README.md,
+  // "Streams' warm-up").
+  const warm = Number(process.env['BENCH_STREAM_WARM'] ?? 6);
   for (let round = 1 - warm; round <= rounds; round++)
     for (const bytes of [0, BODY_SIZES[2].bytes])
       for (const t of streamed) {
