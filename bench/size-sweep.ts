@@ -181,7 +181,7 @@ async function slices(targets: Target[], warmups: number, count: number, seconds
   const runs: Runs = new Map();
   for (let round = 0; round < count; round++)
     for (const size of BODY_SIZES)
-      for (const t of targets) {
+      for (const t of rotated(targets, round)) {
         // Not counted: a process's first requests after the others' slices read dearer (bench/README.md, "The
         // buffered proxy's two shapes"), and would be counted to whichever of its targets comes first in the round.
         await load(loadTarget(t, size), CONNECTIONS, seconds, Math.min(SETTLE_REQUESTS, amountOf(size, seconds)));
@@ -192,6 +192,12 @@ async function slices(targets: Target[], warmups: number, count: number, seconds
         runs.set(runKey(size, t), [...(runs.get(runKey(size, t)) ?? []), slice]);
       }
   return runs;
+}
+
+/** The targets in turn from the round's own first, as `bench:stream` turns its routes: no target always runs last in a
+ * round, or right after the same neighbour. */
+function rotated<T>(list: readonly T[], round: number): T[] {
+  return list.map((_, i) => list[(i + round) % list.length]!);
 }
 
 /** Requests sent to a target, not counted, right before each of its slices (at most as many as the slice's). */
@@ -308,7 +314,7 @@ async function streams(targets: Target[], upstream: Served, rounds: number): Pro
   const warm = Number(process.env['BENCH_STREAM_WARM'] ?? 6);
   for (let round = 1 - warm; round <= rounds; round++)
     for (const bytes of [0, BODY_SIZES[2].bytes])
-      for (const t of streamed) {
+      for (const t of rotated(streamed, round + warm)) {
         const cpu0 = cpuMicrosOf(t.pid);
         const job = shapedStreamJob(t.client, t, modelFor(t), { streams: CONNECTIONS, rampMs: 100, agentBytes: bytes });
         const r = await spawnStreams({ ...job, timeoutMs: 30_000 });
