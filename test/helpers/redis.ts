@@ -84,6 +84,14 @@ async function servedBy(port: number, child: ChildProcess): Promise<boolean> {
   }
 }
 
+/** A plain client of a test's Redis, disconnected when its scope ends (`using`), however the test ends. One left open
+ * after its test failed kept reconnecting to the server the test had stopped, and its process, and the suite, never
+ * ended. */
+export function rawRedis(url: string): Redis & Disposable {
+  const client = new Redis(url);
+  return Object.assign(client, { [Symbol.dispose]: () => client.disconnect() });
+}
+
 /** Loopback, nothing saved unless asked: the arguments every test server shares. */
 const SERVER_ARGS = ['--bind', '127.0.0.1', '--protected-mode', 'no', '--save', '', '--appendonly', 'no'];
 
