@@ -2,7 +2,7 @@
 // value from systemd's EnvironmentFile=), and SIGHUP with a broken config keeps the old one and logs where it broke.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
@@ -67,13 +67,20 @@ async function startGateway(
     child.on('exit', () => reject(new Error(`gateway exited early: ${stderr}`)));
   });
   const chat = async () => {
-    const res = await fetch(`${url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
-    });
-    await res.arrayBuffer();
-    return { status: res.status, route: res.headers.get('x-switchyard-route') };
+    try {
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await res.arrayBuffer();
+      return { status: res.status, route: res.headers.get('x-switchyard-route') };
+    } catch (err) {
+      // fetch says only "other side closed" (a full suite at load 14 met it once): say what the gateway was doing.
+      throw new Error(`a chat request failed: ${failureOf(err)}; ${childState(child)}; the gateway's log:\n${stderr}`, {
+        cause: err,
+      });
+    }
   };
   return {
     ws,
@@ -86,6 +93,19 @@ async function startGateway(
     logs: () => stderr,
     writeConfig: (c: unknown) => ws.write('switchyard.yaml', typeof c === 'string' ? c : stringify(c)),
   };
+}
+
+/** fetch's error and what under it says why ("fetch failed: SocketError: other side closed"). */
+function failureOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `: ${err.cause.name}: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}
+
+function childState(child: ChildProcess): string {
+  if (child.exitCode !== null) return `the gateway had exited with ${child.exitCode}`;
+  if (child.signalCode !== null) return `the gateway had been killed by ${child.signalCode}`;
+  return 'the gateway was still running';
 }
 
 for (const [name, processEnv] of [
