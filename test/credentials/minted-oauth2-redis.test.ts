@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { tempWorkspace } from '../helpers/tmp.ts';
-import { startTestRedis, REDIS_MISSING } from '../helpers/redis.ts';
+import { rawRedis, startTestRedis, REDIS_MISSING } from '../helpers/redis.ts';
 import { closePools } from '../../src/providers/registry.ts';
 import { openStore } from '../../src/state/open.ts';
 import { startSimulator } from '../../src/sim/server.ts';
@@ -14,7 +14,6 @@ import { Minter } from '../../src/credentials/minted/minter.ts';
 import { mintedSource } from '../../src/credentials/minted/spec.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { loadedFrom } from '../routing/helpers.ts';
-import { Redis } from 'ioredis';
 import { mintKeys, readMint, writeMint } from '../../src/state/redis/mint.ts';
 import { RedisStore } from '../../src/state/redis/store.ts';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
@@ -65,19 +64,14 @@ test(
   { skip: REDIS_MISSING },
   async () => {
     await using redis = await startTestRedis();
-    const conn = new Redis(redis.url);
-    const other = new Redis(redis.url);
-    try {
-      const keys = mintKeys('switchyard:');
-      // What shared-state.ts does between its WATCH and its EXEC; another replica then writes health.
-      await conn.watch('switchyard:health');
-      await other.hset('switchyard:health', 'fp', '{}');
-      await writeMint(conn, keys, 'src', { provider: 'p', at: 1, refresh_token: 'rt-next', error: null });
-      assert.equal((await readMint(conn, keys, 'src'))?.refresh_token, 'rt-next');
-    } finally {
-      conn.disconnect();
-      other.disconnect();
-    }
+    using conn = rawRedis(redis.url);
+    using other = rawRedis(redis.url);
+    const keys = mintKeys('switchyard:');
+    // What shared-state.ts does between its WATCH and its EXEC; another replica then writes health.
+    await conn.watch('switchyard:health');
+    await other.hset('switchyard:health', 'fp', '{}');
+    await writeMint(conn, keys, 'src', { provider: 'p', at: 1, refresh_token: 'rt-next', error: null });
+    assert.equal((await readMint(conn, keys, 'src'))?.refresh_token, 'rt-next');
   },
 );
 

@@ -3,7 +3,7 @@
 // written when Redis is back; a store started while Redis is down still works; the password never shows.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { RedisStore, type RedisStoreOptions } from '../../src/state/redis/store.ts';
 import { SqliteStore } from '../../src/state/sqlite/store.ts';
 import { openStore, statePath } from '../../src/state/open.ts';
@@ -14,6 +14,7 @@ import {
   REDIS_CLUSTER_MISSING,
   REDIS_MISSING,
   REDIS_SENTINEL_MISSING,
+  rawRedis,
   startTestRedis,
   startTestRedisCluster,
   startTestRedisSentinel,
@@ -211,7 +212,7 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
 
   it('a damaged value in Redis is left out, not trusted, and overwritten by the next write', async () => {
     const prefix = `damaged${process.pid}:`;
-    const raw = new Redis(server.url);
+    using raw = rawRedis(server.url);
     await raw.hset(
       `${prefix}health`,
       'fp',
@@ -234,7 +235,6 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       await store.flush();
       assert.equal(JSON.parse((await raw.hget(`${prefix}health`, 'fp')) ?? '{}').failures, 1);
     } finally {
-      raw.disconnect();
       await store.close();
     }
   });
@@ -243,7 +243,7 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
     const f = redisFactory(server);
     const a = f.open();
     const b = f.open();
-    const raw = new Redis(server.url);
+    using raw = rawRedis(server.url);
     try {
       await a.ready();
       await b.ready();
@@ -269,7 +269,6 @@ describe('redis store', { skip: REDIS_MISSING }, () => {
       assert.equal(b.getHealth('fp')?.state, 'cooling');
       assert.equal(b.getHealth('fp')?.failures, 1);
     } finally {
-      raw.disconnect();
       await a.close();
       await b.close();
       f.cleanup();
@@ -367,7 +366,7 @@ describe('redis cluster and sentinel', () => {
     'a single server keeps the prefix it always had, so an upgrade reads the state written before',
     { skip: REDIS_MISSING },
     async () => {
-      const raw = new Redis(redis!.url);
+      using raw = rawRedis(redis!.url);
       using ws = tempWorkspace('switchyard-redis-');
       try {
         await raw.hset(
@@ -391,7 +390,6 @@ describe('redis cluster and sentinel', () => {
         assert.equal(store.getHealth('fp-old')?.reason, 'quota');
       } finally {
         await raw.hdel('switchyard:health', 'fp-old');
-        raw.disconnect();
       }
     },
   );
