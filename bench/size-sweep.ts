@@ -38,10 +38,10 @@ const TARGET = {
 
 const CONNECTIONS = 32;
 
-type Kind = 'buffered' | 'piped' | 'gateway';
+export type Kind = 'buffered' | 'piped' | 'gateway';
 
 /** One server and route the load goes to: the caller's shape and the upstream's. */
-interface Target {
+export interface Target {
   name: string;
   kind: Kind;
   gateway?: string;
@@ -89,7 +89,8 @@ function headersFor(t: Target): Record<string, string> {
 
 const bodies = new Map<string, string>();
 
-function loadTarget(t: Target, size: BodySize): LoadTarget {
+/** The load a target gets at a size: its route's model, its key, and the agent's body (made once a run). */
+export function loadTarget(t: Target, size: BodySize): LoadTarget {
   const model = modelFor(t);
   const id = `${t.client}:${size.bytes}:${model}`;
   let body = bodies.get(id);
