@@ -39,11 +39,14 @@ export async function recordSamples(pid: number, detail?: string): Promise<() =>
   });
   // Attaching to every thread takes a moment; samples begin once it has.
   await Promise.race([new Promise((resolve) => setTimeout(resolve, 300)), failed]);
+  // Stopped early from here on, perf has written what it recorded: the stop below reads it.
+  failed.catch(() => {});
   return async () => {
-    child.removeAllListeners('exit');
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+    }
     try {
       return await splitOf(data, detail);
     } finally {

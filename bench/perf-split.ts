@@ -86,7 +86,7 @@ const num = (x: number): string => x.toFixed(1).padStart(8);
 
 function printSize(size: BodySize, proxy: Tally, gateway: Tally): void {
   console.log(
-    `\n${size.name}, ${SHAPE}→${SHAPE}: ${ROUNDS} rounds of ${size.requests * AMOUNT} requests at c${CONNECTIONS} each; µs per request on the main thread (perf, ${SAMPLE_HZ} Hz)`,
+    `\n${size.name}, ${SHAPE}→${SHAPE}: ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} of ${size.requests * AMOUNT} requests at c${CONNECTIONS} each; µs per request on the main thread (perf, ${SAMPLE_HZ} Hz)`,
   );
   console.log(`  ${'part'.padEnd(34)}${'proxy'.padStart(8)}${'gateway'.padStart(8)}${'added'.padStart(8)}`);
   const parts = new Set([...proxy.main.keys(), ...gateway.main.keys()]);
