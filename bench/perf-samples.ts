@@ -155,7 +155,7 @@ function sourceOf(sym: string): string {
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
   if (pkg !== undefined) return pkg;
   const own = /\/(src|bench)\/(.+)$/.exec(url);
-  if (own !== undefined && own !== null) {
+  if (own !== null) {
     const parts = own[2]!.split('/');
     // The gateway's folders are as large as the other folders of src/: each is a line.
     const depth = own[1] === 'src' && parts[0] === 'gateway' ? 2 : 1;

@@ -35,13 +35,12 @@ const PART = process.env['BENCH_PART'];
 const PART_LINES = 30;
 
 /** One server's samples and CPU over the measured rounds at one size. */
-interface Tally {
-  main: Map<string, number>;
-  threads: Map<string, number>;
-  detail: Map<string, number>;
+interface Tally extends SampleSplit {
   requests: number;
   cpuMicros: number;
 }
+
+const SPLIT_KEYS = ['main', 'threads', 'detail'] as const;
 
 function sizesOf(args: readonly string[]): BodySize[] {
   const asked = args.length > 0 ? args.map(Number) : [0, 20];
@@ -72,12 +71,10 @@ async function round(t: Target, size: BodySize, tally: Tally | undefined): Promi
   const before = cpuMicrosOf(t.pid);
   const r = await load(loadTarget(t, size), CONNECTIONS, 1, amount);
   const cpu = cpuMicrosOf(t.pid) - before;
-  const split: SampleSplit | undefined = await stopRecording?.();
+  const split = await stopRecording?.();
   if (r.non2xx + r.errors > 0) throw new Error(`${t.name} at ${size.name}: ${r.non2xx + r.errors} requests failed`);
   if (tally === undefined || split === undefined) return;
-  addAll(tally.main, split.main);
-  addAll(tally.threads, split.threads);
-  addAll(tally.detail, split.detail);
+  for (const key of SPLIT_KEYS) addAll(tally[key], split[key]);
   tally.requests += r.requests;
   tally.cpuMicros += cpu;
 }
