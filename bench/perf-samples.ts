@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 export const SAMPLE_HZ = 1999;
 
 /** Samples by component, for the process's main thread; `threads`: every other thread's samples, by its name;
- * `detail`: the samples of the part asked for, by the function they were in and the nearest of ours that called it. */
+ * `detail`: the samples of the listing asked for (detailKey). */
 export interface SampleSplit {
   main: Map<string, number>;
   threads: Map<string, number>;
@@ -75,12 +75,11 @@ async function splitOf(data: string, detail: string | undefined): Promise<Sample
   let frames: Frame[] = [];
   const end = (): void => {
     if (thread === undefined) return;
-    if (thread !== 'MainThread') add(split.threads, thread);
-    else {
-      const part = componentOf(frames);
-      add(split.main, part);
-      if (part === detail) add(split.detail, detailOf(frames));
-    }
+    const part = thread === 'MainThread' ? componentOf(frames) : undefined;
+    if (part === undefined) add(split.threads, thread);
+    else add(split.main, part);
+    const key = detail === undefined ? undefined : detailKey(detail, thread, part, frames);
+    if (key !== undefined) add(split.detail, key);
     thread = undefined;
     frames = [];
   };
@@ -91,6 +90,43 @@ async function splitOf(data: string, detail: string | undefined): Promise<Sample
   }
   end();
   return split;
+}
+
+/** What a sample counts as in the listing asked for (`detail`), or undefined when it is not in it:
+ * - a main-thread part: its innermost JavaScript frame and the nearest of ours above it;
+ * - `leaf:<part>`: that part's three innermost frames, native ones included;
+ * - `thread:<name>`: that thread's samples by the job it ran;
+ * - `runtime`: the main thread's calls into V8's runtime and its megamorphic inline caches, by the JavaScript frame
+ *   that made them (a fast path given up shows here). */
+function detailKey(
+  detail: string,
+  thread: string,
+  part: string | undefined,
+  frames: readonly Frame[],
+): string | undefined {
+  if (part === undefined) return detail === `thread:${thread}` ? jobOf(frames) : undefined;
+  if (detail === part) return detailOf(frames);
+  if (detail === `leaf:${part}`)
+    return frames
+      .slice(0, 3)
+      .map((f) => f.sym.slice(0, 40))
+      .join(' < ');
+  if (detail !== 'runtime') return undefined;
+  const slow = frames.findIndex((f) => SLOW_PATH.test(f.sym));
+  if (slow < 0) return undefined;
+  const js = frames.slice(slow).find((f) => f.sym.startsWith('JS:'));
+  return `${frames[slow]!.sym.slice(0, 60)} < ${js === undefined ? '?' : shortSym(js.sym)}`;
+}
+
+/** V8's runtime functions and its generic inline-cache stubs. */
+const SLOW_PATH = /Runtime_|IC_Miss|KeyedStoreIC|_Megamorphic/;
+
+/** A worker thread's sample: the outermost frame that names the job it ran (below the platform's own). */
+function jobOf(frames: readonly Frame[]): string {
+  const job = frames.findLast(
+    (f) => !/v8::platform/.test(f.sym) && /Job|Task|Concurrent|Compil|Marking|Sweep|Scaveng/.test(f.sym),
+  );
+  return (job ?? frames[0])?.sym.slice(0, 120) ?? '?';
 }
 
 function add(counts: Map<string, number>, key: string): void {

@@ -5,13 +5,15 @@
 // rounds after `BENCH_WARMUP_ROUNDS` (2) of `BENCH_AMOUNT` (8) slices' worth of the sweep's requests at c32, each
 // round of each server under `perf record -g`; same shape, `BENCH_SHAPE` (openai, or anthropic). Prints µs per
 // request by part on the main thread, the gateway beside the proxy, largest difference first; the other threads; and
-// /proc's CPU per request over the same requests, which perf's should be close to. `BENCH_PART=<part>` also lists the
-// gateway's samples in that part function by function, with the nearest function of ours that called each. Run it
-// alone on the machine.
+// /proc's CPU per request over the same requests, which perf's should be close to. `BENCH_PART=<part>` also lists both
+// servers' samples in that part function by function, with the nearest function of ours that called each;
+// `leaf:<part>` by their innermost native frames, `thread:<name>` (V8Worker) a thread's by job, `runtime` the calls
+// into V8's runtime and its megamorphic caches (perf-samples.ts, detailKey). `BENCH_GATEWAY_FLAGS` gives the gateway
+// more node flags, `SWITCHYARD_GATEWAY_HEAP` its heap sizing. Run it alone on the machine.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GATEWAY_ENV } from '../src/gateway/server/process-memory.ts';
+import { GATEWAY_ENV, HEAP_VARIABLE } from '../src/gateway/server/process-memory.ts';
 import { BODY_SIZES, type BodyShape, type BodySize } from './agent-body.ts';
 import { benchGatewayConfig, startCliGateway, stopCliGateway } from './cli-gateway.ts';
 import { load } from './load.ts';
@@ -29,6 +31,9 @@ const CONNECTIONS = 32;
 const PERF_FLAGS = ['--perf-basic-prof', '--interpreted-frames-native-stack'];
 /** Parts under this many µs a request in both servers are summed into one line. */
 const SHOWN_FROM_US = 0.5;
+/** Node flags the gateway alone starts with besides PERF_FLAGS (space-separated), and its heap sizing. */
+const GATEWAY_FLAGS = (process.env['BENCH_GATEWAY_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+const HEAP = process.env[HEAP_VARIABLE];
 /** The part whose samples are listed function by function (the gateway's). */
 const PART = process.env['BENCH_PART'];
 /** How many of those functions are listed. */
@@ -121,13 +126,16 @@ function printSize(size: BodySize, proxy: Tally, gateway: Tally): void {
   console.log(
     `  ${'CPU from /proc, all threads'.padEnd(34)}${num(cp)}${num(cg)}${num(cg - cp)}  (${(cg / cp).toFixed(2)}×)`,
   );
-  if (PART !== undefined) printPart(PART, gateway);
+  if (PART !== undefined) {
+    printPart(PART, 'gateway', gateway);
+    printPart(PART, 'buffered proxy', proxy);
+  }
 }
 
-function printPart(part: string, gateway: Tally): void {
-  console.log(`  the gateway's ${part}, µs per request, by function (← the nearest of ours that called it):`);
-  const rows = [...gateway.detail].sort((a, b) => b[1] - a[1]).slice(0, PART_LINES);
-  for (const [where, n] of rows) console.log(`  ${num(perRequest(n, gateway))}  ${where}`);
+function printPart(part: string, server: string, tally: Tally): void {
+  console.log(`  the ${server}'s ${part}, µs per request, by function (← the nearest of ours that called it):`);
+  const rows = [...tally.detail].sort((a, b) => b[1] - a[1]).slice(0, PART_LINES);
+  for (const [where, n] of rows) console.log(`  ${num(perRequest(n, tally))}  ${where}`);
 }
 
 async function main(): Promise<void> {
@@ -144,7 +152,8 @@ async function main(): Promise<void> {
     dir: join(dir, 'gateway'),
     config: benchGatewayConfig(upstream.url),
     clientKey: true,
-    nodeFlags: PERF_FLAGS,
+    nodeFlags: [...PERF_FLAGS, ...GATEWAY_FLAGS],
+    ...(HEAP !== undefined ? { env: { [HEAP_VARIABLE]: HEAP } } : {}),
   });
   const targets: Target[] = [
     { name: 'buffered', kind: 'buffered', client: SHAPE, upstream: SHAPE, pid: proxy.child.pid!, url: proxy.url },
