@@ -149,6 +149,14 @@ async function withGatewayEnv() {
   process.execve(process.execPath, argv, { ...process.env, ...Object.fromEntries(missing) });
 }
 
+/** A process that serves holds a nextTick entry before it loads anything else, so that nextTick keeps its fast path
+ * (src/gateway/server/tick-shape.ts). */
+async function holdTickShape() {
+  if (!servesForever(named)) return;
+  const shape = join(root, fromSource ? 'src/gateway/server/tick-shape.ts' : 'dist/gateway/server/tick-shape.js');
+  (await import(shape)).holdTickShape();
+}
+
 async function run() {
   if (!fromSource && !existsSync(built)) {
     process.stderr.write(
@@ -158,6 +166,7 @@ async function run() {
   }
   useCompileCache();
   await withGatewayEnv();
+  await holdTickShape();
   if (process.env.SWITCHYARD_RERUN) followParent();
   const { main } = await import(fromSource ? source : built);
   await main(process.argv);
