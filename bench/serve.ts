@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     close = piped.close;
     process.stdout.write(`${JSON.stringify({ url: piped.url })}\n`);
   } else {
+    // Before Switchyard loads, as `switchyard gateway` does (bin/switchyard.js): nextTick keeps its fast path.
+    (await import('../src/gateway/server/tick-shape.ts')).holdTickShape();
     const { startSwitchyardRole } = await import('./serve-switchyard.ts');
     const started = await startSwitchyardRole(process.argv.slice(2));
     if (started === undefined) {
