@@ -38,9 +38,7 @@ function mergeTimestamps(r: HealthRecord, patch: HealthPatch): void {
 function applyReset(r: HealthRecord, at: number): void {
   if (at < (r.state_at ?? 0)) return; // a state recorded after this reset stands
   r.state = 'ok';
-  delete r.reason;
-  delete r.until;
-  delete r.probe_at;
+  clearStateDetail(r);
   r.state_at = at;
 }
 
@@ -61,12 +59,16 @@ function applyState(r: HealthRecord, patch: HealthPatch): void {
     if (patch.reason !== undefined) setOrDelete(r, 'reason', patch.reason);
     if (patch.until !== undefined) setOrDelete(r, 'until', patch.until);
   }
-  if (r.state === 'ok') {
-    delete r.reason;
-    delete r.until;
-    delete r.probe_at;
-  }
+  if (r.state === 'ok') clearStateDetail(r);
   r.state_at = patch.at;
+}
+
+/** An `ok` record's cooldown details taken out. Only those it has: `delete` of an absent field still goes through
+ * V8's runtime, and every success's patch comes here. */
+function clearStateDetail(r: HealthRecord): void {
+  if ('reason' in r) delete r.reason;
+  if ('until' in r) delete r.until;
+  if ('probe_at' in r) delete r.probe_at;
 }
 
 function setOrDelete<K extends 'reason' | 'until'>(r: HealthRecord, key: K, value: HealthRecord[K] | null): void {
