@@ -34,9 +34,10 @@ const SHOWN_FROM_US = 0.5;
 /** Node flags the gateway alone starts with besides PERF_FLAGS (space-separated), and its heap sizing. */
 const GATEWAY_FLAGS = (process.env['BENCH_GATEWAY_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
 const HEAP = process.env[HEAP_VARIABLE];
-/** The part whose samples are listed function by function (the gateway's). */
+/** The listing asked for besides the parts, in both servers: a part function by function, or one of the other forms
+ * perf-samples.ts's detailKey reads (`leaf:…`, `thread:…`, `runtime`). */
 const PART = process.env['BENCH_PART'];
-/** How many of those functions are listed. */
+/** How many of its lines are printed. */
 const PART_LINES = 30;
 
 /** One server's samples and CPU over the measured rounds at one size. */
@@ -133,7 +134,10 @@ function printSize(size: BodySize, proxy: Tally, gateway: Tally): void {
 }
 
 function printPart(part: string, server: string, tally: Tally): void {
-  console.log(`  the ${server}'s ${part}, µs per request, by function (← the nearest of ours that called it):`);
+  const by = /^(leaf|thread):|^runtime$/.test(part)
+    ? 'by where V8 spent it'
+    : 'by function (← the nearest of ours that called it)';
+  console.log(`  the ${server}'s ${part}, µs per request, ${by}:`);
   const rows = [...tally.detail].sort((a, b) => b[1] - a[1]).slice(0, PART_LINES);
   for (const [where, n] of rows) console.log(`  ${num(perRequest(n, tally))}  ${where}`);
 }
