@@ -27,7 +27,7 @@ import { anthropicErrorBody, ApiError, openaiErrorBody, type Api } from './answe
 import { MalformedAnswer } from '../providers/translate/answer-check.ts';
 import { refuseThread } from './wire/anthropic/thread.ts';
 import { estimateTokens } from '../routing/chain.ts';
-import { bodyBytes, bodyElements } from './request/json-body.ts';
+import { bodyRead } from './request/json-body.ts';
 
 export interface ParsedWire {
   request: ChatRequest;
@@ -142,12 +142,12 @@ function withWireBody<T extends { request: ChatRequest }>(
   body: unknown,
   shape: WireBody['shape'] = 'openai_chat',
 ): T {
-  const bytes = bodyBytes(body);
+  const read = bodyRead(body);
   // A Responses body is passed on only while it is the request's own (not one rebuilt from a conversation's record).
-  if (bytes === undefined || (shape === 'responses' && parsed.request.responses_body !== body)) return parsed;
-  const wire: WireBody = { shape, bytes, body: body as Obj, request: { ...parsed.request } };
-  const elements = bodyElements(body);
-  if (elements !== undefined) wire.elements = elements;
+  if (read === undefined || (shape === 'responses' && parsed.request.responses_body !== body)) return parsed;
+  const wire: WireBody = { shape, bytes: read.bytes, body: body as Obj, request: { ...parsed.request } };
+  if (read.elements !== undefined) wire.elements = read.elements;
+  if (read.members !== undefined) wire.members = read.members;
   parsed.request.wire_body = wire;
   return parsed;
 }

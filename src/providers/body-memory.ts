@@ -17,12 +17,20 @@ interface Held {
   over: boolean;
 }
 
-const HELD = new WeakMap<ArrayBufferLike, Held>();
+/** Kept on the memory's ArrayBuffer itself: a WeakMap entry per body cost ~0.3 µs a request in its set and the
+ * scavenger's passes over its entries (bench/README.md, "WeakMaps per request"). */
+const HELD = Symbol('switchyard.heldBody');
+type HeldMemory = ArrayBufferLike & { [HELD]?: Held | undefined };
+
+function heldOf(memory: ArrayBufferLike): Held | undefined {
+  return (memory as HeldMemory)[HELD];
+}
 
 /** Marks a body's memory to be given back once its request is over (bodyOver). Only a Buffer that is all of its
  * memory: a view of a larger one (a pooled slab, a chunk with the headers before it) is left to the collector. */
 export function holdBody(bytes: Buffer): void {
-  if (ownsMemory(bytes) && !HELD.has(bytes.buffer)) HELD.set(bytes.buffer, { writes: 0, over: false });
+  if (ownsMemory(bytes) && heldOf(bytes.buffer) === undefined)
+    (bytes.buffer as HeldMemory)[HELD] = { writes: 0, over: false };
 }
 
 /** Whether `b` is all of its memory: no other bytes can be seen through it, nor can it keep a larger buffer alive. */
@@ -33,14 +41,14 @@ export function ownsMemory(b: Uint8Array): boolean {
 /** The request whose body `bytes` is (or is a view of) is over: its memory goes now, or with its last write. */
 export function bodyOver(bytes: Uint8Array | undefined): void {
   if (bytes === undefined) return;
-  const held = HELD.get(bytes.buffer);
+  const held = heldOf(bytes.buffer);
   if (held === undefined || held.over) return;
   held.over = true;
   if (held.writes === 0) release(bytes.buffer);
 }
 
 function release(memory: ArrayBufferLike): void {
-  HELD.delete(memory);
+  (memory as HeldMemory)[HELD] = undefined;
   giveBack(memory);
 }
 
@@ -67,7 +75,7 @@ export function watchWrites(socket: Socket): void {
   WATCHED.add(socket);
   const write = socket.write as Write;
   const counted: Write = function (this: Socket, chunk, encoding, callback) {
-    const held = chunk instanceof Uint8Array ? HELD.get(chunk.buffer) : undefined;
+    const held = chunk instanceof Uint8Array ? heldOf(chunk.buffer) : undefined;
     if (held === undefined) return write.call(this, chunk, encoding, callback);
     const memory = (chunk as Uint8Array).buffer;
     const then = typeof encoding === 'function' ? encoding : callback;

@@ -135,6 +135,9 @@ export interface WireBody {
   /** Where each element of its arrays (its messages, its tools) is in `bytes`, with each one's xxHash64, when it was
    * parsed in pieces: prompt-cache affinity hashes the messages from these. */
   elements?: readonly ByteSpan[];
+  /** Where its top-level members are: found by the parse of a large body, or on the first attempt that splices it
+   * (translate/splice.ts `wireMembers`); null when its bytes are not to be passed on (a key twice, too deep). */
+  members?: Members | null;
   /** The canonical request read from it (its settings, without this field): an attempt whose request differs from it
    * in anything but what is spliced (the model, the output limit, the prompt cache key) is translated instead. */
   request: Readonly<ChatRequest>;
@@ -232,7 +235,7 @@ export type StreamEvent =
    * it for everyone else. Not content. */
   | { type: 'responses_event'; event: string; data: Record<string, unknown> };
 
-import type { ByteSpan } from './translate/json-scan.ts';
+import type { ByteSpan, Members } from './translate/json-scan.ts';
 import type { ProxyChoice } from './proxy.ts';
 import type { AuthHeader } from './auth-header.ts';
 import type { ProviderType } from '../config/schema.ts';

@@ -6,9 +6,9 @@
 // Anthropic's: its callers move their cache mark to the newest message on every turn, which changes an earlier
 // message's bytes but not its text.
 import type { ChatMessage, WireBody } from '../providers/types.ts';
-import type { ByteSpan } from '../providers/translate/json-scan.ts';
+import type { ByteSpan, Member } from '../providers/translate/json-scan.ts';
 import type { MessageSpan, SpanMessages } from '../credentials/affinity.ts';
-import { elementSpans, wireMembers, type Member } from '../providers/translate/splice.ts';
+import { elementSpans, wireMembers } from '../providers/translate/splice.ts';
 import { madeOncePerShared } from '../shared-value.ts';
 
 export interface SpanPrompt {

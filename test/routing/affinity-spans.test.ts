@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { xxh64 } from '@node-rs/xxhash';
 import { spanPrompt } from '../../src/routing/affinity-spans.ts';
 import { parseJsonBytes } from '../../src/providers/translate/json-pieces.ts';
-import { rememberMembers } from '../../src/providers/translate/splice.ts';
 import type { ChatMessage, WireBody } from '../../src/providers/types.ts';
 
 const TOOLS = [
@@ -23,13 +22,13 @@ const MESSAGES: ChatMessage[] = [
 function wireOf(body: Record<string, unknown>, messages: readonly ChatMessage[]): WireBody {
   const bytes = Buffer.from(JSON.stringify(body));
   const parsed = parseJsonBytes(bytes, { share: true });
-  rememberMembers(bytes, parsed.members ?? null);
   assert.ok(parsed.elements !== undefined && parsed.elements.length === TOOLS.length + MESSAGES.length);
   return {
     shape: 'openai_chat',
     bytes,
     body: parsed.value as Record<string, unknown>,
     elements: parsed.elements,
+    members: parsed.members ?? null,
     request: { messages } as WireBody['request'],
   };
 }

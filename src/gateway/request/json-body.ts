@@ -14,23 +14,29 @@ import { guardRequestBytes } from './guard-request.ts';
 import { isChatRequest } from './chat-paths.ts';
 import { parseJsonBytes, type ParsedBytes } from '../../providers/translate/json-pieces.ts';
 import { forgetParsed } from '../../providers/translate/parsed-spans.ts';
-import { rememberMembers } from '../../providers/translate/splice.ts';
-import type { ByteSpan, SpanRuns } from '../../providers/translate/json-scan.ts';
+import type { ByteSpan, Members, SpanRuns } from '../../providers/translate/json-scan.ts';
 
-/** Each parsed body's bytes, as they came: weakly held, so they go with the request. */
-const BYTES = new WeakMap<object, Buffer>();
-
-/** Where each element of a parsed body's arrays is in its bytes, when it was parsed in pieces. */
-const ELEMENTS = new WeakMap<object, readonly ByteSpan[]>();
-
-/** The bytes a body parsed here was read from (a JSON object or array), if it was. */
-export function bodyBytes(body: unknown): Buffer | undefined {
-  return typeof body === 'object' && body !== null ? BYTES.get(body) : undefined;
+/** What was read with a parsed body: its bytes as they came (as the guard left them), its top-level members when the
+ * parse found them (null: a key came twice), and where each element of its arrays is when it was parsed in pieces. */
+export interface BodyRead {
+  bytes: Buffer;
+  members: Members | null | undefined;
+  elements: readonly ByteSpan[] | undefined;
 }
 
-/** The spans of a body's array elements (its messages, its tools), with their hashes when the body was shared. */
-export function bodyElements(body: unknown): readonly ByteSpan[] | undefined {
-  return typeof body === 'object' && body !== null ? ELEMENTS.get(body) : undefined;
+/** Kept on the parsed body itself, so it goes with the request: WeakMaps keyed by the body cost ~0.5 µs a request
+ * each, in their sets and in the scavenger's passes over their entries (bench/README.md, "WeakMaps per request").
+ * Not enumerable, so no spread or copy of the body carries it, and no reader of its keys sees it. */
+const READ = Symbol('switchyard.bodyRead');
+
+/** What was read with `body`, when it was parsed here (a JSON object or array). */
+export function bodyRead(body: unknown): BodyRead | undefined {
+  return typeof body === 'object' && body !== null ? (body as { [READ]?: BodyRead })[READ] : undefined;
+}
+
+/** The bytes a body parsed here was read from, if it was. */
+export function bodyBytes(body: unknown): Buffer | undefined {
+  return bodyRead(body)?.bytes;
 }
 
 /** Installs the parser for `application/json` (and its `; charset=…` forms), refusing a body over `bodyLimit` bytes
@@ -102,9 +108,8 @@ function parseOrSay(bytes: Buffer, share: boolean): ParsedBytes {
 function remembered(bytes: Buffer, parsed: ParsedBytes): unknown {
   const body = parsed.value;
   if (typeof body === 'object' && body !== null) {
-    BYTES.set(body, bytes);
-    if (parsed.members !== undefined) rememberMembers(bytes, parsed.members);
-    if (parsed.elements !== undefined) ELEMENTS.set(body, parsed.elements);
+    const read: BodyRead = { bytes, members: parsed.members, elements: parsed.elements };
+    Object.defineProperty(body, READ, { value: read });
   }
   return body;
 }

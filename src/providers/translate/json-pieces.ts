@@ -5,7 +5,15 @@
 // string. Whatever does not fit that walk is parsed whole, so JSON.parse's own errors and results stand. A chat
 // request's messages (each element of a member that is an array) may be taken from an earlier turn's parse of the
 // same bytes (parsed-spans.ts).
-import { skipSpace, skipString, skipValue, type ByteSpan, type SpanRuns } from './json-scan.ts';
+import {
+  skipSpace,
+  skipString,
+  skipValue,
+  type ByteSpan,
+  type Member,
+  type Members,
+  type SpanRuns,
+} from './json-scan.ts';
 import { setKey, type Obj } from './obj.ts';
 import {
   elementsAfter,
@@ -18,7 +26,6 @@ import {
   type SeenTail,
 } from './parsed-spans.ts';
 import { Xxh64, xxh64 } from '@node-rs/xxhash';
-import type { Member, Members } from './splice.ts';
 
 /** The largest piece parsed as one string: its text stays a regular heap object even when every character takes two
  * bytes (128 KB / 2, less headroom). */

@@ -28,6 +28,22 @@ export interface SpanRuns {
   kept: SpanRun[];
 }
 
+/** Where one top-level member is: its key, the offset its key's quote opens at, and its value's span. */
+export interface Member {
+  key: string;
+  start: number;
+  valueStart: number;
+  valueEnd: number;
+}
+
+/** The top-level members of an object's bytes, in order, the offset of its closing brace, and how deep its values
+ * nest (1: no member's value holds an object or array). */
+export interface Members {
+  list: Member[];
+  close: number;
+  depth: number;
+}
+
 export const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 export function skipSpace(b: Uint8Array, i: number): number {

@@ -3,24 +3,8 @@
 // top-level member is; nothing else is parsed or serialised. Measured against JSON.parse on a 200 KB agent body the
 // pass costs about two thirds of it, and JSON.stringify of the translated request, which it replaces, about 1.6×.
 import type { WireBody } from '../types.ts';
-import { skipSpace, skipString, skipValue, type ByteSpan } from './json-scan.ts';
+import { skipSpace, skipString, skipValue, type ByteSpan, type Member, type Members } from './json-scan.ts';
 import { bodyOf, type BodyPieces } from './body-pieces.ts';
-
-/** Where one top-level member is: its key, the offset its key's quote opens at, and its value's span. */
-export interface Member {
-  key: string;
-  start: number;
-  valueStart: number;
-  valueEnd: number;
-}
-
-/** The top-level members of an object's bytes, in order, the offset of its closing brace, and how deep its values
- * nest (1: no member's value holds an object or array). */
-export interface Members {
-  list: Member[];
-  close: number;
-  depth: number;
-}
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -179,24 +163,13 @@ export function withoutElementFields(
  * to serialise is refused as the caller's fault (gateway/request/too-deep.ts) rather than sent on. */
 const DEEPEST_PASSED = 256;
 
-/** Each caller body's members, found on its first attempt (null: its bytes are not to be passed on). */
-const MEMBERS = new WeakMap<WireBody, Members | null>();
-/** Members found while a large body was parsed from its bytes (json-pieces.ts): not looked for again. */
-const PARSED = new WeakMap<Buffer, Members | null>();
-
-/** The members a body's parse found (null: a key came twice), kept for its first attempt. */
-export function rememberMembers(bytes: Buffer, members: Members | null): void {
-  PARSED.set(bytes, members);
-}
-
-/** A caller body's members, found once per request however many attempts send it; undefined when its bytes are not
- * to be passed on (a key twice, nested deeper than any real body). */
+/** A caller body's members, found once per request however many attempts send it (kept on the WireBody: the parse
+ * found them for a large body, json-pieces.ts), or undefined when its bytes are not to be passed on (a key twice,
+ * nested deeper than any real body). */
 export function wireMembers(wire: WireBody): Members | undefined {
-  let members = MEMBERS.get(wire);
-  if (members === undefined) {
-    const found = PARSED.has(wire.bytes) ? (PARSED.get(wire.bytes) ?? undefined) : topMembers(wire.bytes);
-    members = found !== undefined && found.depth <= DEEPEST_PASSED ? found : null;
-    MEMBERS.set(wire, members);
-  }
+  let members = wire.members;
+  if (members === undefined) members = topMembers(wire.bytes) ?? null;
+  if (members !== null && members.depth > DEEPEST_PASSED) members = null;
+  wire.members = members;
   return members ?? undefined;
 }
