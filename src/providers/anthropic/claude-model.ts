@@ -19,16 +19,27 @@ export interface SinceRule {
  * after the major version (`claude-sonnet-4-20250514`) is not a minor version. */
 const MODEL_ID = /claude-([a-z]+)-(\d+)(?:[-.](\d{1,2}))?(?!\d)/;
 
+/** Ids read before: one request asks of its route's model several times (sampling.ts, features.ts,
+ * output-format.ts), a lower-casing and a regular expression each. Bounded: a wildcard route passes on whatever model
+ * a caller names. */
+const READ = new Map<string, Readonly<ClaudeModel> | null>();
+const READ_LIMIT = 256;
+
 /** The family and version a model id names; undefined for ids that name none (Claude 3 ids such as
  * `claude-3-5-sonnet-…`, other vendors' models behind an Anthropic-compatible API, aliases). */
-export function claudeModel(model: string): ClaudeModel | undefined {
-  const m = MODEL_ID.exec(model.toLowerCase());
-  if (m === null) return undefined;
-  return { family: m[1] ?? '', major: Number(m[2]), minor: Number(m[3] ?? 0) };
+export function claudeModel(model: string): Readonly<ClaudeModel> | undefined {
+  let read = READ.get(model);
+  if (read === undefined) {
+    const m = MODEL_ID.exec(model.toLowerCase());
+    read = m === null ? null : { family: m[1] ?? '', major: Number(m[2]), minor: Number(m[3] ?? 0) };
+    if (READ.size >= READ_LIMIT) READ.clear();
+    READ.set(model, read);
+  }
+  return read ?? undefined;
 }
 
 /** Whether `rule` reaches the model. */
-export function reaches(rule: SinceRule, m: ClaudeModel): boolean {
+export function reaches(rule: SinceRule, m: Readonly<ClaudeModel>): boolean {
   const [major, minor] = rule.from;
   return (
     (rule.family === '*' || rule.family === m.family) && (m.major > major || (m.major === major && m.minor >= minor))

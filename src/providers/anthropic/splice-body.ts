@@ -15,8 +15,6 @@ import { thinkingToSend, thinks } from './thinking.ts';
 import { modelTakes } from './features.ts';
 import { plainAnthropicBody } from './plain-body.ts';
 
-const SAMPLERS = ['temperature', 'top_p', 'top_k'] as const;
-
 /** The caller's bytes for this attempt, spliced; undefined when it must be sent the translation instead. */
 export function splicedAnthropicBody(req: ChatRequest, options: { stream: boolean }): Buffer | BodyPieces | undefined {
   const wire = req.wire_body;
@@ -47,11 +45,14 @@ export function splicedAnthropicBody(req: ChatRequest, options: { stream: boolea
   return splice(wire.bytes, members, out);
 }
 
-/** The sampling settings as the translation puts them for the route's model. */
+/** The sampling settings as the translation puts them for the route's model. Each read spelt out: a keyed read over
+ * the names in a loop went megamorphic. */
 function samplingEdits(body: Readonly<Obj>, req: ChatRequest, out: Map<string, unknown>): void {
   const sent: Obj = {};
   samplingToWire(req, sent);
-  for (const k of SAMPLERS) if (body[k] !== sent[k]) out.set(k, sent[k]);
+  if (body['temperature'] !== sent['temperature']) out.set('temperature', sent['temperature']);
+  if (body['top_p'] !== sent['top_p']) out.set('top_p', sent['top_p']);
+  if (body['top_k'] !== sent['top_k']) out.set('top_k', sent['top_k']);
 }
 
 /** Thinking, context editing and effort as the translation sends them: withheld where the route's model or the
