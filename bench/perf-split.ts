@@ -2,11 +2,12 @@
 // buffered proxy's does not, part by part (perf-samples.ts). Both served as the sweep serves them (size-sweep.ts:
 // `switchyard gateway` from this clone with a client key and its ledger, the proxy with the gateway's allocator
 // settings), both with `--perf-basic-prof`, in front of one fake upstream. Per size, `BENCH_ROUNDS` (3) interleaved
-// rounds after `BENCH_WARMUP_ROUNDS` (2) of `BENCH_AMOUNT` (8) slices' worth of the sweep's requests at c32, each
-// round of each server under `perf record -g`; same shape, `BENCH_SHAPE` (openai, or anthropic). Prints µs per
-// request by part on the main thread, the gateway beside the proxy, largest difference first; the other threads; and
-// /proc's CPU per request over the same requests, which perf's should be close to. `BENCH_PART=<part>` also lists both
-// servers' samples in that part function by function, with the nearest function of ours that called each;
+// rounds after `BENCH_WARMUP_ROUNDS` (2, or more to make `BENCH_WARMUP_REQUESTS`, 32,000) of `BENCH_AMOUNT` (8)
+// slices' worth of the sweep's requests at c32, each round of each server under `perf record -g`; same shape,
+// `BENCH_SHAPE` (openai, or anthropic). Prints µs per request by part on the main thread, the gateway beside the
+// proxy, largest difference first; the other threads; and /proc's CPU per request over the same requests, which
+// perf's should be close to. `BENCH_PART=<part>` also lists both servers' samples in that part function by function,
+// with the nearest function of ours that called each;
 // `leaf:<part>` by their innermost native frames, `thread:<name>` (V8Worker) a thread's by job, `runtime` the calls
 // into V8's runtime and its megamorphic caches (perf-samples.ts, detailKey). `BENCH_GATEWAY_FLAGS` gives the gateway
 // more node flags, `SWITCHYARD_GATEWAY_HEAP` its heap sizing. Run it alone on the machine.
@@ -24,6 +25,10 @@ import { loadTarget, type Target } from './size-sweep.ts';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const WARMUPS = Number(process.env['BENCH_WARMUP_ROUNDS'] ?? 2);
+/** The fewest requests each server is warmed up with at a size, whatever WARMUPS says: V8's helper threads kept
+ * compiling the gateway's path with TurboFan for its first ~30,000 requests at 20 KB, and two rounds (9,600) left
+ * ~35–60 µs a request of it in the measured rounds' other threads (bench/README.md, "Helper threads after warm-up"). */
+const WARMUP_REQUESTS = Number(process.env['BENCH_WARMUP_REQUESTS'] ?? 32_000);
 const AMOUNT = Number(process.env['BENCH_AMOUNT'] ?? 8);
 const SHAPE: BodyShape = process.env['BENCH_SHAPE'] === 'anthropic' ? 'anthropic' : 'openai';
 const CONNECTIONS = 32;
@@ -180,10 +185,11 @@ async function main(): Promise<void> {
         requests: 0,
         cpuMicros: 0,
       }));
-      for (let r = 0; r < WARMUPS + ROUNDS; r++) {
+      const warmups = Math.max(WARMUPS, Math.ceil(WARMUP_REQUESTS / (size.requests * AMOUNT)));
+      for (let r = 0; r < warmups + ROUNDS; r++) {
         // Each goes first in turn, so neither always follows the other's load.
         const order = r % 2 === 0 ? [0, 1] : [1, 0];
-        for (const i of order) await round(targets[i]!, size, r < WARMUPS ? undefined : tallies[i]);
+        for (const i of order) await round(targets[i]!, size, r < warmups ? undefined : tallies[i]);
       }
       printSize(size, tallies[0]!, tallies[1]!);
     }
