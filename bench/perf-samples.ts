@@ -93,7 +93,8 @@ async function splitOf(data: string, detail: string | undefined): Promise<Sample
 }
 
 /** What a sample counts as in the listing asked for (`detail`), or undefined when it is not in it:
- * - a main-thread part: its innermost JavaScript frame and the nearest of ours above it;
+ * - a main-thread part, or every part whose name starts so (`src/*`): its innermost JavaScript frame and the nearest
+ *   of ours above it;
  * - `leaf:<part>`: that part's three innermost frames, native ones included;
  * - `thread:<name>`: that thread's samples by the job it ran;
  * - `runtime`: the main thread's calls into V8's runtime and its megamorphic inline caches, by the JavaScript frame
@@ -105,7 +106,7 @@ function detailKey(
   frames: readonly Frame[],
 ): string | undefined {
   if (part === undefined) return detail === `thread:${thread}` ? jobOf(frames) : undefined;
-  if (detail === part) return detailOf(frames);
+  if (detail === part || (detail.endsWith('*') && part.startsWith(detail.slice(0, -1)))) return detailOf(frames);
   if (detail === `leaf:${part}`)
     return frames
       .slice(0, 3)

@@ -6,8 +6,9 @@
 // slices' worth of the sweep's requests at c32, each round of each server under `perf record -g`; same shape,
 // `BENCH_SHAPE` (openai, or anthropic). Prints µs per request by part on the main thread, the gateway beside the
 // proxy, largest difference first; the other threads; and /proc's CPU per request over the same requests, which
-// perf's should be close to. `BENCH_PART=<part>` also lists both servers' samples in that part function by function,
-// with the nearest function of ours that called each;
+// perf's should be close to. `BENCH_PART=<part>` also lists both servers' samples in that part function by function
+// (a name ending in `*`, every part whose name starts so: `src/*`), with the nearest function of ours that called each,
+// `BENCH_PART_LINES` (30) of them;
 // `leaf:<part>` by their innermost native frames, `thread:<name>` (V8Worker) a thread's by job, `runtime` the calls
 // into V8's runtime and its megamorphic caches (perf-samples.ts, detailKey). `BENCH_GATEWAY_FLAGS` gives the gateway
 // more node flags, `SWITCHYARD_GATEWAY_HEAP` its heap sizing. Run it alone on the machine.
@@ -42,8 +43,8 @@ const HEAP = process.env[HEAP_VARIABLE];
 /** The listing asked for besides the parts, in both servers: a part function by function, or one of the other forms
  * perf-samples.ts's detailKey reads (`leaf:…`, `thread:…`, `runtime`). */
 const PART = process.env['BENCH_PART'];
-/** How many of its lines are printed. */
-const PART_LINES = 30;
+/** How many of its lines are printed (BENCH_PART_LINES). */
+const PART_LINES = Number(process.env['BENCH_PART_LINES'] ?? 30);
 
 /** One server's samples and CPU over the measured rounds at one size. */
 interface Tally extends SampleSplit {
