@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { agentBody } from './agent-body.ts';
 import type { AsyncCounts } from './async-count-hook.ts';
+import { load } from './load.ts';
 import { serve, stop, type Served } from './server-process.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -24,18 +24,16 @@ const TOP_SITES = 25;
 const BODY = agentBody('openai', { bytes: BODY_KB * 1024 }, 'main');
 const PROXY = process.argv[2] === 'proxy';
 
-/** `amount` requests at c8, every answer waited for: a hang-up would take other paths. */
+/** `amount` requests at c8, every answer waited for (load.ts): a hang-up would take other paths. */
 async function requests(g: Served, amount: number): Promise<number> {
-  const r = await autocannon({
-    url: `${g.url}/v1/chat/completions`,
-    method: 'POST',
-    connections: 8,
+  const r = await load(
+    { name: 'counted', url: g.url, headers: { authorization: `Bearer ${g.key ?? ''}` }, body: BODY },
+    8,
+    0,
     amount,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${g.key ?? ''}` },
-    body: BODY,
-  });
-  if (r.non2xx + r.errors + r.timeouts > 0) throw new Error(`${r.non2xx + r.errors + r.timeouts} requests failed`);
-  return r['2xx'];
+  );
+  if (r.non2xx + r.errors > 0) throw new Error(`${r.non2xx + r.errors} requests failed`);
+  return r.times.length;
 }
 
 /** The counts so far: the gateway's SIGUSR2 makes the hook write them before serve.ts answers with its usage. */
