@@ -1,9 +1,28 @@
 // Where a long-running process's log lines go: ~16 KiB batches written synchronously through sonic-boom, at least
-// every 250 ms and before exit, in order (docs/architecture.md#hot-path-choices explains why not `minLength`).
+// every 250 ms and before exit, in order (docs/architecture.md#hot-path-choices explains why not `minLength`). A batch
+// is held as its UTF-8 bytes, a character a byte (utf8Bytes): one non-ASCII character in a line (a masked key's `…`)
+// made the whole batch a two-byte string, flattened and encoded at ~8× the cost of a one-byte one.
 import { pino, type DestinationStream } from 'pino';
+
+/** Any character outside ASCII: a line with none is its own UTF-8 bytes. */
+// eslint-disable-next-line no-control-regex -- the range is exactly ASCII
+const NOT_ASCII = /[^\u0000-\u007f]/;
+
+/** `text`'s UTF-8 bytes as a one-byte string, a character a byte (the same string when it is ASCII): what
+ * BatchedDestination.writeBytes takes. */
+export function utf8Bytes(text: string): string {
+  return isAscii(text) ? text : Buffer.from(text, 'utf8').toString('latin1');
+}
+
+export function isAscii(text: string): boolean {
+  return !NOT_ASCII.test(text);
+}
 
 export interface BatchedDestination extends DestinationStream {
   write(line: string): void;
+  /** A line given as its UTF-8 bytes (utf8Bytes), written as those bytes: the line writer keeps its repeated texts
+   * so, encoded once. Optional: a destination that renders lines (pretty) takes them as text. */
+  writeBytes?(line: string): void;
   /** Writes the pending lines now. */
   flush(): void;
   /** Same as flush (the writes are synchronous); what pino and shutdown code call before exit. */
@@ -15,7 +34,7 @@ export interface BatchedDestination extends DestinationStream {
 export interface BatchedDestinationOptions {
   /** A file descriptor (2: stderr), a file path (appended to), or a stream (a command run in-process: its stderr). */
   dest: number | string | { write(text: string): unknown };
-  /** Pending characters that make a batch (default 16384). */
+  /** Pending bytes that make a batch (default 16384). */
   batchSize?: number;
   /** Longest a line waits before it is written (default 250 ms). */
   flushMs?: number;
@@ -42,6 +61,10 @@ class Batched implements BatchedDestination {
   }
 
   write(line: string): void {
+    this.writeBytes(utf8Bytes(line));
+  }
+
+  writeBytes(line: string): void {
     this.#pending += line;
     if (this.#pending.length >= this.#batchSize) this.flush();
     else if (this.#timer === undefined && !this.#closed) this.#arm();
@@ -59,7 +82,8 @@ class Batched implements BatchedDestination {
     if (this.#pending === '') return;
     const batch = this.#pending;
     this.#pending = '';
-    this.#writer.write(this.#bytes ? Buffer.from(batch) : batch);
+    const bytes = Buffer.from(batch, 'latin1');
+    this.#writer.write(this.#bytes ? bytes : bytes.toString('utf8'));
   }
 
   flushSync(): void {

@@ -2,6 +2,7 @@
 // redacted by path, and every line is scrubbed of any string that looks like an API key — but for paths of our own.
 import { homedir } from 'node:os';
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { isAscii, utf8Bytes, type BatchedDestination } from './log-destination.ts';
 
 export type { Logger };
 
@@ -197,9 +198,14 @@ export function lineWriter(logger: Logger): LineWriter {
     return (level, fields, msg) => logger[level](plainFields(fields), msg);
   }
   const levels = logger.levels.values;
-  const scrubbedBindings = scrubSecrets(bindings);
-  const strings = new StringTexts();
-  const prefixes = new FieldPrefixes();
+  // Our batched destination takes a line as its UTF-8 bytes: every text below is kept so, encoded once.
+  const { writeBytes } = stream as Partial<Pick<BatchedDestination, 'writeBytes'>>;
+  const form = writeBytes === undefined ? asText : utf8Bytes;
+  const write = writeBytes === undefined ? (line: string) => stream.write(line) : writeBytes.bind(stream);
+  const scrubbedBindings = form(scrubSecrets(bindings));
+  const strings = new StringTexts(form);
+  const prefixes = new FieldPrefixes(form);
+  const raws = new RawTexts(form);
   return (level, fields, msg) => {
     if (!logger.isLevelEnabled(level)) return;
     let line = `{"level":${levels[level]},"time":${Date.now()}${scrubbedBindings}`;
@@ -210,12 +216,16 @@ export function lineWriter(logger: Logger): LineWriter {
         typeof value === 'string'
           ? strings.text(value)
           : value !== null && typeof value === 'object'
-            ? value.json
+            ? raws.text(value.json)
             : jsonScalar(value);
     }
-    stream.write(`${line},"msg":${strings.text(msg)}}\n`);
+    write(`${line},"msg":${strings.text(msg)}}\n`);
   };
 }
+
+/** How the line writer keeps a text: as it is, or as its UTF-8 bytes (utf8Bytes). */
+type TextForm = (text: string) => string;
+const asText: TextForm = (text) => text;
 
 /** The fields as plain values, for a logger that renders them itself. */
 function plainFields(fields: LineFields): Record<string, unknown> {
@@ -232,11 +242,16 @@ function plainFields(fields: LineFields): Record<string, unknown> {
 class StringTexts {
   static readonly LIMIT = 512;
   readonly #texts = new Map<string, string>();
+  readonly #form: TextForm;
+
+  constructor(form: TextForm) {
+    this.#form = form;
+  }
 
   text(value: string): string {
     let text = this.#texts.get(value);
     if (text === undefined) {
-      text = jsonScalar(scrubSecrets(value));
+      text = this.#form(jsonScalar(scrubSecrets(value)));
       if (this.#texts.size >= StringTexts.LIMIT) this.#texts.clear();
       this.#texts.set(value, text);
     }
@@ -248,12 +263,40 @@ class StringTexts {
  * line allocated. Field names are our code's, so the set stays small. */
 class FieldPrefixes {
   readonly #texts = new Map<string, string>();
+  readonly #form: TextForm;
+
+  constructor(form: TextForm) {
+    this.#form = form;
+  }
 
   of(key: string): string {
     let text = this.#texts.get(key);
     if (text === undefined) {
-      text = `,${jsonScalar(key)}:`;
+      text = this.#form(`,${jsonScalar(key)}:`);
       this.#texts.set(key, text);
+    }
+    return text;
+  }
+}
+
+/** Pre-rendered values (RawJson) in the line's form. Most are ASCII (a request id) and pass as they are; one that is
+ * not (an attempt's masked key, `sk-…a1b2`) repeats request after request, so its bytes are remembered. Bounded. */
+class RawTexts {
+  static readonly LIMIT = 512;
+  readonly #texts = new Map<string, string>();
+  readonly #form: TextForm;
+
+  constructor(form: TextForm) {
+    this.#form = form;
+  }
+
+  text(json: string): string {
+    if (this.#form === asText || isAscii(json)) return json;
+    let text = this.#texts.get(json);
+    if (text === undefined) {
+      text = this.#form(json);
+      if (this.#texts.size >= RawTexts.LIMIT) this.#texts.clear();
+      this.#texts.set(json, text);
     }
     return text;
   }

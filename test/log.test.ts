@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createLogger, lineWriter, rawJson, scrubSecrets } from '../src/log.ts';
+import { batchedDestination } from '../src/log-destination.ts';
+import { tempWorkspace } from './helpers/tmp.ts';
 
 function capture(): { stream: Writable; lines: string[] } {
   const lines: string[] = [];
@@ -173,3 +177,31 @@ test(
     assert.equal(scrubSecrets(`${'sk-'.repeat(70_000)}abcd1234`), '…1234');
   },
 );
+
+test('through the batched destination, the line writer writes the bytes pino writes, non-ASCII and all', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  const fields = { ...FIELDS, upstream: rawJson('[{"key":"sk-…a1b2","note":"é"}]', true) };
+  const pinoPath = join(ws.dir, 'pino.log');
+  const writerPath = join(ws.dir, 'writer.log');
+  const viaPino = batchedDestination({ dest: pinoPath });
+  const viaWriter = batchedDestination({ dest: writerPath });
+  const { upstream, ...plain } = fields;
+  createLogger({ level: 'info', destination: viaPino }).info(
+    { ...plain, upstream: JSON.parse(upstream.json) },
+    'request',
+  );
+  const write = lineWriter(createLogger({ level: 'info', destination: viaWriter }));
+  // Twice: the second line's texts come from what the writer kept.
+  write('info', fields, 'request');
+  write('info', fields, 'request');
+  viaPino.close();
+  viaWriter.close();
+  const withoutTime = (line: string) => line.replace(/"time":\d+/, '"time":0');
+  const expected = withoutTime(readFileSync(pinoPath, 'utf8'));
+  assert.match(expected, /sk-…a1b2/);
+  assert.deepEqual(readFileSync(writerPath, 'utf8').split('\n').filter(Boolean).map(withoutTime), [
+    expected.trimEnd(),
+    expected.trimEnd(),
+  ]);
+});
