@@ -14,6 +14,7 @@ export function utf8Bytes(text: string): string {
   return isAscii(text) ? text : Buffer.from(text, 'utf8').toString('latin1');
 }
 
+/** Whether `text` is all ASCII, and so its own UTF-8 bytes. */
 export function isAscii(text: string): boolean {
   return !NOT_ASCII.test(text);
 }
