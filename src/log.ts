@@ -203,20 +203,27 @@ export function lineWriter(logger: Logger): LineWriter {
   const form = writeBytes === undefined ? asText : utf8Bytes;
   const write = writeBytes === undefined ? (line: string) => stream.write(line) : writeBytes.bind(stream);
   const scrubbedBindings = form(scrubSecrets(bindings));
-  const strings = new StringTexts(form);
-  const prefixes = new FieldPrefixes(form);
-  const raws = new RawTexts(form);
+  // The scrubbed JSON text of the few repeated string values (route, model, key name): rendering them was a third of
+  // the line's cost. Per-value scrubbing is as strict, since a key cannot span two values.
+  const strings = new KeptTexts((value) => form(jsonScalar(scrubSecrets(value))));
+  // Each field's `,"name":`: a template per field and line left two strings behind it, ~40% of the bytes a line
+  // allocated.
+  const prefixes = new KeptTexts((key) => form(`,${jsonScalar(key)}:`));
+  // Pre-rendered values (RawJson): most are ASCII (a request id) and pass as they are; one that is not (an attempt's
+  // masked key, `sk-…a1b2`) repeats request after request, so its bytes are kept.
+  const raws = new KeptTexts(form);
+  const raw: TextForm = form === asText ? asText : (json) => (isAscii(json) ? json : raws.text(json));
   return (level, fields, msg) => {
     if (!logger.isLevelEnabled(level)) return;
     let line = `{"level":${levels[level]},"time":${Date.now()}${scrubbedBindings}`;
     for (const key in fields) {
       const value = fields[key];
-      line += prefixes.of(key);
+      line += prefixes.text(key);
       line +=
         typeof value === 'string'
           ? strings.text(value)
           : value !== null && typeof value === 'object'
-            ? raws.text(value.json)
+            ? raw(value.json)
             : jsonScalar(value);
     }
     write(`${line},"msg":${strings.text(msg)}}\n`);
@@ -237,66 +244,23 @@ function plainFields(fields: LineFields): Record<string, unknown> {
   return out;
 }
 
-/** Scrubbed JSON text of the few repeated string values (route, model, key name), remembered: that was a third of the
- * line's cost. Per-value scrubbing is as strict, since a key cannot span two values; bounded. */
-class StringTexts {
+/** Texts the line writer renders once and keeps, by the value they are rendered from. Bounded (emptied when full):
+ * some values come from requests. */
+class KeptTexts {
   static readonly LIMIT = 512;
   readonly #texts = new Map<string, string>();
-  readonly #form: TextForm;
+  readonly #render: (value: string) => string;
 
-  constructor(form: TextForm) {
-    this.#form = form;
+  constructor(render: (value: string) => string) {
+    this.#render = render;
   }
 
   text(value: string): string {
     let text = this.#texts.get(value);
     if (text === undefined) {
-      text = this.#form(jsonScalar(scrubSecrets(value)));
-      if (this.#texts.size >= StringTexts.LIMIT) this.#texts.clear();
+      text = this.#render(value);
+      if (this.#texts.size >= KeptTexts.LIMIT) this.#texts.clear();
       this.#texts.set(value, text);
-    }
-    return text;
-  }
-}
-
-/** Each field's `,"name":`, made once: a template per field and line left two strings behind it, ~40% of the bytes a
- * line allocated. Field names are our code's, so the set stays small. */
-class FieldPrefixes {
-  readonly #texts = new Map<string, string>();
-  readonly #form: TextForm;
-
-  constructor(form: TextForm) {
-    this.#form = form;
-  }
-
-  of(key: string): string {
-    let text = this.#texts.get(key);
-    if (text === undefined) {
-      text = this.#form(`,${jsonScalar(key)}:`);
-      this.#texts.set(key, text);
-    }
-    return text;
-  }
-}
-
-/** Pre-rendered values (RawJson) in the line's form. Most are ASCII (a request id) and pass as they are; one that is
- * not (an attempt's masked key, `sk-…a1b2`) repeats request after request, so its bytes are remembered. Bounded. */
-class RawTexts {
-  static readonly LIMIT = 512;
-  readonly #texts = new Map<string, string>();
-  readonly #form: TextForm;
-
-  constructor(form: TextForm) {
-    this.#form = form;
-  }
-
-  text(json: string): string {
-    if (this.#form === asText || isAscii(json)) return json;
-    let text = this.#texts.get(json);
-    if (text === undefined) {
-      text = this.#form(json);
-      if (this.#texts.size >= RawTexts.LIMIT) this.#texts.clear();
-      this.#texts.set(json, text);
     }
     return text;
   }
