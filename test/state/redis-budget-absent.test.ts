@@ -43,6 +43,26 @@ test('a replica no longer seen is held back for until its presence lapses, then 
   assert.equal(absent.lapsesAt(), undefined);
 });
 
+test('a replica whose own last read is older than the one its share is taken from is held back its share of its own', () => {
+  const absent = new AbsentReplicas();
+  absent.observe('a', beat(T0, { a: T0, b: T0 }), snapshot(T0, 200));
+  const missing = T0 + ABSENT_AFTER_MS + 250;
+  absent.observe('a', beat(missing, { a: missing, b: T0 }), snapshot(missing, 300));
+  // b last read 100 spent: it shares out the 900 that remained then, not the 800 a read.
+  const readOf = (id: string): number | undefined => (id === 'b' ? 100 : undefined);
+  assert.equal(absent.holdBack('c', LIMIT, readOf), 450);
+  assert.deepEqual(absent.heldBackAtOutage('c', LIMIT, beat(missing, { a: missing, b: T0 }), missing, readOf), {
+    amount: 450,
+    among: 1,
+    ids: ['b'],
+  });
+  // A read of b fresher than a's: the share of a's older read still stands.
+  assert.equal(
+    absent.holdBack('c', LIMIT, () => 600),
+    400,
+  );
+});
+
 test('a replica seen again before its presence lapses is no longer held back for', () => {
   const absent = new AbsentReplicas();
   absent.observe('a', beat(T0, { a: T0, b: T0 }), snapshot(T0, 0));

@@ -56,9 +56,9 @@ async function spend(store: RedisStore, what = item()): Promise<boolean> {
 }
 
 /** Spends until the store refuses (at most `max` times); how many it admitted. */
-async function spendAll(store: RedisStore, max = 30): Promise<number> {
+async function spendAll(store: RedisStore, max = 30, what = item()): Promise<number> {
   let n = 0;
-  while (n < max && (await spend(store))) n += 1;
+  while (n < max && (await spend(store, what))) n += 1;
   return n;
 }
 
@@ -279,6 +279,64 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 2
       await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
       await b.store.budgets.flush();
       assert.deepEqual(await counter(raw, prefix), { spent: LIMIT, holds: 0 }, 'the cap, and not past it');
+    } finally {
+      await a.store.close();
+      await b.store.close();
+    }
+  });
+
+  it('a replica held back for counts once at its share of its own read, not again for how far that read was behind', async () => {
+    await using server = await startTestRedis();
+    const port = Number(new URL(server.url).port);
+    await using pa = await startTcpProxy(port);
+    await using pb = await startTcpProxy(port);
+    using ws = tempWorkspace('switchyard-budget-outage-');
+    const prefix = `theirs${process.pid}-${++prefixes}:`;
+    using raw = rawRedis(server.url);
+    const a = replica(pa.port, prefix, join(ws.dir, 'a'));
+    const b = replica(pb.port, prefix, join(ws.dir, 'b'));
+    const wide = (): HoldItem => ({ ...item(), limit: 200 });
+    try {
+      await Promise.all([a.store.ready(), b.store.ready()]);
+      await until(
+        'both replicas to count each other',
+        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
+      );
+      // 20 spent through Redis; b's last read of it there (its reserve's) is 20.
+      assert.equal(await spend(a.store, wide()), true);
+      await a.store.budgets.flush();
+      assert.equal(await spend(b.store, wide()), true);
+      await b.store.budgets.flush();
+      await a.store.budgets.read(['c'], Date.now());
+      await b.store.budgets.read(['c'], Date.now());
+      pa.cut();
+      pb.cut();
+      // b spends its share of the 180 left (less the 10 a's reserve was behind its read: 85, and the request that
+      // crosses it); a spends 20 of its 90.
+      assert.equal(await spendAll(b.store, 30, wide()), 9);
+      assert.equal(await spend(a.store, wide()), true);
+      assert.equal(await spend(a.store, wide()), true);
+
+      pa.mend();
+      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      // a holds b's 90 back: 110 is its limit on Redis, 40 spent there. Its reserve finds b's read 30 behind its own.
+      assert.equal(await spend(a.store, wide()), true);
+      await a.store.budgets.flush();
+      assert.equal((await counter(raw, prefix)).spent, 50);
+
+      // Cut off again: b may still spend its 90 (its share of what remained at its read, 20). a's share is the rest,
+      // 200 − 50 − 90; leaving out the 30 b's read was behind as well (30 then) would count b's staleness twice.
+      pa.cut();
+      assert.equal(await spendAll(a.store, 30, wide()), 6);
+      assert.equal(a.store.budgets.heldLocallyCap('c', 200, false), 60);
+
+      pa.mend();
+      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+      pb.mend();
+      await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
+      await a.store.budgets.flush();
+      await b.store.budgets.flush();
+      assert.deepEqual(await counter(raw, prefix), { spent: 200, holds: 0 }, 'the cap, and not past it');
     } finally {
       await a.store.close();
       await b.store.close();

@@ -20,11 +20,15 @@ export interface ReadSnapshot {
   replicas: number;
 }
 
-/** What is held back for absent replicas: the amount, and how many of the live replicas counted they are. */
+/** What is held back for absent replicas: the amount, how many of the live replicas counted they are, and which. */
 export interface HeldBack {
   amount: number;
   among: number;
+  ids: string[];
 }
+
+/** A replica's last read of a counter (spent + held) as Redis kept it at this replica's last answer, if it had one. */
+export type ReadOf = (id: string) => number | undefined;
 
 interface Absent {
   /** When it was last seen: seen after this, it is back. */
@@ -35,11 +39,19 @@ interface Absent {
   from: ReadSnapshot;
 }
 
-/** An absent replica's share of a hard limit: what remained ÷ the replicas live, at the read it is taken from. */
-function shareOf({ from }: Absent, counter: string, limit: number): number {
-  const cap = outageCap('share', limit, false, from.reads.get(counter), from.replicas);
+/** An absent replica's share of a hard limit: what remained ÷ the replicas live, at the read it is taken from, or at
+ * its own last read when that is older: it shares out what remained when it last read, which leaves it more. */
+function shareOf({ from }: Absent, counter: string, limit: number, own: number | undefined): number {
+  const snapshot = shareAt(limit, from.reads.get(counter), from.replicas);
+  return own === undefined ? snapshot : Math.max(snapshot, shareAt(limit, { spent: own, reserved: 0 }, from.replicas));
+}
+
+function shareAt(limit: number, read: CounterState | undefined, replicas: number): number {
+  const cap = outageCap('share', limit, false, read, replicas);
   return 'cap' in cap ? cap.cap : 0;
 }
+
+const none: ReadOf = () => undefined;
 
 export class AbsentReplicas {
   readonly #absent = new Map<string, Absent>();
@@ -81,24 +93,32 @@ export class AbsentReplicas {
   }
 
   /** How much of a counter's limit is held back for the absent replicas: each one's share of what remained. */
-  holdBack(counter: string, limit: number): number {
+  holdBack(counter: string, limit: number, readOf: ReadOf = none): number {
     let held = 0;
-    for (const absent of this.#absent.values()) held += shareOf(absent, counter, limit);
+    for (const [id, absent] of this.#absent) held += shareOf(absent, counter, limit, readOf(id));
     return held;
   }
 
   /** The same hold-back as this replica's own share is to see it when Redis stops answering again before those
    * replicas are seen: what they may spend, and how many of `live` (the replicas the share is divided among) they
    * are. Their presence lapsing while Redis does not answer ends it, as a beat would have. */
-  heldBackAtOutage(counter: string, limit: number, live: ReadonlyMap<string, number>, now: number): HeldBack {
+  heldBackAtOutage(
+    counter: string,
+    limit: number,
+    live: ReadonlyMap<string, number>,
+    now: number,
+    readOf: ReadOf = none,
+  ): HeldBack {
     let amount = 0;
     let among = 0;
+    const ids: string[] = [];
     for (const [id, absent] of this.#absent) {
       if (now >= absent.lapsesAt) continue;
-      amount += shareOf(absent, counter, limit);
+      amount += shareOf(absent, counter, limit, readOf(id));
+      ids.push(id);
       if (live.has(id)) among += 1;
     }
-    return { amount, among };
+    return { amount, among, ids };
   }
 
   /** How many replicas are held back for. */

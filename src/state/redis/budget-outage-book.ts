@@ -5,7 +5,7 @@ import { MemoryBudgetStore } from '../budget-memory.ts';
 import { hasRoom, type CounterState, type HoldItem, type ReserveResult, type Spend } from '../budget-store.ts';
 import type { StoreOutagePolicy } from '../../config/budgets-schema.ts';
 import { outageCap, outageState, type OutageCap } from '../budget-outage.ts';
-import type { HeldBack } from './budget-absent.ts';
+import type { HeldBack, ReadOf } from './budget-absent.ts';
 import {
   outageFilePath,
   outageFiles,
@@ -27,8 +27,9 @@ export interface OutageBookOptions {
   warn: (message: string) => void;
   now: () => number;
   /** Under `share`, a hard limit's hold-back for replicas that may be spending their own share unseen
-   * (budget-absent.ts), when this replica was holding it back as Redis stopped answering. */
-  heldBack?: (counter: string, limit: number) => HeldBack;
+   * (budget-absent.ts), when this replica was holding it back as Redis stopped answering; `readOf` gives each one's
+   * last read of the counter as Redis held it, where the last answer said. */
+  heldBack?: (counter: string, limit: number, readOf: ReadOf) => HeldBack;
 }
 
 /** A hold taken on the book and not settled yet: what it holds on each counter. */
@@ -44,6 +45,23 @@ interface Read {
   /** How far the other live replicas' last reads were behind this one, summed (the reserve script says): their shares
    * are taken from less than this read, and count that much twice unless this replica's share leaves it out. */
   behind?: number;
+  /** The last reads of the replicas held back for (budget-absent.ts) as Redis kept them, and how much of `behind` each
+   * is. */
+  theirs?: ReadonlyMap<string, TheirRead>;
+}
+
+interface TheirRead {
+  read: number;
+  behind: number;
+}
+
+/** Per counter, the last read (spent + held) of each replica held back for, as the script or a read found it. */
+export type TheirReads = ReadonlyMap<string, number>;
+
+/** Their reads, with how far each is behind this replica's read `at`. */
+function theirReads(reads: TheirReads | undefined, at: number): Map<string, TheirRead> | undefined {
+  if (reads === undefined || reads.size === 0) return undefined;
+  return new Map([...reads].map(([id, read]) => [id, { read, behind: Math.max(0, at - read) }]));
 }
 
 /** How long after a change the file is written: a kill -9 loses at most this much of the outage spend. */
@@ -76,9 +94,14 @@ export class OutageBook {
     this.#path = options.dir === undefined ? undefined : outageFilePath(options.dir, options.id);
   }
 
-  /** What Redis said of the counters of a reserve (before it), the hold it took on them if it did, and how far behind
-   * that the other replicas' reads are. */
-  remember(items: readonly HoldItem[], result: ReserveResult, behind: readonly number[] = []): void {
+  /** What Redis said of the counters of a reserve (before it), the hold it took on them if it did, how far behind
+   * that the other replicas' reads are, and the reads of those held back for. */
+  remember(
+    items: readonly HoldItem[],
+    result: ReserveResult,
+    behind: readonly number[] = [],
+    theirs: readonly TheirReads[] = [],
+  ): void {
     if (!result.ok) {
       const item = items[result.refused]!;
       this.#lastRead.set(item.counter, { state: result.state, resetsAt: item.resetsAt });
@@ -86,23 +109,30 @@ export class OutageBook {
     }
     for (const [i, item] of items.entries()) {
       const before = result.before[i]!;
+      const state = { spent: before.spent, reserved: before.reserved + item.amount };
       this.#lastRead.set(item.counter, {
-        state: { spent: before.spent, reserved: before.reserved + item.amount },
+        state,
         resetsAt: item.resetsAt,
         behind: behind[i] ?? 0,
+        theirs: theirReads(theirs[i], state.spent + state.reserved),
       });
     }
   }
 
-  /** Counters read from Redis as they stand, and how far behind that the other replicas' reads are. */
+  /** Counters read from Redis as they stand, how far behind that the other replicas' reads are, and the reads of those
+   * held back for. */
   rememberStates(
     counters: readonly string[],
     states: readonly CounterState[],
     resetsAt: number,
     behind: readonly number[] = [],
+    theirs: readonly TheirReads[] = [],
   ): void {
-    for (const [i, counter] of counters.entries())
-      this.#lastRead.set(counter, { state: states[i]!, resetsAt, behind: behind[i] ?? 0 });
+    for (const [i, counter] of counters.entries()) {
+      const state = states[i]!;
+      const their = theirReads(theirs[i], state.spent + state.reserved);
+      this.#lastRead.set(counter, { state, resetsAt, behind: behind[i] ?? 0, theirs: their });
+    }
   }
 
   begin(now: number): void {
@@ -123,6 +153,7 @@ export class OutageBook {
         state: outageState('share', read?.state, own),
         resetsAt: read?.resetsAt ?? now + 86_400_000,
         ...(read?.behind !== undefined ? { behind: read.behind } : {}),
+        ...(read?.theirs !== undefined ? { theirs: read.theirs } : {}),
       });
     }
     this.since = undefined;
@@ -132,6 +163,11 @@ export class OutageBook {
   /** The last reads, as they stand now (what another replica's share is taken from). */
   reads(): Map<string, CounterState> {
     return new Map([...this.#lastRead].map(([counter, read]) => [counter, read.state]));
+  }
+
+  /** A held-back replica's last read of a counter as Redis kept it at this replica's last answer. */
+  readOf(counter: string, id: string): number | undefined {
+    return this.#lastRead.get(counter)?.theirs?.get(id)?.read;
   }
 
   owns(hold: string): boolean {
@@ -149,10 +185,16 @@ export class OutageBook {
    * that together they pass no cap however stale a replica's read (a saturated machine, a stalled process). */
   #capOf(policy: StoreOutagePolicy, counter: string, limit: number, soft: boolean): OutageCap {
     const read = this.#lastRead.get(counter);
-    const state =
-      read === undefined ? undefined : { ...read.state, reserved: read.state.reserved + (read.behind ?? 0) };
     // Another outage before the absent replicas are seen: their share stays theirs, and they take no part in this one.
-    const back = policy === 'share' && !soft ? this.#options.heldBack?.(counter, limit) : undefined;
+    const back =
+      policy === 'share' && !soft
+        ? this.#options.heldBack?.(counter, limit, (id) => read?.theirs?.get(id)?.read)
+        : undefined;
+    // A replica held back for is counted at its share of its own read when that is known: how far that read was
+    // behind is in its share already, and is not left out twice.
+    let behind = read?.behind ?? 0;
+    for (const id of back?.ids ?? []) behind -= read?.theirs?.get(id)?.behind ?? 0;
+    const state = read === undefined ? undefined : { ...read.state, reserved: read.state.reserved + behind };
     if (back === undefined || back.amount === 0) return outageCap(policy, limit, soft, state, this.replicas);
     return outageCap(policy, Math.max(0, limit - back.amount), soft, state, this.replicas - back.among);
   }

@@ -8,7 +8,7 @@ import type { RedisClient } from './client.ts';
 import { hasRoom } from '../budget-store.ts';
 import type { BudgetStore, CounterState, HoldItem, ReserveResult, Seed, Spend } from '../budget-store.ts';
 import { DEFAULT_STORE_OUTAGE_POLICY, type StoreOutagePolicy } from '../../config/budgets-schema.ts';
-import { OutageBook, type OutstandingHold } from './budget-outage-book.ts';
+import { OutageBook, type OutstandingHold, type TheirReads } from './budget-outage-book.ts';
 import { AbsentReplicas } from './budget-absent.ts';
 import { beat, leave, PRESENCE_TTL_MS } from './replicas.ts';
 import { bounded } from './bounded.ts';
@@ -20,7 +20,8 @@ import { BudgetFence, type HoldWrite, type Replication } from './budget-fence.ts
  * the sequence number of its last settle applied (SETTLE). Holds that ran out are dropped as they are met; a hold
  * whose replica's presence lapsed (killed mid-call) is kept, for its settle should that replica be back, but no longer
  * counts; reads of replicas no longer live are dropped. Each item's answer also says how far behind this read the other
- * live replicas' last reads are, summed: what their outage shares may count twice. KEYS: the counters, then the
+ * live replicas' last reads are, summed: what their outage shares may count twice; and the last reads of the replicas
+ * named in ARGV[6] (`ID=READ`, comma-separated), which this replica holds back for. KEYS: the counters, then the
  * presence set; ARGV: the hold's field, now, when it runs out, this replica's id, the time on this replica's clock
  * (presence is kept and judged in the replicas' clocks, as their beats keep it, never in a caller's `now`), the
  * replicas (comma-separated) whose presence lapsed in an outage and which may yet be back, `1` when the master is
@@ -41,7 +42,11 @@ local out = {1}
 local soft = {}
 local after = {}
 local live = {[self] = true}
-for id in string.gmatch(ARGV[6], '[^,]+') do live[id] = true end
+local expected = {}
+for id in string.gmatch(ARGV[6], '[^,]+') do
+  live[id] = true
+  expected[id] = true
+end
 local function alive(id)
   if live[id] == nil then
     local seen = redis.call('ZSCORE', presence, id)
@@ -60,15 +65,18 @@ for i = 1, n do
   local fields = redis.call('HGETALL', KEYS[i])
   local spent, reserved = 0, 0
   local reads = {}
+  local theirs = {}
   for j = 1, #fields, 2 do
     local f, v = fields[j], fields[j + 1]
     if f == 'spent' then
       spent = tonumber(v)
     elseif string.sub(f, 1, 2) == 'r:' then
-      if not alive(string.sub(f, 3)) then
+      local id = string.sub(f, 3)
+      if not alive(id) then
         redis.call('HDEL', KEYS[i], f)
       elseif f ~= selfRead then
         reads[#reads + 1] = tonumber(v)
+        if expected[id] then theirs[#theirs + 1] = id .. '=' .. v end
       end
     elseif string.sub(f, 1, 2) == 'h:' then
       local sep = string.find(v, ':', 1, true)
@@ -93,6 +101,7 @@ for i = 1, n do
   out[#out + 1] = tostring(spent)
   out[#out + 1] = tostring(reserved)
   out[#out + 1] = tostring(behind)
+  out[#out + 1] = table.concat(theirs, ',')
 end
 for i = 1, n do
   local base = 7 + (i - 1) * 4
@@ -295,7 +304,8 @@ export class RedisBudgetStore implements BudgetStore {
       source: `${this.#location}#${options.prefix}`,
       warn: this.#warn,
       now: this.#now,
-      heldBack: (counter, limit) => this.#absent.heldBackAtOutage(counter, limit, this.#members, this.#now()),
+      heldBack: (counter, limit, readOf) =>
+        this.#absent.heldBackAtOutage(counter, limit, this.#members, this.#now(), readOf),
     });
     this.#adopt();
     this.#tick = setInterval(() => void this.#onTick(), PROBE_MS);
@@ -338,8 +348,8 @@ export class RedisBudgetStore implements BudgetStore {
           this.#markDown(NO_REPLICA, now);
           return this.#book.reserve(this.#policy, hold, items, now, expiresAt, now + PROBE_MS);
         }
-        const { result, behind } = parseReserve(reply, items.length);
-        this.#book.remember(items, result, behind);
+        const { result, behind, theirs } = parseReserve(reply, items.length);
+        this.#book.remember(items, result, behind, theirs);
         if (!result.ok) return heldBackOr(result, items[result.refused]!, heldTo.limits[result.refused]!, heldTo.until);
         this.#fence?.held(hold, this.#holdWrites(hold, items, expiresAt));
         return result;
@@ -375,8 +385,10 @@ export class RedisBudgetStore implements BudgetStore {
         const replies = (await bounded(pipeline.exec(), this.#timeoutMs)) ?? [];
         const [liveErr, present] = replies[2 * counters.length] ?? [null, []];
         if (liveErr) throw liveErr;
-        const live = new Set([this.#id, ...(present as string[]), ...this.#absent.expected(seenAt)]);
+        const expected = this.#absent.expected(seenAt);
+        const live = new Set([this.#id, ...(present as string[]), ...expected]);
         const behind: number[] = [];
+        const theirs: Map<string, number>[] = [];
         const states = counters.map((_, i) => {
           const [err, fields] = replies[2 * i] ?? [null, {}];
           const [seedErr, seed] = replies[2 * i + 1] ?? [null, null];
@@ -384,9 +396,10 @@ export class RedisBudgetStore implements BudgetStore {
           if (seedErr) throw seedErr;
           const state = counterState(fields as Record<string, string>, now, live);
           behind.push(othersBehind(fields as Record<string, string>, this.#id, state, live));
+          theirs.push(readsOf(fields as Record<string, string>, expected));
           return withSeed(state, seed);
         });
-        this.#book.rememberStates(counters, states, now + 86_400_000, behind);
+        this.#book.rememberStates(counters, states, now + 86_400_000, behind, theirs);
         if (this.#shared()) return states;
       } catch (err) {
         this.#markDown(message(err), now);
@@ -716,7 +729,8 @@ export class RedisBudgetStore implements BudgetStore {
   /** A hard limit less the share held back for replicas that may be spending theirs unseen (under `share`). */
   #limitHere(item: HoldItem): number {
     if (item.soft || this.#policy !== 'share' || this.#absent.size === 0) return item.limit;
-    return Math.max(0, item.limit - this.#absent.holdBack(item.counter, item.limit));
+    const readOf = (id: string): number | undefined => this.#book.readOf(item.counter, id);
+    return Math.max(0, item.limit - this.#absent.holdBack(item.counter, item.limit, readOf));
   }
 
   #key(counter: string): string {
@@ -767,20 +781,46 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The script's answer: the reserve's result, and per item how far the other live replicas' reads are behind. */
-function parseReserve(reply: (number | string)[], n: number): { result: ReserveResult; behind: number[] } {
+/** The script's answer: the reserve's result, and per item how far the other live replicas' reads are behind and the
+ * reads of those held back for. */
+function parseReserve(
+  reply: (number | string)[],
+  n: number,
+): { result: ReserveResult; behind: number[]; theirs: TheirReads[] } {
   if (Number(reply[0]) === 0) {
     const state = { spent: Number(reply[2]), reserved: Number(reply[3]) };
-    return { result: { ok: false, refused: Number(reply[1]), state }, behind: [] };
+    return { result: { ok: false, refused: Number(reply[1]), state }, behind: [], theirs: [] };
   }
   const before: CounterState[] = [];
   const behind: number[] = [];
+  const theirs: TheirReads[] = [];
   for (let i = 0; i < n; i++) {
-    before.push({ spent: Number(reply[1 + 3 * i]), reserved: Number(reply[2 + 3 * i]) });
-    behind.push(Number(reply[3 + 3 * i]));
+    before.push({ spent: Number(reply[1 + 4 * i]), reserved: Number(reply[2 + 4 * i]) });
+    behind.push(Number(reply[3 + 4 * i]));
+    theirs.push(parseTheirs(String(reply[4 + 4 * i] ?? '')));
   }
-  const soft = String(reply[1 + 3 * n] ?? '');
-  return { result: { ok: true, softOver: soft === '' ? [] : soft.split(',').map(Number), before }, behind };
+  const soft = String(reply[1 + 4 * n] ?? '');
+  return { result: { ok: true, softOver: soft === '' ? [] : soft.split(',').map(Number), before }, behind, theirs };
+}
+
+/** `ID=READ,…` as the reserve script lists the reads of the replicas held back for. */
+function parseTheirs(list: string): TheirReads {
+  const reads = new Map<string, number>();
+  for (const pair of list === '' ? [] : list.split(',')) {
+    const at = pair.lastIndexOf('=');
+    reads.set(pair.slice(0, at), Number(pair.slice(at + 1)));
+  }
+  return reads;
+}
+
+/** As the reserve script lists them: the last reads of the replicas held back for (`ids`). */
+function readsOf(fields: Record<string, string>, ids: readonly string[]): Map<string, number> {
+  const reads = new Map<string, number>();
+  for (const id of ids) {
+    const read = fields[`r:${id}`];
+    if (read !== undefined) reads.set(id, Number(read));
+  }
+  return reads;
 }
 
 /** A seed record (`AMOUNT:AT`) on a counter's state. */
