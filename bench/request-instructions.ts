@@ -8,7 +8,9 @@
 // helpers, which vary more. BENCH_CONNECTIONS (4) sets the load's connections; BENCH_NODE_FLAGS and BENCH_ENV run the
 // gateway with the settings `switchyard gateway` starts with plus those named (bench/gateway-process.ts), to count
 // what a collector or allocator setting costs (the default, neither set, runs it as before: node's defaults).
-// BENCH_BODY_KB sends an agent's body of that size rather than five words.
+// BENCH_BODY_KB sends an agent's body of that size rather than five words; BENCH_SHAPE=anthropic sends Anthropic's
+// Messages to the gateway's Anthropic route (the proxy forwards it to the upstream's `/messages`) instead of OpenAI's
+// chat completions.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,31 +35,36 @@ const settings =
 /** BENCH_BODY_KB: an agent's OpenAI body of about that many KB (agent-body.ts), sent again and again as the sweep
  * sends it, instead of five words. */
 const BODY_KB = Number(process.env['BENCH_BODY_KB'] ?? 0);
+const ANTHROPIC = process.env['BENCH_SHAPE'] === 'anthropic';
+const builtIn = which === 'proxy' || which === 'floor';
+const MODEL = !ANTHROPIC ? 'main' : builtIn ? 'claude-bench' : 'bench_anthropic/claude-bench';
 const BODY =
   BODY_KB > 0
-    ? agentBody('openai', { bytes: BODY_KB * 1024 }, 'main')
+    ? agentBody(ANTHROPIC ? 'anthropic' : 'openai', { bytes: BODY_KB * 1024 }, MODEL)
     : JSON.stringify({
-        model: 'main',
+        model: MODEL,
         messages: [{ role: 'user', content: 'Say hello in five words.' }],
         max_tokens: 16,
       });
+const PATH = ANTHROPIC ? '/v1/messages' : '/v1/chat/completions';
 
 /** `amount` requests, however long they take (a process under callgrind runs ~50 times slower). */
 async function requests(url: string, key: string | undefined, amount: number): Promise<{ ok: number; failed: number }> {
   const r = await autocannon({
-    url: `${url}/v1/chat/completions`,
+    url: `${url}${PATH}`,
     method: 'POST',
     connections: CONNECTIONS,
     amount,
     timeout: 600,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key ?? ''}` },
+    headers: ANTHROPIC
+      ? { 'content-type': 'application/json', 'x-api-key': key ?? '', 'anthropic-version': '2023-06-01' }
+      : { 'content-type': 'application/json', authorization: `Bearer ${key ?? ''}` },
     body: BODY,
   });
   return { ok: r['2xx'], failed: r.non2xx + r.errors + r.timeouts };
 }
 
 const up = await serve(['upstream']);
-const builtIn = which === 'proxy' || which === 'floor';
 const checkout = builtIn ? join(HERE, '..') : which;
 let cg: Callgrinded | undefined;
 try {
@@ -76,7 +83,7 @@ try {
   const r = await counted(cg, () => requests(url, key, REQUESTS));
   const { main, helpers } = perUnit(cg, Math.max(1, r.ok));
   console.log(
-    `${which}${BODY_KB > 0 ? ` ${BODY_KB} KB` : ''} ${off.join(' ')}${
+    `${which}${ANTHROPIC ? ' anthropic' : ''}${BODY_KB > 0 ? ` ${BODY_KB} KB` : ''} ${off.join(' ')}${
       settings === undefined
         ? ''
         : ` [${settings.flags.join(' ')} ${Object.entries(settings.env)

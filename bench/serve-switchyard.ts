@@ -167,7 +167,7 @@ export async function startSwitchyardRole(argv: string[]): Promise<StartedRole |
     // The usage ledger on (SQLite beside the log) or off (`usage.store: off`): bench/usage.bench.ts compares them.
     const on = role === 'gateway-ledger';
     const gw = await benchGateway(
-      benchConfig(upstreamUrl, on ? 'sqlite' : 'off'),
+      benchConfig(upstreamUrl, on ? 'sqlite' : 'off', {}, anthropicProvider(upstreamUrl)),
       logFile,
       undefined,
       false,
