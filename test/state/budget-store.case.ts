@@ -6,7 +6,9 @@ import type { HoldItem } from '../../src/state/budget-store.ts';
 import { conformanceHandles, type SkipList, type StoreFactory } from './conformance-handles.ts';
 import { counterKey, scopeText, type BudgetLimit } from '../../src/budgets/rules.ts';
 
-const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
+// From the real clock: the SQLite and Redis stores drop a counter a week after its window reset by the real clock
+// (KEEP_AFTER_RESET_MS), so a fixed date here made every counter vanish a week on (2026-11-30 13:00 UTC).
+const NOW = Math.floor(Date.now() / 1000) * 1000;
 const LATER = NOW + 600_000;
 const RESETS = NOW + 3_600_000;
 
