@@ -50,6 +50,7 @@ interface Read {
   theirs?: ReadonlyMap<string, TheirRead>;
 }
 
+/** A held-back replica's last read (spent + held), and how far it was behind this replica's read. */
 interface TheirRead {
   read: number;
   behind: number;
