@@ -41,6 +41,47 @@ function replica(port: number, prefix: string, dir: string, sharedTimeoutMs?: nu
   return { store, warnings };
 }
 
+/** Two replicas of one prefix on a redis-server of their own, each behind its own proxy that a test cuts. Disposed
+ * in the reverse of the order they were made: the stores, the connection, the workspace, the proxies, the server. */
+interface CutPair extends AsyncDisposable {
+  a: Replica;
+  b: Replica;
+  pa: TcpProxy;
+  pb: TcpProxy;
+  raw: Redis;
+  prefix: string;
+}
+
+async function cutPair(name: string, sharedTimeoutMs?: number): Promise<CutPair> {
+  // What was made so far, undone in reverse: a setup that fails half-way leaves no redis-server behind.
+  const undo: (() => unknown)[] = [];
+  const dispose = async (): Promise<void> => {
+    for (const u of undo.reverse()) await u();
+  };
+  try {
+    const server = await startTestRedis();
+    undo.push(() => server[Symbol.asyncDispose]());
+    const port = Number(new URL(server.url).port);
+    const pa = await startTcpProxy(port);
+    undo.push(() => pa[Symbol.asyncDispose]());
+    const pb = await startTcpProxy(port);
+    undo.push(() => pb[Symbol.asyncDispose]());
+    const ws = tempWorkspace('switchyard-budget-outage-');
+    undo.push(() => ws[Symbol.dispose]());
+    const raw = rawRedis(server.url);
+    undo.push(() => raw[Symbol.dispose]());
+    const prefix = `${name}${process.pid}-${++prefixes}:`;
+    const a = replica(pa.port, prefix, join(ws.dir, 'a'), sharedTimeoutMs);
+    undo.push(() => a.store.close());
+    const b = replica(pb.port, prefix, join(ws.dir, 'b'), sharedTimeoutMs);
+    undo.push(() => b.store.close());
+    return { a, b, pa, pb, raw, prefix, [Symbol.asyncDispose]: dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
 function item(counter = 'c', soft = false): HoldItem {
   return { counter, limit: LIMIT, amount: AMOUNT, soft, resetsAt: Date.now() + 3_600_000 };
 }
@@ -90,317 +131,245 @@ async function counter(redis: Redis, prefix: string, name = 'c'): Promise<{ spen
 // The suite's timeout, not a test's: 23 s alone on a quiet machine, over 60 s beside the full suite at load ~12–19.
 describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 240_000 }, () => {
   it('share: two replicas cut off from Redis each spend at most their share, and it is written back once', async () => {
-    await using server = await startTestRedis();
-    const port = Number(new URL(server.url).port);
-    await using pa = await startTcpProxy(port);
-    await using pb = await startTcpProxy(port);
-    using ws = tempWorkspace('switchyard-budget-outage-');
-    const prefix = `share${process.pid}-${++prefixes}:`;
-    using raw = rawRedis(server.url);
-    const a = replica(pa.port, prefix, join(ws.dir, 'a'));
-    const b = replica(pb.port, prefix, join(ws.dir, 'b'));
-    try {
-      await Promise.all([a.store.ready(), b.store.ready()]);
-      await until(
-        'both replicas to count each other',
-        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
-      );
-      // 20 spent through Redis, then each replica reads the counter (a hold each, in flight at the cut).
-      assert.equal(await spend(a.store), true);
-      await a.store.budgets.flush();
-      assert.equal(await spend(b.store), true);
-      await b.store.budgets.flush();
-      const now = Date.now();
-      const open = item();
-      assert.equal((await a.store.budgets.reserve('open-a', [open], now, now + 60_000)).ok, true);
-      assert.equal((await b.store.budgets.reserve('open-b', [open], now, now + 60_000)).ok, true);
+    await using pair = await cutPair('share');
+    const { a, b, pa, pb, raw, prefix } = pair;
+    await Promise.all([a.store.ready(), b.store.ready()]);
+    await until(
+      'both replicas to count each other',
+      () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
+    );
+    // 20 spent through Redis, then each replica reads the counter (a hold each, in flight at the cut).
+    assert.equal(await spend(a.store), true);
+    await a.store.budgets.flush();
+    assert.equal(await spend(b.store), true);
+    await b.store.budgets.flush();
+    const now = Date.now();
+    const open = item();
+    assert.equal((await a.store.budgets.reserve('open-a', [open], now, now + 60_000)).ok, true);
+    assert.equal((await b.store.budgets.reserve('open-b', [open], now, now + 60_000)).ok, true);
 
-      pa.cut();
-      pb.cut();
-      // The holds in flight end during the outage: their spend is queued for Redis.
-      a.store.budgets.settle('open-a', [{ counter: 'c', amount: AMOUNT, resetsAt: open.resetsAt }]);
-      b.store.budgets.settle('open-b', [{ counter: 'c', amount: AMOUNT, resetsAt: open.resetsAt }]);
-      const byA = await spendAll(a.store);
-      const byB = await spendAll(b.store);
-      assert.ok(a.store.budgets.heldLocallySince() !== undefined, 'a holds budgets locally');
-      // a read 20 spent and its own 10 held: 70 remained, less the 10 b's last read (20) was behind it, 30 its share;
-      // b read both holds: 60, less the 10 a's read (30) is behind it, 25. A replica admits while its own use is below
-      // its share.
-      assert.equal(byA, 3);
-      assert.equal(byB, 3);
-      // Refused by its share, not by the budget (a's book: 20 read, 40 its own, 40 still free): not spent, and asked
-      // again when Redis is tried again, not at the end of the window.
-      const t = Date.now();
-      const more = await a.store.budgets.reserve('more-a', [item()], t, t + 60_000);
-      assert.equal(more.ok, false);
-      assert.equal(!more.ok && more.heldBack?.why, 'outage');
-      assert.ok(!more.ok && more.heldBack !== undefined && more.heldBack.until - t <= 1_000, 'tried again within 1 s');
-      // Each says what its share is (`held_locally_cap`).
-      assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), 30);
-      assert.equal(b.store.budgets.heldLocallyCap('c', LIMIT, false), 25);
-      const total = 4 * AMOUNT + (byA + byB) * AMOUNT;
-      assert.ok(total <= LIMIT + 2 * AMOUNT, `within one hold per replica of the cap: ${total}`);
-      await until('the outage to be said', () =>
-        [a, b].every((r) => r.warnings.some((w) => w.includes('budgets are no longer shared'))),
-      );
+    pa.cut();
+    pb.cut();
+    // The holds in flight end during the outage: their spend is queued for Redis.
+    a.store.budgets.settle('open-a', [{ counter: 'c', amount: AMOUNT, resetsAt: open.resetsAt }]);
+    b.store.budgets.settle('open-b', [{ counter: 'c', amount: AMOUNT, resetsAt: open.resetsAt }]);
+    const byA = await spendAll(a.store);
+    const byB = await spendAll(b.store);
+    assert.ok(a.store.budgets.heldLocallySince() !== undefined, 'a holds budgets locally');
+    // a read 20 spent and its own 10 held: 70 remained, less the 10 b's last read (20) was behind it, 30 its share;
+    // b read both holds: 60, less the 10 a's read (30) is behind it, 25. A replica admits while its own use is below
+    // its share.
+    assert.equal(byA, 3);
+    assert.equal(byB, 3);
+    // Refused by its share, not by the budget (a's book: 20 read, 40 its own, 40 still free): not spent, and asked
+    // again when Redis is tried again, not at the end of the window.
+    const t = Date.now();
+    const more = await a.store.budgets.reserve('more-a', [item()], t, t + 60_000);
+    assert.equal(more.ok, false);
+    assert.equal(!more.ok && more.heldBack?.why, 'outage');
+    assert.ok(!more.ok && more.heldBack !== undefined && more.heldBack.until - t <= 1_000, 'tried again within 1 s');
+    // Each says what its share is (`held_locally_cap`).
+    assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), 30);
+    assert.equal(b.store.budgets.heldLocallyCap('c', LIMIT, false), 25);
+    const total = 4 * AMOUNT + (byA + byB) * AMOUNT;
+    assert.ok(total <= LIMIT + 2 * AMOUNT, `within one hold per replica of the cap: ${total}`);
+    await until('the outage to be said', () =>
+      [a, b].every((r) => r.warnings.some((w) => w.includes('budgets are no longer shared'))),
+    );
 
-      pa.mend();
-      pb.mend();
-      await until(
-        'both replicas to share budgets again',
-        () => a.store.budgets.heldLocallySince() === undefined && b.store.budgets.heldLocallySince() === undefined,
-        15_000,
+    pa.mend();
+    pb.mend();
+    await until(
+      'both replicas to share budgets again',
+      () => a.store.budgets.heldLocallySince() === undefined && b.store.budgets.heldLocallySince() === undefined,
+      15_000,
+    );
+    assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), undefined, 'no cap of its own once shared');
+    await a.store.budgets.flush();
+    await b.store.budgets.flush();
+    assert.deepEqual(await counter(raw, prefix), { spent: total, holds: 0 }, 'the counter is what was spent');
+    for (const r of [a, b]) {
+      assert.equal(
+        r.warnings.filter((w) => w.includes('budgets are no longer shared')).length,
+        1,
+        r.warnings.join('\n'),
       );
-      assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), undefined, 'no cap of its own once shared');
-      await a.store.budgets.flush();
-      await b.store.budgets.flush();
-      assert.deepEqual(await counter(raw, prefix), { spent: total, holds: 0 }, 'the counter is what was spent');
-      for (const r of [a, b]) {
-        assert.equal(
-          r.warnings.filter((w) => w.includes('budgets are no longer shared')).length,
-          1,
-          r.warnings.join('\n'),
-        );
-        assert.equal(r.warnings.filter((w) => w.includes('budgets are shared again')).length, 1, r.warnings.join('\n'));
-      }
-    } finally {
-      await a.store.close();
-      await b.store.close();
+      assert.equal(r.warnings.filter((w) => w.includes('budgets are shared again')).length, 1, r.warnings.join('\n'));
     }
   });
 
   it('share: a replica whose last read is stale takes a share the freshest one leaves out of its own', async () => {
-    await using server = await startTestRedis();
-    const port = Number(new URL(server.url).port);
-    await using pa = await startTcpProxy(port);
-    await using pb = await startTcpProxy(port);
-    using ws = tempWorkspace('switchyard-budget-outage-');
-    const prefix = `stale${process.pid}-${++prefixes}:`;
-    using raw = rawRedis(server.url);
     // The cut is what this is about, and a cut answers at once: on a loaded machine (a suite at load 17) one of b's
     // commands past the 250 ms bound took it off Redis before the cut, and its spend went to its own book.
-    const a = replica(pa.port, prefix, join(ws.dir, 'a'), 10_000);
-    const b = replica(pb.port, prefix, join(ws.dir, 'b'), 10_000);
-    try {
-      await Promise.all([a.store.ready(), b.store.ready()]);
-      await until(
-        'both replicas to count each other',
-        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
-      );
-      // a reads once (its hold: 10), then stays quiet (a stalled process) while b spends 50 more.
-      assert.equal(await spend(a.store), true);
-      await a.store.budgets.flush();
-      for (let i = 0; i < 5; i++) {
-        assert.equal(await spend(b.store), true);
-        await b.store.budgets.flush();
-      }
-      assert.equal((await counter(raw, prefix)).spent, 60);
-
-      pa.cut();
-      pb.cut();
-      // a's share is of the 90 it saw remain: 45. b saw 40 remain, but a's share counts the 50 b spent since a's read:
-      // b leaves that out of its own, and admits nothing.
-      const byA = await spendAll(a.store);
-      const byB = await spendAll(b.store);
-      assert.equal(byA, 5);
-      assert.equal(byB, 0);
-      const total = 60 + (byA + byB) * AMOUNT;
-      assert.ok(total <= LIMIT + 2 * AMOUNT, `within one hold per replica of the cap: ${total}`);
-
-      pa.mend();
-      pb.mend();
-      await until(
-        'both replicas to share budgets again',
-        () => a.store.budgets.heldLocallySince() === undefined && b.store.budgets.heldLocallySince() === undefined,
-        15_000,
-      );
-      await a.store.budgets.flush();
+    await using pair = await cutPair('stale', 10_000);
+    const { a, b, pa, pb, raw, prefix } = pair;
+    await Promise.all([a.store.ready(), b.store.ready()]);
+    await until(
+      'both replicas to count each other',
+      () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
+    );
+    // a reads once (its hold: 10), then stays quiet (a stalled process) while b spends 50 more.
+    assert.equal(await spend(a.store), true);
+    await a.store.budgets.flush();
+    for (let i = 0; i < 5; i++) {
+      assert.equal(await spend(b.store), true);
       await b.store.budgets.flush();
-      assert.deepEqual(await counter(raw, prefix), { spent: total, holds: 0 });
-    } finally {
-      await a.store.close();
-      await b.store.close();
     }
+    assert.equal((await counter(raw, prefix)).spent, 60);
+
+    pa.cut();
+    pb.cut();
+    // a's share is of the 90 it saw remain: 45. b saw 40 remain, but a's share counts the 50 b spent since a's read:
+    // b leaves that out of its own, and admits nothing.
+    const byA = await spendAll(a.store);
+    const byB = await spendAll(b.store);
+    assert.equal(byA, 5);
+    assert.equal(byB, 0);
+    const total = 60 + (byA + byB) * AMOUNT;
+    assert.ok(total <= LIMIT + 2 * AMOUNT, `within one hold per replica of the cap: ${total}`);
+
+    pa.mend();
+    pb.mend();
+    await until(
+      'both replicas to share budgets again',
+      () => a.store.budgets.heldLocallySince() === undefined && b.store.budgets.heldLocallySince() === undefined,
+      15_000,
+    );
+    await a.store.budgets.flush();
+    await b.store.budgets.flush();
+    assert.deepEqual(await counter(raw, prefix), { spent: total, holds: 0 });
   });
 
   it('the replica back first holds back the share of one still cut off, until that one has written it back', async () => {
-    await using server = await startTestRedis();
-    const port = Number(new URL(server.url).port);
-    await using pa = await startTcpProxy(port);
-    await using pb = await startTcpProxy(port);
-    using ws = tempWorkspace('switchyard-budget-outage-');
-    const prefix = `race${process.pid}-${++prefixes}:`;
-    using raw = rawRedis(server.url);
-    const a = replica(pa.port, prefix, join(ws.dir, 'a'));
-    const b = replica(pb.port, prefix, join(ws.dir, 'b'));
-    try {
-      await spendTwentyThenCut(a, b, pa, pb);
+    await using pair = await cutPair('race');
+    const { a, b, pa, pb, raw, prefix } = pair;
+    await spendTwentyThenCut(a, b, pa, pb);
 
-      pa.mend();
-      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
-      // Redis has a's 40 and not b's: a holds b's share back rather than spend it again.
-      assert.deepEqual(await counter(raw, prefix), { spent: 60, holds: 0 });
-      assert.equal(await spendAll(a.store), 0, 'a admits nothing while b may be spending its share');
+    pa.mend();
+    await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+    // Redis has a's 40 and not b's: a holds b's share back rather than spend it again.
+    assert.deepEqual(await counter(raw, prefix), { spent: 60, holds: 0 });
+    assert.equal(await spendAll(a.store), 0, 'a admits nothing while b may be spending its share');
 
-      pb.mend();
-      await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
-      assert.deepEqual(await counter(raw, prefix), { spent: LIMIT, holds: 0 }, 'the cap, and not past it');
-      assert.equal(await spendAll(a.store), 0);
-    } finally {
-      await a.store.close();
-      await b.store.close();
-    }
+    pb.mend();
+    await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
+    assert.deepEqual(await counter(raw, prefix), { spent: LIMIT, holds: 0 }, 'the cap, and not past it');
+    assert.equal(await spendAll(a.store), 0);
   });
 
   it('a replica holding back the share of one still cut off keeps holding it when it loses Redis again', async () => {
-    await using server = await startTestRedis();
-    const port = Number(new URL(server.url).port);
-    await using pa = await startTcpProxy(port);
-    await using pb = await startTcpProxy(port);
-    using ws = tempWorkspace('switchyard-budget-outage-');
-    const prefix = `again${process.pid}-${++prefixes}:`;
-    using raw = rawRedis(server.url);
-    const a = replica(pa.port, prefix, join(ws.dir, 'a'));
-    const b = replica(pb.port, prefix, join(ws.dir, 'b'));
-    try {
-      await spendTwentyThenCut(a, b, pa, pb);
-      pa.mend();
-      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
-      assert.equal(await spendAll(a.store), 0, 'a admits nothing while b may be spending its share');
+    await using pair = await cutPair('again');
+    const { a, b, pa, pb, raw, prefix } = pair;
+    await spendTwentyThenCut(a, b, pa, pb);
+    pa.mend();
+    await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+    assert.equal(await spendAll(a.store), 0, 'a admits nothing while b may be spending its share');
 
-      // Before, a's new share was half of what its last read left (60 spent): 20, on top of b's 40.
-      pa.cut();
-      assert.equal(await spendAll(a.store), 0, 'cut off again, a still leaves b its share');
-      assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), 0);
+    // Before, a's new share was half of what its last read left (60 spent): 20, on top of b's 40.
+    pa.cut();
+    assert.equal(await spendAll(a.store), 0, 'cut off again, a still leaves b its share');
+    assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), 0);
 
-      pa.mend();
-      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
-      pb.mend();
-      await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
-      await b.store.budgets.flush();
-      assert.deepEqual(await counter(raw, prefix), { spent: LIMIT, holds: 0 }, 'the cap, and not past it');
-    } finally {
-      await a.store.close();
-      await b.store.close();
-    }
+    pa.mend();
+    await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+    pb.mend();
+    await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
+    await b.store.budgets.flush();
+    assert.deepEqual(await counter(raw, prefix), { spent: LIMIT, holds: 0 }, 'the cap, and not past it');
   });
 
   it('a replica held back for counts once at its share of its own read, not again for how far that read was behind', async () => {
-    await using server = await startTestRedis();
-    const port = Number(new URL(server.url).port);
-    await using pa = await startTcpProxy(port);
-    await using pb = await startTcpProxy(port);
-    using ws = tempWorkspace('switchyard-budget-outage-');
-    const prefix = `theirs${process.pid}-${++prefixes}:`;
-    using raw = rawRedis(server.url);
-    const a = replica(pa.port, prefix, join(ws.dir, 'a'));
-    const b = replica(pb.port, prefix, join(ws.dir, 'b'));
+    await using pair = await cutPair('theirs');
+    const { a, b, pa, pb, raw, prefix } = pair;
     const wide = (): HoldItem => ({ ...item(), limit: 200 });
-    try {
-      await Promise.all([a.store.ready(), b.store.ready()]);
-      await until(
-        'both replicas to count each other',
-        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
-      );
-      // 20 spent through Redis; b's last read of it there (its reserve's) is 20.
-      assert.equal(await spend(a.store, wide()), true);
-      await a.store.budgets.flush();
-      assert.equal(await spend(b.store, wide()), true);
-      await b.store.budgets.flush();
-      await a.store.budgets.read(['c'], Date.now());
-      await b.store.budgets.read(['c'], Date.now());
-      pa.cut();
-      pb.cut();
-      // b spends its share of the 180 left (less the 10 a's reserve was behind its read: 85, and the request that
-      // crosses it); a spends 20 of its 90.
-      assert.equal(await spendAll(b.store, 30, wide()), 9);
-      assert.equal(await spend(a.store, wide()), true);
-      assert.equal(await spend(a.store, wide()), true);
+    await Promise.all([a.store.ready(), b.store.ready()]);
+    await until(
+      'both replicas to count each other',
+      () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
+    );
+    // 20 spent through Redis; b's last read of it there (its reserve's) is 20.
+    assert.equal(await spend(a.store, wide()), true);
+    await a.store.budgets.flush();
+    assert.equal(await spend(b.store, wide()), true);
+    await b.store.budgets.flush();
+    await a.store.budgets.read(['c'], Date.now());
+    await b.store.budgets.read(['c'], Date.now());
+    pa.cut();
+    pb.cut();
+    // b spends its share of the 180 left (less the 10 a's reserve was behind its read: 85, and the request that
+    // crosses it); a spends 20 of its 90.
+    assert.equal(await spendAll(b.store, 30, wide()), 9);
+    assert.equal(await spend(a.store, wide()), true);
+    assert.equal(await spend(a.store, wide()), true);
 
-      pa.mend();
-      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
-      // a holds b's 90 back: 110 is its limit on Redis, 40 spent there. Its reserve finds b's read 30 behind its own.
-      assert.equal(await spend(a.store, wide()), true);
-      await a.store.budgets.flush();
-      assert.equal((await counter(raw, prefix)).spent, 50);
+    pa.mend();
+    await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+    // a holds b's 90 back: 110 is its limit on Redis, 40 spent there. Its reserve finds b's read 30 behind its own.
+    assert.equal(await spend(a.store, wide()), true);
+    await a.store.budgets.flush();
+    assert.equal((await counter(raw, prefix)).spent, 50);
 
-      // Cut off again: b may still spend its 90 (its share of what remained at its read, 20). a's share is the rest,
-      // 200 − 50 − 90; leaving out the 30 b's read was behind as well (30 then) would count b's staleness twice.
-      pa.cut();
-      assert.equal(await spendAll(a.store, 30, wide()), 6);
-      assert.equal(a.store.budgets.heldLocallyCap('c', 200, false), 60);
+    // Cut off again: b may still spend its 90 (its share of what remained at its read, 20). a's share is the rest,
+    // 200 − 50 − 90; leaving out the 30 b's read was behind as well (30 then) would count b's staleness twice.
+    pa.cut();
+    assert.equal(await spendAll(a.store, 30, wide()), 6);
+    assert.equal(a.store.budgets.heldLocallyCap('c', 200, false), 60);
 
-      pa.mend();
-      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
-      pb.mend();
-      await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
-      await a.store.budgets.flush();
-      await b.store.budgets.flush();
-      assert.deepEqual(await counter(raw, prefix), { spent: 200, holds: 0 }, 'the cap, and not past it');
-    } finally {
-      await a.store.close();
-      await b.store.close();
-    }
+    pa.mend();
+    await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+    pb.mend();
+    await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
+    await a.store.budgets.flush();
+    await b.store.budgets.flush();
+    assert.deepEqual(await counter(raw, prefix), { spent: 200, holds: 0 }, 'the cap, and not past it');
   });
 
   it('the replica back first holds back the share of one that beat after its reserve stalled, before it lost Redis too', async () => {
-    await using server = await startTestRedis();
-    const port = Number(new URL(server.url).port);
-    await using pa = await startTcpProxy(port);
-    await using pb = await startTcpProxy(port);
-    using ws = tempWorkspace('switchyard-budget-outage-');
-    const prefix = `stall${process.pid}-${++prefixes}:`;
-    using raw = rawRedis(server.url);
-    const a = replica(pa.port, prefix, join(ws.dir, 'a'));
-    const b = replica(pb.port, prefix, join(ws.dir, 'b'));
-    try {
-      await Promise.all([a.store.ready(), b.store.ready()]);
-      await until(
-        'both replicas to count each other',
-        () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
-      );
-      assert.equal(await spend(a.store), true);
-      assert.equal(await spend(b.store), true);
-      await a.store.budgets.flush();
-      await b.store.budgets.flush();
-      await a.store.budgets.read(['c'], Date.now());
-      await b.store.budgets.read(['c'], Date.now());
+    await using pair = await cutPair('stall');
+    const { a, b, pa, pb, raw, prefix } = pair;
+    await Promise.all([a.store.ready(), b.store.ready()]);
+    await until(
+      'both replicas to count each other',
+      () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
+    );
+    assert.equal(await spend(a.store), true);
+    assert.equal(await spend(b.store), true);
+    await a.store.budgets.flush();
+    await b.store.budgets.flush();
+    await a.store.budgets.read(['c'], Date.now());
+    await b.store.budgets.read(['c'], Date.now());
 
-      // a's reserve is held on the way (a saturated machine, a slow Redis) and b says it is live meanwhile: that beat
-      // is from before b loses Redis, so it says nothing of b's outage share.
-      const stalledAt = Date.now();
-      pa.stall();
-      const slow = spend(a.store);
-      await until(
-        'b to beat after the stalled reserve began',
-        async () => {
-          const scores = await raw.zrange(`${prefix}budget:replicas`, '0', '-1', 'WITHSCORES');
-          return scores.some((s, i) => i % 2 === 1 && Number(s) > stalledAt);
-        },
-        30_000,
-      );
-      assert.equal(await slow, true, 'answered from its own book');
-      pa.cut();
-      pb.cut();
-      // 20 spent at the cut: each replica's share is 40.
-      assert.equal(await spendAll(a.store), 3);
-      assert.equal(await spendAll(b.store), 4);
+    // a's reserve is held on the way (a saturated machine, a slow Redis) and b says it is live meanwhile: that beat
+    // is from before b loses Redis, so it says nothing of b's outage share.
+    const stalledAt = Date.now();
+    pa.stall();
+    const slow = spend(a.store);
+    await until(
+      'b to beat after the stalled reserve began',
+      async () => {
+        const scores = await raw.zrange(`${prefix}budget:replicas`, '0', '-1', 'WITHSCORES');
+        return scores.some((s, i) => i % 2 === 1 && Number(s) > stalledAt);
+      },
+      30_000,
+    );
+    assert.equal(await slow, true, 'answered from its own book');
+    pa.cut();
+    pb.cut();
+    // 20 spent at the cut: each replica's share is 40.
+    assert.equal(await spendAll(a.store), 3);
+    assert.equal(await spendAll(b.store), 4);
 
-      pa.mend();
-      await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
-      await a.store.budgets.flush();
-      assert.equal((await counter(raw, prefix)).spent, 60);
-      assert.equal(await spendAll(a.store), 0, 'a admits nothing while b may be spending its share');
+    pa.mend();
+    await until('a to share budgets again', () => a.store.budgets.heldLocallySince() === undefined, 15_000);
+    await a.store.budgets.flush();
+    assert.equal((await counter(raw, prefix)).spent, 60);
+    assert.equal(await spendAll(a.store), 0, 'a admits nothing while b may be spending its share');
 
-      pb.mend();
-      await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
-      await b.store.budgets.flush();
-      await until('the stalled hold to be released', async () => (await counter(raw, prefix)).holds === 0);
-      assert.deepEqual(await counter(raw, prefix), { spent: LIMIT, holds: 0 }, 'the cap, and not past it');
-    } finally {
-      await a.store.close();
-      await b.store.close();
-    }
+    pb.mend();
+    await until('b to share budgets again', () => b.store.budgets.heldLocallySince() === undefined, 15_000);
+    await b.store.budgets.flush();
+    await until('the stalled hold to be released', async () => (await counter(raw, prefix)).holds === 0);
+    assert.deepEqual(await counter(raw, prefix), { spent: LIMIT, holds: 0 }, 'the cap, and not past it');
   });
 
   it('a Redis that comes back and goes again before a new read grants no second share', async () => {
