@@ -4,7 +4,7 @@
 // pass costs about two thirds of it, and JSON.stringify of the translated request, which it replaces, about 1.6×.
 import type { WireBody } from '../types.ts';
 import { skipSpace, skipString, skipValue, type ByteSpan, type Member, type Members } from './json-scan.ts';
-import { bodyOf, type BodyPieces } from './body-pieces.ts';
+import { bodyOf, type BodyPart, type BodyPieces } from './body-pieces.ts';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -50,8 +50,8 @@ export function topMembers(b: Buffer): Members | undefined {
 /** A member's new value as JSON bytes already made (withoutElementFields), put in as they are: in parts, mostly
  * views of the caller's bytes, so that a large value is not copied to be spliced. */
 export class RawJson {
-  readonly parts: readonly Uint8Array[];
-  constructor(parts: readonly Uint8Array[]) {
+  readonly parts: readonly BodyPart[];
+  constructor(parts: readonly BodyPart[]) {
     this.parts = parts;
   }
 }
@@ -60,18 +60,21 @@ export class RawJson {
  * the object does not have is added at its end. */
 export type Edits = ReadonlyMap<string, unknown>;
 
-const valueParts = (value: unknown): readonly Uint8Array[] =>
-  value instanceof RawJson ? value.parts : [Buffer.from(JSON.stringify(value))];
+/** A value's JSON as parts; text is left as text, written once into the body (body-pieces.ts). */
+const valueParts = (value: unknown): readonly BodyPart[] =>
+  value instanceof RawJson ? value.parts : [JSON.stringify(value)];
 
 /** The bytes with `edits` made: everything else, the space between members included, as it came. A large body is
  * left in pieces (body-pieces.ts). */
 export function splice(b: Buffer, members: Members, edits: Edits): Buffer | BodyPieces {
+  // Nothing to change (the caller named the route's own model and limit): the bytes themselves, no views made.
+  if (edits.size === 0) return b;
   return bodyOf(splicedParts(b, members, edits));
 }
 
 /** The spliced bytes' parts in order: views of `b`, and the changed members' values between them. */
-function splicedParts(b: Buffer, members: Members, edits: Edits): Uint8Array[] {
-  const out: Uint8Array[] = [];
+function splicedParts(b: Buffer, members: Members, edits: Edits): BodyPart[] {
+  const out: BodyPart[] = [];
   let cursor = 0;
   let kept = 0;
   const list = members.list;
@@ -100,7 +103,9 @@ function splicedParts(b: Buffer, members: Members, edits: Edits): Uint8Array[] {
   }
   // Added after the last member's value, before any space that closes the object.
   const at = list.length > 0 ? list[list.length - 1]!.valueEnd : members.close;
-  out.push(b.subarray(cursor, at), Buffer.from(addedMembers(members, edits, kept)), b.subarray(at));
+  const added = addedMembers(members, edits, kept);
+  if (added === '') out.push(b.subarray(cursor));
+  else out.push(b.subarray(cursor, at), added, b.subarray(at));
   return out;
 }
 
@@ -109,8 +114,14 @@ function addedMembers(members: Members, edits: Edits, kept: number): string {
   let text = '';
   for (const [key, value] of edits) {
     if (value === undefined || members.list.some((m) => m.key === key)) continue;
-    text += `${kept > 0 || text !== '' ? ',' : ''}${JSON.stringify(key)}:${Buffer.concat(valueParts(value)).toString()}`;
+    text += `${kept > 0 || text !== '' ? ',' : ''}${JSON.stringify(key)}:${partsText(valueParts(value))}`;
   }
+  return text;
+}
+
+function partsText(parts: readonly BodyPart[]): string {
+  let text = '';
+  for (const p of parts) text += typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.length).toString();
   return text;
 }
 
@@ -141,7 +152,7 @@ export function withoutElementFields(
 ): RawJson | undefined {
   const spans = elementSpans(b, member, Math.max(...strips.keys()));
   if (spans === undefined) return undefined;
-  const out: Uint8Array[] = [];
+  const out: BodyPart[] = [];
   let cursor = member.valueStart;
   for (const [n, keys] of [...strips].sort((a, b) => a[0] - b[0])) {
     const span = spans[n];
