@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, lineWriter, rawJson, scrubSecrets } from '../src/log.ts';
+import { createLogger, lineWriter, numberJson, rawJson, scrubSecrets } from '../src/log.ts';
 import { batchedDestination } from '../src/log-destination.ts';
 import { tempWorkspace } from './helpers/tmp.ts';
 
@@ -47,6 +47,16 @@ test('lineWriter writes the line pino writes for the same fields', async () => {
   assert.deepEqual(Object.keys(b), Object.keys(a), 'same key order');
   const withoutTime = (line: string | undefined) => (line ?? '').replace(/"time":\d+/, '"time":0');
   assert.equal(withoutTime(viaWriter.lines[0]), withoutTime(viaPino.lines[0]), 'byte for byte, but the time');
+});
+
+test('a number is written as JSON writes it, fractions of two decimals put together from integers too', () => {
+  const seen: number[] = [];
+  for (let n = -20_000; n <= 2_000_000; n += n < 20_000 ? 1 : 97) seen.push(n / 100);
+  for (const x of [1 / 3, 0.1 + 0.2, 1e-7, -0.001, 2 ** 31 / 100 + 0.25, 1e21, 123456789.12, 0.005, 1.005, -0, 5e-324])
+    seen.push(x);
+  for (let i = 0; i < 10_000; i++) seen.push(Math.round(Math.random() * 1e9) / 100, Math.random() * 1e4);
+  for (const x of seen) assert.equal(numberJson(x), JSON.stringify(x), String(x));
+  for (const x of [Number.NaN, Infinity, -Infinity]) assert.equal(numberJson(x), 'null');
 });
 
 test('lineWriter honours the level and scrubs key-shaped strings', async () => {
