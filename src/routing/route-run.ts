@@ -82,6 +82,11 @@ export function upstreamFacts(
   return f;
 }
 
+/** What the getters give while nothing was written: read-only, shared by every run. */
+const NONE: ReadonlySet<string> = new Set();
+const NO_FACTS: ReadonlyMap<string, KeyFacts> = new Map();
+const NO_REMINTS: ReadonlyMap<string, string | undefined> = new Map();
+
 /** One route tried until it succeeds or fails: its state, and the writers its steps share. */
 export class RouteRun {
   readonly ctx: CallContext;
@@ -96,14 +101,15 @@ export class RouteRun {
   readonly keys: KeyWriter;
   /** Same-key retries spent (connection/timeout/server/overloaded); rotations never touch it. */
   #retries = 0;
-  readonly #authRetries = new Map<string, number>();
+  // The collections below are made when first written: a run that succeeds at once (most) writes none of them.
+  #authRetries: Map<string, number> | undefined;
   /** Keys given up for this run: the next pick passes them by. */
-  readonly #exclude = new Set<string>();
+  #exclude: Set<string> | undefined;
   #coolingWaited = 0;
   readonly #keyFailures: KeyFailure[] = [];
   /** Keys the provider refused this route's model (a 403 "may not use model …"), by fingerprint: set aside for this
    * route only — their health is untouched, they stay in use for other models. */
-  readonly #modelRefused = new Map<string, KeyFacts>();
+  #modelRefused: Map<string, KeyFacts> | undefined;
   /** What the provider said to the last of them, for the route's explanation when no key may use the model. */
   #lastRefusal: Partial<FailureFacts> | undefined;
   /** The last classified upstream error of this route: the `cause` of its failure. */
@@ -112,10 +118,10 @@ export class RouteRun {
    * the next route starts from the caller's request again. */
   readonly #adjust: RequestAdjustments = {};
   /** Keys this run took the single probe of (rejected, or back from a cooldown): their retries are this run's. */
-  readonly #probes = new Set<string>();
+  #probes: Set<string> | undefined;
   /** Minted credentials this run re-minted already (by fingerprint): once each (mint-step.ts), with what came of it
    * when it did not help (`re-minting after 401 failed: …`), said with each later rejection of the key. */
-  readonly #reminted = new Map<string, string | undefined>();
+  #reminted: Map<string, string | undefined> | undefined;
   /** The last key budget that set a key of this route aside (budget-step.ts): the route's failure when none is left. */
   #budgetRefusal: BudgetRefusal | undefined;
   /** Wait before the next attempt, for the trail. */
@@ -155,11 +161,11 @@ export class RouteRun {
 
   /** Auth retries spent on a key. */
   authRetriesOf(fingerprint: string): number {
-    return this.#authRetries.get(fingerprint) ?? 0;
+    return this.#authRetries?.get(fingerprint) ?? 0;
   }
 
   get exclude(): ReadonlySet<string> {
-    return this.#exclude;
+    return this.#exclude ?? NONE;
   }
 
   /** Time spent waiting for a cooling key's reset. */
@@ -172,7 +178,7 @@ export class RouteRun {
   }
 
   get modelRefused(): ReadonlyMap<string, KeyFacts> {
-    return this.#modelRefused;
+    return this.#modelRefused ?? NO_FACTS;
   }
 
   get lastRefusal(): Partial<FailureFacts> | undefined {
@@ -188,11 +194,11 @@ export class RouteRun {
   }
 
   get probes(): ReadonlySet<string> {
-    return this.#probes;
+    return this.#probes ?? NONE;
   }
 
   get reminted(): ReadonlyMap<string, string | undefined> {
-    return this.#reminted;
+    return this.#reminted ?? NO_REMINTS;
   }
 
   get budgetRefusal(): BudgetRefusal | undefined {
@@ -201,7 +207,7 @@ export class RouteRun {
 
   /** A key given up for this run, and why when it failed (a budget, a refusal or a rejection). */
   setAside(cred: Credential, failure?: KeyFailure): void {
-    this.#exclude.add(cred.fingerprint);
+    (this.#exclude ??= new Set()).add(cred.fingerprint);
     if (failure !== undefined) this.#keyFailures.push(failure);
   }
 
@@ -212,21 +218,21 @@ export class RouteRun {
 
   /** A key the provider refused this route's model: set aside for this route only, with the provider's words. */
   refuseModel(cred: Credential, said: Partial<FailureFacts>): void {
-    this.#exclude.add(cred.fingerprint);
-    this.#modelRefused.set(cred.fingerprint, { masked: cred.masked, sources: cred.sources });
+    (this.#exclude ??= new Set()).add(cred.fingerprint);
+    (this.#modelRefused ??= new Map()).set(cred.fingerprint, { masked: cred.masked, sources: cred.sources });
     this.#lastRefusal = said;
   }
 
   /** A key set aside by its budget: the route's failure when no key is left. */
   budgetRefused(cred: Credential, refusal: BudgetRefusal): void {
-    this.#exclude.add(cred.fingerprint);
+    (this.#exclude ??= new Set()).add(cred.fingerprint);
     this.#budgetRefusal = refusal;
   }
 
   /** One auth retry spent on a key; returns how many it has had. */
   spendAuthRetry(fingerprint: string): number {
     const used = this.authRetriesOf(fingerprint) + 1;
-    this.#authRetries.set(fingerprint, used);
+    (this.#authRetries ??= new Map()).set(fingerprint, used);
     return used;
   }
 
@@ -248,12 +254,12 @@ export class RouteRun {
 
   /** The run takes the single probe of a key: its retries are this run's. */
   takeProbe(fingerprint: string): void {
-    this.#probes.add(fingerprint);
+    (this.#probes ??= new Set()).add(fingerprint);
   }
 
   /** A minted key re-minted by this run, and what came of it when it did not help. */
   reminting(fingerprint: string, why?: string): void {
-    this.#reminted.set(fingerprint, why);
+    (this.#reminted ??= new Map()).set(fingerprint, why);
   }
 
   /** Changes what this route's later attempts send (max_tokens lowered, thinking dropped, a prompt cache key). */
