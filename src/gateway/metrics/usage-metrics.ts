@@ -88,11 +88,17 @@ export function countUsage(ctx: GatewayContext, row: UsageRow): void {
   const m = BY_METRICS.get(ctx.metrics);
   if (m === undefined || row.charges.length === 0) return;
   const client = m.clientLabel(row.client_key || 'none');
-  for (const c of row.charges) {
+  const charges = row.charges;
+  for (let i = 0; i < charges.length; i++) {
+    const c = charges[i]!;
     const route = metricRoute(ctx.settings.models, c.route);
-    for (const [kind, field] of KINDS) {
-      const n = c[field];
-      if (n > 0) m.tokens.inc([row.task, route, client, kind], n);
+    // One array of labels for the charge, its kind put in for each count: the series copies what it keeps.
+    const labels = [row.task, route, client, ''];
+    for (let k = 0; k < KINDS.length; k++) {
+      const n = c[KINDS[k]![1]];
+      if (n <= 0) continue;
+      labels[3] = KINDS[k]![0];
+      m.tokens.inc(labels, n);
     }
     if (c.cost_usd !== null && c.cost_usd > 0) m.cost.inc([row.task, route, client], c.cost_usd);
   }
