@@ -4,8 +4,29 @@ import type { Config, Route } from './schema.ts';
 
 /** `provider/model`: a route's name in trails, logs, metrics and messages. */
 export function routeName(route: { provider: string; model: string }): string {
-  return `${route.provider}/${route.model}`;
+  let byModel = NAMES.get(route.provider);
+  let name = byModel?.get(route.model);
+  if (name !== undefined) return name;
+  name = `${route.provider}/${route.model}`;
+  if (kept >= NAMES_KEPT) {
+    NAMES.clear();
+    kept = 0;
+    byModel = undefined;
+  }
+  if (byModel === undefined) NAMES.set(route.provider, (byModel = new Map()));
+  // Kept as a key, the text is made flat and its hash reckoned once (V8 does both on a Map's first look).
+  byModel.set(route.model, name);
+  kept++;
+  return name;
 }
+
+/** The names made, by provider, then model: a request names its route several times (its trail, its record, the
+ * metrics' and the log's remembered texts, a header), and one text for every naming leaves one string to hash and
+ * compare, where each new one was joined, flattened and hashed again where it was looked up. Bounded (emptied when
+ * full), since a model may come from a request (a `*` route). */
+const NAMES = new Map<string, Map<string, string>>();
+const NAMES_KEPT = 1024;
+let kept = 0;
 
 /** `provider/model` → its parts, as written; the model may itself contain slashes (`openrouter/meta/llama-3`), the
  * provider may not. Undefined when either part is empty. */
