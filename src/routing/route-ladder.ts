@@ -182,7 +182,10 @@ async function tryOnce<T>(
   const timeoutMs = run.startAttempt(startedAt);
   let status: number | undefined;
   const key = { provider: route.provider, config: provider, apiKey: cred.secret, timeoutMs };
-  const sendCtx: BilledSend = { ...sendContextFor(ctx.loaded, key, route), onStatus: (n) => (status = n) };
+  // The context is made for this attempt alone: added to, not copied.
+  const sendCtx: BilledSend = sendContextFor(ctx.loaded, key, route);
+  const onStatus = (n: number): number => (status = n);
+  sendCtx.onStatus = onStatus;
   if (ctx.loaded.config.credentials.strategy === 'most_headroom') {
     const onHeaders: NonNullable<BilledSend['onHeaders']> = (headers) => run.keys.recordHeaders(cred, headers);
     sendCtx.onHeaders = onHeaders;
