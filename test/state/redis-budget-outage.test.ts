@@ -103,20 +103,41 @@ async function spendAll(store: RedisStore, max = 30, what = item()): Promise<num
   return n;
 }
 
-/** Two replicas that count each other spend 10 each through Redis and read the counter; then both are cut off, and
- * each spends its share of the 80 left (40). */
-async function spendTwentyThenCut(a: Replica, b: Replica, pa: TcpProxy, pb: TcpProxy): Promise<void> {
+/** Both replicas ready, each counting the other as live. */
+async function bothCounting(a: Replica, b: Replica): Promise<void> {
   await Promise.all([a.store.ready(), b.store.ready()]);
   await until(
     'both replicas to count each other',
     () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
   );
+}
+
+/** Once both count each other, each spends 10 through Redis and reads the counter back (20). */
+async function spendTenEach(a: Replica, b: Replica): Promise<void> {
+  await bothCounting(a, b);
   assert.equal(await spend(a.store), true);
   assert.equal(await spend(b.store), true);
   await a.store.budgets.flush();
   await b.store.budgets.flush();
   await a.store.budgets.read(['c'], Date.now());
   await b.store.budgets.read(['c'], Date.now());
+}
+
+/** Both links mended, and both replicas sharing their budgets through Redis again. */
+async function mendBoth(a: Replica, b: Replica, pa: TcpProxy, pb: TcpProxy): Promise<void> {
+  pa.mend();
+  pb.mend();
+  await until(
+    'both replicas to share budgets again',
+    () => a.store.budgets.heldLocallySince() === undefined && b.store.budgets.heldLocallySince() === undefined,
+    15_000,
+  );
+}
+
+/** Two replicas that count each other spend 10 each through Redis and read the counter; then both are cut off, and
+ * each spends its share of the 80 left (40). */
+async function spendTwentyThenCut(a: Replica, b: Replica, pa: TcpProxy, pb: TcpProxy): Promise<void> {
+  await spendTenEach(a, b);
   pa.cut();
   pb.cut();
   assert.equal(await spendAll(a.store), 4);
@@ -133,11 +154,7 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 2
   it('share: two replicas cut off from Redis each spend at most their share, and it is written back once', async () => {
     await using pair = await cutPair('share');
     const { a, b, pa, pb, raw, prefix } = pair;
-    await Promise.all([a.store.ready(), b.store.ready()]);
-    await until(
-      'both replicas to count each other',
-      () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
-    );
+    await bothCounting(a, b);
     // 20 spent through Redis, then each replica reads the counter (a hold each, in flight at the cut).
     assert.equal(await spend(a.store), true);
     await a.store.budgets.flush();
@@ -177,13 +194,7 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 2
       [a, b].every((r) => r.warnings.some((w) => w.includes('budgets are no longer shared'))),
     );
 
-    pa.mend();
-    pb.mend();
-    await until(
-      'both replicas to share budgets again',
-      () => a.store.budgets.heldLocallySince() === undefined && b.store.budgets.heldLocallySince() === undefined,
-      15_000,
-    );
+    await mendBoth(a, b, pa, pb);
     assert.equal(a.store.budgets.heldLocallyCap('c', LIMIT, false), undefined, 'no cap of its own once shared');
     await a.store.budgets.flush();
     await b.store.budgets.flush();
@@ -203,11 +214,7 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 2
     // commands past the 250 ms bound took it off Redis before the cut, and its spend went to its own book.
     await using pair = await cutPair('stale', 10_000);
     const { a, b, pa, pb, raw, prefix } = pair;
-    await Promise.all([a.store.ready(), b.store.ready()]);
-    await until(
-      'both replicas to count each other',
-      () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
-    );
+    await bothCounting(a, b);
     // a reads once (its hold: 10), then stays quiet (a stalled process) while b spends 50 more.
     assert.equal(await spend(a.store), true);
     await a.store.budgets.flush();
@@ -228,13 +235,7 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 2
     const total = 60 + (byA + byB) * AMOUNT;
     assert.ok(total <= LIMIT + 2 * AMOUNT, `within one hold per replica of the cap: ${total}`);
 
-    pa.mend();
-    pb.mend();
-    await until(
-      'both replicas to share budgets again',
-      () => a.store.budgets.heldLocallySince() === undefined && b.store.budgets.heldLocallySince() === undefined,
-      15_000,
-    );
+    await mendBoth(a, b, pa, pb);
     await a.store.budgets.flush();
     await b.store.budgets.flush();
     assert.deepEqual(await counter(raw, prefix), { spent: total, holds: 0 });
@@ -282,11 +283,7 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 2
     await using pair = await cutPair('theirs');
     const { a, b, pa, pb, raw, prefix } = pair;
     const wide = (): HoldItem => ({ ...item(), limit: 200 });
-    await Promise.all([a.store.ready(), b.store.ready()]);
-    await until(
-      'both replicas to count each other',
-      () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
-    );
+    await bothCounting(a, b);
     // 20 spent through Redis; b's last read of it there (its reserve's) is 20.
     assert.equal(await spend(a.store, wide()), true);
     await a.store.budgets.flush();
@@ -327,17 +324,7 @@ describe('budgets on Redis through an outage', { skip: REDIS_MISSING, timeout: 2
   it('the replica back first holds back the share of one that beat after its reserve stalled, before it lost Redis too', async () => {
     await using pair = await cutPair('stall');
     const { a, b, pa, pb, raw, prefix } = pair;
-    await Promise.all([a.store.ready(), b.store.ready()]);
-    await until(
-      'both replicas to count each other',
-      () => a.store.budgets.replicas() === 2 && b.store.budgets.replicas() === 2,
-    );
-    assert.equal(await spend(a.store), true);
-    assert.equal(await spend(b.store), true);
-    await a.store.budgets.flush();
-    await b.store.budgets.flush();
-    await a.store.budgets.read(['c'], Date.now());
-    await b.store.budgets.read(['c'], Date.now());
+    await spendTenEach(a, b);
 
     // a's reserve is held on the way (a saturated machine, a slow Redis) and b says it is live meanwhile: that beat
     // is from before b loses Redis, so it says nothing of b's outage share.
