@@ -14,7 +14,7 @@ export function routeName(route: { provider: string; model: string }): string {
     byModel = undefined;
   }
   if (byModel === undefined) NAMES.set(route.provider, (byModel = new Map()));
-  // Kept as a key, the text is made flat and its hash reckoned once (V8 does both on a Map's first look).
+  // The same string each time: V8 keeps a string's hash in it, so it is reckoned once, not at every look-up.
   byModel.set(route.model, name);
   kept++;
   return name;
@@ -22,7 +22,7 @@ export function routeName(route: { provider: string; model: string }): string {
 
 /** The names made, by provider, then model: a request names its route several times (its trail, its record, the
  * metrics' and the log's remembered texts, a header), and one text for every naming leaves one string to hash and
- * compare, where each new one was joined, flattened and hashed again where it was looked up. Bounded (emptied when
+ * compare, where each new one was joined and hashed again where it was looked up. Bounded (emptied when
  * full), since a model may come from a request (a `*` route). */
 const NAMES = new Map<string, Map<string, string>>();
 const NAMES_KEPT = 1024;

@@ -119,6 +119,7 @@ function addedMembers(members: Members, edits: Edits, kept: number): string {
   return text;
 }
 
+/** Parts as one text (an added member's value, rare and small). */
 function partsText(parts: readonly BodyPart[]): string {
   let text = '';
   for (const p of parts) text += typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.length).toString();
