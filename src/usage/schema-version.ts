@@ -2,7 +2,7 @@
 // runs no DDL on a current ledger, and no DDL races another's) and `switchyard usage migrate` can do it on purpose.
 // A ledger made before versions were kept reads as version 0: every step is idempotent (IF NOT EXISTS), so it is
 // brought up to date without knowing which steps it already had.
-import { addColumnStatements, schema, userColumnStatements, type Dialect } from './sql.ts';
+import { addColumnStatements, namedUserIndex, schema, userColumnStatements, type Dialect } from './sql.ts';
 import { auditSchema } from './audit.ts';
 
 export interface SchemaStep {
@@ -18,6 +18,7 @@ export const SCHEMA_STEPS: readonly SchemaStep[] = [
   { version: 3, what: 'the audit of dashboard and admin actions', statements: auditSchema },
   { version: 4, what: "requests' end users (end_user)", statements: (d) => userColumnStatements(d) },
   { version: 5, what: "the secrets guard's column", statements: (d) => addColumnStatements(d) },
+  { version: 6, what: "the end users' index over the rows that name one", statements: namedUserIndex },
 ];
 
 export const SCHEMA_VERSION = SCHEMA_STEPS[SCHEMA_STEPS.length - 1]!.version;

@@ -64,8 +64,11 @@ export function addColumnStatements(d: Dialect, present?: ReadonlySet<string>): 
     );
 }
 
+/** The partial index's condition, word for word as the queries repeat it. */
+const NAMES_USER = "end_user <> ''";
+
 /** The end user behind a client key (row.ts `user`), added in schema version 4: not `user`, which PostgreSQL reads as
- * its own current user. Indexed for `usage --user` and the dashboard's filter. */
+ * its own current user. Indexed for `usage --user` and the dashboard's filter (namedUserIndex). */
 export function userColumnStatements(d: Dialect, present?: ReadonlySet<string>): string[] {
   const add =
     present === undefined || !present.has('end_user')
@@ -73,7 +76,24 @@ export function userColumnStatements(d: Dialect, present?: ReadonlySet<string>):
           `ALTER TABLE usage_requests ADD COLUMN ${d === 'postgres' ? 'IF NOT EXISTS ' : ''}end_user TEXT NOT NULL DEFAULT ''`,
         ]
       : [];
-  return [...add, 'CREATE INDEX IF NOT EXISTS usage_requests_user ON usage_requests (end_user, at)'];
+  return [...add, ...namedUserIndex()];
+}
+
+/** The rows that name an end user, indexed by user and time (schema version 6); the index of version 4 held every
+ * row, most of them naming none, and every row written paid for its entry: ~0.7 µs of ~5.5 a row in SQLite. A query
+ * reads it only when it says `end_user <> ''` itself (userWhere), as SQLite and PostgreSQL match a partial index by the
+ * query's own terms. */
+export function namedUserIndex(): string[] {
+  return [
+    'DROP INDEX IF EXISTS usage_requests_user',
+    `CREATE INDEX IF NOT EXISTS usage_requests_named_user ON usage_requests (end_user, at) WHERE ${NAMES_USER}`,
+  ];
+}
+
+/** Narrows a query of rows to one end user's (either form it may be kept in), through the named users' index. */
+function userWhere(where: string[], values: SqlValue[], user: string): void {
+  where.push(NAMES_USER, 'end_user IN (?, ?)');
+  values.push(...userForms(user));
 }
 
 const ROW_COLUMNS = [
@@ -278,10 +298,7 @@ function rowGroupExpr(by: Group): string {
 function rowTotalsQuery(q: UsageQuery, d: Dialect): { sql: string; values: SqlValue[] } {
   const { where, values } = whereOf([['at >= ?', q.since], ['at < ?', q.until], ...equalTo(q, FILTERS)]);
   where.unshift("tool = ''");
-  if (q.user !== undefined) {
-    where.push('end_user IN (?, ?)');
-    values.push(...userForms(q.user));
-  }
+  if (q.user !== undefined) userWhere(where, values, q.user);
   const float = (e: string) => (d === 'postgres' ? `(${e})::float8` : e);
   const sums: Record<(typeof TOTAL_FIELDS)[number], string> = {
     requests: 'COUNT(*)',
@@ -316,10 +333,7 @@ export function requestsQuery(q: RequestQuery): { sql: string; values: SqlValue[
     where.unshift('(at < ? OR (at = ? AND id < ?))');
     values.unshift(cursor.at, cursor.at, cursor.id);
   }
-  if (q.user !== undefined) {
-    where.push('end_user IN (?, ?)');
-    values.push(...userForms(q.user));
-  }
+  if (q.user !== undefined) userWhere(where, values, q.user);
   if (q.kind !== undefined) where.push(q.kind === 'tool' ? "tool <> ''" : "tool = ''");
   values.push(q.limit + 1);
   return {
@@ -338,10 +352,7 @@ function rowsWhere(sort: string, q: ToolQuery): { where: string[]; values: SqlVa
     ['client_key = ?', q.client_key],
   ]);
   where.unshift(sort);
-  if (q.user !== undefined) {
-    where.push('end_user IN (?, ?)');
-    values.push(...userForms(q.user));
-  }
+  if (q.user !== undefined) userWhere(where, values, q.user);
   return { where, values };
 }
 

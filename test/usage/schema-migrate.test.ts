@@ -9,7 +9,9 @@ import { stringify } from 'yaml';
 import { PostgresUsageStore } from '../../src/usage/postgres-store.ts';
 import { SqliteUsageStore } from '../../src/usage/sqlite-store.ts';
 import { SCHEMA_STEPS, SCHEMA_VERSION } from '../../src/usage/schema-version.ts';
-import type { Dialect } from '../../src/usage/sql.ts';
+import { requestsQuery, totalsQuery, type Dialect } from '../../src/usage/sql.ts';
+import type { SqlStatement } from '../../src/usage/sql-store.ts';
+import type { UsageRow } from '../../src/usage/row.ts';
 import { createTestDatabase, POSTGRES_MISSING } from '../helpers/postgres.ts';
 import { PGBOUNCER_MISSING, startPgBouncer } from '../helpers/pgbouncer.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
@@ -115,8 +117,7 @@ test(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'usage_requests' AND column_name = 'end_user'",
       );
       assert.equal(cols.rows.length, 1, 'the end_user column');
-      const index = await sql(db.url, "SELECT indexname FROM pg_indexes WHERE indexname = 'usage_requests_user'");
-      assert.equal(index.rows.length, 1, 'its index');
+      assert.deepEqual(await pgUserIndexes(db.url), ['usage_requests_named_user'], 'its index');
       await readsUsers(store, at);
     } finally {
       await store.close();
@@ -139,6 +140,122 @@ test('an SQLite ledger from before end users gains their column the same way', a
     await readsUsers(store, at);
   } finally {
     await store.close();
+  }
+});
+
+/** The end users' indexes a PostgreSQL ledger has. */
+async function pgUserIndexes(url: string): Promise<string[]> {
+  const r = await sql(url, "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'usage_requests_%user' ORDER BY 1");
+  return r.rows.map((row: { indexname: string }) => row.indexname);
+}
+
+/** A ledger as version 5 left it: every row in the end users' index, the rows that name none too. */
+function atVersion5(d: Dialect, at: number): string[] {
+  return [
+    ...beforeUsers(d, at).filter((s) => !/usage_schema|user_version/.test(s)),
+    // Step 2's columns are step 5's too: SQLite has no ADD COLUMN IF NOT EXISTS to run them twice.
+    ...SCHEMA_STEPS.filter((s) => s.version === 4).flatMap((s) => s.statements(d)),
+    'DROP INDEX IF EXISTS usage_requests_named_user',
+    'CREATE INDEX usage_requests_user ON usage_requests (end_user, at)',
+    ...(d === 'postgres'
+      ? [
+          'CREATE TABLE usage_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)',
+          'INSERT INTO usage_schema VALUES (1, 5)',
+        ]
+      : ['PRAGMA user_version = 5']),
+  ];
+}
+
+/** Rows of a busy ledger, none naming an end user. */
+function manyUserless(at: number): UsageRow[] {
+  return Array.from({ length: 2_000 }, (_, i) => usageRow({ id: `anon-${i}`, at: at + 10 + i, client_key: 'team' }));
+}
+
+/** The queries that read one user's rows: a page of them, and their totals. */
+function userQueries(at: number, d: Dialect): SqlStatement[] {
+  return [
+    requestsQuery({ limit: 10, user: 'alice' }),
+    totalsQuery({ by: 'route', since: at - 1, user: 'alice' }, at + 5_000, d),
+  ];
+}
+
+async function pgPlan(url: string, text: string, values: readonly unknown[]): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return JSON.stringify((await c.query(`EXPLAIN ${text}`, [...values])).rows);
+  } finally {
+    await c.end();
+  }
+}
+
+test(
+  "a PostgreSQL ledger of version 5 indexes only the rows that name an end user, and a user's rows are found through it",
+  { skip: POSTGRES_MISSING },
+  async () => {
+    await using db = await createTestDatabase();
+    const at = Date.now() - 60_000;
+    for (const s of atVersion5('postgres', at)) await sql(db.url, s);
+    assert.deepEqual(await pgUserIndexes(db.url), ['usage_requests_user']);
+    const store = new PostgresUsageStore({ url: db.url });
+    try {
+      assert.deepEqual(await store.migrate(), {
+        from: 5,
+        to: SCHEMA_VERSION,
+        ran: ["the end users' index over the rows that name one"],
+      });
+      assert.deepEqual(await pgUserIndexes(db.url), ['usage_requests_named_user']);
+      await store.open();
+      await readsUsers(store, at);
+      // Among many rows that name no one, the planner reads a user's few through the index of the rows that name one.
+      await store.write(manyUserless(at));
+      await sql(db.url, 'ANALYZE usage_requests');
+      for (const q of userQueries(at, 'postgres')) {
+        let n = 0;
+        const plan = await pgPlan(
+          db.url,
+          q.sql.replace(/\?/g, () => `$${++n}`),
+          q.values,
+        );
+        assert.match(plan, /usage_requests_named_user/, q.sql);
+      }
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+test("an SQLite ledger of version 5 the same: one user's rows are read through the named users' index", async () => {
+  using ws = tempWorkspace('switchyard-usage-named-users-');
+  const path = `${ws.home}/usage.db`;
+  const at = Date.now() - 60_000;
+  const { DatabaseSync } = await import('node:sqlite');
+  const old = new DatabaseSync(path);
+  for (const s of atVersion5('sqlite', at)) old.exec(s);
+  old.close();
+  const store = new SqliteUsageStore({ path });
+  try {
+    await store.open();
+    assert.deepEqual((await store.migrate()).from, 5);
+    await readsUsers(store, at);
+    await store.write(manyUserless(at));
+  } finally {
+    await store.close();
+  }
+  const db = new DatabaseSync(path);
+  try {
+    db.exec('ANALYZE');
+    const indexes = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'usage_requests_%user'")
+      .all()
+      .map((r) => r['name']);
+    assert.deepEqual(indexes, ['usage_requests_named_user']);
+    for (const q of userQueries(at, 'sqlite')) {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.values);
+      assert.match(JSON.stringify(plan), /usage_requests_named_user/, q.sql);
+    }
+  } finally {
+    db.close();
   }
 });
 
