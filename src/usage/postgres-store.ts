@@ -17,10 +17,16 @@ export interface PostgresUsageOptions {
   connectTimeoutMs?: number;
   /** How long one statement may take before the store counts as down (a server that is paused, not gone). */
   statementTimeoutMs?: number;
+  /** How long one statement of a schema change may take (MIGRATION_TIMEOUT_MS). */
+  migrationTimeoutMs?: number;
 }
 
 /** A slow server is a down one after this long: nothing waits on the ledger, and the rows are safe in the spool. */
 export const POSTGRES_TIMEOUT_MS = 5_000;
+
+/** How long a schema change may take: building an index reads every row, ~5–10 million in the write bound, fewer than
+ * a busy ledger keeps, and a change that timed out would fail every start after it. Writers spool meanwhile. */
+export const MIGRATION_TIMEOUT_MS = 15 * 60_000;
 
 export class PostgresUsageStore extends SqlUsageStore {
   constructor(options: PostgresUsageOptions) {
@@ -78,6 +84,10 @@ class PostgresDriver implements SqlDriver {
     return this.#options.statementTimeoutMs ?? POSTGRES_TIMEOUT_MS;
   }
 
+  get #migrationTimeoutMs(): number {
+    return this.#options.migrationTimeoutMs ?? MIGRATION_TIMEOUT_MS;
+  }
+
   /** The version the ledger's tables are at; 0 for one made before versions were kept, or none yet. */
   async schemaVersion(): Promise<number> {
     const [exists] = await this.all({ sql: "SELECT to_regclass('usage_schema') IS NOT NULL AS present", values: [] });
@@ -94,13 +104,14 @@ class PostgresDriver implements SqlDriver {
     const steps = stepsAfter(from);
     if (steps.length > 0) {
       const ddl = steps.flatMap((s) => s.statements('postgres')).map((sql) => ({ sql, values: [] }));
-      await this.transaction(
+      await this.#steps(
         statements([
           { sql: 'SELECT pg_advisory_xact_lock(2028)', values: [] },
           { sql: CREATE_VERSION_TABLE, values: [] },
           ...ddl,
           { sql: WRITE_VERSION, values: [SCHEMA_VERSION] },
         ]),
+        this.#migrationTimeoutMs,
       );
     }
     return { from, to: Math.max(from, SCHEMA_VERSION), ran: steps.map((s) => s.what) };
@@ -114,18 +125,24 @@ class PostgresDriver implements SqlDriver {
     return rows;
   }
 
-  async transaction(steps: SqlSteps): Promise<void> {
+  transaction(steps: SqlSteps): Promise<void> {
+    return this.#steps(steps, this.#timeoutMs);
+  }
+
+  /** The steps in one transaction, each statement bound by `timeoutMs` on the server and in the client. */
+  async #steps(steps: SqlSteps, timeoutMs: number): Promise<void> {
     await this.#inTransaction(async (client) => {
       for (let step = steps.next(0); !step.done;) {
-        const res = await client.query(numbered(step.value.sql), [...step.value.values]);
+        const query = { text: numbered(step.value.sql), values: [...step.value.values], query_timeout: timeoutMs };
+        const res = await client.query(query);
         step = steps.next(res.rowCount ?? 0);
       }
-    });
+    }, timeoutMs);
   }
 
   /** BEGIN, the statement bound as SET LOCAL, the work, COMMIT: nothing of it outlives the transaction, as a pooler
    * in transaction mode requires. */
-  async #inTransaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
+  async #inTransaction(work: (client: PoolClient) => Promise<void>, timeoutMs = this.#timeoutMs): Promise<void> {
     const client = await this.#pool.connect();
     // A checked-out client has no listener of the pool's: the server ending its connection between two statements
     // would emit an 'error' nobody handles, and end the process. The statement in flight fails with it anyway.
@@ -137,7 +154,7 @@ class PostgresDriver implements SqlDriver {
     let failed: unknown;
     try {
       await client.query('BEGIN');
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(this.#timeoutMs))}`);
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
       await work(client);
       await client.query('COMMIT');
       if (lost !== undefined) throw lost;

@@ -259,6 +259,43 @@ test("an SQLite ledger of version 5 the same: one user's rows are read through t
   }
 });
 
+test(
+  'a schema change waits past the bound of a write: a ledger busy under a long lock is migrated once it is free',
+  { skip: POSTGRES_MISSING },
+  async () => {
+    await using db = await createTestDatabase();
+    for (const s of atVersion5('postgres', Date.now())) await sql(db.url, s);
+    // Another session holds the requests' table, as a long report or vacuum would, past the writes' bound.
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE usage_requests IN ACCESS EXCLUSIVE MODE');
+    const store = new PostgresUsageStore({ url: db.url, statementTimeoutMs: 100 });
+    try {
+      let settled = false;
+      const migrated = store.migrate();
+      const settle = (): boolean => (settled = true);
+      migrated.then(settle, settle);
+      // Released once the migration has waited for the table three times the writes' bound (or gave up).
+      const waiting =
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' " +
+        "AND clock_timestamp() - query_start > interval '300 milliseconds'";
+      await waitFor(async () => settled || (await sql(db.url, waiting)).rows.length > 0);
+      await holder.query('ROLLBACK');
+      assert.equal((await migrated).from, 5);
+      assert.deepEqual(await pgUserIndexes(db.url), ['usage_requests_named_user']);
+    } finally {
+      await holder.end();
+      await store.close();
+    }
+  },
+);
+
+/** Polls `check` until it holds (a test's wait on another session's state, which has no event to wait on). */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 test('a replica starting on a current ledger takes no schema lock', { skip: POSTGRES_MISSING }, async () => {
   await using db = await createTestDatabase();
   const first = new PostgresUsageStore({ url: db.url });
