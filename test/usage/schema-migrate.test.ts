@@ -4,6 +4,7 @@
 // their column with its old rows kept, userless (docs/usage.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { PostgresUsageStore } from '../../src/usage/postgres-store.ts';
@@ -125,17 +126,22 @@ test(
   },
 );
 
+/** An SQLite ledger file made by `statements` (an older gateway's), then opened by this one. */
+async function sqliteLedgerFrom(path: string, statements: readonly string[]): Promise<SqliteUsageStore> {
+  const old = new DatabaseSync(path);
+  for (const s of statements) old.exec(s);
+  old.close();
+  const store = new SqliteUsageStore({ path });
+  await store.open();
+  return store;
+}
+
 test('an SQLite ledger from before end users gains their column the same way', async () => {
   using ws = tempWorkspace('switchyard-usage-users-');
   const path = `${ws.home}/usage.db`;
   const at = Date.now() - 60_000;
-  const { DatabaseSync } = await import('node:sqlite');
-  const old = new DatabaseSync(path);
-  for (const s of beforeUsers('sqlite', at)) old.exec(s);
-  old.close();
-  const store = new SqliteUsageStore({ path });
+  const store = await sqliteLedgerFrom(path, beforeUsers('sqlite', at));
   try {
-    await store.open();
     assert.deepEqual((await store.migrate()).from, 3);
     await readsUsers(store, at);
   } finally {
@@ -229,13 +235,8 @@ test("an SQLite ledger of version 5 the same: one user's rows are read through t
   using ws = tempWorkspace('switchyard-usage-named-users-');
   const path = `${ws.home}/usage.db`;
   const at = Date.now() - 60_000;
-  const { DatabaseSync } = await import('node:sqlite');
-  const old = new DatabaseSync(path);
-  for (const s of atVersion5('sqlite', at)) old.exec(s);
-  old.close();
-  const store = new SqliteUsageStore({ path });
+  const store = await sqliteLedgerFrom(path, atVersion5('sqlite', at));
   try {
-    await store.open();
     assert.deepEqual((await store.migrate()).from, 5);
     await readsUsers(store, at);
     await store.write(manyUserless(at));
