@@ -78,8 +78,12 @@ async function splitOf(data: string, detail: string | undefined): Promise<Sample
     const part = thread === 'MainThread' ? componentOf(frames) : undefined;
     if (part === undefined) add(split.threads, thread);
     else add(split.main, part);
-    const key = detail === undefined ? undefined : detailKey(detail, thread, part, frames);
-    if (key !== undefined) add(split.detail, key);
+    if (detail === 'inclusive') {
+      if (part !== undefined) for (const key of ownFunctions(frames)) add(split.detail, key);
+    } else {
+      const key = detail === undefined ? undefined : detailKey(detail, thread, part, frames);
+      if (key !== undefined) add(split.detail, key);
+    }
     thread = undefined;
     frames = [];
   };
@@ -98,7 +102,8 @@ async function splitOf(data: string, detail: string | undefined): Promise<Sample
  * - `leaf:<part>`: that part's three innermost frames, native ones included;
  * - `thread:<name>`: that thread's samples by the job it ran;
  * - `runtime`: the main thread's calls into V8's runtime and its megamorphic inline caches, by the JavaScript frame
- *   that made them (a fast path given up shows here). */
+ *   that made them (a fast path given up shows here);
+ * - `inclusive` (ownFunctions): the main thread's samples charged to every function of ours on their stack. */
 function detailKey(
   detail: string,
   thread: string,
@@ -170,6 +175,16 @@ function detailOf(frames: readonly Frame[]): string {
   const own = frames.find((f) => f.sym.startsWith('JS:') && /\/src\//.test(f.sym) && !/node_modules/.test(f.sym));
   const where = js === undefined ? '?' : shortSym(js.sym);
   return own === undefined || own === js ? where : `${where}  ← ${shortSym(own.sym)}`;
+}
+
+/** Each function of ours on a sample's stack, once: what it and everything it called synchronously cost (a feature's
+ * share, where a part's listing gives only the leaves). An `await` resumes from the microtask queue, so an async
+ * function counts its first stretch and each resumption, not the calls it awaited. */
+function ownFunctions(frames: readonly Frame[]): Set<string> {
+  const own = new Set<string>();
+  for (const f of frames)
+    if (f.sym.startsWith('JS:') && /\/src\//.test(f.sym) && !/node_modules/.test(f.sym)) own.add(shortSym(f.sym));
+  return own;
 }
 
 /** Node's own modules, grouped by what they do for a request. */

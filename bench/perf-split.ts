@@ -10,7 +10,8 @@
 // (a name ending in `*`, every part whose name starts so: `src/*`), with the nearest function of ours that called each,
 // `BENCH_PART_LINES` (30) of them;
 // `leaf:<part>` by their innermost native frames, `thread:<name>` (V8Worker) a thread's by job, `runtime` the calls
-// into V8's runtime and its megamorphic caches (perf-samples.ts, detailKey). `BENCH_GATEWAY_FLAGS` gives the gateway
+// into V8's runtime and its megamorphic caches (perf-samples.ts, detailKey), `inclusive` every function of ours with
+// what it called synchronously (a feature's share: the ledger's flush, the log line, the guard). `BENCH_GATEWAY_FLAGS` gives the gateway
 // more node flags, `SWITCHYARD_GATEWAY_HEAP` its heap sizing. Run it alone on the machine.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
