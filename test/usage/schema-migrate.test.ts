@@ -17,6 +17,7 @@ import { createTestDatabase, POSTGRES_MISSING } from '../helpers/postgres.ts';
 import { PGBOUNCER_MISSING, startPgBouncer } from '../helpers/pgbouncer.ts';
 import { runCliInProcess } from '../helpers/cli.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { until } from '../helpers/until.ts';
 import { usageRow } from './store.case.ts';
 
 /** The tables as the first ledgers made them: no version table, no tool-call columns. */
@@ -271,7 +272,8 @@ test(
     await holder.connect();
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE usage_requests IN ACCESS EXCLUSIVE MODE');
-    const store = new PostgresUsageStore({ url: db.url, statementTimeoutMs: 100 });
+    // A bound a loaded machine's plain reads stay inside; the lock is held three times past it.
+    const store = new PostgresUsageStore({ url: db.url, statementTimeoutMs: 2_000 });
     try {
       let settled = false;
       const migrated = store.migrate();
@@ -280,8 +282,11 @@ test(
       // Released once the migration has waited for the table three times the writes' bound (or gave up).
       const waiting =
         "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' " +
-        "AND clock_timestamp() - query_start > interval '300 milliseconds'";
-      await waitFor(async () => settled || (await sql(db.url, waiting)).rows.length > 0);
+        "AND clock_timestamp() - query_start > interval '6 seconds'";
+      await until(
+        'the migration waiting on the table',
+        async () => settled || (await sql(db.url, waiting)).rows.length > 0,
+      );
       await holder.query('ROLLBACK');
       assert.equal((await migrated).from, 5);
       assert.deepEqual(await pgUserIndexes(db.url), ['usage_requests_named_user']);
@@ -291,11 +296,6 @@ test(
     }
   },
 );
-
-/** Polls `check` until it holds (a test's wait on another session's state, which has no event to wait on). */
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 test('a replica starting on a current ledger takes no schema lock', { skip: POSTGRES_MISSING }, async () => {
   await using db = await createTestDatabase();
