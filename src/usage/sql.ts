@@ -13,6 +13,7 @@ import type {
 } from './row.ts';
 import { TOTAL_FIELDS } from './store.ts';
 import { userForms } from '../calls/end-user.ts';
+import { chargesFrom, chargesText } from './charges-text.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type SqlValue = string | number | null;
@@ -156,7 +157,7 @@ export function rowValues(r: UsageRow): SqlValue[] {
     r.latency_ms,
     r.ttft_ms,
     r.stream_end,
-    JSON.stringify(r.charges),
+    chargesText(r),
     r.mcp_server ?? '',
     r.tool ?? '',
     r.request_bytes ?? 0,
@@ -186,7 +187,7 @@ export function rowFrom(rec: Record<string, unknown>): UsageRow {
 function modelRowFrom(rec: Record<string, unknown>): UsageRow {
   const num = (v: unknown): number => Number(v);
   const opt = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-  return {
+  const row: UsageRow = {
     id: String(rec['id']),
     at: num(rec['at']),
     client_key: String(rec['client_key']),
@@ -208,8 +209,10 @@ function modelRowFrom(rec: Record<string, unknown>): UsageRow {
     latency_ms: num(rec['latency_ms']),
     ttft_ms: opt(rec['ttft_ms']),
     stream_end: String(rec['stream_end']),
-    charges: JSON.parse(String(rec['charges'])) as UsageRow['charges'],
+    charges: [],
   };
+  row.charges = chargesFrom(String(rec['charges']), row);
+  return row;
 }
 
 const CELL_COLUMNS = ['bucket', 'client_key', 'task', 'route', 'credential', ...TOTAL_FIELDS] as const;

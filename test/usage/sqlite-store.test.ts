@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { SqliteUsageStore } from '../../src/usage/sqlite-store.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { usageRow, usageStoreConformance } from './store.case.ts';
+import { SELF_CHARGED } from '../../src/usage/charges-text.ts';
 
 usageStoreConformance('sqlite', async () => {
   const ws = tempWorkspace('switchyard-usage-');
@@ -44,6 +45,33 @@ test('a ledger from before tool calls gains their columns at open and keeps its 
         ['old', undefined],
       ],
     );
+  } finally {
+    await store.close();
+  }
+});
+
+test("a row answered by its first attempt keeps that charge as '[{}]', and an older gateway's full text reads the same", async () => {
+  using ws = tempWorkspace('switchyard-usage-charges-');
+  const path = join(ws.home, 'usage.db');
+  const row = usageRow({ id: 'new' });
+  const store = new SqliteUsageStore({ path });
+  await store.open();
+  try {
+    await store.write([row]);
+    const raw = new DatabaseSync(path);
+    try {
+      const kept = raw.prepare("SELECT charges FROM usage_requests WHERE id = 'new'").get() as { charges: string };
+      assert.equal(kept.charges, SELF_CHARGED);
+      // How a gateway before the compact form wrote the same row.
+      raw
+        .prepare("UPDATE usage_requests SET charges = ?, id = 'old' WHERE id = 'new'")
+        .run(JSON.stringify(row.charges));
+    } finally {
+      raw.close();
+    }
+    await store.write([row]);
+    const back = (await store.requests({ limit: 10 })).rows;
+    assert.deepEqual(back, [row, { ...row, id: 'old' }].sort((x, y) => (x.id < y.id ? -1 : 1)).reverse());
   } finally {
     await store.close();
   }

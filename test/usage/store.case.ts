@@ -108,6 +108,22 @@ export function usageStoreConformance(
       );
     });
 
+    it('a row whose one charge is not the row itself reads back with that charge as it was', async () => {
+      const { a, b } = await fresh();
+      const charge = usageRow({ id: 'x' }).charges[0]!;
+      const differing = [
+        { outcome: 'server' },
+        { route: 'oa/gpt-4o-mini' },
+        { credential: 'fp2' },
+        { output_tokens: 19 },
+        { estimated: true },
+        { cost_usd: null },
+      ];
+      const rows = differing.map((over, i) => usageRow({ id: `d${i}`, at: T0 + i, charges: [{ ...charge, ...over }] }));
+      await a.write(rows);
+      assert.deepEqual((await b.requests({ limit: 10 })).rows, rows.reverse());
+    });
+
     it('end users are kept per row, totalled by user and filtered by user, hashed or not', async () => {
       const { a, b } = await fresh();
       const hashed = hashUser('carol');
