@@ -20,11 +20,10 @@ import {
 } from './row.ts';
 import {
   deltaValues,
-  INSERT_ROW,
+  rowInsert,
   pruneStatements,
   requestsQuery,
   rowFrom,
-  rowValues,
   ROLLUP_TABLES,
   toolTotalsFrom,
   toolTotalsQuery,
@@ -125,7 +124,7 @@ export class SqlUsageStore implements UsageStore {
 function* batchSteps(rows: readonly UsageRow[]): SqlSteps {
   // Rows already written (a retried batch) add nothing to the rollups again.
   const fresh: UsageRow[] = [];
-  for (const r of rows) if ((yield { sql: INSERT_ROW, values: rowValues(r) }) > 0) fresh.push(r);
+  for (const r of rows) if ((yield rowInsert(r)) > 0) fresh.push(r);
   for (const [size, table] of [
     [HOUR_MS, ROLLUP_TABLES.hour],
     [DAY_MS, ROLLUP_TABLES.day],

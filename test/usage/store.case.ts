@@ -124,6 +124,28 @@ export function usageStoreConformance(
       assert.deepEqual((await b.requests({ limit: 10 })).rows, rows.reverse());
     });
 
+    it("the secrets guard's action is kept per row and totalled by action; a row it passed has none", async () => {
+      const { a, b } = await fresh();
+      await a.write([
+        usageRow({ id: 'g1', guard: 'redact' }),
+        usageRow({ id: 'g2', at: T0 + 1, guard: 'log', input_tokens: 50 }),
+        usageRow({ id: 'g3', at: T0 + 2 }),
+      ]);
+      assert.deepEqual(
+        (await b.requests({ limit: 10 })).rows.map((r) => [r.id, r.guard]),
+        [
+          ['g3', undefined],
+          ['g2', 'log'],
+          ['g1', 'redact'],
+        ],
+      );
+      const totals = await b.guardTotals({ since: T0 - 3_600_000 });
+      assert.deepEqual(totals.map((t) => [t.guard, t.requests, t.input_tokens]).sort(), [
+        ['log', 1, 50],
+        ['redact', 1, 100],
+      ]);
+    });
+
     it('end users are kept per row, totalled by user and filtered by user, hashed or not', async () => {
       const { a, b } = await fresh();
       const hashed = hashUser('carol');
