@@ -212,7 +212,18 @@ export function lineWriter(logger: Logger): LineWriter {
   // Pre-rendered values (RawJson): most are ASCII (a request id) and pass as they are; one that is not (an attempt's
   // masked key, `sk-…a1b2`) repeats request after request, so its bytes are kept.
   const raws = new KeptTexts(form);
-  const raw: TextForm = form === asText ? asText : (json) => (isAscii(json) ? json : raws.text(json));
+  // The last one that was not, by identity: the same text object comes line after line (request-log.ts
+  // loneUpstream), and its look for a non-ASCII character and its lookup by content were a tenth of a line.
+  let lastRaw = { json: '', bytes: '' };
+  const raw: TextForm =
+    form === asText
+      ? asText
+      : (json) => {
+          if (json === lastRaw.json) return lastRaw.bytes;
+          if (isAscii(json)) return json;
+          lastRaw = { json, bytes: raws.text(json) };
+          return lastRaw.bytes;
+        };
   const clock = { ms: -1, text: '' };
   return (level, fields, msg) => {
     if (!logger.isLevelEnabled(level)) return;

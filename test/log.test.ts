@@ -215,3 +215,26 @@ test('through the batched destination, the line writer writes the bytes pino wri
     expected.trimEnd(),
   ]);
 });
+
+test('through the batched destination, pre-rendered values in turn are each written as their own bytes', async (t) => {
+  const ws = tempWorkspace();
+  t.after(() => ws.cleanup());
+  const path = join(ws.dir, 'writer.log');
+  const dest = batchedDestination({ dest: path });
+  const write = lineWriter(createLogger({ level: 'info', destination: dest }));
+  const texts = ['[{"key":"sk-…a1b2"}]', '[{"key":"sk-…c3d4"}]', '[{"key":"none"}]', '[{"note":"é"}]'];
+  const values = texts.map((text) => ({ json: text }));
+  // The same objects again and again, one after another and in turn, and an equal text made anew.
+  const order = [0, 0, 1, 1, 0, 2, 1, 2, 3, 0];
+  for (const i of order) write('info', { upstream: values[i]! }, 'request');
+  write('info', { upstream: { json: [...texts[1]!].join('') } }, 'request');
+  dest.close();
+  const written = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.stringify((JSON.parse(line) as { upstream: unknown }).upstream));
+  assert.deepEqual(
+    written,
+    [...order, 1].map((i) => JSON.stringify(JSON.parse(texts[i]!))),
+  );
+});

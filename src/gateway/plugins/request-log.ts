@@ -86,12 +86,14 @@ function attemptEntry(a: Attempt): Record<string, string | number> {
 const ATTEMPT_TEXTS = new Map<string, string>();
 const ATTEMPT_TEXTS_LIMIT = 512;
 
+/** A note or a reason is free text, seen once: rendered, not remembered. */
+const textKept = (a: Attempt): boolean =>
+  a.note === undefined && !(a.credential === undefined && a.message !== undefined);
+
 /** Scrubbed as every string in the line is (the route holds a caller's model name); a masked key passes as it is.
  * Scrubbing an entry alone is scrubbing it in the array: a key-shaped run cannot cross JSON's punctuation. */
 function attemptJson(a: Attempt): string {
-  // A note or a reason is free text, seen once: rendered, not remembered.
-  if (a.note !== undefined || (a.credential === undefined && a.message !== undefined))
-    return rawJsonValue(attemptEntry(a)).json;
+  if (!textKept(a)) return rawJsonValue(attemptEntry(a)).json;
   const c = a.credential;
   const key = `${a.route}\0${c?.fingerprint ?? ''}\0${c?.masked ?? ''}\0${a.outcome}\0${a.status ?? ''}`;
   let text = ATTEMPT_TEXTS.get(key);
@@ -103,8 +105,49 @@ function attemptJson(a: Attempt): string {
   return text;
 }
 
+/** The last lone attempt's `upstream`, with what it was rendered from. */
+interface LoneAttempt {
+  route: string;
+  fingerprint: string | undefined;
+  masked: string | undefined;
+  outcome: string;
+  status: number | undefined;
+  upstream: RawJson;
+}
+
+let lastLone: LoneAttempt | undefined;
+
+/** A lone attempt's `upstream`: the one before's, as the same object, when it went the same way. Most requests are
+ * answered by the first attempt, on the route and key of the request before; the line writer then knows the text by
+ * its identity (log.ts) rather than reading it again. */
+function loneUpstream(a: Attempt): RawJson {
+  if (!textKept(a)) return { json: `[${attemptJson(a)}]` };
+  const c = a.credential;
+  const last = lastLone;
+  if (
+    last !== undefined &&
+    last.route === a.route &&
+    last.fingerprint === c?.fingerprint &&
+    last.masked === c?.masked &&
+    last.outcome === a.outcome &&
+    last.status === a.status
+  )
+    return last.upstream;
+  const upstream = { json: `[${attemptJson(a)}]` };
+  lastLone = {
+    route: a.route,
+    fingerprint: c?.fingerprint,
+    masked: c?.masked,
+    outcome: a.outcome,
+    status: a.status,
+    upstream,
+  };
+  return upstream;
+}
+
 /** The line's `upstream`: each attempt, in order. */
 function upstreamJson(trail: readonly Attempt[]): RawJson {
+  if (trail.length === 1) return loneUpstream(trail[0]!);
   let json = '[';
   for (let i = 0; i < trail.length; i++) json += (i === 0 ? '' : ',') + attemptJson(trail[i]!);
   return { json: `${json}]` };
