@@ -4,54 +4,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
-import { createLogger, type RawJson } from '../../src/log.ts';
+import { createLogger } from '../../src/log.ts';
 import { openStore } from '../../src/state/open.ts';
 import { startSimulator } from '../../src/sim/server.ts';
 import { generateKey, newKeyRecord } from '../../src/gateway/keys/keys.ts';
 import { startGateway } from '../../src/gateway/server/server.ts';
 import { RecordQueue, type ReaderName, type RequestRecord } from '../../src/gateway/records/request-record.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
+import { requestRecord } from '../helpers/request-record.ts';
 
 const SIM_KEY = 'sk-sim-request-record-key-01';
 
-function record(id: string): RequestRecord {
-  const idJson: RawJson = { json: JSON.stringify(id) };
-  return {
-    id,
-    idJson,
-    method: 'POST',
-    path: '/v1/chat/completions',
-    status: 200,
-    api: 'openai',
-    chat: true,
-    clientKey: 'k',
-    model: 'main',
-    alias: undefined,
-    task: 'main',
-    route: 'p/m',
-    routeLabel: 'p/m',
-    credential: undefined,
-    attempts: 1,
-    trail: [],
-    decisions: undefined,
-    gaveUp: undefined,
-    usage: undefined,
-    row: undefined,
-    outcome: 'ok',
-    error: undefined,
-    explained: undefined,
-    failures: undefined,
-    stream: false,
-    streamEnd: undefined,
-    ttftMs: undefined,
-    ms: 1,
-    upstreamMs: undefined,
-    droppedTools: undefined,
-    conversation: undefined,
-    mcp: undefined,
-    guard: undefined,
-  };
-}
+const record = (id: string): RequestRecord => requestRecord({ id });
 
 test('records pushed in one turn are read after it, together; a reader that throws is said once, the others read all', async () => {
   const read: string[] = [];

@@ -7,6 +7,7 @@ import type { GatewayContext } from '../../../src/gateway/context.ts';
 import type { RequestRecord } from '../../../src/gateway/records/request-record.ts';
 import type { Attempt } from '../../../src/calls/types.ts';
 import type { LineFields, RawJson } from '../../../src/log.ts';
+import { requestRecord } from '../../helpers/request-record.ts';
 
 function attempt(over: Partial<Attempt> = {}): Attempt {
   return {
@@ -23,44 +24,8 @@ function attempt(over: Partial<Attempt> = {}): Attempt {
   };
 }
 
-function record(trail: Attempt[]): RequestRecord {
-  return {
-    id: 'r',
-    idJson: { json: '"r"' },
-    method: 'POST',
-    path: '/v1/chat/completions',
-    status: 200,
-    api: 'openai',
-    chat: true,
-    clientKey: 'bench',
-    user: undefined,
-    model: 'main',
-    alias: undefined,
-    task: 'main',
-    route: trail.at(-1)?.route,
-    routeLabel: 'x',
-    credential: undefined,
-    attempts: trail.length,
-    trail,
-    decisions: undefined,
-    gaveUp: undefined,
-    usage: undefined,
-    row: undefined,
-    outcome: 'ok',
-    error: undefined,
-    explained: undefined,
-    failures: undefined,
-    stream: false,
-    streamEnd: undefined,
-    ttftMs: undefined,
-    ms: 1,
-    upstreamMs: undefined,
-    droppedTools: undefined,
-    conversation: undefined,
-    mcp: undefined,
-    guard: undefined,
-  };
-}
+const record = (trail: Attempt[]): RequestRecord =>
+  requestRecord({ route: trail.at(-1)?.route, attempts: trail.length, trail });
 
 test("a lone attempt's upstream is the line before's only when route, key, outcome and status are the same", () => {
   const lines: LineFields[] = [];
