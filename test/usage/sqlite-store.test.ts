@@ -71,7 +71,8 @@ test("a row answered by its first attempt keeps that charge as '[{}]', and an ol
     }
     await store.write([row]);
     const back = (await store.requests({ limit: 10 })).rows;
-    assert.deepEqual(back, [row, { ...row, id: 'old' }].sort((x, y) => (x.id < y.id ? -1 : 1)).reverse());
+    // Newest first, ties by id: 'old' before 'new'.
+    assert.deepEqual(back, [{ ...row, id: 'old' }, row]);
   } finally {
     await store.close();
   }
