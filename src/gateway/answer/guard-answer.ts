@@ -2,7 +2,7 @@
 // answer's text and tool-call arguments, or a stream's pieces through a bounded window per block (stream-window.ts).
 // Under redact and block the secret is replaced (what was said cannot be refused any more); under log a whole answer's
 // secrets are counted and it goes out as it came, and a stream is left alone (no cost per event on the default).
-import type { FastifyRequest } from 'fastify';
+import type { GatewayRequest } from '../request/exchange.ts';
 import type { ChatResponse, StreamEvent } from '../../providers/types.ts';
 import { guardFound, type RequestState } from '../request/request-state.ts';
 import type { GuardMode } from '../../config/guard.ts';
@@ -13,7 +13,7 @@ import { resolveGuardMode } from '../../guard/mode.ts';
 import { StreamWindow, type WindowOut } from '../../guard/stream-window.ts';
 import { guardValue } from '../../guard/tool-result.ts';
 
-function modeOf(req: FastifyRequest): GuardMode {
+function modeOf(req: GatewayRequest): GuardMode {
   const s = req.sy as RequestState;
   return resolveGuardMode(s.caller?.keyGuard, req.server.gateway.settings.loaded.config.guard.secrets);
 }
@@ -28,7 +28,7 @@ function found(s: RequestState, hits: readonly SecretHit[], where: string, mode:
 }
 
 /** A whole answer, its secrets redacted (or only counted, under log). */
-export function guardAnswer(req: FastifyRequest, answer: ChatResponse): ChatResponse {
+export function guardAnswer(req: GatewayRequest, answer: ChatResponse): ChatResponse {
   const mode = modeOf(req);
   if (mode === 'off') return answer;
   const s = req.sy as RequestState;
@@ -53,7 +53,7 @@ export function guardAnswer(req: FastifyRequest, answer: ChatResponse): ChatResp
 
 /** A stream's events, each text and tool-call block through its own window. Under `off` and `log`, the events
  * themselves: the default mode adds nothing per streamed event (a whole answer is still counted under log). */
-export function guardAnswerEvents(req: FastifyRequest, events: AsyncIterator<StreamEvent>): AsyncIterator<StreamEvent> {
+export function guardAnswerEvents(req: GatewayRequest, events: AsyncIterator<StreamEvent>): AsyncIterator<StreamEvent> {
   const mode = modeOf(req);
   if (mode === 'off' || mode === 'log') return events;
   return new GuardedEvents(req.sy as RequestState, events, mode);

@@ -1,6 +1,7 @@
 // Client-key authentication for /v1/*. With `require_keys: false`, only a direct local request gets in without a key:
 // not one through a proxy or to another host name, which would open it to a proxy's users or DNS rebinding.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayReply, GatewayRequest } from '../request/exchange.ts';
 import { ApiError } from '../answer/api-error.ts';
 import type { GuardMode } from '../../config/guard.ts';
 import type { GatewayContext } from '../context.ts';
@@ -81,21 +82,25 @@ function callerOf(verdict: KeyVerdict): Caller {
   return { keyName: verdict.keyName, userPolicy: verdict.users, keyGuard: verdict.guard };
 }
 
+/** Lets the request's caller in, or says why not: its key's verdict, its end user from a header, the key's in-flight
+ * limit. The caller is named on the request's state either way. */
+export function admitCaller(ctx: GatewayContext, req: GatewayRequest, reply: GatewayReply): ApiError | undefined {
+  const verdict = clientKeyVerdict(ctx, req.headers);
+  if (req.sy) req.sy.caller = callerOf(verdict);
+  if (verdict.error !== undefined) return verdict.error;
+  const badUser = headerUser(req.sy?.asked ?? null, verdict.keyName, verdict.users, req.headers);
+  if (badUser !== undefined) return badUser;
+  const limit = ctx.settings.maxInFlightPerKey;
+  if (verdict.id !== undefined && limit !== undefined && !ctx.keyConcurrency.enter(verdict.id, limit, reply.raw))
+    return tooManyInFlight(verdict.keyName, limit);
+  return undefined;
+}
+
 /** Callback style (no promise per request): it runs on every API call. */
 export function clientAuthHook(
   ctx: GatewayContext,
 ): (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
-  return (req, reply, done) => {
-    const verdict = clientKeyVerdict(ctx, req.headers);
-    if (req.sy) req.sy.caller = callerOf(verdict);
-    if (verdict.error !== undefined) return done(verdict.error);
-    const badUser = headerUser(req.sy?.asked ?? null, verdict.keyName, verdict.users, req.headers);
-    if (badUser !== undefined) return done(badUser);
-    const limit = ctx.settings.maxInFlightPerKey;
-    if (verdict.id !== undefined && limit !== undefined && !ctx.keyConcurrency.enter(verdict.id, limit, reply.raw))
-      return done(tooManyInFlight(verdict.keyName, limit));
-    done();
-  };
+  return (req, reply, done) => done(admitCaller(ctx, req, reply));
 }
 
 /** 429 in the caller's shape: SDKs wait Retry-After and retry by themselves, by which time a place is usually free. */

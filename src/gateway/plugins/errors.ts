@@ -2,7 +2,8 @@
 // validation, unknown route), ours (ApiError), the router's (SwitchyardError) and anything unexpected (a 500 whose
 // body says nothing internal). Installed on the root instance so it covers every route and the 404 handler.
 import { sentAttempts } from '../../calls/trail.ts';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { GatewayReply, GatewayRequest } from '../request/exchange.ts';
 import type { Logger } from '../../log.ts';
 import { scrubSecrets } from '../../log.ts';
 import { tooDeepError } from '../request/too-deep.ts';
@@ -16,7 +17,7 @@ import { UserError } from '../../user-error.ts';
 import { failWith, type Failure } from '../request/request-state.ts';
 
 /** /v1/messages speaks Anthropic; so does any request carrying `anthropic-version` (the Anthropic SDK sends it). */
-export function apiOf(req: FastifyRequest): Api {
+export function apiOf(req: Pick<GatewayRequest, 'url' | 'headers'>): Api {
   if (req.url.startsWith('/v1/messages') || req.headers['anthropic-version'] !== undefined) return 'anthropic';
   return 'openai';
 }
@@ -149,15 +150,16 @@ export function failureOf(outcome: string, apiErr: ApiError, err: unknown, toldA
   };
 }
 
-export function sendApiError(reply: FastifyReply, api: Api, err: ApiError): FastifyReply {
+export function sendApiError<R extends GatewayReply>(reply: R, api: Api, err: ApiError): R {
   // Draining: see answerHeaders in serve-chat.ts.
   if (reply.server.gateway.closing) reply.header('connection', 'close');
-  return reply.code(err.status).headers(errorHeaders(err)).type('application/json').send(errorBody(api, err));
+  reply.code(err.status).headers(errorHeaders(err)).type('application/json').send(errorBody(api, err));
+  return reply;
 }
 
 /** A body that failed to parse because it came compressed: say so, not "not valid JSON". Checked only once parsing
  * failed, so a request pays nothing for it. */
-function compressedBody(req: FastifyRequest, err: unknown): ApiError | undefined {
+function compressedBody(req: GatewayRequest, err: unknown): ApiError | undefined {
   const encoding = req.headers['content-encoding'];
   if (encoding === undefined || encoding === '' || encoding.toLowerCase() === 'identity') return undefined;
   const parseFailed =
@@ -171,7 +173,7 @@ function compressedBody(req: FastifyRequest, err: unknown): ApiError | undefined
 }
 
 /** The caller hung up before its answer was complete: the call was cancelled on its behalf (serve-chat). */
-function clientGone(err: unknown, reply: FastifyReply): boolean {
+function clientGone(err: unknown, reply: GatewayReply): boolean {
   return reply.raw.closed && !reply.raw.writableFinished && err instanceof Error && err.name === 'AbortError';
 }
 
@@ -199,65 +201,75 @@ class RouteMethods {
 
 /** The caller left while its request was still arriving (its body cut off): fastify reports the read's error, and
  * will not run onResponse, since no answer can finish. */
-function cutOff(req: FastifyRequest): boolean {
+function cutOff(req: GatewayRequest): boolean {
   return req.raw.destroyed && !req.raw.complete;
 }
 
-/** `onCutOff` writes the line of a request whose caller left before it had arrived (request-log.ts's logHangUp,
- * passed in: that module imports this one). */
+/** What the caller is told of anything thrown while serving it, in its API's shape; the request's state says so too.
+ * `onCutOff` writes the line of a request whose caller left before it had arrived (request-log.ts's logHangUp, passed
+ * in: that module imports this one). fastify's error handler, and the chat lane's (server/chat-lane.ts). */
+export function answerError(
+  err: unknown,
+  req: GatewayRequest,
+  reply: GatewayReply,
+  logger: Logger,
+  onCutOff: (req: GatewayRequest) => void,
+): GatewayReply {
+  // Not the gateway's failure and nobody left to tell: serve-chat already logged the hang-up (499, client_closed).
+  if (clientGone(err, reply)) return reply.code(499).send();
+  if (cutOff(req)) {
+    onCutOff(req);
+    return reply.code(499).send();
+  }
+  // A body nested deeper than the stack allows, wherever it ran out (parsing a shape, translating, counting
+  // tokens): the caller's 400, found here once rather than by a catch in every route (too-deep.ts).
+  const apiErr =
+    compressedBody(req, err) ??
+    tooDeepError(err, req.body) ??
+    toApiError(
+      err,
+      req.sy?.asked.target?.explicit ?? false,
+      req.routeOptions?.bodyLimit,
+      req.server.gateway?.settings.clientRetryMaxWaitMs,
+    );
+  if (apiErr.category === 'internal')
+    logger.error(
+      {
+        err: {
+          message: scrubSecrets(String((err as Error).message)),
+          stack: scrubSecrets(String((err as Error).stack)),
+        },
+        url: req.url,
+      },
+      'unexpected gateway error',
+    );
+  const sy = req.sy;
+  if (sy) {
+    // The request log and the x-switchyard-attempts header must agree on a failed call too.
+    const told = apiErr.headers['x-switchyard-attempts'];
+    failWith(sy, failureOf(apiErr.code ?? apiErr.category, apiErr, err, told));
+    const trail = sy.run.trail;
+    if (told === undefined && trail !== undefined && trail.length > 0) {
+      // Requests were sent before something that is not a routing failure ended the call (a fallback route's
+      // translation refused the request): they are counted all the same.
+      apiErr.headers['x-switchyard-attempts'] = String(sentAttempts(trail));
+    } else if (told === undefined && isChatRequest(req)) {
+      // Refused before anything was sent (an invalid body, an unknown model): none, said as on every chat answer.
+      apiErr.headers['x-switchyard-attempts'] = '0';
+    }
+  }
+  // A wait past the bound, said the way a client that ignores x-should-retry stops (client-retry.ts).
+  const maxWait = req.server.gateway?.settings.clientRetryMaxWaitMs ?? CLIENT_RETRY_MAX_WAIT_MS;
+  return sendApiError(reply, apiOf(req), answerForClient(apiErr, req.headers, maxWait));
+}
+
+/** answerError for every route, and the 404 and 405 of paths and methods no route serves. */
 export function installErrorHandling(
   app: FastifyInstance,
   logger: Logger,
-  onCutOff: (req: FastifyRequest) => void = () => {},
+  onCutOff: (req: GatewayRequest) => void = () => {},
 ): void {
-  app.setErrorHandler((err, req, reply) => {
-    // Not the gateway's failure and nobody left to tell: serve-chat already logged the hang-up (499, client_closed).
-    if (clientGone(err, reply)) return reply.code(499).send();
-    if (cutOff(req)) {
-      onCutOff(req);
-      return reply.code(499).send();
-    }
-    // A body nested deeper than the stack allows, wherever it ran out (parsing a shape, translating, counting
-    // tokens): the caller's 400, found here once rather than by a catch in every route (too-deep.ts).
-    const apiErr =
-      compressedBody(req, err) ??
-      tooDeepError(err, req.body) ??
-      toApiError(
-        err,
-        req.sy?.asked.target?.explicit ?? false,
-        req.routeOptions?.bodyLimit,
-        req.server.gateway?.settings.clientRetryMaxWaitMs,
-      );
-    if (apiErr.category === 'internal')
-      logger.error(
-        {
-          err: {
-            message: scrubSecrets(String((err as Error).message)),
-            stack: scrubSecrets(String((err as Error).stack)),
-          },
-          url: req.url,
-        },
-        'unexpected gateway error',
-      );
-    const sy = req.sy;
-    if (sy) {
-      // The request log and the x-switchyard-attempts header must agree on a failed call too.
-      const told = apiErr.headers['x-switchyard-attempts'];
-      failWith(sy, failureOf(apiErr.code ?? apiErr.category, apiErr, err, told));
-      const trail = sy.run.trail;
-      if (told === undefined && trail !== undefined && trail.length > 0) {
-        // Requests were sent before something that is not a routing failure ended the call (a fallback route's
-        // translation refused the request): they are counted all the same.
-        apiErr.headers['x-switchyard-attempts'] = String(sentAttempts(trail));
-      } else if (told === undefined && isChatRequest(req)) {
-        // Refused before anything was sent (an invalid body, an unknown model): none, said as on every chat answer.
-        apiErr.headers['x-switchyard-attempts'] = '0';
-      }
-    }
-    // A wait past the bound, said the way a client that ignores x-should-retry stops (client-retry.ts).
-    const maxWait = req.server.gateway?.settings.clientRetryMaxWaitMs ?? CLIENT_RETRY_MAX_WAIT_MS;
-    return sendApiError(reply, apiOf(req), answerForClient(apiErr, req.headers, maxWait));
-  });
+  app.setErrorHandler((err, req, reply) => answerError(err, req, reply, logger, onCutOff));
   const routes = new RouteMethods();
   app.addHook('onRoute', (route) => routes.add(route.url, route.method));
   app.setNotFoundHandler((req, reply) => {

@@ -1,7 +1,9 @@
 // The request's start (its state, id headers, the in-flight gauge) and end (request-end.ts: its record), and the
 // log reader: one structured line per request record. Probes (/, /healthz, /livez, /readyz, /metrics) log at debug so they
 // do not drown the requests that matter. The line names the client key by its *name*; the key never reaches here.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Server } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { GatewayReply, GatewayRequest } from '../request/exchange.ts';
 import type { GatewayContext } from '../context.ts';
 import { failWith, newRequestState } from '../request/request-state.ts';
 import { requestId } from '../request/request-id.ts';
@@ -29,28 +31,38 @@ function lineApi(path: string, probe: boolean, api: string): string {
   return api;
 }
 
+/** The request's start: its state, its id in the headers the SDKs read, the in-flight gauge. fastify's onRequest
+ * hook, and the chat lane's first step (server/chat-lane.ts). */
+export function openRequest(ctx: GatewayContext, req: GatewayRequest, reply: GatewayReply): void {
+  const sy = (req.sy = newRequestState(apiOf(req), requestId(req.headers)));
+  // The OpenAI SDK reads `x-request-id` into `error.request_id`, Anthropic's reads `request-id` into `requestID`.
+  reply.header('x-request-id', sy.arrival.id);
+  if (sy.arrival.api === 'anthropic') reply.header('request-id', sy.arrival.id);
+  if (CHAT_PATHS.has(pathOf(req))) ctx.metrics.requestStarted();
+}
+
+/** The answer is finished: the request's record (request-end.ts). Also closes idle connections once shutdown began
+ * (one hook per response instead of two). */
+export function closeRequest(ctx: GatewayContext, server: Server, req: GatewayRequest, status: number): void {
+  requestOver(ctx, req, status);
+  if (ctx.closing) server.closeIdleConnections();
+}
+
 export function installRequestLog(app: FastifyInstance, ctx: GatewayContext): void {
   // Callback-style hooks: they run on every request, and a promise per hook is measurable on the hot path.
   app.addHook('onRequest', (req, reply, done) => {
-    const sy = (req.sy = newRequestState(apiOf(req), requestId(req.headers)));
-    // The OpenAI SDK reads `x-request-id` into `error.request_id`, Anthropic's reads `request-id` into `requestID`.
-    reply.header('x-request-id', sy.arrival.id);
-    if (sy.arrival.api === 'anthropic') reply.header('request-id', sy.arrival.id);
-    if (CHAT_PATHS.has(pathOf(req))) ctx.metrics.requestStarted();
+    openRequest(ctx, req, reply);
     done();
   });
-
-  // Also closes idle connections once shutdown began (one hook per response instead of two).
-  app.addHook('onResponse', (req: FastifyRequest, reply: FastifyReply, done) => {
-    requestOver(ctx, req, reply.statusCode);
-    if (ctx.closing) app.server.closeIdleConnections();
+  app.addHook('onResponse', (req, reply, done) => {
+    closeRequest(ctx, app.server, req, reply.statusCode);
     done();
   });
 }
 
 /** The caller hung up, so onResponse will not run: the request ends here, as nginx would log it (499), unless the
  * shutdown cut it (`gateway_shutting_down`). */
-export function logHangUp(ctx: GatewayContext, req: FastifyRequest): void {
+export function logHangUp(ctx: GatewayContext, req: GatewayRequest): void {
   const s = req.sy;
   if (!s || s.run.logged) return;
   failWith(s, { outcome: s.run.cutWith?.code ?? 'client_closed' });

@@ -2,7 +2,7 @@
 // its facts are gathered into its one record (request-record.ts) and queued for the readers. Nothing else on the
 // request's tick writes a line, a metric, a row or a dashboard entry.
 import { performance } from 'node:perf_hooks';
-import type { FastifyRequest } from 'fastify';
+import type { GatewayRequest } from '../request/exchange.ts';
 import type { GatewayContext } from '../context.ts';
 import { attemptsOf, failWith, outcomeOf, type RequestState } from '../request/request-state.ts';
 import type { RequestRecord } from './request-record.ts';
@@ -15,7 +15,7 @@ import { bodyBytes } from '../request/json-body.ts';
 
 /** The answer is finished with `status` (499: the caller hung up): the request is over unless its usage is not final
  * (a stream still open, a call's record waiting for an estimate), when its record waits for usageSettled. Once. */
-export function requestOver(ctx: GatewayContext, req: FastifyRequest, status: number): void {
+export function requestOver(ctx: GatewayContext, req: GatewayRequest, status: number): void {
   const s = req.sy;
   if (!s || s.run.logged) return;
   s.run.logged = true;
@@ -28,7 +28,7 @@ export function requestOver(ctx: GatewayContext, req: FastifyRequest, status: nu
 
 /** The request's usage is final: a stream's events are closed, or its call's record came after an estimate was
  * counted. The record goes now if its answer is over already (a caller that hung up), else when it is. */
-export function usageSettled(ctx: GatewayContext, req: FastifyRequest): void {
+export function usageSettled(ctx: GatewayContext, req: GatewayRequest): void {
   const s = req.sy;
   if (!s || !s.run.usagePending) return;
   s.run.usagePending = false;
@@ -38,7 +38,7 @@ export function usageSettled(ctx: GatewayContext, req: FastifyRequest): void {
 
 /** Once the request's answer is over, its stream closed and its router call settled, nothing reads its body again:
  * its memory goes now (providers/body-memory.ts). A request that made no call leaves it to the collector. */
-export function bodyDone(req: FastifyRequest): void {
+export function bodyDone(req: GatewayRequest): void {
   const run = req.sy?.run;
   if (run === undefined || run.call === undefined || run.calling || !run.logged || run.usagePending) return;
   bodyOver(bodyBytes(req.body));
@@ -46,7 +46,7 @@ export function bodyDone(req: FastifyRequest): void {
 
 /** The request's record, built around its router call's (calls/call-record.ts) when it made one: the route, key,
  * attempts, trail and usage are the call's, not worked out again here. */
-function recordOf(ctx: GatewayContext, req: FastifyRequest, s: RequestState, status: number): RequestRecord {
+function recordOf(ctx: GatewayContext, req: GatewayRequest, s: RequestState, status: number): RequestRecord {
   const { arrival, caller, asked, answer, failure, run } = s;
   const ms = performance.now() - arrival.started;
   const call = run.call;

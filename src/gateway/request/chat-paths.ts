@@ -1,6 +1,5 @@
 // The chat endpoints: the requests the router serves, which the request metrics count and which carry
 // `x-switchyard-attempts`, answered or not.
-import type { FastifyRequest } from 'fastify';
 
 export const CHAT_PATHS: ReadonlySet<string> = new Set([
   '/v1/chat/completions',
@@ -10,11 +9,11 @@ export const CHAT_PATHS: ReadonlySet<string> = new Set([
 ]);
 
 /** The request's path, without its query. */
-export function pathOf(req: FastifyRequest): string {
+export function pathOf(req: { readonly url: string }): string {
   const q = req.url.indexOf('?');
   return q < 0 ? req.url : req.url.slice(0, q);
 }
 
-export function isChatRequest(req: FastifyRequest): boolean {
+export function isChatRequest(req: { readonly url: string }): boolean {
   return CHAT_PATHS.has(pathOf(req));
 }

@@ -1,6 +1,6 @@
 // The secrets guard at the request's one seam: the raw body bytes of a chat request, once client auth has run (its
 // `onRequest` hook comes before fastify's body parser), become the bytes to parse, or a refusal (docs/guard.md).
-import type { FastifyRequest } from 'fastify';
+import type { GatewayRequest } from './exchange.ts';
 import { ApiError } from '../answer/api-error.ts';
 import { isChatRequest } from './chat-paths.ts';
 import { guardBody, type GuardFinding } from '../../guard/body.ts';
@@ -12,7 +12,7 @@ import { guardFound } from './request-state.ts';
 /** The bytes to parse (redacted under `redact`; else the same Buffer), or the refusal under `block`. Other bodies
  * pass as they came. `spans`: the body's messages (and its other arrays' elements), when it was parsed first. */
 export function guardRequestBytes(
-  req: FastifyRequest,
+  req: GatewayRequest,
   bytes: Buffer,
   spans?: readonly ByteSpan[],
   runs?: SpanRuns,

@@ -6,7 +6,9 @@
 // an earlier turn are that turn's values, frozen (providers/translate/parsed-spans.ts). A body that does not parse is
 // refused saying where: fastify 5's own parser reports only "invalid JSON body", leaving a caller with a 40 KB
 // conversation to find the broken quote alone.
+import type { Readable } from 'node:stream';
 import { errorCodes, type FastifyInstance } from 'fastify';
+import type { GatewayRequest } from './exchange.ts';
 import { gatherBody } from './body-bytes.ts';
 import { holdBody } from '../../providers/body-memory.ts';
 import { ApiError } from '../answer/api-error.ts';
@@ -43,27 +45,35 @@ export function bodyBytes(body: unknown): Buffer | undefined {
  * (the server's: no route sets its own, and `req.routeOptions` builds an object of thirteen fields on every read). */
 export function installJsonBody(app: FastifyInstance, bodyLimit: number): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', (req, payload, done) => {
-    // A compressed body would be read as text: refused, saying so, rather than parsed as garbage or taken as it is.
-    const encoding = req.headers['content-encoding'];
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')
-      return done(unsupportedEncoding(encoding), undefined);
-    gatherBody(payload, bodyLimit, Number(req.headers['content-length']), (err, bytes) => {
-      if (err !== null) return done(err, undefined);
-      // The secrets guard reads the bytes first: what is parsed is its bytes (redacted), or its refusal is the answer.
-      try {
-        // A chat request's messages are read, never changed, by every reader: shared with the next turn's.
-        const share = isChatRequest(req);
-        // Given back once the request is over (records/request-end.ts), not left for a full collection.
-        if (share) holdBody(bytes);
-        done(
-          null,
-          parseBody(bytes, (b, spans, runs) => guardRequestBytes(req, b, spans, runs), share),
-        );
-      } catch (e) {
-        done(e as Error, undefined);
-      }
-    });
+  app.addContentTypeParser('application/json', (req, payload, done) => readJsonBody(req, payload, bodyLimit, done));
+}
+
+/** Reads and parses a JSON request body (fastify's parser, and the chat lane's: server/chat-lane.ts). */
+export function readJsonBody(
+  req: GatewayRequest,
+  payload: Readable,
+  bodyLimit: number,
+  done: (err: Error | null, body: unknown) => void,
+): void {
+  // A compressed body would be read as text: refused, saying so, rather than parsed as garbage or taken as it is.
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity')
+    return done(unsupportedEncoding(encoding), undefined);
+  gatherBody(payload, bodyLimit, Number(req.headers['content-length']), (err, bytes) => {
+    if (err !== null) return done(err, undefined);
+    // The secrets guard reads the bytes first: what is parsed is its bytes (redacted), or its refusal is the answer.
+    try {
+      // A chat request's messages are read, never changed, by every reader: shared with the next turn's.
+      const share = isChatRequest(req);
+      // Given back once the request is over (records/request-end.ts), not left for a full collection.
+      if (share) holdBody(bytes);
+      done(
+        null,
+        parseBody(bytes, (b, spans, runs) => guardRequestBytes(req, b, spans, runs), share),
+      );
+    } catch (e) {
+      done(e as Error, undefined);
+    }
   });
 }
 

@@ -2,7 +2,7 @@
 // invisible — unless the wait is long, when they go out with a keep-alive (stream-hold.ts); after them, a failure
 // ends the stream with an error event, never a clean end.
 import { performance } from 'node:perf_hooks';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayReply, GatewayRequest } from '../request/exchange.ts';
 import type { ChatOptions, Attempt, ChatSuccess, Disabled, StreamSuccess } from '../../calls/types.ts';
 import type { StreamEvent } from '../../providers/types.ts';
 import { copySettings } from '../../providers/settings.ts';
@@ -60,8 +60,8 @@ function upstreamMs(trail: readonly Attempt[]): number {
  * the cancelled request. A drain timeout aborts it too, ending with the shutdown's error. */
 function abortOnDisconnect(
   ctx: GatewayContext,
-  req: FastifyRequest,
-  reply: FastifyReply,
+  req: GatewayRequest,
+  reply: GatewayReply,
   sy: RequestState,
 ): AbortSignal {
   const controller = new AbortController();
@@ -81,7 +81,7 @@ function abortOnDisconnect(
 }
 
 /** The router call is over (answered, failed or cancelled): a hang-up during it is logged now. */
-function callSettled(ctx: GatewayContext, req: FastifyRequest, sy: RequestState): void {
+function callSettled(ctx: GatewayContext, req: GatewayRequest, sy: RequestState): void {
   sy.run.calling = false;
   if (sy.run.hungUp) logHangUp(ctx, req);
   bodyDone(req);
@@ -89,7 +89,7 @@ function callSettled(ctx: GatewayContext, req: FastifyRequest, sy: RequestState)
 
 /** The request's record waits for its call's, which comes once an attempt's usage is counted (calls/billed.ts,
  * routing/committed-stream.ts). */
-function waitForCallRecord(ctx: GatewayContext, req: FastifyRequest, sy: RequestState): void {
+function waitForCallRecord(ctx: GatewayContext, req: GatewayRequest, sy: RequestState): void {
   sy.run.usagePending = true;
   const onCall = (): void => usageSettled(ctx, req);
   sy.run.onCall = onCall;
@@ -139,13 +139,14 @@ function disabledError(task: string, reason: string): ApiError {
 export async function serveChat(
   ctx: GatewayContext,
   wire: WireApi,
-  req: FastifyRequest<{ Body: WireBody }>,
-  reply: FastifyReply,
+  req: GatewayRequest,
+  reply: GatewayReply,
 ): Promise<unknown> {
   const sy = req.sy as RequestState;
   const { asked, run } = sy;
   const keyName = sy.caller?.keyName;
-  const body = req.body;
+  // Its route's body schema was checked first (chat-completions.ts, messages.ts; chat-lane.ts).
+  const body = req.body as WireBody;
   asked.model = shownModel(body.model);
   checkModelName(body.model);
   const settings = ctx.settings;
@@ -221,13 +222,13 @@ async function countedNeeds(parsed: ParsedWire): Promise<void> {
 /** The router call, in the caller's trace (`traceparent`) and naming its client key when OpenTelemetry is on. */
 function callRouter(
   ctx: GatewayContext,
-  req: FastifyRequest,
+  req: GatewayRequest,
   opts: ChatOptions & { stream: true },
 ): Promise<StreamSuccess | Disabled>;
-function callRouter(ctx: GatewayContext, req: FastifyRequest, opts: ChatOptions): Promise<ChatSuccess | Disabled>;
+function callRouter(ctx: GatewayContext, req: GatewayRequest, opts: ChatOptions): Promise<ChatSuccess | Disabled>;
 function callRouter(
   ctx: GatewayContext,
-  req: FastifyRequest,
+  req: GatewayRequest,
   opts: ChatOptions & { stream?: boolean },
 ): Promise<ChatSuccess | StreamSuccess | Disabled> {
   if (!tracingOn()) return ctx.router.chat(opts);
@@ -264,7 +265,7 @@ function answeredBy(
 
 /** Route, attempts and credential; while draining also `Connection: close`, set here rather than in an onSend hook
  * every response would pay for. */
-function answerHeaders(ctx: GatewayContext, reply: FastifyReply, sy: RequestState): void {
+function answerHeaders(ctx: GatewayContext, reply: GatewayReply, sy: RequestState): void {
   const answer = sy.answer;
   reply
     .header('x-switchyard-route', headerValue(answer?.route ?? ''))
@@ -284,8 +285,8 @@ async function serveStream(
   ctx: GatewayContext,
   wire: WireApi,
   opts: ChatOptions,
-  req: FastifyRequest,
-  reply: FastifyReply,
+  req: GatewayRequest,
+  reply: GatewayReply,
   parsed: ParsedWire,
 ): Promise<unknown> {
   const sy = req.sy as RequestState;
@@ -354,7 +355,7 @@ interface Committed {
 
 /** The router call up to the stream's commit (or its failure, thrown: until the head goes out it is an ordinary HTTP
  * error). */
-async function commitStream(ctx: GatewayContext, req: FastifyRequest, opts: ChatOptions): Promise<Committed> {
+async function commitStream(ctx: GatewayContext, req: GatewayRequest, opts: ChatOptions): Promise<Committed> {
   const sy = req.sy as RequestState;
   const run = sy.run;
   let result: StreamSuccess | Disabled;
@@ -382,7 +383,7 @@ async function commitStream(ctx: GatewayContext, req: FastifyRequest, opts: Chat
 }
 
 /** An event stream's own headers, set on the reply before its head goes out; its usage comes in its trailer. */
-function streamHeaders(reply: FastifyReply, sy: RequestState): void {
+function streamHeaders(reply: GatewayReply, sy: RequestState): void {
   reply
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
@@ -393,7 +394,7 @@ function streamHeaders(reply: FastifyReply, sy: RequestState): void {
 /** The keep-alive of a stream held back before its commit (stream-hold.ts), after the task's `streaming.keepalive`
  * (else DEFAULT_HOLD_KEEPALIVE_MS) of holding. None for a Responses WebSocket's turn: the socket is the caller's line,
  * with its own pings. */
-function holdFor(ctx: GatewayContext, wire: WireApi, req: FastifyRequest, reply: FastifyReply): StreamHold | undefined {
+function holdFor(ctx: GatewayContext, wire: WireApi, req: GatewayRequest, reply: GatewayReply): StreamHold | undefined {
   if (isSocketTurn(req.headers)) return undefined;
   const ms = keepaliveOf(ctx, req.sy as RequestState) ?? DEFAULT_HOLD_KEEPALIVE_MS;
   return new StreamHold(reply, HOLD_FRAME[wire.api], ms, (r) => {

@@ -4,7 +4,7 @@
 // stream commits (its frames follow on the same reply) or the call fails (said as the shape's error event, as a cut
 // stream's is: the status line is out). A call that answers or fails sooner is not touched: its head waits as before.
 import type { ServerResponse } from 'node:http';
-import type { FastifyReply } from 'fastify';
+import type { GatewayReply } from '../request/exchange.ts';
 import type { Api } from '../answer/api-error.ts';
 import { bodyWriter, type BodyWriter } from './chunked-socket.ts';
 import { KEEPALIVE_FRAME } from './stream-keepalive.ts';
@@ -24,15 +24,15 @@ export const DEFAULT_HOLD_KEEPALIVE_MS = 10_000;
 
 /** Keeps a held stream's caller on the line: `open` is its reply once the head went out. */
 export class StreamHold {
-  readonly #reply: FastifyReply;
+  readonly #reply: GatewayReply;
   readonly #frame: string;
-  readonly #open: (reply: FastifyReply) => ServerResponse;
+  readonly #open: (reply: GatewayReply) => ServerResponse;
   readonly #silence: SilenceTimer;
   #res: ServerResponse | undefined;
   #body: BodyWriter | undefined;
 
   /** `open`: sends the reply's head (status, headers) and returns its response, when the hold first speaks. */
-  constructor(reply: FastifyReply, frame: string, ms: number, open: (reply: FastifyReply) => ServerResponse) {
+  constructor(reply: GatewayReply, frame: string, ms: number, open: (reply: GatewayReply) => ServerResponse) {
     this.#reply = reply;
     this.#frame = frame;
     this.#open = open;

@@ -4,7 +4,7 @@
 // (backpressure end to end). Since
 // fastify no longer sends the reply, the `x-switchyard-usage` trailer is written here (docs/usage.md#seeing-it).
 import type { ServerResponse } from 'node:http';
-import type { FastifyReply } from 'fastify';
+import type { GatewayReply } from '../request/exchange.ts';
 import type { StreamEvent } from '../../providers/types.ts';
 import { failWith, type RequestState } from '../request/request-state.ts';
 import type { StreamEncoder } from '../wire.ts';
@@ -35,7 +35,7 @@ export interface StreamWrite {
 
 /** Sets the status and the headers set on the reply so far, announcing the usage trailer where the reply is
  * chunked; fastify sends nothing. */
-export function startStreamReply(reply: FastifyReply): ServerResponse {
+export function startStreamReply(reply: GatewayReply): ServerResponse {
   reply.hijack();
   const res = reply.raw;
   for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
