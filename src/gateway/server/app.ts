@@ -1,7 +1,9 @@
 // The gateway as a fastify instance: one encapsulated plugin per concern (health, metrics, admin, the OpenAI API,
-// the Anthropic API, models), one error shaper and one request log on the root. Building it does not listen;
-// see server.ts.
-import Fastify, { type FastifyInstance } from 'fastify';
+// the Anthropic API, models), one error shaper and one request log on the root, on a server whose chat lane
+// (chat-lane.ts) serves the plain chat requests with the same steps before fastify sees them. Building it does not
+// listen; see server.ts.
+import { createServer, type Server } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyServerFactoryHandler } from 'fastify';
 import type { LoadedConfig } from '../../config/types.ts';
 import type { Logger } from '../../log.ts';
 import { lineWriter, silentLogger } from '../../log.ts';
@@ -42,6 +44,8 @@ import { McpGovernance } from '../../mcp/governance.ts';
 import { recordQueue } from '../records/record-readers.ts';
 import type { ReaderName } from '../records/request-record.ts';
 import { countsSettled } from '../../calls/count-tokens.ts';
+import { AJV_OPTIONS } from '../request/body-shape.ts';
+import { chatLane, type Lane } from './chat-lane.ts';
 
 export interface BuildGatewayOptions {
   loaded: LoadedConfig;
@@ -93,6 +97,21 @@ function credentialCounts(ctx: GatewayContext): { provider: string; state: strin
     for (const [state, count] of counts) rows.push({ provider, state, count });
   }
   return rows;
+}
+
+/** How long an idle keep-alive connection is kept (what fastify's `keepAliveTimeout` was set to before the lane). */
+const KEEP_ALIVE_MS = 72_000;
+
+/** The gateway's HTTP server: the chat lane (chat-lane.ts) takes the plain chat requests, fastify the rest. Made as
+ * fastify makes its own (server.js), with the gateway's timeouts. */
+function laneServer(lane: Lane, handler: FastifyServerFactoryHandler, requestTimeout: RequestTimeout): Server {
+  const server = createServer({ connectionsCheckingInterval: requestTimeout.checkEveryMs }, (req, res) => {
+    if (!lane(req, res)) handler(req, res);
+  });
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.requestTimeout = requestTimeout.ms;
+  server.setTimeout(0);
+  return server;
 }
 
 export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
@@ -173,17 +192,17 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   const stopResetLog = logResetsSeen(ctx);
 
   const requestTimeout = options.requestTimeout ?? REQUEST_TIMEOUT;
+  const bodyLimit = options.loaded.config.gateway.body_limit;
+  const lane = chatLane({ ctx, logger, bodyLimit, server: () => app.server });
   const app = Fastify({
+    serverFactory: (handler) => laneServer(lane, handler, requestTimeout),
     logger: false,
-    bodyLimit: options.loaded.config.gateway.body_limit,
+    bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    keepAliveTimeout: 72_000,
-    requestTimeout: requestTimeout.ms,
-    http: { connectionsCheckingInterval: requestTimeout.checkEveryMs },
     // The request ID header would be attacker-controlled input in our logs; we do not use it.
     requestIdHeader: false,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ajv: AJV_OPTIONS,
     // A `__proto__` or `constructor.prototype` key is dropped like any other field the gateway does not use, rather
     // than the whole body being called "not valid JSON" (fastify's default refuses it with that message).
     onProtoPoisoning: 'remove',
@@ -198,12 +217,12 @@ export function buildGateway(options: BuildGatewayOptions): FastifyInstance {
   app.server.headersTimeout = Math.min(app.server.headersTimeout, requestTimeout.ms);
   // JSON only: fastify's default text/plain parser would let a plain-text body reach the routes.
   app.removeContentTypeParser('text/plain');
-  installJsonBody(app, options.loaded.config.gateway.body_limit);
+  installJsonBody(app, bodyLimit);
   app.decorate('gateway', ctx);
   app.decorateRequest('sy', null);
   installErrorHandling(app, logger, (req) => logHangUp(ctx, req));
   installRequestLog(app, ctx);
-  installExpectContinue(app, options.loaded.config.gateway.body_limit);
+  installExpectContinue(app, bodyLimit);
   app.register(healthPlugin(ctx));
   app.register(metricsPlugin(ctx));
   app.register(adminPlugin(ctx));
