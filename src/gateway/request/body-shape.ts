@@ -3,7 +3,6 @@
 // not plainly pass is given to ajv, compiled as fastify compiles it (its options, @fastify/ajv-compiler), so a
 // refusal says what fastify's would. The look by hand passes nothing the schema refuses; ajv has the last word.
 import { AjvCompiler } from '@fastify/ajv-compiler';
-import type { Api } from '../answer/api-error.ts';
 import { MAX_MODEL_CHARS } from './model-resolve.ts';
 
 /** The gateway's ajv settings (app.ts gives fastify the same): a body is checked as it came, never changed. */
@@ -33,34 +32,40 @@ function hasMessages(messages: unknown): boolean {
   return true;
 }
 
-/** chat-completions.ts's openaiBodySchema, by hand: a Responses body (`input`, no `messages`) is checked later. */
-function openaiFits(body: Record<string, unknown>): boolean {
-  if (body['input'] !== undefined && body['messages'] === undefined) return true;
-  return hasMessages(body['messages']);
-}
+/** What a route's schema asks of a body besides its model and stream, by hand. */
+export type BodyFits = (body: Record<string, unknown>) => boolean;
 
-/** messages.ts's anthropicBodySchema, by hand. */
-function anthropicFits(body: Record<string, unknown>): boolean {
+/** chat-completions.ts's openaiBodySchema: a Responses body (`input`, no `messages`) is checked later. */
+export const chatFits: BodyFits = (body) =>
+  (body['input'] !== undefined && body['messages'] === undefined) || hasMessages(body['messages']);
+
+/** messages.ts's anthropicBodySchema. */
+export const messagesFits: BodyFits = (body) => {
   const max = body['max_tokens'];
   return hasMessages(body['messages']) && (max === undefined || (Number.isInteger(max) && (max as number) >= 1));
-}
+};
 
-/** Whether `body` plainly passes the schema of `api`'s chat route. */
-export function plainlyFits(api: Api, body: unknown): boolean {
+/** responses.ts's responsesBodySchema. */
+export const responsesFits: BodyFits = (body) => body['input'] !== undefined;
+
+/** Whether `body` plainly passes a chat route's schema: an object naming a model, `stream` a boolean if there, and
+ * what `fits` asks. */
+export function plainlyFits(fits: BodyFits, body: unknown): boolean {
   if (!isObject(body) || !namesModel(body['model'])) return false;
   const stream = body['stream'];
   if (stream !== undefined && typeof stream !== 'boolean') return false;
-  return api === 'openai' ? openaiFits(body) : anthropicFits(body);
+  return fits(body);
 }
 
 /** A route's body check: undefined when `body` passes, else the error fastify's validation would have thrown. */
 export type BodyCheck = (body: unknown) => Error | undefined;
 
-/** The check of a chat route's body (its `schema`), compiled once, ajv only for what does not plainly fit. */
-export function bodyCheck(api: Api, schema: object): BodyCheck {
+/** The check of a chat route's body (its `schema`, which `fits` reads by hand), ajv only for what does not plainly
+ * fit. */
+export function bodyCheck(fits: BodyFits, schema: object): BodyCheck {
   let validate: Validate | undefined;
   return (body) => {
-    if (plainlyFits(api, body)) return undefined;
+    if (plainlyFits(fits, body)) return undefined;
     validate ??= AjvCompiler()({}, AJV_OPTIONS)({ schema }) as Validate;
     if (validate(body)) return undefined;
     return validationError(validate.errors ?? []);

@@ -1,17 +1,18 @@
-// The chat lane: the two chat endpoints agents call on every turn (POST /v1/chat/completions and /v1/messages) served
-// straight from node's server, without fastify's routing, request and reply objects, hook runners and content-type
-// machinery, ~5 % of a small request's CPU (bench/README.md, "The chat lane"). Each step is the one fastify's route
-// runs, in its order: the request's start (request-log.ts), client auth, the JSON body, the route's schema
-// (body-shape.ts), serveChat, answerError for anything thrown, and the record once the answer is finished. Anything
-// out of the plain (another method or path, a trailing slash, `Expect`, a compressed body, a content type other than
-// JSON's usual forms, a gateway shutting down) is left to fastify, which answers it as it always has.
+// The chat lane: the chat endpoints agents call on every turn (POST /v1/chat/completions, /v1/messages and
+// /v1/responses) served straight from node's server, without fastify's routing, request and reply objects, hook runners
+// and content-type machinery, 3–5 % of a small request's CPU (bench/README.md, "The chat lane"). Each step is the one
+// fastify's route runs, in its order: the request's start (request-log.ts), client auth, the JSON body, the route's
+// schema (body-shape.ts), serveChat, answerError for anything thrown, and the record once the answer is finished.
+// Anything out of the plain (another method or path, a trailing slash, `Expect`, a compressed body, a content type
+// other than JSON's usual forms, a gateway shutting down) is left to fastify, which answers it as it always has.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { scrubSecrets, type Logger } from '../../log.ts';
 import type { GatewayContext } from '../context.ts';
-import { anthropicWire, openaiWire, type WireApi } from '../wire.ts';
+import { anthropicWire, openaiWire, responsesWire, type WireApi } from '../wire.ts';
 import { openaiBodySchema } from '../routes/chat-completions.ts';
 import { anthropicBodySchema } from '../routes/messages.ts';
-import { bodyCheck, type BodyCheck } from '../request/body-shape.ts';
+import { responsesBodySchema } from '../routes/responses.ts';
+import { bodyCheck, chatFits, messagesFits, responsesFits, type BodyCheck } from '../request/body-shape.ts';
 import { closeRequest, logHangUp, openRequest } from '../plugins/request-log.ts';
 import { admitCaller } from '../plugins/client-auth.ts';
 import { readJsonBody } from '../request/json-body.ts';
@@ -46,8 +47,9 @@ const PLAIN_JSON: ReadonlySet<string> = new Set([
 
 export function chatLane(options: ChatLaneOptions): Lane {
   const routes = new Map<string, LaneRoute>([
-    ['/v1/chat/completions', { wire: openaiWire, check: bodyCheck('openai', openaiBodySchema) }],
-    ['/v1/messages', { wire: anthropicWire, check: bodyCheck('anthropic', anthropicBodySchema) }],
+    ['/v1/chat/completions', { wire: openaiWire, check: bodyCheck(chatFits, openaiBodySchema) }],
+    ['/v1/messages', { wire: anthropicWire, check: bodyCheck(messagesFits, anthropicBodySchema) }],
+    ['/v1/responses', { wire: responsesWire, check: bodyCheck(responsesFits, responsesBodySchema) }],
   ]);
   const server: GatewayServer = { gateway: options.ctx };
   const bodyOptions = { bodyLimit: options.bodyLimit };

@@ -3,9 +3,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AjvCompiler } from '@fastify/ajv-compiler';
-import { AJV_OPTIONS, bodyCheck, plainlyFits } from '../../../src/gateway/request/body-shape.ts';
+import {
+  AJV_OPTIONS,
+  bodyCheck,
+  chatFits,
+  messagesFits,
+  plainlyFits,
+  responsesFits,
+} from '../../../src/gateway/request/body-shape.ts';
 import { openaiBodySchema } from '../../../src/gateway/routes/chat-completions.ts';
 import { anthropicBodySchema } from '../../../src/gateway/routes/messages.ts';
+import { responsesBodySchema } from '../../../src/gateway/routes/responses.ts';
 
 const HI = [{ role: 'user', content: 'hi' }];
 
@@ -51,25 +59,29 @@ const BODIES: unknown[] = [
   { model: 'm', input: 'hi', messages: [] },
   { model: 'm', input: 'hi', messages: HI },
   { model: 'm', input: 'hi', stream: 'yes' },
+  { model: '', input: 'hi' },
+  { model: 'm', input: [{ role: 'user', content: 'hi' }], stream: true },
+  { input: 'hi' },
 ];
 
-for (const [api, schema] of [
-  ['openai', openaiBodySchema],
-  ['anthropic', anthropicBodySchema],
+for (const [route, fits, schema] of [
+  ['/v1/chat/completions', chatFits, openaiBodySchema],
+  ['/v1/messages', messagesFits, anthropicBodySchema],
+  ['/v1/responses', responsesFits, responsesBodySchema],
 ] as const)
-  test(`${api}: a body passes the lane's check exactly when it passes the route's schema`, () => {
+  test(`${route}: a body passes the lane's check exactly when it passes the route's schema`, () => {
     const validate = AjvCompiler()({}, AJV_OPTIONS)({ schema }) as (body: unknown) => boolean;
-    const check = bodyCheck(api, schema);
+    const check = bodyCheck(fits, schema);
     for (const body of BODIES) {
       const valid = validate(structuredClone(body));
       const shown = JSON.stringify(body).slice(0, 80);
-      if (plainlyFits(api, body)) assert.ok(valid, `${shown}: passed by hand, refused by the schema`);
+      if (plainlyFits(fits, body)) assert.ok(valid, `${shown}: passed by hand, refused by the schema`);
       assert.equal(check(body) === undefined, valid, shown);
     }
   });
 
 test("a refusal carries the schema's issues, as fastify's validation error does", () => {
-  const err = bodyCheck('openai', openaiBodySchema)({ model: 'm', messages: [] }) as Error & {
+  const err = bodyCheck(chatFits, openaiBodySchema)({ model: 'm', messages: [] }) as Error & {
     validation?: { instancePath: string; message: string }[];
     statusCode?: number;
   };

@@ -25,11 +25,15 @@ before(async () => {
 });
 after(() => h.close());
 
-type Shape = 'openai' | 'anthropic';
+type Shape = 'openai' | 'anthropic' | 'responses';
 
 /** Claude Code's path carries a query, which no chat route reads. */
-const PATH: Record<Shape, string> = { openai: '/v1/chat/completions', anthropic: '/v1/messages?beta=true' };
-const MODEL: Record<Shape, string> = { openai: 'main', anthropic: 'ant/sim-large' };
+const PATH: Record<Shape, string> = {
+  openai: '/v1/chat/completions',
+  anthropic: '/v1/messages?beta=true',
+  responses: '/v1/responses',
+};
+const MODEL: Record<Shape, string> = { openai: 'main', anthropic: 'ant/sim-large', responses: 'main' };
 const HELLO = [{ role: 'user', content: 'hi' }];
 
 /** What a caller sees of an answer, less what differs between any two requests. */
@@ -97,13 +101,14 @@ function send(shape: Shape, sent: Sent, routed: boolean): Promise<Response> {
   return fetch(`${h.url}${PATH[shape]}`, { method: 'POST', headers, body: sent.body });
 }
 
-const json = (shape: Shape, over: Record<string, unknown>): string =>
-  JSON.stringify({
-    model: MODEL[shape],
-    messages: HELLO,
-    ...(shape === 'anthropic' ? { max_tokens: 16 } : {}),
-    ...over,
-  });
+/** The shape's usual body, with `over`'s fields set (or taken out, as `undefined`). */
+function json(shape: Shape, over: Record<string, unknown>): string {
+  const base: Record<string, unknown> =
+    shape === 'responses'
+      ? { model: MODEL[shape], input: 'hi' }
+      : { model: MODEL[shape], messages: HELLO, ...(shape === 'anthropic' ? { max_tokens: 16 } : {}) };
+  return JSON.stringify({ ...base, ...over });
+}
 
 /** Requests of every kind the lane takes: answered, and refused at each step (key, body, schema, model, guard). */
 function requests(shape: Shape): Record<string, Sent> {
@@ -131,6 +136,8 @@ function requests(shape: Shape): Record<string, Sent> {
     'max_tokens 0': { body: json(shape, { max_tokens: 0 }) },
     'max_tokens 1.5': { body: json(shape, { max_tokens: 1.5 }) },
     'a Responses body': { body: JSON.stringify({ model: MODEL[shape], input: 'hi' }) },
+    'no input': { body: json(shape, { input: undefined }) },
+    'input and messages': { body: json(shape, { input: 'hi', messages: HELLO }) },
     'over the body limit': { body: json(shape, { messages: [{ role: 'user', content: 'x'.repeat(9000) }] }) },
     'a secret the guard blocks': {
       body: json(shape, { messages: [{ role: 'user', content: 'my key is AKIAQ3EGZJ5XMPLW7TR4 ok' }] }),
@@ -138,7 +145,7 @@ function requests(shape: Shape): Record<string, Sent> {
   };
 }
 
-for (const shape of ['openai', 'anthropic'] as const)
+for (const shape of ['openai', 'anthropic', 'responses'] as const)
   test(`${shape}: the lane answers every kind of request as fastify's route does, refusals included`, async () => {
     for (const [name, sent] of Object.entries(requests(shape))) {
       const lane = await seen(await send(shape, sent, false));
@@ -157,7 +164,7 @@ function lineOf(requestId: string): Record<string, unknown> | undefined {
 }
 
 test("the lane's requests are logged as fastify's are, answered or refused", async () => {
-  for (const shape of ['openai', 'anthropic'] as const)
+  for (const shape of ['openai', 'anthropic', 'responses'] as const)
     for (const name of ['answered', 'no key', 'no messages', 'an unknown model', 'a secret the guard blocks']) {
       const sent = requests(shape)[name]!;
       const ids: string[] = [];
