@@ -54,7 +54,7 @@ const COMPARED_HEADERS = [
 ];
 
 /** Ids and clocks: set anew on every answer. */
-const VOLATILE = new Set(['id', 'created', 'request_id']);
+const VOLATILE = new Set(['id', 'created', 'created_at', 'completed_at', 'request_id']);
 
 function steady(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(steady);
