@@ -60,13 +60,18 @@ export function plainlyFits(fits: BodyFits, body: unknown): boolean {
 /** A route's body check: undefined when `body` passes, else the error fastify's validation would have thrown. */
 export type BodyCheck = (body: unknown) => Error | undefined;
 
+/** fastify's validator compiler with the gateway's options, made once for every route's check (an ajv instance each
+ * otherwise), and only when a body first needs it. */
+let compiler: ReturnType<ReturnType<typeof AjvCompiler>> | undefined;
+
 /** The check of a chat route's body (its `schema`, which `fits` reads by hand), ajv only for what does not plainly
  * fit. */
 export function bodyCheck(fits: BodyFits, schema: object): BodyCheck {
   let validate: Validate | undefined;
   return (body) => {
     if (plainlyFits(fits, body)) return undefined;
-    validate ??= AjvCompiler()({}, AJV_OPTIONS)({ schema }) as Validate;
+    compiler ??= AjvCompiler()({}, AJV_OPTIONS);
+    validate ??= compiler({ schema }) as Validate;
     if (validate(body)) return undefined;
     return validationError(validate.errors ?? []);
   };

@@ -8,10 +8,11 @@ export const CHAT_PATHS: ReadonlySet<string> = new Set([
   '/v1/responses/compact',
 ]);
 
-/** The request's path, without its query. */
-export function pathOf(req: { readonly url: string }): string {
-  const q = req.url.indexOf('?');
-  return q < 0 ? req.url : req.url.slice(0, q);
+/** The request's path, without its query (node's own request says none when it has no URL: ''). */
+export function pathOf(req: { readonly url?: string | undefined }): string {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 export function isChatRequest(req: { readonly url: string }): boolean {

@@ -18,6 +18,7 @@ import { admitCaller } from '../plugins/client-auth.ts';
 import { readJsonBody } from '../request/json-body.ts';
 import { answerError } from '../plugins/errors.ts';
 import { serveChat } from '../routes/serve-chat.ts';
+import { pathOf } from '../request/chat-paths.ts';
 import { LaneReply, LaneRequest } from './lane-exchange.ts';
 import type { GatewayServer } from '../request/exchange.ts';
 
@@ -69,9 +70,7 @@ function laneRoute(
 ): LaneRoute | undefined {
   if (raw.method !== 'POST' || ctx.closing) return undefined;
   // A query is read by no chat route (Claude Code sends `/v1/messages?beta=true`).
-  const url = raw.url ?? '';
-  const query = url.indexOf('?');
-  const route = routes.get(query < 0 ? url : url.slice(0, query));
+  const route = routes.get(pathOf(raw));
   if (route === undefined) return undefined;
   const headers = raw.headers;
   if (!PLAIN_JSON.has(headers['content-type'] ?? '')) return undefined;

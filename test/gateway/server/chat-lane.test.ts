@@ -86,7 +86,6 @@ async function seen(res: Response): Promise<Seen> {
 interface Sent {
   body: string;
   key?: string | null;
-  contentLength?: string;
 }
 
 /** `routed`: sent so that fastify serves it. */
