@@ -311,6 +311,41 @@ test('an Anthropic body the translation would change is sent the translation: a 
   assert.deepEqual(body.messages.at(-1), { role: 'assistant', content: [{ type: 'text', text: 'The colour is' }] });
 });
 
+test('a long Anthropic turn sent again goes as it came each time, and a next turn reusing a call id is translated', async () => {
+  // Over 16 KB, so its messages are shared between requests and each one's check is kept: the ids must still be
+  // checked across the conversation on every request.
+  const call = (id: string): Json => ({
+    role: 'assistant',
+    content: [{ type: 'tool_use', id, name: 'read', input: { path: 'a.ts' } }],
+  });
+  const result = (id: string): Json => ({
+    role: 'user',
+    content: [{ type: 'tool_result', tool_use_id: id, content: 'ok' }],
+  });
+  const turn = (messages: Json[]): string =>
+    JSON.stringify({
+      model: 'ant/sim-small',
+      max_tokens: 32,
+      system: 'You are a coding agent.\n'.repeat(800),
+      messages,
+      tools: [{ name: 'read', description: 'Reads a file.', input_schema: { type: 'object', properties: {} } }],
+    });
+  const upstreamOf = async (sent: string): Promise<string> => {
+    const res = await post('/v1/messages', sent, anthropicHeaders);
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.text();
+    return callsTo(ANT_OK).at(-1)!.body!;
+  };
+  const first = [{ role: 'user', content: 'Read a.ts.' }, call('toolu_1'), result('toolu_1')];
+  const asItCame = (sent: string): string => sent.replace('"model":"ant/sim-small"', '"model":"sim-small"');
+  for (let i = 0; i < 2; i++) assert.equal(await upstreamOf(turn(first)), asItCame(turn(first)), `sent ${i + 1}`);
+  const reused = JSON.parse(await upstreamOf(turn([...first, call('toolu_1'), result('toolu_1')]))) as {
+    messages: { content: { id?: string }[] }[];
+  };
+  assert.notEqual(reused.messages[3]!.content[0]!.id, 'toolu_1', 'the second call with that id is given another');
+  assert.equal(await upstreamOf(turn(first)), asItCame(turn(first)), 'and the first turn again as it came');
+});
+
 test("a Claude Code turn repeated to an OpenAI route is sent the same translation each time, and the next turn's opens with it", async () => {
   const { body } = claudeCodeBody('tool-1.json');
   const turn = (messages: unknown[]): string => JSON.stringify({ ...body, model: 'oa/sim-large', messages });

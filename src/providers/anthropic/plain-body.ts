@@ -8,6 +8,7 @@
 // Anthropic's four, fields inside a content block.
 import type { ChatRequest } from '../types.ts';
 import { type Obj, isObj } from '../translate/obj.ts';
+import { madeOncePerShared } from '../../shared-value.ts';
 import { modelTakes } from './features.ts';
 import { MAX_CACHE_MARKS } from './cache-marks.ts';
 import { anthropicInputSchema } from './input-schema.ts';
@@ -19,12 +20,16 @@ export interface Strips {
   messages: Map<number, string[]>;
 }
 
-/** What a member's row may read besides the member: the attempt's request, and whether thinking is sent. */
-interface PlainContext {
-  req: ChatRequest;
+/** What a content block's check reads: whether thinking is sent, and the cache marks counted so far. */
+interface BlockContext {
   thinks: boolean;
   /** Cache marks counted so far, over tools, system and messages. */
   marks: { count: number };
+}
+
+/** What a member's row may read besides the member: the attempt's request, whether thinking is sent, the marks. */
+interface PlainContext extends BlockContext {
+  req: ChatRequest;
   strips: Strips;
 }
 
@@ -43,16 +48,18 @@ function onlyKeys(o: Obj, keys: ReadonlySet<string>): boolean {
 
 /** The keys of `o` the translation does not carry: taken out of element `i` of a member. */
 function stripOthers(o: Obj, keys: ReadonlySet<string>, into: Map<number, string[]>, i: number): void {
-  for (const k in o)
-    if (!keys.has(k)) {
-      const list = into.get(i);
-      if (list === undefined) into.set(i, [k]);
-      else list.push(k);
-    }
+  const others = othersOf(o, keys);
+  if (others.length > 0) into.set(i, others);
+}
+
+function othersOf(o: Obj, keys: ReadonlySet<string>): string[] {
+  const others: string[] = [];
+  for (const k in o) if (!keys.has(k)) others.push(k);
+  return others;
 }
 
 /** A cache mark as the translation keeps it (`cacheControlOf`), counted; anything else it would change. */
-function markOk(o: Obj, ctx: PlainContext): boolean {
+function markOk(o: Obj, ctx: BlockContext): boolean {
   const mark = o['cache_control'];
   if (mark === undefined) return true;
   if (!isObj(mark) || mark['type'] !== 'ephemeral') return false;
@@ -64,18 +71,18 @@ function markOk(o: Obj, ctx: PlainContext): boolean {
 const TTL_KEYS: ReadonlySet<string> = new Set(['type', 'ttl']);
 
 const TEXT_KEYS: ReadonlySet<string> = new Set(['type', 'text', 'cache_control']);
-const textBlock = (b: Obj, ctx: PlainContext): boolean =>
+const textBlock = (b: Obj, ctx: BlockContext): boolean =>
   b['type'] === 'text' && !blank(b['text']) && onlyKeys(b, TEXT_KEYS) && markOk(b, ctx);
 
 /** A list of non-blank text blocks. */
-function textBlocks(v: unknown, ctx: PlainContext): boolean {
+function textBlocks(v: unknown, ctx: BlockContext): boolean {
   if (!Array.isArray(v) || v.length === 0) return false;
   for (const b of v) if (!isObj(b) || !textBlock(b, ctx)) return false;
   return true;
 }
 
 const RESULT_KEYS: ReadonlySet<string> = new Set(['type', 'tool_use_id', 'content', 'is_error', 'cache_control']);
-function toolResult(b: Obj, ctx: PlainContext): boolean {
+function toolResult(b: Obj, ctx: BlockContext): boolean {
   if (!onlyKeys(b, RESULT_KEYS) || typeof b['tool_use_id'] !== 'string' || !VALID_ID.test(b['tool_use_id']))
     return false;
   const c = b['content'];
@@ -83,7 +90,7 @@ function toolResult(b: Obj, ctx: PlainContext): boolean {
 }
 
 /** A user turn: text, or tool results first and text after them (the order the translation puts them in). */
-function userContent(content: unknown, ctx: PlainContext): boolean {
+function userContent(content: unknown, ctx: BlockContext): boolean {
   if (typeof content === 'string') return !blank(content);
   if (!Array.isArray(content) || content.length === 0) return false;
   let text = false;
@@ -102,7 +109,7 @@ const THINKING_KEYS: ReadonlySet<string> = new Set(['type', 'thinking', 'signatu
 const REDACTED_KEYS: ReadonlySet<string> = new Set(['type', 'data']);
 
 /** A signed thinking block, sent only with thinking: without it the translation leaves the history's out. */
-function thinkingBlock(b: Obj, ctx: PlainContext): boolean {
+function thinkingBlock(b: Obj, ctx: BlockContext): boolean {
   if (!ctx.thinks) return false;
   if (b['type'] === 'thinking')
     return onlyKeys(b, THINKING_KEYS) && typeof b['thinking'] === 'string' && !blank(b['signature']);
@@ -111,7 +118,7 @@ function thinkingBlock(b: Obj, ctx: PlainContext): boolean {
 
 /** An assistant turn: thinking and text, then its tool calls (last, as the translation puts them), ids valid and
  * each used once. */
-function assistantContent(content: unknown, ctx: PlainContext, ids: Set<string>): boolean {
+function assistantContent(content: unknown, ctx: BlockContext, ids: Set<string>): boolean {
   if (typeof content === 'string') return !blank(content);
   if (!Array.isArray(content) || content.length === 0) return false;
   let calls = false;
@@ -129,6 +136,43 @@ function assistantContent(content: unknown, ctx: PlainContext, ids: Set<string>)
 }
 
 const MESSAGE_KEYS: ReadonlySet<string> = new Set(['role', 'content']);
+
+/** What a user or assistant turn (or a tool) says to its row, all but its place in the list: whether the translation
+ * keeps it as it is, the cache marks it holds, its tool calls' ids (each once in it), and its keys the translation
+ * does not carry. */
+interface TurnVerdict {
+  ok: boolean;
+  marks: number;
+  ids: readonly string[];
+  others: readonly string[];
+}
+
+function turnVerdict(m: Obj, thinks: boolean): TurnVerdict {
+  const ctx: BlockContext = { thinks, marks: { count: 0 } };
+  const ids = new Set<string>();
+  const ok = m['role'] === 'user' ? userContent(m['content'], ctx) : assistantContent(m['content'], ctx, ids);
+  return { ok, marks: ctx.marks.count, ids: [...ids], others: othersOf(m, MESSAGE_KEYS) };
+}
+
+/** A turn's verdict, made once for a shared message, with thinking sent and without: an agent's earlier turns come
+ * back as the same objects on every turn, and checking each of their blocks again was ~3 % of a 20 KB Anthropic
+ * request (bench/README.md, "The chat lane"). */
+const verdictThinking = madeOncePerShared((m: Obj) => turnVerdict(m, true));
+const verdictPlain = madeOncePerShared((m: Obj) => turnVerdict(m, false));
+
+/** Whether a user or assistant turn may go as it is, its marks counted, its ids checked against the calls before it
+ * and its keys the translation does not carry noted. */
+function plainTurn(m: Obj, i: number, ctx: PlainContext, ids: Set<string>): boolean {
+  const verdict = (ctx.thinks ? verdictThinking : verdictPlain)(m);
+  if (!verdict.ok) return false;
+  for (const id of verdict.ids) {
+    if (ids.has(id)) return false;
+    ids.add(id);
+  }
+  ctx.marks.count += verdict.marks;
+  if (verdict.others.length > 0) ctx.strips.messages.set(i, [...verdict.others]);
+  return true;
+}
 
 /** A system message the translation keeps where it stands: the route's model takes one there, between a user turn
  * and the assistant's (or at the end), and no later user message clears it. */
@@ -153,13 +197,11 @@ const messagesRow: Row = (v, ctx) => {
     const role = m['role'];
     if (role === 'system') {
       if (!keptSystem(v, i, m, ctx, expect)) return false;
+      stripOthers(m, MESSAGE_KEYS, ctx.strips.messages, i);
     } else {
-      if (role !== expect) return false;
-      const ok = role === 'user' ? userContent(m['content'], ctx) : assistantContent(m['content'], ctx, ids);
-      if (!ok) return false;
+      if (role !== expect || !plainTurn(m, i, ctx, ids)) return false;
       expect = role === 'user' ? 'assistant' : 'user';
     }
-    stripOthers(m, MESSAGE_KEYS, ctx.strips.messages, i);
   }
   return !endsInSpace(v[v.length - 1]);
 };
@@ -181,14 +223,27 @@ const toolsRow: Row = (v, ctx) => {
   if (!Array.isArray(v) || v.length === 0) return false;
   for (let i = 0; i < v.length; i++) {
     const t: unknown = v[i];
-    if (!isObj(t) || blank(t['name'])) return false;
-    if (t['description'] !== undefined && typeof t['description'] !== 'string') return false;
-    const schema = t['input_schema'];
-    if (!isObj(schema) || anthropicInputSchema(schema) !== schema || !markOk(t, ctx)) return false;
-    stripOthers(t, TOOL_KEYS, ctx.strips.tools, i);
+    if (!isObj(t)) return false;
+    const verdict = toolVerdict(t);
+    if (!verdict.ok) return false;
+    ctx.marks.count += verdict.marks;
+    if (verdict.others.length > 0) ctx.strips.tools.set(i, [...verdict.others]);
   }
   return true;
 };
+
+/** A tool's verdict, made once for a shared tool (an agent sends the same tools on every turn). */
+const toolVerdict = madeOncePerShared((t: Obj): TurnVerdict => {
+  const ctx: BlockContext = { thinks: false, marks: { count: 0 } };
+  const schema = t['input_schema'];
+  const ok =
+    !blank(t['name']) &&
+    (t['description'] === undefined || typeof t['description'] === 'string') &&
+    isObj(schema) &&
+    anthropicInputSchema(schema) === schema &&
+    markOk(t, ctx);
+  return { ok, marks: ctx.marks.count, ids: [], others: othersOf(t, TOOL_KEYS) };
+});
 
 const CHOICE_KEYS: ReadonlySet<string> = new Set(['type', 'name', 'disable_parallel_tool_use']);
 /** As the translation writes it back: a name only for `tool`, parallel use turned off only where it means something. */
