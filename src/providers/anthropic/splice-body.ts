@@ -8,7 +8,7 @@ import type { ChatRequest } from '../types.ts';
 import { sameButSpliced } from '../settings.ts';
 import { splice, wireMembers, withoutElementFields } from '../translate/splice.ts';
 import type { BodyPieces } from '../translate/body-pieces.ts';
-import { isObj, type Obj } from '../translate/obj.ts';
+import { type Obj } from '../translate/obj.ts';
 import { DEFAULT_MAX_TOKENS, contextManagement } from './request.ts';
 import { samplingToWire } from './sampling.ts';
 import { thinkingToSend, thinks } from './thinking.ts';
@@ -21,7 +21,7 @@ export function splicedAnthropicBody(req: ChatRequest, options: { stream: boolea
   if (wire === undefined || wire.shape !== 'anthropic_messages' || !sameButSpliced(req, wire.request)) return undefined;
   const body = wire.body;
   const messages = body['messages'];
-  const thinking = thinkingToSend(req, Array.isArray(messages) ? messages.filter(isObj) : []);
+  const thinking = thinkingToSend(req, Array.isArray(messages) ? messages : []);
   const strips = plainAnthropicBody(body, req, thinks(thinking));
   if (strips === undefined) return undefined;
   const members = wireMembers(wire);

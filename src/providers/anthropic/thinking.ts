@@ -8,8 +8,8 @@ import { type Obj, isObj } from '../translate/obj.ts';
 type Thinking = Readonly<Record<string, unknown>>;
 
 /** The thinking to send, or undefined when Anthropic would refuse it (docs/shapes.md#thinking-blocks). `messages`
- * is the wire history. */
-export function thinkingToSend(req: ChatRequest, messages: readonly Obj[]): Thinking | undefined {
+ * is the wire history (what is not an object in it is passed over). */
+export function thinkingToSend(req: ChatRequest, messages: readonly unknown[]): Thinking | undefined {
   const thinking = req.anthropic_fields?.thinking;
   if (thinking === undefined || thinking['type'] === 'disabled') return thinking;
   if (thinking['type'] === 'adaptive' && !modelTakes(req.model, 'adaptive_thinking')) return undefined;
@@ -24,14 +24,25 @@ const isThinkingBlock = (b: unknown): boolean =>
 
 /** The request sends tool results for an assistant turn that does not open with a thinking block (one an OpenAI
  * route answered, say): Anthropic refuses thinking then, so the model answers this turn without it. */
-function answersUnthoughtTools(messages: readonly Obj[]): boolean {
-  const turns = messages.filter((m) => m['role'] !== 'system');
-  const last = turns.at(-1);
+function answersUnthoughtTools(messages: readonly unknown[]): boolean {
+  const last = turnBefore(messages, messages.length);
+  const lastTurn = last === undefined ? undefined : (messages[last] as Obj);
   const results =
-    Array.isArray(last?.['content']) && last['content'].some((b) => isObj(b) && b['type'] === 'tool_result');
-  if (last?.['role'] !== 'user' || !results) return false;
-  const asked = turns.at(-2)?.['content'];
+    Array.isArray(lastTurn?.['content']) && lastTurn['content'].some((b) => isObj(b) && b['type'] === 'tool_result');
+  if (lastTurn?.['role'] !== 'user' || !results) return false;
+  const before = turnBefore(messages, last!);
+  const asked = before === undefined ? undefined : (messages[before] as Obj)['content'];
   return !(Array.isArray(asked) && isThinkingBlock(asked[0]));
+}
+
+/** Where the last turn (an object, not a system message) before index `end` is: read from the end, since only the
+ * last two turns count and a long conversation's copies were made on every request. */
+function turnBefore(messages: readonly unknown[], end: number): number | undefined {
+  for (let i = end - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (isObj(m) && m['role'] !== 'system') return i;
+  }
+  return undefined;
 }
 
 export const holdsThinking = (m: ChatMessage): boolean => m.parts?.some(isThinking) === true;
