@@ -16,8 +16,8 @@ import { anthropicInputSchema } from './input-schema.ts';
 /** The fields to take out of a body passed on: the body's own, and each tool's or message's by its index. */
 export interface Strips {
   body: string[];
-  tools: Map<number, string[]>;
-  messages: Map<number, string[]>;
+  tools: Map<number, readonly string[]>;
+  messages: Map<number, readonly string[]>;
 }
 
 /** What a content block's check reads: whether thinking is sent, and the cache marks counted so far. */
@@ -47,7 +47,7 @@ function onlyKeys(o: Obj, keys: ReadonlySet<string>): boolean {
 }
 
 /** The keys of `o` the translation does not carry: taken out of element `i` of a member. */
-function stripOthers(o: Obj, keys: ReadonlySet<string>, into: Map<number, string[]>, i: number): void {
+function stripOthers(o: Obj, keys: ReadonlySet<string>, into: Map<number, readonly string[]>, i: number): void {
   const others = othersOf(o, keys);
   if (others.length > 0) into.set(i, others);
 }
@@ -140,14 +140,14 @@ const MESSAGE_KEYS: ReadonlySet<string> = new Set(['role', 'content']);
 /** What a user or assistant turn (or a tool) says to its row, all but its place in the list: whether the translation
  * keeps it as it is, the cache marks it holds, its tool calls' ids (each once in it), and its keys the translation
  * does not carry. */
-interface TurnVerdict {
+interface Verdict {
   ok: boolean;
   marks: number;
   ids: readonly string[];
   others: readonly string[];
 }
 
-function turnVerdict(m: Obj, thinks: boolean): TurnVerdict {
+function turnVerdict(m: Obj, thinks: boolean): Verdict {
   const ctx: BlockContext = { thinks, marks: { count: 0 } };
   const ids = new Set<string>();
   const ok = m['role'] === 'user' ? userContent(m['content'], ctx) : assistantContent(m['content'], ctx, ids);
@@ -169,9 +169,14 @@ function plainTurn(m: Obj, i: number, ctx: PlainContext, ids: Set<string>): bool
     if (ids.has(id)) return false;
     ids.add(id);
   }
-  ctx.marks.count += verdict.marks;
-  if (verdict.others.length > 0) ctx.strips.messages.set(i, [...verdict.others]);
+  taken(verdict, ctx, ctx.strips.messages, i);
   return true;
+}
+
+/** A passed verdict's marks counted, and its keys the translation does not carry noted for element `i`. */
+function taken(verdict: Verdict, ctx: PlainContext, into: Map<number, readonly string[]>, i: number): void {
+  ctx.marks.count += verdict.marks;
+  if (verdict.others.length > 0) into.set(i, verdict.others);
 }
 
 /** A system message the translation keeps where it stands: the route's model takes one there, between a user turn
@@ -226,14 +231,13 @@ const toolsRow: Row = (v, ctx) => {
     if (!isObj(t)) return false;
     const verdict = toolVerdict(t);
     if (!verdict.ok) return false;
-    ctx.marks.count += verdict.marks;
-    if (verdict.others.length > 0) ctx.strips.tools.set(i, [...verdict.others]);
+    taken(verdict, ctx, ctx.strips.tools, i);
   }
   return true;
 };
 
 /** A tool's verdict, made once for a shared tool (an agent sends the same tools on every turn). */
-const toolVerdict = madeOncePerShared((t: Obj): TurnVerdict => {
+const toolVerdict = madeOncePerShared((t: Obj): Verdict => {
   const ctx: BlockContext = { thinks: false, marks: { count: 0 } };
   const schema = t['input_schema'];
   const ok =
