@@ -126,6 +126,28 @@ test("a next turn whose newest messages changed, as an agent's cache marks move,
   assert.notEqual(other.messages[20], first.messages[20]);
 });
 
+test("a new conversation that opens as another did reads the same, its first message the other's value", () => {
+  const read = (body: object): Body => {
+    const text = JSON.stringify(body);
+    const bytes = Buffer.from(text);
+    const shared = parseJsonBytes(bytes, { share: true });
+    assert.deepEqual(shared.value, JSON.parse(text));
+    assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), 'the spans and members a scan finds');
+    return shared.value as Body;
+  };
+  const system = { role: 'system', content: `${randomUUID()} ${'you are a careful agent; '.repeat(40)}`, d: [[[1]]] };
+  const opening = (run: ReturnType<typeof randomUUID>): Body => ({ messages: [system, ...turn(run).messages] });
+  const first = read(opening(randomUUID()));
+  const other = read(opening(randomUUID()));
+  assert.equal(other.messages[0], first.messages[0], 'the opening message is shared');
+  assert.notEqual(other.messages[1], first.messages[1]);
+  // A first element whose bytes begin as a known one's and go on: found by a scan after all.
+  const numbers = (head: number): object => ({ n: [head, 'x'.repeat(50 * 1024)] });
+  read(numbers(12));
+  read(numbers(123));
+  read(numbers(12));
+});
+
 test("Claude Code's captured turns read as JSON.parse reads them, each turn's tools the last turn's values", () => {
   const dir = new URL('../fixtures/clients/claude-code-2.1.331/', import.meta.url);
   for (const run of ['failover', 'compaction-beta', 'mcp-tool']) {

@@ -17,7 +17,9 @@ import {
 import { setKey, type Obj } from './obj.ts';
 import {
   elementsAfter,
+  firstsUnder,
   keepElements,
+  keepFirst,
   keepParsed,
   parsedBefore,
   TAIL_LEFT_OUT,
@@ -134,6 +136,8 @@ interface Noted {
   share?: boolean;
   /** Where a shared array's runs checked and kept are noted. */
   runs?: SpanRuns;
+  /** The name of the member whose value is walked (its first element is looked for under it). */
+  name?: string;
 }
 
 /** The value at `at`, inside `level` containers: walked while near the top, else measured and parsed as one piece
@@ -173,6 +177,8 @@ function measuredValue(b: Buffer, at: number, end: number, level: number): unkno
 /** A shared array's walk: its elements so far, and the last list seen after the same first element, whose lengths
  * are tried before a scan until one does not match (parsed-spans.ts elementsAfter). */
 interface ElementRun {
+  /** The member's name: its first element is looked for among the last ones under it (parsed-spans.ts firstsUnder). */
+  name: string;
   seen: SeenElement[];
   guesses: SeenList | undefined;
   /** Elements up to this index are the guesses' own: the bytes from the first element's end to theirs hashed as the
@@ -186,8 +192,8 @@ interface ElementRun {
   matched: SeenTail | undefined;
 }
 
-function newRun(): ElementRun {
-  return { seen: [], guesses: undefined, verified: 0, firstIndex: 0, hashedTo: 0, matched: undefined };
+function newRun(name: string): ElementRun {
+  return { name, seen: [], guesses: undefined, verified: 0, firstIndex: 0, hashedTo: 0, matched: undefined };
 }
 
 /** An element of one of the body's members that are arrays, its span noted (for the secrets guard). Shared: the
@@ -205,18 +211,44 @@ function elementAt(
     elements.push({ start: at, end });
     return { value: measuredValue(b, at, end, level), end };
   }
-  const guessed = verifiedElement(level, depth, run) ?? guessedElement(b, at, level, depth, run);
+  const first = run.seen.length === 0;
+  const guessed = first
+    ? knownFirst(b, at, level, depth, run)
+    : (verifiedElement(level, depth, run) ?? guessedElement(b, at, level, depth, run));
   const end = guessed === undefined ? measured(b, at, level, depth) : at + guessed.length;
   const hash = guessed?.hash ?? xxh64(b.subarray(at, end));
   elements.push({ start: at, end, hash });
-  if (guessed === undefined && run.seen.push({ hash, length: end - at, depth: SEEN.depth }) === 1) {
+  if (guessed === undefined) run.seen.push({ hash, length: end - at, depth: SEEN.depth });
+  if (first) {
     run.firstIndex = elements.length - 1;
     run.guesses = elementsAfter(hash);
+    keepFirst(run.name, run.seen[0]!);
     checkTail(b, run, end);
   }
   const before = parsedBefore(hash, end - at);
   if (before !== undefined) return { value: before, end };
   return { value: keepParsed(hash, end - at, measuredValue(b, at, end, level)), end };
+}
+
+/** Whether an element may end just before `end`: a number or a literal whose bytes begin another's (`12` in `123`)
+ * goes on past it. */
+function endsAt(b: Buffer, end: number): boolean {
+  const next = b[end];
+  return next === COMMA || next === 0x5d || next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09;
+}
+
+/** The first element when it is one of the last first elements under the member's name: the same length and hash,
+ * so the same bytes, with no byte scanned. */
+function knownFirst(b: Buffer, at: number, level: number, depth: Depth, run: ElementRun): SeenElement | undefined {
+  const firsts = firstsUnder(run.name);
+  if (firsts === undefined) return undefined;
+  for (const known of firsts) {
+    if (!endsAt(b, at + known.length) || xxh64(b.subarray(at, at + known.length)) !== known.hash) continue;
+    if (level + known.depth > depth.max) depth.max = level + known.depth;
+    run.seen.push(known);
+    return known;
+  }
+  return undefined;
 }
 
 /** The next element when the tail's hash matched up to it: the guess as it is, no byte hashed or scanned. */
@@ -229,24 +261,33 @@ function verifiedElement(level: number, depth: Depth, run: ElementRun): SeenElem
   return guess;
 }
 
-/** One streamed hash, reset for each array's check: an addon object made per array cost more than it saved on a
- * small body. A walk is synchronous and its shared arrays are walked one after another; the one whose check matched
- * last may carry it on. */
+/** One streamed hash, reset for each array's check whose tail is STREAMED_FROM or longer: an addon object made per
+ * array cost more than it saved on a small body. A walk is synchronous and its shared arrays are walked one after
+ * another; the one whose check matched last may carry it on. */
 const TAIL_HASHER = new Xxh64();
 let tailOwner: ElementRun | undefined;
+
+/** A tail this long or longer is checked with the streamed hash, which the kept tail carries on from; a shorter one
+ * with one `xxh64` call: the streamed hash's reset, update and digest cost ~750 ns a check against ~160 for one call,
+ * and hashing a short tail again when the list grew costs less than that. */
+const STREAMED_FROM = 64 * 1024;
 
 /** Whether the bytes after the first element (which ends at `from`) are the last list's up to its tail's end: then
  * all its elements there are this body's, checked with one hash. */
 function checkTail(b: Buffer, run: ElementRun, from: number): void {
   const tail = run.guesses?.tail;
   if (tail === undefined || from + tail.length > b.length) return;
-  TAIL_HASHER.reset();
-  TAIL_HASHER.update(b.subarray(from, from + tail.length));
-  if (TAIL_HASHER.digest() !== tail.hash) return;
+  const bytes = b.subarray(from, from + tail.length);
+  const streamed = tail.length >= STREAMED_FROM;
+  if (streamed) {
+    TAIL_HASHER.reset();
+    TAIL_HASHER.update(bytes);
+  }
+  if ((streamed ? TAIL_HASHER.digest() : xxh64(bytes)) !== tail.hash) return;
   run.verified = tail.covered;
   run.matched = tail;
   run.hashedTo = from + tail.length;
-  tailOwner = run;
+  if (streamed) tailOwner = run;
 }
 
 /** The element at `at` when it is the one the last list after the same first element had here: the same length and
@@ -255,7 +296,7 @@ function checkTail(b: Buffer, run: ElementRun, from: number): void {
 function guessedElement(b: Buffer, at: number, level: number, depth: Depth, run: ElementRun): SeenElement | undefined {
   const guess = run.guesses?.elements[run.seen.length];
   if (guess === undefined) return undefined;
-  if (at + guess.length > b.length || xxh64(b.subarray(at, at + guess.length)) !== guess.hash) {
+  if (!endsAt(b, at + guess.length) || xxh64(b.subarray(at, at + guess.length)) !== guess.hash) {
     run.guesses = undefined;
     return undefined;
   }
@@ -264,16 +305,16 @@ function guessedElement(b: Buffer, at: number, level: number, depth: Depth, run:
   return guess;
 }
 
-/** The fewest elements a tail is kept for: its check is four calls into the addon where each element's is one, and on
- * short arrays it cost more than it saved (the sweep's 20 KB bodies, CPU per parse: Anthropic's 15.2 µs with no tail,
- * 19.0-22.1 with tails of 6 and 2 elements; OpenAI's 11.3-11.7 with none, 12.0-12.6 with one of 10). */
-const TAIL_FROM = 16;
+/** The fewest elements a tail is kept for: below it, checking each element on its own costs no more. */
+const TAIL_FROM = 4;
 
 /** The array's elements for the next body, with the hash of its bytes from its first element's end to the end of
  * all but its last TAIL_LEFT_OUT: carried on from the check's hash when this body's tail starts with the last one's. */
 function keptList(b: Buffer, run: ElementRun, elements: readonly ByteSpan[]): SeenList {
   const covered = run.seen.length - 1 - TAIL_LEFT_OUT;
   if (covered < TAIL_FROM) return { elements: run.seen };
+  // The same elements as the last list's tail (a turn sent again): the same bytes, so the same hash.
+  if (run.matched?.covered === covered) return { elements: run.seen, tail: run.matched };
   const start = elements[run.firstIndex]!.end;
   const end = elements[run.firstIndex + covered]!.end;
   let hash: bigint;
@@ -316,7 +357,8 @@ function walkContainer(
   let i = skipSpace(b, at + 1);
   if (b[i] === close) return { value: out, end: i + 1 };
   // A body that is itself an array (a JSON-RPC batch) has its elements noted, never shared.
-  const run: ElementRun | undefined = isArray && level > 1 && noted.share === true ? newRun() : undefined;
+  const run: ElementRun | undefined =
+    isArray && level > 1 && noted.share === true ? newRun(noted.name ?? '') : undefined;
   for (;;) {
     let key = '';
     const start = i;
@@ -338,7 +380,9 @@ function walkContainer(
             i,
             level,
             depth,
-            level === 1 && elements !== undefined ? { elements, share: noted.share, runs: noted.runs } : undefined,
+            level === 1 && elements !== undefined
+              ? { elements, share: noted.share, runs: noted.runs, name: key }
+              : undefined,
           );
     if (isArray) (out as unknown[]).push(child.value);
     else {

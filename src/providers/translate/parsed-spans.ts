@@ -86,6 +86,35 @@ export function keepElements(list: SeenList): void {
   if (LISTS.size > MOST_LISTS) LISTS.delete(LISTS.keys().next().value!);
 }
 
+/** How many first elements are kept under each member's name, and for how many names. */
+const FIRSTS_PER_NAME = 2;
+const MOST_NAMES = 64;
+
+/** The first elements of the arrays last seen under each member's name (`messages`, `tools`), most recent first: an
+ * agent opens every conversation with the same system prompt and tools, so a body's first element is most likely one
+ * of these, checked by its hash rather than scanned. Hashes and lengths only, never the bytes. */
+const FIRSTS = new Map<string, SeenElement[]>();
+
+/** The first elements last seen in arrays under this member's name, most recent first. */
+export function firstsUnder(name: string): readonly SeenElement[] | undefined {
+  return FIRSTS.get(name);
+}
+
+/** Notes an array's first element under its member's name. */
+export function keepFirst(name: string, first: SeenElement): void {
+  const kept = FIRSTS.get(name);
+  if (kept === undefined) {
+    FIRSTS.set(name, [first]);
+    if (FIRSTS.size > MOST_NAMES) FIRSTS.delete(FIRSTS.keys().next().value!);
+    return;
+  }
+  const at = kept.findIndex((e) => e.hash === first.hash && e.length === first.length);
+  if (at === 0) return;
+  if (at > 0) kept.splice(at, 1);
+  kept.unshift(first);
+  if (kept.length > FIRSTS_PER_NAME) kept.pop();
+}
+
 /** Forgets the values of these spans (a body the secrets guard redacted or refused: what it held is not kept). */
 export function forgetParsed(spans: readonly { hash?: bigint }[]): void {
   for (const { hash } of spans) {
