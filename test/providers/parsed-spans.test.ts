@@ -94,6 +94,16 @@ test("a next turn's messages are found where the last turn's ended, checked by h
   same(turn(run, [deep]), JSON.stringify(turn(run, [deep]), null, 2));
 });
 
+/** `body` parsed with sharing on: the same value and spans as a scan of its bytes finds, or the test fails. */
+function readShared(body: object): Body {
+  const text = JSON.stringify(body);
+  const bytes = Buffer.from(text);
+  const shared = parseJsonBytes(bytes, { share: true });
+  assert.deepEqual(shared.value, JSON.parse(text));
+  assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), 'the spans and members a scan finds');
+  return shared.value as Body;
+}
+
 test("a next turn whose newest messages changed, as an agent's cache marks move, reads the same and shares the rest", () => {
   const run = randomUUID();
   const marked = (m: object): object => ({ ...m, cache_control: { type: 'ephemeral' } });
@@ -101,51 +111,35 @@ test("a next turn whose newest messages changed, as an agent's cache marks move,
   // The last turn's two newest messages carry marks: the next turn sends them without.
   const base = { model: 'm', messages: [...messages.slice(0, -2), ...messages.slice(-2).map(marked)] };
   const first = parseJsonBytes(Buffer.from(JSON.stringify(base)), { share: true }).value as Body;
-  const read = (body: object): Body => {
-    const text = JSON.stringify(body);
-    const bytes = Buffer.from(text);
-    const shared = parseJsonBytes(bytes, { share: true });
-    assert.deepEqual(shared.value, JSON.parse(text));
-    assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), 'the spans and members a scan finds');
-    return shared.value as Body;
-  };
-  const next = read({ model: 'm', messages: [...messages, marked({ role: 'user', content: 'and now?' })] });
+  const next = readShared({ model: 'm', messages: [...messages, marked({ role: 'user', content: 'and now?' })] });
   assert.equal(next.messages.length, 41);
   for (let i = 0; i < 38; i++) assert.equal(next.messages[i], first.messages[i], `message ${i} is shared`);
   assert.deepEqual(next.messages.slice(38, 40), messages.slice(38), 'the unmarked messages are their own values');
   // The turn after it again, and one cut short of where the last tail reached: read as a scan reads them.
-  read({
+  readShared({
     model: 'm',
     messages: [...messages, { role: 'user', content: 'and now?' }, marked({ role: 'user', content: 'go' })],
   });
-  read({ model: 'm', messages: messages.slice(0, 36) });
+  readShared({ model: 'm', messages: messages.slice(0, 36) });
   // A message changed inside what the tail covered: the tail's hash misses and each message is checked on its own.
   const changed = messages.map((m, i) => (i === 20 ? { ...m, content: 'other' } : m));
-  const other = read({ model: 'm', messages: changed });
+  const other = readShared({ model: 'm', messages: changed });
   assert.equal(other.messages[19], first.messages[19]);
   assert.notEqual(other.messages[20], first.messages[20]);
 });
 
 test("a new conversation that opens as another did reads the same, its first message the other's value", () => {
-  const read = (body: object): Body => {
-    const text = JSON.stringify(body);
-    const bytes = Buffer.from(text);
-    const shared = parseJsonBytes(bytes, { share: true });
-    assert.deepEqual(shared.value, JSON.parse(text));
-    assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), 'the spans and members a scan finds');
-    return shared.value as Body;
-  };
   const system = { role: 'system', content: `${randomUUID()} ${'you are a careful agent; '.repeat(40)}`, d: [[[1]]] };
   const opening = (run: ReturnType<typeof randomUUID>): Body => ({ messages: [system, ...turn(run).messages] });
-  const first = read(opening(randomUUID()));
-  const other = read(opening(randomUUID()));
+  const first = readShared(opening(randomUUID()));
+  const other = readShared(opening(randomUUID()));
   assert.equal(other.messages[0], first.messages[0], 'the opening message is shared');
   assert.notEqual(other.messages[1], first.messages[1]);
   // A first element whose bytes begin as a known one's and go on: found by a scan after all.
   const numbers = (head: number): object => ({ n: [head, 'x'.repeat(50 * 1024)] });
-  read(numbers(12));
-  read(numbers(123));
-  read(numbers(12));
+  readShared(numbers(12));
+  readShared(numbers(123));
+  readShared(numbers(12));
 });
 
 test("Claude Code's captured turns read as JSON.parse reads them, each turn's tools the last turn's values", () => {
