@@ -65,20 +65,23 @@ function layout(parsed: ReturnType<typeof parseJsonBytes>): unknown {
   return { spans: parsed.elements?.map((s) => [s.start, s.end]), members: parsed.members };
 }
 
+/** `body` (as `text`) parsed with sharing on: the same value and spans as a scan of its bytes finds, or the test
+ * fails. */
+function readShared(body: object, text = JSON.stringify(body)): Body {
+  const bytes = Buffer.from(text);
+  const shared = parseJsonBytes(bytes, { share: true });
+  assert.deepEqual(shared.value, JSON.parse(text));
+  assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), 'the spans and members a scan finds');
+  return shared.value as Body;
+}
+
 test("a next turn's messages are found where the last turn's ended, checked by hash; a turn that went another way reads the same", () => {
   const run = randomUUID();
   const deep = { role: 'user', content: [{ type: 'text', text: 'nested', meta: { a: [[[{ b: 1 }]]] } }] };
   const base = turn(run, [deep]);
   parseJsonBytes(Buffer.from(JSON.stringify(base)), { share: true });
-  const same = (body: object, text = JSON.stringify(body)): Body => {
-    const bytes = Buffer.from(text);
-    const shared = parseJsonBytes(bytes, { share: true });
-    assert.deepEqual(shared.value, JSON.parse(text));
-    assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), 'the spans and members a scan finds');
-    return shared.value as Body;
-  };
   // The next turn: every message where the last list says, then a new one.
-  const next = same(turn(run, [deep, { role: 'assistant', content: 'done' }]));
+  const next = readShared(turn(run, [deep, { role: 'assistant', content: 'done' }]));
   assert.equal(next.messages.length, 42);
   // Another way: a message of the same length but other bytes, then every later one moved by a longer one.
   const other = turn(run, [deep]);
@@ -87,22 +90,12 @@ test("a next turn's messages are found where the last turn's ended, checked by h
     'turn X',
   );
   (other.messages[6] as { content: string }).content += ' and more';
-  same(other);
+  readShared(other);
   // Fewer messages than the last list, the last one shorter than its guess would reach: the guess runs past the end.
-  same({ model: 'm', messages: turn(run).messages.slice(0, 3) });
+  readShared({ model: 'm', messages: turn(run).messages.slice(0, 3) });
   // The same messages with space between them: each guessed span is whole, the space after it is the walk's.
-  same(turn(run, [deep]), JSON.stringify(turn(run, [deep]), null, 2));
+  readShared(turn(run, [deep]), JSON.stringify(turn(run, [deep]), null, 2));
 });
-
-/** `body` parsed with sharing on: the same value and spans as a scan of its bytes finds, or the test fails. */
-function readShared(body: object): Body {
-  const text = JSON.stringify(body);
-  const bytes = Buffer.from(text);
-  const shared = parseJsonBytes(bytes, { share: true });
-  assert.deepEqual(shared.value, JSON.parse(text));
-  assert.deepEqual(layout(shared), layout(parseJsonBytes(bytes)), 'the spans and members a scan finds');
-  return shared.value as Body;
-}
 
 test("a next turn whose newest messages changed, as an agent's cache marks move, reads the same and shares the rest", () => {
   const run = randomUUID();
