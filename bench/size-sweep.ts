@@ -6,7 +6,8 @@
 // ratios' spread beside it); throughput as a share of the piped proxy's, likewise. Then streams at C=32 (CPU per
 // chunk, time to first byte at a 200 KB request), RSS idle and after a sustained load of 200 KB bodies, and PASS/FAIL
 // for each target of the issue. BENCH_SWEEP_ONLY=streams runs the streams alone (no slices, no CPU targets);
-// BENCH_STREAM_WARM sets how many rounds of streams warm each server up first (6).
+// BENCH_STREAM_WARM sets how many rounds of streams warm each server up first (6), BENCH_STREAM_ROUNDS how many are
+// counted (7; 2 with --quick).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -437,7 +438,9 @@ export async function sweep(options: SweepOptions): Promise<void> {
   const seconds = Number(process.env['BENCH_SLICE_SECONDS'] ?? 1);
   const count = Number(process.env['BENCH_SLICES'] ?? (quick ? 3 : 8));
   const warmups = Number(process.env['BENCH_WARMUP_ROUNDS'] ?? (quick ? 1 : 3));
-  const streamRounds = quick ? 2 : 3;
+  // Seven: three rounds of streams read one tree's openai→openai at 1.30–1.59× the proxy a chunk from run to run, seven
+  // at 1.33× and 1.34× (bench/README.md, "A fresh gateway's streams, round by round").
+  const streamRounds = Number(process.env['BENCH_STREAM_ROUNDS'] ?? (quick ? 2 : 7));
   const sustainSeconds = Number(process.env['BENCH_SUSTAIN_SECONDS'] ?? (quick ? 20 : 60));
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-sweep-'));
   const servers = await startServers(dir, options.others);
