@@ -17,6 +17,7 @@ import { benchGatewayConfig, installedCopy, startCliGateway, stopCliGateway, typ
 import { median, load, percentile, type LoadTarget } from './load.ts';
 import { cpuMicrosOf, memoryParts, mib, partsText, rssOf } from './proc-memory.ts';
 import { serve, stop, type Served } from './server-process.ts';
+import { setStreamPace } from './stream-answer.ts';
 import { shapedStreamJob, spawnStreams } from './stream-load.ts';
 
 export interface SweepOptions {
@@ -318,8 +319,7 @@ function cpuTargets(runs: Runs, targets: Target[], gateway: string): string[] {
  * routes against the buffered proxy (which pipes the answer), over interleaved rounds. */
 async function streams(targets: Target[], upstream: Served, rounds: number): Promise<Map<string, string[]>> {
   const pace = { chunks: 50, intervalMs: 20, firstMs: 50 };
-  const res = await fetch(`${upstream.url}/bench/stream`, { method: 'POST', body: JSON.stringify(pace) });
-  if (res.status !== 204) throw new Error(`the fake upstream refused the pace: ${res.status}`);
+  await setStreamPace(upstream.url, pace);
   const streamed = targets.filter((t) => t.kind !== 'piped' && t.client === t.upstream);
   const runs = new Map<string, { cpuPerChunk: number; p50: number }[]>();
   // A stream's own path (opening, ending, the ledger's row of a stream) runs cold for its first few hundred streams,

@@ -15,6 +15,15 @@ export interface StreamPace {
 
 export const DEFAULT_PACE: StreamPace = { chunks: 200, intervalMs: 20, firstMs: 50 };
 
+/** Gives the fake upstream at `upstreamUrl` (bench/serve.ts `upstream`) the pace of the streams it answers next. */
+export async function setStreamPace(upstreamUrl: string, pace: StreamPace): Promise<void> {
+  const res = await fetch(`${upstreamUrl}/bench/stream`, {
+    method: 'POST',
+    body: JSON.stringify({ chunks: pace.chunks, intervalMs: pace.intervalMs, firstMs: pace.firstMs }),
+  });
+  if (res.status !== 204) throw new Error(`the fake upstream refused the pace: ${res.status}`);
+}
+
 const WORD = ' token';
 
 function openaiChunk(delta: object, finish: string | null): string {

@@ -13,6 +13,7 @@ import { benchGatewayConfig, startCliGateway, stopCliGateway } from './cli-gatew
 import { median } from './load.ts';
 import { cpuByThreadOf, cpuMicrosOf } from './proc-memory.ts';
 import { serve, stop } from './server-process.ts';
+import { setStreamPace } from './stream-answer.ts';
 import { shapedStreamJob, spawnStreams, type StreamLoadJob } from './stream-load.ts';
 
 const SHAPE = process.argv[2] === 'anthropic' ? 'anthropic' : 'openai';
@@ -66,20 +67,17 @@ try {
     },
   ];
   const perStream = new Map<string, number[]>();
-  const threads = new Map<string, string[]>();
+  /** Each server and length's threads in the last round counted (BENCH_THREADS). */
+  const lastThreads = new Map<string, string>();
   for (let n = -WARMUPS; n < ROUNDS; n++)
     for (const chunks of LENGTHS) {
-      const paced = await fetch(`${upstream.url}/bench/stream`, {
-        method: 'POST',
-        body: JSON.stringify({ chunks, intervalMs: 20, firstMs: 50 }),
-      });
-      if (paced.status !== 204) throw new Error(`the fake upstream refused the pace: ${paced.status}`);
+      await setStreamPace(upstream.url, { chunks, intervalMs: 20, firstMs: 50 });
       for (const s of n % 2 === 0 ? servers : [...servers].reverse()) {
         const r = await round(s);
         if (n < 0) continue;
         const key = `${s.name}|${chunks}`;
         perStream.set(key, [...(perStream.get(key) ?? []), r.perStream]);
-        threads.set(key, [...(threads.get(key) ?? []), r.threads]);
+        lastThreads.set(key, r.threads);
       }
     }
   const [short, long] = [Math.min(...LENGTHS), Math.max(...LENGTHS)];
@@ -93,7 +91,7 @@ try {
       console.log(
         `  ${s.name.padEnd(15)} ${String(chunks).padStart(3)} chunks: ${median(xs).toFixed(0).padStart(6)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`,
       );
-      if (THREADS) console.log(`      by thread, last round: ${threads.get(`${s.name}|${chunks}`)!.at(-1)}`);
+      if (THREADS) console.log(`      by thread, last round: ${lastThreads.get(`${s.name}|${chunks}`)}`);
     }
     if (short === long) continue;
     const lo = median(perStream.get(`${s.name}|${short}`)!);

@@ -36,7 +36,7 @@ import {
 import { BODY_SIZES } from './agent-body.ts';
 import { benchGatewayConfig, installedCopy, startCliGateway, stopCliGateway } from './cli-gateway.ts';
 import { serve, stop, type Served } from './server-process.ts';
-import type { StreamPace, StreamShape } from './stream-answer.ts';
+import { setStreamPace, type StreamPace, type StreamShape } from './stream-answer.ts';
 import { shapedStreamJob, spawnStreams, type StreamLoadJob } from './stream-load.ts';
 import { perUnitText, traceSyscalls, type SyscallCounts } from './strace.ts';
 import { TRIMMED_WITHIN_MS } from '../src/gateway/server/idle-trim.ts';
@@ -216,7 +216,7 @@ type LevelRuns = Map<string, RunResult[]>;
 
 async function level(streams: number, servers: Servers, upstream: Served, rounds: number): Promise<LevelRuns> {
   const pace = paceFor(streams);
-  await setPace(upstream, pace);
+  await setStreamPace(upstream.url, pace);
   const runs: LevelRuns = new Map(ROUTES.map((r) => [r.name, []]));
   for (let round = 0; round < rounds; round++) {
     // Rotated each round, so no route always runs first (or right after the same neighbour).
@@ -254,14 +254,6 @@ async function level(streams: number, servers: Servers, upstream: Served, rounds
     }
   }
   return runs;
-}
-
-async function setPace(upstream: Served, pace: StreamPace): Promise<void> {
-  const res = await fetch(`${upstream.url}/bench/stream`, {
-    method: 'POST',
-    body: JSON.stringify({ chunks: pace.chunks, intervalMs: pace.intervalMs, firstMs: pace.firstMs }),
-  });
-  if (res.status !== 204) throw new Error(`the fake upstream refused the pace: ${res.status}`);
 }
 
 /** Per-round ratios of a route's figure to its floor's in the same round: median and spread. */
@@ -352,7 +344,7 @@ function chosenSize(size: (typeof BODY_SIZES)[number]): boolean {
 async function requestSide(servers: Servers, upstream: Served, rounds: number): Promise<void> {
   const pace = { chunks: 50, intervalMs: 20, firstMs: 50, rampMs: 100 };
   const side = Number(process.env['BENCH_SIDE_STREAMS'] ?? 32);
-  await setPace(upstream, pace);
+  await setStreamPace(upstream.url, pace);
   console.log(`\nThe request side: C=32 streams of ${pace.chunks} chunks, agents' bodies (median of ${rounds} rounds)`);
   for (const size of BODY_SIZES.filter(chosenSize)) {
     const runs: LevelRuns = new Map(ROUTES.map((r) => [r.name, []]));
@@ -503,7 +495,7 @@ async function main(): Promise<void> {
     );
     console.log(portkeyNote());
     // Warm-up: the JIT settles before anything is measured.
-    await setPace(upstream, { chunks: 100, intervalMs: 2, firstMs: 5 });
+    await setStreamPace(upstream.url, { chunks: 100, intervalMs: 2, firstMs: 5 });
     for (const r of ROUTES) await spawnStreams(jobFor(r, servers[r.server]!, 100, 100));
     const byLevel = new Map<number, LevelRuns>();
     for (const streams of LEVELS) byLevel.set(streams, await level(streams, servers, upstream, ROUNDS));
