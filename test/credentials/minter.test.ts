@@ -1,6 +1,6 @@
 // The minter on its own: one mint for many askers, a failure said again rather than re-run for a moment, a new
 // version of a source starting afresh, `auth refresh` in another process heard by a long-running one, and a gateway's
-// workers sharing one minted token through the state file.
+// workers sharing one minted token through the state file; no watch for `auth refresh` before a token is held.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { MintError } from '../../src/credentials/minted/mint-error.ts';
 import { openStore } from '../../src/state/open.ts';
 import { tempWorkspace } from '../helpers/tmp.ts';
 import { until } from '../helpers/until.ts';
+import { timersSetBy } from '../helpers/timers-set.ts';
 import { loadedFrom } from '../routing/helpers.ts';
 import { tokenCommand, tokenScriptRuns, writeTokenScript, type TokenStep } from '../helpers/token-script.ts';
 
@@ -104,6 +105,25 @@ describe('minter', () => {
       cli.close();
       await gatewayStore.close();
       await cliStore.close();
+    }
+  });
+
+  it('watches for auth refresh only once a source is used: a gateway with no minted key is not woken for it', async () => {
+    const { source } = commandSource(['tok-1']);
+    const home = join(ws.dir, 'idle-watch-home');
+    const [unused, used] = [openStore({ home }), openStore({ home })];
+    const idle = new Minter({ store: unused });
+    const minting = new Minter({ store: used });
+    try {
+      assert.equal(timersSetBy(() => idle.watchRefreshRequests()).timers, 0, 'nothing held: no watch');
+      assert.equal((await minting.token(source)).token, 'tok-1');
+      assert.equal(timersSetBy(() => minting.watchRefreshRequests()).timers, 1, 'a token held: the watch');
+      assert.equal(timersSetBy(() => minting.watchRefreshRequests()).timers, 0, 'one watch, however often asked');
+    } finally {
+      idle.close();
+      minting.close();
+      await unused.close();
+      await used.close();
     }
   });
 

@@ -115,6 +115,8 @@ export class Minter {
   /** Aborted by close(): a key command still running is stopped with its process group. */
   readonly #stopping = new AbortController();
   #watch: NodeJS.Timeout | undefined;
+  /** watchRefreshRequests was called: the watch starts with the first source used. */
+  #watchAsked = false;
 
   constructor(options: MinterOptions = {}) {
     this.#store = options.store;
@@ -225,8 +227,14 @@ export class Minter {
   }
 
   /** For a long-running process (the gateway): `auth refresh` in another process asks, through the state store, for
-   * the tokens held here to be minted again; each source holding a token is looked up once a second. */
+   * the tokens held here to be minted again; each source holding a token is looked up once a second, from the first
+   * source used on. Until then there is nothing to mint again, and an idle gateway is not woken for it. */
   watchRefreshRequests(): void {
+    this.#watchAsked = true;
+    if (this.#entries.size > 0) this.#startWatch();
+  }
+
+  #startWatch(): void {
     const store = this.#store;
     if (store === undefined || this.#watch !== undefined || this.#closed) return;
     let busy = false;
@@ -260,6 +268,7 @@ export class Minter {
       if (e !== undefined) clearTimeout(e.timer);
       e = { version: source.version, source, used: false };
       this.#entries.set(source.id, e);
+      if (this.#watchAsked) this.#startWatch();
     }
     return e;
   }
