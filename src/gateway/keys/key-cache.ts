@@ -1,6 +1,7 @@
 // The active client keys, held in memory so that authenticating a request never touches the disk. Refreshed when
-// the store reports a key change, every second as a safety net (the CLI that creates or revokes a key is another
-// process), and at most every 200 ms on an unknown key (so a key created a moment ago works at once).
+// the store reports a key change, by a request that finds the copy a second old or more, as a safety net (the CLI
+// that creates or revokes a key is another process; a timer would wake an idle gateway for nothing), and at most every
+// 200 ms on an unknown key (so a key created a moment ago works at once).
 import type { GatewayKeyRecord, GatewayKeyStore, StateStore } from '../../state/types.ts';
 import { matchKey } from './keys.ts';
 
@@ -20,7 +21,6 @@ export class KeyCache implements Disposable {
    * unknown keys stay on the constant-time path, and a refresh empties it so revocations apply within a second. */
   private verified = new Map<string, GatewayKeyRecord>();
   private readonly touched = new Map<string, number>();
-  private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private readonly store: GatewayKeyStore & Pick<StateStore, 'onChange'>;
   private readonly now: () => number;
@@ -32,8 +32,6 @@ export class KeyCache implements Disposable {
     this.unsubscribe = store.onChange((change) => {
       if (change.type === 'gateway_keys') this.refresh();
     });
-    this.timer = setInterval(() => this.refresh(), REFRESH_EVERY_MS);
-    this.timer.unref();
   }
 
   get size(): number {
@@ -61,6 +59,7 @@ export class KeyCache implements Disposable {
 
   /** The record of an active key, or undefined. */
   verify(presented: string): GatewayKeyRecord | undefined {
+    if (this.now() - this.lastRefresh >= REFRESH_EVERY_MS) this.sync();
     const known = this.verified.get(presented);
     if (known !== undefined) {
       this.touch(known);
@@ -68,9 +67,7 @@ export class KeyCache implements Disposable {
     }
     let found = matchKey(presented, this.entries);
     if (!found && this.now() - this.lastRefresh >= REFRESH_ON_MISS_MIN_GAP_MS) {
-      // The store's own copy may be a poll behind a key the CLI has just created.
-      this.store.syncGatewayKeys?.();
-      this.refresh();
+      this.sync();
       found = matchKey(presented, this.entries);
     }
     if (found) {
@@ -79,6 +76,12 @@ export class KeyCache implements Disposable {
       this.touch(found);
     }
     return found;
+  }
+
+  /** Refreshed from the store's file, not only its copy: that copy may be a poll behind the CLI (one counter read). */
+  private sync(): void {
+    this.store.syncGatewayKeys?.();
+    this.refresh();
   }
 
   private touch(record: GatewayKeyRecord): void {
@@ -101,7 +104,6 @@ export class KeyCache implements Disposable {
   }
 
   close(): void {
-    clearInterval(this.timer);
     this.unsubscribe();
   }
 }
