@@ -59,21 +59,22 @@ export class KeyCache implements Disposable {
 
   /** The record of an active key, or undefined. */
   verify(presented: string): GatewayKeyRecord | undefined {
-    if (this.now() - this.lastRefresh >= REFRESH_EVERY_MS) this.sync();
+    const now = this.now();
+    if (now - this.lastRefresh >= REFRESH_EVERY_MS) this.sync();
     const known = this.verified.get(presented);
     if (known !== undefined) {
-      this.touch(known);
+      this.touch(known, now);
       return known;
     }
     let found = matchKey(presented, this.entries);
-    if (!found && this.now() - this.lastRefresh >= REFRESH_ON_MISS_MIN_GAP_MS) {
+    if (!found && now - this.lastRefresh >= REFRESH_ON_MISS_MIN_GAP_MS) {
       this.sync();
       found = matchKey(presented, this.entries);
     }
     if (found) {
       if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
       this.verified.set(presented, found);
-      this.touch(found);
+      this.touch(found, now);
     }
     return found;
   }
@@ -84,8 +85,7 @@ export class KeyCache implements Disposable {
     this.refresh();
   }
 
-  private touch(record: GatewayKeyRecord): void {
-    const now = this.now();
+  private touch(record: GatewayKeyRecord, now: number): void {
     const last = this.touched.get(record.id) ?? 0;
     if (now - last < TOUCH_EVERY_MS) return;
     this.touched.set(record.id, now);
