@@ -1,10 +1,10 @@
 // The prefilter: where in a body a rule could match, found with native searches (`Buffer.indexOf`, or a string's
 // `indexOf` on the answer side) for literals of two to four characters, each starting with a character rare in code
-// and prose (in a small body, with one pass over its bytes instead), and a few character checks at each place found.
-// Only these places are handed to the precise rules (scan.ts). Single letters were searched before: each of their
-// thousands of places in a 200 KB body cost a call.
+// and prose (in a small body or a short string, with one pass over it instead), and a few character checks at each
+// place found. Only these places are handed to the precise rules (scan.ts). Single letters were searched before: each
+// of their thousands of places in a 200 KB body cost a call.
 import { KEYWORD_END } from './rules.ts';
-import { literal, type BodyText, type Literal, type Text } from './text.ts';
+import { literal, type Literal, type Text } from './text.ts';
 
 /** A place worth the precise rules: a character a match there must hold (`at`), and whether it may be a key block. */
 export interface Anchor {
@@ -132,13 +132,18 @@ const ANCHORS: readonly (readonly [Literal, Visit])[] = (
   ] as const
 ).map(([s, visit]) => [literal(s), visit] as const);
 
-/** Below this length one pass in JS over the text costs less than a native search per literal: each of the ~24
+/** Below this length one pass in JS over a body's bytes costs less than a native search per literal: each of the ~24
  * `Buffer.indexOf` calls costs about a thousand instructions before it reads a byte (bench/README.md, the guard). */
 export const ONE_PASS_BELOW = 768;
+/** The same for a string, whose pass reads ~4 ns a character of prose against ~300 ns and ~1.4 ns a character for
+ * the searches: even at about 110 characters. */
+export const STRING_PASS_BELOW = 112;
 
 /** Every anchor in `text`, in order. */
 export function findAnchors(text: Text): Anchor[] {
-  return hasBytes(text) && text.length < ONE_PASS_BELOW ? anchorsByPass(text) : anchorsBySearch(text);
+  return text.length < (text.bytes !== undefined ? ONE_PASS_BELOW : STRING_PASS_BELOW)
+    ? anchorsByPass(text)
+    : anchorsBySearch(text);
 }
 
 /** A native search per literal, each place visited: for a text of any length. */
@@ -163,31 +168,35 @@ interface Found extends Anchor {
   lit: number;
 }
 
-const hasBytes = (text: Text): text is BodyText => text.bytes !== undefined;
-
-/** The same anchors as anchorsBySearch, in the same order, from one pass over a body's bytes. */
-export function anchorsByPass(text: BodyText): Anchor[] {
+/** The same anchors as anchorsBySearch, in the same order, from one pass over a body's bytes or a string's
+ * characters. */
+export function anchorsByPass(text: Text): Anchor[] {
   const bytes = text.bytes;
+  const chars = text.chars ?? '';
+  const length = text.length;
   const out: Found[] = [];
   let lit = 0;
   const add: Add = (at, block = false) => void out.push({ at, block, lit });
-  for (let i = 0; i < bytes.length; i++) {
-    const candidates = BY_FIRST[bytes[i]!];
+  for (let i = 0; i < length; i++) {
+    const c = bytes !== undefined ? bytes[i]! : chars.charCodeAt(i);
+    // A literal is ASCII: a string's other characters start none (and would read past the table).
+    const candidates = c < 128 ? BY_FIRST[c] : undefined;
     if (candidates === undefined) continue;
-    for (let c = 0; c < candidates.length; c++) {
-      const k = candidates[c]!;
-      const [literal, visit] = ANCHORS[k]!;
-      if (!startsAt(bytes, i, literal.bytes)) continue;
-      lit = k;
-      visit(text, i, add);
+    for (let k = 0; k < candidates.length; k++) {
+      const index = candidates[k]!;
+      const anchor = ANCHORS[index]!;
+      if (!startsAt(bytes, chars, length, i, anchor[0].bytes)) continue;
+      lit = index;
+      anchor[1](text, i, add);
     }
   }
   return out.sort((a, b) => a.at - b.at || a.lit - b.lit);
 }
 
-/** Whether `bytes` holds `lit` at `i`. */
-function startsAt(bytes: Uint8Array, i: number, lit: Uint8Array): boolean {
-  if (i + lit.length > bytes.length) return false;
-  for (let k = 1; k < lit.length; k++) if (bytes[i + k] !== lit[k]) return false;
+/** Whether the bytes (or else the characters) hold `lit` at `i`, its first one already compared. */
+function startsAt(bytes: Uint8Array | undefined, chars: string, length: number, i: number, lit: Uint8Array): boolean {
+  if (i + lit.length > length) return false;
+  for (let k = 1; k < lit.length; k++)
+    if ((bytes !== undefined ? bytes[i + k] : chars.charCodeAt(i + k)) !== lit[k]) return false;
   return true;
 }

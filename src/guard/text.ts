@@ -16,6 +16,8 @@ export interface Text {
   readonly length: number;
   /** A body's bytes, for the prefilter's one pass over a small body (anchors.ts); none for a string. */
   readonly bytes?: Uint8Array;
+  /** A string's characters, for the same pass over a short one; none for a body. */
+  readonly chars?: string;
   /** The byte (UTF-16 unit) at `i`; -1 outside. Only compared with ASCII codes, so either reads the same. */
   at(i: number): number;
   /** The next place of `lit` from `from`, or -1: a native search. */
@@ -42,6 +44,7 @@ export function bytesText(buf: Buffer): BodyText {
 export function stringText(text: string): Text {
   return {
     length: text.length,
+    chars: text,
     at: (i) => (i >= 0 && i < text.length ? text.charCodeAt(i) : -1),
     find: (lit, from) => text.indexOf(lit.text, from),
     slice: (from, to) => text.slice(Math.max(0, from), to),

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { guardBody } from '../../src/guard/body.ts';
 import { scanSecrets } from '../../src/guard/scan.ts';
-import { anchorsByPass, anchorsBySearch, ONE_PASS_BELOW } from '../../src/guard/anchors.ts';
-import { bytesText } from '../../src/guard/text.ts';
+import { anchorsByPass, anchorsBySearch, ONE_PASS_BELOW, STRING_PASS_BELOW } from '../../src/guard/anchors.ts';
+import { bytesText, stringText } from '../../src/guard/text.ts';
 import { decoys, plantedSecrets } from './corpus.ts';
 
 test('every planted format is found by its rule, in plain text and in a raw JSON body', () => {
@@ -91,6 +91,22 @@ test("a small body's one pass finds the anchors the native searches find, in the
       const byPass = anchorsByPass(bytesText(part)).map(({ at, block }) => ({ at, block }));
       assert.deepEqual(byPass, bySearch, JSON.stringify(part.toString('latin1')));
       compared += bySearch.length;
+    }
+  }
+  assert.ok(compared > 100, `the corpus holds anchors to compare (${compared})`);
+});
+
+test("a short string's one pass finds the anchors the native searches find, in the same order", () => {
+  // Characters past ASCII beside a literal (a letter whose low byte is `k`, an emoji's halves) start no anchor.
+  const texts = [...plantedSecrets().map((p) => p.text), ...decoys(200), 'ūey: ū password: 😀ken=ghp_x sk-ū'];
+  let compared = 0;
+  for (const text of texts) {
+    // Cut as a stream's pieces are: under the threshold, then to a few characters, so a literal is cut at the end too.
+    for (const end of [text.length, STRING_PASS_BELOW - 1, 40, 17, 3]) {
+      const piece = stringText(text.slice(0, end));
+      const byPass = anchorsByPass(piece).map(({ at, block }) => ({ at, block }));
+      assert.deepEqual(byPass, anchorsBySearch(piece), JSON.stringify(text.slice(0, end)));
+      compared += byPass.length;
     }
   }
   assert.ok(compared > 100, `the corpus holds anchors to compare (${compared})`);
