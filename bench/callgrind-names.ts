@@ -3,13 +3,13 @@
 // named. callgrind sees compiled JavaScript only as addresses (`???:0x…`); run with `--perf-basic-prof` in
 // BENCH_NODE_FLAGS (CALLGRIND_NODE_FLAGS for streams), node writes /tmp/perf-<pid>.map, and each address is named
 // from it: `JS:*'name file:line` (`*` TurboFan's code, `+` Maglev's, `^` Sparkplug's, `~` the interpreter). Reads the
-// main thread's file (the event loop's work). With BASE_DIR (another checkout's count: a frame is named by its file
-// from the checkout's root, without its line, so the two match) (the proxy's count, say) it prints both and the
-// difference, largest either way first. `--per N` divides by the units counted (the requests or chunks the bench printed).
+// main thread's file (the event loop's work). With BASE_DIR (the proxy's count, or another checkout's: a frame is
+// named by its file from the checkout's root, without its line, so the two match) it prints both and the difference,
+// largest either way first. `--per N` divides by the units counted (the requests or chunks the bench printed).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { threadFiles } from './callgrind.ts';
 
 interface MapEntry {
   start: number;
@@ -20,11 +20,9 @@ interface MapEntry {
 /** The main thread's output file of a kept callgrind directory (`cg.out.<n>-01`). */
 function mainThreadFile(dir: string): string {
   if (!existsSync(dir)) throw new Error(`${dir} does not exist: run the bench with CALLGRIND_KEEP=1, which prints it`);
-  const file = readdirSync(dir)
-    .filter((f) => /^cg\.out\.\d+-01$/.test(f))
-    .sort()[0];
-  if (file === undefined) throw new Error(`${dir} holds no callgrind output of a main thread (cg.out.N-01)`);
-  return join(dir, file);
+  const file = threadFiles(dir)[0];
+  if (file === undefined) throw new Error(`${dir} holds no callgrind output (cg.out.*)`);
+  return file;
 }
 
 /** node's perf map of the process counted, when it wrote one: its entries by start address. */

@@ -52,12 +52,19 @@ export async function counted<T>(c: Callgrinded, load: () => Promise<T>): Promis
   return result;
 }
 
-/** Instructions per unit of work (`units`), on the main thread and on the others together. */
-export function perUnit(c: Callgrinded, units: number): { main: number; helpers: number } {
-  const perThread = readdirSync(c.dir)
+/** The per-thread output files of a callgrind directory, in thread order: the main thread's first. */
+export function threadFiles(dir: string): string[] {
+  return readdirSync(dir)
     .filter((f) => f.startsWith('cg.out.'))
     .sort()
-    .map((f) => Number(/(?:summary|totals): (\d+)/.exec(readFileSync(join(c.dir, f), 'utf8'))?.[1] ?? 0) / units);
+    .map((f) => join(dir, f));
+}
+
+/** Instructions per unit of work (`units`), on the main thread and on the others together. */
+export function perUnit(c: Callgrinded, units: number): { main: number; helpers: number } {
+  const perThread = threadFiles(c.dir).map(
+    (f) => Number(/(?:summary|totals): (\d+)/.exec(readFileSync(f, 'utf8'))?.[1] ?? 0) / units,
+  );
   const [main = 0, ...others] = perThread;
   return { main, helpers: others.reduce((a, b) => a + b, 0) };
 }

@@ -19,6 +19,7 @@ export type Dialect = 'sqlite' | 'postgres';
 export type SqlValue = string | number | null;
 
 export const ROLLUP_TABLES = { hour: 'usage_hourly', day: 'usage_daily' } as const;
+export type RollupTable = (typeof ROLLUP_TABLES)[keyof typeof ROLLUP_TABLES];
 
 export function schema(d: Dialect): string[] {
   const int = d === 'postgres' ? 'BIGINT' : 'INTEGER';
@@ -249,14 +250,14 @@ function upsertText(table: string): string {
 
 /** Written once per table: every batch runs them, and a driver finds its prepared statement by the text, which a
  * text built again must first be hashed for (~5 µs a batch; bench/README.md, "Counted warm"). */
-const UPSERTS: Readonly<Record<string, string>> = {
+const UPSERTS: Readonly<Record<RollupTable, string>> = {
   [ROLLUP_TABLES.hour]: upsertText(ROLLUP_TABLES.hour),
   [ROLLUP_TABLES.day]: upsertText(ROLLUP_TABLES.day),
 };
 
 /** Adding a batch's delta to one rollup cell. */
-export function upsertRollup(table: string): string {
-  return UPSERTS[table] ?? upsertText(table);
+export function upsertRollup(table: RollupTable): string {
+  return UPSERTS[table];
 }
 
 export function deltaValues(d: RollupDelta): SqlValue[] {
